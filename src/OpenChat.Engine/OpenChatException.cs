@@ -1,0 +1,73 @@
+namespace OpenChat.Engine;
+
+/// <summary>What kind of failure an <see cref="OpenChatException"/> is, so that a front end can
+/// map it to its own error categories without parsing messages.</summary>
+public enum ErrorKind
+{
+    InvalidArgument,
+    InvalidData,
+    NotFound,
+    AlreadyExists,
+    PolicyViolation,
+    AuthenticationFailed,
+    InvalidOperation,
+    Unavailable,
+}
+
+/// <summary>Every failure the engine reports on purpose. <see cref="ErrorId"/> is stable across
+/// releases (scripts and tests match on it); the message says what to do about it and never
+/// contains key material.</summary>
+public sealed class OpenChatException : Exception
+{
+    public OpenChatException(string errorId, ErrorKind kind, string message, Exception? inner = null)
+        : base(message, inner)
+    {
+        ErrorId = errorId;
+        Kind = kind;
+    }
+
+    public string ErrorId { get; }
+
+    public ErrorKind Kind { get; }
+}
+
+/// <summary>The stable error ids. Renaming one breaks users' scripts.</summary>
+public static class ErrorIds
+{
+    public const string CaNotFound = "CaNotFound";
+    public const string CaAlreadyExists = "CaAlreadyExists";
+    public const string CaPasswordRequired = "CaPasswordRequired";
+    public const string CaPasswordWrong = "CaPasswordWrong";
+    public const string CaKeyInvalid = "CaKeyInvalid";
+    public const string CaExpired = "CaExpired";
+    public const string CaNameInvalid = "CaNameInvalid";
+    public const string ValidityInvalid = "ValidityInvalid";
+
+    public const string UserNameInvalid = "UserNameInvalid";
+    public const string UserNameReserved = "UserNameReserved";
+    public const string UserNameTaken = "UserNameTaken";
+
+    public const string CsrMalformed = "CsrMalformed";
+    public const string CsrSignatureInvalid = "CsrSignatureInvalid";
+    public const string CsrKeyNotAllowed = "CsrKeyNotAllowed";
+    public const string CsrSubjectMismatch = "CsrSubjectMismatch";
+
+    public const string ServerNameInvalid = "ServerNameInvalid";
+
+    public const string CertificateNotFound = "CertificateNotFound";
+    public const string CertificateAlreadyRevoked = "CertificateAlreadyRevoked";
+    public const string CertificateExpired = "CertificateExpired";
+
+    public const string InviteMalformed = "InviteMalformed";
+    public const string InviteNotFound = "InviteNotFound";
+    public const string InviteExpired = "InviteExpired";
+    public const string InviteAlreadyRedeemed = "InviteAlreadyRedeemed";
+    public const string InviteRevoked = "InviteRevoked";
+    public const string InviteSecretWrong = "InviteSecretWrong";
+    public const string InviteUserMismatch = "InviteUserMismatch";
+    public const string ServerAddressInvalid = "ServerAddressInvalid";
+
+    public const string OutputFileExists = "OutputFileExists";
+    public const string PasswordRequired = "PasswordRequired";
+    public const string StoreUnavailable = "StoreUnavailable";
+}

@@ -1,0 +1,77 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Pki;
+
+/// <summary>
+/// The server's data directory: where the CA's certificate, key and store live. Everything that
+/// does not need the CA's private key (listing, revoking, invites) goes through here, so those
+/// operations never ask for the CA password.
+/// </summary>
+public sealed class CaDirectory
+{
+    public const string CertificateFile = "ca.crt.pem";
+    public const string KeyFile = "ca.key.pem";
+    public const string StoreFile = "openchat.db";
+    public const string ServerCertificateFile = "server.crt.pem";
+    public const string ServerKeyFile = "server.key.pem";
+    public const string CrlFile = "ca.crl.pem";
+
+    private X509Certificate2? _certificate;
+    private ICaStore? _store;
+
+    public CaDirectory(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    public string Path { get; }
+
+    public string CertificatePath => System.IO.Path.Combine(Path, CertificateFile);
+
+    public string KeyPath => System.IO.Path.Combine(Path, KeyFile);
+
+    public string StorePath => System.IO.Path.Combine(Path, StoreFile);
+
+    public string ServerCertificatePath => System.IO.Path.Combine(Path, ServerCertificateFile);
+
+    public string ServerKeyPath => System.IO.Path.Combine(Path, ServerKeyFile);
+
+    public string CrlPath => System.IO.Path.Combine(Path, CrlFile);
+
+    /// <summary>True when any part of a CA is already here.</summary>
+    public bool HasCa => File.Exists(CertificatePath) || File.Exists(KeyPath) || File.Exists(StorePath);
+
+    public X509Certificate2 Certificate => _certificate ??= LoadCertificate();
+
+    public ICaStore Store => _store ??= OpenStore();
+
+    /// <summary>SHA-256 over the CA certificate's DER encoding: what an invite pins.</summary>
+    public byte[] Fingerprint => SHA256.HashData(Certificate.RawData);
+
+    public static string FormatFingerprint(ReadOnlySpan<byte> fingerprint) =>
+        string.Join(':', fingerprint.ToArray().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>Fails with <see cref="ErrorIds.CaNotFound"/> unless a complete CA is here.</summary>
+    public void EnsureExists()
+    {
+        if (!File.Exists(CertificatePath) || !File.Exists(KeyPath) || !File.Exists(StorePath))
+        {
+            throw new OpenChatException(ErrorIds.CaNotFound, ErrorKind.NotFound,
+                $"'{Path}' does not hold an OpenChat certificate authority. Create one with New-ChatCertificateAuthority -Path '{Path}' -Name <name>.");
+        }
+    }
+
+    private X509Certificate2 LoadCertificate()
+    {
+        EnsureExists();
+        return X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
+    }
+
+    private ICaStore OpenStore()
+    {
+        EnsureExists();
+        return SqliteCaStore.Open(StorePath);
+    }
+}

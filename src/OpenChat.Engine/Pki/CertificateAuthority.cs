@@ -1,0 +1,303 @@
+using System.Net;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Pki;
+
+public enum CaKeyAlgorithm
+{
+    P256,
+    P384,
+}
+
+/// <summary>A certificate the CA just issued; <see cref="Certificate"/> carries the private key
+/// when the key was generated here.</summary>
+public sealed record IssuedCertificate(CertificateRecord Record, X509Certificate2 Certificate);
+
+/// <summary>A signed certificate revocation list.</summary>
+public sealed record RevocationList(byte[] Der, long Number, DateTimeOffset ThisUpdate, DateTimeOffset NextUpdate, IReadOnlyList<string> RevokedSerials)
+{
+    public string ToPem() => PemEncoding.WriteString("X509 CRL", Der);
+}
+
+/// <summary>
+/// The operations that need the CA's private key: creating the CA, issuing certificates and
+/// signing revocation lists. Everything is checked before anything is signed, and a certificate
+/// exists only once it is in the store.
+/// </summary>
+public sealed class CertificateAuthority : IDisposable
+{
+    public const int MaxCaValidDays = 36500;
+    public const int MaxLeafValidDays = 3650;
+    public const int DefaultCaValidDays = 3650;
+    public const int DefaultClientValidDays = 365;
+    public const int DefaultServerValidDays = 397;
+    public const int MaxCaNameLength = 64;
+
+    // Certificates start a little in the past so that peers with slightly slow clocks accept them.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
+    private readonly ECDsa _key;
+    private readonly TimeProvider _time;
+
+    private CertificateAuthority(CaDirectory directory, ECDsa key, TimeProvider time)
+    {
+        Directory = directory;
+        _key = key;
+        _time = time;
+    }
+
+    public CaDirectory Directory { get; }
+
+    /// <summary>Creates the data directory, the CA key and root certificate, and the store.
+    /// An existing CA is refused unless <paramref name="replaceExisting"/>; then its files are
+    /// moved into a "replaced-…" subdirectory rather than destroyed.</summary>
+    public static CaDirectory Create(string path, string name, ReadOnlySpan<char> password,
+        CaKeyAlgorithm algorithm = CaKeyAlgorithm.P256, int validDays = DefaultCaValidDays,
+        bool replaceExisting = false, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        ValidateCaName(name);
+        ValidateDays(validDays, MaxCaValidDays);
+
+        var directory = new CaDirectory(path);
+        if (directory.HasCa)
+        {
+            if (!replaceExisting)
+            {
+                throw new OpenChatException(ErrorIds.CaAlreadyExists, ErrorKind.AlreadyExists,
+                    $"'{directory.Path}' already holds a certificate authority. Use -Force to replace it (the old one is kept in a 'replaced-…' subdirectory).");
+            }
+
+            ArchiveExisting(directory, time);
+        }
+
+        SecureFile.CreateDirectory(directory.Path);
+        using var key = ECDsa.Create(algorithm == CaKeyAlgorithm.P384 ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(name);
+        var request = new CertificateRequest(subject.Build(), key, CertificateProfile.HashFor(key));
+        CertificateProfile.ApplyRoot(request);
+        var now = time.GetUtcNow();
+        using var root = request.Create(request.SubjectName, X509SignatureGenerator.CreateForECDsa(key),
+            now - ClockSkew, now.AddDays(validDays), CertificateProfile.NewSerial());
+
+        // Key first: a directory with a certificate but no key is unusable, the reverse is not visible.
+        SecureFile.WriteAllText(directory.KeyPath, CaKeyFile.Export(key, password));
+        SecureFile.WriteAllText(directory.CertificatePath, root.ExportCertificatePem());
+        SqliteCaStore.Create(directory.StorePath).Dispose();
+        return directory;
+    }
+
+    /// <summary>Loads the CA key (decrypting it with <paramref name="password"/> if needed).</summary>
+    public static CertificateAuthority Open(CaDirectory directory, ReadOnlySpan<char> password, TimeProvider? time = null)
+    {
+        directory.EnsureExists();
+        var key = CaKeyFile.Import(File.ReadAllText(directory.KeyPath), password);
+        using (var publicKey = directory.Certificate.GetECDsaPublicKey())
+        {
+            if (publicKey is null || !publicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+            {
+                key.Dispose();
+                throw new OpenChatException(ErrorIds.CaKeyInvalid, ErrorKind.InvalidData,
+                    "The CA key file does not belong to the CA certificate in this directory.");
+            }
+        }
+
+        return new CertificateAuthority(directory, key, time ?? TimeProvider.System);
+    }
+
+    /// <summary>Issues a client certificate for a key generated here.</summary>
+    public IssuedCertificate IssueClient(string userName, int validDays = DefaultClientValidDays, bool additionalDevice = false)
+    {
+        CheckClientName(userName, additionalDevice);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var issued = SignClient(userName, new PublicKey(key), validDays, additionalDevice);
+        var withKey = issued.Certificate.CopyWithPrivateKey(key);
+        issued.Certificate.Dispose();
+        return issued with { Certificate = withKey };
+    }
+
+    /// <summary>Signs a PEM CSR made elsewhere, after <see cref="CsrPolicy"/>.</summary>
+    public IssuedCertificate SignRequest(string csrPem, string userName, int validDays = DefaultClientValidDays, bool additionalDevice = false)
+    {
+        var publicKey = CsrPolicy.Check(csrPem, userName);
+        CheckClientName(userName, additionalDevice);
+        return SignClient(userName, publicKey, validDays, additionalDevice);
+    }
+
+    /// <summary>Redeems an invite: checks it against the store, then signs the joiner's CSR.
+    /// The invite is consumed only after the request passed every check.</summary>
+    public IssuedCertificate Enroll(InviteCode invite, string csrPem, int validDays = DefaultClientValidDays)
+    {
+        var invites = new InviteBook(Directory, _time);
+        var record = invites.Check(invite);
+        var publicKey = CsrPolicy.Check(csrPem, record.UserName);
+        CheckClientName(record.UserName, record.AdditionalDevice);
+        invites.Redeem(record);
+        return SignClient(record.UserName, publicKey, validDays, record.AdditionalDevice);
+    }
+
+    /// <summary>Issues the server's TLS certificate and, when asked, installs it (certificate and
+    /// owner-only key) in the data directory for the server to use.</summary>
+    public IssuedCertificate IssueServer(IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses,
+        int validDays = DefaultServerValidDays, bool install = true)
+    {
+        if (dnsNames.Count == 0 && addresses.Count == 0)
+        {
+            (dnsNames, addresses) = ServerNames.Defaults();
+        }
+
+        foreach (var name in dnsNames)
+        {
+            ServerNames.ValidateDnsName(name);
+        }
+
+        var primary = dnsNames.FirstOrDefault() ?? addresses.First().ToString();
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(primary);
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
+        CertificateProfile.ApplyServer(request, Directory.Certificate, dnsNames, addresses);
+        var (record, certificate) = Sign(request, CertificateKind.Server, primary, validDays, uniqueName: false);
+        var withKey = certificate.CopyWithPrivateKey(key);
+        certificate.Dispose();
+        if (install)
+        {
+            SecureFile.WriteAllText(Directory.ServerKeyPath, key.ExportPkcs8PrivateKeyPem(), overwrite: true);
+            SecureFile.WriteAllText(Directory.ServerCertificatePath, withKey.ExportCertificatePem(), overwrite: true);
+        }
+
+        return new IssuedCertificate(record, withKey);
+    }
+
+    /// <summary>Signs a CRL listing every revoked certificate, numbered one past the last.</summary>
+    public RevocationList CreateRevocationList(TimeSpan validFor)
+    {
+        if (validFor <= TimeSpan.Zero || validFor > TimeSpan.FromDays(366))
+        {
+            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
+                "A revocation list must be valid for between a second and a year.");
+        }
+
+        var now = _time.GetUtcNow();
+        var builder = new CertificateRevocationListBuilder();
+        var serials = new List<string>();
+        foreach (var record in Directory.Store.FindCertificates().Where(r => r.RevokedAt is not null))
+        {
+            builder.AddEntry(Convert.FromHexString(record.Serial), record.RevokedAt!.Value, record.RevocationReason);
+            serials.Add(record.Serial);
+        }
+
+        var number = Directory.Store.NextCrlNumber();
+        var akid = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Directory.Certificate, true, false);
+        var der = builder.Build(Directory.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
+            new BigInteger(number), now + validFor, CertificateProfile.HashFor(_key), akid, now);
+        return new RevocationList(der, number, now, now + validFor, serials);
+    }
+
+    public void Dispose() => _key.Dispose();
+
+    private IssuedCertificate SignClient(string userName, PublicKey publicKey, int validDays, bool additionalDevice)
+    {
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(userName);
+        var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
+        CertificateProfile.ApplyClient(request, Directory.Certificate);
+        var (record, certificate) = Sign(request, CertificateKind.Client, userName, validDays, uniqueName: !additionalDevice);
+        return new IssuedCertificate(record, certificate);
+    }
+
+    private (CertificateRecord, X509Certificate2) Sign(CertificateRequest request, CertificateKind kind, string name, int validDays, bool uniqueName)
+    {
+        ValidateDays(validDays, MaxLeafValidDays);
+        var ca = Directory.Certificate;
+        var now = _time.GetUtcNow();
+        var caNotAfter = new DateTimeOffset(ca.NotAfter.ToUniversalTime());
+        if (now >= caNotAfter)
+        {
+            throw new OpenChatException(ErrorIds.CaExpired, ErrorKind.InvalidOperation,
+                $"The CA expired on {caNotAfter:u}; it can no longer issue certificates.");
+        }
+
+        var caNotBefore = new DateTimeOffset(ca.NotBefore.ToUniversalTime());
+        var notBefore = now - ClockSkew < caNotBefore ? caNotBefore : now - ClockSkew;
+        var notAfter = now.AddDays(validDays) > caNotAfter ? caNotAfter : now.AddDays(validDays);
+
+        var serial = CertificateProfile.NewSerial();
+        var generator = X509SignatureGenerator.CreateForECDsa(_key);
+        var certificate = request.Create(ca.SubjectName, generator, notBefore, notAfter, serial);
+        // The hash algorithm of the request is the leaf's choice; the CA signs with its own.
+        var record = new CertificateRecord(
+            Convert.ToHexString(serial), kind, name, certificate.Thumbprint,
+            new DateTimeOffset(certificate.NotBefore.ToUniversalTime()), new DateTimeOffset(certificate.NotAfter.ToUniversalTime()),
+            now, certificate.RawData);
+        try
+        {
+            Directory.Store.AddCertificate(record, uniqueName, now);
+        }
+        catch
+        {
+            certificate.Dispose();
+            throw;
+        }
+
+        return (record, certificate);
+    }
+
+    private void CheckClientName(string userName, bool additionalDevice)
+    {
+        UserNamePolicy.Validate(userName);
+        var normalized = UserNamePolicy.Normalize(userName);
+        if (Directory.Store.FindCertificates(CertificateKind.Server, normalized).Count > 0)
+        {
+            throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
+                $"'{userName}' is one of this server's own names and cannot be given to a user.");
+        }
+
+        var now = _time.GetUtcNow();
+        if (!additionalDevice && Directory.Store.FindCertificates(CertificateKind.Client, normalized).Any(r => r.StatusAt(now) == CertificateStatus.Valid))
+        {
+            throw SqliteCaStore.UserNameTaken(userName);
+        }
+    }
+
+    private static void ValidateCaName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > MaxCaNameLength || name.Any(char.IsControl) || name != name.Trim())
+        {
+            throw new OpenChatException(ErrorIds.CaNameInvalid, ErrorKind.InvalidArgument,
+                $"The CA name must be 1 to {MaxCaNameLength} printable characters without leading or trailing spaces.");
+        }
+    }
+
+    private static void ValidateDays(int days, int max)
+    {
+        if (days < 1 || days > max)
+        {
+            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
+                $"Validity must be between 1 and {max} days (got {days}).");
+        }
+    }
+
+    private static void ArchiveExisting(CaDirectory directory, TimeProvider time)
+    {
+        var archive = Path.Combine(directory.Path, "replaced-" + time.GetUtcNow().ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture));
+        SecureFile.CreateDirectory(archive);
+        string[] files =
+        [
+            CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.StoreFile, CaDirectory.StoreFile + "-wal",
+            CaDirectory.StoreFile + "-shm", CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile, CaDirectory.CrlFile,
+        ];
+        foreach (var file in files)
+        {
+            var source = Path.Combine(directory.Path, file);
+            if (File.Exists(source))
+            {
+                File.Move(source, Path.Combine(archive, file));
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace OpenChat.Engine.Pki;
+
+public enum CertificateKind
+{
+    Client,
+    Server,
+}
+
+public enum CertificateStatus
+{
+    Valid,
+    Revoked,
+    Expired,
+}
+
+/// <summary>What the CA remembers about a certificate it issued. <see cref="Name"/> is the user
+/// name for a client certificate and the primary DNS name (or address) for a server one.</summary>
+public sealed record CertificateRecord(
+    string Serial,
+    CertificateKind Kind,
+    string Name,
+    string Thumbprint,
+    DateTimeOffset NotBefore,
+    DateTimeOffset NotAfter,
+    DateTimeOffset IssuedAt,
+    byte[] RawData,
+    DateTimeOffset? RevokedAt = null,
+    X509RevocationReason? RevocationReason = null)
+{
+    public string NormalizedName => Kind == CertificateKind.Client ? UserNamePolicy.Normalize(Name) : Name.ToLowerInvariant();
+
+    public CertificateStatus StatusAt(DateTimeOffset now) =>
+        RevokedAt is not null ? CertificateStatus.Revoked
+        : now > NotAfter ? CertificateStatus.Expired
+        : CertificateStatus.Valid;
+
+    public X509Certificate2 ToCertificate() => X509CertificateLoader.LoadCertificate(RawData);
+}

@@ -1,0 +1,79 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace OpenChat.Engine.Pki;
+
+/// <summary>Looking up and revoking issued certificates: no CA key needed.</summary>
+public sealed class CertificateRegistry
+{
+    private readonly CaDirectory _directory;
+    private readonly TimeProvider _time;
+
+    public CertificateRegistry(CaDirectory directory, TimeProvider? time = null)
+    {
+        directory.EnsureExists();
+        _directory = directory;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    public IReadOnlyList<CertificateRecord> Find(CertificateKind? kind = null, string? userName = null, string? serial = null, CertificateStatus? status = null)
+    {
+        IEnumerable<CertificateRecord> found;
+        if (serial is not null)
+        {
+            var one = _directory.Store.GetCertificate(NormalizeSerial(serial));
+            found = one is null ? [] : [one];
+        }
+        else
+        {
+            found = _directory.Store.FindCertificates(kind, userName is null ? null : UserNamePolicy.Normalize(userName));
+        }
+
+        var now = Now;
+        return found
+            .Where(r => kind is null || r.Kind == kind)
+            .Where(r => userName is null || string.Equals(r.Name, userName, StringComparison.OrdinalIgnoreCase))
+            .Where(r => status is null || r.StatusAt(now) == status)
+            .ToList();
+    }
+
+    /// <summary>Revokes one certificate by serial; a second revocation is refused.</summary>
+    public CertificateRecord Revoke(string serial, X509RevocationReason reason = X509RevocationReason.Unspecified)
+    {
+        var normalized = NormalizeSerial(serial);
+        var record = _directory.Store.GetCertificate(normalized)
+            ?? throw new OpenChatException(ErrorIds.CertificateNotFound, ErrorKind.NotFound,
+                $"No certificate with serial {normalized} was issued by this CA.");
+        if (record.RevokedAt is not null)
+        {
+            throw AlreadyRevoked(record);
+        }
+
+        var now = Now;
+        if (!_directory.Store.RevokeCertificate(normalized, now, reason))
+        {
+            throw AlreadyRevoked(_directory.Store.GetCertificate(normalized)!);
+        }
+
+        return record with { RevokedAt = now, RevocationReason = reason };
+    }
+
+    /// <summary>Serials are shown and stored as upper-case hex; users may paste them with
+    /// colons, spaces or lower case.</summary>
+    public static string NormalizeSerial(string serial)
+    {
+        var hex = new string(serial.Where(c => c is not (':' or ' ' or '-')).ToArray()).ToUpperInvariant();
+        if (hex.Length == 0 || hex.Length > 64 || hex.Any(c => !Uri.IsHexDigit(c)))
+        {
+            throw new OpenChatException(ErrorIds.CertificateNotFound, ErrorKind.InvalidArgument,
+                $"'{UserNamePolicy.Printable(serial)}' is not a certificate serial number (hexadecimal digits).");
+        }
+
+        return hex;
+    }
+
+    private static OpenChatException AlreadyRevoked(CertificateRecord record) =>
+        new(ErrorIds.CertificateAlreadyRevoked, ErrorKind.InvalidOperation,
+            $"Certificate {record.Serial} ({record.Name}) was already revoked on {record.RevokedAt:u}.");
+}

@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+
+namespace OpenChat.Engine.Pki;
+
+/// <summary>One-time, expiring enrollment invites: created and listed by the admin, redeemed by
+/// the server on a new user's behalf.</summary>
+public sealed class InviteBook
+{
+    public static readonly TimeSpan DefaultValidFor = TimeSpan.FromDays(7);
+    public static readonly TimeSpan MaxValidFor = TimeSpan.FromDays(90);
+    public const string ServerAddressSetting = "server_address";
+
+    private readonly CaDirectory _directory;
+    private readonly TimeProvider _time;
+
+    public InviteBook(CaDirectory directory, TimeProvider? time = null)
+    {
+        directory.EnsureExists();
+        _directory = directory;
+        _time = time ?? TimeProvider.System;
+    }
+
+    public DateTimeOffset Now => _time.GetUtcNow();
+
+    /// <summary>The address put in invites when the admin names none: the one the server last
+    /// announced, else localhost on the default port.</summary>
+    public string DefaultServer =>
+        _directory.Store.GetSetting(ServerAddressSetting) ?? ServerNames.FormatAddress("localhost", ServerNames.DefaultPort);
+
+    public (InviteRecord Record, InviteCode Code) Create(string userName, TimeSpan? validFor = null, string? server = null, bool additionalDevice = false)
+    {
+        UserNamePolicy.Validate(userName);
+        var lifetime = validFor ?? DefaultValidFor;
+        if (lifetime <= TimeSpan.Zero || lifetime > MaxValidFor)
+        {
+            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
+                $"An invite must be valid for more than zero and at most {MaxValidFor.TotalDays} days.");
+        }
+
+        var (host, port) = ServerNames.ParseAddress(server ?? DefaultServer);
+        var address = ServerNames.FormatAddress(host, port);
+        var now = Now;
+        var normalized = UserNamePolicy.Normalize(userName);
+        if (_directory.Store.FindCertificates(CertificateKind.Server, normalized).Count > 0)
+        {
+            throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
+                $"'{userName}' is one of this server's own names and cannot be given to a user.");
+        }
+
+        if (!additionalDevice && _directory.Store.FindCertificates(CertificateKind.Client, normalized).Any(r => r.StatusAt(now) == CertificateStatus.Valid))
+        {
+            throw Storage.SqliteCaStore.UserNameTaken(userName);
+        }
+
+        var secret = RandomNumberGenerator.GetBytes(InviteCode.SecretLength);
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        var record = new InviteRecord(id, userName, InviteCode.HashSecret(secret), address, now, now + lifetime, additionalDevice);
+        _directory.Store.AddInvite(record);
+        return (record, new InviteCode(address, _directory.Fingerprint, id, userName, secret));
+    }
+
+    public IReadOnlyList<InviteRecord> Find(string? userName = null, InviteStatus? status = null)
+    {
+        var now = Now;
+        return _directory.Store.FindInvites(userName is null ? null : UserNamePolicy.Normalize(userName))
+            .Where(r => status is null || r.StatusAt(now) == status)
+            .ToList();
+    }
+
+    public InviteRecord Revoke(string id)
+    {
+        var record = _directory.Store.GetInvite(id) ?? throw NotFound();
+        if (!_directory.Store.TryRevokeInvite(id, Now))
+        {
+            throw NotPending(_directory.Store.GetInvite(id)!);
+        }
+
+        return _directory.Store.GetInvite(id)!;
+    }
+
+    /// <summary>Checks that an invite is this CA's, authentic and still pending; does not use it up.</summary>
+    public InviteRecord Check(InviteCode invite)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(invite.CaFingerprint, _directory.Fingerprint))
+        {
+            throw NotFound();
+        }
+
+        var record = _directory.Store.GetInvite(invite.Id) ?? throw NotFound();
+        if (!CryptographicOperations.FixedTimeEquals(InviteCode.HashSecret(invite.Secret), record.SecretHash))
+        {
+            throw new OpenChatException(ErrorIds.InviteSecretWrong, ErrorKind.AuthenticationFailed,
+                "The invite's secret is wrong. Copy the whole invite text you were given.");
+        }
+
+        if (!string.Equals(invite.UserName, record.UserName, StringComparison.Ordinal))
+        {
+            throw new OpenChatException(ErrorIds.InviteUserMismatch, ErrorKind.PolicyViolation,
+                "The invite names a different user than the one it was issued for.");
+        }
+
+        if (record.StatusAt(Now) != InviteStatus.Pending)
+        {
+            throw NotPending(record);
+        }
+
+        return record;
+    }
+
+    /// <summary>Uses the invite up; exactly one caller can succeed.</summary>
+    public void Redeem(InviteRecord record)
+    {
+        if (!_directory.Store.TryRedeemInvite(record.Id, Now))
+        {
+            throw NotPending(_directory.Store.GetInvite(record.Id) ?? record);
+        }
+    }
+
+    private OpenChatException NotPending(InviteRecord record) => record.StatusAt(Now) switch
+    {
+        InviteStatus.Redeemed => new(ErrorIds.InviteAlreadyRedeemed, ErrorKind.PolicyViolation,
+            $"This invite for '{record.UserName}' was already used on {record.RedeemedAt:u}. Ask the admin for a new one."),
+        InviteStatus.Revoked => new(ErrorIds.InviteRevoked, ErrorKind.PolicyViolation,
+            $"This invite for '{record.UserName}' was cancelled by the admin. Ask for a new one."),
+        _ => new(ErrorIds.InviteExpired, ErrorKind.PolicyViolation,
+            $"This invite for '{record.UserName}' expired on {record.ExpiresAt:u}. Ask the admin for a new one."),
+    };
+
+    private static OpenChatException NotFound() =>
+        new(ErrorIds.InviteNotFound, ErrorKind.NotFound, "This invite is not known to this server's CA. Check that it was issued for this server.");
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace OpenChat.Engine.Pki;
+
+/// <summary>Validation of the names a server certificate and an invite may carry.</summary>
+public static partial class ServerNames
+{
+    public const int DefaultPort = 7443;
+
+    [GeneratedRegex("^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?$", RegexOptions.CultureInvariant)]
+    private static partial Regex HostName();
+
+    public static bool IsHostName(string? name) => !string.IsNullOrEmpty(name) && HostName().IsMatch(name);
+
+    /// <summary>The names a server certificate gets when the admin names none.</summary>
+    public static (IReadOnlyList<string> Dns, IReadOnlyList<IPAddress> Addresses) Defaults()
+    {
+        var dns = new List<string> { "localhost" };
+        var machine = Environment.MachineName;
+        if (IsHostName(machine) && !string.Equals(machine, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            dns.Add(machine);
+        }
+
+        return (dns, new[] { IPAddress.Loopback, IPAddress.IPv6Loopback });
+    }
+
+    public static void ValidateDnsName(string name)
+    {
+        if (!IsHostName(name))
+        {
+            throw new OpenChatException(ErrorIds.ServerNameInvalid, ErrorKind.InvalidArgument,
+                $"'{UserNamePolicy.Printable(name)}' is not a valid DNS name for a server certificate (letters, digits and '-' in dot-separated labels; no wildcards).");
+        }
+    }
+
+    /// <summary>Parses "host:port", "[v6]:port" or a bare host (default port).</summary>
+    public static (string Host, int Port) ParseAddress(string? address)
+    {
+        var text = address?.Trim() ?? "";
+        string host;
+        var port = DefaultPort;
+        if (text.StartsWith('['))
+        {
+            var close = text.IndexOf(']');
+            if (close < 0)
+            {
+                throw BadAddress(text);
+            }
+
+            host = text[1..close];
+            var rest = text[(close + 1)..];
+            if (rest.Length > 0 && (!rest.StartsWith(':') || !TryPort(rest[1..], out port)))
+            {
+                throw BadAddress(text);
+            }
+
+            if (!IPAddress.TryParse(host, out var v6) || v6.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                throw BadAddress(text);
+            }
+        }
+        else
+        {
+            var colon = text.LastIndexOf(':');
+            if (colon >= 0 && text.IndexOf(':') != colon)
+            {
+                throw BadAddress(text); // a bare IPv6 address must be bracketed
+            }
+
+            host = colon < 0 ? text : text[..colon];
+            if (colon >= 0 && !TryPort(text[(colon + 1)..], out port))
+            {
+                throw BadAddress(text);
+            }
+
+            if (!IsHostName(host) && !IPAddress.TryParse(host, out _))
+            {
+                throw BadAddress(text);
+            }
+        }
+
+        return (host, port);
+    }
+
+    public static string FormatAddress(string host, int port) =>
+        host.Contains(':') ? $"[{host}]:{port}" : $"{host}:{port}";
+
+    private static bool TryPort(string text, out int port) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port)
+        && port is > 0 and <= 65535;
+
+    private static OpenChatException BadAddress(string text) =>
+        new(ErrorIds.ServerAddressInvalid, ErrorKind.InvalidArgument,
+            $"'{UserNamePolicy.Printable(text)}' is not a server address. Use host:port, for example chat.example.org:{DefaultPort} or [::1]:{DefaultPort}.");
+}

@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+
+namespace OpenChat.Engine.Pki;
+
+/// <summary>
+/// The one rule for user names, applied wherever a name enters the system (certificates,
+/// invites, later room membership). A name is 2 to 32 characters: ASCII letters, digits, '.',
+/// '_' and '-', starting with a letter and ending with a letter or digit. Names are compared
+/// case-insensitively (the store keeps the lower-case form), so "Alice" and "alice" are the same
+/// person. Reserved names would let someone pose as the system itself.
+/// </summary>
+public static partial class UserNamePolicy
+{
+    public const int MinLength = 2;
+    public const int MaxLength = 32;
+
+    public static readonly IReadOnlySet<string> Reserved = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "admin", "administrator", "all", "ca", "channel", "everyone", "here", "localhost",
+        "moderator", "nobody", "null", "openchat", "operator", "postmaster", "root", "security",
+        "server", "service", "support", "system", "sysop",
+    };
+
+    [GeneratedRegex("^[A-Za-z](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex Shape();
+
+    /// <summary>The form used for uniqueness checks and lookups.</summary>
+    public static string Normalize(string name) => name.ToLowerInvariant();
+
+    /// <summary>Throws <see cref="OpenChatException"/> unless <paramref name="name"/> may be
+    /// given to a person.</summary>
+    public static void Validate(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length < MinLength || name.Length > MaxLength || !Shape().IsMatch(name))
+        {
+            throw new OpenChatException(ErrorIds.UserNameInvalid, ErrorKind.InvalidArgument,
+                $"'{Printable(name)}' is not a valid user name. Use {MinLength} to {MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter and ending with a letter or digit.");
+        }
+
+        if (Reserved.Contains(Normalize(name)))
+        {
+            throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
+                $"'{name}' is reserved and cannot be given to a user. Choose another name.");
+        }
+    }
+
+    public static bool IsValid(string? name)
+    {
+        try
+        {
+            Validate(name);
+            return true;
+        }
+        catch (OpenChatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Makes a rejected name safe to echo in an error (no control characters, bounded).</summary>
+    internal static string Printable(string? name)
+    {
+        if (name is null)
+        {
+            return "";
+        }
+
+        var cleaned = new string(name.Select(c => char.IsControl(c) ? '?' : c).Take(64).ToArray());
+        return name.Length > 64 ? cleaned + "…" : cleaned;
+    }
+}

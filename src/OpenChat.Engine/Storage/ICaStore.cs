@@ -1,0 +1,45 @@
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Pki;
+
+namespace OpenChat.Engine.Storage;
+
+/// <summary>
+/// Everything the certificate authority persists, behind one narrow seam so that another
+/// database can take SQLite's place. Operations that must not race (a name's uniqueness, an
+/// invite's single use, a certificate's single revocation) are atomic here, not in callers.
+/// </summary>
+public interface ICaStore : IDisposable
+{
+    /// <summary>Stores a newly issued certificate. When <paramref name="uniqueClientName"/> is set,
+    /// fails with <see cref="ErrorIds.UserNameTaken"/> if another valid client certificate holds
+    /// the same name; the check and the insert are one transaction.</summary>
+    void AddCertificate(CertificateRecord record, bool uniqueClientName, DateTimeOffset now);
+
+    CertificateRecord? GetCertificate(string serial);
+
+    /// <summary>All certificates, optionally of one kind and one normalized name.</summary>
+    IReadOnlyList<CertificateRecord> FindCertificates(CertificateKind? kind = null, string? normalizedName = null);
+
+    /// <summary>Marks a certificate revoked. Returns false if it already was.</summary>
+    bool RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason);
+
+    /// <summary>Returns the next CRL number (starting at 1) and records that it was used.</summary>
+    long NextCrlNumber();
+
+    void AddInvite(InviteRecord invite);
+
+    InviteRecord? GetInvite(string id);
+
+    IReadOnlyList<InviteRecord> FindInvites(string? normalizedUserName = null);
+
+    /// <summary>Marks an invite redeemed if it is still pending at <paramref name="now"/>.
+    /// Returns false when someone else redeemed, revoked or let it expire first.</summary>
+    bool TryRedeemInvite(string id, DateTimeOffset now);
+
+    /// <summary>Cancels a pending invite. Returns false if it was no longer pending.</summary>
+    bool TryRevokeInvite(string id, DateTimeOffset now);
+
+    string? GetSetting(string key);
+
+    void SetSetting(string key, string value);
+}

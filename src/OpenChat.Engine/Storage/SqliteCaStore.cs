@@ -1,0 +1,322 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Data.Sqlite;
+using OpenChat.Engine.Pki;
+
+namespace OpenChat.Engine.Storage;
+
+/// <summary>The embedded CA store: one SQLite file in the data directory, WAL mode, full sync
+/// (issuance is rare and must not be forgotten after a crash).</summary>
+public sealed class SqliteCaStore : ICaStore
+{
+    private const int SchemaVersion = 1;
+    private readonly string _connectionString;
+
+    private SqliteCaStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+        FilePath = path;
+    }
+
+    public string FilePath { get; }
+
+    /// <summary>Creates the database file (owner-only) and its schema.</summary>
+    public static SqliteCaStore Create(string path)
+    {
+        SecureFile.Touch(path);
+        var store = new SqliteCaStore(path);
+        using var connection = store.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL;");
+        Execute(connection, $"""
+            CREATE TABLE IF NOT EXISTS certificates (
+                serial TEXT PRIMARY KEY,
+                kind INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                name_norm TEXT NOT NULL,
+                thumbprint TEXT NOT NULL,
+                not_before INTEGER NOT NULL,
+                not_after INTEGER NOT NULL,
+                issued_at INTEGER NOT NULL,
+                der BLOB NOT NULL,
+                revoked_at INTEGER NULL,
+                revocation_reason INTEGER NULL
+            );
+            CREATE INDEX IF NOT EXISTS certificates_by_name ON certificates(kind, name_norm);
+            CREATE TABLE IF NOT EXISTS invites (
+                id TEXT PRIMARY KEY,
+                user_name TEXT NOT NULL,
+                user_norm TEXT NOT NULL,
+                secret_hash BLOB NOT NULL,
+                server TEXT NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                additional_device INTEGER NOT NULL DEFAULT 0,
+                redeemed_at INTEGER NULL,
+                revoked_at INTEGER NULL
+            );
+            CREATE INDEX IF NOT EXISTS invites_by_user ON invites(user_norm);
+            CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            PRAGMA user_version={SchemaVersion};
+            """);
+        return store;
+    }
+
+    /// <summary>Opens an existing store.</summary>
+    public static SqliteCaStore Open(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new OpenChatException(ErrorIds.CaNotFound, ErrorKind.NotFound,
+                $"No OpenChat store at '{path}'. Create the certificate authority first with New-ChatCertificateAuthority.");
+        }
+
+        var store = new SqliteCaStore(path);
+        using var connection = store.Open();
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
+        if (version != SchemaVersion)
+        {
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.InvalidData,
+                $"The store at '{path}' has schema version {version}; this OpenChat understands version {SchemaVersion}.");
+        }
+
+        return store;
+    }
+
+    public void AddCertificate(CertificateRecord record, bool uniqueClientName, DateTimeOffset now)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (uniqueClientName && record.Kind == CertificateKind.Client)
+        {
+            var holders = Scalar(connection, """
+                SELECT COUNT(*) FROM certificates
+                WHERE kind = $kind AND name_norm = $name AND revoked_at IS NULL AND not_after >= $now
+                """, ("$kind", (int)CertificateKind.Client), ("$name", record.NormalizedName), ("$now", now.ToUnixTimeMilliseconds()));
+            if (Convert.ToInt64(holders, System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                throw UserNameTaken(record.Name);
+            }
+        }
+
+        Execute(connection, """
+            INSERT INTO certificates (serial, kind, name, name_norm, thumbprint, not_before, not_after, issued_at, der)
+            VALUES ($serial, $kind, $name, $norm, $thumb, $nb, $na, $issued, $der)
+            """,
+            ("$serial", record.Serial), ("$kind", (int)record.Kind), ("$name", record.Name), ("$norm", record.NormalizedName),
+            ("$thumb", record.Thumbprint), ("$nb", record.NotBefore.ToUnixTimeMilliseconds()),
+            ("$na", record.NotAfter.ToUnixTimeMilliseconds()), ("$issued", record.IssuedAt.ToUnixTimeMilliseconds()),
+            ("$der", record.RawData));
+        transaction.Commit();
+    }
+
+    internal static OpenChatException UserNameTaken(string name) =>
+        new(ErrorIds.UserNameTaken, ErrorKind.AlreadyExists,
+            $"'{name}' already holds a valid certificate. Revoke it first, or pass -AdditionalDevice to issue a second certificate (another device of the same person).");
+
+    public CertificateRecord? GetCertificate(string serial)
+    {
+        using var connection = Open();
+        return ReadCertificates(connection, "WHERE serial = $serial", ("$serial", serial.ToUpperInvariant())).FirstOrDefault();
+    }
+
+    public IReadOnlyList<CertificateRecord> FindCertificates(CertificateKind? kind = null, string? normalizedName = null)
+    {
+        using var connection = Open();
+        var where = new List<string>();
+        var args = new List<(string, object)>();
+        if (kind is not null)
+        {
+            where.Add("kind = $kind");
+            args.Add(("$kind", (int)kind.Value));
+        }
+
+        if (normalizedName is not null)
+        {
+            where.Add("name_norm = $name");
+            args.Add(("$name", normalizedName));
+        }
+
+        var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
+        return ReadCertificates(connection, clause + " ORDER BY issued_at, serial", args.ToArray());
+    }
+
+    public bool RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason)
+    {
+        using var connection = Open();
+        var changed = Execute(connection, """
+            UPDATE certificates SET revoked_at = $at, revocation_reason = $reason
+            WHERE serial = $serial AND revoked_at IS NULL
+            """, ("$at", revokedAt.ToUnixTimeMilliseconds()), ("$reason", (int)reason), ("$serial", serial.ToUpperInvariant()));
+        return changed == 1;
+    }
+
+    public long NextCrlNumber()
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var current = Scalar(connection, "SELECT value FROM settings WHERE key = 'crl_number'") as string;
+        var next = (current is null ? 0 : long.Parse(current, System.Globalization.CultureInfo.InvariantCulture)) + 1;
+        Execute(connection, "INSERT INTO settings(key, value) VALUES('crl_number', $v) ON CONFLICT(key) DO UPDATE SET value = $v",
+            ("$v", next.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        transaction.Commit();
+        return next;
+    }
+
+    public void AddInvite(InviteRecord invite)
+    {
+        using var connection = Open();
+        Execute(connection, """
+            INSERT INTO invites (id, user_name, user_norm, secret_hash, server, created_at, expires_at, additional_device)
+            VALUES ($id, $user, $norm, $hash, $server, $created, $expires, $additional)
+            """,
+            ("$id", invite.Id), ("$user", invite.UserName), ("$norm", UserNamePolicy.Normalize(invite.UserName)),
+            ("$hash", invite.SecretHash), ("$server", invite.Server),
+            ("$created", invite.CreatedAt.ToUnixTimeMilliseconds()), ("$expires", invite.ExpiresAt.ToUnixTimeMilliseconds()),
+            ("$additional", invite.AdditionalDevice ? 1 : 0));
+    }
+
+    public InviteRecord? GetInvite(string id)
+    {
+        using var connection = Open();
+        return ReadInvites(connection, "WHERE id = $id", ("$id", id)).FirstOrDefault();
+    }
+
+    public IReadOnlyList<InviteRecord> FindInvites(string? normalizedUserName = null)
+    {
+        using var connection = Open();
+        return normalizedUserName is null
+            ? ReadInvites(connection, "ORDER BY created_at, id")
+            : ReadInvites(connection, "WHERE user_norm = $u ORDER BY created_at, id", ("$u", normalizedUserName));
+    }
+
+    public bool TryRedeemInvite(string id, DateTimeOffset now)
+    {
+        using var connection = Open();
+        return Execute(connection, """
+            UPDATE invites SET redeemed_at = $now
+            WHERE id = $id AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $now
+            """, ("$now", now.ToUnixTimeMilliseconds()), ("$id", id)) == 1;
+    }
+
+    public bool TryRevokeInvite(string id, DateTimeOffset now)
+    {
+        using var connection = Open();
+        return Execute(connection, """
+            UPDATE invites SET revoked_at = $now
+            WHERE id = $id AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $now
+            """, ("$now", now.ToUnixTimeMilliseconds()), ("$id", id)) == 1;
+    }
+
+    public string? GetSetting(string key)
+    {
+        using var connection = Open();
+        return Scalar(connection, "SELECT value FROM settings WHERE key = $k", ("$k", key)) as string;
+    }
+
+    public void SetSetting(string key, string value)
+    {
+        using var connection = Open();
+        Execute(connection, "INSERT INTO settings(key, value) VALUES($k, $v) ON CONFLICT(key) DO UPDATE SET value = $v",
+            ("$k", key), ("$v", value));
+    }
+
+    public void Dispose()
+    {
+        // Connections are opened per operation without pooling, so nothing stays open.
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+            return connection;
+        }
+        catch (SqliteException e)
+        {
+            connection.Dispose();
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+                $"Cannot open the OpenChat store at '{FilePath}': {e.Message}", e);
+        }
+    }
+
+    private static List<CertificateRecord> ReadCertificates(SqliteConnection connection, string clause, params (string, object)[] args)
+    {
+        using var command = Command(connection,
+            "SELECT serial, kind, name, thumbprint, not_before, not_after, issued_at, der, revoked_at, revocation_reason FROM certificates " + clause, args);
+        using var reader = command.ExecuteReader();
+        var result = new List<CertificateRecord>();
+        while (reader.Read())
+        {
+            result.Add(new CertificateRecord(
+                reader.GetString(0),
+                (CertificateKind)reader.GetInt32(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                FromMs(reader.GetInt64(4)),
+                FromMs(reader.GetInt64(5)),
+                FromMs(reader.GetInt64(6)),
+                (byte[])reader.GetValue(7),
+                reader.IsDBNull(8) ? null : FromMs(reader.GetInt64(8)),
+                reader.IsDBNull(9) ? null : (X509RevocationReason)reader.GetInt32(9)));
+        }
+
+        return result;
+    }
+
+    private static List<InviteRecord> ReadInvites(SqliteConnection connection, string clause, params (string, object)[] args)
+    {
+        using var command = Command(connection,
+            "SELECT id, user_name, secret_hash, server, created_at, expires_at, additional_device, redeemed_at, revoked_at FROM invites " + clause, args);
+        using var reader = command.ExecuteReader();
+        var result = new List<InviteRecord>();
+        while (reader.Read())
+        {
+            result.Add(new InviteRecord(
+                reader.GetString(0),
+                reader.GetString(1),
+                (byte[])reader.GetValue(2),
+                reader.GetString(3),
+                FromMs(reader.GetInt64(4)),
+                FromMs(reader.GetInt64(5)),
+                reader.GetInt32(6) != 0,
+                reader.IsDBNull(7) ? null : FromMs(reader.GetInt64(7)),
+                reader.IsDBNull(8) ? null : FromMs(reader.GetInt64(8))));
+        }
+
+        return result;
+    }
+
+    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, (string Name, object Value)[] args)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+
+    private static int Execute(SqliteConnection connection, string sql, params (string, object)[] args)
+    {
+        using var command = Command(connection, sql, args);
+        return command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql, params (string, object)[] args)
+    {
+        using var command = Command(connection, sql, args);
+        return command.ExecuteScalar();
+    }
+}
