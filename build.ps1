@@ -1,0 +1,128 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates OpenChat.
+.DESCRIPTION
+    Build    compiles the solution and assembles the module in out/OpenChat (with generated help).
+    Test     Build, then the xunit suite and the Pester suite (in a child pwsh, so the freshly
+             built module is the one loaded), then one line "N passed, N failed" for both.
+    Demo     Build, then runs the main job against a fresh CA in a temporary directory.
+    Clean    removes out/ and every bin/ and obj/.
+    Needs only the .NET SDK: PowerShell comes from the tool manifest (dotnet tool restore) and
+    Pester from a NuGet download made here.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+$Root = $PSScriptRoot
+$Out = Join-Path $Root 'out'
+$ModuleOut = Join-Path $Out 'OpenChat'
+$Results = Join-Path $Out 'test-results'
+
+function Invoke-Native {
+    param([string] $Command, [string[]] $Arguments)
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Get-PesterManifest {
+    # PackageDownload puts Pester in the NuGet global packages folder, wherever it is on this machine.
+    Invoke-Native dotnet @('restore', (Join-Path $Root 'build/Pester.csproj'), '--verbosity', 'quiet')
+    $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
+    $manifest = Join-Path $packages.Trim() 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $manifest)) { throw "Pester 6.2.0 was not restored to '$manifest'." }
+    $manifest
+}
+
+function Invoke-ChildPwsh {
+    # A child pwsh loads the module that was just built; a binary module cannot be reloaded in-process.
+    param([string] $Script, [string[]] $Arguments)
+    & dotnet pwsh -NoLogo -NoProfile -NonInteractive -File $Script @Arguments
+    $LASTEXITCODE
+}
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', (Join-Path $Root 'OpenChat.sln'), '-c', $Configuration, '--nologo', '--verbosity', 'quiet')
+    if (Test-Path $ModuleOut) { Remove-Item $ModuleOut -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $Root 'src/OpenChat.Cmdlets/OpenChat.Cmdlets.csproj'), '-c', $Configuration,
+        '-o', $ModuleOut, '--no-build', '--nologo', '--verbosity', 'quiet')
+    Copy-Item (Join-Path $Root 'module/*') $ModuleOut
+    $helpOut = Join-Path $ModuleOut 'en-US'
+    $code = Invoke-ChildPwsh (Join-Path $Root 'build/New-MamlHelp.ps1') @(
+        '-ModuleManifest', (Join-Path $ModuleOut 'OpenChat.psd1'),
+        '-HelpSource', (Join-Path $Root 'help'),
+        '-OutDirectory', $helpOut)
+    if ($code -ne 0) { throw 'Generating help failed.' }
+    Write-Host "Module assembled in $ModuleOut"
+}
+
+function Get-TrxCounts([string] $Path) {
+    [xml] $trx = Get-Content -Raw $Path
+    $counters = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Passed = [int] $counters.passed; Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    if (Test-Path $Results) { Remove-Item $Results -Recurse -Force }
+    New-Item -ItemType Directory $Results | Out-Null
+
+    Write-Host '== Unit tests (xunit) =='
+    & dotnet test (Join-Path $Root 'tests/Unit/OpenChat.Tests.Unit.csproj') -c $Configuration --no-build --nologo `
+        --logger 'trx;LogFileName=unit.trx' --logger 'console;verbosity=normal' --results-directory $Results
+    $unitExit = $LASTEXITCODE
+    $trxFile = Join-Path $Results 'unit.trx'
+    $unit = if (Test-Path $trxFile) { Get-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    if ($unitExit -ne 0 -and $unit.Failed -eq 0) { $unit.Failed = 1 }
+
+    Write-Host '== Module tests (Pester, child pwsh) =='
+    $pesterSummary = Join-Path $Results 'pester.json'
+    $pesterExit = Invoke-ChildPwsh (Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1') @(
+        '-PesterManifest', (Get-PesterManifest),
+        '-ModuleManifest', (Join-Path $ModuleOut 'OpenChat.psd1'),
+        '-SummaryFile', $pesterSummary)
+    $pester = if (Test-Path $pesterSummary) { Get-Content -Raw $pesterSummary | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $pester.Failed = 1 }
+
+    $passed = $unit.Passed + $pester.Passed
+    $failed = $unit.Failed + $pester.Failed
+    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    $code = Invoke-ChildPwsh (Join-Path $Root 'build/Demo.ps1') @('-ModuleManifest', (Join-Path $ModuleOut 'OpenChat.psd1'))
+    if ($code -ne 0) { throw "The demo failed (exit code $code)." }
+}
+
+function Invoke-Clean {
+    foreach ($dir in @($Out) + @(Get-ChildItem $Root -Recurse -Directory -Include bin, obj | ForEach-Object FullName)) {
+        if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
+    }
+}
+
+Push-Location $Root
+try {
+    switch ($Task) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Demo' { Invoke-Demo }
+        'Clean' { Invoke-Clean }
+    }
+}
+finally {
+    Pop-Location
+}

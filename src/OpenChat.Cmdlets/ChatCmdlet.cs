@@ -1,0 +1,70 @@
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Cryptography;
+using OpenChat.Engine;
+
+namespace OpenChat.Cmdlets;
+
+/// <summary>What every OpenChat cmdlet shares: resolving paths the PowerShell way and turning
+/// engine failures into ErrorRecords with stable ids.</summary>
+public abstract class ChatCmdlet : PSCmdlet
+{
+    /// <summary>A PowerShell path (relative to the current location, ~ expanded) as a file system path.</summary>
+    protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    protected static ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
+    {
+        OpenChatException e => new ErrorRecord(e, e.ErrorId, Category(e.Kind), target),
+        UnauthorizedAccessException e => new ErrorRecord(e, "FileAccessDenied", ErrorCategory.PermissionDenied, target),
+        PathTooLongException e => new ErrorRecord(e, "PathInvalid", ErrorCategory.InvalidArgument, target),
+        IOException e => new ErrorRecord(e, "FileSystemError", ErrorCategory.WriteError, target),
+        CryptographicException e => new ErrorRecord(e, "CryptographicFailure", ErrorCategory.SecurityError, target),
+        _ => new ErrorRecord(exception, "UnexpectedError", ErrorCategory.NotSpecified, target),
+    };
+
+    /// <summary>True for failures that describe one input rather than the command as a whole,
+    /// so a pipeline can go on with the next input.</summary>
+    protected static bool IsPerInput(Exception exception) =>
+        exception is OpenChatException or IOException or UnauthorizedAccessException or CryptographicException;
+
+    protected void WriteFailure(Exception exception, object? target) => WriteError(ToErrorRecord(exception, target));
+
+    protected void ThrowFailure(Exception exception, object? target) => ThrowTerminatingError(ToErrorRecord(exception, target));
+
+    protected static ErrorCategory Category(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        ErrorKind.InvalidData => ErrorCategory.InvalidData,
+        ErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        ErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
+        ErrorKind.PolicyViolation => ErrorCategory.SecurityError,
+        ErrorKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
+        ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        ErrorKind.Unavailable => ErrorCategory.ResourceUnavailable,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    /// <summary>Lends the characters of a SecureString to <paramref name="use"/> and wipes
+    /// the copy afterwards.</summary>
+    protected static T WithPassword<T>(SecureString? password, Func<char[], T> use)
+    {
+        if (password is null || password.Length == 0)
+        {
+            return use([]);
+        }
+
+        var chars = new char[password.Length];
+        var pointer = Marshal.SecureStringToGlobalAllocUnicode(password);
+        try
+        {
+            Marshal.Copy(pointer, chars, 0, chars.Length);
+            return use(chars);
+        }
+        finally
+        {
+            Marshal.ZeroFreeGlobalAllocUnicode(pointer);
+            Array.Clear(chars);
+        }
+    }
+}

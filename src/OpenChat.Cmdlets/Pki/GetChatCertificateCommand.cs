@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using OpenChat.Engine.Pki;
+
+namespace OpenChat.Cmdlets.Pki;
+
+[Cmdlet(VerbsCommon.Get, "ChatCertificate")]
+[OutputType(typeof(ChatCertificate))]
+public sealed class GetChatCertificateCommand : ChatCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>User names; wildcards allowed.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [Alias("User")]
+    [SupportsWildcards]
+    public string[]? UserName { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? Serial { get; set; }
+
+    [Parameter]
+    public CertificateStatus[]? Status { get; set; }
+
+    [Parameter]
+    public CertificateKind? Kind { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var path = ResolvePath(Path);
+        try
+        {
+            var registry = new CertificateRegistry(new CaDirectory(path));
+            var serials = Serial?.Select(CertificateRegistry.NormalizeSerial).ToHashSet(StringComparer.Ordinal);
+            var patterns = UserName?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+            var now = registry.Now;
+            foreach (var record in registry.Find(Kind))
+            {
+                if (serials is not null && !serials.Contains(record.Serial))
+                {
+                    continue;
+                }
+
+                if (patterns is not null && (record.Kind != CertificateKind.Client || !patterns.Any(p => p.IsMatch(record.Name))))
+                {
+                    continue;
+                }
+
+                if (Status is not null && !Status.Contains(record.StatusAt(now)))
+                {
+                    continue;
+                }
+
+                WriteObject(new ChatCertificate(record, now));
+            }
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            ThrowFailure(e, path);
+        }
+    }
+}

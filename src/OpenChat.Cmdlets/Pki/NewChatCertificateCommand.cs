@@ -1,0 +1,183 @@
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Cmdlets.Pki;
+
+[Cmdlet(VerbsCommon.New, "ChatCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = UserSet)]
+[OutputType(typeof(ChatCertificate))]
+public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
+{
+    private const string UserSet = "User";
+    private const string RequestSet = "Request";
+    private const string ServerSet = "Server";
+
+    private CertificateAuthority? _ca;
+    private int _issued;
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = UserSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = RequestSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("User", "Name")]
+    public string UserName { get; set; } = "";
+
+    /// <summary>A PEM PKCS#10 request, or the path of a file holding one.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RequestSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Csr")]
+    [ValidateNotNullOrEmpty]
+    public string CertificateRequest { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
+    public SwitchParameter Server { get; set; }
+
+    [Parameter(ParameterSetName = ServerSet)]
+    [ValidateNotNullOrEmpty]
+    public string[] DnsName { get; set; } = [];
+
+    [Parameter(ParameterSetName = ServerSet)]
+    [ValidateNotNullOrEmpty]
+    public IPAddress[] IPAddress { get; set; } = [];
+
+    [Parameter]
+    [ValidateRange(1, CertificateAuthority.MaxLeafValidDays)]
+    public int ValidDays { get; set; }
+
+    [Parameter(ParameterSetName = UserSet)]
+    [Parameter(ParameterSetName = RequestSet)]
+    public SwitchParameter AdditionalDevice { get; set; }
+
+    [Parameter]
+    public SecureString? CAPassword { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? OutFile { get; set; }
+
+    [Parameter]
+    public SecureString? Password { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var target = ParameterSetName == ServerSet ? "server certificate" : $"client certificate for '{UserName}'";
+        var outFile = OutFile is null ? null : ResolvePath(OutFile);
+        try
+        {
+            if (outFile is not null)
+            {
+                CheckOutFile(outFile);
+            }
+
+            if (!ShouldProcess(target, "Issue"))
+            {
+                return;
+            }
+
+            _ca ??= OpenCa();
+            var issued = ParameterSetName switch
+            {
+                ServerSet => _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays)),
+                RequestSet => _ca.SignRequest(ReadRequest(), UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice),
+                _ => _ca.IssueClient(UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice),
+            };
+
+            if (outFile is not null)
+            {
+                WriteOutFile(issued.Certificate, outFile);
+            }
+
+            _issued++;
+            WriteProgress(new ProgressRecord(1, "Issuing certificates", $"{_issued} issued, last: {issued.Record.Name}"));
+            WriteObject(new ChatCertificate(issued.Record, DateTimeOffset.UtcNow, issued.Certificate, outFile));
+        }
+        catch (OpenChatException e) when (e.ErrorId is ErrorIds.CaNotFound or ErrorIds.CaPasswordRequired or ErrorIds.CaPasswordWrong or ErrorIds.CaKeyInvalid)
+        {
+            // Nothing else in the pipeline can succeed without the CA.
+            ThrowFailure(e, Path);
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            WriteFailure(e, ParameterSetName == ServerSet ? (object)"server" : UserName);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_issued > 0)
+        {
+            WriteProgress(new ProgressRecord(1, "Issuing certificates", "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+
+    public void Dispose() => _ca?.Dispose();
+
+    private CertificateAuthority OpenCa()
+    {
+        var directory = new CaDirectory(ResolvePath(Path));
+        return WithPassword(CAPassword, password => CertificateAuthority.Open(directory, password));
+    }
+
+    private int DaysOr(int fallback) => ValidDays > 0 ? ValidDays : fallback;
+
+    private string ReadRequest()
+    {
+        if (CertificateRequest.Contains("-----BEGIN", StringComparison.Ordinal))
+        {
+            return CertificateRequest;
+        }
+
+        var file = ResolvePath(CertificateRequest);
+        if (!File.Exists(file))
+        {
+            throw new OpenChatException(ErrorIds.CsrMalformed, ErrorKind.InvalidArgument,
+                $"-CertificateRequest must be PEM text or the path of a PEM file; '{file}' does not exist.");
+        }
+
+        var info = new FileInfo(file);
+        if (info.Length > CsrPolicy.MaxPemLength)
+        {
+            throw new OpenChatException(ErrorIds.CsrMalformed, ErrorKind.InvalidData, $"'{file}' is too large to be a certificate request.");
+        }
+
+        return File.ReadAllText(file);
+    }
+
+    private void CheckOutFile(string outFile)
+    {
+        if (File.Exists(outFile) && !Force)
+        {
+            throw new OpenChatException(ErrorIds.OutputFileExists, ErrorKind.AlreadyExists,
+                $"'{outFile}' already exists. Use -Force to overwrite it.");
+        }
+
+        // A certificate made from a CSR has no private key here: it is written as PEM. The others
+        // carry a private key and are written as password-protected PKCS#12.
+        if (ParameterSetName != RequestSet && (Password is null || Password.Length == 0))
+        {
+            throw new OpenChatException(ErrorIds.PasswordRequired, ErrorKind.InvalidArgument,
+                "-OutFile writes the private key: give -Password to protect the PKCS#12 file.");
+        }
+    }
+
+    private void WriteOutFile(X509Certificate2 certificate, string outFile)
+    {
+        if (!certificate.HasPrivateKey)
+        {
+            SecureFile.WriteAllText(outFile, certificate.ExportCertificatePem(), overwrite: true);
+            return;
+        }
+
+        var pfx = WithPassword(Password, password =>
+            certificate.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, new string(password)));
+        SecureFile.WriteAllBytes(outFile, pfx, overwrite: true);
+    }
+}

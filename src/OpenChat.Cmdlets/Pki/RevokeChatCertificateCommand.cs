@@ -1,0 +1,95 @@
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine;
+using OpenChat.Engine.Pki;
+
+namespace OpenChat.Cmdlets.Pki;
+
+[Cmdlet(VerbsSecurity.Revoke, "ChatCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = SerialSet)]
+[OutputType(typeof(ChatCertificate))]
+public sealed class RevokeChatCertificateCommand : ChatCmdlet
+{
+    private const string SerialSet = "Serial";
+    private const string UserSet = "UserName";
+
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    [Parameter(Mandatory = true, ParameterSetName = SerialSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string[] Serial { get; set; } = [];
+
+    /// <summary>Revokes every valid certificate (every device) of these users.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = UserSet)]
+    [Alias("User")]
+    [ValidateNotNullOrEmpty]
+    public string[] UserName { get; set; } = [];
+
+    [Parameter]
+    public X509RevocationReason Reason { get; set; } = X509RevocationReason.Unspecified;
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var path = ResolvePath(Path);
+        CertificateRegistry registry;
+        try
+        {
+            registry = new CertificateRegistry(new CaDirectory(path));
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            ThrowFailure(e, path);
+            return;
+        }
+
+        var targets = ParameterSetName == UserSet ? UserName.SelectMany(u => SerialsOf(registry, u)) : Serial.Select(s => (s, (string?)null));
+        foreach (var (serial, error) in targets)
+        {
+            try
+            {
+                if (error is not null)
+                {
+                    throw new OpenChatException(error == ErrorIds.CertificateAlreadyRevoked ? error : ErrorIds.CertificateNotFound,
+                        error == ErrorIds.CertificateAlreadyRevoked ? ErrorKind.InvalidOperation : ErrorKind.NotFound,
+                        error == ErrorIds.CertificateAlreadyRevoked
+                            ? $"'{serial}' has no valid certificate left to revoke: it was already revoked."
+                            : $"No certificate was issued to '{serial}' by this CA.");
+                }
+
+                var record = registry.Find(serial: serial).FirstOrDefault();
+                var label = record is null ? serial : $"{record.Name} (serial {record.Serial})";
+                if (!ShouldProcess(label, $"Revoke certificate, reason {Reason}"))
+                {
+                    continue;
+                }
+
+                var revoked = registry.Revoke(serial, Reason);
+                if (PassThru)
+                {
+                    WriteObject(new ChatCertificate(revoked, registry.Now));
+                }
+            }
+            catch (Exception e) when (IsPerInput(e))
+            {
+                WriteFailure(e, serial);
+            }
+        }
+    }
+
+    // A user's serials to revoke, or the user name with the reason there are none.
+    private static IEnumerable<(string Serial, string? Error)> SerialsOf(CertificateRegistry registry, string userName)
+    {
+        var all = registry.Find(CertificateKind.Client, userName);
+        var valid = all.Where(r => r.StatusAt(registry.Now) != CertificateStatus.Revoked).ToList();
+        if (valid.Count > 0)
+        {
+            return valid.Select(r => (r.Serial, (string?)null));
+        }
+
+        return [(userName, all.Count > 0 ? ErrorIds.CertificateAlreadyRevoked : ErrorIds.CertificateNotFound)];
+    }
+}
