@@ -159,7 +159,7 @@ public sealed class CertificateAuthority : IDisposable
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(primary);
-        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(subject.Build(), key, CertificateProfile.HashFor(_key));
         CertificateProfile.ApplyServer(request, Directory.Certificate, dnsNames, addresses);
         var (record, certificate) = Sign(request, CertificateKind.Server, primary, validDays, uniqueName: false);
         var withKey = certificate.CopyWithPrivateKey(key);
@@ -204,7 +204,8 @@ public sealed class CertificateAuthority : IDisposable
     {
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(userName);
-        var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
+        // The request's hash is the one the CA signs with, so it follows the CA's curve.
+        var request = new CertificateRequest(subject.Build(), publicKey, CertificateProfile.HashFor(_key));
         CertificateProfile.ApplyClient(request, Directory.Certificate);
         var (record, certificate) = Sign(request, CertificateKind.Client, userName, validDays, uniqueName: !additionalDevice);
         return new IssuedCertificate(record, certificate);
@@ -229,7 +230,6 @@ public sealed class CertificateAuthority : IDisposable
         var serial = CertificateProfile.NewSerial();
         var generator = X509SignatureGenerator.CreateForECDsa(_key);
         var certificate = request.Create(ca.SubjectName, generator, notBefore, notAfter, serial);
-        // The hash algorithm of the request is the leaf's choice; the CA signs with its own.
         var record = new CertificateRecord(
             Convert.ToHexString(serial), kind, name, certificate.Thumbprint,
             new DateTimeOffset(certificate.NotBefore.ToUniversalTime()), new DateTimeOffset(certificate.NotAfter.ToUniversalTime()),

@@ -8,7 +8,7 @@ public static partial class ServerNames
 {
     public const int DefaultPort = 7443;
 
-    [GeneratedRegex("^(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?=.{1,253}\\z)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex HostName();
 
     public static bool IsHostName(string? name) => !string.IsNullOrEmpty(name) && HostName().IsMatch(name);

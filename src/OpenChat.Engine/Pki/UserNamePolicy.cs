@@ -21,7 +21,7 @@ public static partial class UserNamePolicy
         "server", "service", "support", "system", "sysop",
     };
 
-    [GeneratedRegex("^[A-Za-z](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[A-Za-z](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Shape();
 
     /// <summary>The form used for uniqueness checks and lookups.</summary>

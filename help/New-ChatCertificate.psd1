@@ -1,0 +1,110 @@
+@{
+    Synopsis    = 'Issues a client or server certificate from an OpenChat certificate authority.'
+    Description = @'
+Issues certificates signed by the CA in the data directory given by -Path. There are three ways to use it, one per parameter set:
+
+User (the default): -UserName issues a client certificate for a new ECDSA P-256 key that is generated on this machine. The output object carries the private key; with -OutFile and -Password it is also written to a password-protected PKCS#12 (.pfx) file.
+
+Request: -CertificateRequest with -UserName signs a PEM PKCS#10 certificate signing request (CSR) that was made elsewhere, so the private key never leaves the user's machine. The result has no private key; with -OutFile the certificate is written as PEM.
+
+Server: -Server issues the TLS certificate of the chat server, with the names given in -DnsName and -IPAddress as subject alternative names. Its certificate and unencrypted private key are installed in the data directory as server.crt.pem and server.key.pem (mode 0600), replacing any that are there. Without -DnsName and -IPAddress the certificate names localhost, the machine's host name (when it is a valid DNS name), 127.0.0.1 and ::1.
+
+Certificate profile. Every certificate is signed with the CA key, has a random positive 126-bit serial number, starts five minutes in the past to allow for clock skew, and never ends after the CA certificate. Extensions are always set by the CA: basic constraints CA:FALSE (critical), key usage digitalSignature (critical), extended key usage clientAuth for users or serverAuth for the server, a subject key identifier and an authority key identifier. A client certificate's subject is exactly CN=<user name>; a server certificate's subject is CN=<first DNS name, or first address>. Client certificates are valid for 365 days and server certificates for 397 days unless -ValidDays says otherwise.
+
+User name rules. A user name is 2 to 32 characters: ASCII letters, digits, '.', '_' and '-', starting with a letter and ending with a letter or digit. Names are compared case-insensitively, so Alice and alice are the same user. These names are reserved and refused (UserNameReserved): admin, administrator, all, ca, channel, everyone, here, localhost, moderator, nobody, null, openchat, operator, postmaster, root, security, server, service, support, system, sysop. The primary name of a server certificate issued by this CA is refused as well.
+
+One valid certificate per user. A user who already holds a valid (not revoked, not expired) certificate is refused with UserNameTaken, so that nobody can be issued a second identity under an existing name by mistake. To give the same person a certificate for another device (a second laptop, a bot), pass -AdditionalDevice. After the user's certificates are revoked or have expired, the name can be issued again without it.
+
+Certificate requests. A CSR is signed only when all of these hold: it is a PEM PKCS#10 request no larger than 16 KB (otherwise CsrMalformed); its signature verifies with its own public key (CsrSignatureInvalid); its key is an EC key on the P-256 curve (CsrKeyNotAllowed); and its subject is exactly CN=<UserName>, with the same letter case and no other attributes (CsrSubjectMismatch). The user name rules above apply as well. Only the public key is taken from the request: the subject is rebuilt from -UserName and extensions requested in the CSR are never copied into the certificate.
+
+Nothing is stored or written when a check fails. A certificate exists only once it is recorded in openchat.db, where Get-ChatCertificate and Revoke-ChatCertificate find it.
+
+Pipeline. -UserName binds from the pipeline by value and by property name (aliases User and Name), and -CertificateRequest and -OutFile bind by property name, so a CSV file with a UserName column (and optionally OutFile or CertificateRequest columns) can be piped in. The CA is opened once for the whole pipeline. A failure for one input (an invalid or taken name, a bad CSR, an existing output file) is written as a non-terminating error and the pipeline goes on; a failure to open the CA (CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid) stops it. Progress is shown as certificates are issued.
+'@
+    Parameters  = @{
+        Path               = 'The data directory of the server that holds the CA (ca.crt.pem, ca.key.pem, openchat.db).'
+        UserName           = 'The user name for a client certificate. It becomes the certificate''s subject CN. See the description for the rules a name must follow. Accepts pipeline input by value and by property name; the aliases User and Name let Import-Csv columns of those names bind too. With -CertificateRequest it must equal the CN of the request exactly.'
+        CertificateRequest = 'A PKCS#10 certificate signing request in PEM form (-----BEGIN CERTIFICATE REQUEST-----): either the PEM text itself or the path of a file holding it. The request must have a valid signature, an EC P-256 key and the subject CN=<UserName>. Alias: Csr. Accepts pipeline input by property name.'
+        Server             = 'Issues the server''s TLS certificate (extended key usage serverAuth) instead of a client certificate, and installs it as server.crt.pem and server.key.pem in the data directory, replacing any existing ones.'
+        DnsName            = 'The DNS names of the server, written to the subject alternative name extension. The first one also becomes the subject CN. Wildcards are not allowed. When neither -DnsName nor -IPAddress is given, localhost, the machine''s host name, 127.0.0.1 and ::1 are used.'
+        IPAddress          = 'The IP addresses (IPv4 or IPv6) clients use to reach the server, written to the subject alternative name extension. Used as the subject CN when no -DnsName is given.'
+        ValidDays          = 'How long the certificate is valid, in days, from 1 to 3650. The default is 365 for client certificates and 397 for the server certificate. The certificate never ends after the CA certificate does.'
+        AdditionalDevice   = 'Allows a certificate for a user who already holds a valid one: another device of the same person. Without it such a request fails with UserNameTaken.'
+        CAPassword         = 'The password of the CA private key, needed when the CA was created with -Password. A missing password fails with CaPasswordRequired, a wrong one with CaPasswordWrong.'
+        OutFile            = 'Also writes the certificate to this file (mode 0600). A certificate with a private key (User and Server sets) is written as PKCS#12 protected by -Password (PBES2, AES-256, SHA-256); a certificate signed from a CSR is written as PEM. An existing file is not overwritten unless -Force is given (OutputFileExists). Accepts pipeline input by property name.'
+        Password           = 'The password that protects the PKCS#12 file written by -OutFile. Required with -OutFile for generated keys (PasswordRequired); not used for certificates signed from a CSR.'
+        Force              = 'Overwrites an existing -OutFile. It has no other effect.'
+    }
+    Inputs      = @(
+        @{ Type = 'System.String'; Description = 'A user name, bound to -UserName.' }
+        @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects (for example rows from Import-Csv) with UserName (or User or Name), CertificateRequest and OutFile properties, bound by property name.' }
+    )
+    Outputs     = @(
+        @{ Type = 'OpenChat.ChatCertificate'; Description = 'One object per certificate issued: Name, UserName, Kind, Serial, Thumbprint, Status, NotBefore, NotAfter, IssuedAt, HasPrivateKey, Certificate (an X509Certificate2, with the private key when it was generated here) and OutFile.' }
+    )
+    Notes       = @'
+The private key of a generated client certificate exists only in the output object and in the -OutFile file; the CA does not keep it. If neither is saved, the key is lost and a new certificate has to be issued (after revoking the old one, or with -AdditionalDevice).
+
+Prefer -CertificateRequest, or invites (New-ChatInvite), when users can make their own keys: then no private key is ever handled by the admin.
+
+Each new server certificate overwrites server.crt.pem and server.key.pem without asking and does not revoke the previous one; revoke it with Revoke-ChatCertificate if it should stop working.
+
+Error ids: UserNameInvalid, UserNameReserved, UserNameTaken, CsrMalformed, CsrSignatureInvalid, CsrKeyNotAllowed, CsrSubjectMismatch, ServerNameInvalid, ValidityInvalid, CaExpired, CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, OutputFileExists, PasswordRequired, StoreUnavailable.
+'@
+    Examples    = @(
+        @{
+            Title   = 'Issue a certificate for one user'
+            Code    = 'New-ChatCertificate -Path ./chat -UserName alice'
+            Remarks = 'Generates a P-256 key, issues a one-year client certificate with the subject CN=alice and returns it with its private key. Nothing is written to disk except the record in ./chat/openchat.db.'
+        }
+        @{
+            Title   = 'Issue a certificate and save it as a password-protected PFX file'
+            Code    = @'
+$password = Read-Host -AsSecureString -Prompt 'PFX password'
+New-ChatCertificate -Path ./chat -UserName alice -OutFile alice.pfx -Password $password
+'@
+            Remarks = 'Writes alice.pfx (PKCS#12, mode 0600) holding the certificate and its private key. Give the file and the password to Alice through different channels.'
+        }
+        @{
+            Title   = 'Issue certificates for every user in a CSV file'
+            Code    = @'
+# users.csv:
+# UserName,OutFile
+# alice,out/alice.pfx
+# bob,out/bob.pfx
+$password = Read-Host -AsSecureString -Prompt 'PFX password'
+Import-Csv users.csv | New-ChatCertificate -Path ./chat -Password $password -ErrorVariable failed
+$failed | ForEach-Object { "$($_.TargetObject): $($_.FullyQualifiedErrorId)" }
+'@
+            Remarks = 'UserName and OutFile bind from the CSV columns by property name; -Password applies to every file. A row that fails (for example a reserved or already taken name) produces a non-terminating error and the rest of the file is still processed. Without an OutFile column use Import-Csv users.csv | New-ChatCertificate -Path ./chat, and keep the returned objects.'
+        }
+        @{
+            Title   = 'Sign a certificate request made with OpenSSL'
+            Code    = @'
+# On the user's machine: the private key stays there.
+openssl ecparam -name prime256v1 -genkey -noout -out bob.key
+openssl req -new -key bob.key -subj '/CN=bob' -out bob.csr
+
+# On the server:
+New-ChatCertificate -Path ./chat -UserName bob -CertificateRequest ./bob.csr -OutFile bob.crt.pem
+'@
+            Remarks = 'Checks the request''s signature, key type and subject, then writes the signed certificate to bob.crt.pem as PEM. Only the public key comes from bob.csr; the subject and extensions are set by the CA.'
+        }
+        @{
+            Title   = 'Issue the server''s TLS certificate'
+            Code    = 'New-ChatCertificate -Path /srv/chat -Server -DnsName chat.example.org, chat -IPAddress 192.0.2.10 -CAPassword $caPassword'
+            Remarks = 'Issues a server certificate (serverAuth) for chat.example.org, chat and 192.0.2.10, valid for 397 days, and installs it as /srv/chat/server.crt.pem and /srv/chat/server.key.pem. -CAPassword is needed because this CA key is encrypted.'
+        }
+        @{
+            Title   = 'Give a user a certificate for a second device'
+            Code    = 'New-ChatCertificate -Path ./chat -UserName alice -AdditionalDevice -OutFile alice-laptop2.pfx -Password $password'
+            Remarks = 'Alice already holds a valid certificate; -AdditionalDevice allows a second one. Both stay valid until they expire or are revoked.'
+        }
+        @{
+            Title   = 'See what would be issued without issuing anything'
+            Code    = 'Import-Csv users.csv | New-ChatCertificate -Path ./chat -WhatIf'
+            Remarks = 'Prints one "What if" line per user and does not open the CA or change the store.'
+        }
+    )
+    Links       = @('Get-ChatCertificate', 'Revoke-ChatCertificate', 'New-ChatInvite', 'New-ChatCertificateAuthority', 'about_OpenChat')
+}

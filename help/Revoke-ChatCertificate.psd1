@@ -1,0 +1,75 @@
+@{
+    Synopsis    = 'Revokes certificates issued by an OpenChat certificate authority.'
+    Description = @'
+Marks certificates as revoked in the data directory's store (openchat.db), with the time and a reason. A revoked certificate stays in the store and is listed by Get-ChatCertificate with the status Revoked; revocation cannot be undone.
+
+Certificates are chosen either by serial number (-Serial, the default parameter set) or by user (-UserName). -UserName revokes every certificate of that user that is not revoked yet, that is every device, including expired ones. It takes exact user names (case-insensitive), not wildcards; to pick certificates with a pattern, pipe from Get-ChatCertificate.
+
+-Serial binds from the pipeline by property name, so the output of Get-ChatCertificate can be piped in. Serial numbers are accepted in upper or lower case, with or without colons, spaces or dashes.
+
+The command's ConfirmImpact is High, so it asks for confirmation of each certificate unless -Confirm:$false is given or $ConfirmPreference is set to None. Use -WhatIf to see what would be revoked.
+
+Each certificate is handled on its own: an unknown serial (CertificateNotFound) or a certificate that is already revoked (CertificateAlreadyRevoked) produces a non-terminating error and the others are still revoked. A data directory without a CA stops the command (CaNotFound).
+
+Revocation does not need the CA private key. To publish it to tools that check certificates, sign a new revocation list with Export-ChatRevocationList.
+'@
+    Parameters  = @{
+        Path       = 'The data directory of the server that holds the CA.'
+        Serial     = 'The serial numbers of the certificates to revoke, in hexadecimal. Accepts pipeline input by property name, for example from Get-ChatCertificate.'
+        UserName   = 'Revokes every certificate (every device) of these users that is not revoked yet. Exact names, compared case-insensitively; wildcards are not supported. Alias: User.'
+        Reason     = 'The revocation reason recorded in the store and in the revocation list: Unspecified (default), KeyCompromise, CACompromise, AffiliationChanged, Superseded, CessationOfOperation, CertificateHold, RemoveFromCrl, PrivilegeWithdrawn or AACompromise.'
+        PassThru   = 'Returns an object for each certificate that was revoked. By default the command writes no output.'
+    }
+    Inputs      = @(
+        @{ Type = 'OpenChat.ChatCertificate'; Description = 'Certificates from Get-ChatCertificate or New-ChatCertificate; their Serial property binds to -Serial.' }
+        @{ Type = 'System.Management.Automation.PSObject'; Description = 'Any object with a Serial property, bound by property name.' }
+    )
+    Outputs     = @(
+        @{ Type = 'None'; Description = 'By default this cmdlet writes no output.' }
+        @{ Type = 'OpenChat.ChatCertificate'; Description = 'With -PassThru, one object per revoked certificate, with Status Revoked, RevokedAt and RevocationReason set.' }
+    )
+    Notes       = @'
+Revoking a user's certificates does not stop the user from being issued a new certificate under the same name later: once no valid certificate remains, New-ChatCertificate accepts the name again.
+
+Revoking the server certificate is allowed (by serial); issue a new one with New-ChatCertificate -Server first.
+
+Error ids: CertificateNotFound, CertificateAlreadyRevoked, CaNotFound, StoreUnavailable.
+'@
+    Examples    = @(
+        @{
+            Title   = 'Revoke every certificate of a user who left, from a script'
+            Code    = @'
+Revoke-ChatCertificate -Path ./chat -UserName bob -Reason AffiliationChanged -Confirm:$false
+Export-ChatRevocationList -Path ./chat
+'@
+            Remarks = 'Revokes all of Bob''s devices without prompting, then writes a new ./chat/ca.crl.pem that lists them.'
+        }
+        @{
+            Title   = 'Revoke one certificate by serial, with confirmation'
+            Code    = 'Revoke-ChatCertificate ./chat -Serial 6A2B9B85F6570ECD7BDD4515A3889AF7 -Reason KeyCompromise'
+            Remarks = 'Asks "Are you sure you want to perform this action?" naming the user and serial before revoking.'
+        }
+        @{
+            Title   = 'Revoke the certificates found by Get-ChatCertificate'
+            Code    = @'
+Get-ChatCertificate ./chat -UserName 'contractor-*' -Status Valid |
+    Revoke-ChatCertificate ./chat -Reason CessationOfOperation -Confirm:$false -PassThru
+'@
+            Remarks = 'Each certificate''s Serial binds to -Serial. -PassThru returns the revoked certificates so the result can be logged.'
+        }
+        @{
+            Title   = 'Revoke only the lost laptop of a user with several devices'
+            Code    = @'
+Get-ChatCertificate ./chat -UserName alice -Status Valid | Format-Table Serial, IssuedAt, NotAfter
+Revoke-ChatCertificate ./chat -Serial 79187313E7B5B6E76D101CA49C45A23E -Reason KeyCompromise
+'@
+            Remarks = 'Lists Alice''s devices, then revokes just the one whose serial was identified. Her other certificates stay valid.'
+        }
+        @{
+            Title   = 'Preview a revocation'
+            Code    = 'Revoke-ChatCertificate ./chat -UserName alice -WhatIf'
+            Remarks = 'Prints a "What if" line for every certificate that would be revoked and changes nothing.'
+        }
+    )
+    Links       = @('Get-ChatCertificate', 'Export-ChatRevocationList', 'New-ChatCertificate', 'about_OpenChat')
+}
