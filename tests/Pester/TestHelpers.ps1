@@ -2,7 +2,7 @@
 #   BeforeAll { Import-Module $env:OPENCHAT_MODULE -Force; . "$PSScriptRoot/TestHelpers.ps1" }
 # Not a *.Tests.ps1 file, so Invoke-Pester does not run it on its own.
 
-$script:OpenSsl = '/usr/bin/openssl'
+
 
 # A fresh, not yet existing data directory under the Describe's TestDrive (Pester removes it).
 function New-TestDirectoryPath {
@@ -52,7 +52,7 @@ function Get-ErrorId($ErrorRecord) {
 
 # Runs /usr/bin/openssl; returns its exit code and combined output as one string.
 function Invoke-OpenSsl {
-    $output = & $script:OpenSsl @args 2>&1 | ForEach-Object { "$_" }
+    $output = & '/usr/bin/openssl' @args 2>&1 | ForEach-Object { "$_" }
     [pscustomobject]@{
         ExitCode = $LASTEXITCODE
         Output   = ($output -join "`n")

@@ -1,0 +1,67 @@
+@{
+    Synopsis    = 'Creates one-time, expiring enrollment invites for OpenChat users.'
+    Description = @'
+Creates an invite for a user name and returns it. The Invite property of the output is the text to hand to the new user: it starts with "ocinvite1." and carries the server address, the SHA-256 fingerprint of the CA certificate (which the user's client will pin), the invite id, the user name and a 256-bit random secret.
+
+The CA stores only the SHA-256 hash of the secret, never the secret itself, so the invite text is shown only once, in the output of this command. Get-ChatInvite can list invites later but cannot show their text again; if it is lost, cancel the invite with Revoke-ChatInvite and create a new one.
+
+An invite can be redeemed once, for the user name it names, until it expires (7 days by default, at most 90). Redeeming it will be done by the chat server when a user enrolls with Register-ChatUser; neither exists in this release, so for now invites can be created, listed and cancelled.
+
+The user name must follow the OpenChat user name rules (2 to 32 ASCII letters, digits, '.', '_' or '-', starting with a letter and ending with a letter or digit, not reserved; see about_OpenChat). A user who already holds a valid certificate cannot be invited again unless -AdditionalDevice is given, in which case the invite is for another device of that user.
+
+-UserName binds from the pipeline by value and by property name, and -Server by property name, so invites for many users can be created from a CSV file. A failure for one user (UserNameInvalid, UserNameReserved, UserNameTaken, ServerAddressInvalid, ValidityInvalid) is a non-terminating error and the pipeline goes on; a data directory without a CA stops it (CaNotFound). Progress is shown as invites are created.
+
+Creating invites does not use the CA private key and never asks for the CA password.
+'@
+    Parameters  = @{
+        Path             = 'The data directory of the server that holds the CA.'
+        UserName         = 'The user name the invite is for. The enrolled certificate will have the subject CN=<UserName>. Aliases: User, Name. Accepts pipeline input by value and by property name.'
+        ValidFor         = 'How long the invite can be redeemed, as a TimeSpan greater than zero and at most 90 days. The default is 7 days. Pass a TimeSpan, such as (New-TimeSpan -Days 2) or ''2.00:00:00''; note that a bare number is converted to a TimeSpan of that many ticks (100 ns units), which makes an invite that has already expired.'
+        Server           = 'The address the new user''s client will connect to, as host:port, [IPv6]:port, or a host name alone (port 7443). When omitted, the invite carries the server address recorded in the data directory, or localhost:7443 when none is recorded. Accepts pipeline input by property name.'
+        AdditionalDevice = 'Creates an invite for another device of a user who already holds a valid certificate. Without it, inviting such a user fails with UserNameTaken.'
+    }
+    Inputs      = @(
+        @{ Type = 'System.String'; Description = 'A user name, bound to -UserName.' }
+        @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects (for example rows from Import-Csv) with UserName (or User or Name) and Server properties, bound by property name.' }
+    )
+    Outputs     = @(
+        @{ Type = 'OpenChat.ChatInvite'; Description = 'One object per invite: Id, UserName, Server, Status (Pending), CreatedAt, ExpiresAt, AdditionalDevice and Invite, the text to give to the user.' }
+    )
+    Notes       = @'
+Treat the invite text like a password until it is used: whoever holds it can enroll as that user. Send it over a channel you trust, and cancel invites that are no longer needed with Revoke-ChatInvite.
+
+Creating an invite does not reserve the user name: a certificate issued for the same name with New-ChatCertificate before the invite is redeemed makes the invite unusable: redeeming it will fail with UserNameTaken.
+'@
+    Examples    = @(
+        @{
+            Title   = 'Invite one user'
+            Code    = '(New-ChatInvite -Path ./chat -UserName alice -Server chat.example.org:7443).Invite'
+            Remarks = 'Prints the invite text (ocinvite1.…) to send to Alice. It is valid for seven days.'
+        }
+        @{
+            Title   = 'Invite everyone in a CSV file and save the invites for mailing'
+            Code    = @'
+# people.csv:
+# UserName,Email
+# alice,alice@example.org
+# bob,bob@example.org
+$people = Import-Csv people.csv
+$people | New-ChatInvite -Path ./chat -Server chat.example.org:7443 -ValidFor (New-TimeSpan -Days 14) |
+    Select-Object UserName, ExpiresAt, Invite |
+    Export-Csv invites.csv
+'@
+            Remarks = 'UserName binds from the CSV column. invites.csv then holds secrets: protect it and delete it once the invites are sent.'
+        }
+        @{
+            Title   = 'Invite a second device of an existing user'
+            Code    = 'New-ChatInvite ./chat alice -AdditionalDevice -ValidFor ''1.00:00:00'''
+            Remarks = 'Alice already has a valid certificate; this invite, valid for one day, enrolls another device for her.'
+        }
+        @{
+            Title   = 'Check names before inviting'
+            Code    = '''alice'', ''admin'', ''9lives'' | New-ChatInvite ./chat -WhatIf'
+            Remarks = 'Shows what would be created. Without -WhatIf, admin fails with UserNameReserved and 9lives with UserNameInvalid, while alice is invited.'
+        }
+    )
+    Links       = @('Get-ChatInvite', 'Revoke-ChatInvite', 'New-ChatCertificate', 'Get-ChatCertificateAuthority', 'about_OpenChat')
+}

@@ -1,0 +1,134 @@
+using System.Formats.Asn1;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine;
+using OpenChat.Engine.Pki;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Pki;
+
+public class RevocationTests
+{
+    [Fact]
+    public void Revoking_records_time_and_reason()
+    {
+        using var ca = new Ca();
+        var serial = ca.Authority.IssueClient("alice").Record.Serial;
+        var revoked = ca.Registry.Revoke(serial, X509RevocationReason.KeyCompromise);
+        Assert.Equal(CertificateStatus.Revoked, revoked.StatusAt(DateTimeOffset.UtcNow));
+        var stored = ca.Directory.Store.GetCertificate(serial)!;
+        Assert.Equal(X509RevocationReason.KeyCompromise, stored.RevocationReason);
+        Assert.NotNull(stored.RevokedAt);
+    }
+
+    [Fact]
+    public void Revoking_twice_is_refused()
+    {
+        using var ca = new Ca();
+        var serial = ca.Authority.IssueClient("alice").Record.Serial;
+        ca.Registry.Revoke(serial);
+        var e = Assert.Throws<OpenChatException>(() => ca.Registry.Revoke(serial));
+        Assert.Equal(ErrorIds.CertificateAlreadyRevoked, e.ErrorId);
+    }
+
+    [Fact]
+    public void Revoking_an_unknown_serial_is_refused()
+    {
+        using var ca = new Ca();
+        Assert.Equal(ErrorIds.CertificateNotFound, Assert.Throws<OpenChatException>(() => ca.Registry.Revoke("0123456789ABCDEF")).ErrorId);
+        Assert.Equal(ErrorIds.CertificateNotFound, Assert.Throws<OpenChatException>(() => ca.Registry.Revoke("not hex!")).ErrorId);
+    }
+
+    [Fact]
+    public void Serials_may_be_pasted_with_colons_and_lower_case()
+    {
+        using var ca = new Ca();
+        var serial = ca.Authority.IssueClient("alice").Record.Serial;
+        var pasted = string.Join(':', serial.ToLowerInvariant().Chunk(2).Select(c => new string(c)));
+        Assert.Equal(serial, ca.Registry.Revoke(pasted).Serial);
+    }
+
+    [Fact]
+    public void Status_filters_find_valid_revoked_and_expired()
+    {
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        using var ca = new Ca(time);
+        ca.Authority.IssueClient("alice", validDays: 1);
+        var bob = ca.Authority.IssueClient("bob").Record.Serial;
+        ca.Authority.IssueClient("carol");
+        ca.Registry.Revoke(bob);
+        time.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(["alice"], ca.Registry.Find(status: CertificateStatus.Expired).Select(r => r.Name));
+        Assert.Equal(["bob"], ca.Registry.Find(status: CertificateStatus.Revoked).Select(r => r.Name));
+        Assert.Equal(["carol"], ca.Registry.Find(status: CertificateStatus.Valid).Select(r => r.Name));
+    }
+
+    [Fact]
+    public void Crl_is_signed_by_the_ca_lists_every_revoked_serial_and_counts_up()
+    {
+        using var ca = new Ca();
+        var serials = new[] { "alice", "bob", "carol" }.Select(n => ca.Authority.IssueClient(n).Record.Serial).ToArray();
+        ca.Registry.Revoke(serials[0], X509RevocationReason.KeyCompromise);
+        ca.Registry.Revoke(serials[2]);
+
+        var first = ca.Authority.CreateRevocationList(TimeSpan.FromDays(7));
+        var second = ca.Authority.CreateRevocationList(TimeSpan.FromDays(7));
+        Assert.Equal(first.Number + 1, second.Number);
+
+        CertificateRevocationListBuilder.Load(second.Der, out var number);
+        Assert.Equal(new BigInteger(second.Number), number);
+        Assert.Equal(new[] { serials[0], serials[2] }.Order(), second.RevokedSerials.Order());
+
+        var (tbs, signature, listed) = ParseCrl(second.Der);
+        Assert.Equal(new[] { serials[0], serials[2] }.Order(), listed.Order());
+        using var caKey = ca.Directory.Certificate.GetECDsaPublicKey()!;
+        Assert.True(caKey.VerifyData(tbs, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+        tbs[^1] ^= 1;
+        Assert.False(caKey.VerifyData(tbs, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence));
+    }
+
+    // RFC 5280 section 5.1: CertificateList = SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }.
+    private static (byte[] Tbs, byte[] Signature, List<string> Serials) ParseCrl(byte[] der)
+    {
+        var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+        var tbs = outer.PeekEncodedValue().ToArray();
+        var list = outer.ReadSequence();
+        outer.ReadSequence(); // signatureAlgorithm
+        var signature = outer.ReadBitString(out _);
+
+        if (list.PeekTag().HasSameClassAndValue(Asn1Tag.Integer))
+        {
+            list.ReadInteger(); // version
+        }
+
+        list.ReadSequence(); // signature algorithm
+        list.ReadSequence(); // issuer
+        list.ReadEncodedValue(); // thisUpdate
+        var tag = list.PeekTag();
+        if (tag.HasSameClassAndValue(Asn1Tag.UtcTime) || tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
+        {
+            list.ReadEncodedValue(); // nextUpdate
+        }
+
+        var serials = new List<string>();
+        if (list.HasData && list.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
+        {
+            var revoked = list.ReadSequence();
+            while (revoked.HasData)
+            {
+                var entry = revoked.ReadSequence();
+                serials.Add(Convert.ToHexString(entry.ReadIntegerBytes().Span));
+            }
+        }
+
+        return (tbs, signature, serials);
+    }
+
+    [Fact]
+    public void Crl_validity_is_bounded()
+    {
+        using var ca = new Ca();
+        Assert.Equal(ErrorIds.ValidityInvalid, Assert.Throws<OpenChatException>(() => ca.Authority.CreateRevocationList(TimeSpan.Zero)).ErrorId);
+    }
+}
