@@ -21,6 +21,11 @@ Set-StrictMode -Version Latest
 
 $module = Import-Module $ModuleManifest -PassThru -Force
 $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+# -WhatIf and -Confirm are shown in syntax and parameters like Microsoft's own help, with stock text.
+$shouldProcess = @{
+    WhatIf  = 'Shows what would happen if the cmdlet runs. The cmdlet is not run.'
+    Confirm = 'Prompts you for confirmation before running the cmdlet.'
+}
 $problems = [System.Collections.Generic.List[string]]::new()
 
 $ns = @{
@@ -64,7 +69,8 @@ function Write-Parameter($Parameter, $SetParameter, [string] $Description) {
     $attributes = @($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
     $scoped = if ($SetParameter) { @($attributes | Where-Object { $_.ParameterSetName -in @($SetParameter.ParameterSetName, '__AllParameterSets') }) } else { $attributes }
     $required = [bool]($scoped | Where-Object Mandatory)
-    $position = ($scoped | Where-Object { $_.Position -ge 0 } | Select-Object -First 1).Position
+    $positioned = @($scoped | Where-Object { $_.Position -ge 0 })
+    $position = if ($positioned.Count) { $positioned[0].Position } else { $null }
     $isSwitch = $Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]
     $globbing = [bool]($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
 
@@ -128,10 +134,10 @@ foreach ($cmd in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Obj
     foreach ($set in $cmd.ParameterSets) {
         $w.WriteStartElement('command', 'syntaxItem', $ns.command)
         $w.WriteElementString('maml', 'name', $ns.maml, $cmd.Name)
-        foreach ($sp in $set.Parameters | Where-Object { $_.Name -notin $common }) {
+        foreach ($sp in $set.Parameters | Where-Object { $_.Name -notin $common -or $shouldProcess.ContainsKey($_.Name) }) {
             $full = $cmd.Parameters[$sp.Name]
             $sp | Add-Member -NotePropertyName ParameterSetName -NotePropertyValue $set.Name -Force
-            Write-Parameter $full $sp $help.Parameters[$sp.Name]
+            Write-Parameter $full $sp $(if ($shouldProcess.ContainsKey($sp.Name)) { $shouldProcess[$sp.Name] } else { $help.Parameters[$sp.Name] })
         }
         $w.WriteEndElement()
     }
@@ -139,6 +145,9 @@ foreach ($cmd in Get-Command -Module $module.Name -CommandType Cmdlet | Sort-Obj
 
     $w.WriteStartElement('command', 'parameters', $ns.command)
     foreach ($p in $own | Sort-Object Name) { Write-Parameter $p $null $help.Parameters[$p.Name] }
+    foreach ($name in 'WhatIf', 'Confirm') {
+        if ($cmd.Parameters.ContainsKey($name)) { Write-Parameter $cmd.Parameters[$name] $null $shouldProcess[$name] }
+    }
     $w.WriteEndElement()
 
     $w.WriteStartElement('command', 'inputTypes', $ns.command)

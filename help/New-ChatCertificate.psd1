@@ -69,6 +69,18 @@ New-ChatCertificate -Path ./chat -UserName alice -OutFile alice.pfx -Password $p
             Title   = 'Issue certificates for every user in a CSV file'
             Code    = @'
 # users.csv:
+# UserName
+# alice
+# bob
+$issued = Import-Csv users.csv | New-ChatCertificate -Path ./chat
+$issued | Format-Table UserName, Serial, NotAfter
+'@
+            Remarks = 'The UserName column binds to -UserName by property name and the CA is opened once for all rows. A row that fails (for example a reserved or already taken name) produces a non-terminating error and the rest of the file is still processed. The private keys exist only in $issued; save them (see the next example) before the session ends.'
+        }
+        @{
+            Title   = 'Issue certificates from a CSV file straight into PFX files'
+            Code    = @'
+# users.csv:
 # UserName,OutFile
 # alice,out/alice.pfx
 # bob,out/bob.pfx
@@ -76,7 +88,7 @@ $password = Read-Host -AsSecureString -Prompt 'PFX password'
 Import-Csv users.csv | New-ChatCertificate -Path ./chat -Password $password -ErrorVariable failed
 $failed | ForEach-Object { "$($_.TargetObject): $($_.FullyQualifiedErrorId)" }
 '@
-            Remarks = 'UserName and OutFile bind from the CSV columns by property name; -Password applies to every file. A row that fails (for example a reserved or already taken name) produces a non-terminating error and the rest of the file is still processed. Without an OutFile column use Import-Csv users.csv | New-ChatCertificate -Path ./chat, and keep the returned objects.'
+            Remarks = 'UserName and OutFile bind from the CSV columns; -Password protects every file. The last line lists the users that failed with their error ids, for example "admin: UserNameReserved,OpenChat.Cmdlets.Pki.NewChatCertificateCommand".'
         }
         @{
             Title   = 'Sign a certificate request made with OpenSSL'

@@ -17,7 +17,7 @@ Revocation does not need the CA private key. To publish it to tools that check c
         Path       = 'The data directory of the server that holds the CA.'
         Serial     = 'The serial numbers of the certificates to revoke, in hexadecimal. Accepts pipeline input by property name, for example from Get-ChatCertificate.'
         UserName   = 'Revokes every certificate (every device) of these users that is not revoked yet. Exact names, compared case-insensitively; wildcards are not supported. Alias: User.'
-        Reason     = 'The revocation reason recorded in the store and in the revocation list: Unspecified (default), KeyCompromise, CACompromise, AffiliationChanged, Superseded, CessationOfOperation, CertificateHold, RemoveFromCrl, PrivilegeWithdrawn or AACompromise.'
+        Reason     = 'The revocation reason recorded in the store and in the revocation list: Unspecified (default), KeyCompromise, CACompromise, AffiliationChanged, Superseded, CessationOfOperation, CertificateHold, RemoveFromCrl, PrivilegeWithdrawn, AACompromise or WeakAlgorithmOrKey.'
         PassThru   = 'Returns an object for each certificate that was revoked. By default the command writes no output.'
     }
     Inputs      = @(
