@@ -72,6 +72,8 @@ function Write-Parameter($Parameter, $SetParameter, [string] $Description) {
     $positioned = @($scoped | Where-Object { $_.Position -ge 0 })
     $position = if ($positioned.Count) { $positioned[0].Position } else { $null }
     $isSwitch = $Parameter.ParameterType -eq [System.Management.Automation.SwitchParameter]
+    # Show TimeSpan, not Nullable`1, for a [TimeSpan?] parameter.
+    $valueType = [Nullable]::GetUnderlyingType($Parameter.ParameterType) ?? $Parameter.ParameterType
     $globbing = [bool]($Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
 
     $w.WriteStartElement('command', 'parameter', $ns.command)
@@ -87,10 +89,10 @@ function Write-Parameter($Parameter, $SetParameter, [string] $Description) {
         $w.WriteStartElement('command', 'parameterValue', $ns.command)
         $w.WriteAttributeString('required', 'true')
         $w.WriteAttributeString('variableLength', $Parameter.ParameterType.IsArray.ToString().ToLowerInvariant())
-        $w.WriteString($Parameter.ParameterType.Name)
+        $w.WriteString($valueType.Name)
         $w.WriteEndElement()
     }
-    Write-Type $Parameter.ParameterType.FullName
+    Write-Type $valueType.FullName
     $w.WriteEndElement()
 }
 

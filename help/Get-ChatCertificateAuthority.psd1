@@ -11,7 +11,7 @@ The command does not load or decrypt the CA private key, so it never asks for a 
         Path = 'The data directory of the server. Relative paths are resolved against the current location; ~ is expanded. Accepts pipeline input by property name (Path).'
     }
     Inputs      = @(
-        @{ Type = 'System.String'; Description = 'Objects with a Path property, bound to -Path by property name.' }
+        @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects with a Path property (for example the output of New-ChatCertificateAuthority), bound to -Path by property name.' }
     )
     Outputs     = @(
         @{ Type = 'OpenChat.ChatCertificateAuthority'; Description = 'The CA: Name, Path, Fingerprint, NotBefore, NotAfter, KeyAlgorithm, KeyEncrypted, CertificatePath and the root Certificate (an X509Certificate2 without private key).' }
@@ -19,7 +19,7 @@ The command does not load or decrypt the CA private key, so it never asks for a 
     Notes       = @'
 The Fingerprint property is SHA-256 over the DER encoding of the root certificate, written as colon-separated upper-case hex. It is the value that invites carry. To check it independently: openssl x509 -in <Path>/ca.crt.pem -noout -fingerprint -sha256
 
-Certificate revocation lists (Export-ChatRevocationList) and invites are checked against this same certificate, so any fingerprint a user compares must match it.
+Replacing the CA with New-ChatCertificateAuthority -Force changes the fingerprint: invites created before that carry the old one and can no longer be used.
 '@
     Examples    = @(
         @{
