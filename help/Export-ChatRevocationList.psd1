@@ -20,10 +20,10 @@ Signing needs the CA private key, so -CAPassword is required when the key is enc
         @{ Type = 'None'; Description = 'This cmdlet does not take pipeline input.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatRevocationList'; Description = 'The list just written: Number, ThisUpdate, NextUpdate, RevokedCount, RevokedSerials and Path (the file written).' }
+        @{ Type = 'OpenChat.ChatRevocationList'; Description = 'The list just written: Number, ThisUpdate, NextUpdate, RevokedCount, RevokedSerials and FilePath (the file written).' }
     )
     Notes       = @'
-The file is created with mode 0600 like every file OpenChat writes. A CRL holds no secrets; if it must be served to others, copy it or change its mode.
+A CRL holds no secrets, so unlike the CA's other files it is written with the usual file mode and can be served as it is (the data directory itself stays 0700).
 
 A list is written even when no certificate is revoked: an empty list is still a signed statement that nothing is revoked.
 

@@ -12,7 +12,7 @@ The command does not use the CA private key and never asks for the CA password.
     Parameters  = @{
         Path     = 'The data directory of the server that holds the CA.'
         UserName = 'Returns only client certificates whose user name matches one of these names. Matching is case-insensitive and wildcards (*, ?, [a-z]) are allowed. Alias: User. Accepts pipeline input by property name.'
-        Serial   = 'Returns only the certificates with these serial numbers (hexadecimal; case, colons, spaces and dashes are ignored). A value that is not hexadecimal stops the command with a CertificateNotFound error. Accepts pipeline input by property name.'
+        Serial   = 'Returns only the certificates with these serial numbers (hexadecimal; case, colons, spaces and dashes are ignored). A value that is not hexadecimal is reported as a non-terminating SerialInvalid error and skipped. Accepts pipeline input by property name.'
         Status   = 'Returns only certificates whose current status is one of these: Valid, Revoked, Expired.'
         Kind     = 'Returns only Client or only Server certificates.'
     }

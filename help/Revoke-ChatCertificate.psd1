@@ -17,7 +17,7 @@ Revocation does not need the CA private key. To publish it to tools that check c
         Path       = 'The data directory of the server that holds the CA.'
         Serial     = 'The serial numbers of the certificates to revoke, in hexadecimal. Accepts pipeline input by property name, for example from Get-ChatCertificate.'
         UserName   = 'Revokes every certificate (every device) of these users that is not revoked yet. Exact names, compared case-insensitively; wildcards are not supported. Alias: User.'
-        Reason     = 'The revocation reason recorded in the store and in the revocation list: Unspecified (default), KeyCompromise, CACompromise, AffiliationChanged, Superseded, CessationOfOperation, CertificateHold, RemoveFromCrl, PrivilegeWithdrawn, AACompromise or WeakAlgorithmOrKey.'
+        Reason     = 'The revocation reason recorded in the store and in the revocation list: Unspecified (default), KeyCompromise, CACompromise, AffiliationChanged, Superseded, CessationOfOperation, PrivilegeWithdrawn, AACompromise or WeakAlgorithmOrKey. CertificateHold and RemoveFromCrl are refused (RevocationReasonInvalid): revocation here is permanent.'
         PassThru   = 'Returns an object for each certificate that was revoked. By default the command writes no output.'
     }
     Inputs      = @(
@@ -33,7 +33,7 @@ Revoking a user's certificates does not stop the user from being issued a new ce
 
 Revoking the server certificate is allowed (by serial); issue a new one with New-ChatCertificate -Server first.
 
-Error ids: CertificateNotFound, CertificateAlreadyRevoked, CaNotFound, StoreUnavailable.
+Error ids: CertificateNotFound, CertificateAlreadyRevoked, SerialInvalid, RevocationReasonInvalid, CaNotFound, StoreUnavailable.
 '@
     Examples    = @(
         @{

@@ -56,7 +56,9 @@ public static class ErrorIds
 
     public const string CertificateNotFound = "CertificateNotFound";
     public const string CertificateAlreadyRevoked = "CertificateAlreadyRevoked";
-    public const string CertificateExpired = "CertificateExpired";
+    public const string SerialInvalid = "SerialInvalid";
+    public const string RevocationReasonInvalid = "RevocationReasonInvalid";
+    public const string ServerCertificateExists = "ServerCertificateExists";
 
     public const string InviteMalformed = "InviteMalformed";
     public const string InviteNotFound = "InviteNotFound";

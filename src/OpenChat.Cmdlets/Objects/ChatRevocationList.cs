@@ -3,13 +3,13 @@ namespace OpenChat;
 /// <summary>A certificate revocation list just signed and written by Export-ChatRevocationList.</summary>
 public sealed class ChatRevocationList
 {
-    internal ChatRevocationList(Engine.Pki.RevocationList list, string path)
+    internal ChatRevocationList(Engine.Pki.RevocationList list, string filePath)
     {
         Number = list.Number;
         ThisUpdate = list.ThisUpdate;
         NextUpdate = list.NextUpdate;
         RevokedSerials = list.RevokedSerials.ToArray();
-        Path = path;
+        FilePath = filePath;
     }
 
     public long Number { get; }
@@ -22,5 +22,6 @@ public sealed class ChatRevocationList
 
     public string[] RevokedSerials { get; }
 
-    public string Path { get; }
+    /// <summary>The CRL file written (named so it does not bind to other cmdlets' -Path).</summary>
+    public string FilePath { get; }
 }

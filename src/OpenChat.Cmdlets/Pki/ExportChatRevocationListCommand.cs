@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using System.Security;
 using OpenChat.Engine.Pki;
-using OpenChat.Engine.Storage;
 
 namespace OpenChat.Cmdlets.Pki;
 
@@ -47,13 +46,14 @@ public sealed class ExportChatRevocationListCommand : ChatCmdlet
         {
             using var ca = WithPassword(CAPassword, password => CertificateAuthority.Open(directory, password));
             var list = ca.CreateRevocationList(TimeSpan.FromDays(ValidDays));
+            // A CRL is public: it is written with the usual file mode so it can be served as is.
             if (Encoding == CrlEncoding.Der)
             {
-                SecureFile.WriteAllBytes(outFile, list.Der, overwrite: true);
+                File.WriteAllBytes(outFile, list.Der);
             }
             else
             {
-                SecureFile.WriteAllText(outFile, list.ToPem(), overwrite: true);
+                File.WriteAllText(outFile, list.ToPem());
             }
 
             WriteObject(new ChatRevocationList(list, outFile));

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Engine;
 using OpenChat.Engine.Pki;
 
 namespace OpenChat.Cmdlets.Pki;
@@ -32,7 +33,23 @@ public sealed class GetChatCertificateCommand : ChatCmdlet
         try
         {
             var registry = new CertificateRegistry(new CaDirectory(path));
-            var serials = Serial?.Select(CertificateRegistry.NormalizeSerial).ToHashSet(StringComparer.Ordinal);
+            HashSet<string>? serials = null;
+            if (Serial is not null)
+            {
+                serials = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var serial in Serial)
+                {
+                    try
+                    {
+                        serials.Add(CertificateRegistry.NormalizeSerial(serial));
+                    }
+                    catch (OpenChatException e)
+                    {
+                        WriteFailure(e, serial);
+                    }
+                }
+            }
+
             var patterns = UserName?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
             var now = registry.Now;
             foreach (var record in registry.Find(Kind))

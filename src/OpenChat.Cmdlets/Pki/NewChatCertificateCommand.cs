@@ -60,7 +60,8 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? OutFile { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = UserSet)]
+    [Parameter(ParameterSetName = ServerSet)]
     public SecureString? Password { get; set; }
 
     [Parameter]
@@ -85,7 +86,7 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
             _ca ??= OpenCa();
             var issued = ParameterSetName switch
             {
-                ServerSet => _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays)),
+                ServerSet => _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays), replaceInstalled: Force),
                 RequestSet => _ca.SignRequest(ReadRequest(), UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice),
                 _ => _ca.IssueClient(UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice),
             };

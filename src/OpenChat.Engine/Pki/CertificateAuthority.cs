@@ -143,8 +143,14 @@ public sealed class CertificateAuthority : IDisposable
     /// <summary>Issues the server's TLS certificate and, when asked, installs it (certificate and
     /// owner-only key) in the data directory for the server to use.</summary>
     public IssuedCertificate IssueServer(IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses,
-        int validDays = DefaultServerValidDays, bool install = true)
+        int validDays = DefaultServerValidDays, bool install = true, bool replaceInstalled = false)
     {
+        if (install && !replaceInstalled && File.Exists(Directory.ServerCertificatePath))
+        {
+            throw new OpenChatException(ErrorIds.ServerCertificateExists, ErrorKind.AlreadyExists,
+                $"A server certificate is already installed in '{Directory.Path}'. Use -Force to replace it (the old one stays valid until you revoke it).");
+        }
+
         if (dnsNames.Count == 0 && addresses.Count == 0)
         {
             (dnsNames, addresses) = ServerNames.Defaults();
@@ -251,12 +257,7 @@ public sealed class CertificateAuthority : IDisposable
     {
         UserNamePolicy.Validate(userName);
         var normalized = UserNamePolicy.Normalize(userName);
-        if (Directory.Store.FindCertificates(CertificateKind.Server, normalized).Count > 0)
-        {
-            throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
-                $"'{userName}' is one of this server's own names and cannot be given to a user.");
-        }
-
+        ServerNames.EnsureNotServerName(Directory.Store, userName);
         var now = _time.GetUtcNow();
         if (!additionalDevice && Directory.Store.FindCertificates(CertificateKind.Client, normalized).Any(r => r.StatusAt(now) == CertificateStatus.Valid))
         {

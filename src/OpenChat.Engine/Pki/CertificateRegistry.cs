@@ -41,6 +41,13 @@ public sealed class CertificateRegistry
     /// <summary>Revokes one certificate by serial; a second revocation is refused.</summary>
     public CertificateRecord Revoke(string serial, X509RevocationReason reason = X509RevocationReason.Unspecified)
     {
+        // Revocation here is permanent: a hold could be lifted, and RemoveFromCrl undoes nothing.
+        if (reason is X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl)
+        {
+            throw new OpenChatException(ErrorIds.RevocationReasonInvalid, ErrorKind.InvalidArgument,
+                $"'{reason}' is not a reason for a permanent revocation. Use Unspecified, KeyCompromise, AffiliationChanged, Superseded, CessationOfOperation or PrivilegeWithdrawn.");
+        }
+
         var normalized = NormalizeSerial(serial);
         var record = _directory.Store.GetCertificate(normalized)
             ?? throw new OpenChatException(ErrorIds.CertificateNotFound, ErrorKind.NotFound,
@@ -66,7 +73,7 @@ public sealed class CertificateRegistry
         var hex = new string(serial.Where(c => c is not (':' or ' ' or '-')).ToArray()).ToUpperInvariant();
         if (hex.Length == 0 || hex.Length > 64 || hex.Any(c => !Uri.IsHexDigit(c)))
         {
-            throw new OpenChatException(ErrorIds.CertificateNotFound, ErrorKind.InvalidArgument,
+            throw new OpenChatException(ErrorIds.SerialInvalid, ErrorKind.InvalidArgument,
                 $"'{UserNamePolicy.Printable(serial)}' is not a certificate serial number (hexadecimal digits).");
         }
 

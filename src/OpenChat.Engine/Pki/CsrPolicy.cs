@@ -26,11 +26,11 @@ public static class CsrPolicy
         }
 
         var commonNames = CommonNames(request.SubjectName);
-        if (commonNames.Count != 1 || !string.Equals(commonNames[0], userName, StringComparison.Ordinal)
+        if (commonNames.Count != 1 || !string.Equals(commonNames[0], userName, StringComparison.OrdinalIgnoreCase)
             || OtherSubjectAttributes(request.SubjectName))
         {
             throw new OpenChatException(ErrorIds.CsrSubjectMismatch, ErrorKind.PolicyViolation,
-                $"The request's subject '{UserNamePolicy.Printable(request.SubjectName.Name)}' does not match the user '{userName}'. The subject must be exactly CN={userName}.");
+                $"The request's subject '{UserNamePolicy.Printable(request.SubjectName.Name)}' does not match the user '{userName}'. The subject must be exactly CN={userName} (case aside).");
         }
 
         return request.PublicKey;

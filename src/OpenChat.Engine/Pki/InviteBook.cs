@@ -7,6 +7,7 @@ namespace OpenChat.Engine.Pki;
 public sealed class InviteBook
 {
     public static readonly TimeSpan DefaultValidFor = TimeSpan.FromDays(7);
+    public static readonly TimeSpan MinValidFor = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan MaxValidFor = TimeSpan.FromDays(90);
     public const string ServerAddressSetting = "server_address";
 
@@ -31,21 +32,19 @@ public sealed class InviteBook
     {
         UserNamePolicy.Validate(userName);
         var lifetime = validFor ?? DefaultValidFor;
-        if (lifetime <= TimeSpan.Zero || lifetime > MaxValidFor)
+        if (lifetime < MinValidFor || lifetime > MaxValidFor)
         {
+            // A bare number given to a TimeSpan parameter becomes ticks: refuse it rather than
+            // hand out an invite that is already dead.
             throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
-                $"An invite must be valid for more than zero and at most {MaxValidFor.TotalDays} days.");
+                $"An invite must be valid for at least a minute and at most {MaxValidFor.TotalDays} days (got {lifetime}). Pass a TimeSpan such as (New-TimeSpan -Days 2).");
         }
 
         var (host, port) = ServerNames.ParseAddress(server ?? DefaultServer);
         var address = ServerNames.FormatAddress(host, port);
         var now = Now;
         var normalized = UserNamePolicy.Normalize(userName);
-        if (_directory.Store.FindCertificates(CertificateKind.Server, normalized).Count > 0)
-        {
-            throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
-                $"'{userName}' is one of this server's own names and cannot be given to a user.");
-        }
+        ServerNames.EnsureNotServerName(_directory.Store, userName);
 
         if (!additionalDevice && _directory.Store.FindCertificates(CertificateKind.Client, normalized).Any(r => r.StatusAt(now) == CertificateStatus.Valid))
         {
@@ -69,7 +68,8 @@ public sealed class InviteBook
 
     public InviteRecord Revoke(string id)
     {
-        var record = _directory.Store.GetInvite(id) ?? throw NotFound();
+        id = id.Trim().ToLowerInvariant();
+        _ = _directory.Store.GetInvite(id) ?? throw NotFound();
         if (!_directory.Store.TryRevokeInvite(id, Now))
         {
             throw NotPending(_directory.Store.GetInvite(id)!);

@@ -26,6 +26,23 @@ public static partial class ServerNames
         return (dns, new[] { IPAddress.Loopback, IPAddress.IPv6Loopback });
     }
 
+    /// <summary>Refuses a user name that equals any DNS name of any server certificate this CA
+    /// issued, so a user cannot look like the server in a name-based check.</summary>
+    public static void EnsureNotServerName(Storage.ICaStore store, string userName)
+    {
+        foreach (var record in store.FindCertificates(CertificateKind.Server))
+        {
+            using var certificate = record.ToCertificate();
+            var san = certificate.Extensions.OfType<System.Security.Cryptography.X509Certificates.X509SubjectAlternativeNameExtension>().FirstOrDefault();
+            var names = (san?.EnumerateDnsNames() ?? []).Append(record.Name);
+            if (names.Any(n => string.Equals(n, userName, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
+                    $"'{userName}' is one of this server's own names and cannot be given to a user.");
+            }
+        }
+    }
+
     public static void ValidateDnsName(string name)
     {
         if (!IsHostName(name))

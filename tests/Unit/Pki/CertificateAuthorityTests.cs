@@ -251,6 +251,29 @@ public class CertificateAuthorityTests
     }
 
     [Fact]
+    public void Every_server_name_is_refused_as_a_user_name()
+    {
+        using var ca = new Ca();
+        ca.Authority.IssueServer(["chat.example.org", "chat"], [], install: false);
+        Assert.Equal(ErrorIds.UserNameReserved, Assert.Throws<OpenChatException>(() => ca.Authority.IssueClient("Chat")).ErrorId);
+        Assert.Equal(ErrorIds.UserNameReserved, Assert.Throws<OpenChatException>(() => ca.Authority.IssueClient("chat.example.org")).ErrorId);
+        Assert.Equal(ErrorIds.UserNameReserved, Assert.Throws<OpenChatException>(() => ca.Invites.Create("chat")).ErrorId);
+        Assert.Empty(ca.Registry.Find(CertificateKind.Client));
+    }
+
+    [Fact]
+    public void An_installed_server_certificate_is_replaced_only_when_asked()
+    {
+        using var ca = new Ca();
+        var first = ca.Authority.IssueServer(["chathost"], []);
+        var e = Assert.Throws<OpenChatException>(() => ca.Authority.IssueServer(["chathost"], []));
+        Assert.Equal(ErrorIds.ServerCertificateExists, e.ErrorId);
+        Assert.Contains(first.Certificate.ExportCertificatePem(), File.ReadAllText(ca.Directory.ServerCertificatePath));
+        var second = ca.Authority.IssueServer(["chathost"], [], replaceInstalled: true);
+        Assert.Contains(second.Certificate.ExportCertificatePem(), File.ReadAllText(ca.Directory.ServerCertificatePath));
+    }
+
+    [Fact]
     public void Server_certificate_has_names_and_server_auth_and_is_installed()
     {
         using var ca = new Ca();

@@ -188,6 +188,7 @@ public class InviteTests
     {
         using var ca = new Ca();
         Assert.Equal(ErrorIds.ValidityInvalid, Assert.Throws<OpenChatException>(() => ca.Invites.Create("alice", TimeSpan.Zero)).ErrorId);
+        Assert.Equal(ErrorIds.ValidityInvalid, Assert.Throws<OpenChatException>(() => ca.Invites.Create("alice", TimeSpan.FromTicks(3))).ErrorId);
         Assert.Equal(ErrorIds.ValidityInvalid, Assert.Throws<OpenChatException>(() => ca.Invites.Create("alice", TimeSpan.FromDays(91))).ErrorId);
     }
 

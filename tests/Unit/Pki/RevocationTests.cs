@@ -37,7 +37,18 @@ public class RevocationTests
     {
         using var ca = new Ca();
         Assert.Equal(ErrorIds.CertificateNotFound, Assert.Throws<OpenChatException>(() => ca.Registry.Revoke("0123456789ABCDEF")).ErrorId);
-        Assert.Equal(ErrorIds.CertificateNotFound, Assert.Throws<OpenChatException>(() => ca.Registry.Revoke("not hex!")).ErrorId);
+        Assert.Equal(ErrorIds.SerialInvalid, Assert.Throws<OpenChatException>(() => ca.Registry.Revoke("not hex!")).ErrorId);
+    }
+
+    [Theory]
+    [InlineData(X509RevocationReason.CertificateHold)]
+    [InlineData(X509RevocationReason.RemoveFromCrl)]
+    public void Temporary_reasons_are_refused(X509RevocationReason reason)
+    {
+        using var ca = new Ca();
+        var serial = ca.Authority.IssueClient("alice").Record.Serial;
+        Assert.Equal(ErrorIds.RevocationReasonInvalid, Assert.Throws<OpenChatException>(() => ca.Registry.Revoke(serial, reason)).ErrorId);
+        Assert.Null(ca.Directory.Store.GetCertificate(serial)!.RevokedAt);
     }
 
     [Fact]
