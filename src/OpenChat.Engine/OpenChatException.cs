@@ -69,6 +69,27 @@ public static class ErrorIds
     public const string InviteUserMismatch = "InviteUserMismatch";
     public const string ServerAddressInvalid = "ServerAddressInvalid";
 
+    public const string RoomNameInvalid = "RoomNameInvalid";
+    public const string RoomNotFound = "RoomNotFound";
+    public const string NotAMember = "NotAMember";
+    public const string StaleEpoch = "StaleEpoch";
+    public const string RateLimited = "RateLimited";
+    public const string NotEnrolled = "NotEnrolled";
+    public const string UserNotFound = "UserNotFound";
+    public const string VersionUnsupported = "VersionUnsupported";
+    public const string ProtocolViolation = "ProtocolViolation";
+    public const string ServerUnreachable = "ServerUnreachable";
+    public const string ServerNotTrusted = "ServerNotTrusted";
+    public const string ConnectionRefused = "ConnectionRefused";
+    public const string ConnectionLost = "ConnectionLost";
+    public const string CertificateRevoked = "CertificateRevoked";
+    public const string ServerAlreadyRunning = "ServerAlreadyRunning";
+    public const string AddressInUse = "AddressInUse";
+    public const string ProfileNotFound = "ProfileNotFound";
+    public const string ProfileExists = "ProfileExists";
+    public const string ProfilePasswordWrong = "ProfilePasswordWrong";
+    public const string Timeout = "Timeout";
+
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";
     public const string StoreUnavailable = "StoreUnavailable";

@@ -23,6 +23,10 @@ public interface ICaStore : IDisposable
     /// <summary>Marks a certificate revoked. Returns false if it already was.</summary>
     bool RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason);
 
+    /// <summary>Serials revoked at or after <paramref name="since"/>: what a running server polls
+    /// to close the live connections of a revoked certificate.</summary>
+    IReadOnlyList<string> RevokedSince(DateTimeOffset since);
+
     /// <summary>Returns the next CRL number (starting at 1) and records that it was used.</summary>
     long NextCrlNumber();
 

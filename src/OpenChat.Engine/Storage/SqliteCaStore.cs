@@ -155,6 +155,20 @@ public sealed class SqliteCaStore : ICaStore
         return changed == 1;
     }
 
+    public IReadOnlyList<string> RevokedSince(DateTimeOffset since)
+    {
+        using var connection = Open();
+        using var command = Command(connection, "SELECT serial FROM certificates WHERE revoked_at >= $since", [("$since", since.ToUnixTimeMilliseconds())]);
+        using var reader = command.ExecuteReader();
+        var serials = new List<string>();
+        while (reader.Read())
+        {
+            serials.Add(reader.GetString(0));
+        }
+
+        return serials;
+    }
+
     public long NextCrlNumber()
     {
         using var connection = Open();

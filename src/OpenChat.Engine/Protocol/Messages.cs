@@ -1,0 +1,322 @@
+namespace OpenChat.Engine.Protocol;
+
+// One record per frame type of protocol version 1. Each knows how to write itself as a whole
+// frame and how to read itself from a payload; docs/protocol.md lists the same fields in the
+// same order. Requests carry a client-chosen Tag that the matching reply echoes.
+
+public interface IMessage
+{
+    byte[] ToFrame();
+}
+
+public sealed record Hello(ushort MinVersion, ushort MaxVersion, string Client) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Hello).U16(MinVersion).U16(MaxVersion).String(Client).ToFrame();
+
+    public static Hello Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Hello(r.U16(), r.U16(), r.String());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Welcome(ushort Version, string Server, string UserName, string Serial) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Welcome).U16(Version).String(Server).String(UserName).String(Serial).ToFrame();
+
+    public static Welcome Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Welcome(r.U16(), r.String(), r.String(), r.String());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Enroll(uint Tag, string Invite, string CertificateRequest) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Enroll, 2048).U32(Tag).String(Invite).String(CertificateRequest).ToFrame();
+
+    public static Enroll Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Enroll(r.U32(), r.String(), r.String());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Enrolled(uint Tag, string Certificate, string CaCertificate) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Enrolled, 2048).U32(Tag).String(Certificate).String(CaCertificate).ToFrame();
+
+    public static Enrolled Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Enrolled(r.U32(), r.String(), r.String());
+        r.End();
+        return m;
+    }
+}
+
+/// <summary>A refusal of request <see cref="Tag"/> (0 when not tied to a request). <see cref="Code"/>
+/// is a stable error id.</summary>
+public sealed record ErrorReply(uint Tag, string Code, string Message) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Error).U32(Tag).String(Code).String(Message).ToFrame();
+
+    public static ErrorReply Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new ErrorReply(r.U32(), r.String(), r.String());
+        r.End();
+        return m;
+    }
+}
+
+/// <summary>A request that names only a room (Join, Leave, ListMembers) or a user (OpenDirect),
+/// or nothing (ListRooms, with an empty name).</summary>
+public sealed record NameRequest(MessageType Type, uint Tag, string Name) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(Type).U32(Tag).String(Name).ToFrame();
+
+    public static NameRequest Read(MessageType type, ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new NameRequest(type, r.U32(), r.String());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record HistoryRequest(uint Tag, string Room, ulong FromSequence, uint Max) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.History).U32(Tag).String(Room).U64(FromSequence).U32(Max).ToFrame();
+
+    public static HistoryRequest Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new HistoryRequest(r.U32(), r.String(), r.U64(), r.U32());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Publish(uint Tag, string Room, Guid MessageId, EventKind Kind, ulong Epoch, byte[] Body) : IMessage
+{
+    public byte[] ToFrame() =>
+        new PayloadWriter(MessageType.Publish, 64 + Body.Length).U32(Tag).String(Room).Id(MessageId).U8((byte)Kind).U64(Epoch).Bytes(Body).ToFrame();
+
+    public static Publish Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Publish(r.U32(), r.String(), r.Id(), ReadKind(ref r), r.U64(), r.Bytes());
+        r.End();
+        return m;
+    }
+
+    internal static EventKind ReadKind(ref PayloadReader r)
+    {
+        var kind = (EventKind)r.U8();
+        return Enum.IsDefined(kind) ? kind : throw new ProtocolException("UnknownKind", $"Event kind {(byte)kind} is not part of the protocol.");
+    }
+}
+
+public sealed record Ping(ulong Nonce) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Ping).U64(Nonce).ToFrame();
+
+    public static Ping Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Ping(r.U64());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Pong(ulong Nonce) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Pong).U64(Nonce).ToFrame();
+
+    public static Pong Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Pong(r.U64());
+        r.End();
+        return m;
+    }
+}
+
+public enum RoomKind : byte
+{
+    Room = 0,
+    Direct = 1,
+}
+
+public sealed record RoomInfo(string Name, RoomKind Kind, ulong LastSequence, uint Members, bool Joined);
+
+public sealed record RoomList(uint Tag, IReadOnlyList<RoomInfo> Rooms) : IMessage
+{
+    public byte[] ToFrame()
+    {
+        var w = new PayloadWriter(MessageType.RoomList).U32(Tag).U32((uint)Rooms.Count);
+        foreach (var room in Rooms)
+        {
+            w.String(room.Name).U8((byte)room.Kind).U64(room.LastSequence).U32(room.Members).Bool(room.Joined);
+        }
+
+        return w.ToFrame();
+    }
+
+    public static RoomList Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var tag = r.U32();
+        var count = r.U32();
+        var rooms = new List<RoomInfo>();
+        for (var i = 0u; i < count; i++)
+        {
+            rooms.Add(new RoomInfo(r.String(), (RoomKind)r.U8(), r.U64(), r.U32(), r.Bool()));
+        }
+
+        r.End();
+        return new RoomList(tag, rooms);
+    }
+}
+
+public sealed record Joined(uint Tag, string Room, RoomKind Kind, ulong LastSequence, ulong Epoch) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Joined).U32(Tag).String(Room).U8((byte)Kind).U64(LastSequence).U64(Epoch).ToFrame();
+
+    public static Joined Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Joined(r.U32(), r.String(), (RoomKind)r.U8(), r.U64(), r.U64());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Left(uint Tag, string Room) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Left).U32(Tag).String(Room).ToFrame();
+
+    public static Left Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Left(r.U32(), r.String());
+        r.End();
+        return m;
+    }
+}
+
+/// <summary>A member of a room; <see cref="AwaySince"/> is when the last connection of the user
+/// closed (null while online or if never seen).</summary>
+public sealed record MemberInfo(string UserName, bool Online, DateTimeOffset? AwaySince);
+
+public sealed record MemberList(uint Tag, string Room, IReadOnlyList<MemberInfo> Members) : IMessage
+{
+    public byte[] ToFrame()
+    {
+        var w = new PayloadWriter(MessageType.MemberList).U32(Tag).String(Room).U32((uint)Members.Count);
+        foreach (var member in Members)
+        {
+            w.String(member.UserName).Bool(member.Online).I64(member.AwaySince?.ToUnixTimeMilliseconds() ?? -1);
+        }
+
+        return w.ToFrame();
+    }
+
+    public static MemberList Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var tag = r.U32();
+        var room = r.String();
+        var count = r.U32();
+        var members = new List<MemberInfo>();
+        for (var i = 0u; i < count; i++)
+        {
+            var name = r.String();
+            var online = r.Bool();
+            var away = r.I64();
+            members.Add(new MemberInfo(name, online, away < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(away)));
+        }
+
+        r.End();
+        return new MemberList(tag, room, members);
+    }
+}
+
+public sealed record HistoryEnd(uint Tag, string Room, ulong LastSent, ulong RoomLastSequence) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.HistoryEnd).U32(Tag).String(Room).U64(LastSent).U64(RoomLastSequence).ToFrame();
+
+    public static HistoryEnd Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new HistoryEnd(r.U32(), r.String(), r.U64(), r.U64());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Ack(uint Tag, string Room, Guid MessageId, ulong Sequence) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Ack).U32(Tag).String(Room).Id(MessageId).U64(Sequence).ToFrame();
+
+    public static Ack Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Ack(r.U32(), r.String(), r.Id(), r.U64());
+        r.End();
+        return m;
+    }
+}
+
+/// <summary>A stored room event as every member receives it. The server fills in sequence,
+/// sender and time; the body is the publisher's, untouched.</summary>
+public sealed record RoomEvent(string Room, ulong Sequence, Guid MessageId, string Sender, string SenderSerial, EventKind Kind, ulong Epoch, DateTimeOffset Time, byte[] Body) : IMessage
+{
+    public byte[] ToFrame() =>
+        new PayloadWriter(MessageType.Event, 96 + Body.Length).String(Room).U64(Sequence).Id(MessageId).String(Sender).String(SenderSerial)
+            .U8((byte)Kind).U64(Epoch).I64(Time.ToUnixTimeMilliseconds()).Bytes(Body).ToFrame();
+
+    public static RoomEvent Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new RoomEvent(r.String(), r.U64(), r.Id(), r.String(), r.String(), Publish.ReadKind(ref r), r.U64(),
+            DateTimeOffset.FromUnixTimeMilliseconds(r.I64()), r.Bytes());
+        r.End();
+        return m;
+    }
+}
+
+public sealed record Presence(string Room, string UserName, bool Online, DateTimeOffset Time) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Presence).String(Room).String(UserName).Bool(Online).I64(Time.ToUnixTimeMilliseconds()).ToFrame();
+
+    public static Presence Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Presence(r.String(), r.String(), r.Bool(), DateTimeOffset.FromUnixTimeMilliseconds(r.I64()));
+        r.End();
+        return m;
+    }
+}
+
+/// <summary>The server is closing the connection, and why (a stable code).</summary>
+public sealed record Bye(string Code, string Message) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Bye).String(Code).String(Message).ToFrame();
+
+    public static Bye Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new Bye(r.String(), r.String());
+        r.End();
+        return m;
+    }
+}

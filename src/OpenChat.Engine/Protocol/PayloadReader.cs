@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace OpenChat.Engine.Protocol;
+
+/// <summary>Reads the fields of one received frame. Every read is bounds-checked: a short or
+/// malformed payload raises <see cref="ProtocolException"/>, never an out-of-range read.</summary>
+public ref struct PayloadReader
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+    private readonly ReadOnlySpan<byte> _payload;
+    private int _offset;
+
+    public PayloadReader(ReadOnlySpan<byte> payload)
+    {
+        _payload = payload;
+        _offset = 0;
+    }
+
+    public readonly bool AtEnd => _offset == _payload.Length;
+
+    public byte U8() => Take(1)[0];
+
+    public bool Bool() => U8() switch
+    {
+        0 => false,
+        1 => true,
+        _ => throw Malformed("a boolean"),
+    };
+
+    public ushort U16() => BinaryPrimitives.ReadUInt16BigEndian(Take(2));
+
+    public uint U32() => BinaryPrimitives.ReadUInt32BigEndian(Take(4));
+
+    public ulong U64() => BinaryPrimitives.ReadUInt64BigEndian(Take(8));
+
+    public long I64() => unchecked((long)U64());
+
+    public Guid Id() => new(Take(16), bigEndian: true);
+
+    public string String()
+    {
+        var length = U16();
+        if (length > FrameLimits.MaxStringBytes)
+        {
+            throw Malformed("a string (too long)");
+        }
+
+        try
+        {
+            return StrictUtf8.GetString(Take(length));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw Malformed("a string (invalid UTF-8)");
+        }
+    }
+
+    public byte[] Bytes()
+    {
+        var length = U32();
+        if (length > _payload.Length - _offset)
+        {
+            throw Malformed("a byte string");
+        }
+
+        return Take((int)length).ToArray();
+    }
+
+    /// <summary>Fails if the payload has bytes left over: a frame is exactly its fields.</summary>
+    public readonly void End()
+    {
+        if (!AtEnd)
+        {
+            throw new ProtocolException("TrailingBytes", $"The frame has {_payload.Length - _offset} unexpected trailing bytes.");
+        }
+    }
+
+    private ReadOnlySpan<byte> Take(int count)
+    {
+        if (count > _payload.Length - _offset)
+        {
+            throw Malformed("a field (frame truncated)");
+        }
+
+        var slice = _payload.Slice(_offset, count);
+        _offset += count;
+        return slice;
+    }
+
+    private static ProtocolException Malformed(string what) => new("MalformedFrame", $"The frame ends early or is malformed while reading {what}.");
+}

@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace OpenChat.Engine.Protocol;
+
+/// <summary>Builds one frame: header (big-endian length, type) then fields. Integers are
+/// big-endian; strings are u16 length + UTF-8; byte strings are u32 length + bytes.</summary>
+public sealed class PayloadWriter
+{
+    private byte[] _buffer;
+    private int _length;
+
+    public PayloadWriter(MessageType type, int capacity = 256)
+    {
+        _buffer = new byte[Math.Max(capacity, FrameLimits.HeaderSize + 16)];
+        _length = FrameLimits.HeaderSize;
+        _buffer[4] = (byte)type;
+    }
+
+    public PayloadWriter U8(byte value)
+    {
+        Ensure(1)[0] = value;
+        _length += 1;
+        return this;
+    }
+
+    public PayloadWriter Bool(bool value) => U8(value ? (byte)1 : (byte)0);
+
+    public PayloadWriter U16(ushort value)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(Ensure(2), value);
+        _length += 2;
+        return this;
+    }
+
+    public PayloadWriter U32(uint value)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(Ensure(4), value);
+        _length += 4;
+        return this;
+    }
+
+    public PayloadWriter U64(ulong value)
+    {
+        BinaryPrimitives.WriteUInt64BigEndian(Ensure(8), value);
+        _length += 8;
+        return this;
+    }
+
+    public PayloadWriter I64(long value) => U64(unchecked((ulong)value));
+
+    public PayloadWriter Id(Guid value)
+    {
+        value.TryWriteBytes(Ensure(16), bigEndian: true, out _);
+        _length += 16;
+        return this;
+    }
+
+    public PayloadWriter String(string value)
+    {
+        var count = Encoding.UTF8.GetByteCount(value);
+        if (count > FrameLimits.MaxStringBytes)
+        {
+            throw new ProtocolException("StringTooLong", $"A string field of {count} bytes exceeds {FrameLimits.MaxStringBytes}.");
+        }
+
+        U16((ushort)count);
+        Encoding.UTF8.GetBytes(value, Ensure(count));
+        _length += count;
+        return this;
+    }
+
+    public PayloadWriter Bytes(ReadOnlySpan<byte> value)
+    {
+        U32((uint)value.Length);
+        value.CopyTo(Ensure(value.Length));
+        _length += value.Length;
+        return this;
+    }
+
+    /// <summary>The finished frame, ready to write to the wire.</summary>
+    public byte[] ToFrame()
+    {
+        var size = _length - 4;
+        if (size > FrameLimits.MaxFrameSize)
+        {
+            throw new ProtocolException("FrameTooLarge", $"A frame of {size} bytes exceeds the maximum of {FrameLimits.MaxFrameSize}.");
+        }
+
+        BinaryPrimitives.WriteUInt32BigEndian(_buffer, (uint)size);
+        return _buffer.AsSpan(0, _length).ToArray();
+    }
+
+    private Span<byte> Ensure(int count)
+    {
+        if (_length + count > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + count));
+        }
+
+        return _buffer.AsSpan(_length, count);
+    }
+}

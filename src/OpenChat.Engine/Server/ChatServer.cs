@@ -1,0 +1,476 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Storage;
+using OpenChat.Engine.Transport;
+
+namespace OpenChat.Engine.Server;
+
+public enum ChatServerState
+{
+    Running,
+    Stopping,
+    Stopped,
+}
+
+/// <summary>Live figures of a running server.</summary>
+public sealed record ChatServerStatistics(int Connections, int Rooms, long MessagesStored, double MessagesPerSecond, long ConnectionsAccepted, long ConnectionsRefused);
+
+/// <summary>
+/// The chat server: a TLS 1.3 listener with mutual authentication against its own CA, the room
+/// hub, and the durable log. Started with <see cref="StartAsync"/>, it serves on background tasks
+/// until <see cref="StopAsync"/>. No exception escapes its tasks: each connection's failure ends
+/// that connection only.
+/// </summary>
+public sealed class ChatServer : IAsyncDisposable
+{
+    public const ushort ProtocolVersion = 1;
+
+    private readonly ChatServerOptions _options;
+    private readonly CaDirectory _directory;
+    private readonly CertificateAuthority _ca;
+    private readonly SslStreamCertificateContext _certificateContext;
+    private readonly ClientCertificateValidator _validator;
+    private readonly TcpListener _listener;
+    private readonly IMessageStore _messages;
+    private readonly RoomHub _hub;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<long, ClientConnection> _connections = [];
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task _acceptLoop = Task.CompletedTask;
+    private Task _watchLoop = Task.CompletedTask;
+    private long _nextId;
+    private long _accepted;
+    private long _refused;
+    private int _handshaking;
+
+    private ChatServer(CaDirectory directory, CertificateAuthority ca, X509Certificate2 serverCertificate, ChatServerOptions options)
+    {
+        _options = options;
+        _directory = directory;
+        _ca = ca;
+        ServerCertificate = serverCertificate;
+        _certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
+        _validator = new ClientCertificateValidator(directory.Certificate, directory.Store);
+        _messages = new SqliteMessageStore(Path.Combine(directory.Path, SqliteMessageStore.FileName));
+        _hub = new RoomHub(_messages, options, UserExists);
+        _listener = new TcpListener(options.Address, options.Port);
+    }
+
+    public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    public string DataPath => _directory.Path;
+
+    public string CaFingerprint => CaDirectory.FormatFingerprint(_directory.Fingerprint);
+
+    public X509Certificate2 ServerCertificate { get; }
+
+    public ChatServerState State { get; private set; } = ChatServerState.Running;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Completes when the server has stopped (by <see cref="StopAsync"/> or a fatal listener error).</summary>
+    public Task Completion => _stopped.Task;
+
+    /// <summary>Raised (on a background thread) when a client connection closes; the reason is a stable code.</summary>
+    public event EventHandler<ConnectionClosedEventArgs>? ConnectionClosed;
+
+    /// <summary>
+    /// Starts serving the data directory at <paramref name="path"/>. A directory without a CA gets
+    /// one (and a server certificate for this machine's local names), so a bare path is enough.
+    /// </summary>
+    public static Task<ChatServer> StartAsync(string path, ChatServerOptions? options = null)
+    {
+        options ??= new ChatServerOptions();
+        var directory = new CaDirectory(path);
+        if (!directory.HasCa)
+        {
+            CertificateAuthority.Create(path, "OpenChat CA " + Environment.MachineName, options.CaPassword ?? "");
+            directory = new CaDirectory(path);
+        }
+
+        var ca = CertificateAuthority.Open(directory, options.CaPassword ?? "");
+        try
+        {
+            if (!File.Exists(directory.ServerCertificatePath) || !File.Exists(directory.ServerKeyPath))
+            {
+                ca.IssueServer([], []).Certificate.Dispose();
+            }
+
+            var certificate = X509Certificate2.CreateFromPemFile(directory.ServerCertificatePath, directory.ServerKeyPath);
+            var server = new ChatServer(directory, ca, certificate, options);
+            server.Listen();
+            return Task.FromResult(server);
+        }
+        catch
+        {
+            ca.Dispose();
+            throw;
+        }
+    }
+
+    public ChatServerStatistics GetStatistics()
+    {
+        int count;
+        lock (_gate)
+        {
+            count = _connections.Count;
+        }
+
+        return new ChatServerStatistics(count, _hub.RoomCount, _hub.MessagesStored, _hub.MessagesPerSecond,
+            Interlocked.Read(ref _accepted), Interlocked.Read(ref _refused));
+    }
+
+    public async Task StopAsync()
+    {
+        lock (_gate)
+        {
+            if (State != ChatServerState.Running)
+            {
+                return;
+            }
+
+            State = ChatServerState.Stopping;
+        }
+
+        _stopping.Cancel();
+        _listener.Stop();
+        foreach (var connection in Snapshot())
+        {
+            connection.Close("ServerShutdown", "The server is shutting down.");
+        }
+
+        await Task.WhenAll(_acceptLoop, _watchLoop).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (Snapshot().Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        foreach (var connection in Snapshot())
+        {
+            connection.Abort("ServerShutdown");
+        }
+
+        await _hub.DisposeAsync().ConfigureAwait(false);
+        _messages.Dispose();
+        _ca.Dispose();
+        State = ChatServerState.Stopped;
+        _stopped.TrySetResult();
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private void Listen()
+    {
+        try
+        {
+            _listener.Start(backlog: 1024);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _messages.Dispose();
+            throw new OpenChatException(ErrorIds.AddressInUse, ErrorKind.Unavailable,
+                $"Port {_options.Port} on {_options.Address} is already in use. Stop the other server or choose another -Port.", e);
+        }
+
+        _directory.Store.SetSetting(InviteBook.ServerAddressSetting, AdvertisedAddress());
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _watchLoop = Task.Run(WatchLoopAsync);
+    }
+
+    private string AdvertisedAddress()
+    {
+        var host = _options.Address.Equals(IPAddress.Any) || _options.Address.Equals(IPAddress.IPv6Any) || IPAddress.IsLoopback(_options.Address)
+            ? "localhost"
+            : _options.Address.ToString();
+        return ServerNames.FormatAddress(host, Endpoint.Port);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptSocketAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            int open;
+            lock (_gate)
+            {
+                open = _connections.Count;
+            }
+
+            if (open + Volatile.Read(ref _handshaking) >= _options.MaxConnections)
+            {
+                Interlocked.Increment(ref _refused);
+                socket.Dispose();
+                continue;
+            }
+
+            Interlocked.Increment(ref _accepted);
+            _ = Task.Run(() => ServeAsync(socket));
+        }
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        socket.NoDelay = true;
+        var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+        ClientConnection? connection = null;
+        Interlocked.Increment(ref _handshaking);
+        try
+        {
+            PeerIdentity? identity = null;
+            var refusal = "";
+            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+            {
+                handshake.CancelAfter(_options.HandshakeTimeout);
+                var tls = new SslServerAuthenticationOptions
+                {
+                    ServerCertificateContext = _certificateContext,
+                    EnabledSslProtocols = SslProtocols.Tls13,
+                    ClientCertificateRequired = true,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    {
+                        // No certificate: an enrollment connection, which can only redeem an invite.
+                        if (certificate is null)
+                        {
+                            return true;
+                        }
+
+                        using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                        identity = _validator.Validate(presented, out refusal);
+                        return identity is not null;
+                    },
+                };
+                await stream.AuthenticateAsServerAsync(tls, handshake.Token).ConfigureAwait(false);
+
+                var reader = new FrameReader(stream);
+                var first = await reader.ReadAsync(handshake.Token).ConfigureAwait(false);
+                if (first is not { Type: MessageType.Hello } hello)
+                {
+                    await SendAndCloseAsync(stream, new Bye(ErrorIds.ProtocolViolation, "The first frame must be Hello.")).ConfigureAwait(false);
+                    return;
+                }
+
+                var greeting = Hello.Read(hello.Payload.Span);
+                if (greeting.MinVersion > ProtocolVersion || greeting.MaxVersion < ProtocolVersion)
+                {
+                    await SendAndCloseAsync(stream, new Bye(ErrorIds.VersionUnsupported,
+                        $"This server speaks protocol version {ProtocolVersion}; the client offered {greeting.MinVersion}..{greeting.MaxVersion}.")).ConfigureAwait(false);
+                    return;
+                }
+
+                connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, identity, _options.SendQueueFrames, _options);
+                lock (_gate)
+                {
+                    _connections[connection.Id] = connection;
+                }
+
+                Interlocked.Decrement(ref _handshaking);
+                connection.Send(new Welcome(ProtocolVersion, "OpenChat", identity?.UserName ?? "", identity?.Serial ?? ""));
+                _hub.Connected(connection);
+                var writer = connection.WriteLoopAsync();
+                await ReadLoopAsync(connection, reader).ConfigureAwait(false);
+                await writer.ConfigureAwait(false);
+            }
+        }
+        catch (Exception)
+        {
+            // Handshake failures, timeouts, protocol violations and resets end this connection only.
+        }
+        finally
+        {
+            if (connection is null)
+            {
+                Interlocked.Decrement(ref _handshaking);
+                stream.Dispose();
+            }
+            else
+            {
+                connection.Abort(connection.CloseReason.Length > 0 ? connection.CloseReason : "Closed");
+                _hub.Disconnected(connection);
+                lock (_gate)
+                {
+                    _connections.Remove(connection.Id);
+                }
+
+                RaiseClosed(connection);
+            }
+        }
+    }
+
+    private async Task ReadLoopAsync(ClientConnection connection, FrameReader reader)
+    {
+        try
+        {
+            while (!connection.IsClosed)
+            {
+                var frame = await reader.ReadAsync(connection.Closing).ConfigureAwait(false);
+                if (frame is null)
+                {
+                    connection.Abort("ClientClosed");
+                    return;
+                }
+
+                connection.Touch();
+                if (connection.Identity is null)
+                {
+                    await EnrollAsync(connection, frame.Value).ConfigureAwait(false);
+                    continue;
+                }
+
+                await _hub.HandleAsync(connection, frame.Value).ConfigureAwait(false);
+            }
+        }
+        catch (ProtocolException e)
+        {
+            connection.Close(ErrorIds.ProtocolViolation, e.Message);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            connection.Abort(connection.CloseReason.Length > 0 ? connection.CloseReason : "ConnectionLost");
+        }
+    }
+
+    /// <summary>All an unauthenticated connection may do: redeem an invite, once.</summary>
+    private Task EnrollAsync(ClientConnection connection, Frame frame)
+    {
+        if (frame.Type == MessageType.Ping)
+        {
+            connection.Send(new Pong(Ping.Read(frame.Payload.Span).Nonce));
+            return Task.CompletedTask;
+        }
+
+        if (frame.Type != MessageType.Enroll)
+        {
+            connection.Close(ErrorIds.NotEnrolled, "This connection has no client certificate: it can only redeem an invite.");
+            return Task.CompletedTask;
+        }
+
+        var request = Enroll.Read(frame.Payload.Span);
+        if (!connection.Requests.TryTake())
+        {
+            connection.Close(ErrorIds.RateLimited, "Too many enrollment attempts.");
+            return Task.CompletedTask;
+        }
+
+        try
+        {
+            var issued = _ca.Enroll(InviteCode.Parse(request.Invite), request.CertificateRequest);
+            connection.Send(new Enrolled(request.Tag, issued.Certificate.ExportCertificatePem(), _directory.Certificate.ExportCertificatePem()));
+            issued.Certificate.Dispose();
+        }
+        catch (OpenChatException e)
+        {
+            connection.Send(new ErrorReply(request.Tag, e.ErrorId, e.Message));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static async Task SendAndCloseAsync(SslStream stream, IMessage message)
+    {
+        try
+        {
+            await stream.WriteAsync(message.ToFrame()).ConfigureAwait(false);
+            await stream.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Closes connections of revoked certificates and idle connections.</summary>
+    private async Task WatchLoopAsync()
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-5);
+        using var timer = new PeriodicTimer(_options.RevocationPollInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    var revoked = _directory.Store.RevokedSince(since);
+                    since = now.AddSeconds(-2); // overlap: a revocation stamped just before "now" is not missed
+                    if (revoked.Count > 0)
+                    {
+                        foreach (var connection in _hub.ConnectionsWithSerials(revoked.ToHashSet(StringComparer.Ordinal)))
+                        {
+                            connection.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");
+                        }
+                    }
+
+                    var idleBefore = Environment.TickCount64 - (long)_options.IdleTimeout.TotalMilliseconds;
+                    foreach (var connection in Snapshot().Where(c => c.LastActivity < idleBefore))
+                    {
+                        connection.Close("IdleTimeout", "Closed after a period without any traffic.");
+                    }
+                }
+                catch (OpenChatException)
+                {
+                    // The CA store was briefly unavailable; try again on the next tick.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private bool UserExists(string userName)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return _directory.Store.FindCertificates(CertificateKind.Client, UserNamePolicy.Normalize(userName)).Any(r => r.StatusAt(now) == CertificateStatus.Valid);
+    }
+
+    private List<ClientConnection> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _connections.Values];
+        }
+    }
+
+    private void RaiseClosed(ClientConnection connection)
+    {
+        try
+        {
+            ConnectionClosed?.Invoke(this, new ConnectionClosedEventArgs(connection.UserName, connection.Identity?.Serial ?? "", connection.CloseReason));
+        }
+        catch (Exception)
+        {
+            // A subscriber's failure must not take the server down.
+        }
+    }
+}
+
+public sealed class ConnectionClosedEventArgs(string userName, string serial, string reason) : EventArgs
+{
+    public string UserName { get; } = userName;
+
+    public string Serial { get; } = serial;
+
+    public string Reason { get; } = reason;
+}

@@ -1,0 +1,39 @@
+using System.Net;
+
+namespace OpenChat.Engine.Server;
+
+/// <summary>Where the server listens and the limits that keep one client from hurting others.</summary>
+public sealed class ChatServerOptions
+{
+    public IPAddress Address { get; set; } = IPAddress.Loopback;
+
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; set; } = Pki.ServerNames.DefaultPort;
+
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A connection that sends nothing (not even a keepalive ping) for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(90);
+
+    public int MaxConnections { get; set; } = 25_000;
+
+    /// <summary>Frames queued for one client before it counts as a slow reader and is disconnected.</summary>
+    public int SendQueueFrames { get; set; } = 16_384;
+
+    public double PublishesPerSecond { get; set; } = 500;
+
+    public double PublishBurst { get; set; } = 2_000;
+
+    /// <summary>Requests other than publishes (joins, history, lists, pings).</summary>
+    public double RequestsPerSecond { get; set; } = 100;
+
+    public double RequestBurst { get; set; } = 400;
+
+    /// <summary>How often the server looks for newly revoked certificates.</summary>
+    public TimeSpan RevocationPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public int MaxHistoryBatch { get; set; } = 1000;
+
+    /// <summary>Password of the CA key, used only when the server must issue its own certificate.</summary>
+    public string? CaPassword { get; set; }
+}

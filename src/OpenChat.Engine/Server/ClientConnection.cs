@@ -1,0 +1,162 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Threading.Channels;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Transport;
+
+namespace OpenChat.Engine.Server;
+
+/// <summary>
+/// One client's TLS connection: a reader that decodes frames and hands them to the hub, and a
+/// writer that drains a bounded queue, coalescing queued frames into few TLS writes. A full
+/// queue means the client does not read: it is disconnected rather than buffered without end.
+/// </summary>
+internal sealed class ClientConnection
+{
+    private const int CoalesceBytes = 64 * 1024;
+
+    private readonly SslStream _stream;
+    private readonly Channel<byte[]> _outgoing;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly ConcurrentDictionary<string, byte> _subscriptions = new(StringComparer.Ordinal);
+    private int _closed;
+    private string _closeReason = "";
+
+    public ClientConnection(long id, SslStream stream, PeerIdentity? identity, int sendQueueFrames, ChatServerOptions options)
+    {
+        Id = id;
+        _stream = stream;
+        Identity = identity;
+        _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(sendQueueFrames)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropWrite,
+        });
+        Publishes = new TokenBucket(options.PublishesPerSecond, options.PublishBurst);
+        Requests = new TokenBucket(options.RequestsPerSecond, options.RequestBurst);
+        Touch();
+    }
+
+    public long Id { get; }
+
+    /// <summary>Null on an enrollment connection (no client certificate).</summary>
+    public PeerIdentity? Identity { get; }
+
+    public string UserName => Identity?.UserName ?? "";
+
+    public TokenBucket Publishes { get; }
+
+    public TokenBucket Requests { get; }
+
+    public long LastActivity { get; private set; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public string CloseReason => _closeReason;
+
+    public CancellationToken Closing => _closing.Token;
+
+    /// <summary>Rooms this connection receives live events for (another user's reader adds a
+    /// direct room here, hence concurrent).</summary>
+    public ConcurrentDictionary<string, byte> Subscriptions => _subscriptions;
+
+    public void Touch() => LastActivity = Environment.TickCount64;
+
+    /// <summary>Queues a frame; a client too slow to take it is disconnected.</summary>
+    public bool Send(byte[] frame)
+    {
+        if (_outgoing.Writer.TryWrite(frame))
+        {
+            return true;
+        }
+
+        Abort("SlowReader");
+        return false;
+    }
+
+    public void Send(IMessage message) => Send(message.ToFrame());
+
+    /// <summary>Says goodbye with a reason, lets the writer flush, then closes.</summary>
+    public void Close(string code, string message)
+    {
+        if (IsClosed)
+        {
+            return;
+        }
+
+        _outgoing.Writer.TryWrite(new Bye(code, message).ToFrame());
+        _closeReason = code;
+        _outgoing.Writer.TryComplete();
+        // The writer cancels the reader once the goodbye is flushed; this is the backstop.
+        _closing.CancelAfter(TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>Closes at once, without a goodbye.</summary>
+    public void Abort(string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        _closeReason = reason;
+        _outgoing.Writer.TryComplete();
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        _stream.Dispose();
+    }
+
+    /// <summary>Drains the queue until it completes or the connection dies.</summary>
+    public async Task WriteLoopAsync()
+    {
+        var reader = _outgoing.Reader;
+        var buffer = ArrayPool<byte>.Shared.Rent(CoalesceBytes);
+        try
+        {
+            while (await reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
+            {
+                var used = 0;
+                while (reader.TryPeek(out var frame))
+                {
+                    if (used > 0 && used + frame.Length > buffer.Length)
+                    {
+                        break;
+                    }
+
+                    reader.TryRead(out _);
+                    if (frame.Length > buffer.Length)
+                    {
+                        await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    frame.CopyTo(buffer, used);
+                    used += frame.Length;
+                }
+
+                if (used > 0)
+                {
+                    await _stream.WriteAsync(buffer.AsMemory(0, used), _closing.Token).ConfigureAwait(false);
+                }
+
+                await _stream.FlushAsync(_closing.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The peer went away or we are closing: nothing more to write.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            Abort(_closeReason.Length > 0 ? _closeReason : "Closed");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Threading.Channels;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Server;
+
+/// <summary>
+/// Group commit: publishes from every connection queue here; one writer takes everything that
+/// is waiting, stores it in one durable transaction, and only then hands the results on (acks
+/// and fan-out), in sequence order. Batching is what makes durable writes cheap per message.
+/// </summary>
+internal sealed class MessageLog : IAsyncDisposable
+{
+    public const int MaxBatch = 1024;
+
+    private readonly IMessageStore _store;
+    private readonly Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> _committed;
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private readonly Task _writer;
+
+    public MessageLog(IMessageStore store, Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> committed)
+    {
+        _store = store;
+        _committed = committed;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public readonly record struct Pending(AppendRequest Request, ClientConnection Publisher, uint Tag);
+
+    /// <summary>Queues a publish; waits (back-pressure on that one publisher) when the log is full.</summary>
+    public ValueTask EnqueueAsync(Pending pending, CancellationToken cancellationToken) => _queue.Writer.WriteAsync(pending, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var requests = new List<AppendRequest>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            requests.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+                requests.Add(pending.Request);
+            }
+
+            IReadOnlyList<AppendResult>? results = null;
+            Exception? failure = null;
+            try
+            {
+                results = _store.AppendBatch(requests);
+            }
+            catch (Exception e)
+            {
+                // A full disk or a broken store: nothing in this batch is acknowledged, so the
+                // publishers keep their messages and resend them later.
+                failure = e;
+            }
+
+            try
+            {
+                _committed(batch, results, failure);
+            }
+            catch (Exception)
+            {
+                // Delivery problems belong to single connections, which close themselves;
+                // the log must keep running for everyone else.
+            }
+        }
+    }
+}

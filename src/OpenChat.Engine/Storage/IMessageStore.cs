@@ -1,0 +1,54 @@
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Storage;
+
+public sealed record StoredRoom(string Name, RoomKind Kind, ulong LastSequence, ulong Epoch, DateTimeOffset CreatedAt);
+
+public sealed record RoomMembership(string Room, string UserName);
+
+/// <summary>A room event to store; the store assigns its sequence.</summary>
+public sealed record AppendRequest(string Room, Guid MessageId, string Sender, string SenderSerial, EventKind Kind, ulong Epoch, DateTimeOffset Time, byte[] Body);
+
+public enum AppendOutcome
+{
+    /// <summary>Stored under a new sequence number.</summary>
+    Stored,
+
+    /// <summary>This message id was stored before; <see cref="AppendResult.Event"/> is the original.</summary>
+    Duplicate,
+
+    /// <summary>A commit built on an epoch other than the room's current one.</summary>
+    StaleEpoch,
+
+    /// <summary>The room does not exist.</summary>
+    NoSuchRoom,
+}
+
+public sealed record AppendResult(AppendOutcome Outcome, RoomEvent? Event, ulong CurrentEpoch);
+
+/// <summary>
+/// The server's durable room log, behind one narrow seam so that PostgreSQL can take SQLite's
+/// place. <see cref="AppendBatch"/> is the only write on the hot path: it assigns gap-free
+/// per-room sequences, deduplicates by message id and orders commits by epoch, all in one
+/// transaction, and returns only once the batch is durable.
+/// </summary>
+public interface IMessageStore : IDisposable
+{
+    IReadOnlyList<StoredRoom> LoadRooms();
+
+    IReadOnlyList<RoomMembership> LoadMembers();
+
+    /// <summary>Creates the room if it does not exist; returns it either way.</summary>
+    StoredRoom EnsureRoom(string name, RoomKind kind, DateTimeOffset at);
+
+    void AddMember(string room, string userName);
+
+    void RemoveMember(string room, string userName);
+
+    IReadOnlyList<AppendResult> AppendBatch(IReadOnlyList<AppendRequest> batch);
+
+    /// <summary>Events of a room from <paramref name="fromSequence"/> on, in order, at most <paramref name="max"/>.</summary>
+    IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max);
+
+    long CountMessages();
+}

@@ -1,0 +1,289 @@
+using Microsoft.Data.Sqlite;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Storage;
+
+/// <summary>
+/// The embedded room log: messages.db in the data directory, WAL mode with synchronous=FULL so
+/// that an acknowledged batch survives a crash of the process or the machine. One connection,
+/// used by one writer at a time (the server's log thread) plus short reads under a lock.
+/// </summary>
+public sealed class SqliteMessageStore : IMessageStore
+{
+    public const string FileName = "messages.db";
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (ulong LastSequence, ulong Epoch)> _rooms = new(StringComparer.Ordinal);
+
+    public SqliteMessageStore(string path)
+    {
+        SecureFile.Touch(path);
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        }.ToString());
+        try
+        {
+            _connection.Open();
+        }
+        catch (SqliteException e)
+        {
+            _connection.Dispose();
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable, $"Cannot open the message store at '{path}': {e.Message}", e);
+        }
+
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        Execute("""
+            CREATE TABLE IF NOT EXISTS rooms (
+                name TEXT PRIMARY KEY,
+                kind INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                last_seq INTEGER NOT NULL DEFAULT 0,
+                epoch INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE IF NOT EXISTS members (
+                room TEXT NOT NULL,
+                user_norm TEXT NOT NULL,
+                user_name TEXT NOT NULL,
+                PRIMARY KEY (room, user_norm)
+            );
+            CREATE TABLE IF NOT EXISTS messages (
+                room TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                message_id BLOB NOT NULL,
+                sender TEXT NOT NULL,
+                sender_serial TEXT NOT NULL,
+                kind INTEGER NOT NULL,
+                epoch INTEGER NOT NULL,
+                time INTEGER NOT NULL,
+                body BLOB NOT NULL,
+                PRIMARY KEY (room, seq)
+            ) WITHOUT ROWID;
+            CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(room, message_id);
+            """);
+        foreach (var room in LoadRooms())
+        {
+            _rooms[room.Name] = (room.LastSequence, room.Epoch);
+        }
+    }
+
+    public IReadOnlyList<StoredRoom> LoadRooms()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT name, kind, last_seq, epoch, created_at FROM rooms ORDER BY name");
+            using var reader = command.ExecuteReader();
+            var rooms = new List<StoredRoom>();
+            while (reader.Read())
+            {
+                rooms.Add(new StoredRoom(reader.GetString(0), (RoomKind)reader.GetInt32(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+            }
+
+            return rooms;
+        }
+    }
+
+    public IReadOnlyList<RoomMembership> LoadMembers()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT room, user_name FROM members ORDER BY room, user_norm");
+            using var reader = command.ExecuteReader();
+            var members = new List<RoomMembership>();
+            while (reader.Read())
+            {
+                members.Add(new RoomMembership(reader.GetString(0), reader.GetString(1)));
+            }
+
+            return members;
+        }
+    }
+
+    public StoredRoom EnsureRoom(string name, RoomKind kind, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            using (var insert = Command("INSERT INTO rooms(name, kind, created_at) VALUES ($n, $k, $t) ON CONFLICT(name) DO NOTHING",
+                       ("$n", name), ("$k", (int)kind), ("$t", at.ToUnixTimeMilliseconds())))
+            {
+                insert.ExecuteNonQuery();
+            }
+
+            using var select = Command("SELECT kind, last_seq, epoch, created_at FROM rooms WHERE name = $n", ("$n", name));
+            using var reader = select.ExecuteReader();
+            reader.Read();
+            var room = new StoredRoom(name, (RoomKind)reader.GetInt32(0), (ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+            _rooms.TryAdd(name, (room.LastSequence, room.Epoch));
+            return room;
+        }
+    }
+
+    public void AddMember(string room, string userName)
+    {
+        lock (_gate)
+        {
+            using var command = Command("INSERT INTO members(room, user_norm, user_name) VALUES ($r, $u, $n) ON CONFLICT DO NOTHING",
+                ("$r", room), ("$u", userName.ToLowerInvariant()), ("$n", userName));
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public void RemoveMember(string room, string userName)
+    {
+        lock (_gate)
+        {
+            using var command = Command("DELETE FROM members WHERE room = $r AND user_norm = $u", ("$r", room), ("$u", userName.ToLowerInvariant()));
+            command.ExecuteNonQuery();
+        }
+    }
+
+    public IReadOnlyList<AppendResult> AppendBatch(IReadOnlyList<AppendRequest> batch)
+    {
+        lock (_gate)
+        {
+            var results = new AppendResult[batch.Count];
+            var touched = new Dictionary<string, (ulong LastSequence, ulong Epoch)>(StringComparer.Ordinal);
+            using var transaction = _connection.BeginTransaction();
+            using var find = Command("SELECT seq, sender, sender_serial, kind, epoch, time, body FROM messages WHERE room = $r AND message_id = $m");
+            var findRoom = find.Parameters.Add("$r", SqliteType.Text);
+            var findId = find.Parameters.Add("$m", SqliteType.Blob);
+            using var insert = Command("""
+                INSERT INTO messages(room, seq, message_id, sender, sender_serial, kind, epoch, time, body)
+                VALUES ($r, $s, $m, $from, $serial, $k, $e, $t, $b)
+                """);
+            var p = new (string Name, SqliteType Type)[]
+            {
+                ("$r", SqliteType.Text), ("$s", SqliteType.Integer), ("$m", SqliteType.Blob), ("$from", SqliteType.Text), ("$serial", SqliteType.Text),
+                ("$k", SqliteType.Integer), ("$e", SqliteType.Integer), ("$t", SqliteType.Integer), ("$b", SqliteType.Blob),
+            }.Select(x => insert.Parameters.Add(x.Name, x.Type)).ToArray();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var request = batch[i];
+                if (!touched.TryGetValue(request.Room, out var state) && !_rooms.TryGetValue(request.Room, out state))
+                {
+                    results[i] = new AppendResult(AppendOutcome.NoSuchRoom, null, 0);
+                    continue;
+                }
+
+                findRoom.Value = request.Room;
+                findId.Value = request.MessageId.ToByteArray(bigEndian: true);
+                using (var reader = find.ExecuteReader())
+                {
+                    if (reader.Read())
+                    {
+                        var original = new RoomEvent(request.Room, (ulong)reader.GetInt64(0), request.MessageId, reader.GetString(1), reader.GetString(2),
+                            (EventKind)reader.GetInt32(3), (ulong)reader.GetInt64(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), (byte[])reader.GetValue(6));
+                        results[i] = new AppendResult(AppendOutcome.Duplicate, original, state.Epoch);
+                        continue;
+                    }
+                }
+
+                if (request.Kind == EventKind.Commit && request.Epoch != state.Epoch)
+                {
+                    results[i] = new AppendResult(AppendOutcome.StaleEpoch, null, state.Epoch);
+                    continue;
+                }
+
+                var sequence = state.LastSequence + 1;
+                var epoch = request.Kind == EventKind.Commit ? state.Epoch + 1 : state.Epoch;
+                p[0].Value = request.Room;
+                p[1].Value = (long)sequence;
+                p[2].Value = findId.Value;
+                p[3].Value = request.Sender;
+                p[4].Value = request.SenderSerial;
+                p[5].Value = (int)request.Kind;
+                p[6].Value = (long)request.Epoch;
+                p[7].Value = request.Time.ToUnixTimeMilliseconds();
+                p[8].Value = request.Body;
+                insert.ExecuteNonQuery();
+                touched[request.Room] = (sequence, epoch);
+                results[i] = new AppendResult(AppendOutcome.Stored,
+                    new RoomEvent(request.Room, sequence, request.MessageId, request.Sender, request.SenderSerial, request.Kind, request.Epoch, request.Time, request.Body),
+                    epoch);
+            }
+
+            using (var update = Command("UPDATE rooms SET last_seq = $s, epoch = $e WHERE name = $n"))
+            {
+                var s = update.Parameters.Add("$s", SqliteType.Integer);
+                var e = update.Parameters.Add("$e", SqliteType.Integer);
+                var n = update.Parameters.Add("$n", SqliteType.Text);
+                foreach (var (room, state) in touched)
+                {
+                    s.Value = (long)state.LastSequence;
+                    e.Value = (long)state.Epoch;
+                    n.Value = room;
+                    update.ExecuteNonQuery();
+                }
+            }
+
+            transaction.Commit();
+            foreach (var (room, state) in touched)
+            {
+                _rooms[room] = state;
+            }
+
+            return results;
+        }
+    }
+
+    public IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max)
+    {
+        lock (_gate)
+        {
+            using var command = Command("""
+                SELECT seq, message_id, sender, sender_serial, kind, epoch, time, body FROM messages
+                WHERE room = $r AND seq >= $from ORDER BY seq LIMIT $max
+                """, ("$r", room), ("$from", (long)fromSequence), ("$max", max));
+            using var reader = command.ExecuteReader();
+            var events = new List<RoomEvent>();
+            while (reader.Read())
+            {
+                events.Add(new RoomEvent(room, (ulong)reader.GetInt64(0), new Guid((byte[])reader.GetValue(1), bigEndian: true), reader.GetString(2),
+                    reader.GetString(3), (EventKind)reader.GetInt32(4), (ulong)reader.GetInt64(5),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), (byte[])reader.GetValue(7)));
+            }
+
+            return events;
+        }
+    }
+
+    public long CountMessages()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT COUNT(*) FROM messages");
+            return (long)command.ExecuteScalar()!;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _connection.Dispose();
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = Command(sql);
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql, params (string Name, object Value)[] args)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in args)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return command;
+    }
+}
