@@ -22,14 +22,16 @@ public sealed record Hello(ushort MinVersion, ushort MaxVersion, string Client) 
     }
 }
 
-public sealed record Welcome(ushort Version, string Server, string UserName, string Serial) : IMessage
+/// <summary>The server's answer to Hello. <see cref="CaCertificate"/> (PEM) lets an enrolling client,
+/// which knows only the CA's fingerprint, finish checking the server before it says anything else.</summary>
+public sealed record Welcome(ushort Version, string Server, string UserName, string Serial, string CaCertificate) : IMessage
 {
-    public byte[] ToFrame() => new PayloadWriter(MessageType.Welcome).U16(Version).String(Server).String(UserName).String(Serial).ToFrame();
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Welcome, 1024).U16(Version).String(Server).String(UserName).String(Serial).String(CaCertificate).ToFrame();
 
     public static Welcome Read(ReadOnlySpan<byte> p)
     {
         var r = new PayloadReader(p);
-        var m = new Welcome(r.U16(), r.String(), r.String(), r.String());
+        var m = new Welcome(r.U16(), r.String(), r.String(), r.String(), r.String());
         r.End();
         return m;
     }

@@ -28,7 +28,7 @@ public sealed record ChatServerStatistics(int Connections, int Rooms, long Messa
 /// </summary>
 public sealed class ChatServer : IAsyncDisposable
 {
-    public const ushort ProtocolVersion = 1;
+    public const ushort ProtocolVersion = ChatProtocol.Version;
 
     private readonly ChatServerOptions _options;
     private readonly CaDirectory _directory;
@@ -36,6 +36,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly SslStreamCertificateContext _certificateContext;
     private readonly ClientCertificateValidator _validator;
     private readonly TcpListener _listener;
+    private readonly string _caPem;
     private readonly IMessageStore _messages;
     private readonly RoomHub _hub;
     private readonly CancellationTokenSource _stopping = new();
@@ -60,6 +61,7 @@ public sealed class ChatServer : IAsyncDisposable
         _messages = new SqliteMessageStore(Path.Combine(directory.Path, SqliteMessageStore.FileName));
         _hub = new RoomHub(_messages, options, UserExists);
         _listener = new TcpListener(options.Address, options.Port);
+        _caPem = directory.Certificate.ExportCertificatePem();
     }
 
     public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
@@ -287,7 +289,7 @@ public sealed class ChatServer : IAsyncDisposable
                 }
 
                 Interlocked.Decrement(ref _handshaking);
-                connection.Send(new Welcome(ProtocolVersion, "OpenChat", identity?.UserName ?? "", identity?.Serial ?? ""));
+                connection.Send(new Welcome(ProtocolVersion, "OpenChat", identity?.UserName ?? "", identity?.Serial ?? "", _caPem));
                 _hub.Connected(connection);
                 var writer = connection.WriteLoopAsync();
                 await ReadLoopAsync(connection, reader).ConfigureAwait(false);

@@ -6,33 +6,43 @@ using OpenChat.Engine.Pki;
 namespace OpenChat.Engine.Transport;
 
 /// <summary>
-/// The client's check of the server: the certificate must chain to the pinned CA (identified by
-/// its SHA-256 fingerprint, never the system store), carry serverAuth and name the host the
-/// client dialled. During enrollment the client has only the fingerprint, so the CA certificate
-/// is taken from the chain the server sent and accepted only if its fingerprint matches.
+/// The client's check of the server: its certificate must chain to the pinned CA (identified
+/// by SHA-256 fingerprint; never the system store), carry serverAuth and name the host the
+/// client dialled.
+/// A client that has the CA certificate (an enrolled profile) checks all of it during the
+/// handshake. A client enrolling has only the fingerprint, and TLS stacks do not send a
+/// self-signed root, so it checks name and usage during the handshake and the chain as soon as
+/// the server's Welcome hands over the CA certificate, before it sends anything but Hello.
 /// </summary>
-public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, string host)
+public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, string host, X509Certificate2? caCertificate)
 {
-    /// <summary>The CA certificate that matched the pin during the last successful check.</summary>
-    public X509Certificate2? MatchedCa { get; private set; }
+    /// <summary>The server certificate seen in the handshake.</summary>
+    public X509Certificate2? Presented { get; private set; }
 
     public string LastRefusal { get; private set; } = "";
 
-    public bool Validate(X509Certificate2? certificate, X509Chain? presented)
+    public bool ValidateHandshake(X509Certificate2? certificate)
     {
         if (certificate is null)
         {
             return Refuse("the server sent no certificate");
         }
 
-        var candidates = (presented?.ChainElements.Select(e => e.Certificate) ?? [])
-            .Concat(presented?.ChainPolicy.ExtraStore ?? [])
-            .Where(c => CryptographicOperations.FixedTimeEquals(SHA256.HashData(c.RawData), pinnedCaFingerprint))
-            .ToList();
-        var ca = candidates.FirstOrDefault();
-        if (ca is null)
+        Presented = certificate;
+        return caCertificate is null ? CheckNameAndUsage(certificate) : Confirm(caCertificate);
+    }
+
+    /// <summary>The full check against <paramref name="ca"/>, which must be the pinned CA.</summary>
+    public bool Confirm(X509Certificate2 ca)
+    {
+        if (Presented is null)
         {
-            return Refuse("the server's certificate does not come from the pinned CA");
+            return Refuse("no server certificate was seen");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(ca.RawData), pinnedCaFingerprint))
+        {
+            return Refuse("the server's CA is not the pinned CA (fingerprint mismatch)");
         }
 
         using var chain = new X509Chain();
@@ -40,10 +50,21 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ServerAuthOid));
-        if (!chain.Build(certificate) || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(chain.ChainElements[^1].Certificate.RawData), pinnedCaFingerprint))
+        if (!chain.Build(Presented))
         {
             return Refuse("the server's certificate does not chain to the pinned CA: "
                 + string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())));
+        }
+
+        return CheckNameAndUsage(Presented);
+    }
+
+    private bool CheckNameAndUsage(X509Certificate2 certificate)
+    {
+        var eku = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        if (eku is null || !eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == CertificateProfile.ServerAuthOid))
+        {
+            return Refuse("the server's certificate is not for server authentication");
         }
 
         if (!MatchesHost(certificate, host))
@@ -51,7 +72,12 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
             return Refuse($"the server's certificate is not valid for '{host}'");
         }
 
-        MatchedCa = X509CertificateLoader.LoadCertificate(ca.RawData);
+        var now = DateTime.Now;
+        if (now < certificate.NotBefore || now > certificate.NotAfter)
+        {
+            return Refuse("the server's certificate is outside its validity period");
+        }
+
         return true;
     }
 

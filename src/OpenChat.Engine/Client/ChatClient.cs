@@ -1,0 +1,828 @@
+using System.Collections.Concurrent;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Channels;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Transport;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>A room the client has joined, as the server described it.</summary>
+public sealed record JoinedRoom(string Name, RoomKind Kind, ulong LastSequence, ulong Epoch);
+
+/// <summary>
+/// A user's session with a chat server. It reconnects by itself after a dropped connection,
+/// rejoins its rooms, fills gaps from history, and resends unacknowledged messages with their
+/// original ids (the server deduplicates them). Events come out of <see cref="ReceiveAsync"/>
+/// exactly once and in sequence order per room. Nothing here throws on a background thread:
+/// failures surface through the awaited calls and <see cref="StateChanged"/>.
+/// </summary>
+public sealed class ChatClient : IAsyncDisposable
+{
+    private readonly ChatProfile _profile;
+    private readonly X509Certificate2 _identity;
+    private readonly X509Certificate2 _ca;
+    private readonly ChatClientOptions _options;
+    private readonly string _server;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RoomCursor> _rooms = new(StringComparer.Ordinal);
+    private readonly List<Outgoing> _outbox = [];
+    private readonly Channel<RoomEvent> _events = Channel.CreateUnbounded<RoomEvent>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly ClientState _state;
+    private Session? _session;
+    private Task _supervisor = Task.CompletedTask;
+    private Task _keepAlive = Task.CompletedTask;
+    private int _stateDirty;
+    private uint _nextTag;
+
+    private ChatClient(ChatProfile profile, X509Certificate2 identity, ChatClientOptions options)
+    {
+        _profile = profile;
+        _identity = identity;
+        _ca = profile.LoadCaCertificate();
+        _options = options;
+        _server = options.Server ?? profile.Server;
+        _state = options.PersistState ? profile.LoadState() : new ClientState();
+        foreach (var entry in _state.Outbox)
+        {
+            _outbox.Add(new Outgoing(entry));
+        }
+    }
+
+    public string UserName => _profile.UserName;
+
+    public string Server => _server;
+
+    public ChatProfile Profile => _profile;
+
+    public ChatClientState State { get; private set; } = ChatClientState.Connected;
+
+    /// <summary>Why the client closed for good (for example CertificateRevoked), if it did.</summary>
+    public string? ClosedReason { get; private set; }
+
+    public IReadOnlyCollection<string> JoinedRooms
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _rooms.Keys];
+            }
+        }
+    }
+
+    public int PendingOutgoing
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _outbox.Count;
+            }
+        }
+    }
+
+    /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
+    public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
+
+    /// <summary>Raised on a background thread when a member of a joined room comes online or goes away.</summary>
+    public event EventHandler<Presence>? PresenceChanged;
+
+    public static async Task<ChatClient> ConnectAsync(ChatProfile profile, ReadOnlyMemory<char> password, ChatClientOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var identity = profile.LoadIdentity(password.Span);
+        var client = new ChatClient(profile, identity, options ?? new ChatClientOptions());
+        try
+        {
+            await client.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            identity.Dispose();
+            throw;
+        }
+
+        client._supervisor = Task.Run(client.SuperviseAsync);
+        client._keepAlive = Task.Run(client.KeepAliveAsync);
+        return client;
+    }
+
+    /// <summary>Joins (creating if needed) a room and starts receiving it from
+    /// <paramref name="fromSequence"/>, else from after the last event read in an earlier run,
+    /// else from its beginning.</summary>
+    public async Task<JoinedRoom> JoinAsync(string room, ulong? fromSequence = null, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.ContainsKey(room))
+            {
+                var next = fromSequence ?? (_state.LastRead.TryGetValue(room, out var read) ? read + 1 : 1);
+                _rooms[room] = new RoomCursor(room, Math.Max(next, 1));
+            }
+        }
+
+        try
+        {
+            var joined = (Joined)await RequestAsync(tag => new NameRequest(MessageType.Join, tag, room), cancellationToken).ConfigureAwait(false);
+            return OnJoined(joined);
+        }
+        catch (OpenChatException)
+        {
+            lock (_gate)
+            {
+                _rooms.Remove(room);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Opens (or reopens) the direct conversation with another user; returns its room.</summary>
+    public async Task<JoinedRoom> OpenDirectAsync(string userName, ulong? fromSequence = null, CancellationToken cancellationToken = default)
+    {
+        var joined = (Joined)await RequestAsync(tag => new NameRequest(MessageType.OpenDirect, tag, userName), cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (!_rooms.ContainsKey(joined.Room))
+            {
+                var next = fromSequence ?? (_state.LastRead.TryGetValue(joined.Room, out var read) ? read + 1 : 1);
+                _rooms[joined.Room] = new RoomCursor(joined.Room, Math.Max(next, 1));
+            }
+        }
+
+        return OnJoined(joined);
+    }
+
+    /// <summary>Leaves a room for good (membership ends; history is no longer served to us).</summary>
+    public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
+    {
+        await RequestAsync(tag => new NameRequest(MessageType.Leave, tag, room), cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _rooms.Remove(room);
+            _state.LastRead.Remove(room);
+        }
+
+        MarkStateDirty();
+    }
+
+    public async Task<IReadOnlyList<RoomInfo>> ListRoomsAsync(CancellationToken cancellationToken = default) =>
+        ((RoomList)await RequestAsync(tag => new NameRequest(MessageType.ListRooms, tag, ""), cancellationToken).ConfigureAwait(false)).Rooms;
+
+    public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) =>
+        ((MemberList)await RequestAsync(tag => new NameRequest(MessageType.ListMembers, tag, room), cancellationToken).ConfigureAwait(false)).Members;
+
+    /// <summary>
+    /// Stores a message in a room and returns its sequence once the server has it durably. The
+    /// message waits in the outbox (kept in the profile) until acknowledged, through reconnects.
+    /// </summary>
+    public Task<ulong> PublishAsync(string room, byte[] body, EventKind kind = EventKind.Chat, ulong epoch = 0, Guid? messageId = null,
+        CancellationToken cancellationToken = default)
+    {
+        var outgoing = new Outgoing(new OutboxEntry { Room = room, MessageId = messageId ?? Guid.NewGuid(), Kind = kind, Epoch = epoch, Body = body });
+        lock (_gate)
+        {
+            _outbox.Add(outgoing);
+            _state.Outbox.Add(outgoing.Entry);
+        }
+
+        SaveStateNow();
+        SendPublish(outgoing);
+        return outgoing.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The next event of any joined room, in order per room, each exactly once.</summary>
+    public async ValueTask<RoomEvent> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        RoomEvent e;
+        try
+        {
+            e = await _events.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw Closed();
+        }
+
+        lock (_gate)
+        {
+            if (!_state.LastRead.TryGetValue(e.Room, out var read) || read < e.Sequence)
+            {
+                _state.LastRead[e.Room] = e.Sequence;
+            }
+        }
+
+        MarkStateDirty();
+        return e;
+    }
+
+    /// <summary>An event if one is waiting, without blocking.</summary>
+    public bool TryReceive(out RoomEvent? e)
+    {
+        if (_events.Reader.TryRead(out var next))
+        {
+            lock (_gate)
+            {
+                if (!_state.LastRead.TryGetValue(next.Room, out var read) || read < next.Sequence)
+                {
+                    _state.LastRead[next.Room] = next.Sequence;
+                }
+            }
+
+            MarkStateDirty();
+            e = next;
+            return true;
+        }
+
+        e = null;
+        return false;
+    }
+
+    /// <summary>Drops the current connection as if the network failed (tests and diagnostics);
+    /// the client reconnects by itself.</summary>
+    public void DropConnection() => _session?.Kill();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposing.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _disposing.Cancel();
+        _session?.Kill();
+        try
+        {
+            await Task.WhenAll(_supervisor, _keepAlive).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        SaveStateNow();
+        SetState(ChatClientState.Closed, ClosedReason ?? "Disconnected");
+        lock (_gate)
+        {
+            foreach (var outgoing in _outbox)
+            {
+                outgoing.Completion.TrySetException(new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
+                    "The session was closed before the server acknowledged the message; it stays in the outbox and is sent on the next connection."));
+            }
+        }
+
+        _events.Writer.TryComplete();
+        _identity.Dispose();
+    }
+
+    private JoinedRoom OnJoined(Joined joined)
+    {
+        lock (_gate)
+        {
+            if (_rooms.TryGetValue(joined.Room, out var cursor))
+            {
+                cursor.Kind = joined.Kind;
+                cursor.Known = Math.Max(cursor.Known, joined.LastSequence);
+                if (cursor.HasGap)
+                {
+                    RequestHistory(cursor);
+                }
+            }
+        }
+
+        return new JoinedRoom(joined.Room, joined.Kind, joined.LastSequence, joined.Epoch);
+    }
+
+    private async Task OpenSessionAsync(CancellationToken cancellationToken)
+    {
+        var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var session = new Session(opened.Stream, opened.Reader);
+        _session = session;
+        session.ReadLoop = Task.Run(() => ReadLoopAsync(session));
+        List<RoomCursor> rooms;
+        List<Outgoing> outbox;
+        lock (_gate)
+        {
+            rooms = [.. _rooms.Values];
+            outbox = [.. _outbox];
+        }
+
+        foreach (var cursor in rooms)
+        {
+            _ = RejoinAsync(cursor);
+        }
+
+        foreach (var outgoing in outbox)
+        {
+            SendPublish(outgoing);
+        }
+    }
+
+    private async Task RejoinAsync(RoomCursor cursor)
+    {
+        try
+        {
+            var joined = (Joined)await RequestAsync(tag => new NameRequest(MessageType.Join, tag, cursor.Room), _disposing.Token).ConfigureAwait(false);
+            OnJoined(joined);
+        }
+        catch (Exception)
+        {
+            // The next reconnect tries again; a room we were removed from stays silent.
+        }
+    }
+
+    private async Task ReadLoopAsync(Session session)
+    {
+        try
+        {
+            while (true)
+            {
+                var frame = await session.Reader.ReadAsync(session.Closing).ConfigureAwait(false);
+                if (frame is null)
+                {
+                    break;
+                }
+
+                Dispatch(session, frame.Value);
+            }
+        }
+        catch (Exception)
+        {
+            // Any failure ends this session; the supervisor decides whether to reconnect.
+        }
+        finally
+        {
+            session.Kill();
+            session.FailPending(ClosedReason is not null ? Closed() : new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
+                "The connection to the server was lost before it answered."));
+            session.Ended.TrySetResult();
+        }
+    }
+
+    private void Dispatch(Session session, Frame frame)
+    {
+        var payload = frame.Payload.Span;
+        switch (frame.Type)
+        {
+            case MessageType.Event:
+                OnEvent(RoomEvent.Read(payload));
+                break;
+            case MessageType.Ack:
+                OnAck(Ack.Read(payload));
+                break;
+            case MessageType.Error:
+                OnError(session, ErrorReply.Read(payload));
+                break;
+            case MessageType.Joined:
+                var joined = Joined.Read(payload);
+                if (joined.Tag == 0)
+                {
+                    // Someone opened a direct conversation with us.
+                    lock (_gate)
+                    {
+                        if (!_rooms.ContainsKey(joined.Room))
+                        {
+                            _rooms[joined.Room] = new RoomCursor(joined.Room, _state.LastRead.TryGetValue(joined.Room, out var read) ? read + 1 : 1);
+                        }
+                    }
+
+                    OnJoined(joined);
+                }
+                else
+                {
+                    session.Complete(joined.Tag, joined);
+                }
+
+                break;
+            case MessageType.Left:
+                var left = Left.Read(payload);
+                session.Complete(left.Tag, left);
+                break;
+            case MessageType.RoomList:
+                var list = RoomList.Read(payload);
+                session.Complete(list.Tag, list);
+                break;
+            case MessageType.MemberList:
+                var members = MemberList.Read(payload);
+                session.Complete(members.Tag, members);
+                break;
+            case MessageType.HistoryEnd:
+                OnHistoryEnd(HistoryEnd.Read(payload));
+                break;
+            case MessageType.Presence:
+                var presence = Presence.Read(payload);
+                try
+                {
+                    PresenceChanged?.Invoke(this, presence);
+                }
+                catch (Exception)
+                {
+                    // A subscriber's failure must not stop delivery.
+                }
+
+                break;
+            case MessageType.Bye:
+                var bye = Bye.Read(payload);
+                if (bye.Code is ErrorIds.CertificateRevoked or ErrorIds.VersionUnsupported)
+                {
+                    ClosedReason = bye.Code;
+                }
+
+                break;
+            case MessageType.Pong:
+                break;
+            default:
+                throw new ProtocolException("UnexpectedType", $"A {frame.Type} frame is not expected from the server.");
+        }
+    }
+
+    private void OnEvent(RoomEvent e)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.TryGetValue(e.Room, out var cursor))
+            {
+                return;
+            }
+
+            foreach (var ready in cursor.Accept(e))
+            {
+                _events.Writer.TryWrite(ready);
+            }
+
+            if (cursor.HasGap)
+            {
+                RequestHistory(cursor);
+            }
+        }
+    }
+
+    private void OnHistoryEnd(HistoryEnd end)
+    {
+        lock (_gate)
+        {
+            if (_rooms.TryGetValue(end.Room, out var cursor))
+            {
+                cursor.HistoryInFlight = false;
+                cursor.Known = Math.Max(cursor.Known, end.RoomLastSequence);
+                if (cursor.HasGap && end.LastSent >= cursor.Next - 1 && end.LastSent < end.RoomLastSequence)
+                {
+                    RequestHistory(cursor);
+                }
+            }
+        }
+    }
+
+    // Called under _gate.
+    private void RequestHistory(RoomCursor cursor)
+    {
+        var session = _session;
+        if (cursor.HistoryInFlight || session is null || session.IsDead)
+        {
+            return;
+        }
+
+        cursor.HistoryInFlight = true;
+        var tag = Interlocked.Increment(ref _nextTag);
+        session.Send(new HistoryRequest(tag, cursor.Room, cursor.Next, _options.HistoryBatch).ToFrame());
+    }
+
+    private void OnAck(Ack ack)
+    {
+        Outgoing? done = null;
+        lock (_gate)
+        {
+            var index = _outbox.FindIndex(o => o.Entry.MessageId == ack.MessageId);
+            if (index >= 0)
+            {
+                done = _outbox[index];
+                _outbox.RemoveAt(index);
+                _state.Outbox.Remove(done.Entry);
+            }
+        }
+
+        if (done is not null)
+        {
+            MarkStateDirty();
+            done.Completion.TrySetResult(ack.Sequence);
+        }
+    }
+
+    private void OnError(Session session, ErrorReply error)
+    {
+        if (session.TakePublish(error.Tag, out var messageId))
+        {
+            Outgoing? outgoing;
+            lock (_gate)
+            {
+                outgoing = _outbox.Find(o => o.Entry.MessageId == messageId);
+            }
+
+            if (outgoing is null)
+            {
+                return;
+            }
+
+            if (error.Code is ErrorIds.RateLimited or ErrorIds.StoreUnavailable)
+            {
+                // Transient: the message keeps its id and goes again shortly.
+                _ = Task.Delay(TimeSpan.FromMilliseconds(500), _disposing.Token).ContinueWith(_ => SendPublish(outgoing), TaskScheduler.Default);
+                return;
+            }
+
+            lock (_gate)
+            {
+                _outbox.Remove(outgoing);
+                _state.Outbox.Remove(outgoing.Entry);
+            }
+
+            MarkStateDirty();
+            outgoing.Completion.TrySetException(new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message));
+            return;
+        }
+
+        session.Fail(error.Tag, new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message));
+    }
+
+    private void SendPublish(Outgoing outgoing)
+    {
+        var session = _session;
+        if (session is null || session.IsDead)
+        {
+            return; // resent after the reconnect
+        }
+
+        var tag = Interlocked.Increment(ref _nextTag);
+        session.TrackPublish(tag, outgoing.Entry.MessageId);
+        var e = outgoing.Entry;
+        session.Send(new Publish(tag, e.Room, e.MessageId, e.Kind, e.Epoch, e.Body).ToFrame());
+    }
+
+    private async Task<IMessage> RequestAsync(Func<uint, IMessage> build, CancellationToken cancellationToken)
+    {
+        var session = _session;
+        if (ClosedReason is not null)
+        {
+            throw Closed();
+        }
+
+        if (session is null || session.IsDead)
+        {
+            throw new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable, "Not connected to the server right now; it is reconnecting. Try again shortly.");
+        }
+
+        var tag = Interlocked.Increment(ref _nextTag);
+        var completion = session.Expect(tag);
+        session.Send(build(tag).ToFrame());
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            return await completion.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new OpenChatException(ErrorIds.Timeout, ErrorKind.Unavailable, "The server did not answer in time.");
+        }
+    }
+
+    private async Task SuperviseAsync()
+    {
+        try
+        {
+            while (!_disposing.IsCancellationRequested)
+            {
+                var session = _session!;
+                await session.Ended.Task.WaitAsync(_disposing.Token).ConfigureAwait(false);
+                if (ClosedReason is not null || !_options.Reconnect)
+                {
+                    ClosedReason ??= "ConnectionLost";
+                    SetState(ChatClientState.Closed, ClosedReason);
+                    _events.Writer.TryComplete();
+                    return;
+                }
+
+                SetState(ChatClientState.Reconnecting, "ConnectionLost");
+                var delay = TimeSpan.FromMilliseconds(50);
+                while (!_disposing.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await OpenSessionAsync(_disposing.Token).ConfigureAwait(false);
+                        SetState(ChatClientState.Connected, "Reconnected");
+                        break;
+                    }
+                    catch (OpenChatException e) when (e.ErrorId is ErrorIds.ConnectionRefused or ErrorIds.ServerNotTrusted or ErrorIds.CertificateRevoked)
+                    {
+                        // The server no longer accepts this identity: retrying cannot help.
+                        ClosedReason = e.ErrorId;
+                        SetState(ChatClientState.Closed, e.ErrorId);
+                        _events.Writer.TryComplete();
+                        return;
+                    }
+                    catch (Exception) when (!_disposing.IsCancellationRequested)
+                    {
+                        await Task.Delay(delay, _disposing.Token).ConfigureAwait(false);
+                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception)
+        {
+            // Never let a background failure reach the host process.
+        }
+    }
+
+    private async Task KeepAliveAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Min(_options.KeepAliveInterval.TotalMilliseconds, 500)));
+        var lastPing = Environment.TickCount64;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_disposing.Token).ConfigureAwait(false))
+            {
+                if (Environment.TickCount64 - lastPing >= _options.KeepAliveInterval.TotalMilliseconds)
+                {
+                    lastPing = Environment.TickCount64;
+                    _session?.Send(new Ping((ulong)lastPing).ToFrame());
+                }
+
+                if (Interlocked.Exchange(ref _stateDirty, 0) != 0)
+                {
+                    SaveStateNow();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    private void MarkStateDirty() => Interlocked.Exchange(ref _stateDirty, 1);
+
+    private void SaveStateNow()
+    {
+        if (!_options.PersistState)
+        {
+            return;
+        }
+
+        try
+        {
+            lock (_gate)
+            {
+                _profile.SaveState(_state);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A failed save costs a re-read of history (deduplicated); the outbox is saved again next time.
+        }
+    }
+
+    private void SetState(ChatClientState state, string reason)
+    {
+        if (State == state)
+        {
+            return;
+        }
+
+        State = state;
+        try
+        {
+            StateChanged?.Invoke(this, new ChatClientStateChangedEventArgs(state, reason));
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    private OpenChatException Closed() => ClosedReason == ErrorIds.CertificateRevoked
+        ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed, "This identity's certificate was revoked; the server no longer accepts it.")
+        : new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable, $"The session is closed ({ClosedReason ?? "disconnected"}).");
+
+    private sealed class Outgoing(OutboxEntry entry)
+    {
+        public OutboxEntry Entry { get; } = entry;
+
+        public TaskCompletionSource<ulong> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>One TLS connection. Frames are queued and written by one writer task so callers
+    /// never block on the network and writes never interleave.</summary>
+    private sealed class Session
+    {
+        private readonly SslStream _stream;
+        private readonly Channel<byte[]> _outgoing = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
+        private readonly ConcurrentDictionary<uint, TaskCompletionSource<IMessage>> _pending = new();
+        private readonly ConcurrentDictionary<uint, Guid> _publishes = new();
+        private readonly CancellationTokenSource _closing = new();
+        private int _dead;
+
+        public Session(SslStream stream, FrameReader reader)
+        {
+            _stream = stream;
+            Reader = reader;
+            _ = Task.Run(WriteLoopAsync);
+        }
+
+        public FrameReader Reader { get; }
+
+        public Task ReadLoop { get; set; } = Task.CompletedTask;
+
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationToken Closing => _closing.Token;
+
+        public bool IsDead => Volatile.Read(ref _dead) != 0;
+
+        public void Send(byte[] frame) => _outgoing.Writer.TryWrite(frame);
+
+        public Task<IMessage> Expect(uint tag)
+        {
+            var completion = new TaskCompletionSource<IMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending[tag] = completion;
+            if (IsDead)
+            {
+                completion.TrySetException(new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable, "The connection to the server was lost."));
+            }
+
+            return completion.Task;
+        }
+
+        public void Complete(uint tag, IMessage message)
+        {
+            if (_pending.TryRemove(tag, out var completion))
+            {
+                completion.TrySetResult(message);
+            }
+        }
+
+        public void Fail(uint tag, Exception exception)
+        {
+            if (_pending.TryRemove(tag, out var completion))
+            {
+                completion.TrySetException(exception);
+            }
+        }
+
+        public void TrackPublish(uint tag, Guid messageId) => _publishes[tag] = messageId;
+
+        public bool TakePublish(uint tag, out Guid messageId) => _publishes.TryRemove(tag, out messageId);
+
+        public void FailPending(Exception exception)
+        {
+            foreach (var tag in _pending.Keys)
+            {
+                Fail(tag, exception);
+            }
+        }
+
+        public void Kill()
+        {
+            if (Interlocked.Exchange(ref _dead, 1) != 0)
+            {
+                return;
+            }
+
+            _outgoing.Writer.TryComplete();
+            _closing.Cancel();
+            _stream.Dispose();
+        }
+
+        private async Task WriteLoopAsync()
+        {
+            try
+            {
+                while (await _outgoing.Reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
+                {
+                    while (_outgoing.Reader.TryRead(out var frame))
+                    {
+                        await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
+                    }
+
+                    await _stream.FlushAsync(_closing.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception)
+            {
+                Kill();
+            }
+        }
+    }
+}
+
+public sealed class ChatClientStateChangedEventArgs(ChatClientState state, string reason) : EventArgs
+{
+    public ChatClientState State { get; } = state;
+
+    public string Reason { get; } = reason;
+}

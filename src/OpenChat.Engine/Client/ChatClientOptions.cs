@@ -1,0 +1,28 @@
+namespace OpenChat.Engine.Client;
+
+public sealed class ChatClientOptions
+{
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often an otherwise quiet client pings, so the server's idle timeout never fires on it.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    public bool Reconnect { get; set; } = true;
+
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public uint HistoryBatch { get; set; } = 1000;
+
+    /// <summary>Connects here instead of the address in the profile (host:port).</summary>
+    public string? Server { get; set; }
+
+    /// <summary>Keeps last-read sequences and the outbox in the profile (off for load generators).</summary>
+    public bool PersistState { get; set; } = true;
+}
+
+public enum ChatClientState
+{
+    Connected,
+    Reconnecting,
+    Closed,
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Transport;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>
+/// Redeems an invite: the key pair is generated here and never leaves; only a CSR and the
+/// invite's secret go to the server, over TLS checked against the CA fingerprint the invite
+/// carries. The result is a profile holding the pinned CA and the new identity.
+/// </summary>
+public static class ChatEnrollment
+{
+    public static async Task<ChatProfile> RegisterAsync(string inviteText, string? profileRoot, ReadOnlyMemory<char> password,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var invite = InviteCode.Parse(inviteText);
+        var root = profileRoot ?? ChatProfile.DefaultRoot();
+        if (File.Exists(Path.Combine(root, ChatProfile.DirectoryName(invite.UserName, invite.Server), ChatProfile.InfoFile)))
+        {
+            throw new OpenChatException(ErrorIds.ProfileExists, ErrorKind.AlreadyExists,
+                $"An identity for '{invite.UserName}' on {invite.Server} already exists under '{root}'.");
+        }
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(invite.UserName);
+        var csr = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+
+        var opened = await ClientTransport.OpenAsync(invite.Server, invite.CaFingerprint, null, null, timeout, cancellationToken).ConfigureAwait(false);
+        using var stream = opened.Stream;
+        await stream.WriteAsync(new Enroll(1, inviteText.Trim(), csr).ToFrame(), cancellationToken).ConfigureAwait(false);
+        await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var reply = await opened.Reader.ReadAsync(deadline.Token).ConfigureAwait(false)
+            ?? throw new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable, "The server closed the connection before answering the enrollment.");
+        switch (reply.Type)
+        {
+            case MessageType.Enrolled:
+                var enrolled = Enrolled.Read(reply.Payload.Span);
+                var ca = X509Certificate2.CreateFromPem(enrolled.CaCertificate);
+                var certificate = X509Certificate2.CreateFromPem(enrolled.Certificate);
+                Verify(invite, ca, certificate, key);
+                return ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
+            case MessageType.Error:
+                var error = ErrorReply.Read(reply.Payload.Span);
+                throw new OpenChatException(error.Code, KindOf(error.Code), error.Message);
+            case MessageType.Bye:
+                var bye = Bye.Read(reply.Payload.Span);
+                throw new OpenChatException(bye.Code, ErrorKind.Unavailable, bye.Message);
+            default:
+                throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData, $"The server answered the enrollment with {reply.Type}.");
+        }
+    }
+
+    // The server could be anyone who got hold of the CA's certificate; what it returns is trusted
+    // only if it is exactly what we asked for, signed by the pinned CA.
+    private static void Verify(InviteCode invite, X509Certificate2 ca, X509Certificate2 certificate, ECDsa key)
+    {
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(ca.RawData), invite.CaFingerprint))
+        {
+            throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed, "The server returned a CA certificate other than the one the invite pins.");
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
+        if (!chain.Build(certificate)
+            || !certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo())
+            || !string.Equals(certificate.GetNameInfo(X509NameType.SimpleName, false), invite.UserName, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed, "The certificate the server returned is not the one requested.");
+        }
+    }
+
+    internal static ErrorKind KindOf(string code) => code switch
+    {
+        ErrorIds.InviteNotFound or ErrorIds.RoomNotFound or ErrorIds.UserNotFound => ErrorKind.NotFound,
+        ErrorIds.InviteSecretWrong => ErrorKind.AuthenticationFailed,
+        ErrorIds.InviteMalformed => ErrorKind.InvalidData,
+        ErrorIds.RoomNameInvalid or ErrorIds.UserNameInvalid => ErrorKind.InvalidArgument,
+        ErrorIds.RateLimited or ErrorIds.StoreUnavailable => ErrorKind.Unavailable,
+        ErrorIds.StaleEpoch => ErrorKind.InvalidOperation,
+        _ => ErrorKind.PolicyViolation,
+    };
+}

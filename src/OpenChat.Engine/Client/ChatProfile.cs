@@ -1,0 +1,249 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>
+/// One identity on one server, in its own directory: the pinned CA, the user's certificate and
+/// private key (owner-only, encrypted when a password was given), the server address, and the
+/// client's state (last sequence read per room, unacknowledged messages).
+/// The root of all profiles is $OPENCHAT_HOME, else ~/.openchat.
+/// </summary>
+public sealed partial class ChatProfile
+{
+    public const string HomeVariable = "OPENCHAT_HOME";
+    public const string InfoFile = "profile.json";
+    public const string CaFile = "ca.crt.pem";
+    public const string CertificateFile = "identity.crt.pem";
+    public const string KeyFile = "identity.key.pem";
+    public const string StateFile = "state.json";
+
+    private ChatProfile(string path, ProfileInfo info)
+    {
+        Path = path;
+        Info = info;
+    }
+
+    public string Path { get; }
+
+    public string UserName => Info.UserName;
+
+    public string Server => Info.Server;
+
+    public byte[] CaFingerprint => Convert.FromHexString(Info.CaFingerprint);
+
+    public string Name => System.IO.Path.GetFileName(Path);
+
+    internal ProfileInfo Info { get; }
+
+    public bool KeyEncrypted => CaKeyFile.IsEncrypted(File.ReadAllText(System.IO.Path.Combine(Path, KeyFile)));
+
+    public static string DefaultRoot()
+    {
+        var fromEnvironment = Environment.GetEnvironmentVariable(HomeVariable);
+        return string.IsNullOrWhiteSpace(fromEnvironment)
+            ? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".openchat")
+            : fromEnvironment;
+    }
+
+    /// <summary>The directory name for a user on a server: "alice@chat.example.org-7443".</summary>
+    public static string DirectoryName(string userName, string server)
+    {
+        var (host, port) = ServerNames.ParseAddress(server);
+        return $"{UserNamePolicy.Normalize(userName)}@{host.Replace(':', '_')}-{port}";
+    }
+
+    public static IReadOnlyList<ChatProfile> List(string? root = null)
+    {
+        root ??= DefaultRoot();
+        if (!Directory.Exists(root))
+        {
+            return [];
+        }
+
+        var profiles = new List<ChatProfile>();
+        foreach (var directory in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
+        {
+            if (File.Exists(System.IO.Path.Combine(directory, InfoFile)))
+            {
+                try
+                {
+                    profiles.Add(Open(directory));
+                }
+                catch (OpenChatException)
+                {
+                    // A damaged profile is skipped in listings; opening it by name reports why.
+                }
+            }
+        }
+
+        return profiles;
+    }
+
+    /// <summary>Finds a profile by directory name or user name (which must then be unambiguous);
+    /// with no name, the only profile there is.</summary>
+    public static ChatProfile Find(string? identity, string? root = null)
+    {
+        root ??= DefaultRoot();
+        if (identity is not null && Directory.Exists(identity) && File.Exists(System.IO.Path.Combine(identity, InfoFile)))
+        {
+            return Open(identity);
+        }
+
+        var all = List(root);
+        var matches = identity is null
+            ? all
+            : all.Where(p => string.Equals(p.Name, identity, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(p.UserName, identity, StringComparison.OrdinalIgnoreCase)).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.NotFound, identity is null
+                ? $"No OpenChat identity in '{root}'. Enroll first with Register-ChatUser -Invite <invite>."
+                : $"No OpenChat identity '{identity}' in '{root}'. Get-ChatIdentity lists them; Register-ChatUser creates one."),
+            _ => throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.InvalidArgument,
+                $"Several identities match{(identity is null ? "" : $" '{identity}'")}: {string.Join(", ", matches.Select(m => m.Name))}. Name one with -Identity."),
+        };
+    }
+
+    public static ChatProfile Open(string path)
+    {
+        var infoPath = System.IO.Path.Combine(path, InfoFile);
+        if (!File.Exists(infoPath))
+        {
+            throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.NotFound, $"'{path}' is not an OpenChat identity.");
+        }
+
+        try
+        {
+            var info = JsonSerializer.Deserialize(File.ReadAllBytes(infoPath), ProfileJson.Default.ProfileInfo)
+                ?? throw new JsonException("empty");
+            return new ChatProfile(System.IO.Path.GetFullPath(path), info);
+        }
+        catch (JsonException e)
+        {
+            throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.InvalidData, $"The identity in '{path}' is damaged: {InfoFile} cannot be read.", e);
+        }
+    }
+
+    /// <summary>Writes a new profile; refuses to overwrite an existing identity.</summary>
+    internal static ChatProfile Create(string root, string server, string userName, X509Certificate2 ca, X509Certificate2 certificate, ECDsa key, ReadOnlySpan<char> password)
+    {
+        var path = System.IO.Path.Combine(root, DirectoryName(userName, server));
+        if (File.Exists(System.IO.Path.Combine(path, InfoFile)))
+        {
+            throw new OpenChatException(ErrorIds.ProfileExists, ErrorKind.AlreadyExists,
+                $"An identity for '{userName}' on {server} already exists in '{path}'. Remove it first if you want to enroll again.");
+        }
+
+        SecureFile.CreateDirectory(root);
+        SecureFile.CreateDirectory(path);
+        SecureFile.WriteAllText(System.IO.Path.Combine(path, KeyFile), CaKeyFile.Export(key, password), overwrite: true);
+        SecureFile.WriteAllText(System.IO.Path.Combine(path, CertificateFile), certificate.ExportCertificatePem(), overwrite: true);
+        SecureFile.WriteAllText(System.IO.Path.Combine(path, CaFile), ca.ExportCertificatePem(), overwrite: true);
+        var info = new ProfileInfo
+        {
+            UserName = userName,
+            Server = server,
+            CaFingerprint = Convert.ToHexStringLower(SHA256.HashData(ca.RawData)),
+            Serial = certificate.SerialNumber,
+        };
+        SecureFile.WriteAllBytes(System.IO.Path.Combine(path, InfoFile), JsonSerializer.SerializeToUtf8Bytes(info, ProfileJson.Default.ProfileInfo), overwrite: true);
+        return new ChatProfile(path, info);
+    }
+
+    public X509Certificate2 LoadCaCertificate() => X509Certificate2.CreateFromPem(File.ReadAllText(System.IO.Path.Combine(Path, CaFile)));
+
+    public X509Certificate2 LoadPublicCertificate() => X509Certificate2.CreateFromPem(File.ReadAllText(System.IO.Path.Combine(Path, CertificateFile)));
+
+    /// <summary>The certificate with its private key, for mutual TLS.</summary>
+    public X509Certificate2 LoadIdentity(ReadOnlySpan<char> password)
+    {
+        var pem = File.ReadAllText(System.IO.Path.Combine(Path, KeyFile));
+        ECDsa key;
+        try
+        {
+            key = CaKeyFile.Import(pem, password);
+        }
+        catch (OpenChatException e) when (e.ErrorId is ErrorIds.CaPasswordRequired or ErrorIds.CaPasswordWrong)
+        {
+            throw new OpenChatException(ErrorIds.ProfilePasswordWrong, ErrorKind.AuthenticationFailed,
+                e.ErrorId == ErrorIds.CaPasswordRequired
+                    ? $"The private key of '{Name}' is encrypted. Supply its password (-Password)."
+                    : $"The password for '{Name}' is wrong.", e);
+        }
+
+        using (key)
+        using (var certificate = LoadPublicCertificate())
+        {
+            // Through PKCS#12 so that SslStream on every platform can use the key for client auth.
+            using var withKey = certificate.CopyWithPrivateKey(key);
+            return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+        }
+    }
+
+    public ClientState LoadState()
+    {
+        var path = System.IO.Path.Combine(Path, StateFile);
+        if (!File.Exists(path))
+        {
+            return new ClientState();
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), ProfileJson.Default.ClientState) ?? new ClientState();
+        }
+        catch (JsonException)
+        {
+            // A torn state file costs a re-read of history (deduplicated), never a lost message.
+            return new ClientState();
+        }
+    }
+
+    public void SaveState(ClientState state) =>
+        SecureFile.WriteAllBytes(System.IO.Path.Combine(Path, StateFile), JsonSerializer.SerializeToUtf8Bytes(state, ProfileJson.Default.ClientState), overwrite: true);
+
+    internal sealed class ProfileInfo
+    {
+        public string UserName { get; set; } = "";
+
+        public string Server { get; set; } = "";
+
+        public string CaFingerprint { get; set; } = "";
+
+        public string Serial { get; set; } = "";
+    }
+
+    [JsonSerializable(typeof(ProfileInfo))]
+    [JsonSerializable(typeof(ClientState))]
+    [JsonSourceGenerationOptions(WriteIndented = true)]
+    internal sealed partial class ProfileJson : JsonSerializerContext;
+}
+
+/// <summary>What a client remembers between runs.</summary>
+public sealed class ClientState
+{
+    /// <summary>Per room, the last sequence the application has read.</summary>
+    public Dictionary<string, ulong> LastRead { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Messages sent but not yet acknowledged, resent with the same id on reconnect.</summary>
+    public List<OutboxEntry> Outbox { get; set; } = [];
+}
+
+public sealed class OutboxEntry
+{
+    public string Room { get; set; } = "";
+
+    public Guid MessageId { get; set; }
+
+    public Protocol.EventKind Kind { get; set; }
+
+    public ulong Epoch { get; set; }
+
+    public byte[] Body { get; set; } = [];
+}

@@ -1,0 +1,60 @@
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>
+/// Per room, what the application has been given so far. Events reach the client live and from
+/// history, possibly twice and out of order around a reconnect; the cursor hands them on exactly
+/// once, in sequence order, and says when a gap needs filling from history.
+/// </summary>
+internal sealed class RoomCursor(string room, ulong next)
+{
+    public const int MaxBuffered = 100_000;
+
+    private readonly SortedDictionary<ulong, RoomEvent> _ahead = [];
+
+    public string Room { get; } = room;
+
+    /// <summary>The next sequence to hand on.</summary>
+    public ulong Next { get; private set; } = next;
+
+    /// <summary>The highest sequence the server has told us about.</summary>
+    public ulong Known { get; set; }
+
+    public bool HistoryInFlight { get; set; }
+
+    public RoomKind Kind { get; set; }
+
+    public bool HasGap => Known >= Next || _ahead.Count > 0;
+
+    /// <summary>Accepts an event; returns the events now ready, in order.</summary>
+    public List<RoomEvent> Accept(RoomEvent e)
+    {
+        var ready = new List<RoomEvent>();
+        Known = Math.Max(Known, e.Sequence);
+        if (e.Sequence < Next)
+        {
+            return ready;
+        }
+
+        if (e.Sequence > Next)
+        {
+            if (_ahead.Count < MaxBuffered)
+            {
+                _ahead[e.Sequence] = e;
+            }
+
+            return ready;
+        }
+
+        ready.Add(e);
+        Next++;
+        while (_ahead.Remove(Next, out var following))
+        {
+            ready.Add(following);
+            Next++;
+        }
+
+        return ready;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Transport;
+
+/// <summary>Opens the client's side of a connection: TCP, TLS 1.3 against the pinned CA, then
+/// the Hello/Welcome exchange that settles the protocol version.</summary>
+public static class ClientTransport
+{
+    public sealed record Opened(SslStream Stream, FrameReader Reader, Welcome Welcome, X509Certificate2 CaCertificate);
+
+    /// <summary>Connects to <paramref name="server"/>. With <paramref name="caCertificate"/> (an
+    /// enrolled client) the server is checked fully during the handshake; without it (enrollment)
+    /// it is checked against <paramref name="pinnedCaFingerprint"/> when Welcome arrives.</summary>
+    public static async Task<Opened> OpenAsync(string server, byte[] pinnedCaFingerprint, X509Certificate2? caCertificate, X509Certificate2? clientCertificate,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var (host, port) = ServerNames.ParseAddress(server);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        SslStream? stream = null;
+        try
+        {
+            try
+            {
+                await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                throw new OpenChatException(ErrorIds.ServerUnreachable, ErrorKind.Unavailable,
+                    $"Cannot reach the chat server at {server}: {(e is SocketException s ? s.Message : "no answer in time")}. Check the address and that the server is running.", e);
+            }
+
+            var validator = new ServerCertificateValidator(pinnedCaFingerprint, host, caCertificate);
+            stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = host,
+                EnabledSslProtocols = SslProtocols.Tls13,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    validator.ValidateHandshake(certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())),
+            };
+            if (clientCertificate is not null)
+            {
+                options.ClientCertificates = [clientCertificate];
+                options.LocalCertificateSelectionCallback = (_, _, _, _, _) => clientCertificate;
+            }
+
+            try
+            {
+                await stream.AuthenticateAsClientAsync(options, deadline.Token).ConfigureAwait(false);
+            }
+            catch (AuthenticationException e)
+            {
+                throw validator.LastRefusal.Length > 0
+                    ? new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed,
+                        $"Refused to talk to {server}: {validator.LastRefusal}. Nothing was sent.", e)
+                    : new OpenChatException(ErrorIds.ConnectionRefused, ErrorKind.AuthenticationFailed,
+                        $"The server at {server} refused the connection during the TLS handshake: {e.Message}", e);
+            }
+
+            await stream.WriteAsync(new Hello(ChatProtocol.Version, ChatProtocol.Version, "OpenChat").ToFrame(), deadline.Token).ConfigureAwait(false);
+            await stream.FlushAsync(deadline.Token).ConfigureAwait(false);
+            var reader = new FrameReader(stream);
+            Frame? first;
+            try
+            {
+                first = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or AuthenticationException)
+            {
+                // With TLS 1.3 the server judges our certificate after the handshake has completed
+                // on our side: its refusal shows up as the first read failing.
+                throw new OpenChatException(ErrorIds.ConnectionRefused, ErrorKind.AuthenticationFailed,
+                    $"The server at {server} refused this identity (revoked, expired or from another CA).", e);
+            }
+
+            switch (first)
+            {
+                case { Type: MessageType.Welcome } frame:
+                    var welcome = Welcome.Read(frame.Payload.Span);
+                    var ca = caCertificate ?? ReadCa(welcome.CaCertificate);
+                    if (!validator.Confirm(ca))
+                    {
+                        throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed,
+                            $"Refused to talk to {server}: {validator.LastRefusal}. Nothing but the protocol greeting was sent.");
+                    }
+
+                    return new Opened(stream, reader, welcome, X509CertificateLoader.LoadCertificate(ca.RawData));
+                case { Type: MessageType.Bye } bye:
+                    var reason = Bye.Read(bye.Payload.Span);
+                    throw new OpenChatException(reason.Code, ErrorKind.Unavailable, $"The server closed the connection: {reason.Message}");
+                case null:
+                    throw new OpenChatException(ErrorIds.ConnectionRefused, ErrorKind.AuthenticationFailed,
+                        $"The server at {server} closed the connection at once (this identity may be revoked or from another CA).");
+                default:
+                    throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData, $"The server answered Hello with {first.Value.Type}.");
+            }
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            stream?.Dispose();
+            socket.Dispose();
+            throw new OpenChatException(ErrorIds.Timeout, ErrorKind.Unavailable, $"The server at {server} did not complete the connection within {timeout.TotalSeconds:0} s.", e);
+        }
+        catch
+        {
+            stream?.Dispose();
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static X509Certificate2 ReadCa(string pem)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPem(pem);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed, "The server sent no usable CA certificate.", e);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using OpenChat.Engine.Client;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Server;
+
+namespace OpenChat.Tests.Unit.Support;
+
+/// <summary>A running server on a free loopback port with a fresh CA, and helpers to enroll
+/// users through real invites and connect them.</summary>
+public sealed class ChatHarness : IAsyncDisposable
+{
+    private readonly TempDirectory _temp;
+    private readonly List<ChatClient> _clients = [];
+
+    private ChatHarness(ChatServer server, TempDirectory temp)
+    {
+        Server = server;
+        _temp = temp;
+    }
+
+    public ChatServer Server { get; private set; }
+
+    public string DataPath => Server.DataPath;
+
+    public string Address => $"127.0.0.1:{Server.Endpoint.Port}";
+
+    public string ProfileRoot => _temp.Combine("profiles");
+
+    public static async Task<ChatHarness> StartAsync(Action<ChatServerOptions>? configure = null)
+    {
+        var temp = new TempDirectory();
+        var options = new ChatServerOptions { Port = 0 };
+        configure?.Invoke(options);
+        var server = await ChatServer.StartAsync(temp.Combine("server"), options);
+        return new ChatHarness(server, temp);
+    }
+
+    public string Invite(string user)
+    {
+        var (_, code) = new InviteBook(new CaDirectory(DataPath)).Create(user, server: Address);
+        return code.ToString();
+    }
+
+    public async Task<ChatProfile> EnrollAsync(string user, string password = "") =>
+        await ChatEnrollment.RegisterAsync(Invite(user), ProfileRoot, password.AsMemory(), TimeSpan.FromSeconds(10), CancellationToken.None);
+
+    public async Task<ChatClient> ConnectAsync(ChatProfile profile, ChatClientOptions? options = null)
+    {
+        var client = await ChatClient.ConnectAsync(profile, ReadOnlyMemory<char>.Empty, options ?? new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });
+        _clients.Add(client);
+        return client;
+    }
+
+    public async Task<ChatClient> UserAsync(string user) => await ConnectAsync(await EnrollAsync(user));
+
+    /// <summary>Stops the server and starts a new one on the same data and port.</summary>
+    public async Task RestartAsync()
+    {
+        var port = Server.Endpoint.Port;
+        await Server.StopAsync();
+        Server = await ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = port });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await Server.StopAsync();
+        _temp.Dispose();
+    }
+}
+
+public static class Eventually
+{
+    /// <summary>Polls until the condition holds or the deadline passes (no fixed sleeps).</summary>
+    public static async Task TrueAsync(Func<bool> condition, string what, int timeoutMs = 10_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (!condition())
+        {
+            if (Environment.TickCount64 > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting for: {what}");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    public static async Task<OpenChat.Engine.Protocol.RoomEvent> NextAsync(ChatClient client, int timeoutMs = 10_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        return await client.ReceiveAsync(cts.Token);
+    }
+}
