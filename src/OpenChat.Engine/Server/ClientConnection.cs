@@ -31,7 +31,8 @@ internal sealed class ClientConnection
         _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(sendQueueFrames)
         {
             SingleReader = true,
-            FullMode = BoundedChannelFullMode.DropWrite,
+            // Wait mode makes TryWrite report a full queue (the Drop modes accept and discard).
+            FullMode = BoundedChannelFullMode.Wait,
         });
         Publishes = new TokenBucket(options.PublishesPerSecond, options.PublishBurst);
         Requests = new TokenBucket(options.RequestsPerSecond, options.RequestBurst);

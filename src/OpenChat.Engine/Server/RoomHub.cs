@@ -303,7 +303,10 @@ internal sealed class RoomHub : IAsyncDisposable
         try
         {
             var room = MemberRoom(connection, request.Room);
-            var max = (int)Math.Clamp(request.Max, 1, (uint)_options.MaxHistoryBatch);
+            // Never more than half the send queue at once, so catching up cannot itself make a
+            // client look like a slow reader; the client asks again after HistoryEnd.
+            var cap = Math.Max(1, Math.Min(_options.MaxHistoryBatch, _options.SendQueueFrames / 2));
+            var max = (int)Math.Clamp(request.Max, 1u, (uint)cap);
             var events = _store.Read(room.Name, Math.Max(request.FromSequence, 1), max);
             foreach (var e in events)
             {

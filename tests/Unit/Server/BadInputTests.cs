@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using OpenChat.Engine;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Server;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Server;
+
+/// <summary>A client's bytes never crash or stall the server or other clients.</summary>
+public class BadInputTests
+{
+    private static byte[] Text(string s) => Encoding.UTF8.GetBytes(s);
+
+    /// <summary>Alice and bob chat in "ops"; returns them for a check after the attack.</summary>
+    private static async Task<(OpenChat.Engine.Client.ChatClient Alice, OpenChat.Engine.Client.ChatClient Bob)> BystandersAsync(ChatHarness h)
+    {
+        var alice = await h.UserAsync("alice");
+        var bob = await h.UserAsync("bob");
+        await alice.JoinAsync("ops");
+        await bob.JoinAsync("ops");
+        return (alice, bob);
+    }
+
+    private static async Task StillChattingAsync(OpenChat.Engine.Client.ChatClient alice, OpenChat.Engine.Client.ChatClient bob, string text)
+    {
+        await alice.PublishAsync("ops", Text(text));
+        while (true)
+        {
+            var e = await Eventually.NextAsync(bob);
+            if (Encoding.UTF8.GetString(e.Body) == text)
+            {
+                return;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_oversized_length_prefix_closes_only_that_connection()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var (alice, bob) = await BystandersAsync(h);
+        await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory"));
+        var header = new byte[5];
+        BinaryPrimitives.WriteUInt32BigEndian(header, 0x7FFFFFFF);
+        header[4] = (byte)MessageType.Publish;
+        await raw.SendAsync(header);
+        Assert.Equal(ErrorIds.ProtocolViolation, await raw.ReadUntilClosedAsync());
+        await StillChattingAsync(alice, bob, "after oversized");
+    }
+
+    [Fact]
+    public async Task A_truncated_frame_then_close_is_handled()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var (alice, bob) = await BystandersAsync(h);
+        var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory"));
+        var frame = new Publish(1, "ops", Guid.NewGuid(), EventKind.Chat, 0, new byte[100]).ToFrame();
+        await raw.SendAsync(frame.AsSpan(0, frame.Length / 2).ToArray());
+        await raw.DisposeAsync();
+        await Eventually.TrueAsync(() => h.Server.GetStatistics().Connections == 2, "truncated connection dropped");
+        await StillChattingAsync(alice, bob, "after truncated");
+    }
+
+    [Fact]
+    public async Task A_malformed_payload_is_a_protocol_violation()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var (alice, bob) = await BystandersAsync(h);
+        await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory"));
+        // A Join whose string claims 4000 bytes but carries 3.
+        await raw.SendAsync([0, 0, 0, 10, (byte)MessageType.Join, 0, 0, 0, 1, 0x0F, 0xA0, (byte)'o', (byte)'p', (byte)'s']);
+        Assert.Equal(ErrorIds.ProtocolViolation, await raw.ReadUntilClosedAsync());
+        await StillChattingAsync(alice, bob, "after malformed");
+    }
+
+    [Fact]
+    public async Task An_unknown_frame_type_is_a_protocol_violation()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var (alice, bob) = await BystandersAsync(h);
+        await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory"));
+        await raw.SendAsync([0, 0, 0, 1, 0x7E]);
+        Assert.Equal(ErrorIds.ProtocolViolation, await raw.ReadUntilClosedAsync());
+        await raw.DisposeAsync();
+        await using var second = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory2"));
+        await second.SendAsync(new Welcome(1, "x", "y", "z", "").ToFrame()); // a server-to-client type
+        Assert.Equal(ErrorIds.ProtocolViolation, await second.ReadUntilClosedAsync());
+        await StillChattingAsync(alice, bob, "after unknown");
+    }
+
+    [Fact]
+    public async Task Garbage_before_the_handshake_is_dropped()
+    {
+        await using var h = await ChatHarness.StartAsync(o => o.HandshakeTimeout = TimeSpan.FromSeconds(2));
+        var (alice, bob) = await BystandersAsync(h);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", h.Server.Endpoint.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n" + new string('x', 5000)));
+        var buffer = new byte[1024];
+        using var cts = new CancellationTokenSource(5000);
+        try
+        {
+            while (await stream.ReadAsync(buffer, cts.Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        Assert.False(cts.IsCancellationRequested, "the server should close the connection, not leave it hanging");
+        await StillChattingAsync(alice, bob, "after garbage");
+    }
+
+    [Fact]
+    public async Task A_silent_connection_is_closed_by_the_handshake_timeout()
+    {
+        await using var h = await ChatHarness.StartAsync(o => o.HandshakeTimeout = TimeSpan.FromMilliseconds(500));
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", h.Server.Endpoint.Port);
+        using var cts = new CancellationTokenSource(5000);
+        var read = await tcp.GetStream().ReadAsync(new byte[16], cts.Token);
+        Assert.Equal(0, read);
+    }
+
+    [Fact]
+    public async Task Hello_must_come_first_and_versions_must_overlap()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var profile = await h.EnrollAsync("mallory");
+        await using (var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile, hello: false))
+        {
+            await raw.SendAsync(new Ping(1).ToFrame());
+            Assert.Equal(ErrorIds.ProtocolViolation, await raw.ReadUntilClosedAsync());
+        }
+
+        await using (var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile, hello: false))
+        {
+            await raw.SendAsync(new Hello(7, 9, "future").ToFrame());
+            Assert.Equal(ErrorIds.VersionUnsupported, await raw.ReadUntilClosedAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_flood_is_rate_limited_and_others_keep_chatting()
+    {
+        await using var h = await ChatHarness.StartAsync(o =>
+        {
+            o.PublishesPerSecond = 50;
+            o.PublishBurst = 100;
+        });
+        var (alice, bob) = await BystandersAsync(h);
+        var profile = await h.EnrollAsync("mallory");
+        await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile);
+        await raw.SendAsync(new NameRequest(MessageType.Join, 1, "ops").ToFrame());
+        var flood = new MemoryStream();
+        for (var i = 0; i < 3000; i++)
+        {
+            flood.Write(new Publish((uint)i + 10, "ops", Guid.NewGuid(), EventKind.Chat, 0, new byte[32]).ToFrame());
+        }
+
+        await raw.SendAsync(flood.ToArray());
+        var limited = 0;
+        using var cts = new CancellationTokenSource(10_000);
+        while (limited == 0 && await raw.Reader.ReadAsync(cts.Token) is { } frame)
+        {
+            if (frame.Type == MessageType.Error && ErrorReply.Read(frame.Payload.Span).Code == ErrorIds.RateLimited)
+            {
+                limited++;
+            }
+        }
+
+        Assert.True(limited > 0);
+        await Eventually.TrueAsync(() => h.Server.GetStatistics().MessagesStored < 3000, "stored count read");
+        Assert.True(h.Server.GetStatistics().MessagesStored <= 400, $"stored {h.Server.GetStatistics().MessagesStored}");
+        await StillChattingAsync(alice, bob, "after flood");
+    }
+
+    [Fact]
+    public async Task A_client_that_never_reads_is_disconnected_and_others_keep_chatting()
+    {
+        await using var h = await ChatHarness.StartAsync(o => o.SendQueueFrames = 64);
+        var (alice, bob) = await BystandersAsync(h);
+        var closed = new TaskCompletionSource<string>();
+        h.Server.ConnectionClosed += (_, e) =>
+        {
+            if (e.UserName == "sloth")
+            {
+                closed.TrySetResult(e.Reason);
+            }
+        };
+        await using var sloth = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("sloth"));
+        await sloth.SendAsync(new NameRequest(MessageType.Join, 1, "ops").ToFrame());
+        await Eventually.TrueAsync(() => alice.ListMembersAsync("ops").GetAwaiter().GetResult().Any(m => m.UserName == "sloth"), "sloth joined");
+
+        var body = new byte[128 * 1024];
+        // Published without waiting for each ack, so they are stored in large batches.
+        var publishing = Task.WhenAll(Enumerable.Range(0, 400).Select(_ => alice.PublishAsync("ops", body)));
+        Assert.Equal("SlowReader", await closed.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+        await publishing;
+        await StillChattingAsync(alice, bob, "after sloth");
+    }
+
+    [Fact]
+    public async Task An_enrollment_connection_can_do_nothing_but_enroll()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile: null);
+        await raw.SendAsync(new NameRequest(MessageType.Join, 1, "ops").ToFrame());
+        Assert.Equal(ErrorIds.NotEnrolled, await raw.ReadUntilClosedAsync());
+    }
+
+    [Fact]
+    public async Task Idle_connections_are_closed()
+    {
+        await using var h = await ChatHarness.StartAsync(o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMilliseconds(300);
+            o.RevocationPollInterval = TimeSpan.FromMilliseconds(50);
+        });
+        await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("quiet"));
+        Assert.Equal("IdleTimeout", await raw.ReadUntilClosedAsync());
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Client;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Tests.Unit.Support;
+
+/// <summary>A hand-driven client for misbehaving on purpose: valid TLS and certificate, then
+/// whatever bytes a test wants to send.</summary>
+public sealed class RawClient : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+
+    private RawClient(TcpClient tcp, SslStream stream)
+    {
+        _tcp = tcp;
+        Stream = stream;
+        Reader = new FrameReader(stream);
+    }
+
+    public SslStream Stream { get; }
+
+    public FrameReader Reader { get; }
+
+    public static async Task<RawClient> ConnectAsync(int port, ChatProfile? profile, bool hello = true)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", port);
+        var stream = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        var options = new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls13 };
+        if (profile is not null)
+        {
+            var identity = profile.LoadIdentity(ReadOnlySpan<char>.Empty);
+            options.ClientCertificates = [identity];
+            options.LocalCertificateSelectionCallback = (_, _, _, _, _) => identity;
+        }
+
+        await stream.AuthenticateAsClientAsync(options);
+        var client = new RawClient(tcp, stream);
+        if (hello)
+        {
+            await client.SendAsync(new Hello(1, 1, "raw").ToFrame());
+            var welcome = await client.Reader.ReadAsync(CancellationToken.None);
+            if (welcome?.Type != MessageType.Welcome)
+            {
+                throw new InvalidOperationException($"expected Welcome, got {welcome?.Type}");
+            }
+        }
+
+        return client;
+    }
+
+    public async Task SendAsync(byte[] bytes)
+    {
+        await Stream.WriteAsync(bytes);
+        await Stream.FlushAsync();
+    }
+
+    /// <summary>Reads frames until the server closes the connection; returns the Bye code, if any.</summary>
+    public async Task<string?> ReadUntilClosedAsync(int timeoutMs = 10_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        string? bye = null;
+        try
+        {
+            while (await Reader.ReadAsync(cts.Token) is { } frame)
+            {
+                if (frame.Type == MessageType.Bye)
+                {
+                    bye = Bye.Read(frame.Payload.Span).Code;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ProtocolException or ObjectDisposedException)
+        {
+        }
+
+        return bye;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stream.Dispose();
+        _tcp.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
