@@ -5,7 +5,7 @@
     Author               = 'OpenChat contributors'
     CompanyName          = 'OpenChat'
     Copyright            = '(c) OpenChat contributors.'
-    Description          = 'End-to-end encrypted group chat with its own certificate authority: create a CA, issue certificates and invites, revoke them and export CRLs from PowerShell.'
+    Description          = 'Group chat with its own certificate authority: create a CA, issue certificates and invites, revoke them, run a mutual-TLS chat server with durable rooms, enroll users and manage rooms from PowerShell.'
     PowerShellVersion    = '7.6'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OpenChat.Format.ps1xml')
@@ -19,6 +19,17 @@
         'New-ChatInvite'
         'Get-ChatInvite'
         'Revoke-ChatInvite'
+        'Start-ChatServer'
+        'Stop-ChatServer'
+        'Get-ChatServer'
+        'Register-ChatUser'
+        'Get-ChatIdentity'
+        'Connect-ChatRoom'
+        'Disconnect-ChatRoom'
+        'Get-ChatRoom'
+        'Get-ChatRoomMember'
+        'Join-ChatRoom'
+        'Exit-ChatRoom'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -26,7 +37,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('chat', 'encryption', 'e2ee', 'pki', 'certificate-authority', 'tls')
-            ReleaseNotes = 'Certificate authority: CA creation, client and server certificates, CSR signing with policy, revocation and CRLs, enrollment invites.'
+            ReleaseNotes = 'Certificate authority (CA, certificates, CSR policy, revocation, CRLs, invites); chat server (TLS 1.3 mutual auth, enrollment by invite, rooms, direct conversations, presence, durable gap-free history, resume and deduplication).'
         }
     }
 }

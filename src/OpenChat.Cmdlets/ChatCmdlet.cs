@@ -8,8 +8,22 @@ namespace OpenChat.Cmdlets;
 
 /// <summary>What every OpenChat cmdlet shares: resolving paths the PowerShell way and turning
 /// engine failures into ErrorRecords with stable ids.</summary>
-public abstract class ChatCmdlet : PSCmdlet
+public abstract class ChatCmdlet : PSCmdlet, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing).</summary>
+    protected CancellationToken CancelToken => _stopping.Token;
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public virtual void Dispose() => _stopping.Dispose();
+
+    /// <summary>Runs engine work to completion on this (the pipeline) thread, cancellable by Ctrl+C.</summary>
+    protected T Await<T>(Func<CancellationToken, Task<T>> work) => work(CancelToken).GetAwaiter().GetResult();
+
+    protected void Await(Func<CancellationToken, Task> work) => work(CancelToken).GetAwaiter().GetResult();
+
     /// <summary>A PowerShell path (relative to the current location, ~ expanded) as a file system path.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
@@ -27,6 +41,10 @@ public abstract class ChatCmdlet : PSCmdlet
     /// so a pipeline can go on with the next input.</summary>
     protected static bool IsPerInput(Exception exception) =>
         exception is OpenChatException or IOException or UnauthorizedAccessException or CryptographicException;
+
+    /// <summary>Characters of a SecureString as a heap copy for engine calls that keep it briefly;
+    /// callers clear it when done.</summary>
+    protected static char[] PasswordChars(SecureString? password) => WithPassword(password, chars => chars.ToArray());
 
     protected void WriteFailure(Exception exception, object? target) => WriteError(ToErrorRecord(exception, target));
 

@@ -89,6 +89,7 @@ public static class ErrorIds
     public const string ProfileExists = "ProfileExists";
     public const string ProfilePasswordWrong = "ProfilePasswordWrong";
     public const string Timeout = "Timeout";
+    public const string NotConnected = "NotConnected";
 
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";

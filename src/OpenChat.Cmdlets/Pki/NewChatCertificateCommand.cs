@@ -10,10 +10,11 @@ namespace OpenChat.Cmdlets.Pki;
 
 [Cmdlet(VerbsCommon.New, "ChatCertificate", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = UserSet)]
 [OutputType(typeof(ChatCertificate))]
-public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
+public sealed class NewChatCertificateCommand : ChatCmdlet
 {
+    // One set for users, with or without a CSR: two sets that both bind UserName from the
+    // pipeline would let PowerShell pick the default one and silently ignore a CSR column.
     private const string UserSet = "User";
-    private const string RequestSet = "Request";
     private const string ServerSet = "Server";
 
     private CertificateAuthority? _ca;
@@ -24,15 +25,14 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
     public string Path { get; set; } = "";
 
     [Parameter(Mandatory = true, Position = 1, ParameterSetName = UserSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Parameter(Mandatory = true, ParameterSetName = RequestSet, ValueFromPipelineByPropertyName = true)]
     [Alias("User", "Name")]
     public string UserName { get; set; } = "";
 
     /// <summary>A PEM PKCS#10 request, or the path of a file holding one.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = RequestSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = UserSet, ValueFromPipelineByPropertyName = true)]
     [Alias("Csr")]
-    [ValidateNotNullOrEmpty]
-    public string CertificateRequest { get; set; } = "";
+    [AllowEmptyString]
+    public string? CertificateRequest { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
     public SwitchParameter Server { get; set; }
@@ -50,7 +50,6 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
     public int ValidDays { get; set; }
 
     [Parameter(ParameterSetName = UserSet)]
-    [Parameter(ParameterSetName = RequestSet)]
     public SwitchParameter AdditionalDevice { get; set; }
 
     [Parameter]
@@ -60,8 +59,7 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? OutFile { get; set; }
 
-    [Parameter(ParameterSetName = UserSet)]
-    [Parameter(ParameterSetName = ServerSet)]
+    [Parameter]
     public SecureString? Password { get; set; }
 
     [Parameter]
@@ -84,12 +82,11 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
             }
 
             _ca ??= OpenCa();
-            var issued = ParameterSetName switch
-            {
-                ServerSet => _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays), replaceInstalled: Force),
-                RequestSet => _ca.SignRequest(ReadRequest(), UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice),
-                _ => _ca.IssueClient(UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice),
-            };
+            var issued = ParameterSetName == ServerSet
+                ? _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays), replaceInstalled: Force)
+                : HasRequest
+                    ? _ca.SignRequest(ReadRequest(), UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice)
+                    : _ca.IssueClient(UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice);
 
             if (outFile is not null)
             {
@@ -119,7 +116,11 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
         }
     }
 
-    public void Dispose() => _ca?.Dispose();
+    public override void Dispose()
+    {
+        _ca?.Dispose();
+        base.Dispose();
+    }
 
     private CertificateAuthority OpenCa()
     {
@@ -127,16 +128,19 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
         return WithPassword(CAPassword, password => CertificateAuthority.Open(directory, password));
     }
 
+    private bool HasRequest => !string.IsNullOrWhiteSpace(CertificateRequest);
+
     private int DaysOr(int fallback) => ValidDays > 0 ? ValidDays : fallback;
 
     private string ReadRequest()
     {
-        if (CertificateRequest.Contains("-----BEGIN", StringComparison.Ordinal))
+        var request = CertificateRequest!;
+        if (request.Contains("-----BEGIN", StringComparison.Ordinal))
         {
-            return CertificateRequest;
+            return request;
         }
 
-        var file = ResolvePath(CertificateRequest);
+        var file = ResolvePath(request);
         if (!File.Exists(file))
         {
             throw new OpenChatException(ErrorIds.CsrMalformed, ErrorKind.InvalidArgument,
@@ -162,7 +166,7 @@ public sealed class NewChatCertificateCommand : ChatCmdlet, IDisposable
 
         // A certificate made from a CSR has no private key here: it is written as PEM. The others
         // carry a private key and are written as password-protected PKCS#12.
-        if (ParameterSetName != RequestSet && (Password is null || Password.Length == 0))
+        if (!HasRequest && (Password is null || Password.Length == 0))
         {
             throw new OpenChatException(ErrorIds.PasswordRequired, ErrorKind.InvalidArgument,
                 "-OutFile writes the private key: give -Password to protect the PKCS#12 file.");

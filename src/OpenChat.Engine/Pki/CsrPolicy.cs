@@ -48,6 +48,12 @@ public static class CsrPolicy
             // The default options verify the request's self-signature and ignore its extensions.
             return CertificateRequest.LoadSigningRequestPem(csrPem, HashAlgorithmName.SHA256);
         }
+        catch (NotSupportedException e)
+        {
+            // A key algorithm .NET cannot even load (Ed25519, for one) is certainly not P-256.
+            throw new OpenChatException(ErrorIds.CsrKeyNotAllowed, ErrorKind.PolicyViolation,
+                "The request's key is not allowed: client certificates need an EC key on the P-256 curve.", e);
+        }
         catch (CryptographicException e) when (IsSignatureFailure(csrPem))
         {
             throw new OpenChatException(ErrorIds.CsrSignatureInvalid, ErrorKind.PolicyViolation,
@@ -69,7 +75,7 @@ public static class CsrPolicy
                 CertificateRequestLoadOptions.SkipSignatureValidation);
             return true;
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException)
+        catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException or NotSupportedException)
         {
             return false;
         }

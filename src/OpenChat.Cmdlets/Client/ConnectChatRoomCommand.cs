@@ -1,0 +1,65 @@
+using System.Management.Automation;
+using System.Security;
+using OpenChat.Engine.Client;
+
+namespace OpenChat.Cmdlets.Client;
+
+[Cmdlet(VerbsCommunications.Connect, "ChatRoom")]
+[OutputType(typeof(ChatSession))]
+public sealed class ConnectChatRoomCommand : ChatCmdlet
+{
+    /// <summary>Rooms to join (created if they do not exist yet).</summary>
+    [Parameter(Position = 0)]
+    public string[] Room { get; set; } = [];
+
+    /// <summary>host:port to connect to instead of the address stored with the identity.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Server { get; set; }
+
+    /// <summary>Which enrolled identity (name, user name or profile directory).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    public string? Identity { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProfilePath { get; set; }
+
+    [Parameter]
+    public SecureString? Password { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 300)]
+    public int TimeoutSeconds { get; set; } = 15;
+
+    protected override void ProcessRecord()
+    {
+        var password = PasswordChars(Password);
+        ChatSession? session = null;
+        try
+        {
+            var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
+            var profile = ChatProfile.Find(Identity, root);
+            var options = new ChatClientOptions { Server = Server, ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds) };
+            var client = Await(token => ChatClient.ConnectAsync(profile, password, options, token));
+            session = new ChatSession(client);
+            foreach (var room in Room)
+            {
+                Await(token => client.JoinAsync(room, cancellationToken: token));
+            }
+
+            SessionRegistry.Add(session);
+            WriteObject(session);
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            session?.Client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            WriteFailure(e, Identity);
+        }
+        finally
+        {
+            Array.Clear(password);
+        }
+    }
+}

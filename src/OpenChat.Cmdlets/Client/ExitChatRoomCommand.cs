@@ -1,0 +1,34 @@
+using System.Management.Automation;
+
+namespace OpenChat.Cmdlets.Client;
+
+/// <summary>Leaves rooms for good: membership ends and the room's history is no longer served.</summary>
+[Cmdlet(VerbsCommon.Exit, "ChatRoom", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+public sealed class ExitChatRoomCommand : SessionCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    [ValidateNotNullOrEmpty]
+    public string[] Room { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        var session = ResolveSession();
+        foreach (var room in Room)
+        {
+            if (!ShouldProcess($"room '{room}' as {session.UserName}", "Leave"))
+            {
+                continue;
+            }
+
+            try
+            {
+                Await(token => session.Client.LeaveAsync(room, token));
+            }
+            catch (Exception e) when (IsPerInput(e))
+            {
+                WriteFailure(e, room);
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using System.Management.Automation;
+
+namespace OpenChat.Cmdlets.Client;
+
+[Cmdlet(VerbsCommon.Get, "ChatRoomMember")]
+[OutputType(typeof(ChatRoomMember))]
+public sealed class GetChatRoomMemberCommand : SessionCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Name")]
+    [ValidateNotNullOrEmpty]
+    public string Room { get; set; } = "";
+
+    protected override void ProcessRecord()
+    {
+        var session = ResolveSession();
+        try
+        {
+            foreach (var member in Await(token => session.Client.ListMembersAsync(Room, token)))
+            {
+                WriteObject(new ChatRoomMember(Room, member));
+            }
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            WriteFailure(e, Room);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.Management.Automation;
+
+namespace OpenChat.Cmdlets.Client;
+
+/// <summary>Joins rooms (creating them if new) or, with -User, opens a direct conversation.</summary>
+[Cmdlet(VerbsCommon.Join, "ChatRoom", DefaultParameterSetName = "Room")]
+[OutputType(typeof(ChatRoom))]
+public sealed class JoinChatRoomCommand : SessionCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Room")]
+    [ValidateNotNullOrEmpty]
+    public string[] Room { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = "Direct")]
+    [Alias("To")]
+    [ValidateNotNullOrEmpty]
+    public string[] User { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        var session = ResolveSession();
+        foreach (var name in ParameterSetName == "Direct" ? User : Room)
+        {
+            try
+            {
+                var joined = ParameterSetName == "Direct"
+                    ? Await(token => session.Client.OpenDirectAsync(name, cancellationToken: token))
+                    : Await(token => session.Client.JoinAsync(name, cancellationToken: token));
+                WriteObject(new ChatRoom(joined.Name, joined.Kind, joined.LastSequence, session));
+            }
+            catch (Exception e) when (IsPerInput(e))
+            {
+                WriteFailure(e, name);
+            }
+        }
+    }
+}

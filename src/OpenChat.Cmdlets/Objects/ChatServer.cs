@@ -1,0 +1,78 @@
+using EngineServer = OpenChat.Engine.Server.ChatServer;
+
+namespace OpenChat;
+
+/// <summary>A chat server running in this PowerShell session. The figures are live: each read
+/// asks the running server.</summary>
+public sealed class ChatServer
+{
+    internal ChatServer(EngineServer server)
+    {
+        Engine = server;
+    }
+
+    internal EngineServer Engine { get; }
+
+    public string Path => Engine.DataPath;
+
+    public string Address => Engine.Endpoint.Address.ToString();
+
+    public int Port => Engine.Endpoint.Port;
+
+    /// <summary>host:port as clients and invites use it.</summary>
+    public string Endpoint => Engine.Endpoint.ToString();
+
+    public string CaFingerprint => Engine.CaFingerprint;
+
+    public Engine.Server.ChatServerState State => Engine.State;
+
+    public DateTimeOffset StartedAt => Engine.StartedAt;
+
+    public int Connections => Engine.GetStatistics().Connections;
+
+    public int Rooms => Engine.GetStatistics().Rooms;
+
+    public long MessagesStored => Engine.GetStatistics().MessagesStored;
+
+    public double MessagesPerSecond => Engine.GetStatistics().MessagesPerSecond;
+
+    /// <summary>Raised on a background thread when a client connection closes; use Register-ObjectEvent.</summary>
+    public event EventHandler<Engine.Server.ConnectionClosedEventArgs>? ConnectionClosed
+    {
+        add => Engine.ConnectionClosed += value;
+        remove => Engine.ConnectionClosed -= value;
+    }
+
+    public override string ToString() => $"{Endpoint} ({Path})";
+}
+
+/// <summary>The servers started in this session, so Get- and Stop-ChatServer can find them.</summary>
+internal static class ServerRegistry
+{
+    private static readonly Lock Gate = new();
+    private static readonly List<ChatServer> Servers = [];
+
+    public static void Add(ChatServer server)
+    {
+        lock (Gate)
+        {
+            Servers.Add(server);
+        }
+    }
+
+    public static void Remove(ChatServer server)
+    {
+        lock (Gate)
+        {
+            Servers.Remove(server);
+        }
+    }
+
+    public static List<ChatServer> All()
+    {
+        lock (Gate)
+        {
+            return [.. Servers];
+        }
+    }
+}
