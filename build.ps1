@@ -48,7 +48,7 @@ function Get-PesterManifest {
 function Invoke-ChildPwsh {
     # A child pwsh loads the module that was just built; a binary module cannot be reloaded in-process.
     param([string] $Script, [string[]] $Arguments)
-    & dotnet pwsh -NoLogo -NoProfile -NonInteractive -File $Script @Arguments
+    & dotnet pwsh -NoLogo -NoProfile -NonInteractive -File $Script @Arguments | Out-Host
     $LASTEXITCODE
 }
 
