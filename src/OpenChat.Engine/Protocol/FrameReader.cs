@@ -13,11 +13,14 @@ public readonly record struct Frame(MessageType Type, ReadOnlyMemory<byte> Paylo
 public sealed class FrameReader(Stream stream)
 {
     private readonly byte[] _header = new byte[FrameLimits.HeaderSize];
-    private byte[] _body = new byte[4096];
+    private byte[] _body = new byte[256];
 
     /// <summary>The next frame, or null when the peer closed the stream cleanly between frames.</summary>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
     {
+        // A zero-byte read waits for data without SslStream renting its record buffer, so an
+        // idle connection costs almost no memory.
+        await stream.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         var got = await FillAsync(_header, 0, 4, cancellationToken).ConfigureAwait(false);
         if (got == 0)
         {

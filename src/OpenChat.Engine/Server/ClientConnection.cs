@@ -118,36 +118,20 @@ internal sealed class ClientConnection
     public async Task WriteLoopAsync()
     {
         var reader = _outgoing.Reader;
-        var buffer = ArrayPool<byte>.Shared.Rent(CoalesceBytes);
         try
         {
             while (await reader.WaitToReadAsync(_closing.Token).ConfigureAwait(false))
             {
-                var used = 0;
-                while (reader.TryPeek(out var frame))
+                // Rented per burst, not per connection: an idle connection holds no buffer.
+                var buffer = ArrayPool<byte>.Shared.Rent(CoalesceBytes);
+                try
                 {
-                    if (used > 0 && used + frame.Length > buffer.Length)
-                    {
-                        break;
-                    }
-
-                    reader.TryRead(out _);
-                    if (frame.Length > buffer.Length)
-                    {
-                        await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
-                        continue;
-                    }
-
-                    frame.CopyTo(buffer, used);
-                    used += frame.Length;
+                    await FlushQueuedAsync(reader, buffer).ConfigureAwait(false);
                 }
-
-                if (used > 0)
+                finally
                 {
-                    await _stream.WriteAsync(buffer.AsMemory(0, used), _closing.Token).ConfigureAwait(false);
+                    ArrayPool<byte>.Shared.Return(buffer);
                 }
-
-                await _stream.FlushAsync(_closing.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
@@ -156,8 +140,36 @@ internal sealed class ClientConnection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             Abort(_closeReason.Length > 0 ? _closeReason : "Closed");
         }
+    }
+
+    private async Task FlushQueuedAsync(ChannelReader<byte[]> reader, byte[] buffer)
+    {
+        var used = 0;
+        while (reader.TryPeek(out var frame))
+        {
+            if (used > 0 && used + frame.Length > buffer.Length)
+            {
+                break;
+            }
+
+            reader.TryRead(out _);
+            if (frame.Length > buffer.Length)
+            {
+                await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
+                continue;
+            }
+
+            frame.CopyTo(buffer, used);
+            used += frame.Length;
+        }
+
+        if (used > 0)
+        {
+            await _stream.WriteAsync(buffer.AsMemory(0, used), _closing.Token).ConfigureAwait(false);
+        }
+
+        await _stream.FlushAsync(_closing.Token).ConfigureAwait(false);
     }
 }

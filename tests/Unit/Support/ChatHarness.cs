@@ -12,13 +12,13 @@ public sealed class ChatHarness : IAsyncDisposable
     private readonly TempDirectory _temp;
     private readonly List<ChatClient> _clients = [];
 
-    private ChatHarness(ChatServer server, TempDirectory temp)
+    private ChatHarness(OpenChat.Engine.Server.ChatServer server, TempDirectory temp)
     {
         Server = server;
         _temp = temp;
     }
 
-    public ChatServer Server { get; private set; }
+    public OpenChat.Engine.Server.ChatServer Server { get; private set; }
 
     public string DataPath => Server.DataPath;
 
@@ -31,7 +31,7 @@ public sealed class ChatHarness : IAsyncDisposable
         var temp = new TempDirectory();
         var options = new ChatServerOptions { Port = 0 };
         configure?.Invoke(options);
-        var server = await ChatServer.StartAsync(temp.Combine("server"), options);
+        var server = await OpenChat.Engine.Server.ChatServer.StartAsync(temp.Combine("server"), options);
         return new ChatHarness(server, temp);
     }
 
@@ -58,7 +58,7 @@ public sealed class ChatHarness : IAsyncDisposable
     {
         var port = Server.Endpoint.Port;
         await Server.StopAsync();
-        Server = await ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = port });
+        Server = await OpenChat.Engine.Server.ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = port });
     }
 
     public async ValueTask DisposeAsync()
