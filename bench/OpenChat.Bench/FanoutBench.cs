@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Bench;
+
+/// <summary>
+/// Messages delivered per second through one room of N members with P publishers, and
+/// end-to-end latency at half the maximum rate; the same run measures a raw SslStream fan-out
+/// (no protocol, no storage) as the limit, and prints the ratio.
+/// </summary>
+internal static class FanoutBench
+{
+    private const string Room = "bench";
+
+    public sealed record Result(double DeliveriesPerSecond, double PublishesPerSecond, double ServerCores, string Latency);
+
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var members = args.Int("members", 100);
+        var publishers = args.Int("publishers", 1);
+        var size = Math.Max(16, args.Int("size", 128));
+        var seconds = args.Int("seconds", 10);
+        Console.WriteLine($"fan-out: room of {members} receivers, {publishers} publisher(s), {size}-byte bodies, {seconds} s per phase, {Environment.ProcessorCount} cores");
+
+        using var ca = new BenchCa();
+        var identities = ca.Users("m", members + publishers);
+
+        Result openChatMax, rawMax, openChatHalf, rawHalf;
+        using (var server = ServerProcess.Start(ca.Path))
+        {
+            openChatMax = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: 0);
+            Report("openchat, max rate", openChatMax);
+            openChatHalf = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: openChatMax.PublishesPerSecond / 2);
+            Report("openchat, half rate", openChatHalf);
+        }
+
+        using (var raw = RawFanoutServer.Start(ca))
+        {
+            rawMax = await RawFanoutServer.PhaseAsync(raw, members, publishers, size, seconds, rate: 0);
+            Report("raw sslstream, max rate", rawMax);
+            rawHalf = await RawFanoutServer.PhaseAsync(raw, members, publishers, size, seconds, rate: rawMax.PublishesPerSecond / 2);
+            Report("raw sslstream, half rate", rawHalf);
+        }
+
+        Console.WriteLine($"ratio openchat/raw deliveries/s: {openChatMax.DeliveriesPerSecond / rawMax.DeliveriesPerSecond:P1} (target >= 50 %)");
+        return 0;
+    }
+
+    private static void Report(string name, Result r) =>
+        Console.WriteLine($"{name,-26} deliveries/s {r.DeliveriesPerSecond,12:N0}   publishes/s {r.PublishesPerSecond,10:N0}   server cores {r.ServerCores:0.00}   latency {r.Latency}");
+
+    private static async Task<Result> OpenChatPhaseAsync(ServerProcess server, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
+        int members, int publishers, int size, int seconds, double rate)
+    {
+        var receivers = new List<BenchClient>();
+        for (var i = 0; i < members; i++)
+        {
+            receivers.Add(await BenchClient.ConnectAsync(server.Port, ca, identities[i], Room));
+        }
+
+        var senders = new List<BenchClient>();
+        for (var i = 0; i < publishers; i++)
+        {
+            senders.Add(await BenchClient.ConnectAsync(server.Port, ca, identities[members + i], Room));
+        }
+
+        long delivered = 0;
+        var latency = new Latency();
+        using var stop = new CancellationTokenSource();
+        var reading = receivers.Select((c, index) => FrameCounter.RunAsync(c.Stream, frame =>
+        {
+            if (frame[0] == (byte)MessageType.Event)
+            {
+                var n = Interlocked.Increment(ref delivered);
+                if ((n & 63) == 0)
+                {
+                    latency.Add(BenchClient.StampOfEvent(frame));
+                }
+            }
+        }, stop.Token)).ToList();
+
+        long published = 0;
+        var publishing = senders.Select(s => PublishAsync(s, size, rate / publishers, () => Interlocked.Increment(ref published), stop.Token)).ToList();
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // warm-up
+        var d0 = Interlocked.Read(ref delivered);
+        var p0 = Interlocked.Read(ref published);
+        var cpu0 = server.CpuTime;
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var d1 = Interlocked.Read(ref delivered);
+        var p1 = Interlocked.Read(ref published);
+        var cpu = (server.CpuTime - cpu0).TotalSeconds;
+        stop.Cancel();
+        foreach (var c in receivers.Concat(senders))
+        {
+            await c.DisposeAsync();
+        }
+
+        await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        return new Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cpu / elapsed, latency.Summary());
+    }
+
+    /// <summary>Publishes with at most a window of unacknowledged messages; with a rate, paces to it.</summary>
+    private static async Task PublishAsync(BenchClient client, int size, double rate, Func<long> onAck, CancellationToken stop)
+    {
+        using var window = new SemaphoreSlim(4096);
+        var acks = FrameCounter.RunAsync(client.Stream, frame =>
+        {
+            if (frame[0] == (byte)MessageType.Ack)
+            {
+                onAck();
+                window.Release();
+            }
+        }, stop);
+
+        var body = new byte[size];
+        var batch = new MemoryStream();
+        var clock = Stopwatch.StartNew();
+        long sent = 0;
+        uint tag = 10;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                batch.SetLength(0);
+                var allowed = rate > 0 ? (long)(clock.Elapsed.TotalSeconds * rate) - sent : 64;
+                if (allowed <= 0)
+                {
+                    await Task.Delay(1, stop);
+                    continue;
+                }
+
+                for (var i = 0; i < Math.Min(allowed, 64); i++)
+                {
+                    await window.WaitAsync(stop);
+                    BitConverter.TryWriteBytes(body, Latency.Stamp());
+                    batch.Write(new Publish(tag++, Room, Guid.NewGuid(), EventKind.Chat, 0, body).ToFrame());
+                    sent++;
+                }
+
+                await client.Stream.WriteAsync(batch.GetBuffer().AsMemory(0, (int)batch.Length), stop);
+                await client.Stream.FlushAsync(stop);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+        }
+
+        await acks;
+    }
+}

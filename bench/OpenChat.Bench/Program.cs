@@ -1,0 +1,37 @@
+using OpenChat.Bench;
+
+// OpenChat's load and cost measurements. Every figure is printed next to a baseline measured in
+// the same run on the same machine; docs/benchmarks.md records the commands and results.
+var command = args.Length > 0 ? args[0] : "help";
+var options = BenchArgs.Parse(args.Skip(1));
+try
+{
+    return command switch
+    {
+        "serve" => await ServeCommand.RunAsync(options),
+        "fanout" => await FanoutBench.RunAsync(options),
+        "ingest" => await IngestBench.RunAsync(options),
+        "handshakes" => await HandshakeBench.RunAsync(options),
+        "idle" => await IdleBench.RunAsync(options),
+        _ => Usage(),
+    };
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"bench failed: {e}");
+    return 1;
+}
+
+static int Usage()
+{
+    Console.WriteLine("""
+        usage: OpenChat.Bench <command> [--name value ...]
+          serve       --path DIR [--port 0]                    run a server until killed (prints READY <port>)
+          fanout      [--members 100] [--publishers 1] [--size 128] [--seconds 10] [--rate 0]
+                      deliveries/s and latency through one room, next to a raw SslStream fan-out
+          ingest      [--publishers 8] [--messages 100000] [--size 128]   durable, acknowledged messages/s
+          handshakes  [--seconds 5] [--parallel 8]             full mutual-TLS handshakes/s, next to openssl s_time
+          idle        [--connections 20000]                    idle mutual-TLS connections and server memory per connection
+        """);
+    return 2;
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+
+namespace OpenChat.Bench;
+
+/// <summary>Runs "OpenChat.Bench serve" as a child process and reads its CPU time and memory.</summary>
+internal sealed class ServerProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public int ProcessId => _process.Id;
+
+    public static ServerProcess Start(string dataPath, int port = 0, params string[] extra)
+    {
+        var self = typeof(ServerProcess).Assembly.Location;
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(self);
+        foreach (var a in new[] { "serve", "--path", dataPath, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(extra))
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the server process");
+        var line = process.StandardOutput.ReadLine();
+        if (line is null || !line.StartsWith("READY ", StringComparison.Ordinal))
+        {
+            process.Kill(true);
+            throw new InvalidOperationException($"server did not start: {line}");
+        }
+
+        return new ServerProcess(process, int.Parse(line[6..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>Resident memory in bytes (VmRSS).</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(5000))
+            {
+                _process.Kill(true);
+            }
+        }
+
+        _process.Dispose();
+    }
+}
