@@ -5,7 +5,7 @@ Issues certificates signed by the CA in the data directory given by -Path. There
 
 User (the default): -UserName issues a client certificate for a new ECDSA P-256 key that is generated on this machine. The output object carries the private key; with -OutFile and -Password it is also written to a password-protected PKCS#12 (.pfx) file.
 
-Request: -CertificateRequest with -UserName signs a PEM PKCS#10 certificate signing request (CSR) that was made elsewhere, so the private key never leaves the user's machine. The result has no private key; with -OutFile the certificate is written as PEM.
+Request: -CertificateRequest (with -UserName, in the same parameter set) signs a PEM PKCS#10 certificate signing request (CSR) that was made elsewhere, so the private key never leaves the user's machine. The result has no private key; with -OutFile the certificate is written as PEM.
 
 Server: -Server issues the TLS certificate of the chat server, with the names given in -DnsName and -IPAddress as subject alternative names. Its certificate and unencrypted private key are installed in the data directory as server.crt.pem and server.key.pem (mode 0600). If a server certificate is already installed, -Force is needed to replace it (ServerCertificateExists); the old certificate stays valid until revoked. Without -DnsName and -IPAddress the certificate names localhost, the machine's host name (when it is a valid DNS name), 127.0.0.1 and ::1.
 
@@ -23,8 +23,8 @@ Pipeline. -UserName binds from the pipeline by value and by property name (alias
 '@
     Parameters  = @{
         Path               = 'The data directory of the server that holds the CA (ca.crt.pem, ca.key.pem, openchat.db).'
-        UserName           = 'The user name for a client certificate. It becomes the certificate''s subject CN. See the description for the rules a name must follow. Accepts pipeline input by value and by property name; the aliases User and Name let Import-Csv columns of those names bind too. With -CertificateRequest it must equal the CN of the request exactly.'
-        CertificateRequest = 'A PKCS#10 certificate signing request in PEM form (-----BEGIN CERTIFICATE REQUEST-----): either the PEM text itself or the path of a file holding it. The request must have a valid signature, an EC P-256 key and the subject CN=<UserName>. Alias: Csr. Accepts pipeline input by property name.'
+        UserName           = 'The user name for a client certificate. It becomes the certificate''s subject CN. See the description for the rules a name must follow. Accepts pipeline input by value and by property name; the aliases User and Name let Import-Csv columns of those names bind too. With -CertificateRequest it must equal the CN of the request (letter case aside).'
+        CertificateRequest = 'A PKCS#10 certificate signing request in PEM form (-----BEGIN CERTIFICATE REQUEST-----): either the PEM text itself or the path of a file holding it. The request must have a valid signature, an EC P-256 key and the subject CN=<UserName>. Alias: Csr. Accepts pipeline input by property name, so a CSV with UserName and CertificateRequest columns signs each row''s request; an empty value means the key is generated here.'
         Server             = 'Issues the server''s TLS certificate (extended key usage serverAuth) instead of a client certificate, and installs it as server.crt.pem and server.key.pem in the data directory, replacing any existing ones.'
         DnsName            = 'The DNS names of the server, written to the subject alternative name extension. The first one also becomes the subject CN. Wildcards are not allowed. When neither -DnsName nor -IPAddress is given, localhost, the machine''s host name, 127.0.0.1 and ::1 are used.'
         IPAddress          = 'The IP addresses (IPv4 or IPv6) clients use to reach the server, written to the subject alternative name extension. Used as the subject CN when no -DnsName is given.'
@@ -32,7 +32,7 @@ Pipeline. -UserName binds from the pipeline by value and by property name (alias
         AdditionalDevice   = 'Allows a certificate for a user who already holds a valid one: another device of the same person. Without it such a request fails with UserNameTaken.'
         CAPassword         = 'The password of the CA private key, needed when the CA was created with -Password. A missing password fails with CaPasswordRequired, a wrong one with CaPasswordWrong.'
         OutFile            = 'Also writes the certificate to this file (mode 0600). A certificate with a private key (User and Server sets) is written as PKCS#12 protected by -Password (PBES2, AES-256, SHA-256); a certificate signed from a CSR is written as PEM. An existing file is not overwritten unless -Force is given (OutputFileExists). Accepts pipeline input by property name.'
-        Password           = 'The password that protects the PKCS#12 file written by -OutFile. Required with -OutFile for generated keys (PasswordRequired). Not available with -CertificateRequest, whose certificate carries no private key.'
+        Password           = 'The password that protects the PKCS#12 file written by -OutFile. Required with -OutFile for generated keys (PasswordRequired). Not used with -CertificateRequest, whose certificate carries no private key and is written as PEM.'
         Force              = 'Overwrites an existing -OutFile, and with -Server replaces a server certificate already installed in the data directory.'
     }
     Inputs      = @(

@@ -30,6 +30,7 @@
         'Get-ChatRoomMember'
         'Join-ChatRoom'
         'Exit-ChatRoom'
+        'Get-ChatSession'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

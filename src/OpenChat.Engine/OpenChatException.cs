@@ -90,6 +90,8 @@ public static class ErrorIds
     public const string ProfilePasswordWrong = "ProfilePasswordWrong";
     public const string Timeout = "Timeout";
     public const string NotConnected = "NotConnected";
+    public const string CertificateExpired = "CertificateExpired";
+    public const string ProfileAmbiguous = "ProfileAmbiguous";
 
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";

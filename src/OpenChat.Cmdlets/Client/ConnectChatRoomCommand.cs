@@ -19,7 +19,7 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
 
     /// <summary>Which enrolled identity (name, user name or profile directory).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [Alias("Name")]
+    [Alias("Path")]
     public string? Identity { get; set; }
 
     [Parameter]
@@ -40,16 +40,28 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
         try
         {
             var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
-            var profile = ChatProfile.Find(Identity, root);
+            // A value that looks like a path is resolved against PowerShell's location, not the process's.
+            var identity = Identity is not null && (Identity.Contains('/') || Identity.Contains('\\') || Identity.StartsWith('.'))
+                ? ResolvePath(Identity)
+                : Identity;
+            var profile = ChatProfile.Find(identity, root);
             var options = new ChatClientOptions { Server = Server, ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds) };
             var client = Await(token => ChatClient.ConnectAsync(profile, password, options, token));
             session = new ChatSession(client);
+            SessionRegistry.Add(session);
             foreach (var room in Room)
             {
-                Await(token => client.JoinAsync(room, cancellationToken: token));
+                try
+                {
+                    Await(token => client.JoinAsync(room, cancellationToken: token));
+                }
+                catch (Exception e) when (IsPerInput(e))
+                {
+                    // One bad room name does not cost the connection.
+                    WriteFailure(e, room);
+                }
             }
 
-            SessionRegistry.Add(session);
             WriteObject(session);
         }
         catch (Exception e) when (IsPerInput(e))

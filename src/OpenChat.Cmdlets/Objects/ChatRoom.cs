@@ -31,7 +31,8 @@ public sealed class ChatRoom
 
     public ulong LastSequence { get; }
 
-    public int Members { get; }
+    /// <summary>Number of members, when the server listed it (empty on a join's result).</summary>
+    public int? Members { get; }
 
     public bool IsMember { get; }
 

@@ -9,6 +9,17 @@ public sealed class ChatServer
     internal ChatServer(EngineServer server)
     {
         Engine = server;
+        server.ConnectionClosed += (_, e) =>
+        {
+            try
+            {
+                ConnectionClosed?.Invoke(this, e);
+            }
+            catch (Exception)
+            {
+                // A handler's failure must not reach the server's connection thread.
+            }
+        };
     }
 
     internal EngineServer Engine { get; }
@@ -37,11 +48,7 @@ public sealed class ChatServer
     public double MessagesPerSecond => Engine.GetStatistics().MessagesPerSecond;
 
     /// <summary>Raised on a background thread when a client connection closes; use Register-ObjectEvent.</summary>
-    public event EventHandler<Engine.Server.ConnectionClosedEventArgs>? ConnectionClosed
-    {
-        add => Engine.ConnectionClosed += value;
-        remove => Engine.ConnectionClosed -= value;
-    }
+    public event EventHandler<Engine.Server.ConnectionClosedEventArgs>? ConnectionClosed;
 
     public override string ToString() => $"{Endpoint} ({Path})";
 }

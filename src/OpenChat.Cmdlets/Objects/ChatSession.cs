@@ -1,5 +1,4 @@
 using OpenChat.Engine.Client;
-using OpenChat.Engine.Protocol;
 
 namespace OpenChat;
 
@@ -13,6 +12,9 @@ public sealed class ChatSession
     {
         Client = client;
         Id = Interlocked.Increment(ref _nextId);
+        // Re-raised with this object as the sender, so event handlers see what the user holds.
+        client.StateChanged += (_, e) => Raise(StateChanged, e);
+        client.PresenceChanged += (_, e) => Raise(PresenceChanged, e);
     }
 
     internal ChatClient Client { get; }
@@ -32,16 +34,22 @@ public sealed class ChatSession
     /// <summary>Messages sent but not yet acknowledged by the server.</summary>
     public int PendingMessages => Client.PendingOutgoing;
 
-    public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged
-    {
-        add => Client.StateChanged += value;
-        remove => Client.StateChanged -= value;
-    }
+    /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
+    public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
 
-    public event EventHandler<Presence>? PresenceChanged
+    /// <summary>Raised on a background thread when a member of a joined room comes online or goes away.</summary>
+    public event EventHandler<PresenceChangedEventArgs>? PresenceChanged;
+
+    private void Raise<T>(EventHandler<T>? handler, T args)
     {
-        add => Client.PresenceChanged += value;
-        remove => Client.PresenceChanged -= value;
+        try
+        {
+            handler?.Invoke(this, args);
+        }
+        catch (Exception)
+        {
+            // A handler's failure must not reach the client's background thread.
+        }
     }
 
     public override string ToString() => $"{UserName}@{Server}";

@@ -22,6 +22,11 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [Parameter]
     public IPAddress Address { get; set; } = IPAddress.Loopback;
 
+    /// <summary>host:port clients should dial, recorded for New-ChatInvite.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AdvertisedAddress { get; set; }
+
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
@@ -54,6 +59,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
                 Address = Address,
                 Port = Port,
                 MaxConnections = MaxConnections,
+                AdvertisedAddress = AdvertisedAddress,
                 CaPassword = password.Length == 0 ? null : new string(password),
             };
             engine = Await(_ => EngineServer.StartAsync(path, options));

@@ -87,7 +87,7 @@ public sealed class ChatClient : IAsyncDisposable
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
 
     /// <summary>Raised on a background thread when a member of a joined room comes online or goes away.</summary>
-    public event EventHandler<Presence>? PresenceChanged;
+    public event EventHandler<PresenceChangedEventArgs>? PresenceChanged;
 
     public static async Task<ChatClient> ConnectAsync(ChatProfile profile, ReadOnlyMemory<char> password, ChatClientOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -414,7 +414,7 @@ public sealed class ChatClient : IAsyncDisposable
                 var presence = Presence.Read(payload);
                 try
                 {
-                    PresenceChanged?.Invoke(this, presence);
+                    PresenceChanged?.Invoke(this, new PresenceChangedEventArgs(presence.Room, presence.UserName, presence.Online, presence.Time));
                 }
                 catch (Exception)
                 {
@@ -818,6 +818,17 @@ public sealed class ChatClient : IAsyncDisposable
             }
         }
     }
+}
+
+public sealed class PresenceChangedEventArgs(string room, string userName, bool online, DateTimeOffset time) : EventArgs
+{
+    public string Room { get; } = room;
+
+    public string UserName { get; } = userName;
+
+    public bool Online { get; } = online;
+
+    public DateTimeOffset Time { get; } = time;
 }
 
 public sealed class ChatClientStateChangedEventArgs(ChatClientState state, string reason) : EventArgs

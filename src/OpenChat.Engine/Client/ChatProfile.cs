@@ -105,7 +105,7 @@ public sealed partial class ChatProfile
             0 => throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.NotFound, identity is null
                 ? $"No OpenChat identity in '{root}'. Enroll first with Register-ChatUser -Invite <invite>."
                 : $"No OpenChat identity '{identity}' in '{root}'. Get-ChatIdentity lists them; Register-ChatUser creates one."),
-            _ => throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.InvalidArgument,
+            _ => throw new OpenChatException(ErrorIds.ProfileAmbiguous, ErrorKind.InvalidArgument,
                 $"Several identities match{(identity is null ? "" : $" '{identity}'")}: {string.Join(", ", matches.Select(m => m.Name))}. Name one with -Identity."),
         };
     }

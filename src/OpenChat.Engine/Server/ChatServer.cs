@@ -37,6 +37,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly ClientCertificateValidator _validator;
     private readonly TcpListener _listener;
     private readonly string _caPem;
+    private readonly FileStream _lock;
     private readonly IMessageStore _messages;
     private readonly RoomHub _hub;
     private readonly CancellationTokenSource _stopping = new();
@@ -50,8 +51,9 @@ public sealed class ChatServer : IAsyncDisposable
     private long _refused;
     private int _handshaking;
 
-    private ChatServer(CaDirectory directory, CertificateAuthority ca, X509Certificate2 serverCertificate, ChatServerOptions options)
+    private ChatServer(CaDirectory directory, CertificateAuthority ca, X509Certificate2 serverCertificate, ChatServerOptions options, FileStream serverLock)
     {
+        _lock = serverLock;
         _options = options;
         _directory = directory;
         _ca = ca;
@@ -64,7 +66,8 @@ public sealed class ChatServer : IAsyncDisposable
         _caPem = directory.Certificate.ExportCertificatePem();
     }
 
-    public IPEndPoint Endpoint => (IPEndPoint)_listener.LocalEndpoint;
+    /// <summary>Where the server listens (kept after it stops, for reports).</summary>
+    public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 0);
 
     public string DataPath => _directory.Path;
 
@@ -96,23 +99,51 @@ public sealed class ChatServer : IAsyncDisposable
             directory = new CaDirectory(path);
         }
 
-        var ca = CertificateAuthority.Open(directory, options.CaPassword ?? "");
+        if (options.AdvertisedAddress is not null)
+        {
+            ServerNames.ParseAddress(options.AdvertisedAddress);
+        }
+
+        var serverLock = TakeLock(directory);
+        CertificateAuthority? ca = null;
         try
         {
+            ca = CertificateAuthority.Open(directory, options.CaPassword ?? "");
             if (!File.Exists(directory.ServerCertificatePath) || !File.Exists(directory.ServerKeyPath))
             {
                 ca.IssueServer([], []).Certificate.Dispose();
             }
 
             var certificate = X509Certificate2.CreateFromPemFile(directory.ServerCertificatePath, directory.ServerKeyPath);
-            var server = new ChatServer(directory, ca, certificate, options);
+            var server = new ChatServer(directory, ca, certificate, options, serverLock);
             server.Listen();
             return Task.FromResult(server);
         }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.AddressInUse)
+        {
+            throw; // the server released everything it held
+        }
         catch
         {
-            ca.Dispose();
+            ca?.Dispose();
+            serverLock.Dispose();
             throw;
+        }
+    }
+
+    public const string LockFile = "server.lock";
+
+    /// <summary>One server per data directory: two would each number the same rooms.</summary>
+    private static FileStream TakeLock(CaDirectory directory)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(directory.Path, LockFile), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException e)
+        {
+            throw new OpenChatException(ErrorIds.ServerAlreadyRunning, ErrorKind.InvalidOperation,
+                $"A chat server is already serving '{directory.Path}'. Stop it first (Stop-ChatServer), or serve another data directory.", e);
         }
     }
 
@@ -162,6 +193,7 @@ public sealed class ChatServer : IAsyncDisposable
         await _hub.DisposeAsync().ConfigureAwait(false);
         _messages.Dispose();
         _ca.Dispose();
+        _lock.Dispose();
         State = ChatServerState.Stopped;
         _stopped.TrySetResult();
     }
@@ -176,19 +208,34 @@ public sealed class ChatServer : IAsyncDisposable
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
-            _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            _messages.Dispose();
+            ReleaseAfterFailedStart();
             throw new OpenChatException(ErrorIds.AddressInUse, ErrorKind.Unavailable,
                 $"Port {_options.Port} on {_options.Address} is already in use. Stop the other server or choose another -Port.", e);
         }
+
+        Endpoint = (IPEndPoint)_listener.LocalEndpoint;
 
         _directory.Store.SetSetting(InviteBook.ServerAddressSetting, AdvertisedAddress());
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _watchLoop = Task.Run(WatchLoopAsync);
     }
 
+    private void ReleaseAfterFailedStart()
+    {
+        _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _messages.Dispose();
+        _ca.Dispose();
+        _lock.Dispose();
+    }
+
     private string AdvertisedAddress()
     {
+        if (_options.AdvertisedAddress is { } advertised)
+        {
+            var (advertisedHost, advertisedPort) = ServerNames.ParseAddress(advertised);
+            return ServerNames.FormatAddress(advertisedHost, advertisedPort);
+        }
+
         var host = _options.Address.Equals(IPAddress.Any) || _options.Address.Equals(IPAddress.IPv6Any) || IPAddress.IsLoopback(_options.Address)
             ? "localhost"
             : _options.Address.ToString();
@@ -422,6 +469,11 @@ public sealed class ChatServer : IAsyncDisposable
                         {
                             connection.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");
                         }
+                    }
+
+                    foreach (var connection in Snapshot().Where(c => c.Identity is not null && c.Identity.NotAfter <= now))
+                    {
+                        connection.Close(ErrorIds.CertificateExpired, "Your certificate has expired; ask the admin for a new one.");
                     }
 
                     var idleBefore = Environment.TickCount64 - (long)_options.IdleTimeout.TotalMilliseconds;

@@ -34,6 +34,10 @@ public sealed class ChatServerOptions
 
     public int MaxHistoryBatch { get; set; } = 1000;
 
+    /// <summary>The host:port clients should use (put in invites); by default the listening address,
+    /// or localhost for loopback and wildcard addresses.</summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>Password of the CA key, used only when the server must issue its own certificate.</summary>
     public string? CaPassword { get; set; }
 }

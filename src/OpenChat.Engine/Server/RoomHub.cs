@@ -223,8 +223,13 @@ internal sealed class RoomHub : IAsyncDisposable
         var room = MemberRoom(connection, name);
         room.RemoveMember(connection.UserName);
         _store.RemoveMember(room.Name, connection.UserName);
-        room.Unsubscribe(connection);
-        connection.Subscriptions.TryRemove(room.Name, out _);
+        foreach (var device in ConnectionsOf(connection.UserName))
+        {
+            // Membership is per user: every device of the user stops receiving the room.
+            room.Unsubscribe(device);
+            device.Subscriptions.TryRemove(room.Name, out _);
+        }
+
         connection.Send(new Left(tag, room.Name));
     }
 
@@ -233,7 +238,7 @@ internal sealed class RoomHub : IAsyncDisposable
         UserNamePolicy.Validate(other);
         if (string.Equals(UserNamePolicy.Normalize(other), UserNamePolicy.Normalize(connection.UserName), StringComparison.Ordinal))
         {
-            throw new OpenChatException(ErrorIds.UserNotFound, ErrorKind.InvalidArgument, "A direct conversation needs another user.");
+            throw new OpenChatException(ErrorIds.UserNameInvalid, ErrorKind.InvalidArgument, "A direct conversation needs another user than yourself.");
         }
 
         if (!_userExists(other))

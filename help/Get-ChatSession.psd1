@@ -1,0 +1,36 @@
+@{
+    Synopsis    = 'Lists the chat sessions open in this PowerShell session.'
+    Description = @'
+Connect-ChatRoom remembers every session it opens, and the other client cmdlets use the newest open one when -Session is not given. Get-ChatSession lists them, with the user, the server, the connection state (Connected, Reconnecting or Closed), the rooms joined and the number of messages still waiting for the server's acknowledgement.
+
+Sessions closed with Disconnect-ChatRoom are forgotten; a session that closed by itself (for example because its certificate was revoked) stays listed with State Closed until it is disconnected.
+'@
+    Parameters  = @{
+        Id = 'Returns only the sessions with these ids (the Id property).'
+    }
+    Inputs      = @(
+        @{ Type = 'None'; Description = 'This cmdlet does not take pipeline input.' }
+    )
+    Outputs     = @(
+        @{ Type = 'OpenChat.ChatSession'; Description = 'One object per session: Id, UserName, Server, Identity, State, Rooms and PendingMessages, with StateChanged and PresenceChanged events.' }
+    )
+    Notes       = 'Sessions live in this PowerShell process only; they are not shared with other PowerShell windows.'
+    Examples    = @(
+        @{
+            Title   = 'See which sessions are open'
+            Code    = 'Get-ChatSession'
+            Remarks = 'Shows one row per session with its user, server, state and rooms.'
+        }
+        @{
+            Title   = 'Close every session that has stopped'
+            Code    = 'Get-ChatSession | Where-Object State -eq Closed | Disconnect-ChatRoom'
+            Remarks = 'Disconnect-ChatRoom takes sessions from the pipeline and forgets them.'
+        }
+        @{
+            Title   = 'Use a particular session'
+            Code    = 'Get-ChatRoom -Session (Get-ChatSession -Id 2)'
+            Remarks = 'Lists rooms through session 2 rather than the newest one.'
+        }
+    )
+    Links       = @('Connect-ChatRoom', 'Disconnect-ChatRoom', 'about_OpenChat')
+}

@@ -1,0 +1,56 @@
+@{
+    Synopsis    = 'Joins rooms, creating them if needed, or opens a direct conversation with another user.'
+    Description = @'
+Makes the session's user a member of rooms and starts receiving them in that session.
+
+Room (the default parameter set): each name in -Room is joined. A room that does not exist yet is created, with the user as its first member. Room names are 1 to 48 characters of lower-case letters, digits, '.', '_' and '-', and start with a letter or digit; anything else (for example "#ops" or "Ops") is refused with RoomNameInvalid rather than changed. Joining a room the user already belongs to is allowed and changes nothing. A direct conversation the user belongs to can also be joined by its name (@alice+bob).
+
+Direct: -User opens a direct conversation with each named user: a two-member room named @ followed by the two user names in alphabetical order, joined by + (Join-ChatRoom -User bob run by alice opens @alice+bob). Both users become members. If the other user is online, their sessions learn of the conversation at once; otherwise they find it in Get-ChatRoom when they next connect. The other user must hold a valid certificate on this server (otherwise UserNotFound); a conversation with oneself is refused. Running the command again for the same pair returns the same room. Nobody can create a room whose name starts with @ any other way.
+
+Membership is stored by the server and lasts until Exit-ChatRoom; it does not end when the session closes. After a reconnect the session rejoins its rooms by itself.
+
+Each name is handled on its own: a failure (RoomNameInvalid, UserNotFound, NotAMember for a direct room name the user is not part of) is written as a non-terminating error and the other names are still joined.
+
+The command uses -Session if given, otherwise the newest open session; with no session it fails with NotConnected.
+'@
+    Parameters  = @{
+        Room    = 'The names of the rooms to join. Rooms that do not exist yet are created. Accepts pipeline input by value: strings, or rooms from Get-ChatRoom (whose Session then binds to -Session).'
+        User    = 'The user names of the people to open a direct conversation with, one conversation per name. Alias: To.'
+        Session = 'The session to join through, as returned by Connect-ChatRoom. The default is the newest open session. Accepts pipeline input by property name.'
+    }
+    Inputs      = @(
+        @{ Type = 'System.String'; Description = 'Room names, bound to -Room.' }
+        @{ Type = 'OpenChat.ChatRoom'; Description = 'Rooms from Get-ChatRoom; the name binds to -Room and the Session property to -Session.' }
+    )
+    Outputs     = @(
+        @{ Type = 'OpenChat.ChatRoom'; Description = 'One object per room joined: Name, Kind (Room or Direct), LastSequence, IsMember (True) and Session. Use Get-ChatRoom or Get-ChatRoomMember for the member count and the members.' }
+    )
+    Notes       = @'
+A session that joins a room receives its history from the last sequence it read earlier (kept in the profile), or from the beginning the first time. Commands to read and send messages come with end-to-end encryption in a later release.
+
+Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, Timeout.
+'@
+    Examples    = @(
+        @{
+            Title   = 'Join or create rooms'
+            Code    = 'Join-ChatRoom ops, release-2026.1'
+            Remarks = 'Joins both rooms through the newest session, creating any that do not exist yet, and returns them.'
+        }
+        @{
+            Title   = 'Open a direct conversation'
+            Code    = 'Join-ChatRoom -User bob'
+            Remarks = 'Run by alice, this returns the room @alice+bob of kind Direct. Bob becomes a member too and, if he is connected, his session joins it at once.'
+        }
+        @{
+            Title   = 'Open direct conversations with several people'
+            Code    = 'Join-ChatRoom -To carol, dave -Session $work'
+            Remarks = 'Opens @alice+carol and @alice+dave (for the user alice) through the session in $work. -To is an alias of -User.'
+        }
+        @{
+            Title   = 'Join every room whose name starts with team-'
+            Code    = 'Get-ChatRoom ''team-*'' | Join-ChatRoom'
+            Remarks = 'Rooms from Get-ChatRoom bind by value; each is joined through the session it was listed with.'
+        }
+    )
+    Links       = @('Exit-ChatRoom', 'Get-ChatRoom', 'Get-ChatRoomMember', 'Connect-ChatRoom', 'about_OpenChat')
+}

@@ -1,0 +1,92 @@
+@{
+    Synopsis    = 'Starts an OpenChat server for a data directory.'
+    Description = @'
+Starts the chat server that serves the data directory given by -Path, and returns an object that describes it. By default the command returns at once and the server keeps running in the background of this PowerShell process until Stop-ChatServer stops it or the process ends. With -Wait the server runs in the foreground instead: the command writes the server object, then blocks until you press Ctrl+C, and stops the server before it returns.
+
+Listening address. The server binds 127.0.0.1 on port 7443 unless told otherwise. -Port 0 lets the operating system pick a free port; read the chosen one from the Port or Endpoint property of the output. -Address binds another local address, for example 0.0.0.0 (every IPv4 interface) or :: (every IPv6 interface); a warning is written whenever the address is not a loopback address. A port that is already in use fails with AddressInUse.
+
+A working server from a bare path. When -Path holds no certificate authority yet, the command creates one there (named "OpenChat CA <machine name>", its key encrypted with -CAPassword when given) and then, when no server certificate is installed, issues one for localhost, the machine's host name, 127.0.0.1 and ::1. So Start-ChatServer -Path ./chat alone gives a server that local clients can use. For clients on other machines, install a server certificate that names the address they will dial (New-ChatCertificate -Server -DnsName ...) before starting the server: the certificate is read once, at start.
+
+The CA key stays open while the server runs, because the server signs the certificate requests of users who enroll with an invite. If the CA key is encrypted, -CAPassword is required (CaPasswordRequired, CaPasswordWrong).
+
+Transport and authentication. Every connection uses TLS 1.3; older versions are refused. Chat connections use mutual TLS: at each handshake the server checks that the client certificate chains to this CA and to nothing else, is within its validity period, carries the clientAuth extended key usage, was issued by this CA to a user and is not revoked. A connection without a client certificate may only redeem an invite (Register-ChatUser); any other request closes it. The server looks for newly revoked certificates about four times a second and closes the live connections of a revoked certificate, so Revoke-ChatCertificate takes effect within about a second; reconnecting with that certificate is refused.
+
+Invites. When it starts listening, the server records the address clients should dial in the data directory: -AdvertisedAddress when given, otherwise localhost:<port> when bound to a loopback or wildcard address, otherwise <address>:<port>. One server serves a data directory at a time; a second fails with ServerAlreadyRunning. New-ChatInvite puts that address into invites when it is not given -Server.
+
+Delivery. Each room has a gap-free sequence of messages. The server writes every message to messages.db in the data directory (SQLite in WAL mode with synchronous=FULL) before it acknowledges the message to the sender or forwards it to anyone, so an acknowledged message survives a crash of the server or of the machine. A message resent after a reconnect, with the same id, is stored once. The server treats message bodies as opaque bytes and never needs to read them.
+
+Limits. One client can neither crash nor stall the server or other clients. A connection must finish the TLS handshake and the protocol greeting within 10 seconds. A connection with no traffic for 90 seconds is closed (clients send a keepalive every 20 seconds). Each connection may publish 500 messages a second (in bursts of up to 2,000) and make 100 other requests a second (bursts of 400); requests beyond that are refused with RateLimited. A frame larger than 256 KB ends the connection. Each client has a bounded send queue: a client that does not read what it is sent is disconnected (reason SlowReader) instead of being buffered without end. At most -MaxConnections connections are open or in the handshake at once; further connections are closed as soon as they are accepted. Only -MaxConnections can be changed from this command.
+
+The server object's live figures (Connections, Rooms, MessagesStored, MessagesPerSecond, State) are read from the running server each time they are displayed. Its ConnectionClosed event is raised, on a background thread, whenever a client connection ends; watch it with Register-ObjectEvent.
+'@
+    Parameters  = @{
+        Path           = 'The server''s data directory. It may be empty or not exist yet, in which case a CA and a server certificate are created in it. Relative paths are resolved against the current PowerShell location. Accepts pipeline input by property name.'
+        AdvertisedAddress = 'The host:port that clients should dial, recorded for New-ChatInvite (for example chat.example.org:7443 when bound to 0.0.0.0). The server certificate must name that host.'
+        Port           = 'The TCP port to listen on, from 0 to 65535. The default is 7443. 0 lets the operating system pick a free port; the output''s Port property shows which.'
+        Address        = 'The local IP address to listen on. The default is 127.0.0.1, so only this machine can connect. Use 0.0.0.0 or :: to accept connections on every interface, or the address of one interface. A warning is written for any address that is not a loopback address.'
+        Wait           = 'Serves in the foreground: writes the server object, then blocks until Ctrl+C is pressed, and stops the server before returning. Without -Wait the command returns at once and the server runs in the background.'
+        CAPassword     = 'The password of the CA private key. Required when the existing CA key is encrypted, because the running server signs enrollment requests with it. When the data directory has no CA yet, the new CA key is encrypted with this password.'
+        MaxConnections = 'The largest number of client connections open (or in the handshake) at once, from 1 to 1,000,000. The default is 25,000. Connections beyond it are closed as soon as they are accepted.'
+    }
+    Inputs      = @(
+        @{ Type = 'System.Management.Automation.PSObject'; Description = 'An object with a Path property, bound to -Path by property name.' }
+    )
+    Outputs     = @(
+        @{ Type = 'OpenChat.ChatServer'; Description = 'The running server: Path, Address, Port, Endpoint (host:port), CaFingerprint, State (Running, Stopping or Stopped), StartedAt, Connections, Rooms, MessagesStored and MessagesPerSecond. The figures are live. The object also has a ConnectionClosed event whose arguments carry UserName, Serial and Reason.' }
+    )
+    Notes       = @'
+The server lives in this PowerShell process. Closing the process, or the terminal that hosts it, stops the server; use -Wait (for example in a service or container) when the server should be the only thing the process does.
+
+Starting a second server on a data directory that is already being served is not detected in this release; do not do it.
+
+Files the server uses in the data directory: ca.crt.pem, ca.key.pem, openchat.db (certificates, revocations, invites), server.crt.pem and server.key.pem (its TLS identity), and messages.db with its -wal and -shm companions (rooms, members and messages).
+
+Reasons reported by the ConnectionClosed event include ClientClosed, IdleTimeout, SlowReader, CertificateRevoked, ProtocolViolation, NotEnrolled, RateLimited, ServerShutdown and ConnectionLost. Enrollment connections have an empty UserName and Serial.
+
+Error ids: AddressInUse, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
+'@
+    Examples    = @(
+        @{
+            Title   = 'Start a server for local use from an empty directory'
+            Code    = 'Start-ChatServer -Path ./chat'
+            Remarks = 'Creates a CA and a server certificate in ./chat (if there are none yet), listens on 127.0.0.1:7443 and returns the server object. The prompt comes back at once while the server keeps running.'
+        }
+        @{
+            Title   = 'Start a test server on a free port and invite a user to it'
+            Code    = @'
+$server = Start-ChatServer -Path ./chat -Port 0
+$server.Endpoint
+(New-ChatInvite -Path ./chat -UserName alice).Invite
+'@
+            Remarks = 'The operating system picks the port. New-ChatInvite uses the address the server recorded (localhost:<port>), so the invite points at this server without -Server.'
+        }
+        @{
+            Title   = 'Serve a team over the network'
+            Code    = @'
+$caPassword = Read-Host -AsSecureString -Prompt 'CA password'
+New-ChatCertificate -Path /srv/chat -Server -DnsName chat.example.org -Force -CAPassword $caPassword
+Start-ChatServer -Path /srv/chat -Address 0.0.0.0 -CAPassword $caPassword -Wait
+'@
+            Remarks = 'Installs a server certificate for the name clients will dial, then serves on every IPv4 interface, port 7443, in the foreground until Ctrl+C. -CAPassword is needed because the CA key is encrypted and the server signs enrollments with it. Give New-ChatInvite -Server chat.example.org:7443 so that invites carry the public name.'
+        }
+        @{
+            Title   = 'Log every closed connection'
+            Code    = @'
+$server = Start-ChatServer -Path ./chat
+Register-ObjectEvent -InputObject $server -EventName ConnectionClosed -SourceIdentifier ChatClosed -Action {
+    "{0:u} {1} {2}" -f (Get-Date), $EventArgs.UserName, $EventArgs.Reason | Add-Content ./chat-connections.log
+} | Out-Null
+'@
+            Remarks = 'The event is raised on a background thread; PowerShell queues it and runs the action. A revoked user shows up with the reason CertificateRevoked. Remove the subscription with Unregister-Event ChatClosed.'
+        }
+        @{
+            Title   = 'Start a server with a connection limit and check its figures'
+            Code    = @'
+Start-ChatServer -Path ./chat -Port 7500 -MaxConnections 500 | Out-Null
+Get-ChatServer | Format-List Endpoint, State, Connections, Rooms, MessagesStored, MessagesPerSecond
+'@
+            Remarks = 'Listens on 127.0.0.1:7500 and accepts at most 500 connections at once.'
+        }
+    )
+    Links       = @('Stop-ChatServer', 'Get-ChatServer', 'New-ChatCertificate', 'New-ChatInvite', 'Revoke-ChatCertificate', 'Register-ChatUser', 'about_OpenChat')
+}
