@@ -2,8 +2,10 @@
 <#
 .SYNOPSIS
     The main job, end to end, against a fresh CA in a temporary directory (cleaned up after).
-    For now: a CA, a server certificate, three users issued from a CSV through the pipeline,
-    one revoked, the CRL verified by OpenSSL, and an invite.
+    A CA, a server certificate, three users issued from a CSV through the pipeline, one revoked,
+    the CRL verified by OpenSSL; then a live server, two users enrolled through invites, a room
+    with presence, and a revocation that closes a live session at once.
+    (Chat messages arrive with end-to-end encryption, a later capability.)
 #>
 [CmdletBinding()]
 param([Parameter(Mandatory)] [string] $ModuleManifest)
@@ -40,7 +42,7 @@ try {
     $crl | Format-List | Out-Host
     $openssl = Get-Command openssl -ErrorAction SilentlyContinue
     if ($openssl) {
-        & $openssl crl -in $crl.Path -CAfile (Join-Path $data 'ca.crt.pem') -noout -verify -text 2>&1 | Out-Host
+        & $openssl crl -in $crl.FilePath -CAfile (Join-Path $data 'ca.crt.pem') -noout -verify -text 2>&1 | Out-Host
         $alice = Get-ChatCertificate -Path $data -UserName alice
         $pem = Join-Path $work 'alice.crt.pem'
         Set-Content $pem $alice.Certificate.ExportCertificatePem()
@@ -51,11 +53,45 @@ try {
         Write-Host '(openssl not found: skipping the OpenSSL checks)'
     }
 
-    Step 'New-ChatInvite -UserName dave'
-    New-ChatInvite -Path $data -UserName dave -ValidFor (New-TimeSpan -Hours 24) | Format-List | Out-Host
+    Step 'Start-ChatServer -Path $data -Port 0 (a free port on 127.0.0.1)'
+    $server = Start-ChatServer -Path $data -Port 0
+    $server | Format-Table | Out-Host
+
+    Step 'New-ChatInvite for dave and erin; each enrolls with Register-ChatUser (key made locally, CA pinned)'
+    $profiles = Join-Path $work 'profiles'
+    $identities = 'dave', 'erin' | New-ChatInvite -Path $data -Server "127.0.0.1:$($server.Port)" |
+        ForEach-Object { Register-ChatUser -Invite $_.Invite -ProfilePath $profiles }
+    $identities | Format-Table | Out-Host
+
+    Step 'Connect-ChatRoom -Room ops as each user; Get-ChatRoomMember shows presence'
+    $dave = Connect-ChatRoom -Room ops -Identity $identities[0].Path
+    $erin = Connect-ChatRoom -Room ops -Identity $identities[1].Path
+    Get-ChatRoomMember -Session $dave -Room ops | Format-Table | Out-Host
+    Join-ChatRoom -Session $dave -User erin | Format-Table | Out-Host
+    Get-ChatRoom -Session $erin | Format-Table | Out-Host
+
+    Step 'Revoke-ChatCertificate -UserName erin: her live session is closed by the server'
+    Revoke-ChatCertificate -Path $data -UserName erin -Reason AffiliationChanged -Confirm:$false
+    $deadline = [DateTime]::UtcNow.AddSeconds(10)
+    while ($erin.State -ne 'Closed' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+    $erin | Format-Table | Out-Host
+    try {
+        Connect-ChatRoom -Identity $identities[1].Path -ErrorAction Stop | Out-Null
+        throw 'a revoked identity was able to reconnect'
+    }
+    catch {
+        Write-Host "Reconnect refused: $($_.FullyQualifiedErrorId.Split(',')[0]) - $($_.Exception.Message)"
+    }
+
+    Step 'Get-ChatServer'
+    Get-ChatServer | Format-List Endpoint, State, Connections, Rooms, MessagesStored, CaFingerprint | Out-Host
+    Disconnect-ChatRoom -All
+    Stop-ChatServer -All -Confirm:$false
 
     Write-Host "`nDemo finished." -ForegroundColor Green
 }
 finally {
+    Disconnect-ChatRoom -All -ErrorAction SilentlyContinue
+    Stop-ChatServer -All -Confirm:$false -ErrorAction SilentlyContinue
     Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 }
