@@ -189,7 +189,11 @@ public sealed class ChatClient : IAsyncDisposable
         }
 
         SaveStateNow();
-        SendPublish(outgoing);
+        lock (_gate)
+        {
+            SendPublish(_session, outgoing);
+        }
+
         return outgoing.Completion.Task.WaitAsync(cancellationToken);
     }
 
@@ -298,24 +302,24 @@ public sealed class ChatClient : IAsyncDisposable
     {
         var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         var session = new Session(opened.Stream, opened.Reader);
-        _session = session;
-        session.ReadLoop = Task.Run(() => ReadLoopAsync(session));
         List<RoomCursor> rooms;
-        List<Outgoing> outbox;
         lock (_gate)
         {
+            // The outbox goes first and in its order; only then can new messages use the session,
+            // so a sender's messages keep their order across a reconnect.
+            foreach (var outgoing in _outbox)
+            {
+                SendPublish(session, outgoing);
+            }
+
+            _session = session;
             rooms = [.. _rooms.Values];
-            outbox = [.. _outbox];
         }
 
+        session.ReadLoop = Task.Run(() => ReadLoopAsync(session));
         foreach (var cursor in rooms)
         {
             _ = RejoinAsync(cursor);
-        }
-
-        foreach (var outgoing in outbox)
-        {
-            SendPublish(outgoing);
         }
     }
 
@@ -527,7 +531,13 @@ public sealed class ChatClient : IAsyncDisposable
             if (error.Code is ErrorIds.RateLimited or ErrorIds.StoreUnavailable)
             {
                 // Transient: the message keeps its id and goes again shortly.
-                _ = Task.Delay(TimeSpan.FromMilliseconds(500), _disposing.Token).ContinueWith(_ => SendPublish(outgoing), TaskScheduler.Default);
+                _ = Task.Delay(TimeSpan.FromMilliseconds(500), _disposing.Token).ContinueWith(_ =>
+                {
+                    lock (_gate)
+                    {
+                        SendPublish(_session, outgoing);
+                    }
+                }, TaskScheduler.Default);
                 return;
             }
 
@@ -545,10 +555,10 @@ public sealed class ChatClient : IAsyncDisposable
         session.Fail(error.Tag, new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message));
     }
 
-    private void SendPublish(Outgoing outgoing)
+    // Called under _gate, so publishes reach a session in outbox order.
+    private void SendPublish(Session? session, Outgoing outgoing)
     {
-        var session = _session;
-        if (session is null || session.IsDead)
+        if (session is null || session.IsDead || !_outbox.Contains(outgoing))
         {
             return; // resent after the reconnect
         }
