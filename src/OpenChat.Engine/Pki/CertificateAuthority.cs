@@ -285,6 +285,7 @@ public sealed class CertificateAuthority : IDisposable
 
     private static void ArchiveExisting(CaDirectory directory, TimeProvider time)
     {
+        SqliteCaStore.ReleasePooledConnections();
         var archive = Path.Combine(directory.Path, "replaced-" + time.GetUtcNow().ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture));
         SecureFile.CreateDirectory(archive);
         string[] files =

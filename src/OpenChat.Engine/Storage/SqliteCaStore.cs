@@ -17,7 +17,8 @@ public sealed class SqliteCaStore : ICaStore
         {
             DataSource = path,
             Mode = SqliteOpenMode.ReadWrite,
-            Pooling = false,
+            // Pooled: the server looks certificates up at every handshake.
+            Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
         FilePath = path;
@@ -241,8 +242,11 @@ public sealed class SqliteCaStore : ICaStore
 
     public void Dispose()
     {
-        // Connections are opened per operation without pooling, so nothing stays open.
+        // Connections are opened per operation and returned to the pool; nothing to release here.
     }
+
+    /// <summary>Closes pooled connections to every store, before its files are moved.</summary>
+    public static void ReleasePooledConnections() => SqliteConnection.ClearAllPools();
 
     private SqliteConnection Open()
     {
