@@ -20,6 +20,7 @@ internal static class FanoutBench
         var publishers = args.Int("publishers", 1);
         var size = Math.Max(16, args.Int("size", 128));
         var seconds = args.Int("seconds", 10);
+        var window = args.Int("window", 4096);
         Console.WriteLine($"fan-out: room of {members} receivers, {publishers} publisher(s), {size}-byte bodies, {seconds} s per phase, {Environment.ProcessorCount} cores");
 
         using var ca = new BenchCa();
@@ -28,9 +29,9 @@ internal static class FanoutBench
         Result openChatMax, rawMax, openChatHalf, rawHalf;
         using (var server = ServerProcess.Start(ca.Path))
         {
-            openChatMax = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: 0);
+            openChatMax = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: 0, window);
             Report("openchat, max rate", openChatMax);
-            openChatHalf = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: openChatMax.PublishesPerSecond / 2);
+            openChatHalf = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: openChatMax.PublishesPerSecond / 2, window);
             Report("openchat, half rate", openChatHalf);
         }
 
@@ -50,7 +51,7 @@ internal static class FanoutBench
         Console.WriteLine($"{name,-26} deliveries/s {r.DeliveriesPerSecond,12:N0}   publishes/s {r.PublishesPerSecond,10:N0}   server cores {r.ServerCores:0.00}   latency {r.Latency}");
 
     private static async Task<Result> OpenChatPhaseAsync(ServerProcess server, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
-        int members, int publishers, int size, int seconds, double rate)
+        int members, int publishers, int size, int seconds, double rate, int window)
     {
         var receivers = new List<BenchClient>();
         for (var i = 0; i < members; i++)
@@ -80,7 +81,7 @@ internal static class FanoutBench
         }, stop.Token)).ToList();
 
         long published = 0;
-        var publishing = senders.Select(s => PublishAsync(s, size, rate / publishers, () => Interlocked.Increment(ref published), stop.Token)).ToList();
+        var publishing = senders.Select(s => PublishAsync(s, size, rate / publishers, window, () => Interlocked.Increment(ref published), stop.Token)).ToList();
 
         await Task.Delay(TimeSpan.FromSeconds(1)); // warm-up
         var d0 = Interlocked.Read(ref delivered);
@@ -103,9 +104,9 @@ internal static class FanoutBench
     }
 
     /// <summary>Publishes with at most a window of unacknowledged messages; with a rate, paces to it.</summary>
-    private static async Task PublishAsync(BenchClient client, int size, double rate, Func<long> onAck, CancellationToken stop)
+    private static async Task PublishAsync(BenchClient client, int size, double rate, int windowSize, Func<long> onAck, CancellationToken stop)
     {
-        using var window = new SemaphoreSlim(4096);
+        using var window = new SemaphoreSlim(windowSize);
         var acks = FrameCounter.RunAsync(client.Stream, frame =>
         {
             if (frame[0] == (byte)MessageType.Ack)
