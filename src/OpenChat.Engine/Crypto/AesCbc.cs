@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+
+namespace OpenChat.Engine.Crypto;
+
+/// <summary>AES-CBC with PKCS#7 padding, the cipher inside Fernet. Kept on its own so it can be
+/// checked against Wycheproof's AES-CBC-PKCS5 vectors through the very code Fernet uses.</summary>
+public static class AesCbc
+{
+    [ThreadStatic]
+    private static Aes? _aes;
+
+    private static Aes Instance => _aes ??= Aes.Create();
+
+    public static byte[] Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext)
+    {
+        var aes = Instance;
+        aes.Key = key.ToArray();
+        return aes.EncryptCbc(plaintext, iv, PaddingMode.PKCS7);
+    }
+
+    /// <summary>Throws <see cref="CryptoException"/> on a bad length or bad padding.</summary>
+    public static byte[] Decrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext)
+    {
+        if (ciphertext.Length == 0 || ciphertext.Length % 16 != 0)
+        {
+            throw new CryptoException("The ciphertext is not a whole number of AES blocks.");
+        }
+
+        var aes = Instance;
+        aes.Key = key.ToArray();
+        try
+        {
+            return aes.DecryptCbc(ciphertext, iv, PaddingMode.PKCS7);
+        }
+        catch (CryptographicException)
+        {
+            throw new CryptoException("The ciphertext's padding is invalid.");
+        }
+    }
+}
