@@ -14,7 +14,7 @@ public static class Fernet
     public const byte Version = 0x80;
     public const int KeyLength = 32;
 
-    /// <summary>Tokens dated further ahead than this are refused (the same bound Python uses).</summary>
+    /// <summary>With a time-to-live, tokens dated further ahead than this are refused (Python's bound).</summary>
     public static readonly TimeSpan MaxClockSkew = TimeSpan.FromSeconds(60);
 
     private const int HeaderLength = 1 + 8 + 16;
@@ -53,16 +53,20 @@ public static class Fernet
             throw new CryptoException("The token is too short or has an unknown version.");
         }
 
+        // Like the reference implementation, the age checks apply when a time-to-live is given.
         var timestamp = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(1));
         var nowSeconds = now.ToUnixTimeSeconds();
-        if (ttl is { } age && (long)timestamp + (long)age.TotalSeconds < nowSeconds)
+        if (ttl is { } age)
         {
-            throw new CryptoException("The token has expired.");
-        }
+            if ((long)timestamp + (long)age.TotalSeconds < nowSeconds)
+            {
+                throw new CryptoException("The token has expired.");
+            }
 
-        if ((long)timestamp > nowSeconds + (long)MaxClockSkew.TotalSeconds)
-        {
-            throw new CryptoException("The token is dated in the future.");
+            if ((long)timestamp > nowSeconds + (long)MaxClockSkew.TotalSeconds)
+            {
+                throw new CryptoException("The token is dated in the future.");
+            }
         }
 
         Span<byte> mac = stackalloc byte[MacLength];

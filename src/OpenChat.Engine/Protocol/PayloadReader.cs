@@ -19,6 +19,9 @@ public ref struct PayloadReader
 
     public readonly bool AtEnd => _offset == _payload.Length;
 
+    /// <summary>How many bytes have been read: what a signature over "everything before" covers.</summary>
+    public readonly int Position => _offset;
+
     public byte U8() => Take(1)[0];
 
     public bool Bool() => U8() switch

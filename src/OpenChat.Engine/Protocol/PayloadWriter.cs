@@ -10,11 +10,37 @@ public sealed class PayloadWriter
     private byte[] _buffer;
     private int _length;
 
+    private readonly int _start;
+
     public PayloadWriter(MessageType type, int capacity = 256)
     {
         _buffer = new byte[Math.Max(capacity, FrameLimits.HeaderSize + 16)];
         _length = FrameLimits.HeaderSize;
+        _start = 0;
         _buffer[4] = (byte)type;
+    }
+
+    private PayloadWriter(int capacity)
+    {
+        _buffer = new byte[Math.Max(capacity, 16)];
+        _length = 0;
+        _start = -1;
+    }
+
+    /// <summary>A writer for a message body (no frame header), with the same field encodings.</summary>
+    public static PayloadWriter Body(int capacity = 256) => new(capacity);
+
+    public int Length => _length;
+
+    /// <summary>The bytes written so far, for a body writer.</summary>
+    public byte[] ToBody()
+    {
+        if (_start != -1)
+        {
+            throw new InvalidOperationException("This writer builds a frame; use ToFrame.");
+        }
+
+        return _buffer.AsSpan(0, _length).ToArray();
     }
 
     public PayloadWriter U8(byte value)
@@ -81,6 +107,11 @@ public sealed class PayloadWriter
     /// <summary>The finished frame, ready to write to the wire.</summary>
     public byte[] ToFrame()
     {
+        if (_start == -1)
+        {
+            throw new InvalidOperationException("This writer builds a body; use ToBody.");
+        }
+
         var size = _length - 4;
         if (size > FrameLimits.MaxFrameSize)
         {

@@ -1,0 +1,159 @@
+using System.Security.Cryptography;
+using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Group;
+
+public enum CommitReason : byte
+{
+    Create = 1,
+    Add = 2,
+    Join = 3,
+    Remove = 4,
+    Rotate = 5,
+}
+
+/// <summary>One member of the new epoch: its certificate serial, a reference to the key
+/// package the secret was wrapped to, and the wrapped secret (AES-256-GCM nonce ‖ ct ‖ tag).</summary>
+public sealed record CommitMember(byte[] Serial, byte[] PackageReference, byte[] Wrapped)
+{
+    public string SerialHex => Convert.ToHexString(Serial);
+}
+
+/// <summary>
+/// A change of epoch: the full member list of the new epoch, each with the new epoch secret
+/// wrapped to its published key (HKDF over ECDH with the committer's one-time key, bound to
+/// room, epoch, member and both keys), chained to the previous commit by hash and signed by the
+/// committer's certificate key. The server orders commits but cannot alter, forge or fork one
+/// without every member noticing.
+/// </summary>
+public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string CommitterSerial, CommitReason Reason,
+    IReadOnlyList<CommitMember> Members, byte[] EphemeralKey, byte[] Signature)
+{
+    public const byte Version = 1;
+    public const int SecretLength = 32;
+
+    public byte[] Hash => SHA256.HashData(ToBytes());
+
+    public byte[] ToBytes() => Write(true);
+
+    internal byte[] SignedPart() => Write(false);
+
+    /// <summary>Builds and signs a commit for <paramref name="members"/>; returns the new epoch secret.</summary>
+    public static (Commit Commit, byte[] EpochSecret) Create(string room, ulong newEpoch, byte[] parentHash, string committerSerial, ECDsa signingKey,
+        CommitReason reason, IReadOnlyList<KeyPackage> members)
+    {
+        var secret = RandomNumberGenerator.GetBytes(SecretLength);
+        using var ephemeral = KeyAgreement.NewKey();
+        var ephemeralPoint = Signatures.PublicPoint(ephemeral);
+        var wraps = new List<CommitMember>(members.Count);
+        foreach (var member in members)
+        {
+            var serial = Convert.FromHexString(member.Serial);
+            var key = WrapKey(KeyAgreement.SharedSecret(ephemeral, member.AgreementKey), room, newEpoch, serial, member.AgreementKey, ephemeralPoint);
+            var nonce = RandomNumberGenerator.GetBytes(12);
+            var wrapped = new byte[12 + SecretLength + 16];
+            nonce.CopyTo(wrapped, 0);
+            using (var gcm = new AesGcm(key, 16))
+            {
+                gcm.Encrypt(nonce, secret, wrapped.AsSpan(12, SecretLength), wrapped.AsSpan(12 + SecretLength), Aad(room, newEpoch, serial));
+            }
+
+            CryptographicOperations.ZeroMemory(key);
+            wraps.Add(new CommitMember(serial, member.Reference, wrapped));
+        }
+
+        var unsigned = new Commit(room, newEpoch, parentHash, committerSerial, reason, wraps, ephemeralPoint, []);
+        return (unsigned with { Signature = Signatures.Sign(signingKey, unsigned.SignedPart()) }, secret);
+    }
+
+    /// <summary>The epoch secret wrapped for <paramref name="serial"/>, opened with that member's
+    /// agreement key; null if there is none or it does not open.</summary>
+    public byte[]? Unwrap(string serial, ECDiffieHellman agreementKey)
+    {
+        var member = Members.FirstOrDefault(m => string.Equals(m.SerialHex, serial, StringComparison.OrdinalIgnoreCase));
+        if (member is null || member.Wrapped.Length != 12 + SecretLength + 16)
+        {
+            return null;
+        }
+
+        try
+        {
+            var ownPoint = Signatures.PublicPoint(agreementKey);
+            var key = WrapKey(KeyAgreement.SharedSecret(agreementKey, EphemeralKey), Room, Epoch, member.Serial, ownPoint, EphemeralKey);
+            var secret = new byte[SecretLength];
+            using var gcm = new AesGcm(key, 16);
+            gcm.Decrypt(member.Wrapped.AsSpan(0, 12), member.Wrapped.AsSpan(12, SecretLength), member.Wrapped.AsSpan(12 + SecretLength), secret, Aad(Room, Epoch, member.Serial));
+            CryptographicOperations.ZeroMemory(key);
+            return secret;
+        }
+        catch (Exception e) when (e is CryptographicException or CryptoException)
+        {
+            return null;
+        }
+    }
+
+    public static Commit Parse(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            var r = new PayloadReader(bytes);
+            if (r.U8() != Version)
+            {
+                throw new CryptoException("Unknown commit version.");
+            }
+
+            var room = r.String();
+            var epoch = r.U64();
+            var parent = r.Bytes();
+            var committer = r.String();
+            var reason = (CommitReason)r.U8();
+            var count = r.U32();
+            if (count > 100_000)
+            {
+                throw new CryptoException("A commit with an impossible member count.");
+            }
+
+            var members = new List<CommitMember>((int)count);
+            for (var i = 0; i < count; i++)
+            {
+                members.Add(new CommitMember(r.Bytes(), r.Bytes(), r.Bytes()));
+            }
+
+            var commit = new Commit(room, epoch, parent, committer, reason, members, r.Bytes(), r.Bytes());
+            r.End();
+            return commit;
+        }
+        catch (ProtocolException e)
+        {
+            throw new CryptoException($"Malformed commit: {e.Message}");
+        }
+    }
+
+    private static byte[] WrapKey(byte[] shared, string room, ulong epoch, byte[] serial, byte[] memberKey, byte[] ephemeralKey)
+    {
+        var key = Kdf.Hkdf(shared, GroupLabels.CommitWrap, GroupLabels.Context(room, epoch, serial, memberKey, ephemeralKey), 32);
+        CryptographicOperations.ZeroMemory(shared);
+        return key;
+    }
+
+    private static byte[] Aad(string room, ulong epoch, byte[] serial) => GroupLabels.Context(room, epoch, serial);
+
+    private byte[] Write(bool withSignature)
+    {
+        var w = PayloadWriter.Body(200 + (Members.Count * 110)).U8(Version).String(Room).U64(Epoch).Bytes(ParentHash).String(CommitterSerial)
+            .U8((byte)Reason).U32((uint)Members.Count);
+        foreach (var member in Members)
+        {
+            w.Bytes(member.Serial).Bytes(member.PackageReference).Bytes(member.Wrapped);
+        }
+
+        w.Bytes(EphemeralKey);
+        if (withSignature)
+        {
+            w.Bytes(Signature);
+        }
+
+        return w.ToBody();
+    }
+}

@@ -1,0 +1,419 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Group;
+
+/// <summary>This device's keys as a group member.</summary>
+public sealed class GroupIdentity : IDisposable
+{
+    public GroupIdentity(X509Certificate2 certificate, ECDsa signingKey, ECDiffieHellman agreementKey, DateTimeOffset now)
+    {
+        Certificate = certificate;
+        SigningKey = signingKey;
+        AgreementKey = agreementKey;
+        Package = KeyPackage.Create(certificate, signingKey, agreementKey, now);
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    public ECDsa SigningKey { get; }
+
+    public ECDiffieHellman AgreementKey { get; }
+
+    public KeyPackage Package { get; }
+
+    public string UserName => Package.UserName;
+
+    public string Serial => Certificate.SerialNumber;
+
+    public void Dispose()
+    {
+        SigningKey.Dispose();
+        AgreementKey.Dispose();
+    }
+}
+
+public enum GroupOutcomeKind
+{
+    /// <summary>A key package or commit was accepted and applied.</summary>
+    Applied,
+
+    /// <summary>A chat message was verified and decrypted.</summary>
+    Message,
+
+    /// <summary>The event was refused; <see cref="GroupOutcome.Reason"/> says which check failed.</summary>
+    Rejected,
+
+    /// <summary>A valid message this member may not read (from before it joined or after it left).</summary>
+    NotForUs,
+}
+
+/// <summary>A decrypted, verified chat message.</summary>
+public sealed record GroupMessage(string Room, ulong Sequence, string Sender, string SenderSerial, ulong Epoch, uint Generation,
+    ContentType ContentType, byte[] Content, DateTimeOffset SentAt, DateTimeOffset StoredAt, bool OutOfOrder, uint MissingBefore);
+
+public sealed record GroupOutcome(GroupOutcomeKind Kind, string Reason = "", GroupMessage? Message = null, string? Notice = null)
+{
+    public static GroupOutcome Reject(string reason) => new(GroupOutcomeKind.Rejected, reason);
+}
+
+/// <summary>
+/// One device's view of one room's end-to-end group: the members of the current epoch, their
+/// verified key packages, the epoch secret and the sender ratchets. It is driven only by the
+/// room's sequence (<see cref="Process"/> in order) and by its own <see cref="CreateCommit"/> and
+/// <see cref="Encrypt"/>; everything the server delivers is checked before it changes anything.
+/// </summary>
+public sealed class GroupState
+{
+    public const int RotateAfterMessages = 1000;
+    public static readonly TimeSpan RotateAfter = TimeSpan.FromDays(1);
+
+    private readonly GroupIdentity _me;
+    private readonly MemberVerifier _verifier;
+    private readonly Dictionary<string, KeyPackage> _packages = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, SenderChain> _receiving = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, uint> _highestGeneration = new(StringComparer.OrdinalIgnoreCase);
+    private List<string> _members = [];
+    private byte[]? _epochSecret;
+    private SenderChain? _sending;
+    private int _sentInEpoch;
+
+    public GroupState(string room, GroupIdentity me, MemberVerifier verifier)
+    {
+        Room = room;
+        _me = me;
+        _verifier = verifier;
+    }
+
+    public string Room { get; }
+
+    public ulong Epoch { get; private set; }
+
+    public DateTimeOffset EpochStarted { get; private set; }
+
+    public byte[] LastCommitHash { get; private set; } = new byte[32];
+
+    /// <summary>True when this device holds the current epoch's secret.</summary>
+    public bool CanRead => _epochSecret is not null;
+
+    public bool IsMember => _members.Contains(_me.Serial, StringComparer.OrdinalIgnoreCase) && CanRead;
+
+    public IReadOnlyList<string> MemberSerials => _members;
+
+    public IReadOnlyList<string> MemberNames => _members.Select(s => _packages.TryGetValue(s, out var p) ? p.UserName : s).ToList();
+
+    public IReadOnlyDictionary<string, KeyPackage> Packages => _packages;
+
+    public bool HasPackage(string serial) => _packages.ContainsKey(serial);
+
+    /// <summary>Members whose certificates have since been revoked: they must be removed by a
+    /// commit before anyone sends again.</summary>
+    public IReadOnlyList<string> RevokedMembers => _members.Where(_verifier.IsRevoked).ToList();
+
+    public bool NeedsRotation(DateTimeOffset now) => IsMember && (_sentInEpoch >= RotateAfterMessages || now - EpochStarted >= RotateAfter);
+
+    /// <summary>Applies one event of the room, in sequence order.</summary>
+    public GroupOutcome Process(RoomEvent e)
+    {
+        try
+        {
+            return e.Kind switch
+            {
+                EventKind.Key => ProcessPackage(e),
+                EventKind.Commit => ProcessCommit(e),
+                EventKind.Chat => ProcessMessage(e),
+                _ => GroupOutcome.Reject("unknown event kind"),
+            };
+        }
+        catch (CryptoException ex)
+        {
+            return GroupOutcome.Reject(ex.Message);
+        }
+    }
+
+    /// <summary>A commit of a new epoch for <paramref name="memberSerials"/> (this device is added
+    /// if missing). The state changes only when the commit comes back in the sequence.</summary>
+    public (byte[] Body, ulong BuiltOnEpoch) CreateCommit(CommitReason reason, IEnumerable<string> memberSerials)
+    {
+        var serials = memberSerials.Append(_me.Serial).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var packages = new List<KeyPackage>();
+        foreach (var serial in serials)
+        {
+            if (string.Equals(serial, _me.Serial, StringComparison.OrdinalIgnoreCase))
+            {
+                packages.Add(_packages.TryGetValue(serial, out var own) ? own : _me.Package);
+            }
+            else if (_packages.TryGetValue(serial, out var package) && package.Verify(_verifier, out _))
+            {
+                packages.Add(package);
+            }
+            else
+            {
+                throw new CryptoException($"No valid key package for member {serial}; it cannot be added.");
+            }
+        }
+
+        var (commit, secret) = Commit.Create(Room, Epoch + 1, LastCommitHash, _me.Serial, _me.SigningKey, reason, packages);
+        CryptographicOperations.ZeroMemory(secret);
+        return (commit.ToBytes(), Epoch);
+    }
+
+    /// <summary>Encrypts and signs a message for the current epoch.</summary>
+    public byte[] Encrypt(ReadOnlySpan<byte> content, ContentType contentType, DateTimeOffset now)
+    {
+        if (!IsMember || _sending is null)
+        {
+            throw new CryptoException("This device is not a member of the room's current epoch.");
+        }
+
+        if (RevokedMembers.Count > 0)
+        {
+            throw new CryptoException("A member of the current epoch has been revoked; commit their removal before sending.");
+        }
+
+        var (generation, key) = _sending.Advance();
+        var token = Fernet.Encrypt(key, content, now, RandomNumberGenerator.GetBytes(16));
+        CryptographicOperations.ZeroMemory(key);
+        var unsigned = new Envelope(Room, Epoch, _me.UserName, _me.Serial, generation, contentType, token, []);
+        _sentInEpoch++;
+        return (unsigned with { Signature = Signatures.Sign(_me.SigningKey, unsigned.SignedPart()) }).ToBytes();
+    }
+
+    private GroupOutcome ProcessPackage(RoomEvent e)
+    {
+        var package = KeyPackage.Parse(e.Body);
+        if (!package.Verify(_verifier, out var reason))
+        {
+            return GroupOutcome.Reject($"key package refused: {reason}");
+        }
+
+        if (!string.Equals(package.UserName, e.Sender, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(package.Serial, e.SenderSerial, StringComparison.OrdinalIgnoreCase))
+        {
+            return GroupOutcome.Reject("key package published under another identity");
+        }
+
+        string? notice = null;
+        if (_packages.TryGetValue(package.Serial, out var known))
+        {
+            if (package.Created <= known.Created)
+            {
+                return new GroupOutcome(GroupOutcomeKind.Applied, Notice: "an older or repeated key package was ignored");
+            }
+
+            notice = "KeyUpdated";
+        }
+
+        _packages[package.Serial] = package;
+        return new GroupOutcome(GroupOutcomeKind.Applied, Notice: notice);
+    }
+
+    private GroupOutcome ProcessCommit(RoomEvent e)
+    {
+        var commit = Commit.Parse(e.Body);
+        if (!string.Equals(commit.Room, Room, StringComparison.Ordinal))
+        {
+            return GroupOutcome.Reject("commit for another room");
+        }
+
+        if (commit.Epoch != Epoch + 1 || e.Epoch != Epoch)
+        {
+            return GroupOutcome.Reject(commit.Epoch <= Epoch ? "stale commit (an epoch already passed)" : "commit skips epochs");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(commit.ParentHash, LastCommitHash))
+        {
+            return GroupOutcome.Reject("forked epoch: the commit does not follow the last one");
+        }
+
+        if (!_packages.TryGetValue(commit.CommitterSerial, out var committer) || !committer.Verify(_verifier, out _))
+        {
+            return GroupOutcome.Reject("commit by an unknown or invalid committer");
+        }
+
+        if (!string.Equals(committer.Serial, e.SenderSerial, StringComparison.OrdinalIgnoreCase))
+        {
+            return GroupOutcome.Reject("commit published under another identity");
+        }
+
+        using (var key = committer.LoadCertificate().GetECDsaPublicKey())
+        {
+            if (key is null || !Signatures.Verify(key, commit.SignedPart(), commit.Signature))
+            {
+                return GroupOutcome.Reject("commit signature does not verify");
+            }
+        }
+
+        var newMembers = new List<string>();
+        foreach (var member in commit.Members)
+        {
+            var serial = member.SerialHex;
+            if (!_packages.TryGetValue(serial, out var package) || !package.Reference.AsSpan().SequenceEqual(member.PackageReference))
+            {
+                return GroupOutcome.Reject($"commit names member {serial} with a key package this device has not verified");
+            }
+
+            if (!package.Verify(_verifier, out var why))
+            {
+                return GroupOutcome.Reject($"commit adds member {serial} whose key package is not valid: {why}");
+            }
+
+            if (newMembers.Contains(serial, StringComparer.OrdinalIgnoreCase))
+            {
+                return GroupOutcome.Reject("commit lists a member twice");
+            }
+
+            newMembers.Add(serial);
+        }
+
+        if (Authorize(commit, committer.Serial, newMembers) is { } refusal)
+        {
+            return GroupOutcome.Reject(refusal);
+        }
+
+        var wasMember = IsMember;
+        _epochSecret = null;
+        if (newMembers.Contains(_me.Serial, StringComparer.OrdinalIgnoreCase))
+        {
+            _epochSecret = commit.Unwrap(_me.Serial, _me.AgreementKey);
+            if (_epochSecret is null)
+            {
+                return GroupOutcome.Reject("the commit's secret for this device does not open");
+            }
+        }
+
+        Epoch = commit.Epoch;
+        EpochStarted = e.Time;
+        LastCommitHash = commit.Hash;
+        _members = newMembers;
+        _receiving.Clear();
+        _highestGeneration.Clear();
+        _sentInEpoch = 0;
+        _sending = _epochSecret is null ? null : SenderChain.ForSender(_epochSecret, Room, Epoch, _me.Serial);
+        var notice = commit.Reason.ToString();
+        if (wasMember && _epochSecret is null)
+        {
+            notice = "RemovedFromRoom";
+        }
+
+        return new GroupOutcome(GroupOutcomeKind.Applied, Notice: notice);
+    }
+
+    // Who may make which change. Rooms are open: anyone with a valid certificate may join itself.
+    private string? Authorize(Commit commit, string committer, List<string> newMembers)
+    {
+        var old = _members;
+        bool Has(List<string> list, string serial) => list.Contains(serial, StringComparer.OrdinalIgnoreCase);
+        var committerWasMember = Has(old, committer);
+        if (!Has(newMembers, committer))
+        {
+            return "the committer is not a member of the new epoch";
+        }
+
+        return commit.Reason switch
+        {
+            CommitReason.Create when Epoch != 0 || old.Count != 0 => "a create commit on a room that already has a group",
+            CommitReason.Create => null,
+            CommitReason.Join when committerWasMember => "a join by a current member",
+            CommitReason.Join when !(newMembers.Count == old.Count + 1 && old.All(s => Has(newMembers, s))) => "a join that also adds or removes others",
+            CommitReason.Join => null,
+            _ when !committerWasMember => "a commit by someone who is not a member",
+            CommitReason.Add when !(old.All(s => Has(newMembers, s)) && newMembers.Count > old.Count) => "an add that removes members",
+            CommitReason.Remove when !(newMembers.All(s => Has(old, s)) && newMembers.Count < old.Count) => "a removal that adds members",
+            CommitReason.Rotate when !(newMembers.Count == old.Count && old.All(s => Has(newMembers, s))) => "a rotation that changes members",
+            CommitReason.Add or CommitReason.Remove or CommitReason.Rotate => null,
+            _ => "unknown commit reason",
+        };
+    }
+
+    private GroupOutcome ProcessMessage(RoomEvent e)
+    {
+        var envelope = Envelope.Parse(e.Body);
+        if (!string.Equals(envelope.Room, Room, StringComparison.Ordinal))
+        {
+            return GroupOutcome.Reject("message for another room");
+        }
+
+        if (envelope.Epoch < Epoch)
+        {
+            return GroupOutcome.Reject("stale epoch: sent in an epoch that has ended");
+        }
+
+        if (envelope.Epoch > Epoch)
+        {
+            return GroupOutcome.Reject("unknown epoch: a commit is missing");
+        }
+
+        if (!_members.Contains(envelope.SenderSerial, StringComparer.OrdinalIgnoreCase) || !_packages.TryGetValue(envelope.SenderSerial, out var sender))
+        {
+            return GroupOutcome.Reject("sender is not a member of this epoch");
+        }
+
+        if (!string.Equals(sender.UserName, envelope.Sender, StringComparison.Ordinal))
+        {
+            return GroupOutcome.Reject("sender name does not match the sender's certificate");
+        }
+
+        if (!sender.Verify(_verifier, out var why))
+        {
+            return GroupOutcome.Reject($"sender refused: {why}");
+        }
+
+        using (var key = sender.LoadCertificate().GetECDsaPublicKey())
+        {
+            if (key is null || !Signatures.Verify(key, envelope.SignedPart(), envelope.Signature))
+            {
+                return GroupOutcome.Reject("signature does not verify");
+            }
+        }
+
+        if (!string.Equals(e.Sender, envelope.Sender, StringComparison.OrdinalIgnoreCase)
+            || !string.Equals(e.SenderSerial, envelope.SenderSerial, StringComparison.OrdinalIgnoreCase))
+        {
+            return GroupOutcome.Reject("the server labelled the message with another sender");
+        }
+
+        if (_epochSecret is null)
+        {
+            return new GroupOutcome(GroupOutcomeKind.NotForUs, "this device holds no key for this epoch");
+        }
+
+        if (!_receiving.TryGetValue(envelope.SenderSerial, out var chain))
+        {
+            chain = SenderChain.ForSender(_epochSecret, Room, Epoch, envelope.SenderSerial);
+            _receiving[envelope.SenderSerial] = chain;
+        }
+
+        var next = chain.Next;
+        var messageKey = chain.KeyFor(envelope.Generation);
+        if (messageKey is null)
+        {
+            return GroupOutcome.Reject(envelope.Generation < next ? "replay: this message was already received" : "too far ahead of the sender's last message");
+        }
+
+        byte[] content;
+        try
+        {
+            // No time-to-live: an old message read from history is still valid.
+            content = Fernet.Decrypt(messageKey, envelope.Token, DateTimeOffset.UtcNow);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(messageKey);
+        }
+
+        var highest = _highestGeneration.TryGetValue(envelope.SenderSerial, out var h) ? (long)h : -1;
+        var outOfOrder = envelope.Generation < highest;
+        var missing = envelope.Generation > highest + 1 ? (uint)(envelope.Generation - highest - 1) : 0u;
+        if (!outOfOrder)
+        {
+            _highestGeneration[envelope.SenderSerial] = envelope.Generation;
+        }
+
+        var message = new GroupMessage(Room, e.Sequence, envelope.Sender, envelope.SenderSerial, envelope.Epoch, envelope.Generation, envelope.ContentType,
+            content, Fernet.TimestampOf(envelope.Token), e.Time, outOfOrder, missing);
+        return new GroupOutcome(GroupOutcomeKind.Message, Message: message);
+    }
+}

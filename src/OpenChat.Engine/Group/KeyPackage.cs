@@ -1,0 +1,110 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Group;
+
+/// <summary>
+/// A member's published ECDH key, signed by its certificate key: what committers wrap epoch
+/// secrets to. Published in the room's sequence (event kind Key). Anyone can check it against
+/// the pinned CA, so the server cannot swap the key without being caught.
+/// </summary>
+public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] AgreementKey, DateTimeOffset Created, byte[] Signature)
+{
+    public const byte Version = 1;
+
+    private X509Certificate2? _certificate;
+
+    public X509Certificate2 LoadCertificate() => _certificate ??= X509CertificateLoader.LoadCertificate(Certificate);
+
+    public string Serial => LoadCertificate().SerialNumber;
+
+    /// <summary>First 16 bytes of SHA-256 over the encoded package: how a commit names it.</summary>
+    public byte[] Reference => SHA256.HashData(ToBytes())[..16];
+
+    public static KeyPackage Create(X509Certificate2 identity, ECDsa signingKey, ECDiffieHellman agreementKey, DateTimeOffset now)
+    {
+        var unsigned = new KeyPackage(identity.GetNameInfo(X509NameType.SimpleName, false), identity.RawData,
+            Signatures.PublicPoint(agreementKey), DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()), []);
+        return unsigned with { Signature = Signatures.Sign(signingKey, unsigned.SignedPart()) };
+    }
+
+    public byte[] ToBytes() => Write(withSignature: true);
+
+    public static KeyPackage Parse(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            var r = new PayloadReader(bytes);
+            if (r.U8() != Version)
+            {
+                throw new CryptoException("Unknown key package version.");
+            }
+
+            var package = new KeyPackage(r.String(), r.Bytes(), r.Bytes(), DateTimeOffset.FromUnixTimeMilliseconds(r.I64()), r.Bytes());
+            r.End();
+            return package;
+        }
+        catch (ProtocolException e)
+        {
+            throw new CryptoException($"Malformed key package: {e.Message}");
+        }
+    }
+
+    /// <summary>Checks the signature, the certificate and that the name is the certificate's.</summary>
+    public bool Verify(MemberVerifier verifier, out string reason)
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = LoadCertificate();
+        }
+        catch (CryptographicException)
+        {
+            reason = "the certificate cannot be read";
+            return false;
+        }
+
+        if (!verifier.Verify(certificate, Created, out reason))
+        {
+            return false;
+        }
+
+        if (!string.Equals(certificate.GetNameInfo(X509NameType.SimpleName, false), UserName, StringComparison.Ordinal))
+        {
+            reason = "the package's user name is not its certificate's";
+            return false;
+        }
+
+        using var key = certificate.GetECDsaPublicKey();
+        if (key is null || !Signatures.Verify(key, SignedPart(), Signature))
+        {
+            reason = "the package's signature does not verify";
+            return false;
+        }
+
+        if (Signatures.ImportPublic(AgreementKey) is not { } point)
+        {
+            reason = "the agreement key is not a P-256 point";
+            return false;
+        }
+
+        point.Dispose();
+        reason = "";
+        return true;
+    }
+
+    internal byte[] SignedPart() => Write(withSignature: false);
+
+    private byte[] Write(bool withSignature)
+    {
+        var w = PayloadWriter.Body(Certificate.Length + 200).U8(Version).String(UserName).Bytes(Certificate).Bytes(AgreementKey).I64(Created.ToUnixTimeMilliseconds());
+        if (withSignature)
+        {
+            w.Bytes(Signature);
+        }
+
+        return w.ToBody();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using OpenChat.Engine.Crypto;
+
+namespace OpenChat.Engine.Group;
+
+/// <summary>
+/// One sender's hash ratchet within an epoch: message key i = HMAC(chain key i, 0x01), chain
+/// key i+1 = HMAC(chain key i, 0x02). Old chain keys are overwritten, so a key that leaks later
+/// does not open earlier messages. A receiver keeps a bounded cache of skipped keys for late
+/// messages and refuses to jump further ahead than <see cref="MaxJump"/>; a key is handed out
+/// once, so a replayed message finds no key.
+/// </summary>
+public sealed class SenderChain
+{
+    public const int MaxSkipped = 1000;
+    public const uint MaxJump = 5000;
+
+    private readonly Dictionary<uint, byte[]> _skipped = [];
+    private readonly Queue<uint> _skippedOrder = new();
+    private byte[] _chainKey;
+
+    public SenderChain(byte[] root)
+    {
+        _chainKey = root;
+    }
+
+    /// <summary>The next generation this chain will produce.</summary>
+    public uint Next { get; private set; }
+
+    public static SenderChain ForSender(byte[] epochSecret, string room, ulong epoch, string serial) =>
+        new(Kdf.Hkdf(epochSecret, GroupLabels.SenderChain, GroupLabels.Context(room, epoch, serial), 32));
+
+    /// <summary>Sending: the next generation and its key.</summary>
+    public (uint Generation, byte[] Key) Advance()
+    {
+        var generation = Next;
+        return (generation, Step());
+    }
+
+    /// <summary>Receiving: the key for <paramref name="generation"/>, or null if it was used
+    /// already (a replay), evicted, or too far ahead.</summary>
+    public byte[]? KeyFor(uint generation)
+    {
+        if (generation < Next)
+        {
+            return _skipped.Remove(generation, out var cached) ? cached : null;
+        }
+
+        if (generation - Next > MaxJump)
+        {
+            return null;
+        }
+
+        while (Next < generation)
+        {
+            var skipped = Next;
+            Remember(skipped, Step());
+        }
+
+        return Step();
+    }
+
+    public int SkippedCount => _skipped.Count;
+
+    private byte[] Step()
+    {
+        var messageKey = Kdf.Hmac(_chainKey, GroupLabels.MessageKey);
+        var next = Kdf.Hmac(_chainKey, GroupLabels.NextChainKey);
+        CryptographicOperations.ZeroMemory(_chainKey);
+        _chainKey = next;
+        Next++;
+        return messageKey;
+    }
+
+    private void Remember(uint generation, byte[] key)
+    {
+        _skipped[generation] = key;
+        _skippedOrder.Enqueue(generation);
+        while (_skipped.Count > MaxSkipped && _skippedOrder.TryDequeue(out var oldest))
+        {
+            if (_skipped.Remove(oldest, out var evicted))
+            {
+                CryptographicOperations.ZeroMemory(evicted);
+            }
+        }
+    }
+}

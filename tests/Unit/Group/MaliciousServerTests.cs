@@ -1,0 +1,251 @@
+using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Protocol;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Group;
+
+/// <summary>
+/// The server is the adversary here: it controls what each member receives and in what order.
+/// Every attack must be refused or visibly flagged by the members it is aimed at.
+/// </summary>
+public class MaliciousServerTests
+{
+    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) Room()
+    {
+        var h = new GroupHarness();
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        alice.Commit(CommitReason.Create);
+        bob.Publish();
+        bob.Join();
+        alice.CatchUp();
+        return (h, alice, bob);
+    }
+
+    private static RoomEvent Resequence(RoomEvent e, ulong sequence) => e with { Sequence = sequence, MessageId = Guid.NewGuid() };
+
+    [Fact]
+    public void A_replayed_message_is_refused()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            var original = alice.Send("pay bob 10");
+            bob.CatchUp();
+            var replay = bob.Deliver(Resequence(original, 99));
+            Assert.Equal(GroupOutcomeKind.Rejected, replay.Kind);
+            Assert.Contains("replay", replay.Reason);
+            Assert.Equal(["pay bob 10"], bob.Texts);
+        }
+    }
+
+    [Fact]
+    public void Reordered_messages_are_flagged()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            bob.CatchUp();
+            var start = h.Log.Count;
+            var first = alice.Send("first");
+            var second = alice.Send("second");
+            bob.SkipTo(h.Log.Count);
+            var late = bob.Deliver(second);
+            var early = bob.Deliver(first);
+            Assert.Equal(GroupOutcomeKind.Message, late.Kind);
+            Assert.Equal(1u, late.Message!.MissingBefore);
+            Assert.Equal(GroupOutcomeKind.Message, early.Kind);
+            Assert.True(early.Message!.OutOfOrder);
+            Assert.True(start < h.Log.Count);
+        }
+    }
+
+    [Fact]
+    public void A_dropped_message_is_flagged_as_missing()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            bob.CatchUp();
+            alice.Send("kept 1");
+            var dropped = alice.Send("dropped");
+            alice.Send("kept 2");
+            h.Log.Remove(dropped);
+            bob.CatchUp();
+            Assert.Equal(["kept 1", "kept 2"], bob.Texts);
+            Assert.Equal(1u, bob.Outcomes.Last().Message!.MissingBefore);
+        }
+    }
+
+    [Fact]
+    public void A_forged_sender_is_refused()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            var carol = h.Add("carol");
+            carol.Publish();
+            carol.Join();
+            bob.CatchUp();
+            var e = alice.Send("from alice");
+            // The server relabels the event as carol's.
+            var relabelled = bob.Deliver(Resequence(e with { Sender = carol.Identity.UserName, SenderSerial = carol.Identity.Serial }, 98));
+            Assert.Equal(GroupOutcomeKind.Rejected, relabelled.Kind);
+
+            // The server rewrites the signed envelope to claim carol sent it.
+            var envelope = Envelope.Parse(e.Body);
+            var forged = envelope with { Sender = carol.Identity.UserName, SenderSerial = carol.Identity.Serial };
+            var outcome = bob.Deliver(Resequence(e with { Body = forged.ToBytes(), Sender = carol.Identity.UserName, SenderSerial = carol.Identity.Serial }, 97));
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("signature", outcome.Reason);
+        }
+    }
+
+    [Fact]
+    public void A_member_injected_into_a_commit_is_refused()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            var mallory = h.Add("mallory");
+            mallory.Publish();
+            bob.CatchUp();
+            var before = h.Log.Count;
+            alice.Commit(CommitReason.Rotate, alice, bob);
+            var commitEvent = h.Log[before];
+            var commit = Commit.Parse(commitEvent.Body);
+            // The server adds mallory to alice's commit, wrapping a secret of its own choosing.
+            var (malloryCommit, _) = Commit.Create(commit.Room, commit.Epoch, commit.ParentHash, mallory.Identity.Serial,
+                mallory.Identity.SigningKey, CommitReason.Rotate, [mallory.Identity.Package]);
+            var injected = commit with { Members = [.. commit.Members, malloryCommit.Members[0]] };
+            var outcome = bob.Deliver(commitEvent with { Body = injected.ToBytes() });
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("signature", outcome.Reason);
+            Assert.DoesNotContain(mallory.Identity.Serial, bob.State.MemberSerials);
+        }
+    }
+
+    [Fact]
+    public void A_stale_commit_and_a_stale_epoch_message_are_refused()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            bob.CatchUp();
+            var oldMessage = alice.Send("epoch 2");
+            var oldCommit = h.Log.Last(e => e.Kind == EventKind.Commit);
+            alice.Commit(CommitReason.Rotate, alice, bob);
+            bob.CatchUp();
+            var commitAgain = bob.Deliver(Resequence(oldCommit, 90));
+            Assert.Equal(GroupOutcomeKind.Rejected, commitAgain.Kind);
+            Assert.Contains("stale", commitAgain.Reason);
+            var staleMessage = bob.Deliver(Resequence(oldMessage, 91));
+            Assert.Equal(GroupOutcomeKind.Rejected, staleMessage.Kind);
+        }
+    }
+
+    [Fact]
+    public void A_forked_epoch_is_detected()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            bob.CatchUp();
+            // Two valid commits on the same parent; the server shows each member a different one.
+            var (forA, epochA) = alice.State.CreateCommit(CommitReason.Rotate, [bob.Identity.Serial]);
+            var (forB, _) = bob.State.CreateCommit(CommitReason.Rotate, [alice.Identity.Serial]);
+            var start = (ulong)h.Log.Count;
+            var eventA = new RoomEvent(h.Room, start + 1, Guid.NewGuid(), "alice", alice.Identity.Serial, EventKind.Commit, epochA, DateTimeOffset.UtcNow, forA);
+            var eventB = new RoomEvent(h.Room, start + 1, Guid.NewGuid(), "bob", bob.Identity.Serial, EventKind.Commit, epochA, DateTimeOffset.UtcNow, forB);
+            Assert.Equal(GroupOutcomeKind.Applied, alice.Deliver(eventA).Kind);
+            Assert.Equal(GroupOutcomeKind.Applied, bob.Deliver(eventB).Kind);
+            Assert.Equal(alice.State.Epoch, bob.State.Epoch);
+
+            // Messages across the fork do not verify-and-decrypt: the members see the split.
+            var message = alice.State.Encrypt("across the fork"u8, ContentType.Text, DateTimeOffset.UtcNow);
+            var outcome = bob.Deliver(new RoomEvent(h.Room, start + 2, Guid.NewGuid(), "alice", alice.Identity.Serial, EventKind.Chat, epochA + 1, DateTimeOffset.UtcNow, message));
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            // And the other branch's commit no longer follows either member's last commit.
+            Assert.Equal(GroupOutcomeKind.Rejected, alice.Deliver(eventB with { Sequence = start + 3 }).Kind);
+        }
+    }
+
+    [Fact]
+    public void A_stripped_removal_is_detected_by_the_remaining_members()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            var carol = h.Add("carol");
+            carol.Publish();
+            carol.Join();
+            bob.CatchUp();
+            var before = h.Log.Count;
+            alice.Change(CommitReason.Remove, removed: [carol]);
+            var removal = h.Log[before];
+            alice.Send("carol must not read this");
+            // The server hides the removal from bob and from carol.
+            h.Log.Remove(removal);
+            bob.CatchUp();
+            carol.CatchUp();
+            var bobSaw = bob.Outcomes.Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, bobSaw.Kind);
+            Assert.Contains("commit is missing", bobSaw.Reason);
+            Assert.DoesNotContain("carol must not read this", carol.Texts);
+        }
+    }
+
+    [Fact]
+    public void A_swapped_published_key_is_refused()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            var carol = h.Add("carol");
+            var genuine = carol.Identity.Package;
+            using var serverKey = KeyAgreement.NewKey();
+            var swapped = genuine with { AgreementKey = Signatures.PublicPoint(serverKey) };
+            var e = h.Store(carol, EventKind.Key, swapped.ToBytes());
+            var outcome = alice.CatchUp().Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("signature", outcome.Reason);
+            Assert.False(alice.State.HasPackage(carol.Identity.Serial));
+            Assert.Throws<CryptoException>(() => alice.State.CreateCommit(CommitReason.Add, [bob.Identity.Serial, carol.Identity.Serial]));
+            Assert.NotNull(e);
+        }
+    }
+
+    [Fact]
+    public void A_key_package_from_another_ca_is_refused()
+    {
+        var (h, alice, _) = Room();
+        using (h)
+        {
+            using var other = new GroupHarness();
+            var stranger = other.Add("stranger");
+            h.Store(stranger, EventKind.Key, stranger.Identity.Package.ToBytes());
+            var outcome = alice.CatchUp().Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("pinned CA", outcome.Reason);
+        }
+    }
+
+    [Fact]
+    public void A_tampered_ciphertext_is_refused()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            bob.CatchUp();
+            var e = alice.Send("intact");
+            var body = (byte[])e.Body.Clone();
+            body[body.Length / 2] ^= 0x20;
+            var outcome = bob.Deliver(Resequence(e with { Body = body }, 95));
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Empty(bob.Texts);
+            Assert.Equal(GroupOutcomeKind.Message, bob.Deliver(Resequence(e, 96)).Kind);
+        }
+    }
+}

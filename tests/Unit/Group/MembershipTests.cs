@@ -1,0 +1,175 @@
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Crypto;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Group;
+
+public class MembershipTests
+{
+    /// <summary>alice creates the group, bob joins by himself.</summary>
+    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) TwoMembers()
+    {
+        var h = new GroupHarness();
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        alice.Commit(CommitReason.Create);
+        bob.Publish();
+        bob.Join();
+        alice.CatchUp();
+        return (h, alice, bob);
+    }
+
+    [Fact]
+    public void Members_read_each_other_and_the_server_log_holds_no_plaintext()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            alice.Send("canary-7f3a hello bob");
+            bob.Send("hi alice");
+            alice.CatchUp();
+            bob.CatchUp();
+            Assert.Equal(["canary-7f3a hello bob", "hi alice"], alice.Texts);
+            Assert.Equal(["canary-7f3a hello bob", "hi alice"], bob.Texts);
+            Assert.Equal(2UL, alice.State.Epoch);
+            var everything = h.Log.SelectMany(e => e.Body).ToArray();
+            Assert.True(everything.AsSpan().IndexOf("canary-7f3a"u8) < 0);
+        }
+    }
+
+    [Fact]
+    public void A_self_join_needs_no_other_member_online()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            Assert.True(bob.State.IsMember);
+            Assert.Equal(2, alice.State.MemberSerials.Count);
+            Assert.Equal(CommitReason.Join.ToString(), bob.Outcomes.Last().Notice);
+        }
+    }
+
+    [Fact]
+    public void A_joiner_cannot_read_messages_from_before_its_join()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            alice.Send("before carol");
+            var carol = h.Add("carol");
+            carol.Publish();
+            carol.Join();
+            alice.Send("after carol");
+            carol.CatchUp();
+            Assert.Equal(["after carol"], carol.Texts);
+            Assert.Contains(carol.Outcomes, o => o.Kind == GroupOutcomeKind.NotForUs);
+            bob.CatchUp();
+            Assert.Equal(["before carol", "after carol"], bob.Texts);
+        }
+    }
+
+    [Fact]
+    public void A_removed_member_cannot_read_anything_sent_after()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            var carol = h.Add("carol");
+            carol.Publish();
+            carol.Join();
+            alice.Send("all three");
+            alice.Change(CommitReason.Remove, removed: [carol]);
+            alice.Send("without carol");
+            carol.CatchUp();
+            bob.CatchUp();
+            Assert.Equal(["all three"], carol.Texts);
+            Assert.False(carol.State.IsMember);
+            Assert.Contains(carol.Outcomes, o => o.Notice == "RemovedFromRoom");
+            Assert.Equal(["all three", "without carol"], bob.Texts);
+            Assert.Throws<CryptoException>(() => carol.State.Encrypt("x"u8, ContentType.Text, DateTimeOffset.UtcNow));
+        }
+    }
+
+    [Fact]
+    public void A_revoked_member_must_be_removed_before_anyone_sends_and_then_reads_nothing()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            alice.Verifier.MarkRevoked([bob.Identity.Serial]);
+            Assert.Equal([bob.Identity.Serial], alice.State.RevokedMembers);
+            Assert.Throws<CryptoException>(() => alice.State.Encrypt("too early"u8, ContentType.Text, DateTimeOffset.UtcNow));
+
+            alice.Change(CommitReason.Remove, removed: [bob]);
+            alice.Send("after revocation");
+            bob.CatchUp();
+            Assert.DoesNotContain("after revocation", bob.Texts);
+            Assert.False(bob.State.IsMember);
+        }
+    }
+
+    [Fact]
+    public void An_offline_member_catches_up_through_several_commits()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            var carol = h.Add("carol");
+            carol.Publish();
+            carol.Join();
+            carol.CatchUp();
+            var readBefore = h.Log.Count;
+            // carol goes offline; the room moves on through several epochs
+            alice.Send("one");
+            var dave = h.Add("dave");
+            dave.Publish();
+            dave.Join();
+            alice.CatchUp();
+            alice.Send("two");
+            alice.Commit(CommitReason.Rotate, [.. new[] { alice, bob, carol, dave }]);
+            bob.CatchUp();
+            bob.Send("three");
+            // carol comes back and reads the sequence in order
+            carol.CatchUp();
+            Assert.Equal(["one", "two", "three"], carol.Texts);
+            Assert.Equal(alice.State.Epoch, carol.State.Epoch);
+            Assert.True(readBefore < h.Log.Count);
+        }
+    }
+
+    [Fact]
+    public void Rotation_is_due_after_a_bounded_number_of_messages_or_time()
+    {
+        var (h, alice, _) = TwoMembers();
+        using (h)
+        {
+            Assert.False(alice.State.NeedsRotation(DateTimeOffset.UtcNow));
+            Assert.True(alice.State.NeedsRotation(DateTimeOffset.UtcNow + GroupState.RotateAfter + TimeSpan.FromMinutes(1)));
+            for (var i = 0; i < GroupState.RotateAfterMessages; i++)
+            {
+                alice.State.Encrypt("x"u8, ContentType.Text, DateTimeOffset.UtcNow);
+            }
+
+            Assert.True(alice.State.NeedsRotation(DateTimeOffset.UtcNow));
+        }
+    }
+
+    [Fact]
+    public void Only_members_may_add_remove_or_rotate()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            var mallory = h.Add("mallory");
+            mallory.Publish();
+            mallory.CatchUp();
+            // mallory (not a member) tries to commit a rotation that includes herself
+            var (body, epoch) = mallory.State.CreateCommit(CommitReason.Add, [alice.Identity.Serial, bob.Identity.Serial]);
+            h.Store(mallory, OpenChat.Engine.Protocol.EventKind.Commit, body, epoch);
+            var outcome = alice.CatchUp().Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("not a member", outcome.Reason);
+        }
+    }
+}

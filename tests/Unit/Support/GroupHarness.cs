@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Tests.Unit.Support;
+
+/// <summary>
+/// Group members without a network: a fake server that orders events into a room sequence and,
+/// when a test wants, misbehaves (drops, replays, reorders, rewrites). Each member's state is
+/// driven only by what the "server" hands it, exactly like a real client.
+/// </summary>
+public sealed class GroupHarness : IDisposable
+{
+    private readonly Ca _ca = new();
+    private ulong _epoch;
+
+    public GroupHarness(string room = "ops")
+    {
+        Room = room;
+        Verifier = new MemberVerifier(_ca.Directory.Certificate);
+    }
+
+    public string Room { get; }
+
+    public MemberVerifier Verifier { get; }
+
+    /// <summary>Every event the server has stored, in sequence order.</summary>
+    public List<RoomEvent> Log { get; } = [];
+
+    public CertificateAuthority Authority => _ca.Authority;
+
+    public CertificateRegistry Registry => _ca.Registry;
+
+    public Member Add(string user)
+    {
+        var issued = _ca.Authority.IssueClient(user, additionalDevice: true).Certificate;
+        var signing = issued.GetECDsaPrivateKey()!;
+        var identity = new GroupIdentity(issued, signing, ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256), DateTimeOffset.UtcNow);
+        var verifier = new MemberVerifier(_ca.Directory.Certificate);
+        return new Member(this, identity, new GroupState(Room, identity, verifier), verifier);
+    }
+
+    /// <summary>Stores an event the way the server does: next sequence, commit epochs ordered.</summary>
+    public RoomEvent Store(Member from, EventKind kind, byte[] body, ulong builtOnEpoch = 0)
+    {
+        if (kind == EventKind.Commit)
+        {
+            if (builtOnEpoch != _epoch)
+            {
+                throw new InvalidOperationException("stale commit (the server would refuse it)");
+            }
+
+            _epoch++;
+        }
+
+        var e = new RoomEvent(Room, (ulong)Log.Count + 1, Guid.NewGuid(), from.Identity.UserName, from.Identity.Serial, kind,
+            kind == EventKind.Commit ? builtOnEpoch : _epoch, DateTimeOffset.UtcNow, body);
+        Log.Add(e);
+        return e;
+    }
+
+    public void Dispose() => _ca.Dispose();
+
+    public sealed class Member(GroupHarness harness, GroupIdentity identity, GroupState state, MemberVerifier verifier)
+    {
+        private int _read;
+
+        /// <summary>What this member's client believes about revocations (it learns them from the CRL).</summary>
+        public MemberVerifier Verifier { get; } = verifier;
+
+        public GroupIdentity Identity { get; } = identity;
+
+        public GroupState State { get; } = state;
+
+        public List<GroupOutcome> Outcomes { get; } = [];
+
+        public void Publish() => harness.Store(this, EventKind.Key, Identity.Package.ToBytes());
+
+        public void Commit(CommitReason reason, params Member[] members) => CommitSerials(reason, members.Select(m => m.Identity.Serial));
+
+        /// <summary>A commit of the current members plus <paramref name="added"/>, minus <paramref name="removed"/>.</summary>
+        public void Change(CommitReason reason, Member[]? added = null, Member[]? removed = null)
+        {
+            CatchUp();
+            var serials = State.MemberSerials
+                .Concat((added ?? []).Select(m => m.Identity.Serial))
+                .Except((removed ?? []).Select(m => m.Identity.Serial), StringComparer.OrdinalIgnoreCase);
+            CommitSerials(reason, serials);
+        }
+
+        public void Join() => Change(CommitReason.Join);
+
+        private void CommitSerials(CommitReason reason, IEnumerable<string> serials)
+        {
+            CatchUp();
+            var (body, epoch) = State.CreateCommit(reason, serials.ToList());
+            harness.Store(this, EventKind.Commit, body, epoch);
+            CatchUp();
+        }
+
+        public RoomEvent Send(string text)
+        {
+            CatchUp();
+            return harness.Store(this, EventKind.Chat, State.Encrypt(Encoding.UTF8.GetBytes(text), ContentType.Text, DateTimeOffset.UtcNow));
+        }
+
+        /// <summary>Processes every stored event not seen yet.</summary>
+        public List<GroupOutcome> CatchUp()
+        {
+            var fresh = new List<GroupOutcome>();
+            while (_read < harness.Log.Count)
+            {
+                fresh.Add(Deliver(harness.Log[_read++]));
+            }
+
+            return fresh;
+        }
+
+        /// <summary>Hands one event to this member directly (for a misbehaving server).</summary>
+        public GroupOutcome Deliver(RoomEvent e)
+        {
+            var outcome = State.Process(e);
+            Outcomes.Add(outcome);
+            return outcome;
+        }
+
+        /// <summary>Marks everything stored so far as seen without processing it.</summary>
+        public void SkipTo(int index) => _read = index;
+
+        public List<string> Texts => Outcomes.Where(o => o.Kind == GroupOutcomeKind.Message).Select(o => Encoding.UTF8.GetString(o.Message!.Content)).ToList();
+    }
+}
