@@ -92,6 +92,8 @@ public static class ErrorIds
     public const string NotConnected = "NotConnected";
     public const string CertificateExpired = "CertificateExpired";
     public const string ProfileAmbiguous = "ProfileAmbiguous";
+    public const string PeerNotJoined = "PeerNotJoined";
+    public const string ProfileInUse = "ProfileInUse";
 
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";

@@ -31,6 +31,8 @@ public sealed class ChatClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly ClientState _state;
     private Session? _session;
+    private FileStream? _profileLock;
+    private bool _released;
     private Task _supervisor = Task.CompletedTask;
     private Task _keepAlive = Task.CompletedTask;
     private int _stateDirty;
@@ -93,7 +95,8 @@ public sealed class ChatClient : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var identity = profile.LoadIdentity(password.Span);
-        var client = new ChatClient(profile, identity, options ?? new ChatClientOptions());
+        var profileLock = options?.PersistState == false ? null : TakeProfileLock(profile);
+        var client = new ChatClient(profile, identity, options ?? new ChatClientOptions()) { _profileLock = profileLock };
         try
         {
             await client.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
@@ -101,12 +104,27 @@ public sealed class ChatClient : IAsyncDisposable
         catch
         {
             identity.Dispose();
+            profileLock?.Dispose();
             throw;
         }
 
         client._supervisor = Task.Run(client.SuperviseAsync);
         client._keepAlive = Task.Run(client.KeepAliveAsync);
         return client;
+    }
+
+    // One live session per identity: two would overwrite each other's state and ratchets.
+    private static FileStream TakeProfileLock(ChatProfile profile)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(profile.Path, "session.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+        }
+        catch (IOException e)
+        {
+            throw new OpenChatException(ErrorIds.ProfileInUse, ErrorKind.InvalidOperation,
+                $"The identity '{profile.Name}' is already connected in another session. Disconnect that one first.", e);
+        }
     }
 
     /// <summary>Joins (creating if needed) a room and starts receiving it from
@@ -170,6 +188,15 @@ public sealed class ChatClient : IAsyncDisposable
 
     public async Task<IReadOnlyList<RoomInfo>> ListRoomsAsync(CancellationToken cancellationToken = default) =>
         ((RoomList)await RequestAsync(tag => new NameRequest(MessageType.ListRooms, tag, ""), cancellationToken).ConfigureAwait(false)).Rooms;
+
+    /// <summary>The CA's revocation list as the server relays it (DER); check it with <see cref="Pki.CrlReader"/>.</summary>
+    public async Task<byte[]> FetchRevocationsAsync(CancellationToken cancellationToken = default) =>
+        ((RevocationsReply)await RequestAsync(tag => new NameRequest(MessageType.GetRevocations, tag, ""), cancellationToken).ConfigureAwait(false)).Crl;
+
+    /// <summary>This device's certificate with its private key.</summary>
+    internal X509Certificate2 Identity => _identity;
+
+    internal X509Certificate2 PinnedCa => _ca;
 
     public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) =>
         ((MemberList)await RequestAsync(tag => new NameRequest(MessageType.ListMembers, tag, room), cancellationToken).ConfigureAwait(false)).Members;
@@ -278,6 +305,11 @@ public sealed class ChatClient : IAsyncDisposable
 
         _events.Writer.TryComplete();
         _identity.Dispose();
+        lock (_gate)
+        {
+            _profileLock?.Dispose();
+            _profileLock = null;
+        }
     }
 
     private JoinedRoom OnJoined(Joined joined)
@@ -413,6 +445,10 @@ public sealed class ChatClient : IAsyncDisposable
                 break;
             case MessageType.HistoryEnd:
                 OnHistoryEnd(HistoryEnd.Read(payload));
+                break;
+            case MessageType.Revocations:
+                var revocations = RevocationsReply.Read(payload);
+                session.Complete(revocations.Tag, revocations);
                 break;
             case MessageType.Presence:
                 var presence = Presence.Read(payload);
@@ -608,8 +644,7 @@ public sealed class ChatClient : IAsyncDisposable
                 if (ClosedReason is not null || !_options.Reconnect)
                 {
                     ClosedReason ??= "ConnectionLost";
-                    SetState(ChatClientState.Closed, ClosedReason);
-                    _events.Writer.TryComplete();
+                    CloseForGood(ClosedReason);
                     return;
                 }
 
@@ -627,8 +662,7 @@ public sealed class ChatClient : IAsyncDisposable
                     {
                         // The server no longer accepts this identity: retrying cannot help.
                         ClosedReason = e.ErrorId;
-                        SetState(ChatClientState.Closed, e.ErrorId);
-                        _events.Writer.TryComplete();
+                        CloseForGood(e.ErrorId);
                         return;
                     }
                     catch (Exception) when (!_disposing.IsCancellationRequested)
@@ -646,6 +680,21 @@ public sealed class ChatClient : IAsyncDisposable
         {
             // Never let a background failure reach the host process.
         }
+    }
+
+    // The session is over: save, then let another session use the identity.
+    private void CloseForGood(string reason)
+    {
+        SaveStateNow();
+        lock (_gate)
+        {
+            _profileLock?.Dispose();
+            _profileLock = null;
+            _released = true;
+        }
+
+        SetState(ChatClientState.Closed, reason);
+        _events.Writer.TryComplete();
     }
 
     private async Task KeepAliveAsync()
@@ -689,6 +738,11 @@ public sealed class ChatClient : IAsyncDisposable
         {
             lock (_gate)
             {
+                if (_released)
+                {
+                    return; // another session may own the profile now
+                }
+
                 _profile.SaveState(_state);
             }
         }

@@ -16,6 +16,15 @@ public sealed class GroupIdentity : IDisposable
         Package = KeyPackage.Create(certificate, signingKey, agreementKey, now);
     }
 
+    /// <summary>Resumes with the key package published earlier (it must stay the same one).</summary>
+    public GroupIdentity(X509Certificate2 certificate, ECDsa signingKey, ECDiffieHellman agreementKey, KeyPackage package)
+    {
+        Certificate = certificate;
+        SigningKey = signingKey;
+        AgreementKey = agreementKey;
+        Package = package;
+    }
+
     public X509Certificate2 Certificate { get; }
 
     public ECDsa SigningKey { get; }
@@ -111,6 +120,53 @@ public sealed class GroupState
     /// <summary>Members whose certificates have since been revoked: they must be removed by a
     /// commit before anyone sends again.</summary>
     public IReadOnlyList<string> RevokedMembers => _members.Where(_verifier.IsRevoked).ToList();
+
+    /// <summary>Everything needed to continue after a restart. It holds secrets: store it encrypted.</summary>
+    public GroupStateData Export() => new()
+    {
+        Room = Room,
+        Epoch = Epoch,
+        EpochStarted = EpochStarted,
+        LastCommitHash = LastCommitHash,
+        Members = [.. _members],
+        EpochSecret = _epochSecret,
+        Packages = _packages.Values.Select(p => p.ToBytes()).ToList(),
+        Receiving = _receiving.ToDictionary(r => r.Key, r => r.Value.Export()),
+        HighestGeneration = new Dictionary<string, uint>(_highestGeneration),
+        Sending = _sending?.Export(),
+        SentInEpoch = _sentInEpoch,
+    };
+
+    public static GroupState Import(GroupStateData data, GroupIdentity me, MemberVerifier verifier)
+    {
+        var state = new GroupState(data.Room, me, verifier)
+        {
+            Epoch = data.Epoch,
+            EpochStarted = data.EpochStarted,
+            LastCommitHash = data.LastCommitHash,
+            _members = [.. data.Members],
+            _epochSecret = data.EpochSecret,
+            _sending = data.Sending is null ? null : SenderChain.Import(data.Sending),
+            _sentInEpoch = data.SentInEpoch,
+        };
+        foreach (var bytes in data.Packages)
+        {
+            var package = KeyPackage.Parse(bytes);
+            state._packages[package.Serial] = package;
+        }
+
+        foreach (var (serial, chain) in data.Receiving)
+        {
+            state._receiving[serial] = SenderChain.Import(chain);
+        }
+
+        foreach (var (serial, generation) in data.HighestGeneration)
+        {
+            state._highestGeneration[serial] = generation;
+        }
+
+        return state;
+    }
 
     public bool NeedsRotation(DateTimeOffset now) => IsMember && (_sentInEpoch >= RotateAfterMessages || now - EpochStarted >= RotateAfter);
 
@@ -416,4 +472,29 @@ public sealed class GroupState
             content, Fernet.TimestampOf(envelope.Token), e.Time, outOfOrder, missing);
         return new GroupOutcome(GroupOutcomeKind.Message, Message: message);
     }
+}
+
+public sealed class GroupStateData
+{
+    public string Room { get; set; } = "";
+
+    public ulong Epoch { get; set; }
+
+    public DateTimeOffset EpochStarted { get; set; }
+
+    public byte[] LastCommitHash { get; set; } = new byte[32];
+
+    public List<string> Members { get; set; } = [];
+
+    public byte[]? EpochSecret { get; set; }
+
+    public List<byte[]> Packages { get; set; } = [];
+
+    public Dictionary<string, SenderChainData> Receiving { get; set; } = [];
+
+    public Dictionary<string, uint> HighestGeneration { get; set; } = [];
+
+    public SenderChainData? Sending { get; set; }
+
+    public int SentInEpoch { get; set; }
 }

@@ -62,6 +62,25 @@ public sealed class SenderChain
 
     public int SkippedCount => _skipped.Count;
 
+    /// <summary>What must be kept to continue this chain after a restart.</summary>
+    public SenderChainData Export() => new()
+    {
+        ChainKey = (byte[])_chainKey.Clone(),
+        Next = Next,
+        Skipped = _skippedOrder.Where(_skipped.ContainsKey).Select(g => new SkippedKey { Generation = g, Key = _skipped[g] }).ToList(),
+    };
+
+    public static SenderChain Import(SenderChainData data)
+    {
+        var chain = new SenderChain((byte[])data.ChainKey.Clone()) { Next = data.Next };
+        foreach (var skipped in data.Skipped)
+        {
+            chain.Remember(skipped.Generation, skipped.Key);
+        }
+
+        return chain;
+    }
+
     private byte[] Step()
     {
         var messageKey = Kdf.Hmac(_chainKey, GroupLabels.MessageKey);
@@ -84,4 +103,20 @@ public sealed class SenderChain
             }
         }
     }
+}
+
+public sealed class SenderChainData
+{
+    public byte[] ChainKey { get; set; } = [];
+
+    public uint Next { get; set; }
+
+    public List<SkippedKey> Skipped { get; set; } = [];
+}
+
+public sealed class SkippedKey
+{
+    public uint Generation { get; set; }
+
+    public byte[] Key { get; set; } = [];
 }

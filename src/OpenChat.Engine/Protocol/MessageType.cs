@@ -12,6 +12,7 @@ public enum MessageType : byte
     OpenDirect = 0x13,
     ListMembers = 0x14,
     History = 0x15,
+    GetRevocations = 0x16,
     Publish = 0x20,
     Ping = 0x30,
 
@@ -23,6 +24,7 @@ public enum MessageType : byte
     Left = 0x92,
     MemberList = 0x94,
     HistoryEnd = 0x95,
+    Revocations = 0x96,
     Ack = 0xA0,
     Event = 0xA1,
     Presence = 0xA2,

@@ -322,3 +322,18 @@ public sealed record Bye(string Code, string Message) : IMessage
         return m;
     }
 }
+
+/// <summary>The CA's current revocation list (DER, signed by the CA), so clients can refuse
+/// revoked senders without trusting the server's word for it.</summary>
+public sealed record RevocationsReply(uint Tag, byte[] Crl) : IMessage
+{
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Revocations, 64 + Crl.Length).U32(Tag).Bytes(Crl).ToFrame();
+
+    public static RevocationsReply Read(ReadOnlySpan<byte> p)
+    {
+        var r = new PayloadReader(p);
+        var m = new RevocationsReply(r.U32(), r.Bytes());
+        r.End();
+        return m;
+    }
+}

@@ -61,7 +61,7 @@ public sealed class ChatServer : IAsyncDisposable
         _certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
         _validator = new ClientCertificateValidator(directory.Certificate, directory.Store);
         _messages = new SqliteMessageStore(Path.Combine(directory.Path, SqliteMessageStore.FileName));
-        _hub = new RoomHub(_messages, options, UserExists);
+        _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList);
         _listener = new TcpListener(options.Address, options.Port);
         _caPem = directory.Certificate.ExportCertificatePem();
     }
@@ -490,6 +490,25 @@ public sealed class ChatServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private readonly Lock _crlGate = new();
+    private (byte[] Der, string Serials, long At) _crl = ([], "", 0);
+
+    /// <summary>The CRL for clients: signed again only when the revoked set changed (or after an
+    /// hour), so many clients asking cost one signature, and a revocation shows at once.</summary>
+    private byte[] CurrentRevocationList()
+    {
+        var serials = string.Join(',', _directory.Store.RevokedSince(DateTimeOffset.MinValue).Order(StringComparer.Ordinal));
+        lock (_crlGate)
+        {
+            if (_crl.Der.Length == 0 || _crl.Serials != serials || Environment.TickCount64 - _crl.At > 3_600_000)
+            {
+                _crl = (_ca.CreateRevocationList(TimeSpan.FromDays(1)).Der, serials, Environment.TickCount64);
+            }
+
+            return _crl.Der;
         }
     }
 

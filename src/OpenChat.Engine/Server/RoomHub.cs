@@ -15,6 +15,7 @@ internal sealed class RoomHub : IAsyncDisposable
     private readonly IMessageStore _store;
     private readonly ChatServerOptions _options;
     private readonly Func<string, bool> _userExists;
+    private readonly Func<byte[]> _revocations;
     private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly Lock _presenceGate = new();
     private readonly Dictionary<string, int> _online = new(StringComparer.Ordinal);
@@ -24,11 +25,12 @@ internal sealed class RoomHub : IAsyncDisposable
     private long _stored;
     private readonly RateMeter _rate = new();
 
-    public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists)
+    public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations)
     {
         _store = store;
         _options = options;
         _userExists = userExists;
+        _revocations = revocations;
         foreach (var stored in store.LoadRooms())
         {
             _rooms[stored.Name] = new Room(stored.Name, stored.Kind, stored.LastSequence, stored.Epoch);
@@ -156,6 +158,16 @@ internal sealed class RoomHub : IAsyncDisposable
                 return;
             case MessageType.History:
                 History(connection, HistoryRequest.Read(payload));
+                return;
+            case MessageType.GetRevocations:
+                var request = NameRequest.Read(frame.Type, payload);
+                if (!connection.Requests.TryTake())
+                {
+                    connection.Send(new ErrorReply(request.Tag, ErrorIds.RateLimited, "Too many requests; slow down."));
+                    return;
+                }
+
+                connection.Send(new RevocationsReply(request.Tag, _revocations()));
                 return;
             default:
                 throw new ProtocolException("UnexpectedType", $"A {frame.Type} frame is not expected from a client at this point.");
@@ -389,7 +401,7 @@ internal sealed class RoomHub : IAsyncDisposable
                     break;
                 case AppendOutcome.StaleEpoch:
                     pending.Publisher.Send(new ErrorReply(pending.Tag, ErrorIds.StaleEpoch,
-                        $"The commit was built on epoch {pending.Request.Epoch}, but the room is at epoch {result.CurrentEpoch}. Catch up and retry."));
+                        $"The {(pending.Request.Kind == EventKind.Commit ? "commit was built on" : "message was sent in")} epoch {pending.Request.Epoch}, but the room is at epoch {result.CurrentEpoch}. Catch up and retry."));
                     break;
                 default:
                     pending.Publisher.Send(new ErrorReply(pending.Tag, ErrorIds.RoomNotFound, $"There is no room '{pending.Request.Room}'."));

@@ -17,7 +17,7 @@ public enum AppendOutcome
     /// <summary>This message id was stored before; <see cref="AppendResult.Event"/> is the original.</summary>
     Duplicate,
 
-    /// <summary>A commit built on an epoch other than the room's current one.</summary>
+    /// <summary>A commit or chat message for an epoch other than the room's current one.</summary>
     StaleEpoch,
 
     /// <summary>The room does not exist.</summary>

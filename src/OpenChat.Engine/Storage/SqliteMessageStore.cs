@@ -183,7 +183,8 @@ public sealed class SqliteMessageStore : IMessageStore
                     }
                 }
 
-                if (request.Kind == EventKind.Commit && request.Epoch != state.Epoch)
+                // Commits must build on the current epoch, and chat may not be sent in an ended one.
+                if (request.Kind is EventKind.Commit or EventKind.Chat && request.Epoch != state.Epoch)
                 {
                     results[i] = new AppendResult(AppendOutcome.StaleEpoch, null, state.Epoch);
                     continue;

@@ -96,3 +96,16 @@ public static class Eventually
         return await client.ReceiveAsync(cts.Token);
     }
 }
+
+public static class SecureHarness
+{
+    public static async Task<OpenChat.Engine.Client.SecureSession> SecureAsync(this ChatHarness h, OpenChat.Engine.Client.ChatProfile profile) =>
+        await OpenChat.Engine.Client.SecureSession.ConnectAsync(profile, ReadOnlyMemory<char>.Empty,
+            new OpenChat.Engine.Client.ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });
+
+    public static async Task<OpenChat.Engine.Client.SecureMessage> NextAsync(OpenChat.Engine.Client.SecureSession session, int timeoutMs = 10_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        return await session.ReceiveAsync(cts.Token);
+    }
+}

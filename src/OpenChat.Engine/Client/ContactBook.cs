@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Client;
+
+public enum ContactTrust
+{
+    /// <summary>Seen and pinned, not yet compared in person.</summary>
+    Unverified,
+
+    /// <summary>The user compared safety numbers and marked the contact verified.</summary>
+    Verified,
+
+    /// <summary>The contact's keys changed (a new device or a new certificate) since they were pinned.</summary>
+    Changed,
+}
+
+/// <summary>What this device knows about another user's keys.</summary>
+public sealed class ContactRecord
+{
+    public string UserName { get; set; } = "";
+
+    /// <summary>SHA-256 of each device's certificate public key (SPKI), hex.</summary>
+    public List<string> Devices { get; set; } = [];
+
+    public DateTimeOffset FirstSeen { get; set; }
+
+    public DateTimeOffset? ChangedAt { get; set; }
+
+    public ContactTrust Trust { get; set; }
+}
+
+/// <summary>
+/// Trust on first sight, made visible: each contact's device keys are pinned the first time they
+/// appear; a later change (new device, re-enrollment, or a key the server substituted) marks
+/// the contact Changed until the user compares safety numbers again and confirms.
+/// Kept in the profile as contacts.json.
+/// </summary>
+public sealed partial class ContactBook
+{
+    public const string FileName = "contacts.json";
+
+    private readonly string _path;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, ContactRecord> _contacts;
+
+    public ContactBook(string profilePath)
+    {
+        _path = Path.Combine(profilePath, FileName);
+        _contacts = File.Exists(_path)
+            ? (JsonSerializer.Deserialize(File.ReadAllBytes(_path), ContactJson.Default.ListContactRecord) ?? []).ToDictionary(c => c.UserName, StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, ContactRecord>(StringComparer.OrdinalIgnoreCase);
+    }
+
+    public static string DeviceFingerprint(X509Certificate2 certificate) =>
+        Convert.ToHexString(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
+
+    /// <summary>Records a verified device key of <paramref name="userName"/>; returns the contact's trust after it.</summary>
+    public ContactTrust Observe(string userName, X509Certificate2 certificate, DateTimeOffset now)
+    {
+        var fingerprint = DeviceFingerprint(certificate);
+        lock (_gate)
+        {
+            if (!_contacts.TryGetValue(userName, out var contact))
+            {
+                _contacts[userName] = new ContactRecord { UserName = userName, Devices = [fingerprint], FirstSeen = now, Trust = ContactTrust.Unverified };
+                Save();
+                return ContactTrust.Unverified;
+            }
+
+            if (!contact.Devices.Contains(fingerprint, StringComparer.Ordinal))
+            {
+                contact.Devices.Add(fingerprint);
+                contact.Trust = ContactTrust.Changed;
+                contact.ChangedAt = now;
+                Save();
+            }
+
+            return contact.Trust;
+        }
+    }
+
+    public ContactRecord? Find(string userName)
+    {
+        lock (_gate)
+        {
+            return _contacts.GetValueOrDefault(userName);
+        }
+    }
+
+    public IReadOnlyList<ContactRecord> All()
+    {
+        lock (_gate)
+        {
+            return [.. _contacts.Values.OrderBy(c => c.UserName, StringComparer.OrdinalIgnoreCase)];
+        }
+    }
+
+    /// <summary>Marks the contact's current devices verified (after comparing safety numbers).</summary>
+    public ContactRecord Confirm(string userName)
+    {
+        lock (_gate)
+        {
+            if (!_contacts.TryGetValue(userName, out var contact))
+            {
+                throw new OpenChatException(ErrorIds.UserNotFound, ErrorKind.NotFound,
+                    $"No keys of '{userName}' have been seen yet; share a room with them first.");
+            }
+
+            contact.Trust = ContactTrust.Verified;
+            contact.ChangedAt = null;
+            Save();
+            return contact;
+        }
+    }
+
+    /// <summary>
+    /// The number two people compare: 12 groups of 5 digits from SHA-512 over both users'
+    /// fingerprints in a fixed order, so both sides compute the same number.
+    /// </summary>
+    public static string SafetyNumber(string userA, IEnumerable<string> devicesA, string userB, IEnumerable<string> devicesB)
+    {
+        var a = UserFingerprint(userA, devicesA);
+        var b = UserFingerprint(userB, devicesB);
+        var ordered = string.CompareOrdinal(Convert.ToHexString(a), Convert.ToHexString(b)) <= 0 ? a.Concat(b) : b.Concat(a);
+        var digest = SHA512.HashData(ordered.ToArray());
+        var groups = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            ulong chunk = 0;
+            for (var j = 0; j < 5; j++)
+            {
+                chunk = (chunk << 8) | digest[(i * 5) + j];
+            }
+
+            groups.Add((chunk % 100_000).ToString("D5", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return string.Join(' ', groups);
+    }
+
+    private static byte[] UserFingerprint(string user, IEnumerable<string> devices) =>
+        SHA256.HashData(Encoding.UTF8.GetBytes("OpenChat v1 fingerprint\n" + user.ToLowerInvariant() + "\n" + string.Join('\n', devices.Order(StringComparer.Ordinal))));
+
+    private void Save() =>
+        SecureFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(_contacts.Values.ToList(), ContactJson.Default.ListContactRecord), overwrite: true);
+
+    [JsonSerializable(typeof(List<ContactRecord>))]
+    [JsonSourceGenerationOptions(WriteIndented = true, UseStringEnumConverter = true)]
+    internal sealed partial class ContactJson : JsonSerializerContext;
+}

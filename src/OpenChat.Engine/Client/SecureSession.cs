@@ -1,0 +1,669 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>A chat message as the application sees it, after verification.</summary>
+public sealed record SecureMessage(
+    string Room,
+    ulong Sequence,
+    string Sender,
+    string SenderSerial,
+    string Text,
+    DateTimeOffset Time,
+    DateTimeOffset SentAt,
+    bool Verified,
+    ContactTrust SenderTrust,
+    string? Problem,
+    ulong Epoch,
+    bool OutOfOrder,
+    uint MissingBefore);
+
+/// <summary>
+/// End-to-end encrypted chat over a <see cref="ChatClient"/>: one <see cref="GroupState"/> per
+/// room, fed with every room event in order by a background pump; messages are encrypted and
+/// signed before they leave, verified and decrypted when they arrive. Group state, pending
+/// messages and the device's agreement key persist in the profile, encrypted under a key
+/// derived from the identity's private key (so they are exactly as protected as that key).
+/// </summary>
+public sealed partial class SecureSession : IAsyncDisposable
+{
+    public const string StateFile = "e2e.state";
+    private static readonly TimeSpan RevocationRefresh = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MembershipRefresh = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly ChatClient _client;
+    private readonly GroupIdentity _identity;
+    private readonly MemberVerifier _verifier;
+    private readonly ContactBook _contacts;
+    private readonly byte[] _stateKey;
+    private readonly string _statePath;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RoomGroup> _rooms = new(StringComparer.Ordinal);
+    private readonly Channel<SecureMessage> _inbox = Channel.CreateUnbounded<SecureMessage>();
+    private readonly List<SecureMessage> _undelivered = [];
+    private readonly CancellationTokenSource _closing = new();
+    private Task _pump = Task.CompletedTask;
+    private Task _saver = Task.CompletedTask;
+    private DateTimeOffset _revocationsFetched = DateTimeOffset.MinValue;
+    private int _dirty;
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private SecureSession(ChatClient client, GroupIdentity identity, byte[] stateKey, SessionStateFile? saved)
+    {
+        _client = client;
+        _identity = identity;
+        _verifier = new MemberVerifier(client.PinnedCa);
+        _contacts = new ContactBook(client.Profile.Path);
+        _stateKey = stateKey;
+        _statePath = Path.Combine(client.Profile.Path, StateFile);
+        if (saved is not null)
+        {
+            foreach (var (room, data) in saved.Rooms)
+            {
+                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, _verifier), data.ProcessedThrough);
+            }
+
+            foreach (var message in saved.Undelivered)
+            {
+                _undelivered.Add(message);
+                _inbox.Writer.TryWrite(message);
+            }
+        }
+    }
+
+    public ChatClient Client => _client;
+
+    public string UserName => _client.UserName;
+
+    /// <summary>Raised on a background thread when a contact's keys change.</summary>
+    public event EventHandler<ContactRecord>? ContactChanged;
+
+    public static async Task<SecureSession> ConnectAsync(ChatProfile profile, ReadOnlyMemory<char> password, ChatClientOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var client = await ChatClient.ConnectAsync(profile, password, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var signing = client.Identity.GetECDsaPrivateKey() ?? throw new CryptoException("The identity has no ECDSA private key.");
+            var stateKey = Kdf.Hkdf(signing.ExportParameters(true).D!, "OpenChat v1 client state"u8, "e2e"u8, Fernet.KeyLength);
+            var statePath = Path.Combine(profile.Path, StateFile);
+            SessionStateFile? saved = null;
+            ECDiffieHellman agreement;
+            if (File.Exists(statePath))
+            {
+                saved = JsonSerializer.Deserialize(Fernet.Decrypt(stateKey, File.ReadAllText(statePath), DateTimeOffset.UtcNow), SessionJson.Default.SessionStateFile);
+                agreement = ECDiffieHellman.Create();
+                agreement.ImportPkcs8PrivateKey(saved!.AgreementKey, out _);
+            }
+            else
+            {
+                agreement = KeyAgreement.NewKey();
+            }
+
+            var identity = saved?.Package is { } packageBytes
+                ? new GroupIdentity(client.Identity, signing, agreement, KeyPackage.Parse(packageBytes))
+                : new GroupIdentity(client.Identity, signing, agreement, DateTimeOffset.UtcNow);
+            var session = new SecureSession(client, identity, stateKey, saved);
+            session.SaveNow();
+            session._pump = Task.Run(session.PumpAsync);
+            session._saver = Task.Run(session.SaveLoopAsync);
+            return session;
+        }
+        catch (Exception e) when (e is CryptoException or JsonException)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.InvalidData,
+                $"The end-to-end state in '{profile.Path}' cannot be read ({e.Message}).", e);
+        }
+    }
+
+    /// <summary>Joins a room and makes this device a member of its encrypted group (creating the
+    /// group, or committing its own join, as needed).</summary>
+    public async Task<JoinedRoom> EnterAsync(string room, CancellationToken cancellationToken = default)
+    {
+        var group = Group(room);
+        var joined = await _client.JoinAsync(room, group.ProcessedThrough + 1, cancellationToken).ConfigureAwait(false);
+        await EnsureMemberAsync(room, joined.LastSequence, cancellationToken).ConfigureAwait(false);
+        return joined;
+    }
+
+    public async Task<JoinedRoom> OpenDirectAsync(string userName, CancellationToken cancellationToken = default)
+    {
+        var joined = await _client.OpenDirectAsync(userName, null, cancellationToken).ConfigureAwait(false);
+        return await EnterAsync(joined.Name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Encrypts, signs and stores a message; returns its sequence once the server has it.</summary>
+    public async Task<ulong> SendAsync(string room, string text, CancellationToken cancellationToken = default)
+    {
+        var group = Group(room);
+        if (!group.State.IsMember)
+        {
+            await EnterAsync(room, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (room.StartsWith('@'))
+        {
+            await WaitForPeerAsync(room, group, cancellationToken).ConfigureAwait(false);
+        }
+
+        await group.Sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                await PrepareToSendAsync(room, group, cancellationToken).ConfigureAwait(false);
+                byte[] body;
+                ulong epoch;
+                lock (_gate)
+                {
+                    body = group.State.Encrypt(Encoding.UTF8.GetBytes(text), ContentType.Text, DateTimeOffset.UtcNow);
+                    epoch = group.State.Epoch;
+                }
+
+                // The ratchet moved: persist before the message leaves, so a crash can never reuse a key.
+                SaveNow();
+                try
+                {
+                    return await _client.PublishAsync(room, body, EventKind.Chat, epoch, cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                catch (OpenChatException e) when (e.ErrorId == ErrorIds.StaleEpoch && attempt < 5)
+                {
+                    await WaitForEpochAsync(group, epoch, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            group.Sending.Release();
+        }
+    }
+
+    /// <summary>The next verified message (or refused event) of any entered room.</summary>
+    public async ValueTask<SecureMessage> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        var message = await _inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        Delivered(message);
+        return message;
+    }
+
+    public bool TryReceive(out SecureMessage? message)
+    {
+        if (_inbox.Reader.TryRead(out var next))
+        {
+            Delivered(next);
+            message = next;
+            return true;
+        }
+
+        message = null;
+        return false;
+    }
+
+    public IReadOnlyList<ContactRecord> Contacts() => _contacts.All();
+
+    public ContactRecord ConfirmContact(string userName) => _contacts.Confirm(userName);
+
+    /// <summary>The safety number to compare with <paramref name="userName"/>, or null if unseen.</summary>
+    public string? SafetyNumber(string userName)
+    {
+        var contact = _contacts.Find(userName);
+        return contact is null ? null : ContactBook.SafetyNumber(UserName, [ContactBook.DeviceFingerprint(_identity.Certificate)], contact.UserName, contact.Devices);
+    }
+
+    public string OwnFingerprint => ContactBook.DeviceFingerprint(_identity.Certificate);
+
+    /// <summary>Members (user names) of a room's current encrypted group.</summary>
+    public IReadOnlyList<string> GroupMembers(string room)
+    {
+        lock (_gate)
+        {
+            return _rooms.TryGetValue(room, out var group) ? group.State.MemberNames : [];
+        }
+    }
+
+    public ulong GroupEpoch(string room)
+    {
+        lock (_gate)
+        {
+            return _rooms.TryGetValue(room, out var group) ? group.State.Epoch : 0;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_closing.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _closing.Cancel();
+        await _client.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_pump, _saver).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        SaveNow();
+        _identity.Dispose();
+        CryptographicOperations.ZeroMemory(_stateKey);
+    }
+
+    private RoomGroup Group(string room)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.TryGetValue(room, out var group))
+            {
+                group = new RoomGroup(new GroupState(room, _identity, _verifier), 0);
+                _rooms[room] = group;
+            }
+
+            return group;
+        }
+    }
+
+    private async Task EnsureMemberAsync(string room, ulong knownSequence, CancellationToken cancellationToken)
+    {
+        var group = Group(room);
+        await WaitProcessedAsync(group, knownSequence, cancellationToken).ConfigureAwait(false);
+        await group.Sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 0; attempt < 8; attempt++)
+            {
+                bool isMember, hasPackage;
+                lock (_gate)
+                {
+                    isMember = group.State.IsMember;
+                    hasPackage = group.State.HasPackage(_identity.Serial);
+                }
+
+                if (isMember)
+                {
+                    return;
+                }
+
+                if (!hasPackage)
+                {
+                    var published = await _client.PublishAsync(room, _identity.Package.ToBytes(), EventKind.Key, 0, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await WaitProcessedAsync(group, published, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                byte[] body;
+                ulong builtOn;
+                lock (_gate)
+                {
+                    var reason = group.State.Epoch == 0 ? CommitReason.Create : CommitReason.Join;
+                    var members = reason == CommitReason.Create ? new List<string>() : group.State.MemberSerials.Where(s => !_verifier.IsRevoked(s)).ToList();
+                    (body, builtOn) = group.State.CreateCommit(reason, members);
+                }
+
+                try
+                {
+                    var sequence = await _client.PublishAsync(room, body, EventKind.Commit, builtOn, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await WaitProcessedAsync(group, sequence, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OpenChatException e) when (e.ErrorId == ErrorIds.StaleEpoch)
+                {
+                    // Someone else committed first: catch up on their commit and try again.
+                    await WaitForEpochAsync(group, builtOn, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            throw new OpenChatException(ErrorIds.StaleEpoch, ErrorKind.Unavailable, $"Could not join the encrypted group of '{room}': it kept changing. Try again.");
+        }
+        finally
+        {
+            group.Sending.Release();
+        }
+    }
+
+    // Before a message goes out: remove revoked or departed members, rotate when due.
+    private async Task PrepareToSendAsync(string room, RoomGroup group, CancellationToken cancellationToken)
+    {
+        if (DateTimeOffset.UtcNow - _revocationsFetched > RevocationRefresh)
+        {
+            var crl = await _client.FetchRevocationsAsync(cancellationToken).ConfigureAwait(false);
+            _verifier.MarkRevoked(CrlReader.VerifiedSerials(crl, _client.PinnedCa));
+            _revocationsFetched = DateTimeOffset.UtcNow;
+        }
+
+        if (DateTimeOffset.UtcNow - group.MembersChecked > MembershipRefresh)
+        {
+            var present = (await _client.ListMembersAsync(room, cancellationToken).ConfigureAwait(false)).Select(m => m.UserName).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            lock (_gate)
+            {
+                group.Departed = group.State.MemberSerials
+                    .Where(s => group.State.Packages.TryGetValue(s, out var p) && !present.Contains(p.UserName))
+                    .ToHashSet(StringComparer.OrdinalIgnoreCase);
+            }
+
+            group.MembersChecked = DateTimeOffset.UtcNow;
+        }
+
+        byte[]? body = null;
+        ulong builtOn = 0;
+        lock (_gate)
+        {
+            var state = group.State;
+            var leaving = state.MemberSerials.Where(s => _verifier.IsRevoked(s) || group.Departed.Contains(s)).ToList();
+            if (leaving.Count > 0)
+            {
+                (body, builtOn) = state.CreateCommit(CommitReason.Remove, state.MemberSerials.Except(leaving, StringComparer.OrdinalIgnoreCase).ToList());
+            }
+            else if (state.NeedsRotation(DateTimeOffset.UtcNow))
+            {
+                (body, builtOn) = state.CreateCommit(CommitReason.Rotate, state.MemberSerials.ToList());
+            }
+        }
+
+        if (body is null)
+        {
+            return;
+        }
+
+        try
+        {
+            var sequence = await _client.PublishAsync(room, body, EventKind.Commit, builtOn, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await WaitProcessedAsync(group, sequence, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.StaleEpoch)
+        {
+            await WaitForEpochAsync(group, builtOn, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            while (!_closing.IsCancellationRequested)
+            {
+                var e = await _client.ReceiveAsync(_closing.Token).ConfigureAwait(false);
+                var isNew = false;
+                lock (_gate)
+                {
+                    isNew = !_rooms.ContainsKey(e.Room);
+                }
+
+                var group = Group(e.Room);
+                if (isNew && e.Room.StartsWith('@'))
+                {
+                    // Someone opened a direct conversation with us: join its group so we can read it.
+                    _ = Task.Run(() => EnterQuietlyAsync(e.Room));
+                }
+
+                GroupOutcome outcome;
+                lock (_gate)
+                {
+                    if (e.Sequence <= group.ProcessedThrough)
+                    {
+                        continue;
+                    }
+
+                    outcome = group.State.Process(e);
+                    group.ProcessedThrough = e.Sequence;
+                }
+
+                Handle(e, outcome);
+                Interlocked.Exchange(ref _dirty, 1);
+                Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            }
+        }
+        catch (Exception)
+        {
+            // The client closed (disposed, revoked); nothing here may reach the host process.
+            _inbox.Writer.TryComplete();
+        }
+    }
+
+    private async Task EnterQuietlyAsync(string room)
+    {
+        try
+        {
+            await EnsureMemberAsync(room, 0, _closing.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Retried the next time the user enters or sends to the room.
+        }
+    }
+
+    private void Handle(RoomEvent e, GroupOutcome outcome)
+    {
+        if (e.Kind == EventKind.Key && outcome.Kind == GroupOutcomeKind.Applied)
+        {
+            KeyPackage package;
+            lock (_gate)
+            {
+                package = Group(e.Room).State.Packages[e.SenderSerial];
+            }
+
+            if (!string.Equals(package.Serial, _identity.Serial, StringComparison.OrdinalIgnoreCase) && !string.Equals(package.UserName, UserName, StringComparison.OrdinalIgnoreCase))
+            {
+                var before = _contacts.Find(package.UserName)?.Trust;
+                var after = _contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
+                if (after == ContactTrust.Changed && before != ContactTrust.Changed && before is not null)
+                {
+                    var contact = _contacts.Find(package.UserName)!;
+                    try
+                    {
+                        ContactChanged?.Invoke(this, contact);
+                    }
+                    catch (Exception)
+                    {
+                    }
+                }
+            }
+
+            return;
+        }
+
+        SecureMessage? message = outcome.Kind switch
+        {
+            GroupOutcomeKind.Message => new SecureMessage(e.Room, e.Sequence, outcome.Message!.Sender, outcome.Message.SenderSerial,
+                Encoding.UTF8.GetString(outcome.Message.Content), e.Time, outcome.Message.SentAt, true, TrustOf(outcome.Message.Sender), null,
+                outcome.Message.Epoch, outcome.Message.OutOfOrder, outcome.Message.MissingBefore),
+            GroupOutcomeKind.Rejected => new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender),
+                $"{e.Kind} refused: {outcome.Reason}", e.Epoch, false, 0),
+            _ => null,
+        };
+
+        if (message is not null)
+        {
+            lock (_gate)
+            {
+                _undelivered.Add(message);
+            }
+
+            _inbox.Writer.TryWrite(message);
+        }
+    }
+
+    private ContactTrust TrustOf(string user) =>
+        string.Equals(user, UserName, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : _contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
+
+    private void Delivered(SecureMessage message)
+    {
+        lock (_gate)
+        {
+            _undelivered.Remove(message);
+        }
+
+        Interlocked.Exchange(ref _dirty, 1);
+    }
+
+    private async Task WaitProcessedAsync(RoomGroup group, ulong sequence, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        timeout.CancelAfter(CatchUpTimeout);
+        while (true)
+        {
+            var progress = Volatile.Read(ref _progress);
+            lock (_gate)
+            {
+                if (group.ProcessedThrough >= sequence)
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OpenChatException(ErrorIds.Timeout, ErrorKind.Unavailable, "Timed out catching up with the room's history.");
+            }
+        }
+    }
+
+    // A direct conversation is readable by the other person only once their device has joined its
+    // group, which happens as soon as they are online; until then, refuse rather than send blind.
+    private async Task WaitForPeerAsync(string room, RoomGroup group, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var progress = Volatile.Read(ref _progress);
+            lock (_gate)
+            {
+                if (group.State.MemberSerials.Count >= 2)
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OpenChatException(ErrorIds.PeerNotJoined, ErrorKind.Unavailable,
+                    "The other person has not joined this conversation's encryption yet (they join automatically when next online). Try again then.");
+            }
+        }
+    }
+
+    private async Task WaitForEpochAsync(RoomGroup group, ulong after, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        timeout.CancelAfter(CatchUpTimeout);
+        while (true)
+        {
+            var progress = Volatile.Read(ref _progress);
+            lock (_gate)
+            {
+                if (group.State.Epoch > after)
+                {
+                    return;
+                }
+            }
+
+            try
+            {
+                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OpenChatException(ErrorIds.Timeout, ErrorKind.Unavailable, "Timed out waiting for the room's new epoch.");
+            }
+        }
+    }
+
+    private async Task SaveLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closing.Token).ConfigureAwait(false))
+            {
+                if (Interlocked.Exchange(ref _dirty, 0) != 0)
+                {
+                    SaveNow();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void SaveNow()
+    {
+        try
+        {
+            SessionStateFile file;
+            lock (_gate)
+            {
+                file = new SessionStateFile
+                {
+                    AgreementKey = _identity.AgreementKey.ExportPkcs8PrivateKey(),
+                    Package = _identity.Package.ToBytes(),
+                    Rooms = _rooms.ToDictionary(r => r.Key, r => new RoomStateData { Group = r.Value.State.Export(), ProcessedThrough = r.Value.ProcessedThrough }),
+                    Undelivered = [.. _undelivered],
+                };
+            }
+
+            var token = Fernet.Encrypt(_stateKey, JsonSerializer.SerializeToUtf8Bytes(file, SessionJson.Default.SessionStateFile));
+            SecureFile.WriteAllText(_statePath, token, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Retried on the next tick; the sending path saves synchronously before publishing.
+        }
+    }
+
+    private sealed class RoomGroup(GroupState state, ulong processedThrough)
+    {
+        public GroupState State { get; } = state;
+
+        public ulong ProcessedThrough { get; set; } = processedThrough;
+
+        public SemaphoreSlim Sending { get; } = new(1, 1);
+
+        public DateTimeOffset MembersChecked { get; set; } = DateTimeOffset.MinValue;
+
+        public HashSet<string> Departed { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+    }
+
+    internal sealed class SessionStateFile
+    {
+        public byte[] AgreementKey { get; set; } = [];
+
+        public byte[]? Package { get; set; }
+
+        public Dictionary<string, RoomStateData> Rooms { get; set; } = [];
+
+        public List<SecureMessage> Undelivered { get; set; } = [];
+    }
+
+    internal sealed class RoomStateData
+    {
+        public GroupStateData Group { get; set; } = new();
+
+        public ulong ProcessedThrough { get; set; }
+    }
+
+    [JsonSerializable(typeof(SessionStateFile))]
+    internal sealed partial class SessionJson : JsonSerializerContext;
+}

@@ -1,0 +1,59 @@
+using System.Formats.Asn1;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace OpenChat.Engine.Pki;
+
+/// <summary>Reads a CRL's revoked serials after checking its signature against a CA the reader
+/// already trusts (a client's pinned CA), so a relaying server cannot edit the list.</summary>
+public static class CrlReader
+{
+    /// <summary>RFC 5280 §5.1: CertificateList = SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }.</summary>
+    public static IReadOnlyList<string> VerifiedSerials(byte[] der, X509Certificate2 ca)
+    {
+        try
+        {
+            var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
+            var tbs = outer.PeekEncodedValue().ToArray();
+            var list = outer.ReadSequence();
+            outer.ReadSequence();
+            var signature = outer.ReadBitString(out _);
+            using var key = ca.GetECDsaPublicKey() ?? throw new CryptographicException("The CA key is not ECDSA.");
+            var hash = key.KeySize > 256 ? HashAlgorithmName.SHA384 : HashAlgorithmName.SHA256;
+            if (!key.VerifyData(tbs, signature, hash, DSASignatureFormat.Rfc3279DerSequence))
+            {
+                throw new CryptographicException("The revocation list is not signed by the pinned CA.");
+            }
+
+            if (list.PeekTag().HasSameClassAndValue(Asn1Tag.Integer))
+            {
+                list.ReadInteger();
+            }
+
+            list.ReadSequence();
+            list.ReadSequence();
+            list.ReadEncodedValue();
+            var tag = list.PeekTag();
+            if (tag.HasSameClassAndValue(Asn1Tag.UtcTime) || tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
+            {
+                list.ReadEncodedValue();
+            }
+
+            var serials = new List<string>();
+            if (list.HasData && list.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
+            {
+                var revoked = list.ReadSequence();
+                while (revoked.HasData)
+                {
+                    serials.Add(Convert.ToHexString(revoked.ReadSequence().ReadIntegerBytes().Span));
+                }
+            }
+
+            return serials;
+        }
+        catch (AsnContentException e)
+        {
+            throw new CryptographicException("The revocation list is malformed.", e);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using OpenChat.Engine;
+using OpenChat.Engine.Client;
+using OpenChat.Engine.Pki;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Client;
+
+public class SecureSessionTests
+{
+    [Fact]
+    public async Task Two_users_chat_end_to_end_and_the_server_stores_no_plaintext()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        const string canary = "CANARY-e2e-3b7f91";
+        await alice.SendAsync("ops", canary + " hello");
+        var received = await SecureHarness.NextAsync(bob);
+        Assert.Equal((canary + " hello", "alice", true), (received.Text, received.Sender, received.Verified));
+        var own = await SecureHarness.NextAsync(alice);
+        Assert.Equal(canary + " hello", own.Text);
+
+        var serverFiles = Directory.GetFiles(h.DataPath).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal));
+        foreach (var file in serverFiles)
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            Assert.True(copy.ToArray().AsSpan().IndexOf("CANARY-e2e"u8) < 0, $"plaintext found in {Path.GetFileName(file)}");
+        }
+    }
+
+    [Fact]
+    public async Task A_restarted_client_keeps_reading_without_repeats()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        var bobProfile = await h.EnrollAsync("bob");
+        var bob = await h.SecureAsync(bobProfile);
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "one");
+        Assert.Equal("one", (await SecureHarness.NextAsync(bob)).Text);
+        await bob.DisposeAsync();
+
+        await alice.SendAsync("ops", "two");
+        await using var bobAgain = await h.SecureAsync(bobProfile);
+        await bobAgain.EnterAsync("ops");
+        var next = await SecureHarness.NextAsync(bobAgain);
+        Assert.Equal(("two", true), (next.Text, next.Verified));
+    }
+
+    [Fact]
+    public async Task A_revoked_member_is_removed_before_the_next_message_and_cannot_read_it()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var aliceProfile = await h.EnrollAsync("alice");
+        var alice = await h.SecureAsync(aliceProfile);
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await alice.SendAsync("ops", "before");
+        Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
+        var epochBefore = alice.GroupEpoch("ops");
+
+        var registry = new CertificateRegistry(new CaDirectory(h.DataPath));
+        registry.Revoke(registry.Find(userName: "carol").Single().Serial);
+        // A fresh session fetches the revocation list before its first send.
+        await alice.DisposeAsync();
+        await using var alice2 = await h.SecureAsync(aliceProfile);
+        await alice2.EnterAsync("ops");
+        await alice2.SendAsync("ops", "after revocation");
+        Assert.True(alice2.GroupEpoch("ops") > epochBefore, $"epoch {alice2.GroupEpoch("ops")} members {string.Join(",", alice2.GroupMembers("ops"))}");
+        Assert.DoesNotContain("carol", alice2.GroupMembers("ops"));
+        Assert.False(carol.TryReceive(out var leaked) && leaked!.Text == "after revocation");
+    }
+
+    [Fact]
+    public async Task One_identity_cannot_be_connected_twice_at_once()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var profile = await h.EnrollAsync("alice");
+        var first = await h.SecureAsync(profile);
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => h.SecureAsync(profile));
+        Assert.Equal(ErrorIds.ProfileInUse, e.ErrorId);
+        await first.DisposeAsync();
+        await using var again = await h.SecureAsync(profile);
+    }
+
+    [Fact]
+    public async Task A_late_joiner_reads_only_what_was_sent_after_it_joined()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await alice.EnterAsync("ops");
+        await alice.SendAsync("ops", "secret from before");
+        await using var dave = await h.SecureAsync(await h.EnrollAsync("dave"));
+        await dave.EnterAsync("ops");
+        await alice.SendAsync("ops", "welcome dave");
+        var first = await SecureHarness.NextAsync(dave);
+        Assert.Equal("welcome dave", first.Text);
+    }
+
+    [Fact]
+    public async Task Direct_messages_are_end_to_end_and_contacts_get_safety_numbers()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        var dm = await alice.OpenDirectAsync("bob");
+        await alice.SendAsync(dm.Name, "just us");
+        var received = await SecureHarness.NextAsync(bob);
+        Assert.Equal(("just us", true, ContactTrust.Unverified), (received.Text, received.Verified, received.SenderTrust));
+
+        var fromAlice = alice.SafetyNumber("bob");
+        var fromBob = bob.SafetyNumber("alice");
+        Assert.NotNull(fromAlice);
+        Assert.Equal(fromAlice, fromBob);
+        Assert.Matches("^(\\d{5} ){11}\\d{5}$", fromAlice!);
+        Assert.Equal(ContactTrust.Verified, bob.ConfirmContact("alice").Trust);
+        Assert.Equal(OpenChat.Engine.ErrorIds.UserNotFound, Assert.Throws<OpenChatException>(() => bob.ConfirmContact("nobody")).ErrorId);
+    }
+
+    [Fact]
+    public async Task A_new_device_of_a_contact_raises_a_warning()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        var bobProfile = await h.EnrollAsync("bob");
+        await using var bob = await h.SecureAsync(bobProfile);
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        await bob.SendAsync("ops", "first device");
+        while ((await SecureHarness.NextAsync(alice)).Text != "first device")
+        {
+        }
+
+        alice.ConfirmContact("bob");
+        var changed = new TaskCompletionSource<ContactRecord>();
+        alice.ContactChanged += (_, c) => changed.TrySetResult(c);
+        // bob enrolls a second device (the admin allows an additional one).
+        var (_, code) = new InviteBook(new CaDirectory(h.DataPath)).Create("bob", server: h.Address, additionalDevice: true);
+        var second = await ChatEnrollment.RegisterAsync(code.ToString(), Path.Combine(h.ProfileRoot, "laptop"), ReadOnlyMemory<char>.Empty, TimeSpan.FromSeconds(10), CancellationToken.None);
+        await using var bobLaptop = await h.SecureAsync(second);
+        await bobLaptop.EnterAsync("ops");
+        var contact = await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(("bob", ContactTrust.Changed, 2), (contact.UserName, contact.Trust, contact.Devices.Count));
+        await bobLaptop.SendAsync("ops", "from the laptop");
+        SecureMessage m;
+        do
+        {
+            m = await SecureHarness.NextAsync(alice);
+        }
+        while (m.Text != "from the laptop");
+        Assert.Equal(ContactTrust.Changed, m.SenderTrust);
+    }
+}
