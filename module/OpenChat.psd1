@@ -5,7 +5,7 @@
     Author               = 'OpenChat contributors'
     CompanyName          = 'OpenChat'
     Copyright            = '(c) OpenChat contributors.'
-    Description          = 'Group chat with its own certificate authority: create a CA, issue certificates and invites, revoke them, run a mutual-TLS chat server with durable rooms, enroll users and manage rooms from PowerShell.'
+    Description          = 'End-to-end encrypted group chat with its own certificate authority: create a CA, issue certificates and invites, revoke them, run a mutual-TLS chat server with durable rooms, enroll users, and send and receive end-to-end encrypted messages from PowerShell.'
     PowerShellVersion    = '7.6'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('OpenChat.Format.ps1xml')
@@ -31,6 +31,10 @@
         'Join-ChatRoom'
         'Exit-ChatRoom'
         'Get-ChatSession'
+        'Send-ChatMessage'
+        'Receive-ChatMessage'
+        'Get-ChatContact'
+        'Confirm-ChatContact'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -38,7 +42,7 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('chat', 'encryption', 'e2ee', 'pki', 'certificate-authority', 'tls')
-            ReleaseNotes = 'Certificate authority (CA, certificates, CSR policy, revocation, CRLs, invites); chat server (TLS 1.3 mutual auth, enrollment by invite, rooms, direct conversations, presence, durable gap-free history, resume and deduplication).'
+            ReleaseNotes = 'Certificate authority (CA, certificates, CSR policy, revocation, CRLs, invites); chat server (TLS 1.3 mutual auth, enrollment by invite, rooms, direct conversations, presence, durable gap-free history, resume and deduplication); end-to-end encryption (epochs, hash ratchets, Fernet, signed envelopes, safety numbers).'
         }
     }
 }

@@ -46,14 +46,14 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
                 : Identity;
             var profile = ChatProfile.Find(identity, root);
             var options = new ChatClientOptions { Server = Server, ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds) };
-            var client = Await(token => ChatClient.ConnectAsync(profile, password, options, token));
-            session = new ChatSession(client);
+            var secure = Await(token => SecureSession.ConnectAsync(profile, password, options, token));
+            session = new ChatSession(secure);
             SessionRegistry.Add(session);
             foreach (var room in Room)
             {
                 try
                 {
-                    Await(token => client.JoinAsync(room, cancellationToken: token));
+                    Await(token => secure.EnterAsync(room, token));
                 }
                 catch (Exception e) when (IsPerInput(e))
                 {
@@ -66,7 +66,7 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
         }
         catch (Exception e) when (IsPerInput(e))
         {
-            session?.Client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            session?.Secure.DisposeAsync().AsTask().GetAwaiter().GetResult();
             WriteFailure(e, Identity);
         }
         finally

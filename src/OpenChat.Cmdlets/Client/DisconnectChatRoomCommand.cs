@@ -20,7 +20,7 @@ public sealed class DisconnectChatRoomCommand : ChatCmdlet
         IReadOnlyList<ChatSession> sessions = All ? SessionRegistry.All() : Session ?? (SessionRegistry.Default() is { } d ? [d] : []);
         foreach (var session in sessions)
         {
-            Await(_ => session.Client.DisposeAsync().AsTask());
+            Await(_ => session.Secure.DisposeAsync().AsTask());
             SessionRegistry.Remove(session);
             if (PassThru)
             {

@@ -24,8 +24,8 @@ public sealed class JoinChatRoomCommand : SessionCmdlet
             try
             {
                 var joined = ParameterSetName == "Direct"
-                    ? Await(token => session.Client.OpenDirectAsync(name, cancellationToken: token))
-                    : Await(token => session.Client.JoinAsync(name, cancellationToken: token));
+                    ? Await(token => session.Secure.OpenDirectAsync(name, token))
+                    : Await(token => session.Secure.EnterAsync(name, token));
                 WriteObject(new ChatRoom(joined.Name, joined.Kind, joined.LastSequence, session));
             }
             catch (Exception e) when (IsPerInput(e))

@@ -8,8 +8,10 @@ public sealed class ChatSession
 {
     private static int _nextId;
 
-    internal ChatSession(ChatClient client)
+    internal ChatSession(SecureSession secure)
     {
+        Secure = secure;
+        var client = secure.Client;
         Client = client;
         Id = Interlocked.Increment(ref _nextId);
         // Re-raised with this object as the sender, so event handlers see what the user holds.
@@ -18,6 +20,11 @@ public sealed class ChatSession
     }
 
     internal ChatClient Client { get; }
+
+    internal SecureSession Secure { get; }
+
+    /// <summary>Messages read from the session but filtered out by a -Room; handed out later.</summary>
+    internal List<SecureMessage> Held { get; } = [];
 
     public int Id { get; }
 

@@ -1,0 +1,93 @@
+using OpenChat.Engine.Client;
+
+namespace OpenChat;
+
+/// <summary>A chat message as received: decrypted and verified, or refused with the reason.</summary>
+public sealed class ChatMessage
+{
+    internal ChatMessage(SecureMessage message)
+    {
+        Room = message.Room;
+        Sequence = message.Sequence;
+        Sender = message.Sender;
+        Text = message.Text;
+        Time = message.Time;
+        SentAt = message.SentAt;
+        Verified = message.Verified;
+        SenderTrust = message.SenderTrust;
+        Problem = message.Problem;
+        Epoch = message.Epoch;
+        OutOfOrder = message.OutOfOrder;
+        MissingBefore = message.MissingBefore;
+        SenderDevice = message.SenderSerial;
+    }
+
+    public string Room { get; }
+
+    /// <summary>The room's sequence number: gap-free, the order everyone sees.</summary>
+    public ulong Sequence { get; }
+
+    public string Sender { get; }
+
+    public string Text { get; }
+
+    /// <summary>When the server stored the message.</summary>
+    public DateTimeOffset Time { get; }
+
+    /// <summary>When the sender encrypted it (the sender's clock).</summary>
+    public DateTimeOffset SentAt { get; }
+
+    /// <summary>True when the signature verified against the sender's certificate and the
+    /// content decrypted; false for anything refused (see <see cref="Problem"/>).</summary>
+    public bool Verified { get; }
+
+    /// <summary>Whether you have verified the sender's safety number, or their keys changed.</summary>
+    public ContactTrust SenderTrust { get; }
+
+    public string? Problem { get; }
+
+    public ulong Epoch { get; }
+
+    /// <summary>The server delivered this message after a later one from the same sender.</summary>
+    public bool OutOfOrder { get; }
+
+    /// <summary>Messages of this sender that were never delivered before this one.</summary>
+    public uint MissingBefore { get; }
+
+    /// <summary>The serial of the certificate (device) that signed it.</summary>
+    public string SenderDevice { get; }
+
+    public override string ToString() => $"[{Room}] {Sender}: {Text}";
+}
+
+/// <summary>A contact and the safety number to compare with them.</summary>
+public sealed class ChatContact
+{
+    internal ChatContact(ContactRecord record, string? safetyNumber)
+    {
+        UserName = record.UserName;
+        Trust = record.Trust;
+        SafetyNumber = safetyNumber;
+        Devices = record.Devices.Count;
+        Fingerprints = [.. record.Devices];
+        FirstSeen = record.FirstSeen;
+        ChangedAt = record.ChangedAt;
+    }
+
+    public string UserName { get; }
+
+    public ContactTrust Trust { get; }
+
+    /// <summary>Compare this with the contact (in person or by a call); both sides see the same.</summary>
+    public string? SafetyNumber { get; }
+
+    public int Devices { get; }
+
+    public string[] Fingerprints { get; }
+
+    public DateTimeOffset FirstSeen { get; }
+
+    public DateTimeOffset? ChangedAt { get; }
+
+    public override string ToString() => $"{UserName} ({Trust})";
+}
