@@ -13,6 +13,7 @@ try
         "ingest" => await IngestBench.RunAsync(options),
         "handshakes" => await HandshakeBench.RunAsync(options),
         "idle" => await IdleBench.RunAsync(options),
+        "crypto" => await CryptoBench.RunAsync(options),
         _ => Usage(),
     };
 }
@@ -32,6 +33,7 @@ static int Usage()
           ingest      [--publishers 8] [--messages 100000] [--size 128]   durable, acknowledged messages/s
           handshakes  [--seconds 5] [--parallel 8]             full mutual-TLS handshakes/s, next to openssl s_time
           idle        [--connections 20000]                    idle mutual-TLS connections and server memory per connection
+          crypto      [--messages 20000]                       end-to-end costs per message, commits for 10/100/1000 members, catch-up
         """);
     return 2;
 }

@@ -31,6 +31,30 @@ public static class KeyAgreement
         }
     }
 
+    /// <summary>Imports and validates a peer point once, for repeated agreements.</summary>
+    public static ECDiffieHellman ImportPublic(ReadOnlySpan<byte> peerPoint)
+    {
+        if (peerPoint.Length != Signatures.PointLength || peerPoint[0] != 0x04)
+        {
+            throw new CryptoException("The peer's key is not an uncompressed P-256 point.");
+        }
+
+        try
+        {
+            return ECDiffieHellman.Create(new ECParameters
+            {
+                Curve = ECCurve.NamedCurves.nistP256,
+                Q = new ECPoint { X = peerPoint[1..33].ToArray(), Y = peerPoint[33..].ToArray() },
+            });
+        }
+        catch (CryptographicException)
+        {
+            throw new CryptoException("The peer's key is not a valid P-256 point.");
+        }
+    }
+
+    public static byte[] SharedSecret(ECDiffieHellman own, ECDiffieHellman peer) => own.DeriveRawSecretAgreement(peer.PublicKey);
+
     public static ECDiffieHellman ImportPrivate(ReadOnlySpan<byte> scalar)
     {
         var d = scalar.ToArray();

@@ -50,7 +50,7 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
         foreach (var member in members)
         {
             var serial = Convert.FromHexString(member.Serial);
-            var key = WrapKey(KeyAgreement.SharedSecret(ephemeral, member.AgreementKey), room, newEpoch, serial, member.AgreementKey, ephemeralPoint);
+            var key = WrapKey(KeyAgreement.SharedSecret(ephemeral, member.AgreementPublic), room, newEpoch, serial, member.AgreementKey, ephemeralPoint);
             var nonce = RandomNumberGenerator.GetBytes(12);
             var wrapped = new byte[12 + SecretLength + 16];
             nonce.CopyTo(wrapped, 0);

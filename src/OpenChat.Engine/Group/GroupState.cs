@@ -84,6 +84,7 @@ public sealed class GroupState
     private readonly Dictionary<string, KeyPackage> _packages = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, SenderChain> _receiving = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, uint> _highestGeneration = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, ECDsa> _signingKeys = new(StringComparer.OrdinalIgnoreCase);
     private List<string> _members = [];
     private byte[]? _epochSecret;
     private SenderChain? _sending;
@@ -116,6 +117,38 @@ public sealed class GroupState
     public IReadOnlyDictionary<string, KeyPackage> Packages => _packages;
 
     public bool HasPackage(string serial) => _packages.ContainsKey(serial);
+
+    // Packages are fully verified (signature, chain) when accepted; later uses only need to know
+    // the certificate is still valid and not revoked.
+    private bool StillValid(KeyPackage package, out string reason)
+    {
+        var certificate = package.LoadCertificate();
+        if (_verifier.IsRevoked(certificate.SerialNumber))
+        {
+            reason = "the certificate is revoked";
+            return false;
+        }
+
+        if (DateTimeOffset.UtcNow > certificate.NotAfter.ToUniversalTime())
+        {
+            reason = "the certificate has expired";
+            return false;
+        }
+
+        reason = "";
+        return true;
+    }
+
+    private ECDsa SigningKeyOf(KeyPackage package)
+    {
+        if (!_signingKeys.TryGetValue(package.Serial, out var key))
+        {
+            key = package.LoadCertificate().GetECDsaPublicKey() ?? throw new CryptoException("The member's certificate has no ECDSA key.");
+            _signingKeys[package.Serial] = key;
+        }
+
+        return key;
+    }
 
     /// <summary>Members whose certificates have since been revoked: they must be removed by a
     /// commit before anyone sends again.</summary>
@@ -201,7 +234,7 @@ public sealed class GroupState
             {
                 packages.Add(_packages.TryGetValue(serial, out var own) ? own : _me.Package);
             }
-            else if (_packages.TryGetValue(serial, out var package) && package.Verify(_verifier, out _))
+            else if (_packages.TryGetValue(serial, out var package) && StillValid(package, out _))
             {
                 packages.Add(package);
             }
@@ -263,6 +296,7 @@ public sealed class GroupState
         }
 
         _packages[package.Serial] = package;
+        _signingKeys.Remove(package.Serial);
         return new GroupOutcome(GroupOutcomeKind.Applied, Notice: notice);
     }
 
@@ -284,7 +318,7 @@ public sealed class GroupState
             return GroupOutcome.Reject("forked epoch: the commit does not follow the last one");
         }
 
-        if (!_packages.TryGetValue(commit.CommitterSerial, out var committer) || !committer.Verify(_verifier, out _))
+        if (!_packages.TryGetValue(commit.CommitterSerial, out var committer) || !StillValid(committer, out _))
         {
             return GroupOutcome.Reject("commit by an unknown or invalid committer");
         }
@@ -294,12 +328,9 @@ public sealed class GroupState
             return GroupOutcome.Reject("commit published under another identity");
         }
 
-        using (var key = committer.LoadCertificate().GetECDsaPublicKey())
+        if (!Signatures.Verify(SigningKeyOf(committer), commit.SignedPart(), commit.Signature))
         {
-            if (key is null || !Signatures.Verify(key, commit.SignedPart(), commit.Signature))
-            {
-                return GroupOutcome.Reject("commit signature does not verify");
-            }
+            return GroupOutcome.Reject("commit signature does not verify");
         }
 
         var newMembers = new List<string>();
@@ -311,7 +342,7 @@ public sealed class GroupState
                 return GroupOutcome.Reject($"commit names member {serial} with a key package this device has not verified");
             }
 
-            if (!package.Verify(_verifier, out var why))
+            if (!StillValid(package, out var why))
             {
                 return GroupOutcome.Reject($"commit adds member {serial} whose key package is not valid: {why}");
             }
@@ -412,17 +443,14 @@ public sealed class GroupState
             return GroupOutcome.Reject("sender name does not match the sender's certificate");
         }
 
-        if (!sender.Verify(_verifier, out var why))
+        if (!StillValid(sender, out var why))
         {
             return GroupOutcome.Reject($"sender refused: {why}");
         }
 
-        using (var key = sender.LoadCertificate().GetECDsaPublicKey())
+        if (!Signatures.Verify(SigningKeyOf(sender), envelope.SignedPart(), envelope.Signature))
         {
-            if (key is null || !Signatures.Verify(key, envelope.SignedPart(), envelope.Signature))
-            {
-                return GroupOutcome.Reject("signature does not verify");
-            }
+            return GroupOutcome.Reject("signature does not verify");
         }
 
         if (!string.Equals(e.Sender, envelope.Sender, StringComparison.OrdinalIgnoreCase)

@@ -21,7 +21,14 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
     public string Serial => LoadCertificate().SerialNumber;
 
     /// <summary>First 16 bytes of SHA-256 over the encoded package: how a commit names it.</summary>
-    public byte[] Reference => SHA256.HashData(ToBytes())[..16];
+    public byte[] Reference => _reference ??= SHA256.HashData(ToBytes())[..16];
+
+    private byte[]? _reference;
+
+    private ECDiffieHellman? _agreementPublic;
+
+    /// <summary>The agreement key imported (and validated) once, for wrapping secrets to it.</summary>
+    internal ECDiffieHellman AgreementPublic => _agreementPublic ??= KeyAgreement.ImportPublic(AgreementKey);
 
     public static KeyPackage Create(X509Certificate2 identity, ECDsa signingKey, ECDiffieHellman agreementKey, DateTimeOffset now)
     {
@@ -84,13 +91,16 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
             return false;
         }
 
-        if (Signatures.ImportPublic(AgreementKey) is not { } point)
+        try
+        {
+            _ = AgreementPublic; // validates the point once and keeps it for wrapping
+        }
+        catch (CryptoException)
         {
             reason = "the agreement key is not a P-256 point";
             return false;
         }
 
-        point.Dispose();
         reason = "";
         return true;
     }
