@@ -38,8 +38,6 @@ public sealed record SecureMessage(
 public sealed partial class SecureSession : IAsyncDisposable
 {
     public const string StateFile = "e2e.state";
-    private static readonly TimeSpan RevocationRefresh = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan MembershipRefresh = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ChatClient _client;
@@ -55,7 +53,6 @@ public sealed partial class SecureSession : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private Task _pump = Task.CompletedTask;
     private Task _saver = Task.CompletedTask;
-    private DateTimeOffset _revocationsFetched = DateTimeOffset.MinValue;
     private int _dirty;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -334,27 +331,19 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
-    // Before a message goes out: remove revoked or departed members, rotate when due.
+    // Before every message: learn of revocations and departures first (no message may be sent in
+    // an epoch that still includes a removed member), then remove them, or rotate when due.
     private async Task PrepareToSendAsync(string room, RoomGroup group, CancellationToken cancellationToken)
     {
-        if (DateTimeOffset.UtcNow - _revocationsFetched > RevocationRefresh)
+        var crlTask = _client.FetchRevocationsAsync(cancellationToken);
+        var membersTask = _client.ListMembersAsync(room, cancellationToken);
+        _verifier.MarkRevoked(CrlReader.VerifiedSerials(await crlTask.ConfigureAwait(false), _client.PinnedCa));
+        var present = (await membersTask.ConfigureAwait(false)).Select(m => m.UserName).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        lock (_gate)
         {
-            var crl = await _client.FetchRevocationsAsync(cancellationToken).ConfigureAwait(false);
-            _verifier.MarkRevoked(CrlReader.VerifiedSerials(crl, _client.PinnedCa));
-            _revocationsFetched = DateTimeOffset.UtcNow;
-        }
-
-        if (DateTimeOffset.UtcNow - group.MembersChecked > MembershipRefresh)
-        {
-            var present = (await _client.ListMembersAsync(room, cancellationToken).ConfigureAwait(false)).Select(m => m.UserName).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            lock (_gate)
-            {
-                group.Departed = group.State.MemberSerials
-                    .Where(s => group.State.Packages.TryGetValue(s, out var p) && !present.Contains(p.UserName))
-                    .ToHashSet(StringComparer.OrdinalIgnoreCase);
-            }
-
-            group.MembersChecked = DateTimeOffset.UtcNow;
+            group.Departed = group.State.MemberSerials
+                .Where(s => group.State.Packages.TryGetValue(s, out var p) && !present.Contains(p.UserName))
+                .ToHashSet(StringComparer.OrdinalIgnoreCase);
         }
 
         byte[]? body = null;
@@ -640,8 +629,6 @@ public sealed partial class SecureSession : IAsyncDisposable
         public ulong ProcessedThrough { get; set; } = processedThrough;
 
         public SemaphoreSlim Sending { get; } = new(1, 1);
-
-        public DateTimeOffset MembersChecked { get; set; } = DateTimeOffset.MinValue;
 
         public HashSet<string> Departed { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     }
