@@ -579,21 +579,43 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
+    // Saves state when it changed, and refreshes revocations now and then so that a device that
+    // only reads still refuses messages signed by revoked certificates.
     private async Task SaveLoopAsync()
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        var ticks = 0;
         try
         {
+            await RefreshRevocationsAsync().ConfigureAwait(false);
             while (await timer.WaitForNextTickAsync(_closing.Token).ConfigureAwait(false))
             {
                 if (Interlocked.Exchange(ref _dirty, 0) != 0)
                 {
                     SaveNow();
                 }
+
+                if (++ticks % 120 == 0)
+                {
+                    await RefreshRevocationsAsync().ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private async Task RefreshRevocationsAsync()
+    {
+        try
+        {
+            var crl = await _client.FetchRevocationsAsync(_closing.Token).ConfigureAwait(false);
+            _verifier.MarkRevoked(CrlReader.VerifiedSerials(crl, _client.PinnedCa));
+        }
+        catch (Exception e) when (e is OpenChatException or CryptographicException)
+        {
+            // Offline or refused: tried again later; sending always fetches first.
         }
     }
 

@@ -12,6 +12,7 @@ public sealed class MemberVerifier
     private readonly X509Certificate2 _ca;
     private readonly HashSet<string> _revoked = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, bool> _chainCache = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
 
     public MemberVerifier(X509Certificate2 pinnedCa)
     {
@@ -20,15 +21,32 @@ public sealed class MemberVerifier
 
     public void MarkRevoked(IEnumerable<string> serials)
     {
-        foreach (var serial in serials)
+        lock (_gate)
         {
-            _revoked.Add(serial);
+            foreach (var serial in serials)
+            {
+                _revoked.Add(serial);
+            }
         }
     }
 
-    public bool IsRevoked(string serial) => _revoked.Contains(serial);
+    public bool IsRevoked(string serial)
+    {
+        lock (_gate)
+        {
+            return _revoked.Contains(serial);
+        }
+    }
 
     public bool Verify(X509Certificate2 certificate, DateTimeOffset at, out string reason)
+    {
+        lock (_gate)
+        {
+            return VerifyLocked(certificate, at, out reason);
+        }
+    }
+
+    private bool VerifyLocked(X509Certificate2 certificate, DateTimeOffset at, out string reason)
     {
         if (_revoked.Contains(certificate.SerialNumber))
         {
