@@ -3,9 +3,9 @@
 .SYNOPSIS
     The main job, end to end, against a fresh CA in a temporary directory (cleaned up after).
     A CA, a server certificate, three users issued from a CSV through the pipeline, one revoked,
-    the CRL verified by OpenSSL; then a live server, two users enrolled through invites, a room
-    with presence, and a revocation that closes a live session at once.
-    (Chat messages arrive with end-to-end encryption, a later capability.)
+    the CRL verified by OpenSSL; then a live server, two users enrolled through invites, a short
+    end-to-end encrypted conversation as they see it (with verification state), proof that the
+    server stored only ciphertext, and a revocation that locks a user out at once.
 #>
 [CmdletBinding()]
 param([Parameter(Mandatory)] [string] $ModuleManifest)
@@ -70,18 +70,54 @@ try {
     Join-ChatRoom -Session $dave -User erin | Format-Table | Out-Host
     Get-ChatRoom -Session $erin | Format-Table | Out-Host
 
-    Step 'Revoke-ChatCertificate -UserName erin: her live session is closed by the server'
+    Step 'An end-to-end encrypted conversation, as each user sees it'
+    'Morning! Deploy at 10?', 'Release notes are in the wiki.' | Send-ChatMessage -Session $dave -Room ops
+    Receive-ChatMessage -Session $erin -Room ops -Wait -Count 2 -Timeout 20 | Format-Table | Out-Host
+    'Sounds good - I will watch the dashboards.' | Send-ChatMessage -Session $erin -Room ops
+    $seenByDave = Receive-ChatMessage -Session $dave -Room ops -Wait -Count 3 -Timeout 20
+    $seenByDave | Format-Table | Out-Host
+    Send-ChatMessage -Session $dave -To erin -Message 'Thanks for covering on-call.'
+    Receive-ChatMessage -Session $erin -Room '@*' -Wait -Count 1 -Timeout 20 | Format-Table | Out-Host
+
+    Step 'Safety numbers: both sides compute the same; dave confirms erin after comparing'
+    $fromDave = (Get-ChatContact -Session $dave erin).SafetyNumber
+    $fromErin = (Get-ChatContact -Session $erin dave).SafetyNumber
+    Write-Host "dave sees: $fromDave"
+    Write-Host "erin sees: $fromErin"
+    if ($fromDave -ne $fromErin) { throw 'safety numbers differ' }
+    Confirm-ChatContact -Session $dave erin -Confirm:$false -PassThru | Format-Table | Out-Host
+
+    Step 'The server stored only ciphertext: no sentence above appears in any of its files'
+    foreach ($file in Get-ChildItem $data -File | Where-Object Extension -ne '.lock') {
+        $stream = [IO.File]::Open($file.FullName, 'Open', 'Read', 'ReadWrite, Delete')
+        try {
+            $buffer = [byte[]]::new($stream.Length); [void]$stream.Read($buffer, 0, $buffer.Length)
+        }
+        catch { $buffer = [byte[]]::new(0) }
+        finally { $stream.Dispose() }
+        $text = [Text.Encoding]::UTF8.GetString($buffer)
+        $found = 'Deploy at 10', 'dashboards', 'on-call' | Where-Object { $text.Contains($_) }
+        "{0,-16} {1,9:N0} bytes  plaintext found: {2}" -f $file.Name, $buffer.Length, $(if ($found) { $found -join ', ' } else { 'none' }) | Out-Host
+        if ($found) { throw "plaintext found in $($file.Name)" }
+    }
+
+    Step 'Revoke-ChatCertificate -UserName erin: her live session is closed, her reconnect refused'
     Revoke-ChatCertificate -Path $data -UserName erin -Reason AffiliationChanged -Confirm:$false
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while ($erin.State -ne 'Closed' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
     $erin | Format-Table | Out-Host
     try {
+        Disconnect-ChatRoom -Session $erin
         Connect-ChatRoom -Identity $identities[1].Path -ErrorAction Stop | Out-Null
         throw 'a revoked identity was able to reconnect'
     }
     catch {
         Write-Host "Reconnect refused: $($_.FullyQualifiedErrorId.Split(',')[0]) - $($_.Exception.Message)"
     }
+    'erin can no longer read this' | Send-ChatMessage -Session $dave -Room ops
+    $after = Receive-ChatMessage -Session $dave -Room ops -Wait -Count 1 -Timeout 20
+    Write-Host "Before the revocation the room was in epoch $($seenByDave[-1].Epoch); dave's next message went out in epoch $($after.Epoch), whose key was never given to erin."
+    if ($after.Epoch -le $seenByDave[-1].Epoch) { throw 'the revoked member was not removed before the next message' }
 
     Step 'Get-ChatServer'
     Get-ChatServer | Format-List Endpoint, State, Connections, Rooms, MessagesStored, CaFingerprint | Out-Host
