@@ -7,11 +7,13 @@ Choosing the identity. -Identity takes an identity's name (user@host-port, as Ge
 
 Checking the server. The connection uses TLS 1.3 and presents the identity's certificate (mutual TLS). The server must present a certificate that chains to the CA pinned in the profile, and to nothing else (the system's certificate store is never used), that is valid for server authentication and that names the host being dialled. A server that fails these checks is refused with ServerNotTrusted before anything is sent to it. If the server does not accept the identity (revoked, expired or from another CA), the command fails with ConnectionRefused. An unreachable server fails with ServerUnreachable; the first connection is not retried.
 
-Rooms. Every name in -Room is joined; a room that does not exist yet is created, and the user becomes a member of it. Room names are 1 to 48 characters of lower-case letters, digits, '.', '_' and '-', starting with a letter or digit. If a room cannot be joined (for example RoomNameInvalid), the command writes the error, closes the connection and returns no session.
+One session per identity. An identity can be connected by only one session at a time, in this or any other process, because the session's encryption state (ratchets, epoch secrets) must never be used twice. A second Connect-ChatRoom for an identity that is already connected fails with ProfileInUse; close the other session with Disconnect-ChatRoom first. Two devices of the same user each have their own identity and can be connected together.
 
-A session that looks after itself. If the connection drops, the session reconnects by itself, waiting 50 milliseconds at first and doubling the wait up to 5 seconds between attempts, for as long as it takes. After reconnecting it rejoins its rooms, fetches the messages it missed from the last sequence it had, and resends every message the server had not yet acknowledged, with the same message id, so that the server stores it only once. Its State is Connected, Reconnecting or Closed. It closes for good, without retrying, when the server refuses the identity: after the admin revokes the certificate, later commands on the session fail with CertificateRevoked. The last sequence read per room and the unacknowledged messages are kept in state.json in the profile directory, so they survive a restart of PowerShell.
+Rooms. Every name in -Room is joined; a room that does not exist yet is created, and the user becomes a member of it. Joining also makes this device a member of the room's end-to-end encrypted group: it publishes its key package (an ECDH key signed by its certificate key) in the room and then creates the group, when the room has none yet, or commits its own join, so that no other member needs to be online. The device can read what is sent from then on, never what was said before it joined. Room names are 1 to 48 characters of lower-case letters, digits, '.', '_' and '-', starting with a letter or digit. If a room cannot be joined (for example RoomNameInvalid), the command writes the error, closes the connection and returns no session.
 
-The default session. Sessions are remembered in this PowerShell process. Get-ChatRoom, Get-ChatRoomMember, Join-ChatRoom, Exit-ChatRoom and Disconnect-ChatRoom use the newest session that is not closed unless they are given -Session.
+A session that looks after itself. If the connection drops, the session reconnects by itself, waiting 50 milliseconds at first and doubling the wait up to 5 seconds between attempts, for as long as it takes. After reconnecting it rejoins its rooms, fetches the messages it missed from the last sequence it had, and resends every message the server had not yet acknowledged, with the same message id, so that the server stores it only once. Messages that arrive, live or while catching up, are verified and decrypted in the background and wait for Receive-ChatMessage. Its State is Connected, Reconnecting or Closed. It closes for good, without retrying, when the server refuses the identity: after the admin revokes the certificate, later commands on the session fail with CertificateRevoked. The last sequence read per room and the unacknowledged messages are kept in state.json in the profile directory, and the encryption state (the device's agreement key, each room's epoch secret and sender ratchets, and messages not yet read) in e2e.state, encrypted under a key derived from the identity's private key, so all of it survives a restart of PowerShell. Direct conversations that someone else opens with this user are joined, encryption included, as soon as the session learns of them.
+
+The default session. Sessions are remembered in this PowerShell process. Send-ChatMessage, Receive-ChatMessage, Get-ChatContact, Confirm-ChatContact, Get-ChatRoom, Get-ChatRoomMember, Join-ChatRoom, Exit-ChatRoom and Disconnect-ChatRoom use the newest session that is not closed unless they are given -Session.
 
 Presence. While at least one session of a user is connected, the user is shown as online in every room they belong to; when the last one closes, as away since that moment (see Get-ChatRoomMember).
 
@@ -33,7 +35,7 @@ Events. The session object raises StateChanged (arguments: State and Reason, for
         @{ Type = 'OpenChat.ChatSession'; Description = 'The session: Id, UserName, Server, Identity (the profile name), State, Rooms (the rooms it has joined) and PendingMessages (messages sent but not yet acknowledged). It has the events StateChanged and PresenceChanged.' }
     )
     Notes       = @'
-There are no cmdlets to send or read messages in this release: they come with end-to-end encryption in a later release. A session can already join, list and leave rooms, open direct conversations and see who is online.
+Messages are sent with Send-ChatMessage and read with Receive-ChatMessage; both are end-to-end encrypted and signed. Get-ChatContact shows the safety numbers of the people this device has seen.
 
 Both events are raised with the ChatSession as the sender: StateChanged with State and Reason, PresenceChanged with Room, UserName, Online and Time in $EventArgs.
 
@@ -41,13 +43,13 @@ When identities live in a folder other than the default, pass -ProfilePath to Co
 
 A room that cannot be joined (for example an invalid name) is reported as a non-terminating error; the session is still returned.
 
-Error ids: ProfileNotFound, ProfileAmbiguous, ProfilePasswordWrong, ServerAddressInvalid, ServerUnreachable, ServerNotTrusted, ConnectionRefused, VersionUnsupported, Timeout, RoomNameInvalid, RateLimited.
+Error ids: ProfileNotFound (also when the encryption state in e2e.state cannot be read), ProfileAmbiguous, ProfileInUse, ProfilePasswordWrong, StaleEpoch, ServerAddressInvalid, ServerUnreachable, ServerNotTrusted, ConnectionRefused, VersionUnsupported, Timeout, RoomNameInvalid, RateLimited.
 '@
     Examples    = @(
         @{
             Title   = 'Connect with the only identity on this machine and join a room'
             Code    = 'Connect-ChatRoom general'
-            Remarks = 'Connects as the single identity in ~/.openchat, joins (or creates) the room general and returns the session. Later room commands use this session by default.'
+            Remarks = 'Connects as the single identity in ~/.openchat, joins (or creates) the room general, becomes a member of its encrypted group and returns the session. Later commands, such as Send-ChatMessage and Receive-ChatMessage, use this session by default.'
         }
         @{
             Title   = 'Connect as one of several identities, with an encrypted key'
@@ -83,5 +85,5 @@ Register-ObjectEvent -InputObject $session -EventName PresenceChanged -SourceIde
             Remarks = 'Opens one session per identity in ./profiles and joins each to the room build.'
         }
     )
-    Links       = @('Register-ChatUser', 'Get-ChatIdentity', 'Disconnect-ChatRoom', 'Join-ChatRoom', 'Get-ChatRoom', 'Get-ChatRoomMember', 'about_OpenChat')
+    Links       = @('Register-ChatUser', 'Get-ChatIdentity', 'Disconnect-ChatRoom', 'Join-ChatRoom', 'Send-ChatMessage', 'Receive-ChatMessage', 'Get-ChatRoom', 'Get-ChatRoomMember', 'about_OpenChat')
 }

@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Leaves rooms: the user''s membership ends.'
     Description = @'
-Ends the session's user's membership of each room in -Room. This is different from Disconnect-ChatRoom, which only closes a connection: after Exit-ChatRoom the user is no longer a member and is no longer listed by Get-ChatRoomMember; the session stops receiving the room, and the server no longer serves the user the room's history or accepts messages from the user for it. The session also forgets its read position in the room, so joining again later starts from the beginning of the history.
+Ends the session's user's membership of each room in -Room, and with it the user's access to what is said there afterwards. This is different from Disconnect-ChatRoom, which only closes a connection: after Exit-ChatRoom the user is no longer a member and is no longer listed by Get-ChatRoomMember; the session stops receiving the room, and the server no longer serves the user the room's history or accepts messages from the user for it. Joining again later resumes the room's history after the last event this device processed.
 
 Membership belongs to the user, so leaving from one device ends it for all of them. An ordinary room can be joined again later with Join-ChatRoom; a direct conversation is reopened when either user runs Join-ChatRoom -User for the other. Leaving does not delete the room or its messages.
 
@@ -23,7 +23,9 @@ The command uses -Session if given, otherwise the newest open session; with no s
         @{ Type = 'None'; Description = 'This cmdlet writes no output.' }
     )
     Notes       = @'
-End-to-end encryption, which comes in a later release, will also rotate a room's key when a member leaves, so that people who left cannot read what is said afterwards. In this release the server simply stops sending the room to them.
+Leaving also ends the user's part in the room's end-to-end encryption. The remaining members' devices notice the departure (each checks the member list at most every 5 seconds) and, before the next message any of them sends, commit the leaver's removal: a new epoch whose secret is wrapped only for those who stay. Whatever is said after that cannot be read by the leaver, even with a copy of the server's database. Messages sent before the removal, including any sent in the few seconds before it, were encrypted for the leaver too. The same removal happens when a member's certificate is revoked.
+
+Leaving does not delete the encryption state this device kept for the room in its profile. Joining again later makes the device a member of the group again from that moment (Join-ChatRoom); what was said while it was away stays unreadable to it.
 
 Error ids: NotAMember, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, Timeout.
 '@

@@ -14,7 +14,13 @@ Sessions closed with Disconnect-ChatRoom are forgotten; a session that closed by
     Outputs     = @(
         @{ Type = 'OpenChat.ChatSession'; Description = 'One object per session: Id, UserName, Server, Identity, State, Rooms and PendingMessages, with StateChanged and PresenceChanged events.' }
     )
-    Notes       = 'Sessions live in this PowerShell process only; they are not shared with other PowerShell windows.'
+    Notes       = @'
+Sessions live in this PowerShell process only; they are not shared with other PowerShell windows.
+
+An identity can have only one connected session at a time, in any process, because the session holds its end-to-end encryption state. Connecting it a second time fails with ProfileInUse: find the session here and close it with Disconnect-ChatRoom first.
+
+PendingMessages counts what the session has sent to the server (messages, and the key packages and commits of the encryption) that the server has not acknowledged yet, for example while Reconnecting; they are resent by themselves. Messages received but not yet read with Receive-ChatMessage are not counted.
+'@
     Examples    = @(
         @{
             Title   = 'See which sessions are open'

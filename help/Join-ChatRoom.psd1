@@ -7,6 +7,10 @@ Room (the default parameter set): each name in -Room is joined. A room that does
 
 Direct: -User opens a direct conversation with each named user: a two-member room named @ followed by the two user names in alphabetical order, joined by + (Join-ChatRoom -User bob run by alice opens @alice+bob). Both users become members. If the other user is online, their sessions learn of the conversation at once; otherwise they find it in Get-ChatRoom when they next connect. The other user must hold a valid certificate on this server (otherwise UserNotFound); a conversation with oneself is refused. Running the command again for the same pair returns the same room. Nobody can create a room whose name starts with @ any other way.
 
+Encryption. Joining also makes this device a member of the room's end-to-end encrypted group. The device publishes its key package (an ECDH key signed by its certificate key) in the room, then either creates the group, when the room has none yet, or commits its own join: a commit that starts a new epoch with a fresh secret wrapped for every current member and for itself. No other member needs to be online for this. The command returns once the device is a member. A device that joins cannot read anything said before it joined; everything sent after its join commit is encrypted for it too. If other members change the group at the same moment, the command catches up and tries again, and fails with StaleEpoch only if the group keeps changing.
+
+Direct conversations and encryption. The other person's device joins the conversation's encryption by itself as soon as one of their sessions is online and learns of the conversation. Until then nobody else can read it, so Send-ChatMessage -To waits up to 10 seconds for them and then fails with PeerNotJoined rather than send a message that only the sender could read.
+
 Membership is stored by the server and lasts until Exit-ChatRoom; it does not end when the session closes. After a reconnect the session rejoins its rooms by itself.
 
 Each name is handled on its own: a failure (RoomNameInvalid, UserNotFound, NotAMember for a direct room name the user is not part of) is written as a non-terminating error and the other names are still joined.
@@ -26,9 +30,9 @@ The command uses -Session if given, otherwise the newest open session; with no s
         @{ Type = 'OpenChat.ChatRoom'; Description = 'One object per room joined: Name, Kind (Room or Direct), LastSequence, IsMember (True) and Session. Use Get-ChatRoom or Get-ChatRoomMember for the member count and the members.' }
     )
     Notes       = @'
-A session that joins a room receives its history from the last sequence it read earlier (kept in the profile), or from the beginning the first time. Commands to read and send messages come with end-to-end encryption in a later release.
+A session that joins a room receives its history from the last sequence it read earlier (kept in the profile), or from the beginning the first time; only what the device is entitled to (what was sent while it was a member of the encrypted group) is decrypted and returned by Receive-ChatMessage. Send-ChatMessage joins a room by itself when given a room the session has not joined yet.
 
-Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, Timeout.
+Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, Timeout.
 '@
     Examples    = @(
         @{
@@ -39,7 +43,7 @@ Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, NotConnec
         @{
             Title   = 'Open a direct conversation'
             Code    = 'Join-ChatRoom -User bob'
-            Remarks = 'Run by alice, this returns the room @alice+bob of kind Direct. Bob becomes a member too and, if he is connected, his session joins it at once.'
+            Remarks = 'Run by alice, this returns the room @alice+bob of kind Direct. Bob becomes a member too and, if he is connected, his session joins it and its encryption at once; otherwise it does so when he next connects, and Send-ChatMessage -To bob fails with PeerNotJoined until then.'
         }
         @{
             Title   = 'Open direct conversations with several people'
@@ -52,5 +56,5 @@ Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, NotConnec
             Remarks = 'Rooms from Get-ChatRoom bind by value; each is joined through the session it was listed with.'
         }
     )
-    Links       = @('Exit-ChatRoom', 'Get-ChatRoom', 'Get-ChatRoomMember', 'Connect-ChatRoom', 'about_OpenChat')
+    Links       = @('Exit-ChatRoom', 'Get-ChatRoom', 'Get-ChatRoomMember', 'Connect-ChatRoom', 'Send-ChatMessage', 'Receive-ChatMessage', 'about_OpenChat')
 }

@@ -3,7 +3,7 @@ using System.Management.Automation;
 namespace OpenChat.Cmdlets.Client;
 
 /// <summary>Marks a contact verified after comparing safety numbers.</summary>
-[Cmdlet(VerbsLifecycle.Confirm, "ChatContact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsLifecycle.Confirm, "ChatContact", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(ChatContact))]
 public sealed class ConfirmChatContactCommand : SessionCmdlet
 {

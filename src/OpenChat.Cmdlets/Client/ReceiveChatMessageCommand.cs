@@ -36,16 +36,6 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             deadline.CancelAfter(TimeSpan.FromSeconds(Timeout));
         }
 
-        // Messages held back earlier because another -Room was asked for come first.
-        foreach (var held in Take(session, pattern))
-        {
-            Write(held);
-            if (++written >= Count)
-            {
-                return;
-            }
-        }
-
         // A short grace without -Wait lets the session finish catching up after a connect.
         var idle = TimeSpan.FromMilliseconds(Timeout >= 0 && !Wait ? Timeout * 1000 : 300);
         while (written < Count)
@@ -53,15 +43,17 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             SecureMessage message;
             try
             {
+                // Messages of other rooms stay queued in the session (and saved) for a later call.
+                Func<SecureMessage, bool>? filter = pattern is null ? null : m => pattern.IsMatch(m.Room);
                 if (Wait)
                 {
-                    message = session.Secure.ReceiveAsync(deadline.Token).AsTask().GetAwaiter().GetResult();
+                    message = session.Secure.ReceiveAsync(deadline.Token, filter).AsTask().GetAwaiter().GetResult();
                 }
                 else
                 {
                     using var quiet = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
                     quiet.CancelAfter(idle);
-                    message = session.Secure.ReceiveAsync(quiet.Token).AsTask().GetAwaiter().GetResult();
+                    message = session.Secure.ReceiveAsync(quiet.Token, filter).AsTask().GetAwaiter().GetResult();
                 }
             }
             catch (OperationCanceledException)
@@ -72,16 +64,6 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             {
                 WriteWarning("The session has closed; no more messages will arrive. Connect again with Connect-ChatRoom.");
                 return;
-            }
-
-            if (pattern is not null && !pattern.IsMatch(message.Room))
-            {
-                lock (session.Held)
-                {
-                    session.Held.Add(message);
-                }
-
-                continue;
             }
 
             Write(message);
@@ -100,16 +82,6 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             }
 
             WriteObject(new ChatMessage(message));
-        }
-    }
-
-    private static List<SecureMessage> Take(ChatSession session, WildcardPattern? pattern)
-    {
-        lock (session.Held)
-        {
-            var matching = session.Held.Where(m => pattern is null || pattern.IsMatch(m.Room)).ToList();
-            session.Held.RemoveAll(matching.Contains);
-            return matching;
         }
     }
 }

@@ -29,7 +29,7 @@ public sealed class SendChatMessageCommand : SessionCmdlet
 
     protected override void ProcessRecord()
     {
-        if (Message.Length == 0)
+        if (string.IsNullOrWhiteSpace(Message))
         {
             return; // blank lines from a file are not messages
         }

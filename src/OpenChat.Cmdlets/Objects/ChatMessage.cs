@@ -20,7 +20,11 @@ public sealed class ChatMessage
         OutOfOrder = message.OutOfOrder;
         MissingBefore = message.MissingBefore;
         SenderDevice = message.SenderSerial;
+        IsOwn = message.IsOwn;
     }
+
+    /// <summary>Sent by you (from this or another of your devices).</summary>
+    public bool IsOwn { get; }
 
     public string Room { get; }
 

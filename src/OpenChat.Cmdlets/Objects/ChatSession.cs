@@ -17,14 +17,13 @@ public sealed class ChatSession
         // Re-raised with this object as the sender, so event handlers see what the user holds.
         client.StateChanged += (_, e) => Raise(StateChanged, e);
         client.PresenceChanged += (_, e) => Raise(PresenceChanged, e);
+        secure.ContactChanged += (_, e) => Raise(ContactChanged, e);
     }
 
     internal ChatClient Client { get; }
 
     internal SecureSession Secure { get; }
 
-    /// <summary>Messages read from the session but filtered out by a -Room; handed out later.</summary>
-    internal List<SecureMessage> Held { get; } = [];
 
     public int Id { get; }
 
@@ -46,6 +45,9 @@ public sealed class ChatSession
 
     /// <summary>Raised on a background thread when a member of a joined room comes online or goes away.</summary>
     public event EventHandler<PresenceChangedEventArgs>? PresenceChanged;
+
+    /// <summary>Raised on a background thread when a contact's keys change (new device or certificate).</summary>
+    public event EventHandler<ContactRecord>? ContactChanged;
 
     private void Raise<T>(EventHandler<T>? handler, T args)
     {

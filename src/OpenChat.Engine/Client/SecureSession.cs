@@ -26,7 +26,11 @@ public sealed record SecureMessage(
     string? Problem,
     ulong Epoch,
     bool OutOfOrder,
-    uint MissingBefore);
+    uint MissingBefore)
+{
+    /// <summary>Sent by this user (from this or another of its devices).</summary>
+    public bool IsOwn { get; init; }
+}
 
 /// <summary>
 /// End-to-end encrypted chat over a <see cref="ChatClient"/>: one <see cref="GroupState"/> per
@@ -50,6 +54,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     private readonly Dictionary<string, RoomGroup> _rooms = new(StringComparer.Ordinal);
     private readonly Channel<SecureMessage> _inbox = Channel.CreateUnbounded<SecureMessage>();
     private readonly List<SecureMessage> _undelivered = [];
+    private readonly List<SecureMessage> _held = [];
     private readonly CancellationTokenSource _closing = new();
     private Task _pump = Task.CompletedTask;
     private Task _saver = Task.CompletedTask;
@@ -187,19 +192,58 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
-    /// <summary>The next verified message (or refused event) of any entered room.</summary>
-    public async ValueTask<SecureMessage> ReceiveAsync(CancellationToken cancellationToken = default)
+    /// <summary>The next verified message (or refused event) of any entered room, or of the rooms
+    /// <paramref name="filter"/> accepts; others stay queued (and saved) for a later call.</summary>
+    public async ValueTask<SecureMessage> ReceiveAsync(CancellationToken cancellationToken = default, Func<SecureMessage, bool>? filter = null)
     {
-        var message = await _inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        Delivered(message);
-        return message;
+        while (true)
+        {
+            lock (_gate)
+            {
+                var held = _held.FindIndex(m => filter is null || filter(m));
+                if (held >= 0)
+                {
+                    var message = _held[held];
+                    _held.RemoveAt(held);
+                    DeliveredLocked(message);
+                    return message;
+                }
+            }
+
+            var next = await _inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (filter is null || filter(next))
+                {
+                    DeliveredLocked(next);
+                    return next;
+                }
+
+                _held.Add(next);
+            }
+        }
     }
 
     public bool TryReceive(out SecureMessage? message)
     {
+        lock (_gate)
+        {
+            if (_held.Count > 0)
+            {
+                message = _held[0];
+                _held.RemoveAt(0);
+                DeliveredLocked(message);
+                return true;
+            }
+        }
+
         if (_inbox.Reader.TryRead(out var next))
         {
-            Delivered(next);
+            lock (_gate)
+            {
+                DeliveredLocked(next);
+            }
+
             message = next;
             return true;
         }
@@ -208,7 +252,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         return false;
     }
 
-    public IReadOnlyList<ContactRecord> Contacts() => _contacts.All();
+    public IReadOnlyList<ContactRecord> Contacts() => _contacts.All().Where(c => !string.Equals(c.UserName, UserName, StringComparison.OrdinalIgnoreCase)).ToList();
 
     public ContactRecord ConfirmContact(string userName) => _contacts.Confirm(userName);
 
@@ -216,7 +260,14 @@ public sealed partial class SecureSession : IAsyncDisposable
     public string? SafetyNumber(string userName)
     {
         var contact = _contacts.Find(userName);
-        return contact is null ? null : ContactBook.SafetyNumber(UserName, [ContactBook.DeviceFingerprint(_identity.Certificate)], contact.UserName, contact.Devices);
+        if (contact is null)
+        {
+            return null;
+        }
+
+        // Both sides use every device of both users as published in shared rooms.
+        var own = (_contacts.Find(UserName)?.Devices ?? []).Append(ContactBook.DeviceFingerprint(_identity.Certificate)).Distinct(StringComparer.Ordinal);
+        return ContactBook.SafetyNumber(UserName, own, contact.UserName, contact.Devices);
     }
 
     public string OwnFingerprint => ContactBook.DeviceFingerprint(_identity.Certificate);
@@ -444,7 +495,12 @@ public sealed partial class SecureSession : IAsyncDisposable
                 package = Group(e.Room).State.Packages[e.SenderSerial];
             }
 
-            if (!string.Equals(package.Serial, _identity.Serial, StringComparison.OrdinalIgnoreCase) && !string.Equals(package.UserName, UserName, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(package.UserName, UserName, StringComparison.OrdinalIgnoreCase))
+            {
+                // Our own devices count in safety numbers, the same way the other side sees them.
+                _contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
+            }
+            else
             {
                 var before = _contacts.Find(package.UserName)?.Trust;
                 var after = _contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
@@ -468,7 +524,10 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             GroupOutcomeKind.Message => new SecureMessage(e.Room, e.Sequence, outcome.Message!.Sender, outcome.Message.SenderSerial,
                 Encoding.UTF8.GetString(outcome.Message.Content), e.Time, outcome.Message.SentAt, true, TrustOf(outcome.Message.Sender), null,
-                outcome.Message.Epoch, outcome.Message.OutOfOrder, outcome.Message.MissingBefore),
+                outcome.Message.Epoch, outcome.Message.OutOfOrder, outcome.Message.MissingBefore)
+            {
+                IsOwn = string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase),
+            },
             GroupOutcomeKind.Rejected => new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender),
                 $"{e.Kind} refused: {outcome.Reason}", e.Epoch, false, 0),
             _ => null,
@@ -488,13 +547,9 @@ public sealed partial class SecureSession : IAsyncDisposable
     private ContactTrust TrustOf(string user) =>
         string.Equals(user, UserName, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : _contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
 
-    private void Delivered(SecureMessage message)
+    private void DeliveredLocked(SecureMessage message)
     {
-        lock (_gate)
-        {
-            _undelivered.Remove(message);
-        }
-
+        _undelivered.Remove(message);
         Interlocked.Exchange(ref _dirty, 1);
     }
 
@@ -535,7 +590,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             var progress = Volatile.Read(ref _progress);
             lock (_gate)
             {
-                if (group.State.MemberSerials.Count >= 2)
+                if (group.State.MemberSerials.Any(s => group.State.Packages.TryGetValue(s, out var p) && !string.Equals(p.UserName, UserName, StringComparison.OrdinalIgnoreCase)))
                 {
                     return;
                 }

@@ -1,0 +1,84 @@
+@{
+    Synopsis    = 'Sends end-to-end encrypted, signed messages to a room or to another user.'
+    Description = @'
+Encrypts each input as one message for the current members of a room's encrypted group, signs it with the identity's certificate key and stores it on the server. Only the members of the room at the moment of sending can read it; the server, the network and people who have left see only ciphertext.
+
+One message per input. -Message takes pipeline input, so every line that Get-Content reads, or every line a program writes, becomes its own message, in order. Empty lines and lines of only spaces are skipped. A single string that contains line breaks, such as the output of Get-Content -Raw, is sent as one multi-line message. Anything that is not a string is sent as its text, so the error records that 2>&1 turns a program's standard error into are sent as their message.
+
+Where it goes. -Room names the room. Without -Room and -To, the message goes to the session's only room; when the session has joined no room or several, the command fails with RoomNotFound and says which rooms there are. A room the session has not joined yet is joined (and created if it does not exist) before the first message, exactly as Join-ChatRoom would. -To sends a direct message: it opens the direct conversation with that user (@alice+bob, see Join-ChatRoom -User) and sends there. The other person can read it only once one of their devices has joined the conversation's encryption, which their session does by itself as soon as it is online; until then the command waits up to 10 seconds and then fails with PeerNotJoined, and nothing is sent. Try again when they are online (Get-ChatRoomMember shows it).
+
+Before sending. The command brings the room's encrypted group up to date first: it removes members whose certificates have been revoked (from the revocation list, checked at most every 30 seconds) or who have left the room (checked at most every 5 seconds), and it rotates the room's key when the current epoch is a day old or this device has sent 1000 messages in it. Each of these is a commit that the command publishes and waits for before the message goes out. If another member changed the epoch at the same moment, the server refuses the message as built on a stale epoch (StaleEpoch), and the command catches up on the new epoch and encrypts the message again by itself.
+
+When it returns. The command returns for each message once the server has written it durably and acknowledged it. While the connection is down it waits for the session to reconnect; the message is kept in the profile meanwhile and is resent with the same id, so the server stores it only once. If the command is stopped with Ctrl+C while waiting, the message stays queued and is still delivered when the connection comes back.
+
+The per-message key is deleted as soon as the message is encrypted, and the state is saved to the profile before the message leaves, so a crash never reuses a key.
+
+The command uses -Session if given, otherwise the newest open session; with no session it fails with NotConnected.
+'@
+    Parameters  = @{
+        Message  = 'The text to send. Each pipeline input is one message; empty strings are skipped. Alias: Text.'
+        Room     = 'The room to send to, joined first if the session has not joined it yet. The default is the session''s only room. A direct conversation can also be named here (for example ''@alice+bob'').'
+        To       = 'Sends a direct message to this user instead of a room, in the direct conversation of the two users. Fails with PeerNotJoined when none of the other user''s devices has joined the conversation''s encryption within 10 seconds.'
+        PassThru = 'Returns an object for each message sent, with the room, the sequence number the server gave it and the text. By default the command writes no output.'
+        Session  = 'The session to send through, as returned by Connect-ChatRoom. The default is the newest open session. Accepts pipeline input by property name.'
+    }
+    Inputs      = @(
+        @{ Type = 'System.String'; Description = 'Lines of text, bound to -Message; each is one message.' }
+    )
+    Outputs     = @(
+        @{ Type = 'None'; Description = 'By default this cmdlet writes no output.' }
+        @{ Type = 'OpenChat.Cmdlets.Client.SentChatMessage'; Description = 'With -PassThru, one object per message sent: Room (the room or direct conversation), Sequence (its number in the room) and Text.' }
+    )
+    Notes       = @'
+Your own messages come back to you: Receive-ChatMessage returns them too, with IsOwn set. A bot that answers what it reads should skip its own messages.
+
+Sequence numbers are shared by everything the room records (messages, key packages and commits), so consecutive messages can have gaps between their numbers.
+
+Keep messages well below 190 KB of text: encryption makes a message about a third larger, and the server accepts no frame over 256 KB.
+
+Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, Timeout.
+'@
+    Examples    = @(
+        @{
+            Title   = 'Send a line to the only room of the session'
+            Code    = 'Send-ChatMessage ''Deploy of 2026.1 starts in 10 minutes'''
+            Remarks = 'The session has joined one room, so the message goes there. With several rooms, add -Room.'
+        }
+        @{
+            Title   = 'Send a file, one message per line'
+            Code    = 'Get-Content notes.txt | Send-ChatMessage -Room ops'
+            Remarks = 'Each line of notes.txt becomes a message in ops, in order; empty lines are skipped. Use (Get-Content notes.txt -Raw) | Send-ChatMessage -Room ops to send the whole file as one message.'
+        }
+        @{
+            Title   = 'Pipe build output into a room'
+            Code    = 'dotnet build 2>&1 | Send-ChatMessage -Room builds'
+            Remarks = '2>&1 merges the build''s error stream into the pipeline, so warnings and errors are posted together with the normal output, one message per line, as the build prints them.'
+        }
+        @{
+            Title   = 'Send a direct message and keep a record of it'
+            Code    = @'
+try {
+    Send-ChatMessage -To bob 'Can you review PR 512?' -PassThru -ErrorAction Stop | Export-Csv sent.csv -Append
+}
+catch {
+    if ($_.FullyQualifiedErrorId -like 'PeerNotJoined,*') { Write-Warning 'Bob has not been online yet; try later.' } else { throw }
+}
+'@
+            Remarks = 'Sends to the direct conversation with Bob (for example @alice+bob) and appends its room, sequence and text to sent.csv. If Bob has never been online since the conversation was opened, nothing is sent and the command fails with PeerNotJoined after 10 seconds.'
+        }
+        @{
+            Title   = 'Post an alert from a scheduled script'
+            Code    = @'
+$session = Connect-ChatRoom -Identity monitor -Room alerts
+try {
+    Get-PSDrive -PSProvider FileSystem | Where-Object { $_.Used -and $_.Free / ($_.Used + $_.Free) -lt 0.1 } |
+        ForEach-Object { "Drive $($_.Name) on $([Environment]::MachineName): only $([math]::Round($_.Free / 1GB)) GB left" } |
+        Send-ChatMessage -Session $session -Room alerts
+}
+finally { Disconnect-ChatRoom -Session $session }
+'@
+            Remarks = 'Connects as the identity monitor, sends one message per nearly full disk and disconnects. Send-ChatMessage returns only after the server has stored each message, so disconnecting right after loses nothing.'
+        }
+    )
+    Links       = @('Receive-ChatMessage', 'Join-ChatRoom', 'Connect-ChatRoom', 'Get-ChatContact', 'about_OpenChat')
+}
