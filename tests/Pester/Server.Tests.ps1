@@ -494,8 +494,14 @@ Describe 'Sessions, rooms and presence' {
 
     It 'fails with ServerUnreachable when nothing listens on the port' {
         $port = Get-UnusedPort
-        $err = Get-ChatErrorRecord { Connect-ChatRoom -Identity alice -ProfilePath $profiles -Server "127.0.0.1:$port" -TimeoutSeconds 5 }
+        $null = Register-TestUser -Server $server -UserName dora -ProfilePath $profiles
+        $err = Get-ChatErrorRecord { Connect-ChatRoom -Identity dora -ProfilePath $profiles -Server "127.0.0.1:$port" -TimeoutSeconds 5 }
         Get-ErrorId $err | Should -Be 'ServerUnreachable'
+    }
+
+    It 'refuses a second connection of an identity that is already connected' {
+        $err = Get-ChatErrorRecord { Connect-ChatRoom -Identity alice -ProfilePath $profiles }
+        Get-ErrorId $err | Should -Be 'ProfileInUse'
     }
 
     It 'reports an error for the members of a room that does not exist' {
