@@ -553,44 +553,36 @@ public sealed partial class SecureSession : IAsyncDisposable
         Interlocked.Exchange(ref _dirty, 1);
     }
 
-    private async Task WaitProcessedAsync(RoomGroup group, ulong sequence, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        timeout.CancelAfter(CatchUpTimeout);
-        while (true)
-        {
-            var progress = Volatile.Read(ref _progress);
-            lock (_gate)
-            {
-                if (group.ProcessedThrough >= sequence)
-                {
-                    return;
-                }
-            }
+    private Task WaitProcessedAsync(RoomGroup group, ulong sequence, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => group.ProcessedThrough >= sequence, CatchUpTimeout, ErrorIds.Timeout,
+            "Timed out catching up with the room's history.", cancellationToken);
 
-            try
-            {
-                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new OpenChatException(ErrorIds.Timeout, ErrorKind.Unavailable, "Timed out catching up with the room's history.");
-            }
-        }
-    }
 
     // A direct conversation is readable by the other person only once their device has joined its
     // group, which happens as soon as they are online; until then, refuse rather than send blind.
-    private async Task WaitForPeerAsync(string room, RoomGroup group, CancellationToken cancellationToken)
+    private Task WaitForPeerAsync(string room, RoomGroup group, CancellationToken cancellationToken) =>
+        WaitUntilAsync(
+            () => group.State.MemberSerials.Any(s => group.State.Packages.TryGetValue(s, out var p) && !string.Equals(p.UserName, UserName, StringComparison.OrdinalIgnoreCase)),
+            TimeSpan.FromSeconds(10), ErrorIds.PeerNotJoined,
+            $"The other person in '{room}' has not joined this conversation's encryption yet (they join automatically when next online). Try again then.",
+            cancellationToken);
+
+
+    private Task WaitForEpochAsync(RoomGroup group, ulong after, CancellationToken cancellationToken) =>
+        WaitUntilAsync(() => group.State.Epoch > after, CatchUpTimeout, ErrorIds.Timeout, "Timed out waiting for the room's new epoch.", cancellationToken);
+
+    /// <summary>Waits, woken by the pump after each event, until <paramref name="condition"/> holds
+    /// (checked under the state lock), or fails with <paramref name="errorId"/> after <paramref name="timeout"/>.</summary>
+    private async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string errorId, string message, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        deadline.CancelAfter(timeout);
         while (true)
         {
             var progress = Volatile.Read(ref _progress);
             lock (_gate)
             {
-                if (group.State.MemberSerials.Any(s => group.State.Packages.TryGetValue(s, out var p) && !string.Equals(p.UserName, UserName, StringComparison.OrdinalIgnoreCase)))
+                if (condition())
                 {
                     return;
                 }
@@ -598,38 +590,11 @@ public sealed partial class SecureSession : IAsyncDisposable
 
             try
             {
-                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+                await progress.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new OpenChatException(ErrorIds.PeerNotJoined, ErrorKind.Unavailable,
-                    "The other person has not joined this conversation's encryption yet (they join automatically when next online). Try again then.");
-            }
-        }
-    }
-
-    private async Task WaitForEpochAsync(RoomGroup group, ulong after, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        timeout.CancelAfter(CatchUpTimeout);
-        while (true)
-        {
-            var progress = Volatile.Read(ref _progress);
-            lock (_gate)
-            {
-                if (group.State.Epoch > after)
-                {
-                    return;
-                }
-            }
-
-            try
-            {
-                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new OpenChatException(ErrorIds.Timeout, ErrorKind.Unavailable, "Timed out waiting for the room's new epoch.");
+                throw new OpenChatException(errorId, ErrorKind.Unavailable, message);
             }
         }
     }
