@@ -35,6 +35,7 @@
         'Receive-ChatMessage'
         'Get-ChatContact'
         'Confirm-ChatContact'
+        'Enter-ChatRoom'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

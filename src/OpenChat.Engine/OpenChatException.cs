@@ -94,6 +94,7 @@ public static class ErrorIds
     public const string ProfileAmbiguous = "ProfileAmbiguous";
     public const string PeerNotJoined = "PeerNotJoined";
     public const string ProfileInUse = "ProfileInUse";
+    public const string NotInteractive = "NotInteractive";
 
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";

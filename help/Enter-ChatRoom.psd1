@@ -1,0 +1,51 @@
+@{
+    Synopsis    = 'Opens the interactive, full-terminal chat in a room.'
+    Description = @'
+Enter-ChatRoom turns the terminal into a chat screen: messages scroll above a status line and an input line. Type a message and press Enter to send it, end-to-end encrypted and signed like Send-ChatMessage. Each message shows the time, the sender's name in a colour of its own, and a mark for how far the sender is trusted: a green check for a contact you verified (Confirm-ChatContact), a dot for a signed message from a contact you have not verified yet, and a red KEY CHANGED when the contact's keys changed since you first saw them. Events the client refused (bad signature, replay, stale epoch and the like) are shown in red with the reason.
+
+The status line shows the room, your identity, the connection state (the session reconnects by itself and fills any gap from the room's history) and rooms with unread messages.
+
+Slash commands:
+/join ROOM switches to a room (joining it if needed; @alice+bob for a direct conversation), /leave [ROOM] leaves a room for good, /rooms lists rooms with unread counts, /who lists the room's members and who is online, /msg USER TEXT sends a direct message, /verify USER shows the safety number with USER and marks them verified (compare it with them first), /help lists the commands, and /quit (or Ctrl+C) returns to PowerShell.
+
+It uses the session given with -Session, or the newest open one, or, with -Identity, connects as that identity for the duration and disconnects when you leave. It needs an interactive terminal (any VT terminal, including tmux); in scripts use Send-ChatMessage and Receive-ChatMessage.
+'@
+    Parameters  = @{
+        Room        = 'The room to open, for example ops or @alice+bob. Without it, the first room the session has joined.'
+        Session     = 'The session to chat through, from Connect-ChatRoom. Without it (and without -Identity), the newest open session. Accepts pipeline input.'
+        Identity    = 'Connects as this identity (its name, user name or profile directory) for the length of the chat, when no session is open or wanted. Alias: Path.'
+        ProfilePath = 'The folder that holds identities, with -Identity; default $env:OPENCHAT_HOME, otherwise ~/.openchat.'
+        Password    = 'The password of the identity''s private key, with -Identity, when it is encrypted.'
+    }
+    Inputs      = @(
+        @{ Type = 'OpenChat.ChatSession'; Description = 'A session from Connect-ChatRoom or Get-ChatSession.' }
+    )
+    Outputs     = @(
+        @{ Type = 'None'; Description = 'The chat happens on the screen; nothing is written to the pipeline.' }
+    )
+    Notes       = 'Messages read on this screen are marked read, like Receive-ChatMessage. Error ids: NotInteractive (no terminal), RoomNotFound (no room given or joined), and those of Connect-ChatRoom and Send-ChatMessage.'
+    Examples    = @(
+        @{
+            Title   = 'Chat in ops through the current session'
+            Code    = @'
+Connect-ChatRoom -Room ops | Out-Null
+Enter-ChatRoom ops
+'@
+            Remarks = 'Opens the chat screen for ops. Type to talk; /quit returns to the prompt with the session still connected.'
+        }
+        @{
+            Title   = 'Connect, chat and disconnect in one command'
+            Code    = 'Enter-ChatRoom -Room ops -Identity alice'
+            Remarks = 'Connects as alice, opens ops, and disconnects when you leave the chat.'
+        }
+        @{
+            Title   = 'Open a direct conversation'
+            Code    = @'
+Join-ChatRoom -User bob | Out-Null
+Enter-ChatRoom '@alice+bob'
+'@
+            Remarks = 'Chats with bob alone. Inside any room, /msg bob TEXT does the same without switching.'
+        }
+    )
+    Links       = @('Connect-ChatRoom', 'Send-ChatMessage', 'Receive-ChatMessage', 'Confirm-ChatContact', 'about_OpenChat')
+}

@@ -1,0 +1,74 @@
+using System.Management.Automation;
+using System.Security;
+using OpenChat.Engine;
+using OpenChat.Engine.Client;
+
+namespace OpenChat.Cmdlets.Terminal;
+
+/// <summary>The interactive terminal chat. Leaves with /quit or Ctrl+C.</summary>
+[Cmdlet(VerbsCommon.Enter, "ChatRoom")]
+public sealed class EnterChatRoomCommand : ChatCmdlet
+{
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Room { get; set; }
+
+    [Parameter(ValueFromPipeline = true)]
+    public ChatSession? Session { get; set; }
+
+    /// <summary>Connects as this identity when no session is given (and disconnects on leaving).</summary>
+    [Parameter]
+    [Alias("Path")]
+    public string? Identity { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProfilePath { get; set; }
+
+    [Parameter]
+    public SecureString? Password { get; set; }
+
+    protected override void EndProcessing()
+    {
+        if (Console.IsInputRedirected || Console.IsOutputRedirected)
+        {
+            ThrowFailure(new OpenChatException(ErrorIds.NotInteractive, ErrorKind.InvalidOperation,
+                "Enter-ChatRoom needs an interactive terminal. In scripts use Send-ChatMessage and Receive-ChatMessage."), null);
+        }
+
+        var session = Session ?? (Identity is null ? SessionRegistry.Default() : null);
+        var owned = false;
+        var password = PasswordChars(Password);
+        try
+        {
+            if (session is null)
+            {
+                var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
+                var identity = Identity is not null && (Identity.Contains('/') || Identity.Contains('\\') || Identity.StartsWith('.')) ? ResolvePath(Identity) : Identity;
+                var profile = ChatProfile.Find(identity, root);
+                session = new ChatSession(Await(token => SecureSession.ConnectAsync(profile, password, new ChatClientOptions(), token)));
+                SessionRegistry.Add(session);
+                owned = true;
+            }
+
+            var room = Room ?? session.Rooms.FirstOrDefault(r => !r.StartsWith('@'))
+                ?? throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.InvalidArgument, "Name a room to enter: Enter-ChatRoom -Room ops.");
+            var chosen = session;
+            Await(token => chosen.Secure.EnterAsync(room, token));
+            new TerminalChat(session, room, CancelToken).Run();
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            ThrowFailure(e, Room);
+        }
+        finally
+        {
+            Array.Clear(password);
+            if (owned && session is not null)
+            {
+                session.Secure.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                SessionRegistry.Remove(session);
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using System.Text;
+using OpenChat.Engine;
+using OpenChat.Engine.Client;
+
+namespace OpenChat.Cmdlets.Terminal;
+
+/// <summary>
+/// The interactive chat screen: messages scroll in a region above a status line and an input
+/// line (ANSI scroll regions, so it works in any VT terminal and under tmux). Everything runs on
+/// the calling thread: it polls the keyboard and the session in turn, so no background thread
+/// ever writes to the console. Resizing is picked up on the next tick.
+/// </summary>
+internal sealed class TerminalChat(ChatSession session, string room, CancellationToken stop)
+{
+    private const string Esc = "\u001b[";
+    private readonly SecureSession _secure = session.Secure;
+    private readonly StringBuilder _input = new();
+    private readonly Dictionary<string, List<SecureMessage>> _waiting = new(StringComparer.Ordinal);
+    private readonly List<string> _screen = [];
+    private string _room = room;
+    private int _width;
+    private int _height;
+    private string _status = "";
+
+    public void Run()
+    {
+        Layout();
+        Notice($"Joined {_room}. Type a message and press Enter; /help lists commands; /quit leaves.");
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (Console.WindowWidth != _width || Console.WindowHeight != _height)
+                {
+                    Layout();
+                }
+
+                var busy = DrainMessages();
+                while (Console.KeyAvailable)
+                {
+                    busy = true;
+                    if (!HandleKey(Console.ReadKey(intercept: true)))
+                    {
+                        return;
+                    }
+                }
+
+                DrawStatus();
+                if (!busy)
+                {
+                    stop.WaitHandle.WaitOne(30);
+                }
+            }
+        }
+        finally
+        {
+            Console.Write($"{Esc}r{Esc}{_height};1H\n");
+        }
+    }
+
+    private void Layout()
+    {
+        _width = Math.Max(20, Console.WindowWidth);
+        _height = Math.Max(5, Console.WindowHeight);
+        Console.Write($"{Esc}2J{Esc}1;{_height - 2}r");
+        var visible = _screen.Skip(Math.Max(0, _screen.Count - (_height - 2))).ToList();
+        for (var i = 0; i < visible.Count; i++)
+        {
+            Console.Write($"{Esc}{i + 1};1H{Esc}2K{visible[i]}");
+        }
+
+        _status = "";
+        DrawStatus();
+        DrawInput();
+    }
+
+    private bool DrainMessages()
+    {
+        var any = false;
+        while (_secure.TryReceive(out var message))
+        {
+            any = true;
+            if (message!.Room == _room)
+            {
+                Show(Format(message));
+            }
+            else
+            {
+                if (!_waiting.TryGetValue(message.Room, out var list))
+                {
+                    _waiting[message.Room] = list = [];
+                }
+
+                list.Add(message);
+            }
+        }
+
+        return any;
+    }
+
+    private bool HandleKey(ConsoleKeyInfo key)
+    {
+        switch (key.Key)
+        {
+            case ConsoleKey.Enter:
+                var line = _input.ToString().Trim();
+                _input.Clear();
+                DrawInput();
+                return line.Length == 0 || Submit(line);
+            case ConsoleKey.Backspace:
+                if (_input.Length > 0)
+                {
+                    _input.Length--;
+                }
+
+                break;
+            case ConsoleKey.Escape:
+                _input.Clear();
+                break;
+            default:
+                if (!char.IsControl(key.KeyChar) && _input.Length < 4000)
+                {
+                    _input.Append(key.KeyChar);
+                }
+
+                break;
+        }
+
+        DrawInput();
+        return true;
+    }
+
+    // Returns false to leave the chat.
+    private bool Submit(string line)
+    {
+        try
+        {
+            if (!line.StartsWith('/'))
+            {
+                Await(_secure.SendAsync(_room, line, stop));
+                return true;
+            }
+
+            var parts = line.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+            var argument = parts.Length > 1 ? parts[1] : null;
+            switch (parts[0].ToLowerInvariant())
+            {
+                case "/quit" or "/exit":
+                    return false;
+                case "/help":
+                    Notice("/join ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit");
+                    break;
+                case "/join" when argument is not null:
+                    var joined = Await(_secure.EnterAsync(argument, stop));
+                    SwitchTo(joined.Name);
+                    break;
+                case "/leave":
+                    var leaving = argument ?? _room;
+                    Await(_secure.Client.LeaveAsync(leaving, stop));
+                    Notice($"Left {leaving}.");
+                    break;
+                case "/rooms":
+                    var rooms = Await(_secure.Client.ListRoomsAsync(stop));
+                    Notice("Rooms: " + string.Join("  ", rooms.Select(r =>
+                        $"{(r.Name == _room ? "*" : "")}{r.Name}{(_waiting.TryGetValue(r.Name, out var w) && w.Count > 0 ? $" ({w.Count} unread)" : "")}{(r.Joined ? "" : " (not joined)")}")));
+                    break;
+                case "/who":
+                    var members = Await(_secure.Client.ListMembersAsync(_room, stop));
+                    Notice($"In {_room}: " + string.Join("  ", members.Select(m => m.Online ? $"{m.UserName} (online)" : $"{m.UserName} (away{(m.AwaySince is { } since ? " since " + since.ToLocalTime().ToString("HH:mm") : "")})")));
+                    break;
+                case "/msg" when parts.Length == 3:
+                    var dm = Await(_secure.OpenDirectAsync(parts[1], stop));
+                    Await(_secure.SendAsync(dm.Name, parts[2], stop));
+                    Notice($"Sent to {parts[1]} in {dm.Name} (/join {dm.Name} to follow it).");
+                    break;
+                case "/verify" when argument is not null:
+                    var number = _secure.SafetyNumber(argument);
+                    if (number is null)
+                    {
+                        Notice($"No keys of {argument} seen yet.");
+                    }
+                    else
+                    {
+                        _secure.ConfirmContact(argument);
+                        Notice($"Safety number with {argument}: {number}. Marked verified: compare it with {argument} in person.");
+                    }
+
+                    break;
+                default:
+                    Notice($"Unknown command {parts[0]}. /help lists the commands.");
+                    break;
+            }
+        }
+        catch (OpenChatException e)
+        {
+            Notice($"{e.ErrorId}: {e.Message}");
+        }
+
+        return true;
+    }
+
+    private void SwitchTo(string room)
+    {
+        _room = room;
+        Show($"{Esc}1m── {room} ──{Esc}0m");
+        if (_waiting.Remove(room, out var pending))
+        {
+            foreach (var message in pending)
+            {
+                Show(Format(message));
+            }
+        }
+    }
+
+    private T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    private void Await(Task task) => task.GetAwaiter().GetResult();
+
+    private void Notice(string text) => Show($"{Esc}2m{text}{Esc}0m");
+
+    private static string Format(SecureMessage m)
+    {
+        var time = m.Time.ToLocalTime().ToString("HH:mm");
+        if (!m.Verified)
+        {
+            return $"{time} {Esc}31m✗ refused event from {m.Sender}: {m.Problem}{Esc}0m";
+        }
+
+        var badge = m.SenderTrust switch
+        {
+            ContactTrust.Verified => $"{Esc}32m✓{Esc}0m",
+            ContactTrust.Changed => $"{Esc}31;1m! KEY CHANGED{Esc}0m",
+            _ => $"{Esc}33m·{Esc}0m",
+        };
+        var color = 31 + (Math.Abs(StringComparer.OrdinalIgnoreCase.GetHashCode(m.Sender)) % 6);
+        return $"{time} {badge} {Esc}{color};1m{m.Sender}{Esc}0m: {m.Text}";
+    }
+
+    // Writes one line at the bottom of the scroll region; the terminal scrolls the rest up.
+    private void Show(string line)
+    {
+        _screen.Add(line);
+        if (_screen.Count > 1000)
+        {
+            _screen.RemoveRange(0, 200);
+        }
+
+        Console.Write($"{Esc}{_height - 2};1H\n{Esc}2K{line}");
+        DrawInput();
+    }
+
+    private void DrawStatus()
+    {
+        var unread = _waiting.Where(w => w.Value.Count > 0).Select(w => $"{w.Key}({w.Value.Count})").ToList();
+        var status = $" {_room} | {session.UserName}@{session.Server} | {session.State}" + (unread.Count > 0 ? " | unread: " + string.Join(' ', unread) : "");
+        if (status == _status)
+        {
+            return;
+        }
+
+        _status = status;
+        var text = status.Length > _width ? status[.._width] : status.PadRight(_width);
+        Console.Write($"{Esc}s{Esc}{_height - 1};1H{Esc}7m{text}{Esc}0m{Esc}u");
+        DrawInput();
+    }
+
+    private void DrawInput()
+    {
+        var visible = _input.Length > _width - 3 ? _input.ToString(_input.Length - (_width - 3), _width - 3) : _input.ToString();
+        Console.Write($"{Esc}{_height};1H{Esc}2K> {visible}");
+    }
+}

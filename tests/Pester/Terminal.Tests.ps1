@@ -1,0 +1,111 @@
+# Enter-ChatRoom as people use it: two real terminals (tmux panes), typing with send-keys and
+# reading the screen with capture-pane, talking to each other through a live server.
+
+BeforeAll {
+    Import-Module $env:OPENCHAT_MODULE -Force
+    $script:work = Join-Path ([IO.Path]::GetTempPath()) "oc-tui-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    New-Item -ItemType Directory $work | Out-Null
+    $script:savedHome = $env:OPENCHAT_HOME
+    $env:OPENCHAT_HOME = Join-Path $work 'home'
+    $script:server = Start-ChatServer -Path (Join-Path $work 'chat') -Port 0
+    foreach ($user in 'alice', 'bob') {
+        $invite = New-ChatInvite -Path (Join-Path $work 'chat') -UserName $user -Server "127.0.0.1:$($server.Port)"
+        Register-ChatUser -Invite $invite.Invite -ProfilePath (Join-Path $work $user) | Out-Null
+    }
+
+    # A private tmux server, so nothing else on the machine is touched.
+    $script:socket = "oc-tui-$PID"
+    $script:pwsh = "dotnet '$PSHOME/pwsh.dll'"
+
+    function Start-Chat([string] $User) {
+        $command = "$pwsh -NoProfile -NoLogo -Command `"Import-Module '$env:OPENCHAT_MODULE'; Enter-ChatRoom -Room ops -Identity $User -ProfilePath '$work/$User'`""
+        tmux -L $socket new-session -d -s $User -x 110 -y 24 "OPENCHAT_HOME='$work/home' $command"
+    }
+
+    # -J joins lines the terminal wrapped, so long messages can be matched whole.
+    function Get-Screen([string] $User) { (tmux -L $socket capture-pane -p -J -t $User) -join "`n" }
+
+    function Wait-Screen([string] $User, [scriptblock] $Condition, [int] $Seconds = 60) {
+        $deadline = [DateTime]::UtcNow.AddSeconds($Seconds)
+        do {
+            $screen = Get-Screen $User
+            if (& $Condition $screen) { return $screen }
+            Start-Sleep -Milliseconds 100
+        } while ([DateTime]::UtcNow -lt $deadline)
+        throw "Timed out waiting on $User's screen. It shows:`n$screen"
+    }
+
+    Start-Chat alice
+    Start-Chat bob
+    $null = Wait-Screen alice { param($s) $s -match 'Joined ops' -and $s -match '\| Connected' }
+    $null = Wait-Screen bob { param($s) $s -match 'Joined ops' -and $s -match '\| Connected' }
+}
+
+AfterAll {
+    tmux -L $socket kill-server 2>$null
+    Stop-ChatServer -All -Confirm:$false -ErrorAction SilentlyContinue
+    $env:OPENCHAT_HOME = $savedHome
+    Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Enter-ChatRoom in two terminals' {
+    It 'shows a status line with the room, the user and the connection' {
+        Get-Screen alice | Should -Match ' ops \| alice@127\.0\.0\.1:\d+ \| Connected'
+        Get-Screen bob | Should -Match ' ops \| bob@127\.0\.0\.1:\d+ \| Connected'
+    }
+
+    It 'delivers what one person types to the other, marked as signed' {
+        tmux -L $socket send-keys -t alice 'hello bob from the terminal' Enter
+        $bob = Wait-Screen bob { param($s) $s -match 'alice: hello bob from the terminal' }
+        $bob | Should -Match '\d\d:\d\d · alice: hello bob from the terminal'
+        $alice = Wait-Screen alice { param($s) $s -match 'alice: hello bob from the terminal' }
+        $alice | Should -Match '✓ alice: hello bob from the terminal'
+    }
+
+    It 'lets both sides talk in turn' {
+        tmux -L $socket send-keys -t bob 'hi alice, loud and clear' Enter
+        $null = Wait-Screen alice { param($s) $s -match 'bob: hi alice, loud and clear' }
+        (Get-Screen alice) | Should -Match '(?s)hello bob from the terminal.*hi alice, loud and clear'
+    }
+
+    It 'lists who is there with /who' {
+        tmux -L $socket send-keys -t alice '/who' Enter
+        $screen = Wait-Screen alice { param($s) $s -match 'In ops:' }
+        $screen | Should -Match 'alice \(online\)'
+        $screen | Should -Match 'bob \(online\)'
+    }
+
+    It 'sends a direct message with /msg and marks it unread on the other side' {
+        tmux -L $socket send-keys -t alice '/msg bob a word in private' Enter
+        $null = Wait-Screen bob { param($s) $s -match 'unread: @alice\+bob\(1\)' }
+        tmux -L $socket send-keys -t bob '/join @alice+bob' Enter
+        $screen = Wait-Screen bob { param($s) $s -match 'alice: a word in private' }
+        $screen | Should -Match ' @alice\+bob \| bob@'
+    }
+
+    It 'shows the safety number and marks the contact verified with /verify' {
+        tmux -L $socket send-keys -t bob '/verify alice' Enter
+        $screen = Wait-Screen bob { param($s) $s -match 'Marked verified' }
+        ($screen -replace '\s+', ' ') | Should -Match 'Safety number with alice: (\d{5} ){11}\d{5}'
+    }
+
+    It 'redraws for a new terminal size' {
+        tmux -L $socket resize-window -t alice -x 70 -y 14
+        $screen = Wait-Screen alice { param($s)
+            $l = $s -split "`n"
+            $l.Count -le 14 -and $l[-1] -match '^>' -and $l[-2] -match '^ ops \| alice@' } -Seconds 15
+        ($screen -split "`n").Count | Should -BeLessOrEqual 14
+        $screen | Should -Match 'hi alice, loud and clear'
+    }
+
+    It 'returns to PowerShell with /quit' {
+        tmux -L $socket send-keys -t bob '/quit' Enter
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        do {
+            tmux -L $socket has-session -t bob 2>$null
+            $alive = $LASTEXITCODE -eq 0
+            if ($alive) { Start-Sleep -Milliseconds 100 }
+        } while ($alive -and [DateTime]::UtcNow -lt $deadline)
+        $alive | Should -BeFalse
+    }
+}
