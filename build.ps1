@@ -7,13 +7,15 @@
     Test     Build, then the xunit suite and the Pester suite (in a child pwsh, so the freshly
              built module is the one loaded), then one line "N passed, N failed" for both.
     Demo     Build, then runs the main job against a fresh CA in a temporary directory.
+    Package  Build, then publishes the module to a local PSResourceGet repository folder,
+             out/packages, as OpenChat.<version>.nupkg (install it from there by name).
     Clean    removes out/ and every bin/ and obj/.
     Needs only the .NET SDK: PowerShell comes from the tool manifest (dotnet tool restore) and
     Pester from a NuGet download made here.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -108,6 +110,15 @@ function Invoke-Demo {
     if ($code -ne 0) { throw "The demo failed (exit code $code)." }
 }
 
+function Invoke-Package {
+    Invoke-Build
+    $packages = Join-Path $Out 'packages'
+    if (Test-Path $packages) { Remove-Item $packages -Recurse -Force }
+    New-Item -ItemType Directory $packages | Out-Null
+    $code = Invoke-ChildPwsh (Join-Path $Root 'build/Publish-Module.ps1') @('-ModulePath', $ModuleOut, '-Repository', $packages)
+    if ($code -ne 0) { throw 'Packaging failed.' }
+}
+
 function Invoke-Clean {
     foreach ($dir in @($Out) + @(Get-ChildItem $Root -Recurse -Directory -Include bin, obj | ForEach-Object FullName)) {
         if (Test-Path $dir) { Remove-Item $dir -Recurse -Force }
@@ -120,6 +131,7 @@ try {
         'Build' { Invoke-Build }
         'Test' { Invoke-Test }
         'Demo' { Invoke-Demo }
+        'Package' { Invoke-Package }
         'Clean' { Invoke-Clean }
     }
 }

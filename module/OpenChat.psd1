@@ -42,7 +42,7 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('chat', 'encryption', 'e2ee', 'pki', 'certificate-authority', 'tls')
+            Tags         = @('chat', 'encryption', 'e2ee', 'pki', 'certificate-authority', 'tls', 'PSEdition_Core', 'Linux', 'MacOS', 'Windows')
             ReleaseNotes = 'Certificate authority (CA, certificates, CSR policy, revocation, CRLs, invites); chat server (TLS 1.3 mutual auth, enrollment by invite, rooms, direct conversations, presence, durable gap-free history, resume and deduplication); end-to-end encryption (epochs, hash ratchets, Fernet, signed envelopes, safety numbers).'
         }
     }

@@ -1,0 +1,81 @@
+# Installing OpenChat the way users do: publish the built module to a local PSResourceGet
+# repository, Install-PSResource it by name, and Import-Module OpenChat by name in a fresh pwsh.
+# Every step runs in a child pwsh whose HOME is a temporary folder, so the repository
+# registration and the installed module never touch the real user's settings.
+
+BeforeAll {
+    $script:moduleDir = Split-Path $env:OPENCHAT_MODULE
+    $script:fakeHome = Join-Path ([IO.Path]::GetTempPath()) "oc-install-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    # Never let the clean-up below aim anywhere but the folder made here.
+    if (-not ($fakeHome.StartsWith([IO.Path]::GetTempPath()) -and (Split-Path -Leaf $fakeHome) -like 'oc-install-*')) { throw "unexpected test home '$fakeHome'" }
+    $script:repo = Join-Path $fakeHome 'repo'
+    New-Item -ItemType Directory $repo -Force | Out-Null
+
+    function Invoke-Fresh([string] $Script) {
+        $saved = @{ HOME = $env:HOME; PSModulePath = $env:PSModulePath; XDG_DATA_HOME = $env:XDG_DATA_HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+        try {
+            $env:HOME = $fakeHome
+            $env:PSModulePath = $null
+            $env:XDG_DATA_HOME = $null
+            $env:XDG_CONFIG_HOME = $null
+            $output = & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -Command $Script 2>&1
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
+        }
+        finally {
+            foreach ($name in $saved.Keys) { Set-Item "env:$name" $saved[$name] }
+        }
+    }
+
+    $script:publish = Invoke-Fresh @"
+`$ErrorActionPreference = 'Stop'
+Register-PSResourceRepository -Name oclocal -Uri '$repo' -Trusted
+Publish-PSResource -Path '$moduleDir' -Repository oclocal
+"@
+    $script:install = Invoke-Fresh @"
+`$ErrorActionPreference = 'Stop'
+Install-PSResource -Name OpenChat -Repository oclocal -TrustRepository -Scope CurrentUser
+(Get-InstalledPSResource -Name OpenChat).InstalledLocation
+"@
+    $script:use = Invoke-Fresh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module OpenChat
+`$m = Get-Module OpenChat
+"PATH=`$(`$m.Path)"
+"COMMANDS=`$(`$m.ExportedCmdlets.Count)"
+`$ca = New-ChatCertificateAuthority -Path (Join-Path '$fakeHome' 'chat') -Name 'Installed CA'
+"CA=`$(`$ca.Name)"
+"HELP=`$((Get-Help New-ChatCertificate).Synopsis)"
+"@
+}
+
+AfterAll {
+    if ($fakeHome -and (Split-Path -Leaf $fakeHome) -like 'oc-install-*' -and $fakeHome.StartsWith([IO.Path]::GetTempPath())) {
+        Remove-Item $fakeHome -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+Describe 'Installing OpenChat by name' {
+    It 'publishes a package to a local repository' {
+        $publish.ExitCode | Should -Be 0 -Because $publish.Output
+        $version = (Import-PowerShellDataFile $env:OPENCHAT_MODULE).ModuleVersion
+        Test-Path (Join-Path $repo "OpenChat.$version.nupkg") | Should -BeTrue
+    }
+
+    It 'installs it with Install-PSResource into the user scope of the (temporary) home' {
+        $install.ExitCode | Should -Be 0 -Because $install.Output
+        $install.Output | Should -Match ([regex]::Escape($fakeHome))
+    }
+
+    It 'imports it by name in a fresh pwsh, with every cmdlet, help and native SQLite working' {
+        $use.ExitCode | Should -Be 0 -Because $use.Output
+        $use.Output | Should -Match "PATH=$([regex]::Escape($fakeHome))/\.local/share/powershell/Modules/OpenChat/"
+        $expected = (Import-PowerShellDataFile $env:OPENCHAT_MODULE).CmdletsToExport.Count
+        $use.Output | Should -Match "COMMANDS=$expected\b"
+        $use.Output | Should -Match 'CA=Installed CA'
+        $use.Output | Should -Match 'HELP=Issues a client or server certificate'
+    }
+
+    It 'leaves no repository registered in the real user settings' {
+        (Get-PSResourceRepository -Name oclocal -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+    }
+}
