@@ -24,6 +24,33 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
 
     protected void Await(Func<CancellationToken, Task> work) => work(CancelToken).GetAwaiter().GetResult();
 
+    /// <summary>Runs a room entry, showing progress while a long history is verified and decrypted.
+    /// Progress is written here, on the pipeline thread, never from the background.</summary>
+    protected T AwaitCatchingUp<T>(Engine.Client.SecureSession secure, string room, Func<CancellationToken, Task<T>> work)
+    {
+        var task = work(CancelToken);
+        var shown = false;
+        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(200))
+        {
+            var (done, total) = secure.CatchUpStatus(room);
+            if (total > done && total - done > 100)
+            {
+                WriteProgress(new ProgressRecord(2, $"Catching up on {room}", $"{done:N0} of {total:N0} events verified")
+                {
+                    PercentComplete = (int)Math.Min(99, done * 100 / Math.Max(1, total)),
+                });
+                shown = true;
+            }
+        }
+
+        if (shown)
+        {
+            WriteProgress(new ProgressRecord(2, $"Catching up on {room}", "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        return task.GetAwaiter().GetResult();
+    }
+
     /// <summary>A PowerShell path (relative to the current location, ~ expanded) as a file system path.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 

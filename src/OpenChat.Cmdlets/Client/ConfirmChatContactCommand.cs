@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 
 namespace OpenChat.Cmdlets.Client;
 
@@ -9,6 +10,7 @@ public sealed class ConfirmChatContactCommand : SessionCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserCompleter))]
     public string UserName { get; set; } = "";
 
     [Parameter]

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 using System.Security;
 using OpenChat.Engine.Client;
 
@@ -15,11 +16,13 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
     /// <summary>host:port to connect to instead of the address stored with the identity.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ServerCompleter))]
     public string? Server { get; set; }
 
     /// <summary>Which enrolled identity (name, user name or profile directory).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Path")]
+    [ArgumentCompleter(typeof(IdentityCompleter))]
     public string? Identity { get; set; }
 
     [Parameter]
@@ -53,7 +56,7 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
             {
                 try
                 {
-                    Await(token => secure.EnterAsync(room, token));
+                    AwaitCatchingUp(secure, room, token => secure.EnterAsync(room, token));
                 }
                 catch (Exception e) when (IsPerInput(e))
                 {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 
 namespace OpenChat.Cmdlets.Client;
 
@@ -9,6 +10,7 @@ public sealed class GetChatContactCommand : SessionCmdlet
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [Alias("Sender")]
+    [ArgumentCompleter(typeof(UserCompleter))]
     public string? UserName { get; set; }
 
     protected override void ProcessRecord()

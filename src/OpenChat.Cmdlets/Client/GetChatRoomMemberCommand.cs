@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 
 namespace OpenChat.Cmdlets.Client;
 
@@ -9,6 +10,7 @@ public sealed class GetChatRoomMemberCommand : SessionCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RoomCompleter))]
     public string Room { get; set; } = "";
 
     protected override void ProcessRecord()

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 using OpenChat.Engine.Client;
 
 namespace OpenChat.Cmdlets.Client;
@@ -10,6 +11,7 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
 {
     [Parameter(Position = 0)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(RoomCompleter))]
     public string? Room { get; set; }
 
     [Parameter]

@@ -1,10 +1,11 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 using OpenChat.Engine;
 
 namespace OpenChat.Cmdlets.Client;
 
 /// <summary>Sends each input as one end-to-end encrypted, signed message.</summary>
-[Cmdlet(VerbsCommunications.Send, "ChatMessage", DefaultParameterSetName = "Room")]
+[Cmdlet(VerbsCommunications.Send, "ChatMessage", DefaultParameterSetName = "Room", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(SentChatMessage))]
 public sealed class SendChatMessageCommand : SessionCmdlet
 {
@@ -15,11 +16,13 @@ public sealed class SendChatMessageCommand : SessionCmdlet
 
     [Parameter(ParameterSetName = "Room")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RoomCompleter))]
     public string? Room { get; set; }
 
     /// <summary>Sends a direct message to this user instead of a room.</summary>
     [Parameter(Mandatory = true, ParameterSetName = "Direct")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserCompleter))]
     public string? To { get; set; }
 
     [Parameter]
@@ -41,6 +44,11 @@ public sealed class SendChatMessageCommand : SessionCmdlet
                 ? Await(token => session.Secure.OpenDirectAsync(To, token)).Name
                 : Room ?? DefaultRoom(session);
             var target = _target;
+            if (!ShouldProcess(target, $"Send message ({Message.Length} characters)"))
+            {
+                return;
+            }
+
             var sequence = Await(token => session.Secure.SendAsync(target, Message, token));
             if (PassThru)
             {

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 using OpenChat.Engine;
 using OpenChat.Engine.Pki;
 
@@ -16,6 +17,7 @@ public sealed class GetChatCertificateCommand : ChatCmdlet
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("User")]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(UserCompleter))]
     public string[]? UserName { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 using System.Security.Cryptography.X509Certificates;
 using OpenChat.Engine;
 using OpenChat.Engine.Pki;
@@ -24,6 +25,7 @@ public sealed class RevokeChatCertificateCommand : ChatCmdlet
     [Parameter(Mandatory = true, ParameterSetName = UserSet)]
     [Alias("User")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UserCompleter))]
     public string[] UserName { get; set; } = [];
 
     [Parameter]

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Cmdlets.Completion;
 using System.Security;
 using OpenChat.Engine;
 using OpenChat.Engine.Client;
@@ -11,6 +12,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
 {
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RoomCompleter))]
     public string? Room { get; set; }
 
     [Parameter(ValueFromPipeline = true)]
@@ -19,6 +21,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
     /// <summary>Connects as this identity when no session is given (and disconnects on leaving).</summary>
     [Parameter]
     [Alias("Path")]
+    [ArgumentCompleter(typeof(IdentityCompleter))]
     public string? Identity { get; set; }
 
     [Parameter]
@@ -54,7 +57,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             var room = Room ?? session.Rooms.FirstOrDefault(r => !r.StartsWith('@'))
                 ?? throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.InvalidArgument, "Name a room to enter: Enter-ChatRoom -Room ops.");
             var chosen = session;
-            Await(token => chosen.Secure.EnterAsync(room, token));
+            AwaitCatchingUp(chosen.Secure, room, token => chosen.Secure.EnterAsync(room, token));
             new TerminalChat(session, room, CancelToken).Run();
         }
         catch (Exception e) when (IsPerInput(e))

@@ -136,6 +136,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     {
         var group = Group(room);
         var joined = await _client.JoinAsync(room, group.ProcessedThrough + 1, cancellationToken).ConfigureAwait(false);
+        group.CatchUpTarget = joined.LastSequence;
         await EnsureMemberAsync(room, joined.LastSequence, cancellationToken).ConfigureAwait(false);
         return joined;
     }
@@ -278,6 +279,15 @@ public sealed partial class SecureSession : IAsyncDisposable
         lock (_gate)
         {
             return _rooms.TryGetValue(room, out var group) ? group.State.MemberNames : [];
+        }
+    }
+
+    /// <summary>How far the room's history has been processed, against where it stood at join.</summary>
+    public (ulong Processed, ulong Target) CatchUpStatus(string room)
+    {
+        lock (_gate)
+        {
+            return _rooms.TryGetValue(room, out var group) ? (group.ProcessedThrough, group.CatchUpTarget) : (0, 0);
         }
     }
 
@@ -671,6 +681,8 @@ public sealed partial class SecureSession : IAsyncDisposable
         public ulong ProcessedThrough { get; set; } = processedThrough;
 
         public SemaphoreSlim Sending { get; } = new(1, 1);
+
+        public ulong CatchUpTarget { get; set; }
 
         public HashSet<string> Departed { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     }
