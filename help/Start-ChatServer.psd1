@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Starts an OpenChat server for a data directory.'
     Description = @'
-Starts the chat server that serves the data directory given by -Path, and returns an object that describes it. By default the command returns at once and the server keeps running in the background of this PowerShell process until Stop-ChatServer stops it or the process ends. With -Wait the server runs in the foreground instead: the command writes the server object, then blocks until you press Ctrl+C, and stops the server before it returns.
+Starts the chat server that serves the data directory given by -Path, and returns an object that describes it. By default the command returns at once and the server keeps running in the background of this PowerShell process until Stop-ChatServer stops it or the process ends. With -Wait the server runs in the foreground instead: the command prints where it serves, blocks until you press Ctrl+C, stops the server, and then writes the (stopped) server object.
 
 Listening address. The server binds 127.0.0.1 on port 7443 unless told otherwise. -Port 0 lets the operating system pick a free port; read the chosen one from the Port or Endpoint property of the output. -Address binds another local address, for example 0.0.0.0 (every IPv4 interface) or :: (every IPv6 interface); a warning is written whenever the address is not a loopback address. A port that is already in use fails with AddressInUse.
 
@@ -24,7 +24,7 @@ The server object's live figures (Connections, Rooms, MessagesStored, MessagesPe
         AdvertisedAddress = 'The host:port that clients should dial, recorded for New-ChatInvite (for example chat.example.org:7443 when bound to 0.0.0.0). The server certificate must name that host.'
         Port           = 'The TCP port to listen on, from 0 to 65535. The default is 7443. 0 lets the operating system pick a free port; the output''s Port property shows which.'
         Address        = 'The local IP address to listen on. The default is 127.0.0.1, so only this machine can connect. Use 0.0.0.0 or :: to accept connections on every interface, or the address of one interface. A warning is written for any address that is not a loopback address.'
-        Wait           = 'Serves in the foreground: writes the server object, then blocks until Ctrl+C is pressed, and stops the server before returning. Without -Wait the command returns at once and the server runs in the background.'
+        Wait           = 'Serves in the foreground: prints where it serves, blocks until Ctrl+C is pressed, stops the server, and then writes the server object. Without -Wait the command returns at once and the server runs in the background.'
         CAPassword     = 'The password of the CA private key. Required when the existing CA key is encrypted, because the running server signs enrollment requests with it. When the data directory has no CA yet, the new CA key is encrypted with this password.'
         MaxConnections = 'The largest number of client connections open (or in the handshake) at once, from 1 to 1,000,000. The default is 25,000. Connections beyond it are closed as soon as they are accepted.'
     }

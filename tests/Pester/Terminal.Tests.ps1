@@ -109,3 +109,32 @@ Describe 'Enter-ChatRoom in two terminals' {
         $alive | Should -BeFalse
     }
 }
+
+Describe 'Ctrl+C in an interactive PowerShell' {
+    BeforeAll {
+        $module = $env:OPENCHAT_MODULE
+        tmux -L $socket new-session -d -s shell -x 150 -y 40 "OPENCHAT_HOME='$work/home' $pwsh -NoProfile -NoLogo"
+        $null = Wait-Screen shell { param($s) $s -match 'PS .*>' }
+        tmux -L $socket send-keys -t shell "Import-Module '$module'; `$s = Connect-ChatRoom -Room ops -Identity bob -ProfilePath '$work/bob'; 'ready-' + `$s.State" Enter
+        $null = Wait-Screen shell { param($s) $s -match '(?m)^ready-Connected' }
+    }
+
+    It 'ends Receive-ChatMessage -Wait cleanly and returns to the prompt' {
+        tmux -L $socket send-keys -t shell "Receive-ChatMessage -Session `$s -Room nothing-here -Wait; 'receive-returned'" Enter
+        $null = Wait-Screen shell { param($s) $s -match 'Receive-ChatMessage -Session \$s -Room nothing-here -Wait' }
+        tmux -L $socket send-keys -t shell C-c
+        tmux -L $socket send-keys -t shell "'after-' + `$s.State" Enter
+        $screen = Wait-Screen shell { param($s) $s -match '(?m)^after-Connected' }
+        $screen | Should -Not -Match 'Exception'
+    }
+
+    It 'stops Start-ChatServer -Wait with Ctrl+C' {
+        tmux -L $socket send-keys -t shell "Start-ChatServer -Path '$work/other' -Port 0 -Wait" Enter
+        $null = Wait-Screen shell { param($s) $s -match 'Press Ctrl\+C to stop' }
+        tmux -L $socket send-keys -t shell C-c
+        tmux -L $socket send-keys -t shell "'servers-' + @(Get-ChatServer).Count" Enter
+        $screen = Wait-Screen shell { param($s) $s -match '(?m)^servers-\d' }
+        $screen | Should -Match '(?m)^servers-0'
+        $screen | Should -Not -Match 'Exception'
+    }
+}

@@ -83,7 +83,8 @@ public sealed class StartChatServerCommand : ChatCmdlet
             return;
         }
 
-        WriteObject(server);
+        // The object is written when serving ends; until then the host says what is going on.
+        Host.UI.WriteLine($"Serving '{path}' on {server.Endpoint} (CA {server.CaFingerprint}). Press Ctrl+C to stop.");
         try
         {
             // Serves in the foreground until Ctrl+C (StopProcessing cancels the token).
@@ -97,5 +98,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
             engine.StopAsync().GetAwaiter().GetResult();
             ServerRegistry.Remove(server);
         }
+
+        WriteObject(server);
     }
 }
