@@ -73,9 +73,9 @@ New-ChatCertificate -Path ./chat -UserName alice -OutFile alice.pfx -Password $p
 # alice
 # bob
 $issued = Import-Csv users.csv | New-ChatCertificate -Path ./chat
-$issued | Format-Table UserName, Serial, NotAfter
+$issued | Select-Object UserName, Serial, NotAfter | Export-Csv issued.csv
 '@
-            Remarks = 'The UserName column binds to -UserName by property name and the CA is opened once for all rows. A row that fails (for example a reserved or already taken name) produces a non-terminating error and the rest of the file is still processed. The private keys exist only in $issued; save them (see the next example) before the session ends.'
+            Remarks = 'The UserName column binds to -UserName by property name and the CA is opened once for all rows; issued.csv records who got which serial. A row that fails (for example a reserved or already taken name) produces a non-terminating error and the rest of the file is still processed. The private keys exist only in $issued; save them (see the next example) before the session ends.'
         }
         @{
             Title   = 'Issue certificates from a CSV file straight into PFX files'
