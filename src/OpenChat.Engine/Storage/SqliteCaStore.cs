@@ -143,7 +143,7 @@ public sealed class SqliteCaStore : ICaStore
         }
 
         var clause = where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where);
-        return ReadCertificates(connection, clause + " ORDER BY issued_at, serial", args.ToArray());
+        return ReadCertificates(connection, clause + " ORDER BY issued_at, rowid", args.ToArray());
     }
 
     public bool RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason)
