@@ -205,8 +205,8 @@ public sealed class SqliteCaStore : ICaStore
     {
         using var connection = Open();
         return normalizedUserName is null
-            ? ReadInvites(connection, "ORDER BY created_at, id")
-            : ReadInvites(connection, "WHERE user_norm = $u ORDER BY created_at, id", ("$u", normalizedUserName));
+            ? ReadInvites(connection, "ORDER BY created_at, rowid")
+            : ReadInvites(connection, "WHERE user_norm = $u ORDER BY created_at, rowid", ("$u", normalizedUserName));
     }
 
     public bool TryRedeemInvite(string id, DateTimeOffset now)
