@@ -26,6 +26,10 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; } = int.MaxValue;
 
+    /// <summary>Also output membership notices (joins, removals, key rotations) as objects.</summary>
+    [Parameter]
+    public SwitchParameter IncludeNotice { get; set; }
+
     protected override void EndProcessing()
     {
         var session = ResolveSession();
@@ -66,6 +70,13 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             {
                 WriteWarning("The session has closed; no more messages will arrive. Connect again with Connect-ChatRoom.");
                 return;
+            }
+
+            if (message.IsNotice && !IncludeNotice)
+            {
+                // Membership changes are never silent: they go to the information stream.
+                WriteInformation(new InformationRecord($"[{message.Room}] {message.Text}", "OpenChat.Notice"));
+                continue;
             }
 
             Write(message);

@@ -21,7 +21,11 @@ public sealed class ChatMessage
         MissingBefore = message.MissingBefore;
         SenderDevice = message.SenderSerial;
         IsOwn = message.IsOwn;
+        IsNotice = message.IsNotice;
     }
+
+    /// <summary>A change of the room's encrypted membership rather than a message.</summary>
+    public bool IsNotice { get; }
 
     /// <summary>Sent by you (from this or another of your devices).</summary>
     public bool IsOwn { get; }

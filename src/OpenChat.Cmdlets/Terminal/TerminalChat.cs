@@ -221,6 +221,11 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     private static string Format(SecureMessage m)
     {
         var time = m.Time.ToLocalTime().ToString("HH:mm");
+        if (m.IsNotice)
+        {
+            return $"{time} {Esc}2m— {m.Text}{Esc}0m";
+        }
+
         if (!m.Verified)
         {
             return $"{time} {Esc}31m✗ refused event from {m.Sender}: {m.Problem}{Esc}0m";

@@ -30,6 +30,10 @@ public sealed record SecureMessage(
 {
     /// <summary>Sent by this user (from this or another of its devices).</summary>
     public bool IsOwn { get; init; }
+
+    /// <summary>Not a message but a verified change of the room's encrypted membership (someone
+    /// joined, was added or removed, keys rotated): shown so that nobody joins unseen.</summary>
+    public bool IsNotice { get; init; }
 }
 
 /// <summary>
@@ -171,12 +175,21 @@ public sealed partial class SecureSession : IAsyncDisposable
                 ulong epoch;
                 lock (_gate)
                 {
+                    if (group.State.MemberSerials.Any(group.Departed.Contains))
+                    {
+                        continue; // someone left meanwhile: remove them first
+                    }
+
                     body = group.State.Encrypt(Encoding.UTF8.GetBytes(text), ContentType.Text, DateTimeOffset.UtcNow);
                     epoch = group.State.Epoch;
                 }
 
                 // The ratchet moved: persist before the message leaves, so a crash can never reuse a key.
-                SaveNow();
+                if (!SaveNow())
+                {
+                    throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+                        "The session's state could not be saved (disk full or not writable), so the message was not sent.");
+                }
                 try
                 {
                     return await _client.PublishAsync(room, body, EventKind.Chat, epoch, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -368,7 +381,9 @@ public sealed partial class SecureSession : IAsyncDisposable
                 lock (_gate)
                 {
                     var reason = group.State.Epoch == 0 ? CommitReason.Create : CommitReason.Join;
-                    var members = reason == CommitReason.Create ? new List<string>() : group.State.MemberSerials.Where(s => !_verifier.IsRevoked(s)).ToList();
+                    // A join changes nothing but adding this device (anything else is refused by the
+                    // other members); revoked members are removed by the next sender's own commit.
+                    var members = reason == CommitReason.Create ? new List<string>() : group.State.MemberSerials.ToList();
                     (body, builtOn) = group.State.CreateCommit(reason, members);
                 }
 
@@ -396,6 +411,20 @@ public sealed partial class SecureSession : IAsyncDisposable
     // an epoch that still includes a removed member), then remove them, or rotate when due.
     private async Task PrepareToSendAsync(string room, RoomGroup group, CancellationToken cancellationToken)
     {
+        for (var round = 0; round < 5; round++)
+        {
+            if (!await PrepareOnceAsync(room, group, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        throw new OpenChatException(ErrorIds.StaleEpoch, ErrorKind.Unavailable, $"The encrypted group of '{room}' kept changing; the message was not sent. Try again.");
+    }
+
+    // One round: returns true when it committed (or lost a race) and must look again.
+    private async Task<bool> PrepareOnceAsync(string room, RoomGroup group, CancellationToken cancellationToken)
+    {
         var crlTask = _client.FetchRevocationsAsync(cancellationToken);
         var membersTask = _client.ListMembersAsync(room, cancellationToken);
         _verifier.MarkRevoked(CrlReader.VerifiedSerials(await crlTask.ConfigureAwait(false), _client.PinnedCa));
@@ -412,7 +441,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         lock (_gate)
         {
             var state = group.State;
-            var leaving = state.MemberSerials.Where(s => _verifier.IsRevoked(s) || group.Departed.Contains(s)).ToList();
+            var leaving = state.InvalidMembers.Concat(state.MemberSerials.Where(group.Departed.Contains)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             if (leaving.Count > 0)
             {
                 (body, builtOn) = state.CreateCommit(CommitReason.Remove, state.MemberSerials.Except(leaving, StringComparer.OrdinalIgnoreCase).ToList());
@@ -425,7 +454,7 @@ public sealed partial class SecureSession : IAsyncDisposable
 
         if (body is null)
         {
-            return;
+            return false;
         }
 
         try
@@ -437,6 +466,8 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             await WaitForEpochAsync(group, builtOn, cancellationToken).ConfigureAwait(false);
         }
+
+        return true;
     }
 
     private async Task PumpAsync()
@@ -471,7 +502,15 @@ public sealed partial class SecureSession : IAsyncDisposable
                     group.ProcessedThrough = e.Sequence;
                 }
 
-                Handle(e, outcome);
+                try
+                {
+                    Handle(e, outcome);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+                {
+                    // One event's side effects (a contact file that cannot be written) never stop the rest.
+                }
+
                 Interlocked.Exchange(ref _dirty, 1);
                 Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
@@ -530,6 +569,14 @@ public sealed partial class SecureSession : IAsyncDisposable
             return;
         }
 
+        if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied)
+        {
+            Notice(e, outcome.Notice == "RemovedFromRoom"
+                ? "You were removed from this room's encryption: later messages cannot be read here."
+                : $"{e.Sender} changed the room's encryption ({outcome.Notice}): members now {string.Join(", ", GroupMembers(e.Room))}.");
+            return;
+        }
+
         SecureMessage? message = outcome.Kind switch
         {
             GroupOutcomeKind.Message => new SecureMessage(e.Room, e.Sequence, outcome.Message!.Sender, outcome.Message.SenderSerial,
@@ -554,6 +601,21 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
+    private void Notice(RoomEvent e, string text)
+    {
+        var notice = new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, text, e.Time, e.Time, true, TrustOf(e.Sender), null, e.Epoch, false, 0)
+        {
+            IsNotice = true,
+            IsOwn = string.Equals(e.Sender, UserName, StringComparison.OrdinalIgnoreCase),
+        };
+        lock (_gate)
+        {
+            _undelivered.Add(notice);
+        }
+
+        _inbox.Writer.TryWrite(notice);
+    }
+
     private ContactTrust TrustOf(string user) =>
         string.Equals(user, UserName, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : _contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
 
@@ -572,7 +634,8 @@ public sealed partial class SecureSession : IAsyncDisposable
     // group, which happens as soon as they are online; until then, refuse rather than send blind.
     private Task WaitForPeerAsync(string room, RoomGroup group, CancellationToken cancellationToken) =>
         WaitUntilAsync(
-            () => group.State.MemberSerials.Any(s => group.State.Packages.TryGetValue(s, out var p) && !string.Equals(p.UserName, UserName, StringComparison.OrdinalIgnoreCase)),
+            () => group.State.DirectUsers() is { } users && group.State.MemberSerials.Any(s => group.State.Packages.TryGetValue(s, out var p)
+                && !string.Equals(p.UserName, UserName, StringComparison.OrdinalIgnoreCase) && users.Contains(p.UserName, StringComparer.OrdinalIgnoreCase)),
             TimeSpan.FromSeconds(10), ErrorIds.PeerNotJoined,
             $"The other person in '{room}' has not joined this conversation's encryption yet (they join automatically when next online). Try again then.",
             cancellationToken);
@@ -649,7 +712,17 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
-    private void SaveNow()
+    private readonly Lock _saveGate = new();
+
+    private bool SaveNow()
+    {
+        lock (_saveGate)
+        {
+            return SaveLocked();
+        }
+    }
+
+    private bool SaveLocked()
     {
         try
         {
@@ -667,10 +740,12 @@ public sealed partial class SecureSession : IAsyncDisposable
 
             var token = Fernet.Encrypt(_stateKey, JsonSerializer.SerializeToUtf8Bytes(file, SessionJson.Default.SessionStateFile));
             SecureFile.WriteAllText(_statePath, token, overwrite: true);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Retried on the next tick; the sending path saves synchronously before publishing.
+            // Retried on the next tick; the sending path refuses to send when this fails.
+            return false;
         }
     }
 

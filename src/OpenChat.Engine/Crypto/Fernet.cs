@@ -83,9 +83,15 @@ public static class Fernet
     public static DateTimeOffset TimestampOf(string token)
     {
         var data = FromBase64Url(token);
-        return data is null || data.Length < 9
-            ? throw new CryptoException("The token is not base64url.")
-            : DateTimeOffset.FromUnixTimeSeconds((long)BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(1)));
+        if (data is null || data.Length < 9)
+        {
+            throw new CryptoException("The token is not base64url.");
+        }
+
+        var seconds = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(1));
+        return seconds > (ulong)DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            ? throw new CryptoException("The token's timestamp is impossible.")
+            : DateTimeOffset.FromUnixTimeSeconds((long)seconds);
     }
 
     public static byte[] KeyFromBase64(string key) =>

@@ -33,7 +33,9 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
     public const byte Version = 1;
     public const int SecretLength = 32;
 
-    public byte[] Hash => SHA256.HashData(ToBytes());
+    /// <summary>What the next commit chains to. Over the signed part only, so re-encoding the
+    /// signature (ECDSA is malleable) cannot make two hashes for one commit.</summary>
+    public byte[] Hash => SHA256.HashData(SignedPart());
 
     public byte[] ToBytes() => Write(true);
 

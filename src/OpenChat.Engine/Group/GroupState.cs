@@ -129,9 +129,10 @@ public sealed class GroupState
             return false;
         }
 
-        if (DateTimeOffset.UtcNow > certificate.NotAfter.ToUniversalTime())
+        var now = DateTimeOffset.UtcNow;
+        if (now > certificate.NotAfter.ToUniversalTime() || now < certificate.NotBefore.ToUniversalTime().AddMinutes(-5))
         {
-            reason = "the certificate has expired";
+            reason = "the certificate is outside its validity";
             return false;
         }
 
@@ -153,6 +154,10 @@ public sealed class GroupState
     /// <summary>Members whose certificates have since been revoked: they must be removed by a
     /// commit before anyone sends again.</summary>
     public IReadOnlyList<string> RevokedMembers => _members.Where(_verifier.IsRevoked).ToList();
+
+    /// <summary>Members whose certificate is revoked or expired: to be removed before the next message.</summary>
+    public IReadOnlyList<string> InvalidMembers =>
+        _members.Where(s => !_packages.TryGetValue(s, out var p) || !StillValid(p, out _)).ToList();
 
     /// <summary>Everything needed to continue after a restart. It holds secrets: store it encrypted.</summary>
     public GroupStateData Export() => new()
@@ -220,6 +225,11 @@ public sealed class GroupState
         {
             return GroupOutcome.Reject(ex.Message);
         }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or CryptographicException or OverflowException or InvalidOperationException)
+        {
+            // Whatever a hostile event makes a parser or a library throw, it is refused, never fatal.
+            return GroupOutcome.Reject($"malformed {e.Kind}: {ex.GetType().Name}");
+        }
     }
 
     /// <summary>A commit of a new epoch for <paramref name="memberSerials"/> (this device is added
@@ -257,9 +267,9 @@ public sealed class GroupState
             throw new CryptoException("This device is not a member of the room's current epoch.");
         }
 
-        if (RevokedMembers.Count > 0)
+        if (InvalidMembers.Count > 0)
         {
-            throw new CryptoException("A member of the current epoch has been revoked; commit their removal before sending.");
+            throw new CryptoException("A member of the current epoch has been revoked or has expired; commit their removal before sending.");
         }
 
         var (generation, key) = _sending.Advance();
@@ -284,9 +294,20 @@ public sealed class GroupState
             return GroupOutcome.Reject("key package published under another identity");
         }
 
+        if (string.Equals(package.Serial, _me.Serial, StringComparison.OrdinalIgnoreCase)
+            && !package.Certificate.AsSpan().SequenceEqual(_me.Certificate.RawData))
+        {
+            return GroupOutcome.Reject("key package claims this device's serial with another certificate");
+        }
+
         string? notice = null;
         if (_packages.TryGetValue(package.Serial, out var known))
         {
+            if (!package.Certificate.AsSpan().SequenceEqual(known.Certificate))
+            {
+                return GroupOutcome.Reject("key package reuses a known serial with another certificate");
+            }
+
             if (package.Created <= known.Created)
             {
                 return new GroupOutcome(GroupOutcomeKind.Applied, Notice: "an older or repeated key package was ignored");
@@ -360,16 +381,24 @@ public sealed class GroupState
             return GroupOutcome.Reject(refusal);
         }
 
+        if (DirectUsers() is { } allowed && newMembers.Any(s => !allowed.Contains(_packages[s].UserName, StringComparer.OrdinalIgnoreCase)))
+        {
+            return GroupOutcome.Reject("a direct conversation may hold only its two users' devices");
+        }
+
         var wasMember = IsMember;
-        _epochSecret = null;
+        byte[]? secret = null;
         if (newMembers.Contains(_me.Serial, StringComparer.OrdinalIgnoreCase))
         {
-            _epochSecret = commit.Unwrap(_me.Serial, _me.AgreementKey);
-            if (_epochSecret is null)
+            // Opened before anything changes: a commit that cannot be opened leaves the state as it was.
+            secret = commit.Unwrap(_me.Serial, _me.AgreementKey);
+            if (secret is null)
             {
                 return GroupOutcome.Reject("the commit's secret for this device does not open");
             }
         }
+
+        _epochSecret = secret;
 
         Epoch = commit.Epoch;
         EpochStarted = e.Time;
@@ -388,6 +417,17 @@ public sealed class GroupState
         return new GroupOutcome(GroupOutcomeKind.Applied, Notice: notice);
     }
 
+    /// <summary>For a direct room ("@a+b"), the two users it is for; null for an open room.</summary>
+    public IReadOnlyList<string>? DirectUsers()
+    {
+        if (!Room.StartsWith('@') || Room.IndexOf('+') is var plus && plus < 0)
+        {
+            return null;
+        }
+
+        return [Room[1..plus], Room[(plus + 1)..]];
+    }
+
     // Who may make which change. Rooms are open: anyone with a valid certificate may join itself.
     private string? Authorize(Commit commit, string committer, List<string> newMembers)
     {
@@ -402,6 +442,7 @@ public sealed class GroupState
         return commit.Reason switch
         {
             CommitReason.Create when Epoch != 0 || old.Count != 0 => "a create commit on a room that already has a group",
+            CommitReason.Create when newMembers.Count != 1 => "a create commit must hold only its committer",
             CommitReason.Create => null,
             CommitReason.Join when committerWasMember => "a join by a current member",
             CommitReason.Join when !(newMembers.Count == old.Count + 1 && old.All(s => Has(newMembers, s))) => "a join that also adds or removes others",

@@ -49,7 +49,16 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
                 throw new CryptoException("Unknown key package version.");
             }
 
-            var package = new KeyPackage(r.String(), r.Bytes(), r.Bytes(), DateTimeOffset.FromUnixTimeMilliseconds(r.I64()), r.Bytes());
+            var user = r.String();
+            var certificate = r.Bytes();
+            var agreement = r.Bytes();
+            var created = r.I64();
+            if (created < 0 || created > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+            {
+                throw new CryptoException("Key package with an impossible creation time.");
+            }
+
+            var package = new KeyPackage(user, certificate, agreement, DateTimeOffset.FromUnixTimeMilliseconds(created), r.Bytes());
             r.End();
             return package;
         }

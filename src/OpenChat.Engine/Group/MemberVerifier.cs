@@ -67,6 +67,7 @@ public sealed class MemberVerifier
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.Add(_ca);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
             chain.ChainPolicy.VerificationTime = certificate.NotBefore.AddMinutes(10) < certificate.NotAfter ? certificate.NotBefore.AddMinutes(10) : certificate.NotBefore;
             chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
             chains = chain.Build(certificate);

@@ -298,6 +298,15 @@ public sealed class ChatServer : IAsyncDisposable
                     EnabledSslProtocols = SslProtocols.Tls13,
                     ClientCertificateRequired = true,
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    // The platform's own chain build must not download issuers named by a client's
+                    // certificate (a stall and a request forgery); our callback decides alone.
+                    CertificateChainPolicy = new X509ChainPolicy
+                    {
+                        TrustMode = X509ChainTrustMode.CustomRootTrust,
+                        CustomTrustStore = { _directory.Certificate },
+                        RevocationMode = X509RevocationMode.NoCheck,
+                        DisableCertificateDownloads = true,
+                    },
                     RemoteCertificateValidationCallback = (_, certificate, _, _) =>
                     {
                         // No certificate: an enrollment connection, which can only redeem an invite.
@@ -417,11 +426,13 @@ public sealed class ChatServer : IAsyncDisposable
         }
 
         var request = Enroll.Read(frame.Payload.Span);
-        if (!connection.Requests.TryTake())
+        if (connection.Enrolled)
         {
-            connection.Close(ErrorIds.RateLimited, "Too many enrollment attempts.");
+            connection.Close(ErrorIds.NotEnrolled, "One enrollment per connection.");
             return Task.CompletedTask;
         }
+
+        connection.Enrolled = true;
 
         try
         {
@@ -476,15 +487,22 @@ public sealed class ChatServer : IAsyncDisposable
                         connection.Close(ErrorIds.CertificateExpired, "Your certificate has expired; ask the admin for a new one.");
                     }
 
+                    // A connection without a certificate has one job (enrolling): it gets the handshake timeout to do it.
+                    var enrollBefore = Environment.TickCount64 - (long)_options.HandshakeTimeout.TotalMilliseconds * 3;
+                    foreach (var connection in Snapshot().Where(c => c.Identity is null && c.OpenedAt < enrollBefore))
+                    {
+                        connection.Close("EnrollmentTimeout", "Enrollment connections close after a short time.");
+                    }
+
                     var idleBefore = Environment.TickCount64 - (long)_options.IdleTimeout.TotalMilliseconds;
                     foreach (var connection in Snapshot().Where(c => c.LastActivity < idleBefore))
                     {
                         connection.Close("IdleTimeout", "Closed after a period without any traffic.");
                     }
                 }
-                catch (OpenChatException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // The CA store was briefly unavailable; try again on the next tick.
+                    // The CA store was briefly unavailable (busy, I/O): try again on the next tick.
                 }
             }
         }

@@ -52,6 +52,18 @@ internal sealed class ClientConnection
 
     public long LastActivity { get; private set; }
 
+    public long OpenedAt { get; } = Environment.TickCount64;
+
+    /// <summary>An enrollment connection that already redeemed (or tried) an invite.</summary>
+    public bool Enrolled { get; set; }
+
+    /// <summary>Bytes queued and not yet written: bounded, like the frame count.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    public const long MaxQueuedBytes = 32L * 1024 * 1024;
+
+    private long _queuedBytes;
+
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     public string CloseReason => _closeReason;
@@ -67,7 +79,7 @@ internal sealed class ClientConnection
     /// <summary>Queues a frame; a client too slow to take it is disconnected.</summary>
     public bool Send(byte[] frame)
     {
-        if (_outgoing.Writer.TryWrite(frame))
+        if (Interlocked.Add(ref _queuedBytes, frame.Length) <= MaxQueuedBytes && _outgoing.Writer.TryWrite(frame))
         {
             return true;
         }
@@ -155,6 +167,7 @@ internal sealed class ClientConnection
             }
 
             reader.TryRead(out _);
+            Interlocked.Add(ref _queuedBytes, -frame.Length);
             if (frame.Length > buffer.Length)
             {
                 await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);

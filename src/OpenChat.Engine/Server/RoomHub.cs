@@ -325,15 +325,26 @@ internal sealed class RoomHub : IAsyncDisposable
             var cap = Math.Max(1, Math.Min(_options.MaxHistoryBatch, _options.SendQueueFrames / 2));
             var max = (int)Math.Clamp(request.Max, 1u, (uint)cap);
             var events = _store.Read(room.Name, Math.Max(request.FromSequence, 1), max);
+            var lastSent = request.FromSequence == 0 ? 0 : request.FromSequence - 1;
+            long bytes = 0;
             foreach (var e in events)
             {
-                if (!connection.Send(e.ToFrame()))
+                // A batch also stops at a few megabytes; the client asks again from where it ended.
+                if (bytes > ClientConnection.MaxQueuedBytes / 8)
+                {
+                    break;
+                }
+
+                var frame = e.ToFrame();
+                bytes += frame.Length;
+                if (!connection.Send(frame))
                 {
                     return;
                 }
+
+                lastSent = e.Sequence;
             }
 
-            var lastSent = events.Count > 0 ? events[^1].Sequence : request.FromSequence - 1;
             connection.Send(new HistoryEnd(request.Tag, room.Name, lastSent, room.LastSequence));
         }
         catch (OpenChatException e)

@@ -22,6 +22,7 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore sto
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
         chain.ChainPolicy.VerificationTime = now.UtcDateTime;
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
         if (!chain.Build(certificate))

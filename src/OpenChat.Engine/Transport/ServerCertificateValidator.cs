@@ -49,6 +49,7 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ServerAuthOid));
         if (!chain.Build(Presented))
         {

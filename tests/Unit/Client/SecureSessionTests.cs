@@ -78,6 +78,25 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_new_member_is_never_silent_every_member_sees_a_notice()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await alice.EnterAsync("ops");
+        await using var mallory = await h.SecureAsync(await h.EnrollAsync("mallory"));
+        await mallory.EnterAsync("ops");
+        SecureMessage notice;
+        do
+        {
+            notice = await SecureHarness.NextNoticeAsync(alice);
+        }
+        while (!notice.Text.Contains("mallory", StringComparison.Ordinal));
+        Assert.True(notice.IsNotice);
+        Assert.Equal("mallory", notice.Sender);
+        Assert.Contains("Join", notice.Text);
+    }
+
+    [Fact]
     public async Task One_identity_cannot_be_connected_twice_at_once()
     {
         await using var h = await ChatHarness.StartAsync();

@@ -1,6 +1,7 @@
 using OpenChat.Engine.Crypto;
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Protocol;
+using System.Security.Cryptography;
 using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Group;
@@ -247,5 +248,126 @@ public class MaliciousServerTests
             Assert.Empty(bob.Texts);
             Assert.Equal(GroupOutcomeKind.Message, bob.Deliver(Resequence(e, 96)).Kind);
         }
+    }
+}
+
+public class MaliciousCaTests
+{
+    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) Room(string room = "ops")
+    {
+        var h = new GroupHarness(room);
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        alice.Commit(CommitReason.Create);
+        bob.Publish();
+        bob.Join();
+        alice.CatchUp();
+        return (h, alice, bob);
+    }
+
+    [Fact]
+    public void A_second_certificate_under_a_members_serial_is_refused()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            // The server, as CA, mints a certificate carrying alice's serial (and another name).
+            var impostor = h.Forge("mallory", alice.Identity.Serial);
+            h.Store(impostor, EventKind.Key, impostor.Identity.Package.ToBytes());
+            var outcome = bob.CatchUp().Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("another certificate", outcome.Reason);
+            Assert.Equal(alice.Identity.Package.Certificate, bob.State.Packages[alice.Identity.Serial].Certificate);
+
+            var own = alice.CatchUp().Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, own.Kind);
+        }
+    }
+
+    [Fact]
+    public void A_commit_whose_secret_does_not_open_leaves_the_state_unchanged()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            bob.CatchUp();
+            var epoch = bob.State.Epoch;
+            // alice signs a valid-looking rotation whose wrap for bob is garbage.
+            var (commitBody, builtOn) = alice.State.CreateCommit(CommitReason.Rotate, [bob.Identity.Serial]);
+            var commit = Commit.Parse(commitBody);
+            var broken = commit.Members.Select(m => m.SerialHex == bob.Identity.Serial ? m with { Wrapped = new byte[m.Wrapped.Length] } : m).ToList();
+            var unsigned = commit with { Members = broken, Signature = [] };
+            var resigned = unsigned with { Signature = Signatures.Sign(alice.Identity.SigningKey, UnsignedBytes(unsigned)) };
+            var e = h.Store(alice, EventKind.Commit, resigned.ToBytes(), builtOn);
+            var outcome = bob.Deliver(e);
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Equal(epoch, bob.State.Epoch);
+            Assert.True(bob.State.CanRead);
+            Assert.True(bob.State.IsMember);
+        }
+    }
+
+    [Fact]
+    public void A_poisoned_key_package_is_refused_and_processing_goes_on()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            bob.CatchUp();
+            var package = alice.Identity.Package;
+            var poisoned = PayloadWriter.Body().U8(KeyPackage.Version).String(package.UserName).Bytes(package.Certificate).Bytes(package.AgreementKey)
+                .I64(long.MaxValue).Bytes(package.Signature).ToBody();
+            h.Store(alice, EventKind.Key, poisoned);
+            alice.Send("still flowing");
+            var outcomes = bob.CatchUp();
+            Assert.Equal(GroupOutcomeKind.Rejected, outcomes[0].Kind);
+            Assert.Equal(["still flowing"], bob.Texts);
+        }
+    }
+
+    [Fact]
+    public void Nobody_else_can_join_a_direct_conversation()
+    {
+        var (h, alice, bob) = Room("@alice+bob");
+        using (h)
+        {
+            var mallory = h.Add("mallory");
+            mallory.Publish();
+            mallory.CatchUp();
+            var (body, epoch) = mallory.State.CreateCommit(CommitReason.Join, [alice.Identity.Serial, bob.Identity.Serial]);
+            h.Store(mallory, EventKind.Commit, body, epoch);
+            var outcome = alice.CatchUp().Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("direct conversation", outcome.Reason);
+            Assert.DoesNotContain(mallory.Identity.Serial, alice.State.MemberSerials);
+        }
+    }
+
+    [Fact]
+    public void A_create_commit_holds_only_its_committer()
+    {
+        using var h = new GroupHarness();
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        bob.Publish();
+        alice.CatchUp();
+        var (body, epoch) = alice.State.CreateCommit(CommitReason.Create, [bob.Identity.Serial]);
+        h.Store(alice, EventKind.Commit, body, epoch);
+        var outcome = bob.CatchUp().Last();
+        Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+    }
+
+    // The signed part of a commit, rebuilt the way Commit does (version through ephemeral key).
+    private static byte[] UnsignedBytes(Commit c)
+    {
+        var w = PayloadWriter.Body().U8(Commit.Version).String(c.Room).U64(c.Epoch).Bytes(c.ParentHash).String(c.CommitterSerial).U8((byte)c.Reason).U32((uint)c.Members.Count);
+        foreach (var m in c.Members)
+        {
+            w.Bytes(m.Serial).Bytes(m.PackageReference).Bytes(m.Wrapped);
+        }
+
+        return w.Bytes(c.EphemeralKey).ToBody();
     }
 }

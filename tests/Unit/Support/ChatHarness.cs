@@ -103,9 +103,16 @@ public static class SecureHarness
         await OpenChat.Engine.Client.SecureSession.ConnectAsync(profile, ReadOnlyMemory<char>.Empty,
             new OpenChat.Engine.Client.ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });
 
+    /// <summary>The next message, skipping membership notices.</summary>
     public static async Task<OpenChat.Engine.Client.SecureMessage> NextAsync(OpenChat.Engine.Client.SecureSession session, int timeoutMs = 10_000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
-        return await session.ReceiveAsync(cts.Token);
+        return await session.ReceiveAsync(cts.Token, m => !m.IsNotice);
+    }
+
+    public static async Task<OpenChat.Engine.Client.SecureMessage> NextNoticeAsync(OpenChat.Engine.Client.SecureSession session, int timeoutMs = 10_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        return await session.ReceiveAsync(cts.Token, m => m.IsNotice);
     }
 }

@@ -62,6 +62,21 @@ public sealed class GroupHarness : IDisposable
         return e;
     }
 
+    /// <summary>What a dishonest CA (the server) can do: a certificate with any name and serial.</summary>
+    public Member Forge(string user, string serialHex)
+    {
+        using var caKey = CaKeyFile.Import(File.ReadAllText(_ca.Directory.KeyPath), "");
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={user}", key, HashAlgorithmName.SHA256);
+        CertificateProfile.ApplyClient(request, _ca.Directory.Certificate);
+        var now = DateTimeOffset.UtcNow;
+        using var signed = request.Create(_ca.Directory.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddMinutes(-1), now.AddDays(1), Convert.FromHexString(serialHex));
+        var certificate = signed.CopyWithPrivateKey(key);
+        var identity = new GroupIdentity(certificate, key, ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256), now);
+        var verifier = new MemberVerifier(_ca.Directory.Certificate);
+        return new Member(this, identity, new GroupState(Room, identity, verifier), verifier);
+    }
+
     public void Dispose() => _ca.Dispose();
 
     public sealed class Member(GroupHarness harness, GroupIdentity identity, GroupState state, MemberVerifier verifier)
