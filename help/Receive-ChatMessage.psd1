@@ -28,6 +28,7 @@ The command uses -Session if given, otherwise the newest open session; with no s
         Room    = 'Returns only messages of the rooms (and direct conversations) whose names match this pattern. Wildcards are supported. Messages of other rooms are kept in the session for a later call. By default messages of every room are returned.'
         Wait    = 'Keeps waiting for new messages and writes each as it arrives, until Ctrl+C, -Timeout or -Count ends the command.'
         Timeout = 'The longest time to wait, in seconds. With -Wait, the command stops after this many seconds in all. Without -Wait, it waits up to this many seconds for messages instead of stopping after a short quiet moment. 0 returns only what is already waiting. The default is no limit with -Wait.'
+        IncludeNotice = 'Also outputs membership notices as objects (IsNotice set): someone joined, was added or removed, or keys were rotated. Without it, notices go to the information stream (see them with -InformationAction Continue or collect them with -InformationVariable), so a bot reading messages is not disturbed, yet no member ever joins unseen.'
         Count   = 'Stops after this many messages (refused events included) have been written. The default is no limit.'
         Session = 'The session to read from, as returned by Connect-ChatRoom. The default is the newest open session. Accepts pipeline input by property name.'
     }

@@ -162,7 +162,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                 case "/rooms":
                     var rooms = Await(_secure.Client.ListRoomsAsync(stop));
                     Notice("Rooms: " + string.Join("  ", rooms.Select(r =>
-                        $"{(r.Name == _room ? "*" : "")}{r.Name}{(_waiting.TryGetValue(r.Name, out var w) && w.Count > 0 ? $" ({w.Count} unread)" : "")}{(r.Joined ? "" : " (not joined)")}")));
+                        $"{(r.Name == _room ? "*" : "")}{r.Name}{(_waiting.TryGetValue(r.Name, out var w) && Unread(w) > 0 ? $" ({Unread(w)} unread)" : "")}{(r.Joined ? "" : " (not joined)")}")));
                     break;
                 case "/who":
                     var members = Await(_secure.Client.ListMembersAsync(_room, stop));
@@ -212,6 +212,9 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         }
     }
 
+    // Notices (membership changes) are shown when the room is opened but do not count as unread.
+    private static int Unread(List<SecureMessage> waiting) => waiting.Count(m => !m.IsNotice);
+
     private T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
     private void Await(Task task) => task.GetAwaiter().GetResult();
@@ -256,7 +259,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
 
     private void DrawStatus()
     {
-        var unread = _waiting.Where(w => w.Value.Count > 0).Select(w => $"{w.Key}({w.Value.Count})").ToList();
+        var unread = _waiting.Select(w => (Room: w.Key, Count: Unread(w.Value))).Where(w => w.Count > 0).Select(w => $"{w.Room}({w.Count})").ToList();
         var status = $" {_room} | {session.UserName}@{session.Server} | {session.State}" + (unread.Count > 0 ? " | unread: " + string.Join(' ', unread) : "");
         if (status == _status)
         {
