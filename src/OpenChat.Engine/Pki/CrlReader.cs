@@ -32,11 +32,15 @@ public static class CrlReader
 
             list.ReadSequence();
             list.ReadSequence();
-            list.ReadEncodedValue();
+            ReadTime(list);
             var tag = list.PeekTag();
             if (tag.HasSameClassAndValue(Asn1Tag.UtcTime) || tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
             {
-                list.ReadEncodedValue();
+                // An expired list may be an old one replayed to hide a newer revocation.
+                if (ReadTime(list) < DateTimeOffset.UtcNow)
+                {
+                    throw new CryptographicException("The revocation list has expired (its next update is past).");
+                }
             }
 
             var serials = new List<string>();
@@ -56,4 +60,7 @@ public static class CrlReader
             throw new CryptographicException("The revocation list is malformed.", e);
         }
     }
+
+    private static DateTimeOffset ReadTime(AsnReader reader) =>
+        reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 }

@@ -143,3 +143,44 @@ public class RevocationTests
         Assert.Equal(ErrorIds.ValidityInvalid, Assert.Throws<OpenChatException>(() => ca.Authority.CreateRevocationList(TimeSpan.Zero)).ErrorId);
     }
 }
+
+public class CrlReaderTests
+{
+    [Fact]
+    public void Reads_the_serials_of_a_list_signed_by_the_pinned_ca()
+    {
+        using var ca = new Ca();
+        var serial = ca.Authority.IssueClient("alice").Record.Serial;
+        ca.Registry.Revoke(serial);
+        var list = ca.Authority.CreateRevocationList(TimeSpan.FromDays(1));
+        Assert.Equal([serial], CrlReader.VerifiedSerials(list.Der, ca.Directory.Certificate));
+    }
+
+    [Fact]
+    public void Refuses_a_list_from_another_ca()
+    {
+        using var ca = new Ca();
+        using var other = new Ca();
+        var list = other.Authority.CreateRevocationList(TimeSpan.FromDays(1));
+        Assert.Throws<CryptographicException>(() => CrlReader.VerifiedSerials(list.Der, ca.Directory.Certificate));
+    }
+
+    [Fact]
+    public void Refuses_an_expired_list_that_could_hide_a_newer_revocation()
+    {
+        var time = new ManualTime(DateTimeOffset.UtcNow.AddDays(-10));
+        using var ca = new Ca(time);
+        var old = ca.Authority.CreateRevocationList(TimeSpan.FromDays(1));
+        Assert.Throws<CryptographicException>(() => CrlReader.VerifiedSerials(old.Der, ca.Directory.Certificate));
+    }
+
+    [Fact]
+    public void Refuses_a_tampered_list()
+    {
+        using var ca = new Ca();
+        ca.Registry.Revoke(ca.Authority.IssueClient("alice").Record.Serial);
+        var der = ca.Authority.CreateRevocationList(TimeSpan.FromDays(1)).Der;
+        der[der.Length / 2] ^= 1;
+        Assert.ThrowsAny<Exception>(() => CrlReader.VerifiedSerials(der, ca.Directory.Certificate));
+    }
+}
