@@ -18,7 +18,14 @@ BeforeAll {
             $env:PSModulePath = $null
             $env:XDG_DATA_HOME = $null
             $env:XDG_CONFIG_HOME = $null
-            $output = & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -Command $Script 2>&1
+            # Run from the temporary home: tools that cannot place their settings write them relative to it.
+            Push-Location $fakeHome
+            try {
+                $output = & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -Command $Script 2>&1
+            }
+            finally {
+                Pop-Location
+            }
             [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String) }
         }
         finally {
