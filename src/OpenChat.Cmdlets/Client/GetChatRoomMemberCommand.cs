@@ -18,9 +18,10 @@ public sealed class GetChatRoomMemberCommand : SessionCmdlet
         var session = ResolveSession();
         try
         {
+            var encrypted = session.Secure.GroupMembers(Room).ToHashSet(StringComparer.OrdinalIgnoreCase);
             foreach (var member in Await(token => session.Client.ListMembersAsync(Room, token)))
             {
-                WriteObject(new ChatRoomMember(Room, member));
+                WriteObject(new ChatRoomMember(Room, member, encrypted.Contains(member.UserName)));
             }
         }
         catch (Exception e) when (IsPerInput(e))

@@ -44,13 +44,18 @@ public sealed class ChatRoom
 /// <summary>A member of a room and whether they are online.</summary>
 public sealed class ChatRoomMember
 {
-    internal ChatRoomMember(string room, MemberInfo info)
+    internal ChatRoomMember(string room, MemberInfo info, bool inEncryption)
     {
         Room = room;
         UserName = info.UserName;
         Online = info.Online;
         AwaySince = info.AwaySince;
+        InEncryption = inEncryption;
     }
+
+    /// <summary>True when one of the user's devices is in the room's encrypted group as this
+    /// device verified it (the member list itself comes from the server).</summary>
+    public bool InEncryption { get; }
 
     public string Room { get; }
 

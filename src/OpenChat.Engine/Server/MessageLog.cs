@@ -14,7 +14,9 @@ internal sealed class MessageLog : IAsyncDisposable
 
     private readonly IMessageStore _store;
     private readonly Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> _committed;
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(65_536)
+    // 8192 waiting publishes at most (a few hundred MB even if all were maximal frames); beyond
+    // that publishers wait, which slows exactly the connections that are pushing.
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(8192)
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
