@@ -181,7 +181,7 @@ public sealed partial class SecureSession : IAsyncDisposable
                     }
 
                     body = group.State.Encrypt(Encoding.UTF8.GetBytes(text), ContentType.Text, DateTimeOffset.UtcNow);
-                    epoch = group.State.Epoch;
+                    epoch = group.State.ServerEpoch;
                 }
 
                 // The ratchet moved: persist before the message leaves, so a crash can never reuse a key.
@@ -642,7 +642,7 @@ public sealed partial class SecureSession : IAsyncDisposable
 
 
     private Task WaitForEpochAsync(RoomGroup group, ulong after, CancellationToken cancellationToken) =>
-        WaitUntilAsync(() => group.State.Epoch > after, CatchUpTimeout, ErrorIds.Timeout, "Timed out waiting for the room's new epoch.", cancellationToken);
+        WaitUntilAsync(() => group.State.ServerEpoch > after, CatchUpTimeout, ErrorIds.Timeout, "Timed out waiting for the room's new epoch.", cancellationToken);
 
     /// <summary>Waits, woken by the pump after each event, until <paramref name="condition"/> holds
     /// (checked under the state lock), or fails with <paramref name="errorId"/> after <paramref name="timeout"/>.</summary>

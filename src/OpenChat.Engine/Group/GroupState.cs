@@ -101,6 +101,12 @@ public sealed class GroupState
 
     public ulong Epoch { get; private set; }
 
+    /// <summary>The server's epoch counter for the room: every commit it stored, valid or not.
+    /// It is what frame headers carry; <see cref="Epoch"/> counts only commits this device
+    /// accepted. Keeping them apart means a junk commit the server accepted but the members
+    /// refused costs nothing: the members keep their group and still speak the server's number.</summary>
+    public ulong ServerEpoch { get; private set; }
+
     public DateTimeOffset EpochStarted { get; private set; }
 
     public byte[] LastCommitHash { get; private set; } = new byte[32];
@@ -165,6 +171,7 @@ public sealed class GroupState
         Room = Room,
         Epoch = Epoch,
         EpochStarted = EpochStarted,
+        ServerEpoch = ServerEpoch,
         LastCommitHash = LastCommitHash,
         Members = [.. _members],
         EpochSecret = _epochSecret,
@@ -181,6 +188,7 @@ public sealed class GroupState
         {
             Epoch = data.Epoch,
             EpochStarted = data.EpochStarted,
+            ServerEpoch = data.ServerEpoch,
             LastCommitHash = data.LastCommitHash,
             _members = [.. data.Members],
             _epochSecret = data.EpochSecret,
@@ -211,6 +219,7 @@ public sealed class GroupState
     /// <summary>Applies one event of the room, in sequence order.</summary>
     public GroupOutcome Process(RoomEvent e)
     {
+        ServerEpoch = Math.Max(ServerEpoch, e.Kind == EventKind.Commit ? e.Epoch + 1 : e.Kind == EventKind.Chat ? e.Epoch : 0);
         try
         {
             return e.Kind switch
@@ -256,7 +265,7 @@ public sealed class GroupState
 
         var (commit, secret) = Commit.Create(Room, Epoch + 1, LastCommitHash, _me.Serial, _me.SigningKey, reason, packages);
         CryptographicOperations.ZeroMemory(secret);
-        return (commit.ToBytes(), Epoch);
+        return (commit.ToBytes(), ServerEpoch);
     }
 
     /// <summary>Encrypts and signs a message for the current epoch.</summary>
@@ -329,7 +338,7 @@ public sealed class GroupState
             return GroupOutcome.Reject("commit for another room");
         }
 
-        if (commit.Epoch != Epoch + 1 || e.Epoch != Epoch)
+        if (commit.Epoch != Epoch + 1)
         {
             return GroupOutcome.Reject(commit.Epoch <= Epoch ? "stale commit (an epoch already passed)" : "commit skips epochs");
         }
@@ -550,6 +559,8 @@ public sealed class GroupStateData
     public ulong Epoch { get; set; }
 
     public DateTimeOffset EpochStarted { get; set; }
+
+    public ulong ServerEpoch { get; set; }
 
     public byte[] LastCommitHash { get; set; } = new byte[32];
 

@@ -97,6 +97,29 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_junk_commit_through_a_live_server_does_not_stall_the_room()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        // mallory speaks the protocol directly and publishes garbage as a commit on the current epoch.
+        var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
+        var joined = await mallory.JoinAsync("ops");
+        await mallory.PublishAsync("ops", [9, 9, 9], OpenChat.Engine.Protocol.EventKind.Commit, joined.Epoch);
+
+        await alice.SendAsync("ops", "still readable");
+        SecureMessage m;
+        do
+        {
+            m = await SecureHarness.NextAsync(bob);
+        }
+        while (!m.Verified || m.Text != "still readable");
+        Assert.Equal("alice", m.Sender);
+    }
+
+    [Fact]
     public async Task One_identity_cannot_be_connected_twice_at_once()
     {
         await using var h = await ChatHarness.StartAsync();

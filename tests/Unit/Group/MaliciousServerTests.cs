@@ -371,3 +371,31 @@ public class MaliciousCaTests
         return w.Bytes(c.EphemeralKey).ToBody();
     }
 }
+
+public class JunkCommitTests
+{
+    [Fact]
+    public void A_junk_commit_the_server_accepted_does_not_stall_the_room()
+    {
+        using var h = new GroupHarness();
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        var mallory = h.Add("mallory");
+        alice.Publish();
+        alice.Commit(CommitReason.Create);
+        bob.Publish();
+        bob.Join();
+        mallory.Publish();
+        mallory.CatchUp();
+        // An enrolled user publishes garbage as a commit; the server only checks the header epoch.
+        h.Store(mallory, EventKind.Commit, [1, 2, 3], mallory.State.ServerEpoch);
+        var refused = bob.CatchUp().Last();
+        Assert.Equal(GroupOutcomeKind.Rejected, refused.Kind);
+
+        alice.Send("after the junk");
+        alice.Commit(CommitReason.Rotate, alice, bob);
+        alice.Send("after a real commit");
+        bob.CatchUp();
+        Assert.Equal(["after the junk", "after a real commit"], bob.Texts);
+    }
+}
