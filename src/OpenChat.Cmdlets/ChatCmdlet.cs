@@ -54,6 +54,11 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
     /// <summary>A PowerShell path (relative to the current location, ~ expanded) as a file system path.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>An -Identity value: a profile directory (resolved against PowerShell's location)
+    /// when it looks like a path, otherwise a name left for the profile lookup.</summary>
+    protected string? ResolveIdentity(string? identity) =>
+        identity is not null && (identity.Contains('/') || identity.Contains('\\') || identity.StartsWith('.')) ? ResolvePath(identity) : identity;
+
     protected static ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
     {
         OpenChatException e => new ErrorRecord(e, e.ErrorId, Category(e.Kind), target),

@@ -43,11 +43,7 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
         try
         {
             var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
-            // A value that looks like a path is resolved against PowerShell's location, not the process's.
-            var identity = Identity is not null && (Identity.Contains('/') || Identity.Contains('\\') || Identity.StartsWith('.'))
-                ? ResolvePath(Identity)
-                : Identity;
-            var profile = ChatProfile.Find(identity, root);
+            var profile = ChatProfile.Find(ResolveIdentity(Identity), root);
             var options = new ChatClientOptions { Server = Server, ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds) };
             var secure = Await(token => SecureSession.ConnectAsync(profile, password, options, token));
             session = new ChatSession(secure);

@@ -47,8 +47,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             if (session is null)
             {
                 var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
-                var identity = Identity is not null && (Identity.Contains('/') || Identity.Contains('\\') || Identity.StartsWith('.')) ? ResolvePath(Identity) : Identity;
-                var profile = ChatProfile.Find(identity, root);
+                var profile = ChatProfile.Find(ResolveIdentity(Identity), root);
                 session = new ChatSession(Await(token => SecureSession.ConnectAsync(profile, password, new ChatClientOptions(), token)));
                 SessionRegistry.Add(session);
                 owned = true;

@@ -12,18 +12,7 @@ namespace OpenChat.Tests.Unit.Group;
 /// </summary>
 public class MaliciousServerTests
 {
-    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) Room()
-    {
-        var h = new GroupHarness();
-        var alice = h.Add("alice");
-        var bob = h.Add("bob");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
-        bob.Publish();
-        bob.Join();
-        alice.CatchUp();
-        return (h, alice, bob);
-    }
+    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) Room() => GroupHarness.TwoMembers();
 
     private static RoomEvent Resequence(RoomEvent e, ulong sequence) => e with { Sequence = sequence, MessageId = Guid.NewGuid() };
 
@@ -253,18 +242,7 @@ public class MaliciousServerTests
 
 public class MaliciousCaTests
 {
-    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) Room(string room = "ops")
-    {
-        var h = new GroupHarness(room);
-        var alice = h.Add("alice");
-        var bob = h.Add("bob");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
-        bob.Publish();
-        bob.Join();
-        alice.CatchUp();
-        return (h, alice, bob);
-    }
+    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) Room(string room = "ops") => GroupHarness.TwoMembers(room);
 
     [Fact]
     public void A_second_certificate_under_a_members_serial_is_refused()

@@ -6,19 +6,7 @@ namespace OpenChat.Tests.Unit.Group;
 
 public class MembershipTests
 {
-    /// <summary>alice creates the group, bob joins by himself.</summary>
-    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) TwoMembers()
-    {
-        var h = new GroupHarness();
-        var alice = h.Add("alice");
-        var bob = h.Add("bob");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
-        bob.Publish();
-        bob.Join();
-        alice.CatchUp();
-        return (h, alice, bob);
-    }
+    private static (GroupHarness H, GroupHarness.Member Alice, GroupHarness.Member Bob) TwoMembers() => GroupHarness.TwoMembers();
 
     [Fact]
     public void Members_read_each_other_and_the_server_log_holds_no_plaintext()

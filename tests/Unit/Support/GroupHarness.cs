@@ -25,6 +25,20 @@ public sealed class GroupHarness : IDisposable
 
     public string Room { get; }
 
+    /// <summary>The usual start: alice creates the room's group, bob joins it by himself.</summary>
+    public static (GroupHarness H, Member Alice, Member Bob) TwoMembers(string room = "ops")
+    {
+        var h = new GroupHarness(room);
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        alice.Commit(CommitReason.Create);
+        bob.Publish();
+        bob.Join();
+        alice.CatchUp();
+        return (h, alice, bob);
+    }
+
     public MemberVerifier Verifier { get; }
 
     /// <summary>Every event the server has stored, in sequence order.</summary>
