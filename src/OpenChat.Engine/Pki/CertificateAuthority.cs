@@ -230,6 +230,12 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         var caNotBefore = new DateTimeOffset(ca.NotBefore.ToUniversalTime());
+        if (now < caNotBefore)
+        {
+            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidOperation,
+                $"The CA is valid only from {caNotBefore:u}; check this machine's clock.");
+        }
+
         var notBefore = now - ClockSkew < caNotBefore ? caNotBefore : now - ClockSkew;
         var notAfter = now.AddDays(validDays) > caNotAfter ? caNotAfter : now.AddDays(validDays);
 

@@ -37,6 +37,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly ClientCertificateValidator _validator;
     private readonly TcpListener _listener;
     private readonly string _caPem;
+    private readonly X509ChainPolicy _clientChainPolicy;
     private readonly FileStream _lock;
     private readonly IMessageStore _messages;
     private readonly RoomHub _hub;
@@ -64,6 +65,16 @@ public sealed class ChatServer : IAsyncDisposable
         _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList);
         _listener = new TcpListener(options.Address, options.Port);
         _caPem = directory.Certificate.ExportCertificatePem();
+        // How the TLS stack checks a client certificate: this CA alone, clientAuth, validity, and
+        // never a download of what the certificate points at (a stall and a request forgery).
+        _clientChainPolicy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        _clientChainPolicy.CustomTrustStore.Add(directory.Certificate);
+        _clientChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(CertificateProfile.ClientAuthOid));
     }
 
     /// <summary>Where the server listens (kept after it stops, for reports).</summary>
@@ -300,14 +311,8 @@ public sealed class ChatServer : IAsyncDisposable
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                     // The platform's own chain build must not download issuers named by a client's
                     // certificate (a stall and a request forgery); our callback decides alone.
-                    CertificateChainPolicy = new X509ChainPolicy
-                    {
-                        TrustMode = X509ChainTrustMode.CustomRootTrust,
-                        CustomTrustStore = { _directory.Certificate },
-                        RevocationMode = X509RevocationMode.NoCheck,
-                        DisableCertificateDownloads = true,
-                    },
-                    RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    CertificateChainPolicy = _clientChainPolicy,
+                    RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                     {
                         // No certificate: an enrollment connection, which can only redeem an invite.
                         if (certificate is null)
@@ -315,8 +320,16 @@ public sealed class ChatServer : IAsyncDisposable
                             return true;
                         }
 
+                        // The TLS stack built the chain with our policy (this CA only, clientAuth,
+                        // validity, no downloads); what remains is the store: issued here, not revoked.
+                        if (errors != SslPolicyErrors.None)
+                        {
+                            refusal = $"the certificate does not chain to this server's CA, is outside its validity or lacks clientAuth ({errors})";
+                            return false;
+                        }
+
                         using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                        identity = _validator.Validate(presented, out refusal);
+                        identity = _validator.ValidateIssued(presented, out refusal);
                         return identity is not null;
                     },
                 };

@@ -32,6 +32,14 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore sto
             return null;
         }
 
+        return ValidateIssued(certificate, out refusal);
+    }
+
+    /// <summary>The checks the TLS stack cannot make: that this CA issued the certificate to a user
+    /// (known serial and thumbprint) and has not revoked it. For use after the handshake's own
+    /// chain validation against this CA (custom root, clientAuth, validity) succeeded.</summary>
+    public PeerIdentity? ValidateIssued(X509Certificate2 certificate, out string refusal)
+    {
         var serial = certificate.SerialNumber.ToUpperInvariant();
         var record = store.GetCertificate(serial);
         if (record is null || record.Kind != CertificateKind.Client || !string.Equals(record.Thumbprint, certificate.Thumbprint, StringComparison.OrdinalIgnoreCase))

@@ -190,6 +190,18 @@ public class CertificateAuthorityTests
         Assert.Empty(directory.Store.FindCertificates());
     }
 
+    [Fact]
+    public void A_ca_issues_nothing_before_it_is_valid()
+    {
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        using var temp = new TempDirectory();
+        var directory = CertificateAuthority.Create(temp.Combine("ca"), "Future CA", "", time: time);
+        using var ca = CertificateAuthority.Open(directory, "", time);
+        time.Advance(TimeSpan.FromDays(-1));
+        Assert.Equal(ErrorIds.ValidityInvalid, Assert.Throws<OpenChatException>(() => ca.IssueClient("alice")).ErrorId);
+        Assert.Empty(directory.Store.FindCertificates());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]

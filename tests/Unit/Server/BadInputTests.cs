@@ -212,6 +212,40 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task A_certificate_from_another_ca_gets_no_session()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        using var other = new Ca();
+        using var foreign = other.Authority.IssueClient("alice").Certificate;
+        using var pfx = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            foreign.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        var refused = await Record.ExceptionAsync(async () => await (await RawClient.ConnectAsync(h.Server.Endpoint.Port, pfx)).DisposeAsync());
+        Assert.NotNull(refused); // the handshake or the first read fails: no Welcome for a stranger
+        Assert.Equal(0, h.Server.GetStatistics().Connections);
+    }
+
+    [Fact]
+    public async Task An_expired_certificate_of_this_ca_gets_no_session()
+    {
+        using var temp = new TempDirectory();
+        var past = new ManualTime(DateTimeOffset.UtcNow.AddDays(-10));
+        var directory = OpenChat.Engine.Pki.CertificateAuthority.Create(temp.Combine("server"), "Old CA", "", time: past);
+        System.Security.Cryptography.X509Certificates.X509Certificate2 pfx;
+        using (var ca = OpenChat.Engine.Pki.CertificateAuthority.Open(directory, "", past))
+        {
+            using var expired = ca.IssueClient("oldtimer", validDays: 1).Certificate;
+            pfx = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+                expired.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        }
+
+        await using var server = await OpenChat.Engine.Server.ChatServer.StartAsync(directory.Path, new ChatServerOptions { Port = 0 });
+        var refused = await Record.ExceptionAsync(async () => await (await RawClient.ConnectAsync(server.Endpoint.Port, pfx)).DisposeAsync());
+        Assert.NotNull(refused);
+        Assert.Equal(0, server.GetStatistics().Connections);
+        pfx.Dispose();
+    }
+
+    [Fact]
     public async Task An_enrollment_connection_can_do_nothing_but_enroll()
     {
         await using var h = await ChatHarness.StartAsync();

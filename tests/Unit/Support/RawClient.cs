@@ -24,15 +24,17 @@ public sealed class RawClient : IAsyncDisposable
 
     public FrameReader Reader { get; }
 
-    public static async Task<RawClient> ConnectAsync(int port, ChatProfile? profile, bool hello = true)
+    public static Task<RawClient> ConnectAsync(int port, ChatProfile? profile, bool hello = true) =>
+        ConnectAsync(port, profile?.LoadIdentity(ReadOnlySpan<char>.Empty), hello);
+
+    public static async Task<RawClient> ConnectAsync(int port, X509Certificate2? identity, bool hello = true)
     {
         var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", port);
         var stream = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         var options = new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls13 };
-        if (profile is not null)
+        if (identity is not null)
         {
-            var identity = profile.LoadIdentity(ReadOnlySpan<char>.Empty);
             options.ClientCertificates = [identity];
             options.LocalCertificateSelectionCallback = (_, _, _, _, _) => identity;
         }
