@@ -18,7 +18,7 @@ The command uses -Session if given, otherwise the newest open session; with no s
     Parameters  = @{
         Message  = 'The text to send. Each pipeline input is one message; empty strings are skipped. Alias: Text.'
         Room     = 'The room to send to, joined first if the session has not joined it yet. The default is the session''s only room. A direct conversation can also be named here (for example ''@alice+bob'').'
-        To       = 'Sends a direct message to this user instead of a room, in the direct conversation of the two users. Fails with PeerNotJoined when none of the other user''s devices has joined the conversation''s encryption within 10 seconds.'
+        To       = 'Sends a direct message to this user instead of a room, in the direct conversation of the two users. When you share a room with the other user, their devices (as verified there) are added to the conversation at once, so they can read it when they next connect. Otherwise it waits up to 10 seconds for one of their devices to join and then fails with PeerNotJoined.'
         PassThru = 'Returns an object for each message sent, with the room, the sequence number the server gave it and the text. By default the command writes no output.'
         Session  = 'The session to send through, as returned by Connect-ChatRoom. The default is the newest open session. Accepts pipeline input by property name.'
     }

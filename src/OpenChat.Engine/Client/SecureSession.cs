@@ -124,6 +124,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             session.SaveNow();
             session._pump = Task.Run(session.PumpAsync);
             session._saver = Task.Run(session.SaveLoopAsync);
+            _ = Task.Run(session.EnterDirectRoomsAsync);
             return session;
         }
         catch (Exception e) when (e is CryptoException or JsonException)
@@ -148,7 +149,68 @@ public sealed partial class SecureSession : IAsyncDisposable
     public async Task<JoinedRoom> OpenDirectAsync(string userName, CancellationToken cancellationToken = default)
     {
         var joined = await _client.OpenDirectAsync(userName, null, cancellationToken).ConfigureAwait(false);
-        return await EnterAsync(joined.Name, cancellationToken).ConfigureAwait(false);
+        var entered = await EnterAsync(joined.Name, cancellationToken).ConfigureAwait(false);
+        await AddKnownDevicesAsync(joined.Name, userName, cancellationToken).ConfigureAwait(false);
+        return entered;
+    }
+
+    // The other person need not be online: if their devices' key packages are known from a room
+    // we share (verified there), bring them into the direct room and add them, so the first
+    // message is readable by them as soon as they connect.
+    private async Task AddKnownDevicesAsync(string room, string userName, CancellationToken cancellationToken)
+    {
+        var group = Group(room);
+        List<KeyPackage> known;
+        lock (_gate)
+        {
+            known = _rooms.Values.Where(g => g != group)
+                .SelectMany(g => g.State.MemberSerials.Where(s => g.State.Packages.ContainsKey(s)).Select(s => g.State.Packages[s]))
+                .Where(p => string.Equals(p.UserName, userName, StringComparison.OrdinalIgnoreCase) && p.Verify(_verifier, out _))
+                .GroupBy(p => p.Serial, StringComparer.OrdinalIgnoreCase).Select(g => g.First())
+                .Where(p => !group.State.MemberSerials.Contains(p.Serial, StringComparer.OrdinalIgnoreCase))
+                .ToList();
+        }
+
+        if (known.Count == 0)
+        {
+            return;
+        }
+
+        await group.Sending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var package in known.Where(p => !group.State.HasPackage(p.Serial)))
+            {
+                var sequence = await _client.PublishAsync(room, package.ToBytes(), EventKind.Key, 0, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await WaitProcessedAsync(group, sequence, cancellationToken).ConfigureAwait(false);
+            }
+
+            byte[] body;
+            ulong builtOn;
+            lock (_gate)
+            {
+                if (!group.State.IsMember || known.All(p => group.State.MemberSerials.Contains(p.Serial, StringComparer.OrdinalIgnoreCase)))
+                {
+                    return;
+                }
+
+                (body, builtOn) = group.State.CreateCommit(CommitReason.Add, group.State.MemberSerials.Concat(known.Select(p => p.Serial)).ToList());
+            }
+
+            try
+            {
+                var committed = await _client.PublishAsync(room, body, EventKind.Commit, builtOn, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await WaitProcessedAsync(group, committed, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OpenChatException e) when (e.ErrorId == ErrorIds.StaleEpoch)
+            {
+                // The other person joined by themselves meanwhile; nothing left to do.
+            }
+        }
+        finally
+        {
+            group.Sending.Release();
+        }
     }
 
     /// <summary>Encrypts, signs and stores a message; returns its sequence once the server has it.</summary>
@@ -519,6 +581,28 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             // The client closed (disposed, revoked); nothing here may reach the host process.
             _inbox.Writer.TryComplete();
+        }
+    }
+
+    // Direct conversations opened while this device was offline were announced to nobody here:
+    // find them in the room list and enter them, so what was sent meanwhile can be read.
+    private async Task EnterDirectRoomsAsync()
+    {
+        try
+        {
+            foreach (var room in await _client.ListRoomsAsync(_closing.Token).ConfigureAwait(false))
+            {
+                if (room.Kind == RoomKind.Direct && room.Joined)
+                {
+                    var group = Group(room.Name);
+                    await _client.JoinAsync(room.Name, group.ProcessedThrough + 1, _closing.Token).ConfigureAwait(false);
+                    await EnterQuietlyAsync(room.Name).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // Offline or closing: the next connection tries again.
         }
     }
 

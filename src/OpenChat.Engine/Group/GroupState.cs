@@ -297,12 +297,8 @@ public sealed class GroupState
             return GroupOutcome.Reject($"key package refused: {reason}");
         }
 
-        if (!string.Equals(package.UserName, e.Sender, StringComparison.OrdinalIgnoreCase)
-            || !string.Equals(package.Serial, e.SenderSerial, StringComparison.OrdinalIgnoreCase))
-        {
-            return GroupOutcome.Reject("key package published under another identity");
-        }
-
+        // Who relays a package does not matter: it is signed by its owner's certificate key, which
+        // chains to the pinned CA. (A member may bring a contact's package into a direct room.)
         if (string.Equals(package.Serial, _me.Serial, StringComparison.OrdinalIgnoreCase)
             && !package.Certificate.AsSpan().SequenceEqual(_me.Certificate.RawData))
         {

@@ -166,6 +166,29 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_direct_message_to_someone_offline_is_readable_when_they_come_back()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        var bobProfile = await h.EnrollAsync("bob");
+        var bob = await h.SecureAsync(bobProfile);
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "hello ops");
+        Assert.Equal("hello ops", (await SecureHarness.NextAsync(bob)).Text);
+        await bob.DisposeAsync();
+
+        // bob is offline; alice knows his device from ops, so the conversation can include him now.
+        var dm = await alice.OpenDirectAsync("bob");
+        await alice.SendAsync(dm.Name, "while you were out");
+
+        await using var bobAgain = await h.SecureAsync(bobProfile);
+        await bobAgain.EnterAsync("ops");
+        var received = await SecureHarness.NextAsync(bobAgain, 20_000);
+        Assert.Equal((dm.Name, "while you were out", true), (received.Room, received.Text, received.Verified));
+    }
+
+    [Fact]
     public async Task A_new_device_of_a_contact_raises_a_warning()
     {
         await using var h = await ChatHarness.StartAsync();
