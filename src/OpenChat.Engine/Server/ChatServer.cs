@@ -65,16 +65,7 @@ public sealed class ChatServer : IAsyncDisposable
         _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList);
         _listener = new TcpListener(options.Address, options.Port);
         _caPem = directory.Certificate.ExportCertificatePem();
-        // How the TLS stack checks a client certificate: this CA alone, clientAuth, validity, and
-        // never a download of what the certificate points at (a stall and a request forgery).
-        _clientChainPolicy = new X509ChainPolicy
-        {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            RevocationMode = X509RevocationMode.NoCheck,
-            DisableCertificateDownloads = true,
-        };
-        _clientChainPolicy.CustomTrustStore.Add(directory.Certificate);
-        _clientChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(CertificateProfile.ClientAuthOid));
+        _clientChainPolicy = _validator.ChainPolicy();
     }
 
     /// <summary>Where the server listens (kept after it stops, for reports).</summary>

@@ -6,33 +6,25 @@ using OpenChat.Engine.Storage;
 namespace OpenChat.Engine.Transport;
 
 /// <summary>
-/// The server's check of a client certificate at every handshake: it must chain to this CA
-/// alone (never the system store), be within its validity, carry the clientAuth EKU, be a
-/// certificate this CA issued (known serial and thumbprint) and not be revoked.
+/// The server's check of a client certificate at every handshake, in two parts: the chain
+/// policy the TLS stack applies (this CA alone, never the system store; clientAuth; validity;
+/// no downloads of what a certificate points at), then the store: a certificate this CA issued to
+/// a user (known serial and thumbprint) and not revoked.
 /// </summary>
-public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store, TimeProvider? time = null)
+public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store)
 {
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-
-    /// <summary>Returns the identity, or null with the reason it was refused.</summary>
-    public PeerIdentity? Validate(X509Certificate2 certificate, out string refusal)
+    /// <summary>The chain policy for SslServerAuthenticationOptions.CertificateChainPolicy.</summary>
+    public X509ChainPolicy ChainPolicy()
     {
-        var now = _time.GetUtcNow();
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
-        if (!chain.Build(certificate))
+        var policy = new X509ChainPolicy
         {
-            refusal = "the certificate does not chain to this server's CA, is outside its validity or lacks clientAuth: "
-                + string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()));
-            return null;
-        }
-
-        return ValidateIssued(certificate, out refusal);
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.Add(ca);
+        policy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
+        return policy;
     }
 
     /// <summary>The checks the TLS stack cannot make: that this CA issued the certificate to a user
