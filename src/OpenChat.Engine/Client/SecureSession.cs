@@ -489,7 +489,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     {
         var crlTask = _client.FetchRevocationsAsync(cancellationToken);
         var membersTask = _client.ListMembersAsync(room, cancellationToken);
-        _verifier.MarkRevoked(CrlReader.VerifiedSerials(await crlTask.ConfigureAwait(false), _client.PinnedCa));
+        AcceptRevocations(await crlTask.ConfigureAwait(false));
         var present = (await membersTask.ConfigureAwait(false)).Select(m => m.UserName).ToHashSet(StringComparer.OrdinalIgnoreCase);
         lock (_gate)
         {
@@ -783,12 +783,30 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
+    private System.Numerics.BigInteger _crlNumber = -1;
+
+    // A list older than one already seen could be a replay that hides a revocation: refused.
+    private void AcceptRevocations(byte[] der)
+    {
+        var (serials, number) = CrlReader.Verified(der, _client.PinnedCa);
+        lock (_gate)
+        {
+            if (number < _crlNumber)
+            {
+                throw new CryptographicException($"The server sent revocation list {number}, older than {_crlNumber} seen before.");
+            }
+
+            _crlNumber = number;
+        }
+
+        _verifier.MarkRevoked(serials);
+    }
+
     private async Task RefreshRevocationsAsync()
     {
         try
         {
-            var crl = await _client.FetchRevocationsAsync(_closing.Token).ConfigureAwait(false);
-            _verifier.MarkRevoked(CrlReader.VerifiedSerials(crl, _client.PinnedCa));
+            AcceptRevocations(await _client.FetchRevocationsAsync(_closing.Token).ConfigureAwait(false));
         }
         catch (Exception e) when (e is OpenChatException or CryptographicException)
         {

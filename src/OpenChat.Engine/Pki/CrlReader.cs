@@ -9,7 +9,10 @@ namespace OpenChat.Engine.Pki;
 public static class CrlReader
 {
     /// <summary>RFC 5280 §5.1: CertificateList = SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }.</summary>
-    public static IReadOnlyList<string> VerifiedSerials(byte[] der, X509Certificate2 ca)
+    public static IReadOnlyList<string> VerifiedSerials(byte[] der, X509Certificate2 ca) => Verified(der, ca).Serials;
+
+    /// <summary>The revoked serials and the list's CRL number, after the same checks.</summary>
+    public static (IReadOnlyList<string> Serials, System.Numerics.BigInteger Number) Verified(byte[] der, X509Certificate2 ca)
     {
         try
         {
@@ -53,7 +56,8 @@ public static class CrlReader
                 }
             }
 
-            return serials;
+            CertificateRevocationListBuilder.Load(der, out var number);
+            return (serials, number);
         }
         catch (AsnContentException e)
         {

@@ -157,6 +157,15 @@ public class CrlReaderTests
     }
 
     [Fact]
+    public void Reports_the_list_number_so_an_older_list_can_be_told_apart()
+    {
+        using var ca = new Ca();
+        var first = CrlReader.Verified(ca.Authority.CreateRevocationList(TimeSpan.FromDays(1)).Der, ca.Directory.Certificate).Number;
+        var second = CrlReader.Verified(ca.Authority.CreateRevocationList(TimeSpan.FromDays(1)).Der, ca.Directory.Certificate).Number;
+        Assert.True(second > first);
+    }
+
+    [Fact]
     public void Refuses_a_list_from_another_ca()
     {
         using var ca = new Ca();
