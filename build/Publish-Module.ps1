@@ -4,21 +4,59 @@
     Publishes the built module to a folder used as a PSResourceGet repository. The repository is
     registered under a throw-away name for the publish and removed again, so the user's
     PSResourceGet settings are left as they were.
+.DESCRIPTION
+    -ProjectUri and -LicenseUri are written into the published manifest's PSData (and so into the
+    package's projectUrl and licenseUrl). They are parameters rather than part of
+    module/OpenChat.psd1 because the project has no public home or chosen licence yet; the
+    built module in out/OpenChat is never modified: the stamped copy is made in a temporary folder.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
-    [Parameter(Mandatory)] [string] $Repository
+    [Parameter(Mandatory)] [string] $Repository,
+    [uri] $ProjectUri,
+    [uri] $LicenseUri
 )
 
 $ErrorActionPreference = 'Stop'
-Test-ModuleManifest (Join-Path $ModulePath 'OpenChat.psd1') | Out-Null
-$name = "openchat-build-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-Register-PSResourceRepository -Name $name -Uri $Repository -Trusted
+
+function Assert-WebUri([uri] $Uri, [string] $Name) {
+    if (-not $Uri.IsAbsoluteUri -or $Uri.Scheme -notin 'https', 'http') {
+        throw "$Name must be an absolute http(s) address, not '$Uri'."
+    }
+}
+
+$staging = $null
+if ($ProjectUri -or $LicenseUri) {
+    $staging = Join-Path ([IO.Path]::GetTempPath()) "oc-publish-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    $stagedModule = Join-Path $staging (Split-Path -Leaf $ModulePath)
+    New-Item -ItemType Directory $staging | Out-Null
+    Copy-Item $ModulePath $stagedModule -Recurse
+    $manifestPath = Join-Path $stagedModule 'OpenChat.psd1'
+    $lines = @()
+    if ($ProjectUri) { Assert-WebUri $ProjectUri 'ProjectUri'; $lines += "            ProjectUri   = '$($ProjectUri.AbsoluteUri -replace "'", "''")'" }
+    if ($LicenseUri) { Assert-WebUri $LicenseUri 'LicenseUri'; $lines += "            LicenseUri   = '$($LicenseUri.AbsoluteUri -replace "'", "''")'" }
+    $text = Get-Content $manifestPath -Raw
+    if ($text -notmatch 'PSData\s*=\s*@\{') { throw "The manifest has no PSData table to stamp." }
+    $text = [regex]::new('PSData\s*=\s*@\{').Replace($text, { param($m) "$($m.Value)`n$($lines -join "`n")" }, 1)
+    Set-Content $manifestPath $text -NoNewline
+    $ModulePath = $stagedModule
+}
+
 try {
-    Publish-PSResource -Path $ModulePath -Repository $name
+    $manifest = Test-ModuleManifest (Join-Path $ModulePath 'OpenChat.psd1')
+    if ($ProjectUri -and $manifest.ProjectUri -ne $ProjectUri.AbsoluteUri) { throw 'ProjectUri did not reach the manifest.' }
+    if ($LicenseUri -and $manifest.LicenseUri -ne $LicenseUri.AbsoluteUri) { throw 'LicenseUri did not reach the manifest.' }
+    $name = "openchat-build-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    Register-PSResourceRepository -Name $name -Uri $Repository -Trusted
+    try {
+        Publish-PSResource -Path $ModulePath -Repository $name
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $name
+    }
 }
 finally {
-    Unregister-PSResourceRepository -Name $name
+    if ($staging -and (Split-Path -Leaf $staging) -like 'oc-publish-*') { Remove-Item $staging -Recurse -Force }
 }
 Get-ChildItem $Repository -Filter '*.nupkg' | ForEach-Object { Write-Host "Package: $($_.FullName)" }

@@ -86,3 +86,48 @@ Describe 'Installing OpenChat by name' {
         (Get-PSResourceRepository -Name oclocal -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'The package build (build/Publish-Module.ps1)' {
+    BeforeAll {
+        $script:publishScript = Join-Path $PSScriptRoot '../../build/Publish-Module.ps1'
+        $script:stampRepo = Join-Path $fakeHome 'stamped'
+        New-Item -ItemType Directory $stampRepo -Force | Out-Null
+
+        function Get-Nuspec([string] $Folder) {
+            Add-Type -AssemblyName System.IO.Compression.FileSystem
+            $package = Get-ChildItem $Folder -Filter 'OpenChat.*.nupkg' | Select-Object -First 1
+            $zip = [IO.Compression.ZipFile]::OpenRead($package.FullName)
+            try {
+                $entry = $zip.Entries | Where-Object FullName -eq 'OpenChat.nuspec'
+                $reader = [IO.StreamReader]::new($entry.Open())
+                try { [xml] $reader.ReadToEnd() } finally { $reader.Dispose() }
+            }
+            finally { $zip.Dispose() }
+        }
+    }
+
+    It 'writes -ProjectUri and -LicenseUri into the package metadata and leaves the built module untouched' {
+        $before = Get-FileHash $env:OPENCHAT_MODULE
+        $result = Invoke-Fresh "& '$publishScript' -ModulePath '$moduleDir' -Repository '$stampRepo' -ProjectUri 'https://chat.example.org/openchat' -LicenseUri 'https://chat.example.org/openchat/LICENSE'"
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+        $metadata = (Get-Nuspec $stampRepo).package.metadata
+        $metadata.projectUrl | Should -Be 'https://chat.example.org/openchat'
+        $metadata.licenseUrl | Should -Be 'https://chat.example.org/openchat/LICENSE'
+        (Get-FileHash $env:OPENCHAT_MODULE).Hash | Should -Be $before.Hash
+    }
+
+    It 'publishes without project or licence addresses when none is given' {
+        $metadata = (Get-Nuspec $repo).package.metadata
+        $metadata.PSObject.Properties.Name | Should -Not -Contain 'projectUrl'
+        $metadata.PSObject.Properties.Name | Should -Not -Contain 'licenseUrl'
+    }
+
+    It 'refuses an address that is not an absolute web address, and publishes nothing' {
+        $refusedRepo = Join-Path $fakeHome 'refused'
+        New-Item -ItemType Directory $refusedRepo -Force | Out-Null
+        $result = Invoke-Fresh "& '$publishScript' -ModulePath '$moduleDir' -Repository '$refusedRepo' -ProjectUri 'file:///etc/passwd'"
+        $result.ExitCode | Should -Not -Be 0
+        $result.Output | Should -Match 'ProjectUri must be an absolute http\(s\) address'
+        Get-ChildItem $refusedRepo -Filter '*.nupkg' | Should -BeNullOrEmpty
+    }
+}
