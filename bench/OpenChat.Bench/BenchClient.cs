@@ -21,7 +21,13 @@ internal sealed class BenchClient : IAsyncDisposable
         {
             await opened.Stream.WriteAsync(new NameRequest(MessageType.Join, 1, room).ToFrame());
             await opened.Stream.FlushAsync();
+            // Events of the room (a previous phase's backlog) may arrive before the reply.
             var joined = await opened.Reader.ReadAsync(CancellationToken.None);
+            while (joined?.Type is MessageType.Event or MessageType.Presence)
+            {
+                joined = await opened.Reader.ReadAsync(CancellationToken.None);
+            }
+
             if (joined?.Type != MessageType.Joined)
             {
                 throw new InvalidOperationException($"join failed: {joined?.Type}");

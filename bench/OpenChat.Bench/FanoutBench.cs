@@ -21,7 +21,9 @@ internal static class FanoutBench
         var size = Math.Max(16, args.Int("size", 128));
         var seconds = args.Int("seconds", 10);
         var window = args.Int("window", 4096);
-        Console.WriteLine($"fan-out: room of {members} receivers, {publishers} publisher(s), {size}-byte bodies, {seconds} s per phase, {Environment.ProcessorCount} cores");
+        // Long enough for tiered JIT to settle in a freshly started server: steady state is what a server lives in.
+        var warmup = args.Int("warmup", 3);
+        Console.WriteLine($"fan-out: room of {members} receivers, {publishers} publisher(s), {size}-byte bodies, {warmup} s warm-up and {seconds} s measured per phase, {Environment.ProcessorCount} cores");
 
         using var ca = new BenchCa();
         var identities = ca.Users("m", members + publishers);
@@ -29,17 +31,17 @@ internal static class FanoutBench
         Result openChatMax, rawMax, openChatHalf, rawHalf;
         using (var server = ServerProcess.Start(ca.Path))
         {
-            openChatMax = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: 0, window);
+            openChatMax = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, warmup, rate: 0, window);
             Report("openchat, max rate", openChatMax);
-            openChatHalf = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, rate: openChatMax.PublishesPerSecond / 2, window);
+            openChatHalf = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, warmup, rate: openChatMax.PublishesPerSecond / 2, window);
             Report("openchat, half rate", openChatHalf);
         }
 
         using (var raw = RawFanoutServer.Start(ca))
         {
-            rawMax = await RawFanoutServer.PhaseAsync(raw, members, publishers, size, seconds, rate: 0);
+            rawMax = await RawFanoutServer.PhaseAsync(raw, members, publishers, size, seconds, warmup, rate: 0);
             Report("raw sslstream, max rate", rawMax);
-            rawHalf = await RawFanoutServer.PhaseAsync(raw, members, publishers, size, seconds, rate: rawMax.PublishesPerSecond / 2);
+            rawHalf = await RawFanoutServer.PhaseAsync(raw, members, publishers, size, seconds, warmup, rate: rawMax.PublishesPerSecond / 2);
             Report("raw sslstream, half rate", rawHalf);
         }
 
@@ -51,7 +53,7 @@ internal static class FanoutBench
         Console.WriteLine($"{name,-26} deliveries/s {r.DeliveriesPerSecond,12:N0}   publishes/s {r.PublishesPerSecond,10:N0}   server cores {r.ServerCores:0.00}   latency {r.Latency}");
 
     private static async Task<Result> OpenChatPhaseAsync(ServerProcess server, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
-        int members, int publishers, int size, int seconds, double rate, int window)
+        int members, int publishers, int size, int seconds, int warmup, double rate, int window)
     {
         var receivers = new List<BenchClient>();
         for (var i = 0; i < members; i++)
@@ -83,7 +85,7 @@ internal static class FanoutBench
         long published = 0;
         var publishing = senders.Select(s => PublishAsync(s, size, rate / publishers, window, () => Interlocked.Increment(ref published), stop.Token)).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(1)); // warm-up
+        await Task.Delay(TimeSpan.FromSeconds(warmup));
         var d0 = Interlocked.Read(ref delivered);
         var p0 = Interlocked.Read(ref published);
         var cpu0 = server.CpuTime;
@@ -137,7 +139,7 @@ internal static class FanoutBench
                 {
                     await window.WaitAsync(stop);
                     BitConverter.TryWriteBytes(body, Latency.Stamp());
-                    batch.Write(new Publish(tag++, Room, Guid.NewGuid(), EventKind.Chat, 0, body).ToFrame());
+                    batch.Write(new Publish(tag++, Room, Guid.CreateVersion7(), EventKind.Chat, 0, body).ToFrame());
                     sent++;
                 }
 

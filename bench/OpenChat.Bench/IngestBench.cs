@@ -65,7 +65,7 @@ internal static class IngestBench
             for (var i = 0; i < 64 && sent < count; i++, sent++)
             {
                 await window.WaitAsync();
-                batch.Write(new Publish((uint)sent + 10, room, Guid.NewGuid(), EventKind.Chat, 0, body).ToFrame());
+                batch.Write(new Publish((uint)sent + 10, room, Guid.CreateVersion7(), EventKind.Chat, 0, body).ToFrame());
             }
 
             await client.Stream.WriteAsync(batch.GetBuffer().AsMemory(0, (int)batch.Length));

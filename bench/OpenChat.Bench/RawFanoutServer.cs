@@ -34,7 +34,7 @@ internal sealed class RawFanoutServer : IDisposable
 
     public static RawFanoutServer Start(BenchCa ca) => new(ca.ServerCertificate);
 
-    public static async Task<FanoutBench.Result> PhaseAsync(RawFanoutServer server, int members, int publishers, int size, int seconds, double rate)
+    public static async Task<FanoutBench.Result> PhaseAsync(RawFanoutServer server, int members, int publishers, int size, int seconds, int warmup, double rate)
     {
         var receivers = new List<SslStream>();
         for (var i = 0; i < members; i++)
@@ -97,7 +97,7 @@ internal sealed class RawFanoutServer : IDisposable
             }
         })).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(TimeSpan.FromSeconds(warmup));
         var d0 = Interlocked.Read(ref delivered);
         var p0 = Interlocked.Read(ref published);
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;

@@ -208,7 +208,7 @@ public sealed class ChatClient : IAsyncDisposable
     public Task<ulong> PublishAsync(string room, byte[] body, EventKind kind = EventKind.Chat, ulong epoch = 0, Guid? messageId = null,
         CancellationToken cancellationToken = default)
     {
-        var outgoing = new Outgoing(new OutboxEntry { Room = room, MessageId = messageId ?? Guid.NewGuid(), Kind = kind, Epoch = epoch, Body = body });
+        var outgoing = new Outgoing(new OutboxEntry { Room = room, MessageId = messageId ?? Guid.CreateVersion7(), Kind = kind, Epoch = epoch, Body = body });
         lock (_gate)
         {
             _outbox.Add(outgoing);

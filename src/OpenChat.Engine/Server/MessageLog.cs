@@ -22,13 +22,15 @@ internal sealed class MessageLog : IAsyncDisposable
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly Task _writer;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MessageLog(IMessageStore store, Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> committed)
     {
         _store = store;
         _committed = committed;
-        _writer = Task.Run(WriteLoopAsync);
+        // Its own thread: a commit blocks on fsync, and on a small machine a blocked pool thread
+        // is half of the threads that carry every connection's reads and writes.
+        new Thread(WriteLoop) { IsBackground = true, Name = "OpenChat message log" }.Start();
     }
 
     public readonly record struct Pending(AppendRequest Request, ClientConnection Publisher, uint Tag);
@@ -39,14 +41,31 @@ internal sealed class MessageLog : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        await _stopped.Task.ConfigureAwait(false);
     }
 
-    private async Task WriteLoopAsync()
+    private void WriteLoop()
+    {
+        try
+        {
+            WriteBatches();
+        }
+        catch (Exception)
+        {
+            // Never let an exception end the process from this thread; the store and the
+            // delivery callback already report their own failures per batch.
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void WriteBatches()
     {
         var batch = new List<Pending>(MaxBatch);
         var requests = new List<AppendRequest>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             batch.Clear();
             requests.Clear();

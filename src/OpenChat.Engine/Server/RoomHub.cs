@@ -379,13 +379,24 @@ internal sealed class RoomHub : IAsyncDisposable
 
     private void OnCommitted(IReadOnlyList<MessageLog.Pending> batch, IReadOnlyList<AppendResult>? results, Exception? failure)
     {
+        // A whole commit's events go out per room as a few packed chunks, and each publisher's
+        // replies as one: a receiver's queue and writer see one item per chunk, not per event.
+        // Every reply follows the event it acknowledges, and events keep their room's order.
+        var events = new List<(Room Room, FrameBatch Frames, ulong Sequence, ulong Epoch)>();
+        var slots = new Dictionary<Room, int>(ReferenceEqualityComparer.Instance);
+        var replies = new Dictionary<ClientConnection, FrameBatch>();
         for (var i = 0; i < batch.Count; i++)
         {
             var pending = batch[i];
+            if (!replies.TryGetValue(pending.Publisher, out var reply))
+            {
+                replies[pending.Publisher] = reply = new FrameBatch();
+            }
+
             if (results is null)
             {
-                pending.Publisher.Send(new ErrorReply(pending.Tag, ErrorIds.StoreUnavailable,
-                    $"The server could not store the message ({failure?.GetType().Name}); it was not accepted. Resend it later."));
+                reply.Add(new ErrorReply(pending.Tag, ErrorIds.StoreUnavailable,
+                    $"The server could not store the message ({failure?.GetType().Name}); it was not accepted. Resend it later.").ToFrame());
                 continue;
             }
 
@@ -395,28 +406,56 @@ internal sealed class RoomHub : IAsyncDisposable
                 case AppendOutcome.Stored:
                     var e = result.Event!;
                     var room = _rooms[e.Room];
-                    room.LastSequence = e.Sequence;
-                    room.Epoch = result.CurrentEpoch;
-                    Interlocked.Increment(ref _stored);
-                    _rate.Add(1);
-                    var frame = e.ToFrame();
-                    foreach (var subscriber in room.Subscribers)
+                    if (!slots.TryGetValue(room, out var slot))
                     {
-                        subscriber.Send(frame);
+                        slots[room] = slot = events.Count;
+                        events.Add((room, new FrameBatch(), 0, 0));
                     }
 
-                    pending.Publisher.Send(new Ack(pending.Tag, e.Room, e.MessageId, e.Sequence));
+                    events[slot].Frames.Add(e.ToFrame());
+                    events[slot] = events[slot] with { Sequence = e.Sequence, Epoch = result.CurrentEpoch };
+                    reply.Add(new Ack(pending.Tag, e.Room, e.MessageId, e.Sequence).ToFrame());
                     break;
                 case AppendOutcome.Duplicate:
-                    pending.Publisher.Send(new Ack(pending.Tag, result.Event!.Room, result.Event.MessageId, result.Event.Sequence));
+                    reply.Add(new Ack(pending.Tag, result.Event!.Room, result.Event.MessageId, result.Event.Sequence).ToFrame());
                     break;
                 case AppendOutcome.StaleEpoch:
-                    pending.Publisher.Send(new ErrorReply(pending.Tag, ErrorIds.StaleEpoch,
-                        $"The {(pending.Request.Kind == EventKind.Commit ? "commit was built on" : "message was sent in")} epoch {pending.Request.Epoch}, but the room is at epoch {result.CurrentEpoch}. Catch up and retry."));
+                    reply.Add(new ErrorReply(pending.Tag, ErrorIds.StaleEpoch,
+                        $"The {(pending.Request.Kind == EventKind.Commit ? "commit was built on" : "message was sent in")} epoch {pending.Request.Epoch}, but the room is at epoch {result.CurrentEpoch}. Catch up and retry.").ToFrame());
                     break;
                 default:
-                    pending.Publisher.Send(new ErrorReply(pending.Tag, ErrorIds.RoomNotFound, $"There is no room '{pending.Request.Room}'."));
+                    reply.Add(new ErrorReply(pending.Tag, ErrorIds.RoomNotFound, $"There is no room '{pending.Request.Room}'.").ToFrame());
                     break;
+            }
+        }
+
+        foreach (var (room, frames, sequence, epoch) in events)
+        {
+            room.LastSequence = sequence;
+            room.Epoch = epoch;
+            Interlocked.Add(ref _stored, frames.Count);
+            _rate.Add(frames.Count);
+            var chunks = frames.Chunks();
+            foreach (var subscriber in room.Subscribers)
+            {
+                foreach (var chunk in chunks)
+                {
+                    if (!subscriber.Send(chunk))
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        foreach (var (publisher, frames) in replies)
+        {
+            foreach (var chunk in frames.Chunks())
+            {
+                if (!publisher.Send(chunk))
+                {
+                    break;
+                }
             }
         }
     }
