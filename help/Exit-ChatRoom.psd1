@@ -23,9 +23,9 @@ The command uses -Session if given, otherwise the newest open session; with no s
         @{ Type = 'None'; Description = 'This cmdlet writes no output.' }
     )
     Notes       = @'
-Leaving also ends the user's part in the room's end-to-end encryption. The remaining members' devices notice the departure (each checks the member list at most every 5 seconds) and, before the next message any of them sends, commit the leaver's removal: a new epoch whose secret is wrapped only for those who stay. Whatever is said after that cannot be read by the leaver, even with a copy of the server's database. Messages sent before the removal, including any sent in the few seconds before it, were encrypted for the leaver too. The same removal happens when a member's certificate is revoked.
+Leaving also ends the user's part in the room's end-to-end encryption. Before the membership ends, this device sends a departure: an encrypted message signed with its certificate key, which every member verifies. Each remaining device shows it as a notice and, before the next message any of them sends, commits the removal of all of the leaver's devices: a new epoch whose secret is wrapped only for those who stay. Whatever is said after that cannot be read by the leaver, even with a copy of the server's database. Only a signed departure (or a revoked certificate) removes a member: the server's member list is not trusted for that, so a server cannot push someone out of the encryption by dropping them from its list.
 
-Leaving does not delete the encryption state this device kept for the room in its profile. Joining again later makes the device a member of the group again from that moment (Join-ChatRoom); what was said while it was away stays unreadable to it.
+Leaving deletes the encryption state this device kept for the room in its profile. Joining again later makes the device a member of the group again from that moment (Join-ChatRoom); what was said while it was away stays unreadable to it.
 
 Error ids: NotAMember, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, Timeout.
 '@

@@ -25,7 +25,7 @@ public sealed class ExitChatRoomCommand : SessionCmdlet
 
             try
             {
-                Await(token => session.Client.LeaveAsync(room, token));
+                Await(token => session.Secure.LeaveAsync(room, token));
             }
             catch (Exception e) when (IsPerInput(e))
             {

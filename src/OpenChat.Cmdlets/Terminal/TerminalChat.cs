@@ -156,7 +156,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                     break;
                 case "/leave":
                     var leaving = argument ?? _room;
-                    Await(_secure.Client.LeaveAsync(leaving, stop));
+                    Await(_secure.LeaveAsync(leaving, stop));
                     Notice($"Left {leaving}.");
                     break;
                 case "/rooms":

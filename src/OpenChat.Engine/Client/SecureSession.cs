@@ -227,6 +227,35 @@ public sealed partial class SecureSession : IAsyncDisposable
             await WaitForPeerAsync(room, group, cancellationToken).ConfigureAwait(false);
         }
 
+        return await PublishContentAsync(room, group, Encoding.UTF8.GetBytes(text), ContentType.Text, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Leaves a room for good: first tells the other members in a signed, encrypted departure (the
+    /// only thing that makes them remove this user's devices: the server's member list is not
+    /// trusted for that), then ends the membership on the server and forgets the room's keys.
+    /// </summary>
+    public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
+    {
+        var group = Group(room);
+        if (group.State.IsMember)
+        {
+            var sequence = await PublishContentAsync(room, group, [], ContentType.Departure, cancellationToken).ConfigureAwait(false);
+            await WaitProcessedAsync(group, sequence, cancellationToken).ConfigureAwait(false);
+        }
+
+        await _client.LeaveAsync(room, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            group.State.ForgetSecrets();
+        }
+
+        Interlocked.Exchange(ref _dirty, 1);
+        SaveNow();
+    }
+
+    private async Task<ulong> PublishContentAsync(string room, RoomGroup group, byte[] content, ContentType contentType, CancellationToken cancellationToken)
+    {
         await group.Sending.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -237,12 +266,12 @@ public sealed partial class SecureSession : IAsyncDisposable
                 ulong epoch;
                 lock (_gate)
                 {
-                    if (group.State.MemberSerials.Any(group.Departed.Contains))
+                    if (contentType != ContentType.Departure && group.State.DepartedMembers.Count > 0)
                     {
                         continue; // someone left meanwhile: remove them first
                     }
 
-                    body = group.State.Encrypt(Encoding.UTF8.GetBytes(text), ContentType.Text, DateTimeOffset.UtcNow);
+                    body = group.State.Encrypt(content, contentType, DateTimeOffset.UtcNow);
                     epoch = group.State.ServerEpoch;
                 }
 
@@ -252,6 +281,7 @@ public sealed partial class SecureSession : IAsyncDisposable
                     throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
                         "The session's state could not be saved (disk full or not writable), so the message was not sent.");
                 }
+
                 try
                 {
                     return await _client.PublishAsync(room, body, EventKind.Chat, epoch, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -484,26 +514,19 @@ public sealed partial class SecureSession : IAsyncDisposable
         throw new OpenChatException(ErrorIds.StaleEpoch, ErrorKind.Unavailable, $"The encrypted group of '{room}' kept changing; the message was not sent. Try again.");
     }
 
-    // One round: returns true when it committed (or lost a race) and must look again.
+    // One round: returns true when it committed (or lost a race) and must look again. Who left is
+    // known from signed departures in the room itself; the server's member list is not consulted,
+    // so a lying server cannot make anyone remove a member.
     private async Task<bool> PrepareOnceAsync(string room, RoomGroup group, CancellationToken cancellationToken)
     {
-        var crlTask = _client.FetchRevocationsAsync(cancellationToken);
-        var membersTask = _client.ListMembersAsync(room, cancellationToken);
-        AcceptRevocations(await crlTask.ConfigureAwait(false));
-        var present = (await membersTask.ConfigureAwait(false)).Select(m => m.UserName).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        lock (_gate)
-        {
-            group.Departed = group.State.MemberSerials
-                .Where(s => group.State.Packages.TryGetValue(s, out var p) && !present.Contains(p.UserName))
-                .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        }
-
+        AcceptRevocations(await _client.FetchRevocationsAsync(cancellationToken).ConfigureAwait(false));
         byte[]? body = null;
         ulong builtOn = 0;
         lock (_gate)
         {
             var state = group.State;
-            var leaving = state.InvalidMembers.Concat(state.MemberSerials.Where(group.Departed.Contains)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var leaving = state.InvalidMembers.Concat(state.DepartedMembers)
+                .Where(s => !string.Equals(s, _identity.Serial, StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             if (leaving.Count > 0)
             {
                 (body, builtOn) = state.CreateCommit(CommitReason.Remove, state.MemberSerials.Except(leaving, StringComparer.OrdinalIgnoreCase).ToList());
@@ -658,6 +681,14 @@ public sealed partial class SecureSession : IAsyncDisposable
             Notice(e, outcome.Notice == "RemovedFromRoom"
                 ? "You were removed from this room's encryption: later messages cannot be read here."
                 : $"{e.Sender} changed the room's encryption ({outcome.Notice}): members now {string.Join(", ", GroupMembers(e.Room))}.");
+            return;
+        }
+
+        if (outcome.Kind == GroupOutcomeKind.Message && outcome.Message!.ContentType == ContentType.Departure)
+        {
+            Notice(e, string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase)
+                ? "You left the room; the other members remove your devices from its encryption before their next message."
+                : $"{outcome.Message.Sender} left the room; their devices are removed from its encryption before the next message.");
             return;
         }
 
@@ -860,8 +891,6 @@ public sealed partial class SecureSession : IAsyncDisposable
         public SemaphoreSlim Sending { get; } = new(1, 1);
 
         public ulong CatchUpTarget { get; set; }
-
-        public HashSet<string> Departed { get; set; } = new(StringComparer.OrdinalIgnoreCase);
     }
 
     internal sealed class SessionStateFile

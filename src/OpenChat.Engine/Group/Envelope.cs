@@ -6,6 +6,11 @@ namespace OpenChat.Engine.Group;
 public enum ContentType : byte
 {
     Text = 1,
+
+    /// <summary>The sender's user is leaving the room: signed by one of that user's devices, it is
+    /// the only thing that makes the other members remove that user's devices (the server's
+    /// member list is not trusted for that). Its content is empty.</summary>
+    Departure = 2,
 }
 
 /// <summary>

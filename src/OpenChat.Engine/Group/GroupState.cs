@@ -86,6 +86,7 @@ public sealed class GroupState
     private readonly Dictionary<string, uint> _highestGeneration = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ECDsa> _signingKeys = new(StringComparer.OrdinalIgnoreCase);
     private List<string> _members = [];
+    private HashSet<string> _departedUsers = new(StringComparer.OrdinalIgnoreCase);
     private byte[]? _epochSecret;
     private SenderChain? _sending;
     private int _sentInEpoch;
@@ -114,7 +115,12 @@ public sealed class GroupState
     /// <summary>True when this device holds the current epoch's secret.</summary>
     public bool CanRead => _epochSecret is not null;
 
-    public bool IsMember => _members.Contains(_me.Serial, StringComparer.OrdinalIgnoreCase) && CanRead;
+    /// <summary>This device is listed in the current epoch, holds its secret, and its user has not
+    /// announced a departure (a device whose user left must join again before it sends).</summary>
+    public bool IsMember => _members.Contains(_me.Serial, StringComparer.OrdinalIgnoreCase) && CanRead && !HasDeparted;
+
+    /// <summary>This device's user announced that it leaves the room (from this or another device).</summary>
+    public bool HasDeparted => _departedUsers.Contains(_me.UserName);
 
     public IReadOnlyList<string> MemberSerials => _members;
 
@@ -161,6 +167,11 @@ public sealed class GroupState
     /// commit before anyone sends again.</summary>
     public IReadOnlyList<string> RevokedMembers => _members.Where(_verifier.IsRevoked).ToList();
 
+    /// <summary>Members whose user announced a departure in a signed message (from any of that
+    /// user's devices): to be removed before the next message.</summary>
+    public IReadOnlyList<string> DepartedMembers =>
+        _departedUsers.Count == 0 ? [] : _members.Where(s => _packages.TryGetValue(s, out var p) && _departedUsers.Contains(p.UserName)).ToList();
+
     /// <summary>Members whose certificate is revoked or expired: to be removed before the next message.</summary>
     public IReadOnlyList<string> InvalidMembers =>
         _members.Where(s => !_packages.TryGetValue(s, out var p) || !StillValid(p, out _)).ToList();
@@ -174,6 +185,7 @@ public sealed class GroupState
         ServerEpoch = ServerEpoch,
         LastCommitHash = LastCommitHash,
         Members = [.. _members],
+        DepartedUsers = [.. _departedUsers],
         EpochSecret = _epochSecret,
         Packages = _packages.Values.Select(p => p.ToBytes()).ToList(),
         Receiving = _receiving.ToDictionary(r => r.Key, r => r.Value.Export()),
@@ -191,6 +203,7 @@ public sealed class GroupState
             ServerEpoch = data.ServerEpoch,
             LastCommitHash = data.LastCommitHash,
             _members = [.. data.Members],
+            _departedUsers = new HashSet<string>(data.DepartedUsers, StringComparer.OrdinalIgnoreCase),
             _epochSecret = data.EpochSecret,
             _sending = data.Sending is null ? null : SenderChain.Import(data.Sending),
             _sentInEpoch = data.SentInEpoch,
@@ -268,6 +281,20 @@ public sealed class GroupState
         return (commit.ToBytes(), ServerEpoch);
     }
 
+    /// <summary>Drops this device's keys for the room (it left): the commit chain and member list
+    /// stay, so that joining again later continues from where it was.</summary>
+    public void ForgetSecrets()
+    {
+        if (_epochSecret is not null)
+        {
+            CryptographicOperations.ZeroMemory(_epochSecret);
+        }
+
+        _epochSecret = null;
+        _sending = null;
+        _receiving.Clear();
+    }
+
     /// <summary>Encrypts and signs a message for the current epoch.</summary>
     public byte[] Encrypt(ReadOnlySpan<byte> content, ContentType contentType, DateTimeOffset now)
     {
@@ -279,6 +306,11 @@ public sealed class GroupState
         if (InvalidMembers.Count > 0)
         {
             throw new CryptoException("A member of the current epoch has been revoked or has expired; commit their removal before sending.");
+        }
+
+        if (contentType != ContentType.Departure && DepartedMembers.Count > 0)
+        {
+            throw new CryptoException("A member of the current epoch has left the room; commit their removal before sending.");
         }
 
         var (generation, key) = _sending.Advance();
@@ -405,6 +437,17 @@ public sealed class GroupState
 
         _epochSecret = secret;
 
+        // A departure lasts until the user's devices are gone; a user who comes back (a device
+        // added after the departure) is a member again.
+        var added = newMembers.Where(s => !_members.Contains(s, StringComparer.OrdinalIgnoreCase)).Select(s => _packages[s].UserName).ToList();
+        var remaining = newMembers.Select(s => _packages[s].UserName).ToList();
+        _departedUsers.IntersectWith(remaining);
+        _departedUsers.ExceptWith(added);
+        if (commit.Reason == CommitReason.Join)
+        {
+            _departedUsers.Remove(committer.UserName);
+        }
+
         Epoch = commit.Epoch;
         EpochStarted = e.Time;
         LastCommitHash = commit.Hash;
@@ -449,7 +492,11 @@ public sealed class GroupState
             CommitReason.Create when Epoch != 0 || old.Count != 0 => "a create commit on a room that already has a group",
             CommitReason.Create when newMembers.Count != 1 => "a create commit must hold only its committer",
             CommitReason.Create => null,
-            CommitReason.Join when committerWasMember => "a join by a current member",
+            // A device whose user announced a departure may join again without anyone removing it
+            // first; that changes nothing but the epoch, and ends the departure.
+            CommitReason.Join when committerWasMember && !_departedUsers.Contains(_packages[committer].UserName) => "a join by a current member",
+            CommitReason.Join when committerWasMember && !(newMembers.Count == old.Count && old.All(s => Has(newMembers, s))) => "a rejoin that also adds or removes others",
+            CommitReason.Join when committerWasMember => null,
             CommitReason.Join when !(newMembers.Count == old.Count + 1 && old.All(s => Has(newMembers, s))) => "a join that also adds or removes others",
             CommitReason.Join => null,
             _ when !committerWasMember => "a commit by someone who is not a member",
@@ -542,6 +589,11 @@ public sealed class GroupState
             _highestGeneration[envelope.SenderSerial] = envelope.Generation;
         }
 
+        if (envelope.ContentType == ContentType.Departure)
+        {
+            _departedUsers.Add(sender.UserName);
+        }
+
         var message = new GroupMessage(Room, e.Sequence, envelope.Sender, envelope.SenderSerial, envelope.Epoch, envelope.Generation, envelope.ContentType,
             content, Fernet.TimestampOf(envelope.Token), e.Time, outOfOrder, missing);
         return new GroupOutcome(GroupOutcomeKind.Message, Message: message);
@@ -561,6 +613,8 @@ public sealed class GroupStateData
     public byte[] LastCommitHash { get; set; } = new byte[32];
 
     public List<string> Members { get; set; } = [];
+
+    public List<string> DepartedUsers { get; set; } = [];
 
     public byte[]? EpochSecret { get; set; }
 

@@ -78,6 +78,75 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_member_who_leaves_is_announced_and_removed_before_the_next_message()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await alice.SendAsync("ops", "before");
+        Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
+        var epochBefore = alice.GroupEpoch("ops");
+
+        await carol.LeaveAsync("ops");
+        SecureMessage notice;
+        do
+        {
+            notice = await SecureHarness.NextNoticeAsync(alice);
+        }
+        while (!notice.Text.Contains("left the room", StringComparison.Ordinal));
+        Assert.Equal("carol", notice.Sender);
+
+        await alice.SendAsync("ops", "after carol left");
+        Assert.True(alice.GroupEpoch("ops") > epochBefore);
+        Assert.DoesNotContain("carol", alice.GroupMembers("ops"));
+    }
+
+    [Fact]
+    public async Task A_member_who_leaves_and_comes_straight_back_reads_what_follows()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await carol.LeaveAsync("ops");
+        await carol.EnterAsync("ops");
+
+        await alice.SendAsync("ops", "welcome back");
+        SecureMessage received;
+        do
+        {
+            received = await SecureHarness.NextAsync(carol);
+        }
+        while (received.IsNotice);
+        Assert.Equal(("welcome back", true), (received.Text, received.Verified));
+        Assert.Contains("carol", alice.GroupMembers("ops"));
+    }
+
+    [Fact]
+    public async Task The_servers_member_list_alone_never_removes_anyone_from_the_encryption()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await alice.SendAsync("ops", "before");
+        Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
+        var epochBefore = alice.GroupEpoch("ops");
+
+        // Carol vanishes from the server's member list without a word from her, which is all a
+        // lying server could arrange: nobody may remove her from the group for that.
+        await carol.Client.LeaveAsync("ops");
+        Assert.DoesNotContain((await alice.Client.ListMembersAsync("ops")), m => m.UserName == "carol");
+        await alice.SendAsync("ops", "after");
+        Assert.Equal(epochBefore, alice.GroupEpoch("ops"));
+        Assert.Contains("carol", alice.GroupMembers("ops"));
+    }
+
+    [Fact]
     public async Task A_new_member_is_never_silent_every_member_sees_a_notice()
     {
         await using var h = await ChatHarness.StartAsync();

@@ -17,6 +17,45 @@ public class MaliciousServerTests
     private static RoomEvent Resequence(RoomEvent e, ulong sequence) => e with { Sequence = sequence, MessageId = Guid.NewGuid() };
 
     [Fact]
+    public void The_server_cannot_turn_a_message_into_a_departure()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            var message = alice.Send("still here");
+            var envelope = Envelope.Parse(message.Body);
+            var relabelled = message with { Body = (envelope with { ContentType = ContentType.Departure }).ToBytes() };
+            bob.SkipTo(h.Log.Count);
+            var outcome = bob.Deliver(relabelled);
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("signature", outcome.Reason);
+            Assert.Empty(bob.State.DepartedMembers);
+        }
+    }
+
+    [Fact]
+    public void A_member_cannot_announce_someone_elses_departure()
+    {
+        var (h, alice, bob) = Room();
+        using (h)
+        {
+            var carol = h.Add("carol");
+            carol.Publish();
+            carol.Join();
+            bob.CatchUp();
+            // Carol signs a departure that names Alice as its sender.
+            var own = Envelope.Parse(carol.Depart().Body);
+            var unsigned = own with { Sender = "alice", SenderSerial = alice.Identity.Serial, Signature = [] };
+            var forged = unsigned with { Signature = Signatures.Sign(carol.Identity.SigningKey, unsigned.SignedPart()) };
+            bob.SkipTo(h.Log.Count);
+            var outcome = bob.Deliver(new RoomEvent(h.Room, (ulong)h.Log.Count + 1, Guid.NewGuid(), "alice", alice.Identity.Serial, EventKind.Chat,
+                bob.State.ServerEpoch, DateTimeOffset.UtcNow, forged.ToBytes()));
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.DoesNotContain(alice.Identity.Serial, bob.State.DepartedMembers);
+        }
+    }
+
+    [Fact]
     public void A_replayed_message_is_refused()
     {
         var (h, alice, bob) = Room();

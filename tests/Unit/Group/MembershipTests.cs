@@ -1,5 +1,6 @@
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Protocol;
 using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Group;
@@ -76,6 +77,111 @@ public class MembershipTests
             Assert.Contains(carol.Outcomes, o => o.Notice == "RemovedFromRoom");
             Assert.Equal(["all three", "without carol"], bob.Texts);
             Assert.Throws<CryptoException>(() => carol.State.Encrypt("x"u8, ContentType.Text, DateTimeOffset.UtcNow));
+        }
+    }
+
+    [Fact]
+    public void A_departure_from_one_device_must_remove_all_of_that_users_devices_before_anyone_sends()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            var bobLaptop = h.Add("bob");
+            bobLaptop.Publish();
+            bobLaptop.Join();
+            alice.CatchUp();
+            Assert.Empty(alice.State.DepartedMembers);
+
+            bob.Depart();
+            alice.CatchUp();
+            Assert.Equal(ContentType.Departure, alice.Outcomes.Last().Message!.ContentType);
+            Assert.Equal(new[] { bob.Identity.Serial, bobLaptop.Identity.Serial }.Order(), alice.State.DepartedMembers.Order());
+            Assert.Throws<CryptoException>(() => alice.State.Encrypt("too early"u8, ContentType.Text, DateTimeOffset.UtcNow));
+
+            alice.Change(CommitReason.Remove, removed: [bob, bobLaptop]);
+            Assert.Empty(alice.State.DepartedMembers);
+            alice.Send("after bob left");
+            bobLaptop.CatchUp();
+            Assert.DoesNotContain("after bob left", bobLaptop.Texts);
+            Assert.False(bobLaptop.State.IsMember);
+        }
+    }
+
+    [Fact]
+    public void A_departure_survives_a_restart_until_the_removal_is_committed()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            bob.Depart();
+            alice.CatchUp();
+            var restored = GroupState.Import(alice.State.Export(), alice.Identity, alice.Verifier);
+            Assert.Equal([bob.Identity.Serial], restored.DepartedMembers);
+            Assert.Throws<CryptoException>(() => restored.Encrypt("too early"u8, ContentType.Text, DateTimeOffset.UtcNow));
+        }
+    }
+
+    [Fact]
+    public void A_user_who_left_and_comes_back_is_a_member_again()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            bob.Depart();
+            alice.Change(CommitReason.Remove, removed: [bob]);
+            bob.CatchUp();
+            Assert.False(bob.State.IsMember);
+
+            var bobAgain = h.Add("bob");
+            bobAgain.Publish();
+            bobAgain.Join();
+            alice.CatchUp();
+            Assert.Empty(alice.State.DepartedMembers);
+            alice.Send("welcome back");
+            bobAgain.CatchUp();
+            Assert.Equal(["welcome back"], bobAgain.Texts);
+        }
+    }
+
+    [Fact]
+    public void A_device_that_left_can_join_again_before_anyone_removed_it()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            bob.Depart();
+            bob.CatchUp();
+            Assert.True(bob.State.HasDeparted);
+            Assert.False(bob.State.IsMember);
+            bob.State.ForgetSecrets();
+
+            bob.Join();
+            alice.CatchUp();
+            Assert.Equal(CommitReason.Join.ToString(), alice.Outcomes.Last().Notice);
+            Assert.Empty(alice.State.DepartedMembers);
+            Assert.True(bob.State.IsMember);
+            alice.Send("still with bob");
+            bob.CatchUp();
+            Assert.Contains("still with bob", bob.Texts);
+        }
+    }
+
+    [Fact]
+    public void A_rejoin_may_not_add_or_remove_anyone_else()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            var carol = h.Add("carol");
+            carol.Publish();
+            bob.Depart();
+            bob.CatchUp();
+            var (body, builtOn) = bob.State.CreateCommit(CommitReason.Join, [alice.Identity.Serial, carol.Identity.Serial]);
+            alice.CatchUp();
+            var outcome = alice.Deliver(h.Store(bob, EventKind.Commit, body, builtOn));
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("rejoin", outcome.Reason);
+            Assert.DoesNotContain(carol.Identity.Serial, alice.State.MemberSerials);
         }
     }
 

@@ -136,6 +136,13 @@ public sealed class GroupHarness : IDisposable
             return harness.Store(this, EventKind.Chat, State.Encrypt(Encoding.UTF8.GetBytes(text), ContentType.Text, DateTimeOffset.UtcNow));
         }
 
+        /// <summary>Announces that this member's user leaves the room (signed, in the current epoch).</summary>
+        public RoomEvent Depart()
+        {
+            CatchUp();
+            return harness.Store(this, EventKind.Chat, State.Encrypt([], ContentType.Departure, DateTimeOffset.UtcNow));
+        }
+
         /// <summary>Processes every stored event not seen yet.</summary>
         public List<GroupOutcome> CatchUp()
         {
