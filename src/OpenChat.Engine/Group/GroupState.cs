@@ -134,15 +134,14 @@ public sealed class GroupState
     // the certificate is still valid and not revoked.
     private bool StillValid(KeyPackage package, out string reason)
     {
-        var certificate = package.LoadCertificate();
-        if (_verifier.IsRevoked(certificate.SerialNumber))
+        if (_verifier.IsRevoked(package.Serial))
         {
             reason = "the certificate is revoked";
             return false;
         }
 
         var now = DateTimeOffset.UtcNow;
-        if (now > certificate.NotAfter.ToUniversalTime() || now < certificate.NotBefore.ToUniversalTime().AddMinutes(-5))
+        if (now > package.NotAfter || now < package.NotBefore.AddMinutes(-5))
         {
             reason = "the certificate is outside its validity";
             return false;

@@ -18,7 +18,19 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
 
     public X509Certificate2 LoadCertificate() => _certificate ??= X509CertificateLoader.LoadCertificate(Certificate);
 
-    public string Serial => LoadCertificate().SerialNumber;
+    // Read on every message for every member (validity before each send), so computed once.
+    public string Serial => _serial ??= LoadCertificate().SerialNumber;
+
+    private string? _serial;
+
+    public DateTimeOffset NotBefore => Validity().NotBefore;
+
+    public DateTimeOffset NotAfter => Validity().NotAfter;
+
+    private (DateTimeOffset NotBefore, DateTimeOffset NotAfter)? _validity;
+
+    private (DateTimeOffset NotBefore, DateTimeOffset NotAfter) Validity() =>
+        _validity ??= (new DateTimeOffset(LoadCertificate().NotBefore.ToUniversalTime()), new DateTimeOffset(LoadCertificate().NotAfter.ToUniversalTime()));
 
     /// <summary>First 16 bytes of SHA-256 over the encoded package: how a commit names it.</summary>
     public byte[] Reference => _reference ??= SHA256.HashData(ToBytes())[..16];
