@@ -85,6 +85,12 @@ public sealed partial class SecureSession : IAsyncDisposable
                 _undelivered.Add(message);
                 _inbox.Writer.TryWrite(message);
             }
+
+            _verifier.MarkRevoked(saved.Revoked);
+            if (System.Numerics.BigInteger.TryParse(saved.CrlNumber, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                _crlNumber = number;
+            }
         }
     }
 
@@ -816,8 +822,9 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     private System.Numerics.BigInteger _crlNumber = -1;
 
-    // A list older than one already seen could be a replay that hides a revocation: refused.
-    private void AcceptRevocations(byte[] der)
+    // A list older than one already seen (in this session or, since the number is saved with the
+    // state, any earlier one) could be a replay that hides a revocation: refused.
+    internal void AcceptRevocations(byte[] der)
     {
         var (serials, number) = CrlReader.Verified(der, _client.PinnedCa);
         lock (_gate)
@@ -831,6 +838,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
 
         _verifier.MarkRevoked(serials);
+        Interlocked.Exchange(ref _dirty, 1);
     }
 
     private async Task RefreshRevocationsAsync()
@@ -868,6 +876,8 @@ public sealed partial class SecureSession : IAsyncDisposable
                     Package = _identity.Package.ToBytes(),
                     Rooms = _rooms.ToDictionary(r => r.Key, r => new RoomStateData { Group = r.Value.State.Export(), ProcessedThrough = r.Value.ProcessedThrough }),
                     Undelivered = [.. _undelivered],
+                    CrlNumber = _crlNumber < 0 ? "" : _crlNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Revoked = [.. _verifier.RevokedSerials],
                 };
             }
 
@@ -902,6 +912,11 @@ public sealed partial class SecureSession : IAsyncDisposable
         public Dictionary<string, RoomStateData> Rooms { get; set; } = [];
 
         public List<SecureMessage> Undelivered { get; set; } = [];
+
+        /// <summary>The number of the newest revocation list accepted (decimal; empty before any).</summary>
+        public string CrlNumber { get; set; } = "";
+
+        public List<string> Revoked { get; set; } = [];
     }
 
     internal sealed class RoomStateData

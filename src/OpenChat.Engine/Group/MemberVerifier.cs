@@ -30,6 +30,19 @@ public sealed class MemberVerifier
         }
     }
 
+    /// <summary>Every serial marked revoked so far (kept with the session, so a restart does not
+    /// forget a revocation before the next list arrives).</summary>
+    public IReadOnlyList<string> RevokedSerials
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _revoked];
+            }
+        }
+    }
+
     public bool IsRevoked(string serial)
     {
         lock (_gate)

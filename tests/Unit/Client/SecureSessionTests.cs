@@ -147,6 +147,26 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_revocation_list_older_than_one_seen_before_a_restart_is_refused()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var aliceProfile = await h.EnrollAsync("alice");
+        var alice = await h.SecureAsync(aliceProfile);
+        // The server makes (and keeps) its list now; the two below are newer than it.
+        await alice.Client.FetchRevocationsAsync();
+        using var authority = CertificateAuthority.Open(new CaDirectory(h.DataPath), "");
+        var older = authority.CreateRevocationList(TimeSpan.FromDays(1)).Der;
+        var newer = authority.CreateRevocationList(TimeSpan.FromDays(1)).Der;
+        alice.AcceptRevocations(newer);
+        await alice.DisposeAsync();
+
+        await using var again = await h.SecureAsync(aliceProfile);
+        // Without the saved number, both the server's own (oldest) list and this one would pass.
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => again.AcceptRevocations(older));
+        again.AcceptRevocations(newer);
+    }
+
+    [Fact]
     public async Task A_new_member_is_never_silent_every_member_sees_a_notice()
     {
         await using var h = await ChatHarness.StartAsync();
