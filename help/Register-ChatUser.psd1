@@ -43,7 +43,7 @@ Compare the CaFingerprint of the new identity with the one the admin sees (Get-C
 
 The command supports -WhatIf: the invite is read and checked for form, and nothing is generated or sent.
 
-Error ids: InviteMalformed, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong, InviteUserMismatch, UserNameTaken, ProfileExists, ServerUnreachable, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, Timeout, StoreUnavailable.
+Error ids: InviteMalformed, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong, InviteUserMismatch, UserNameTaken, ProfileExists, ServerUnreachable, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, ServerBusy, Timeout, StoreUnavailable.
 '@
     Examples    = @(
         @{

@@ -99,4 +99,5 @@ public static class ErrorIds
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";
     public const string StoreUnavailable = "StoreUnavailable";
+    public const string ServerBusy = "ServerBusy";
 }

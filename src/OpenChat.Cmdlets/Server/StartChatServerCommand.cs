@@ -37,6 +37,10 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [ValidateRange(1, 1_000_000)]
     public int MaxConnections { get; set; } = 25_000;
 
+    [Parameter]
+    [ValidateRange(1, 100_000)]
+    public int MaxEnrollmentConnections { get; set; } = 100;
+
     protected override void ProcessRecord()
     {
         var path = ResolvePath(Path);
@@ -59,6 +63,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
                 Address = Address,
                 Port = Port,
                 MaxConnections = MaxConnections,
+                MaxEnrollmentConnections = MaxEnrollmentConnections,
                 AdvertisedAddress = AdvertisedAddress,
                 CaPassword = password.Length == 0 ? null : new string(password),
             };

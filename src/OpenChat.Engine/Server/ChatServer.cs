@@ -51,6 +51,7 @@ public sealed class ChatServer : IAsyncDisposable
     private long _accepted;
     private long _refused;
     private int _handshaking;
+    private int _enrolling;
 
     private ChatServer(CaDirectory directory, CertificateAuthority ca, X509Certificate2 serverCertificate, ChatServerOptions options, FileStream serverLock)
     {
@@ -286,6 +287,7 @@ public sealed class ChatServer : IAsyncDisposable
         socket.NoDelay = true;
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         ClientConnection? connection = null;
+        var countedEnrollment = false;
         Interlocked.Increment(ref _handshaking);
         try
         {
@@ -342,6 +344,19 @@ public sealed class ChatServer : IAsyncDisposable
                     return;
                 }
 
+                if (identity is null)
+                {
+                    if (Interlocked.Increment(ref _enrolling) > _options.MaxEnrollmentConnections)
+                    {
+                        Interlocked.Decrement(ref _enrolling);
+                        Interlocked.Increment(ref _refused);
+                        await SendAndCloseAsync(stream, new Bye(ErrorIds.ServerBusy, "Too many enrollments are in progress on this server; try again in a few seconds.")).ConfigureAwait(false);
+                        return;
+                    }
+
+                    countedEnrollment = true;
+                }
+
                 connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, identity, _options.SendQueueFrames, _options);
                 lock (_gate)
                 {
@@ -362,6 +377,11 @@ public sealed class ChatServer : IAsyncDisposable
         }
         finally
         {
+            if (countedEnrollment)
+            {
+                Interlocked.Decrement(ref _enrolling);
+            }
+
             if (connection is null)
             {
                 Interlocked.Decrement(ref _handshaking);

@@ -17,6 +17,11 @@ public sealed class ChatServerOptions
 
     public int MaxConnections { get; set; } = 25_000;
 
+    /// <summary>Connections without a client certificate (enrollments) open at once. Anyone who can
+    /// reach the port can open one, so they get a small share of their own: they can never crowd
+    /// out the certified users' connections.</summary>
+    public int MaxEnrollmentConnections { get; set; } = 100;
+
     /// <summary>Frames queued for one client before it counts as a slow reader and is disconnected.</summary>
     public int SendQueueFrames { get; set; } = 16_384;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using OpenChat.Engine;
 using OpenChat.Engine.Protocol;
@@ -177,6 +178,45 @@ public class BadInputTests
         await Eventually.TrueAsync(() => h.Server.GetStatistics().MessagesStored < 3000, "stored count read");
         Assert.True(h.Server.GetStatistics().MessagesStored <= 400, $"stored {h.Server.GetStatistics().MessagesStored}");
         await StillChattingAsync(alice, bob, "after flood");
+    }
+
+    [Fact]
+    public async Task Connections_without_a_certificate_get_a_small_share_of_their_own()
+    {
+        await using var h = await ChatHarness.StartAsync(o => o.MaxEnrollmentConnections = 2);
+        var (alice, bob) = await BystandersAsync(h);
+        var carolProfile = await h.EnrollAsync("carol");
+        var first = await RawClient.ConnectAsync(h.Server.Endpoint.Port, (X509Certificate2?)null);
+        await using var second = await RawClient.ConnectAsync(h.Server.Endpoint.Port, (X509Certificate2?)null);
+
+        async Task<Frame?> GreetAsync()
+        {
+            var extra = await RawClient.ConnectAsync(h.Server.Endpoint.Port, (X509Certificate2?)null, hello: false);
+            await using (extra)
+            {
+                await extra.SendAsync(new Hello(1, 1, "raw").ToFrame());
+                return await extra.Reader.ReadAsync(CancellationToken.None);
+            }
+        }
+
+        var refused = await GreetAsync();
+        Assert.Equal(MessageType.Bye, refused?.Type);
+        Assert.Equal(ErrorIds.ServerBusy, Bye.Read(refused!.Value.Payload.Span).Code);
+
+        // Certified users are not counted against that share.
+        await using var carol = await h.ConnectAsync(carolProfile);
+        await StillChattingAsync(alice, bob, "while enrollments are full");
+
+        // A closed enrollment frees its place.
+        await first.DisposeAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var again = await GreetAsync();
+        while (again?.Type != MessageType.Welcome && DateTime.UtcNow < deadline)
+        {
+            again = await GreetAsync();
+        }
+
+        Assert.Equal(MessageType.Welcome, again?.Type);
     }
 
     [Fact]
