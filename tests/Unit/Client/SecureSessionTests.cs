@@ -7,6 +7,18 @@ namespace OpenChat.Tests.Unit.Client;
 
 public class SecureSessionTests
 {
+    // Alice and Carol in "ops", Carol having read Alice's first message there.
+    private static async Task<(SecureSession Alice, SecureSession Carol)> AliceAndCarolInOpsAsync(ChatHarness h)
+    {
+        var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await alice.SendAsync("ops", "before");
+        Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
+        return (alice, carol);
+    }
+
     [Fact]
     public async Task Two_users_chat_end_to_end_and_the_server_stores_no_plaintext()
     {
@@ -81,12 +93,9 @@ public class SecureSessionTests
     public async Task A_member_who_leaves_is_announced_and_removed_before_the_next_message()
     {
         await using var h = await ChatHarness.StartAsync();
-        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
-        await alice.EnterAsync("ops");
-        await carol.EnterAsync("ops");
-        await alice.SendAsync("ops", "before");
-        Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
+        var (alice, carol) = await AliceAndCarolInOpsAsync(h);
+        await using var aliceSession = alice;
+        await using var carolSession = carol;
         var epochBefore = alice.GroupEpoch("ops");
 
         await carol.LeaveAsync("ops");
@@ -129,12 +138,9 @@ public class SecureSessionTests
     public async Task The_servers_member_list_alone_never_removes_anyone_from_the_encryption()
     {
         await using var h = await ChatHarness.StartAsync();
-        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
-        await alice.EnterAsync("ops");
-        await carol.EnterAsync("ops");
-        await alice.SendAsync("ops", "before");
-        Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
+        var (alice, carol) = await AliceAndCarolInOpsAsync(h);
+        await using var aliceSession = alice;
+        await using var carolSession = carol;
         var epochBefore = alice.GroupEpoch("ops");
 
         // Carol vanishes from the server's member list without a word from her, which is all a

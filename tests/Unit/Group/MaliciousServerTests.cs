@@ -39,9 +39,7 @@ public class MaliciousServerTests
         var (h, alice, bob) = Room();
         using (h)
         {
-            var carol = h.Add("carol");
-            carol.Publish();
-            carol.Join();
+            var carol = h.AddJoined("carol");
             bob.CatchUp();
             // Carol signs a departure that names Alice as its sender.
             var own = Envelope.Parse(carol.Depart().Body);
@@ -114,9 +112,7 @@ public class MaliciousServerTests
         var (h, alice, bob) = Room();
         using (h)
         {
-            var carol = h.Add("carol");
-            carol.Publish();
-            carol.Join();
+            var carol = h.AddJoined("carol");
             bob.CatchUp();
             var e = alice.Send("from alice");
             // The server relabels the event as carol's.
@@ -207,9 +203,7 @@ public class MaliciousServerTests
         var (h, alice, bob) = Room();
         using (h)
         {
-            var carol = h.Add("carol");
-            carol.Publish();
-            carol.Join();
+            var carol = h.AddJoined("carol");
             bob.CatchUp();
             var before = h.Log.Count;
             alice.Change(CommitReason.Remove, removed: [carol]);

@@ -46,9 +46,7 @@ public class MembershipTests
         using (h)
         {
             alice.Send("before carol");
-            var carol = h.Add("carol");
-            carol.Publish();
-            carol.Join();
+            var carol = h.AddJoined("carol");
             alice.Send("after carol");
             carol.CatchUp();
             Assert.Equal(["after carol"], carol.Texts);
@@ -64,9 +62,7 @@ public class MembershipTests
         var (h, alice, bob) = TwoMembers();
         using (h)
         {
-            var carol = h.Add("carol");
-            carol.Publish();
-            carol.Join();
+            var carol = h.AddJoined("carol");
             alice.Send("all three");
             alice.Change(CommitReason.Remove, removed: [carol]);
             alice.Send("without carol");
@@ -86,9 +82,7 @@ public class MembershipTests
         var (h, alice, bob) = TwoMembers();
         using (h)
         {
-            var bobLaptop = h.Add("bob");
-            bobLaptop.Publish();
-            bobLaptop.Join();
+            var bobLaptop = h.AddJoined("bob");
             alice.CatchUp();
             Assert.Empty(alice.State.DepartedMembers);
 
@@ -132,9 +126,7 @@ public class MembershipTests
             bob.CatchUp();
             Assert.False(bob.State.IsMember);
 
-            var bobAgain = h.Add("bob");
-            bobAgain.Publish();
-            bobAgain.Join();
+            var bobAgain = h.AddJoined("bob");
             alice.CatchUp();
             Assert.Empty(alice.State.DepartedMembers);
             alice.Send("welcome back");
@@ -209,16 +201,12 @@ public class MembershipTests
         var (h, alice, bob) = TwoMembers();
         using (h)
         {
-            var carol = h.Add("carol");
-            carol.Publish();
-            carol.Join();
+            var carol = h.AddJoined("carol");
             carol.CatchUp();
             var readBefore = h.Log.Count;
             // carol goes offline; the room moves on through several epochs
             alice.Send("one");
-            var dave = h.Add("dave");
-            dave.Publish();
-            dave.Join();
+            var dave = h.AddJoined("dave");
             alice.CatchUp();
             alice.Send("two");
             alice.Commit(CommitReason.Rotate, [.. new[] { alice, bob, carol, dave }]);

@@ -57,6 +57,15 @@ public sealed class GroupHarness : IDisposable
         return new Member(this, identity, new GroupState(Room, identity, verifier), verifier);
     }
 
+    /// <summary>A new device that publishes its key package and commits its own join.</summary>
+    public Member AddJoined(string user)
+    {
+        var member = Add(user);
+        member.Publish();
+        member.Join();
+        return member;
+    }
+
     /// <summary>Stores an event the way the server does: next sequence, commit epochs ordered.</summary>
     public RoomEvent Store(Member from, EventKind kind, byte[] body, ulong builtOnEpoch = 0)
     {
