@@ -405,4 +405,32 @@ Describe 'Chatting end to end through a live server' {
         $more.Text | Should -Not -Contain $away
         $more | Should -HaveCount 0 -Because "already-read messages are not shown again (got: $($more.Text -join ' | '))"
     }
+
+    It 'Exit-ChatRoom tells the others in a signed departure; the next message is in a new epoch the leaver cannot read' {
+        Clear-TestInbox $sa
+        $before = New-UniqueText 'before bob leaves'
+        Send-ChatMessage -Session $script:sbAgain -Room dev -Message $before -ErrorAction Stop
+        $seen = Receive-TestText $sa $before -Room dev
+        $seen | Should -Not -BeNullOrEmpty
+
+        Exit-ChatRoom -Room dev -Session $script:sbAgain -Confirm:$false -ErrorAction Stop
+
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        $notice = $null
+        $seenMeanwhile = @()
+        while (-not $notice -and [DateTime]::UtcNow -lt $deadline) {
+            $got = @(Receive-ChatMessage -Session $sa -Room dev -IncludeNotice -Wait -Timeout 2 -WarningAction SilentlyContinue)
+            $seenMeanwhile += $got
+            $notice = $got | Where-Object { $_.IsNotice -and $_.Sender -eq 'bob' -and $_.Text -match 'left the room' } | Select-Object -First 1
+        }
+        $notice | Should -Not -BeNullOrEmpty -Because "every member is told of a departure (got: $(($seenMeanwhile | ForEach-Object { "[$($_.Sender): $($_.Text)]" }) -join ' '))"
+        $notice.Verified | Should -BeTrue
+
+        $after = New-UniqueText 'after bob left'
+        Send-ChatMessage -Session $sa -Room dev -Message $after -ErrorAction Stop
+        $own = Receive-TestText $sa $after -Room dev
+        $own.Epoch | Should -BeGreaterThan $seen.Epoch -Because 'the leaver is removed by a commit before anyone sends again'
+        $bobAfter = @(Receive-ChatMessage -Session $script:sbAgain -Wait -Timeout 3 -WarningAction SilentlyContinue -ErrorAction SilentlyContinue)
+        @($bobAfter | Where-Object Text -eq $after) | Should -HaveCount 0
+    }
 }

@@ -223,7 +223,9 @@ public sealed partial class SecureSession : IAsyncDisposable
     public async Task<ulong> SendAsync(string room, string text, CancellationToken cancellationToken = default)
     {
         var group = Group(room);
-        if (!group.State.IsMember)
+        // A member who has not entered the room on this connection would not see its own
+        // commits and messages come back: enter first (it catches up from where it was).
+        if (!group.State.IsMember || !_client.JoinedRooms.Contains(room))
         {
             await EnterAsync(room, cancellationToken).ConfigureAwait(false);
         }
@@ -246,6 +248,11 @@ public sealed partial class SecureSession : IAsyncDisposable
         var group = Group(room);
         if (group.State.IsMember)
         {
+            if (!_client.JoinedRooms.Contains(room))
+            {
+                await EnterAsync(room, cancellationToken).ConfigureAwait(false);
+            }
+
             var sequence = await PublishContentAsync(room, group, [], ContentType.Departure, cancellationToken).ConfigureAwait(false);
             await WaitProcessedAsync(group, sequence, cancellationToken).ConfigureAwait(false);
         }

@@ -135,6 +135,29 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_restarted_session_can_leave_a_room_it_has_not_entered_on_this_connection()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var carolProfile = await h.EnrollAsync("carol");
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        var carol = await h.SecureAsync(carolProfile);
+        await alice.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await carol.DisposeAsync();
+
+        // The restarted session has the room's keys but has not entered it on this connection.
+        await using var carolAgain = await h.SecureAsync(carolProfile);
+        await carolAgain.LeaveAsync("ops");
+        SecureMessage notice;
+        do
+        {
+            notice = await SecureHarness.NextNoticeAsync(alice);
+        }
+        while (!notice.Text.Contains("left the room", StringComparison.Ordinal));
+        Assert.Equal("carol", notice.Sender);
+    }
+
+    [Fact]
     public async Task The_servers_member_list_alone_never_removes_anyone_from_the_encryption()
     {
         await using var h = await ChatHarness.StartAsync();
