@@ -279,8 +279,21 @@ public sealed partial class SecureSession : IAsyncDisposable
                 ulong epoch;
                 lock (_gate)
                 {
+                    if (group.State.HasDeparted)
+                    {
+                        // This user left (on another device) while we were getting ready.
+                        throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+                            $"You left '{UserNamePolicy.Printable(room)}' on another device; join it again to send there.");
+                    }
+
                     if (contentType != ContentType.Departure && group.State.DepartedMembers.Count > 0)
                     {
+                        if (attempt >= 5)
+                        {
+                            throw new OpenChatException(ErrorIds.StaleEpoch, ErrorKind.Unavailable,
+                                $"The encrypted group of '{UserNamePolicy.Printable(room)}' kept changing; the message was not sent. Try again.");
+                        }
+
                         continue; // someone left meanwhile: remove them first
                     }
 
@@ -596,7 +609,16 @@ public sealed partial class SecureSession : IAsyncDisposable
                         continue;
                     }
 
-                    outcome = group.State.Process(e);
+                    try
+                    {
+                        outcome = group.State.Process(e);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // No event, however hostile, may end this loop: it is refused and skipped.
+                        outcome = GroupOutcome.Reject($"the {e.Kind} could not be processed ({ex.GetType().Name})");
+                    }
+
                     group.ProcessedThrough = e.Sequence;
                 }
 
@@ -604,9 +626,10 @@ public sealed partial class SecureSession : IAsyncDisposable
                 {
                     Handle(e, outcome);
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // One event's side effects (a contact file that cannot be written) never stop the rest.
+                    // One event's side effects (a contact file that cannot be written, anything a
+                    // hostile event provokes) never stop the rest.
                 }
 
                 Interlocked.Exchange(ref _dirty, 1);
@@ -658,10 +681,11 @@ public sealed partial class SecureSession : IAsyncDisposable
     {
         if (e.Kind == EventKind.Key && outcome.Kind == GroupOutcomeKind.Applied)
         {
-            KeyPackage package;
-            lock (_gate)
+            // The package itself says whose it is (it is signed by its owner); whoever relayed it
+            // does not matter, and may not own a package here at all.
+            if (outcome.Package is not { } package)
             {
-                package = Group(e.Room).State.Packages[e.SenderSerial];
+                return;
             }
 
             if (string.Equals(package.UserName, UserName, StringComparison.OrdinalIgnoreCase))

@@ -63,7 +63,7 @@ public enum GroupOutcomeKind
 public sealed record GroupMessage(string Room, ulong Sequence, string Sender, string SenderSerial, ulong Epoch, uint Generation,
     ContentType ContentType, byte[] Content, DateTimeOffset SentAt, DateTimeOffset StoredAt, bool OutOfOrder, uint MissingBefore);
 
-public sealed record GroupOutcome(GroupOutcomeKind Kind, string Reason = "", GroupMessage? Message = null, string? Notice = null)
+public sealed record GroupOutcome(GroupOutcomeKind Kind, string Reason = "", GroupMessage? Message = null, string? Notice = null, KeyPackage? Package = null)
 {
     public static GroupOutcome Reject(string reason) => new(GroupOutcomeKind.Rejected, reason);
 }
@@ -86,7 +86,8 @@ public sealed class GroupState
     private readonly Dictionary<string, uint> _highestGeneration = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ECDsa> _signingKeys = new(StringComparer.OrdinalIgnoreCase);
     private List<string> _members = [];
-    private HashSet<string> _departedUsers = new(StringComparer.OrdinalIgnoreCase);
+    // Devices (serials) whose user announced a departure while they were members.
+    private HashSet<string> _departedSerials = new(StringComparer.OrdinalIgnoreCase);
     private byte[]? _epochSecret;
     private SenderChain? _sending;
     private int _sentInEpoch;
@@ -120,7 +121,7 @@ public sealed class GroupState
     public bool IsMember => _members.Contains(_me.Serial, StringComparer.OrdinalIgnoreCase) && CanRead && !HasDeparted;
 
     /// <summary>This device's user announced that it leaves the room (from this or another device).</summary>
-    public bool HasDeparted => _departedUsers.Contains(_me.UserName);
+    public bool HasDeparted => _departedSerials.Contains(_me.Serial);
 
     public IReadOnlyList<string> MemberSerials => _members;
 
@@ -167,9 +168,10 @@ public sealed class GroupState
     public IReadOnlyList<string> RevokedMembers => _members.Where(_verifier.IsRevoked).ToList();
 
     /// <summary>Members whose user announced a departure in a signed message (from any of that
-    /// user's devices): to be removed before the next message.</summary>
+    /// user's devices; every device the user had in the group then): to be removed before the
+    /// next message. A device of that user added later is not affected.</summary>
     public IReadOnlyList<string> DepartedMembers =>
-        _departedUsers.Count == 0 ? [] : _members.Where(s => _packages.TryGetValue(s, out var p) && _departedUsers.Contains(p.UserName)).ToList();
+        _departedSerials.Count == 0 ? [] : _members.Where(_departedSerials.Contains).ToList();
 
     /// <summary>Members whose certificate is revoked or expired: to be removed before the next message.</summary>
     public IReadOnlyList<string> InvalidMembers =>
@@ -184,7 +186,7 @@ public sealed class GroupState
         ServerEpoch = ServerEpoch,
         LastCommitHash = LastCommitHash,
         Members = [.. _members],
-        DepartedUsers = [.. _departedUsers],
+        DepartedSerials = [.. _departedSerials],
         EpochSecret = _epochSecret,
         Packages = _packages.Values.Select(p => p.ToBytes()).ToList(),
         Receiving = _receiving.ToDictionary(r => r.Key, r => r.Value.Export()),
@@ -202,7 +204,7 @@ public sealed class GroupState
             ServerEpoch = data.ServerEpoch,
             LastCommitHash = data.LastCommitHash,
             _members = [.. data.Members],
-            _departedUsers = new HashSet<string>(data.DepartedUsers, StringComparer.OrdinalIgnoreCase),
+            _departedSerials = new HashSet<string>(data.DepartedSerials, StringComparer.OrdinalIgnoreCase),
             _epochSecret = data.EpochSecret,
             _sending = data.Sending is null ? null : SenderChain.Import(data.Sending),
             _sentInEpoch = data.SentInEpoch,
@@ -346,7 +348,7 @@ public sealed class GroupState
 
             if (package.Created <= known.Created)
             {
-                return new GroupOutcome(GroupOutcomeKind.Applied, Notice: "an older or repeated key package was ignored");
+                return new GroupOutcome(GroupOutcomeKind.Applied, Notice: "an older or repeated key package was ignored", Package: known);
             }
 
             notice = "KeyUpdated";
@@ -354,7 +356,7 @@ public sealed class GroupState
 
         _packages[package.Serial] = package;
         _signingKeys.Remove(package.Serial);
-        return new GroupOutcome(GroupOutcomeKind.Applied, Notice: notice);
+        return new GroupOutcome(GroupOutcomeKind.Applied, Notice: notice, Package: package);
     }
 
     private GroupOutcome ProcessCommit(RoomEvent e)
@@ -436,15 +438,13 @@ public sealed class GroupState
 
         _epochSecret = secret;
 
-        // A departure lasts until the user's devices are gone; a user who comes back (a device
-        // added after the departure) is a member again.
-        var added = newMembers.Where(s => !_members.Contains(s, StringComparer.OrdinalIgnoreCase)).Select(s => _packages[s].UserName).ToList();
-        var remaining = newMembers.Select(s => _packages[s].UserName).ToList();
-        _departedUsers.IntersectWith(remaining);
-        _departedUsers.ExceptWith(added);
+        // A departed device stays departed until it is removed, or until it commits its own
+        // rejoin (only that device's key can sign one). Adding some other device of the same
+        // user name (a new device, or one the server minted as CA) changes nothing here.
+        _departedSerials.IntersectWith(newMembers);
         if (commit.Reason == CommitReason.Join)
         {
-            _departedUsers.Remove(committer.UserName);
+            _departedSerials.Remove(committer.Serial);
         }
 
         Epoch = commit.Epoch;
@@ -493,7 +493,7 @@ public sealed class GroupState
             CommitReason.Create => null,
             // A device whose user announced a departure may join again without anyone removing it
             // first; that changes nothing but the epoch, and ends the departure.
-            CommitReason.Join when committerWasMember && !_departedUsers.Contains(_packages[committer].UserName) => "a join by a current member",
+            CommitReason.Join when committerWasMember && !_departedSerials.Contains(committer) => "a join by a current member",
             CommitReason.Join when committerWasMember && !(newMembers.Count == old.Count && old.All(s => Has(newMembers, s))) => "a rejoin that also adds or removes others",
             CommitReason.Join when committerWasMember => null,
             CommitReason.Join when !(newMembers.Count == old.Count + 1 && old.All(s => Has(newMembers, s))) => "a join that also adds or removes others",
@@ -551,6 +551,15 @@ public sealed class GroupState
             return GroupOutcome.Reject("the server labelled the message with another sender");
         }
 
+        // A departure counts for every device that follows the room, even one that cannot read
+        // this epoch (a joiner still catching up must not send to the leaver either). Its content
+        // type is signed, and it is in the current epoch: checked above.
+        if (envelope.ContentType == ContentType.Departure)
+        {
+            _departedSerials.UnionWith(_members.Where(s => _packages.TryGetValue(s, out var p)
+                && string.Equals(p.UserName, sender.UserName, StringComparison.OrdinalIgnoreCase)));
+        }
+
         if (_epochSecret is null)
         {
             return new GroupOutcome(GroupOutcomeKind.NotForUs, "this device holds no key for this epoch");
@@ -588,11 +597,6 @@ public sealed class GroupState
             _highestGeneration[envelope.SenderSerial] = envelope.Generation;
         }
 
-        if (envelope.ContentType == ContentType.Departure)
-        {
-            _departedUsers.Add(sender.UserName);
-        }
-
         var message = new GroupMessage(Room, e.Sequence, envelope.Sender, envelope.SenderSerial, envelope.Epoch, envelope.Generation, envelope.ContentType,
             content, Fernet.TimestampOf(envelope.Token), e.Time, outOfOrder, missing);
         return new GroupOutcome(GroupOutcomeKind.Message, Message: message);
@@ -613,7 +617,7 @@ public sealed class GroupStateData
 
     public List<string> Members { get; set; } = [];
 
-    public List<string> DepartedUsers { get; set; } = [];
+    public List<string> DepartedSerials { get; set; } = [];
 
     public byte[]? EpochSecret { get; set; }
 

@@ -1,6 +1,7 @@
 using OpenChat.Engine;
 using OpenChat.Engine.Client;
 using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
 using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Client;
@@ -155,6 +156,35 @@ public class SecureSessionTests
         }
         while (!notice.Text.Contains("left the room", StringComparison.Ordinal));
         Assert.Equal("carol", notice.Sender);
+    }
+
+    [Fact]
+    public async Task A_key_package_relayed_by_someone_else_does_not_stop_anyone_receiving()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var (alice, carol) = await AliceAndCarolInOpsAsync(h);
+        await using var aliceSession = alice;
+        await using var carolSession = carol;
+
+        // Mallory copies Alice's key package from the room's history and publishes it as her own event.
+        await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
+        await mallory.JoinAsync("ops", 1);
+        RoomEvent first;
+        do
+        {
+            first = await Eventually.NextAsync(mallory);
+        }
+        while (first.Kind != EventKind.Key);
+        await mallory.PublishAsync("ops", first.Body, EventKind.Key, 0);
+
+        await alice.SendAsync("ops", "after the relay");
+        SecureMessage received;
+        do
+        {
+            received = await SecureHarness.NextAsync(carol);
+        }
+        while (received.Text != "after the relay");
+        Assert.True(received.Verified);
     }
 
     [Fact]

@@ -356,6 +356,28 @@ public class MaliciousCaTests
     }
 
     [Fact]
+    public void A_new_device_under_a_departed_users_name_does_not_keep_the_leaver_in()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            bob.Depart();
+            // The CA (the server) mints another "bob" whose device joins: the departed device stays departed.
+            var minted = h.Forge("bob", "7A11223344556677");
+            minted.Publish();
+            minted.Join();
+            alice.CatchUp();
+            Assert.Equal([bob.Identity.Serial], alice.State.DepartedMembers);
+            Assert.Throws<CryptoException>(() => alice.State.Encrypt("not yet"u8, ContentType.Text, DateTimeOffset.UtcNow));
+
+            alice.Change(CommitReason.Remove, removed: [bob]);
+            alice.Send("after bob left");
+            bob.CatchUp();
+            Assert.DoesNotContain("after bob left", bob.Texts);
+        }
+    }
+
+    [Fact]
     public void A_create_commit_holds_only_its_committer()
     {
         using var h = new GroupHarness();

@@ -102,6 +102,50 @@ public class MembershipTests
     }
 
     [Fact]
+    public void A_device_that_joins_after_a_departure_removes_the_leaver_before_it_sends()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            bob.Depart();
+            // Dave catches up (the departure is in an epoch he cannot read) and joins with bob still listed.
+            var dave = h.AddJoined("dave");
+            Assert.Contains(bob.Identity.Serial, dave.State.MemberSerials);
+            Assert.Equal([bob.Identity.Serial], dave.State.DepartedMembers);
+            Assert.Throws<CryptoException>(() => dave.State.Encrypt("too early"u8, ContentType.Text, DateTimeOffset.UtcNow));
+
+            dave.Change(CommitReason.Remove, removed: [bob]);
+            dave.Send("for the remaining members only");
+            bob.CatchUp();
+            Assert.DoesNotContain("for the remaining members only", bob.Texts);
+        }
+    }
+
+    [Fact]
+    public void When_one_device_leaves_another_device_of_that_user_must_rejoin_and_only_it_stays()
+    {
+        var (h, alice, phone) = TwoMembers();
+        using (h)
+        {
+            var laptop = h.AddJoined("bob");
+            laptop.Depart();
+            phone.CatchUp();
+            Assert.True(phone.State.HasDeparted);
+            Assert.False(phone.State.IsMember);
+
+            phone.Join();
+            alice.CatchUp();
+            Assert.Equal([laptop.Identity.Serial], alice.State.DepartedMembers);
+            alice.Change(CommitReason.Remove, removed: [laptop]);
+            alice.Send("phone only");
+            phone.CatchUp();
+            laptop.CatchUp();
+            Assert.Contains("phone only", phone.Texts);
+            Assert.DoesNotContain("phone only", laptop.Texts);
+        }
+    }
+
+    [Fact]
     public void A_departure_survives_a_restart_until_the_removal_is_committed()
     {
         var (h, alice, bob) = TwoMembers();
