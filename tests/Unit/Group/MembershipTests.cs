@@ -146,6 +146,20 @@ public class MembershipTests
     }
 
     [Fact]
+    public void A_message_of_an_unknown_content_type_is_refused_not_shown_as_text()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            alice.CatchUp();
+            h.Store(alice, EventKind.Chat, alice.State.Encrypt("<b>rich</b>"u8, (ContentType)9, DateTimeOffset.UtcNow));
+            var outcome = bob.CatchUp().Last();
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("content type 9", outcome.Reason);
+        }
+    }
+
+    [Fact]
     public void A_departure_survives_a_restart_until_the_removal_is_committed()
     {
         var (h, alice, bob) = TwoMembers();
