@@ -161,6 +161,15 @@ public sealed class ChatClient : IAsyncDisposable
     public async Task<JoinedRoom> OpenDirectAsync(string userName, ulong? fromSequence = null, CancellationToken cancellationToken = default)
     {
         var joined = (Joined)await RequestAsync(tag => new NameRequest(MessageType.OpenDirect, tag, userName), cancellationToken).ConfigureAwait(false);
+        // The room's name says whose conversation it is: a server that answers with someone
+        // else's would have us encrypt for them.
+        var expected = OpenChat.Engine.Server.RoomNames.Direct(UserName, userName);
+        if (!string.Equals(joined.Room, expected, StringComparison.Ordinal))
+        {
+            throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed,
+                $"Asked for the direct conversation {expected}, the server answered with '{Pki.UserNamePolicy.Printable(joined.Room)}'. Nothing was sent.");
+        }
+
         lock (_gate)
         {
             if (!_rooms.ContainsKey(joined.Room))
