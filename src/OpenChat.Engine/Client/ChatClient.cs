@@ -143,7 +143,7 @@ public sealed class ChatClient : IAsyncDisposable
 
         try
         {
-            var joined = (Joined)await RequestAsync(tag => new NameRequest(MessageType.Join, tag, room), cancellationToken).ConfigureAwait(false);
+            var joined = await RequestAsync<Joined>(tag => new NameRequest(MessageType.Join, tag, room), cancellationToken).ConfigureAwait(false);
             return OnJoined(joined);
         }
         catch (OpenChatException)
@@ -160,7 +160,7 @@ public sealed class ChatClient : IAsyncDisposable
     /// <summary>Opens (or reopens) the direct conversation with another user; returns its room.</summary>
     public async Task<JoinedRoom> OpenDirectAsync(string userName, ulong? fromSequence = null, CancellationToken cancellationToken = default)
     {
-        var joined = (Joined)await RequestAsync(tag => new NameRequest(MessageType.OpenDirect, tag, userName), cancellationToken).ConfigureAwait(false);
+        var joined = await RequestAsync<Joined>(tag => new NameRequest(MessageType.OpenDirect, tag, userName), cancellationToken).ConfigureAwait(false);
         // The room's name says whose conversation it is: a server that answers with someone
         // else's would have us encrypt for them.
         var expected = OpenChat.Engine.Server.RoomNames.Direct(UserName, userName);
@@ -185,7 +185,7 @@ public sealed class ChatClient : IAsyncDisposable
     /// <summary>Leaves a room for good (membership ends; history is no longer served to us).</summary>
     public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
     {
-        await RequestAsync(tag => new NameRequest(MessageType.Leave, tag, room), cancellationToken).ConfigureAwait(false);
+        await RequestAsync<Left>(tag => new NameRequest(MessageType.Leave, tag, room), cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             _rooms.Remove(room);
@@ -196,11 +196,11 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     public async Task<IReadOnlyList<RoomInfo>> ListRoomsAsync(CancellationToken cancellationToken = default) =>
-        ((RoomList)await RequestAsync(tag => new NameRequest(MessageType.ListRooms, tag, ""), cancellationToken).ConfigureAwait(false)).Rooms;
+        (await RequestAsync<RoomList>(tag => new NameRequest(MessageType.ListRooms, tag, ""), cancellationToken).ConfigureAwait(false)).Rooms;
 
     /// <summary>The CA's revocation list as the server relays it (DER); check it with <see cref="Pki.CrlReader"/>.</summary>
     public async Task<byte[]> FetchRevocationsAsync(CancellationToken cancellationToken = default) =>
-        ((RevocationsReply)await RequestAsync(tag => new NameRequest(MessageType.GetRevocations, tag, ""), cancellationToken).ConfigureAwait(false)).Crl;
+        (await RequestAsync<RevocationsReply>(tag => new NameRequest(MessageType.GetRevocations, tag, ""), cancellationToken).ConfigureAwait(false)).Crl;
 
     /// <summary>This device's certificate with its private key.</summary>
     internal X509Certificate2 Identity => _identity;
@@ -208,7 +208,7 @@ public sealed class ChatClient : IAsyncDisposable
     internal X509Certificate2 PinnedCa => _ca;
 
     public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) =>
-        ((MemberList)await RequestAsync(tag => new NameRequest(MessageType.ListMembers, tag, room), cancellationToken).ConfigureAwait(false)).Members;
+        (await RequestAsync<MemberList>(tag => new NameRequest(MessageType.ListMembers, tag, room), cancellationToken).ConfigureAwait(false)).Members;
 
     /// <summary>
     /// Stores a message in a room and returns its sequence once the server has it durably. The
@@ -368,7 +368,7 @@ public sealed class ChatClient : IAsyncDisposable
     {
         try
         {
-            var joined = (Joined)await RequestAsync(tag => new NameRequest(MessageType.Join, tag, cursor.Room), _disposing.Token).ConfigureAwait(false);
+            var joined = await RequestAsync<Joined>(tag => new NameRequest(MessageType.Join, tag, cursor.Room), _disposing.Token).ConfigureAwait(false);
             OnJoined(joined);
         }
         catch (Exception)
@@ -614,6 +614,18 @@ public sealed class ChatClient : IAsyncDisposable
         session.Send(new Publish(tag, e.Room, e.MessageId, e.Kind, e.Epoch, e.Body).ToFrame());
     }
 
+    // A reply of another type under our tag is the server breaking the protocol: an error for
+    // this request, never an exception of the wrong kind somewhere in a caller's loop.
+    private async Task<T> RequestAsync<T>(Func<uint, IMessage> build, CancellationToken cancellationToken)
+        where T : IMessage
+    {
+        var reply = await RequestAsync(build, cancellationToken).ConfigureAwait(false);
+        return reply is T expected
+            ? expected
+            : throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData,
+                $"The server answered a request with {reply.GetType().Name} where {typeof(T).Name} was due.");
+    }
+
     private async Task<IMessage> RequestAsync(Func<uint, IMessage> build, CancellationToken cancellationToken)
     {
         var session = _session;
@@ -735,6 +747,17 @@ public sealed class ChatClient : IAsyncDisposable
     }
 
     private void MarkStateDirty() => Interlocked.Exchange(ref _stateDirty, 1);
+
+    /// <summary>Runs <paramref name="save"/> only while this client still holds the profile's
+    /// lock, so a session whose connection closed for good can never overwrite the state of a
+    /// newer session that took the profile over (which would rewind its ratchets).</summary>
+    internal bool SaveWhileOwner(Func<bool> save)
+    {
+        lock (_gate)
+        {
+            return !_released && _profileLock is not null && save();
+        }
+    }
 
     private void SaveStateNow()
     {

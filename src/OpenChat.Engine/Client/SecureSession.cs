@@ -438,16 +438,18 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
 
         _closing.Cancel();
-        await _client.DisposeAsync().ConfigureAwait(false);
         try
         {
             await Task.WhenAll(_pump, _saver).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
+            // Both loops end on cancellation; nothing they could throw may stop the clean-up below.
         }
 
+        // Saved while the client still holds the profile; then the connection and the lock go.
         SaveNow();
+        await _client.DisposeAsync().ConfigureAwait(false);
         _identity.Dispose();
         CryptographicOperations.ZeroMemory(_stateKey);
     }
@@ -878,9 +880,10 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             AcceptRevocations(await _client.FetchRevocationsAsync(_closing.Token).ConfigureAwait(false));
         }
-        catch (Exception e) when (e is OpenChatException or CryptographicException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Offline or refused: tried again later; sending always fetches first.
+            // Offline, refused, or a server answering nonsense: tried again later; sending always
+            // fetches first. Nothing here may end the loop that saves the session's state.
         }
     }
 
@@ -913,8 +916,11 @@ public sealed partial class SecureSession : IAsyncDisposable
             }
 
             var token = Fernet.Encrypt(_stateKey, JsonSerializer.SerializeToUtf8Bytes(file, SessionJson.Default.SessionStateFile));
-            SecureFile.WriteAllText(_statePath, token, overwrite: true);
-            return true;
+            return _client.SaveWhileOwner(() =>
+            {
+                SecureFile.WriteAllText(_statePath, token, overwrite: true);
+                return true;
+            });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -25,7 +25,8 @@ public sealed class TamperingProxy : IAsyncDisposable
     private readonly List<IDisposable> _open = [];
 
     /// <param name="toClient">Given each frame the real server sends (type and a copy of the
-    /// payload), the frames to give the client instead, already encoded; null passes it on.</param>
+    /// payload), the frames to give the client instead, already encoded; null passes it on, and an
+    /// empty frame hangs up after what came before it.</param>
     /// <param name="toServer">The same for each frame the client sends.</param>
     public TamperingProxy(string dataPath, int serverPort, X509Certificate2 clientIdentity,
         Func<MessageType, byte[], IEnumerable<byte[]>?>? toClient = null, Func<MessageType, byte[], IEnumerable<byte[]>?>? toServer = null)
@@ -145,6 +146,12 @@ public sealed class TamperingProxy : IAsyncDisposable
                 var replacement = tamper(frame.Type, payload);
                 foreach (var bytes in replacement ?? [Encode(frame.Type, payload)])
                 {
+                    if (bytes.Length == 0)
+                    {
+                        await to.FlushAsync(_stop.Token);
+                        return; // the test asked to hang up here
+                    }
+
                     await to.WriteAsync(bytes, _stop.Token);
                 }
 
