@@ -100,4 +100,5 @@ public static class ErrorIds
     public const string PasswordRequired = "PasswordRequired";
     public const string StoreUnavailable = "StoreUnavailable";
     public const string ServerBusy = "ServerBusy";
+    public const string MessageTooLarge = "MessageTooLarge";
 }

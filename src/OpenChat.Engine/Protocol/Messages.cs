@@ -282,6 +282,12 @@ public sealed record Ack(uint Tag, string Room, Guid MessageId, ulong Sequence) 
 /// sender and time; the body is the publisher's, untouched.</summary>
 public sealed record RoomEvent(string Room, ulong Sequence, Guid MessageId, string Sender, string SenderSerial, EventKind Kind, ulong Epoch, DateTimeOffset Time, byte[] Body) : IMessage
 {
+    /// <summary>The length the frame of such an event declares (type and payload), without building it:
+    /// the server checks it before storing, since an event it could not send would break the room.</summary>
+    public static long FrameSize(string room, string sender, string senderSerial, int bodyLength) =>
+        1 + (2 + System.Text.Encoding.UTF8.GetByteCount(room)) + 8 + 16 + (2 + System.Text.Encoding.UTF8.GetByteCount(sender))
+        + (2 + System.Text.Encoding.UTF8.GetByteCount(senderSerial)) + 1 + 8 + 8 + (4L + bodyLength);
+
     public byte[] ToFrame() =>
         new PayloadWriter(MessageType.Event, 96 + Body.Length).String(Room).U64(Sequence).Id(MessageId).String(Sender).String(SenderSerial)
             .U8((byte)Kind).U64(Epoch).I64(Time.ToUnixTimeMilliseconds()).Bytes(Body).ToFrame();

@@ -344,6 +344,14 @@ public sealed class ChatServer : IAsyncDisposable
                     return;
                 }
 
+                // Revoked after the TLS handshake but before this greeting: the watch loop looks
+                // only at recent revocations, and this connection was not yet among its own.
+                if (identity is not null && _directory.Store.GetCertificate(identity.Serial) is { RevokedAt: not null })
+                {
+                    await SendAndCloseAsync(stream, new Bye(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.")).ConfigureAwait(false);
+                    return;
+                }
+
                 if (identity is null)
                 {
                     if (Interlocked.Increment(ref _enrolling) > _options.MaxEnrollmentConnections)

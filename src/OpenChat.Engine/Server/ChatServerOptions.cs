@@ -29,6 +29,13 @@ public sealed class ChatServerOptions
 
     public double PublishBurst { get; set; } = 2_000;
 
+    /// <summary>Bytes of message bodies one connection may publish a second, and in a burst: the
+    /// burst stays well under a receiver's send queue (32 MiB), so one member's flood of large
+    /// messages cannot make every other member look like a slow reader.</summary>
+    public double PublishBytesPerSecond { get; set; } = 4 * 1024 * 1024;
+
+    public double PublishBytesBurst { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Requests other than publishes (joins, history, lists, pings).</summary>
     public double RequestsPerSecond { get; set; } = 100;
 

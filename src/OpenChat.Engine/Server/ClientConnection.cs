@@ -35,6 +35,7 @@ internal sealed class ClientConnection
             FullMode = BoundedChannelFullMode.Wait,
         });
         Publishes = new TokenBucket(options.PublishesPerSecond, options.PublishBurst);
+        PublishedBytes = new TokenBucket(options.PublishBytesPerSecond, options.PublishBytesBurst);
         Requests = new TokenBucket(options.RequestsPerSecond, options.RequestBurst);
         Touch();
     }
@@ -47,6 +48,8 @@ internal sealed class ClientConnection
     public string UserName => Identity?.UserName ?? "";
 
     public TokenBucket Publishes { get; }
+
+    public TokenBucket PublishedBytes { get; }
 
     public TokenBucket Requests { get; }
 

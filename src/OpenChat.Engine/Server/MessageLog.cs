@@ -12,10 +12,14 @@ internal sealed class MessageLog : IAsyncDisposable
 {
     public const int MaxBatch = 1024;
 
+    /// <summary>A batch also ends at this many body bytes, so that one commit's fan-out stays a
+    /// small part of a receiver's send queue.</summary>
+    public const int MaxBatchBytes = 4 * 1024 * 1024;
+
     private readonly IMessageStore _store;
     private readonly Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> _committed;
-    // 8192 waiting publishes at most (a few hundred MB even if all were maximal frames); beyond
-    // that publishers wait, which slows exactly the connections that are pushing.
+    // 8192 waiting publishes at most (bounded in bytes by each connection's byte rate limit);
+    // beyond that publishers wait, which slows exactly the connections that are pushing.
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(8192)
     {
         SingleReader = true,
@@ -69,10 +73,12 @@ internal sealed class MessageLog : IAsyncDisposable
         {
             batch.Clear();
             requests.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+            var bytes = 0L;
+            while (batch.Count < MaxBatch && bytes < MaxBatchBytes && _queue.Reader.TryRead(out var pending))
             {
                 batch.Add(pending);
                 requests.Add(pending.Request);
+                bytes += pending.Request.Body.Length;
             }
 
             IReadOnlyList<AppendResult>? results = null;

@@ -207,6 +207,11 @@ internal sealed class RoomHub : IAsyncDisposable
         {
             connection.Send(new ErrorReply(request.Tag, e.ErrorId, e.Message));
         }
+        catch (ProtocolException e)
+        {
+            // A reply that cannot be framed is this request's failure, not the connection's.
+            connection.Send(new ErrorReply(request.Tag, ErrorIds.ProtocolViolation, e.Message));
+        }
     }
 
     private void Join(ClientConnection connection, uint tag, string name)
@@ -301,11 +306,25 @@ internal sealed class RoomHub : IAsyncDisposable
     private void ListRooms(ClientConnection connection, uint tag)
     {
         var user = UserNamePolicy.Normalize(connection.UserName);
-        var rooms = _rooms.Values
+        // Anyone may create rooms, so the list is bounded: the user's own rooms first, then others
+        // by name, as many as fit in one frame.
+        var rooms = new List<RoomInfo>();
+        var budget = FrameLimits.MaxFrameSize - 64;
+        foreach (var r in _rooms.Values
             .Where(r => r.Kind == RoomKind.Room || r.IsMember(user))
-            .OrderBy(r => r.Name, StringComparer.Ordinal)
-            .Select(r => new RoomInfo(r.Name, r.Kind, r.LastSequence, (uint)r.MemberCount, r.IsMember(user)))
-            .ToList();
+            .Select(r => (Room: r, Member: r.IsMember(user)))
+            .OrderByDescending(x => x.Member).ThenBy(x => x.Room.Name, StringComparer.Ordinal))
+        {
+            budget -= 16 + System.Text.Encoding.UTF8.GetByteCount(r.Room.Name);
+            if (budget < 0)
+            {
+                break;
+            }
+
+            rooms.Add(new RoomInfo(r.Room.Name, r.Room.Kind, r.Room.LastSequence, (uint)r.Room.MemberCount, r.Member));
+        }
+
+        rooms.Sort((a, b) => StringComparer.Ordinal.Compare(a.Name, b.Name));
         connection.Send(new RoomList(tag, rooms));
     }
 
@@ -351,11 +370,16 @@ internal sealed class RoomHub : IAsyncDisposable
         {
             connection.Send(new ErrorReply(request.Tag, e.ErrorId, e.Message));
         }
+        catch (ProtocolException e)
+        {
+            // Something stored cannot be framed: the requester gets an answer, not a disconnect.
+            connection.Send(new ErrorReply(request.Tag, ErrorIds.ProtocolViolation, e.Message));
+        }
     }
 
     private async ValueTask PublishAsync(ClientConnection connection, Publish publish)
     {
-        if (!connection.Publishes.TryTake())
+        if (!connection.Publishes.TryTake() || !connection.PublishedBytes.TryTake(publish.Body.Length))
         {
             connection.Send(new ErrorReply(publish.Tag, ErrorIds.RateLimited, "Publishing too fast; the message was not stored. Resend it later."));
             return;
@@ -369,6 +393,14 @@ internal sealed class RoomHub : IAsyncDisposable
         catch (OpenChatException e)
         {
             connection.Send(new ErrorReply(publish.Tag, e.ErrorId, e.Message));
+            return;
+        }
+
+        var size = RoomEvent.FrameSize(room.Name, connection.UserName, connection.Identity!.Serial, publish.Body.Length);
+        if (size > FrameLimits.MaxFrameSize)
+        {
+            connection.Send(new ErrorReply(publish.Tag, ErrorIds.MessageTooLarge,
+                $"With its header the message would be {size:N0} bytes, over the limit of {FrameLimits.MaxFrameSize:N0}; it was not stored. Send something smaller."));
             return;
         }
 

@@ -18,17 +18,17 @@ public sealed class TokenBucket
         _tokens = burst;
     }
 
-    public bool TryTake()
+    public bool TryTake(double count = 1)
     {
         var now = Stopwatch.GetTimestamp();
         _tokens = Math.Min(_burst, _tokens + (Stopwatch.GetElapsedTime(_last, now).TotalSeconds * _rate));
         _last = now;
-        if (_tokens < 1)
+        if (_tokens < count)
         {
             return false;
         }
 
-        _tokens -= 1;
+        _tokens -= count;
         return true;
     }
 }
