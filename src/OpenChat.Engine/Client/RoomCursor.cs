@@ -11,6 +11,12 @@ internal sealed class RoomCursor(string room, ulong next)
 {
     public const int MaxBuffered = 100_000;
 
+    /// <summary>Events held ahead of a gap are also bounded in bytes: a server that never fills
+    /// the gap cannot make the client hold gigabytes. What is not kept is asked for again.</summary>
+    public const long MaxBufferedBytes = 16L * 1024 * 1024;
+
+    private long _aheadBytes;
+
     private readonly SortedDictionary<ulong, RoomEvent> _ahead = [];
 
     public string Room { get; } = room;
@@ -39,9 +45,9 @@ internal sealed class RoomCursor(string room, ulong next)
 
         if (e.Sequence > Next)
         {
-            if (_ahead.Count < MaxBuffered)
+            if (_ahead.Count < MaxBuffered && _aheadBytes + e.Body.Length <= MaxBufferedBytes && _ahead.TryAdd(e.Sequence, e))
             {
-                _ahead[e.Sequence] = e;
+                _aheadBytes += e.Body.Length;
             }
 
             return ready;
@@ -51,6 +57,7 @@ internal sealed class RoomCursor(string room, ulong next)
         Next++;
         while (_ahead.Remove(Next, out var following))
         {
+            _aheadBytes -= following.Body.Length;
             ready.Add(following);
             Next++;
         }

@@ -105,6 +105,14 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
             return false;
         }
 
+        // The CA (the server) could mint any name: look-alikes and control characters that would
+        // reach a terminal are refused as they would be at enrollment.
+        if (!Pki.UserNamePolicy.IsValid(UserName))
+        {
+            reason = "the user name is not one the CA's policy allows";
+            return false;
+        }
+
         using var key = certificate.GetECDsaPublicKey();
         if (key is null || !Signatures.Verify(key, SignedPart(), Signature))
         {

@@ -377,6 +377,22 @@ public class MaliciousCaTests
         }
     }
 
+    [Theory]
+    [InlineData("b\u043Eb")]           // a Cyrillic o: looks like bob
+    [InlineData("eve\u001B[2J")]      // a terminal escape
+    [InlineData("-bob")]                // not the policy's shape
+    public void A_key_package_under_a_name_the_policy_forbids_is_refused(string name)
+    {
+        var (h, alice, _) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var minted = h.Forge(name, "7A11223344556678");
+            var outcome = alice.Deliver(h.Store(minted, EventKind.Key, minted.Identity.Package.ToBytes()));
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Contains("policy", outcome.Reason);
+        }
+    }
+
     [Fact]
     public void A_create_commit_holds_only_its_committer()
     {
