@@ -36,7 +36,7 @@ Sequence numbers are shared by everything the room records (messages, key packag
 
 Keep messages well below 190 KB of text: encryption makes a message about a third larger, and the server accepts no frame over 256 KB.
 
-Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, Timeout.
+Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, MessageTooLarge, Timeout.
 '@
     Examples    = @(
         @{
