@@ -27,7 +27,7 @@ The change is saved in contacts.json in the profile, so it applies to every late
     Notes       = @'
 There is no command to mark a contact unverified again; a key change does it by itself.
 
-Error ids: UserNotFound, NotConnected.
+Error ids: UserNotFound, SafetyNumberChanged (the devices changed after the number was shown: nothing was confirmed), NotConnected.
 '@
     Examples    = @(
         @{

@@ -101,4 +101,5 @@ public static class ErrorIds
     public const string StoreUnavailable = "StoreUnavailable";
     public const string ServerBusy = "ServerBusy";
     public const string MessageTooLarge = "MessageTooLarge";
+    public const string SafetyNumberChanged = "SafetyNumberChanged";
 }

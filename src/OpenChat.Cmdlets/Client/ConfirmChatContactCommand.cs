@@ -27,7 +27,7 @@ public sealed class ConfirmChatContactCommand : SessionCmdlet
 
         try
         {
-            var contact = session.Secure.ConfirmContact(UserName);
+            var contact = session.Secure.ConfirmContact(UserName, number);
             if (PassThru)
             {
                 WriteObject(new ChatContact(contact, session.Secure.SafetyNumber(UserName)));

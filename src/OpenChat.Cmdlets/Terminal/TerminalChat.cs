@@ -181,7 +181,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                     }
                     else
                     {
-                        _secure.ConfirmContact(argument);
+                        _secure.ConfirmContact(argument, number);
                         Notice($"Safety number with {argument}: {number}. Marked verified: compare it with {argument} in person.");
                     }
 

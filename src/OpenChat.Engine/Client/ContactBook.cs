@@ -101,7 +101,9 @@ public sealed partial class ContactBook
     }
 
     /// <summary>Marks the contact's current devices verified (after comparing safety numbers).</summary>
-    public ContactRecord Confirm(string userName)
+    /// <summary>Marks a contact verified. With <paramref name="devicesShown"/>, only if the
+    /// contact's devices are still exactly those the person compared the safety number over.</summary>
+    public ContactRecord Confirm(string userName, IReadOnlyCollection<string>? devicesShown = null)
     {
         lock (_gate)
         {
@@ -109,6 +111,12 @@ public sealed partial class ContactBook
             {
                 throw new OpenChatException(ErrorIds.UserNotFound, ErrorKind.NotFound,
                     $"No keys of '{userName}' have been seen yet; share a room with them first.");
+            }
+
+            if (devicesShown is not null && !contact.Devices.ToHashSet(StringComparer.Ordinal).SetEquals(devicesShown))
+            {
+                throw new OpenChatException(ErrorIds.SafetyNumberChanged, ErrorKind.PolicyViolation,
+                    $"'{userName}' has a different set of devices than when the safety number was shown; nothing was marked verified. Look at the new number and compare it again.");
             }
 
             contact.Trust = ContactTrust.Verified;

@@ -386,7 +386,20 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     public IReadOnlyList<ContactRecord> Contacts() => _contacts.All().Where(c => !string.Equals(c.UserName, UserName, StringComparison.OrdinalIgnoreCase)).ToList();
 
-    public ContactRecord ConfirmContact(string userName) => _contacts.Confirm(userName);
+    /// <summary>Marks a contact verified. Give the safety number that was shown to the person:
+    /// if the contact's devices changed since (a device the server slipped in while they were
+    /// comparing), nothing is confirmed.</summary>
+    public ContactRecord ConfirmContact(string userName, string? safetyNumberShown = null)
+    {
+        var devices = _contacts.Find(userName)?.Devices.ToList();
+        if (safetyNumberShown is not null && devices is not null && !string.Equals(SafetyNumber(userName), safetyNumberShown, StringComparison.Ordinal))
+        {
+            throw new OpenChatException(ErrorIds.SafetyNumberChanged, ErrorKind.PolicyViolation,
+                $"The safety number with '{userName}' changed since it was shown; nothing was marked verified. Compare the new one.");
+        }
+
+        return _contacts.Confirm(userName, safetyNumberShown is null ? null : devices);
+    }
 
     /// <summary>The safety number to compare with <paramref name="userName"/>, or null if unseen.</summary>
     public string? SafetyNumber(string userName)

@@ -337,6 +337,35 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task Confirming_a_safety_number_that_changed_since_it_was_shown_confirms_nothing()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        await bob.SendAsync("ops", "first device");
+        while ((await SecureHarness.NextAsync(alice)).Text != "first device")
+        {
+        }
+
+        var shown = alice.SafetyNumber("bob");
+        var changed = new TaskCompletionSource<ContactRecord>();
+        alice.ContactChanged += (_, c) => changed.TrySetResult(c);
+        // While alice compares the number, a second "bob" device appears.
+        var (_, code) = new InviteBook(new CaDirectory(h.DataPath)).Create("bob", server: h.Address, additionalDevice: true);
+        var second = await ChatEnrollment.RegisterAsync(code.ToString(), Path.Combine(h.ProfileRoot, "laptop"), ReadOnlyMemory<char>.Empty, TimeSpan.FromSeconds(10), CancellationToken.None);
+        await using var bobLaptop = await h.SecureAsync(second);
+        await bobLaptop.EnterAsync("ops");
+        await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var refused = Assert.Throws<OpenChatException>(() => alice.ConfirmContact("bob", shown));
+        Assert.Equal(ErrorIds.SafetyNumberChanged, refused.ErrorId);
+        Assert.NotEqual(ContactTrust.Verified, alice.Contacts().Single(c => c.UserName == "bob").Trust);
+        Assert.Equal(ContactTrust.Verified, alice.ConfirmContact("bob", alice.SafetyNumber("bob")).Trust);
+    }
+
+    [Fact]
     public async Task A_new_device_of_a_contact_raises_a_warning()
     {
         await using var h = await ChatHarness.StartAsync();
