@@ -343,7 +343,7 @@ internal sealed class RoomHub : IAsyncDisposable
             // client look like a slow reader; the client asks again after HistoryEnd.
             var cap = Math.Max(1, Math.Min(_options.MaxHistoryBatch, _options.SendQueueFrames / 2));
             var max = (int)Math.Clamp(request.Max, 1u, (uint)cap);
-            var events = _store.Read(room.Name, Math.Max(request.FromSequence, 1), max);
+            var events = _store.Read(room.Name, Math.Max(request.FromSequence, 1), max, ClientConnection.MaxQueuedBytes / 8);
             var lastSent = request.FromSequence == 0 ? 0 : request.FromSequence - 1;
             long bytes = 0;
             foreach (var e in events)

@@ -47,8 +47,10 @@ public interface IMessageStore : IDisposable
 
     IReadOnlyList<AppendResult> AppendBatch(IReadOnlyList<AppendRequest> batch);
 
-    /// <summary>Events of a room from <paramref name="fromSequence"/> on, in order, at most <paramref name="max"/>.</summary>
-    IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max);
+    /// <summary>Events of a room from <paramref name="fromSequence"/> on, in order, at most
+    /// <paramref name="max"/>, and no more once their bodies reach <paramref name="maxBytes"/>
+    /// (at least one event is returned when there is one).</summary>
+    IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max, long maxBytes = long.MaxValue);
 
     long CountMessages();
 }

@@ -5,8 +5,9 @@ namespace OpenChat.Engine.Storage;
 
 /// <summary>
 /// The embedded room log: messages.db in the data directory, WAL mode with synchronous=FULL so
-/// that an acknowledged batch survives a crash of the process or the machine. One connection,
-/// used by one writer at a time (the server's log thread) plus short reads under a lock.
+/// that an acknowledged batch survives a crash of the process or the machine. One connection for
+/// the writer (the server's log thread) and small reads, and a second, read-only one for history,
+/// so that a client catching up never holds up everyone's publishes.
 /// </summary>
 public sealed class SqliteMessageStore : IMessageStore
 {
@@ -14,11 +15,15 @@ public sealed class SqliteMessageStore : IMessageStore
 
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
+    private readonly string _path;
+    private readonly Lock _readGate = new();
+    private SqliteConnection? _reader;
     private readonly Dictionary<string, (ulong LastSequence, ulong Epoch)> _rooms = new(StringComparer.Ordinal);
 
     public SqliteMessageStore(string path)
     {
         SecureFile.Touch(path);
+        _path = path;
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -234,25 +239,49 @@ public sealed class SqliteMessageStore : IMessageStore
         }
     }
 
-    public IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max)
+    public IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max, long maxBytes = long.MaxValue)
     {
-        lock (_gate)
+        lock (_readGate)
         {
-            using var command = Command("""
+            // WAL lets this connection read the last committed state while the writer goes on.
+            _reader ??= OpenReader();
+            using var command = _reader.CreateCommand();
+            command.CommandText = """
                 SELECT seq, message_id, sender, sender_serial, kind, epoch, time, body FROM messages
                 WHERE room = $r AND seq >= $from ORDER BY seq LIMIT $max
-                """, ("$r", room), ("$from", (long)fromSequence), ("$max", max));
+                """;
+            command.Parameters.AddWithValue("$r", room);
+            command.Parameters.AddWithValue("$from", (long)fromSequence);
+            command.Parameters.AddWithValue("$max", max);
             using var reader = command.ExecuteReader();
             var events = new List<RoomEvent>();
-            while (reader.Read())
+            var bytes = 0L;
+            while (bytes < maxBytes && reader.Read())
             {
+                var body = (byte[])reader.GetValue(7);
+                bytes += body.Length;
                 events.Add(new RoomEvent(room, (ulong)reader.GetInt64(0), new Guid((byte[])reader.GetValue(1), bigEndian: true), reader.GetString(2),
                     reader.GetString(3), (EventKind)reader.GetInt32(4), (ulong)reader.GetInt64(5),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), (byte[])reader.GetValue(7)));
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), body));
             }
 
             return events;
         }
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var reader = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = _path,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        reader.Open();
+        using var pragma = reader.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout=30000;";
+        pragma.ExecuteNonQuery();
+        return reader;
     }
 
     public long CountMessages()
@@ -266,6 +295,12 @@ public sealed class SqliteMessageStore : IMessageStore
 
     public void Dispose()
     {
+        lock (_readGate)
+        {
+            _reader?.Dispose();
+            _reader = null;
+        }
+
         lock (_gate)
         {
             _connection.Dispose();
