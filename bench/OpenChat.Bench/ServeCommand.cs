@@ -15,6 +15,8 @@ internal static class ServeCommand
             MaxConnections = args.Int("max-connections", 25_000),
             PublishesPerSecond = args.Int("publish-rate", 1_000_000),
             PublishBurst = args.Int("publish-rate", 1_000_000),
+            // The load generator is one host opening thousands of connections at once.
+            MaxPendingPerAddress = 1_000_000,
             PublishBytesPerSecond = 1e12,
             PublishBytesBurst = 1e12,
             RequestsPerSecond = 10_000,

@@ -51,6 +51,7 @@ public sealed class ChatServer : IAsyncDisposable
     private long _accepted;
     private long _refused;
     private int _handshaking;
+    private readonly Dictionary<IPAddress, int> _pendingByAddress = [];
     private int _enrolling;
 
     private ChatServer(CaDirectory directory, CertificateAuthority ca, X509Certificate2 serverCertificate, ChatServerOptions options, FileStream serverLock)
@@ -270,7 +271,8 @@ public sealed class ChatServer : IAsyncDisposable
                 open = _connections.Count;
             }
 
-            if (open + Volatile.Read(ref _handshaking) >= _options.MaxConnections)
+            var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            if (open + Volatile.Read(ref _handshaking) >= _options.MaxConnections || !TryStartPending(address))
             {
                 Interlocked.Increment(ref _refused);
                 socket.Dispose();
@@ -278,16 +280,47 @@ public sealed class ChatServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _accepted);
-            _ = Task.Run(() => ServeAsync(socket));
+            _ = Task.Run(() => ServeAsync(socket, address));
         }
     }
 
-    private async Task ServeAsync(Socket socket)
+    private bool TryStartPending(IPAddress address)
+    {
+        lock (_pendingByAddress)
+        {
+            var pending = _pendingByAddress.GetValueOrDefault(address);
+            if (pending >= _options.MaxPendingPerAddress)
+            {
+                return false;
+            }
+
+            _pendingByAddress[address] = pending + 1;
+            return true;
+        }
+    }
+
+    private void EndPending(IPAddress address)
+    {
+        lock (_pendingByAddress)
+        {
+            if (_pendingByAddress.TryGetValue(address, out var pending) && pending > 1)
+            {
+                _pendingByAddress[address] = pending - 1;
+            }
+            else
+            {
+                _pendingByAddress.Remove(address);
+            }
+        }
+    }
+
+    private async Task ServeAsync(Socket socket, IPAddress address)
     {
         socket.NoDelay = true;
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         ClientConnection? connection = null;
         var countedEnrollment = false;
+        var pending = true;
         Interlocked.Increment(ref _handshaking);
         try
         {
@@ -372,6 +405,8 @@ public sealed class ChatServer : IAsyncDisposable
                 }
 
                 Interlocked.Decrement(ref _handshaking);
+                EndPending(address);
+                pending = false;
                 connection.Send(new Welcome(ProtocolVersion, "OpenChat", identity?.UserName ?? "", identity?.Serial ?? "", _caPem));
                 _hub.Connected(connection);
                 var writer = connection.WriteLoopAsync();
@@ -388,6 +423,11 @@ public sealed class ChatServer : IAsyncDisposable
             if (countedEnrollment)
             {
                 Interlocked.Decrement(ref _enrolling);
+            }
+
+            if (pending)
+            {
+                EndPending(address);
             }
 
             if (connection is null)

@@ -22,6 +22,11 @@ public sealed class ChatServerOptions
     /// out the certified users' connections.</summary>
     public int MaxEnrollmentConnections { get; set; } = 100;
 
+    /// <summary>Connections from one address that may be in the TLS handshake and greeting at
+    /// once. Until then nobody is authenticated, so this is what keeps one host's flood of bare
+    /// sockets from taking every place in <see cref="MaxConnections"/>.</summary>
+    public int MaxPendingPerAddress { get; set; } = 64;
+
     /// <summary>Frames queued for one client before it counts as a slow reader and is disconnected.</summary>
     public int SendQueueFrames { get; set; } = 16_384;
 

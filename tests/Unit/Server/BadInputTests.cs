@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -217,6 +218,46 @@ public class BadInputTests
         }
 
         Assert.Equal(MessageType.Welcome, again?.Type);
+    }
+
+    [Fact]
+    public async Task One_address_cannot_take_every_place_with_sockets_that_never_greet()
+    {
+        await using var h = await ChatHarness.StartAsync(o => o.MaxPendingPerAddress = 5);
+        var aliceProfile = await h.EnrollAsync("alice");
+        var flooder = IPAddress.Parse("127.0.0.2");
+        var sockets = new List<Socket>();
+        try
+        {
+            async Task<Socket> BareAsync()
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(flooder, 0));
+                await socket.ConnectAsync(IPAddress.Loopback, h.Server.Endpoint.Port);
+                sockets.Add(socket);
+                return socket;
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                await BareAsync();
+            }
+
+            // The sixth from the same address is closed at once (well before the 10 s handshake
+            // timeout that would close any of them); nothing was sent on it.
+            var sixth = await BareAsync();
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(4));
+            Assert.Equal(0, await sixth.ReceiveAsync(new byte[16], SocketFlags.None, deadline.Token));
+
+            // Someone else still gets in and chats.
+            await using var alice = await h.ConnectAsync(aliceProfile);
+            await alice.JoinAsync("ops");
+            Assert.True(await alice.PublishAsync("ops", Text("still open")) > 0);
+        }
+        finally
+        {
+            sockets.ForEach(s => s.Dispose());
+        }
     }
 
     [Fact]
