@@ -703,25 +703,21 @@ public sealed partial class SecureSession : IAsyncDisposable
                 return;
             }
 
-            if (string.Equals(package.UserName, UserName, StringComparison.OrdinalIgnoreCase))
+            // Our own devices count in safety numbers too, the same way the other side sees them,
+            // and a new one under our own name (the server, as CA, could mint it) is as loud as a
+            // contact's: it could read our rooms and speak as us.
+            var before = _contacts.Find(package.UserName)?.Trust;
+            var after = _contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
+            var isThisDevice = string.Equals(package.Serial, _identity.Serial, StringComparison.OrdinalIgnoreCase);
+            if (!isThisDevice && after == ContactTrust.Changed && before != ContactTrust.Changed && before is not null)
             {
-                // Our own devices count in safety numbers, the same way the other side sees them.
-                _contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
-            }
-            else
-            {
-                var before = _contacts.Find(package.UserName)?.Trust;
-                var after = _contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
-                if (after == ContactTrust.Changed && before != ContactTrust.Changed && before is not null)
+                var contact = _contacts.Find(package.UserName)!;
+                try
                 {
-                    var contact = _contacts.Find(package.UserName)!;
-                    try
-                    {
-                        ContactChanged?.Invoke(this, contact);
-                    }
-                    catch (Exception)
-                    {
-                    }
+                    ContactChanged?.Invoke(this, contact);
+                }
+                catch (Exception)
+                {
                 }
             }
 
@@ -747,12 +743,12 @@ public sealed partial class SecureSession : IAsyncDisposable
         SecureMessage? message = outcome.Kind switch
         {
             GroupOutcomeKind.Message => new SecureMessage(e.Room, e.Sequence, outcome.Message!.Sender, outcome.Message.SenderSerial,
-                Encoding.UTF8.GetString(outcome.Message.Content), e.Time, outcome.Message.SentAt, true, TrustOf(outcome.Message.Sender), null,
+                Encoding.UTF8.GetString(outcome.Message.Content), e.Time, outcome.Message.SentAt, true, TrustOf(outcome.Message.Sender, outcome.Message.SenderSerial), null,
                 outcome.Message.Epoch, outcome.Message.OutOfOrder, outcome.Message.MissingBefore)
             {
                 IsOwn = string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase),
             },
-            GroupOutcomeKind.Rejected => new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender),
+            GroupOutcomeKind.Rejected => new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender, e.SenderSerial),
                 $"{e.Kind} refused: {outcome.Reason}", e.Epoch, false, 0),
             _ => null,
         };
@@ -770,7 +766,7 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     private void Notice(RoomEvent e, string text)
     {
-        var notice = new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, text, e.Time, e.Time, true, TrustOf(e.Sender), null, e.Epoch, false, 0)
+        var notice = new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, text, e.Time, e.Time, true, TrustOf(e.Sender, e.SenderSerial), null, e.Epoch, false, 0)
         {
             IsNotice = true,
             IsOwn = string.Equals(e.Sender, UserName, StringComparison.OrdinalIgnoreCase),
@@ -783,8 +779,10 @@ public sealed partial class SecureSession : IAsyncDisposable
         _inbox.Writer.TryWrite(notice);
     }
 
-    private ContactTrust TrustOf(string user) =>
-        string.Equals(user, UserName, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : _contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
+    // This device is trusted by definition; everyone else, our own other devices included, is
+    // trusted as far as the contact book says.
+    private ContactTrust TrustOf(string user, string serial) =>
+        string.Equals(serial, _identity.Serial, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : _contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
 
     private void DeliveredLocked(SecureMessage message)
     {

@@ -366,6 +366,35 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_new_device_under_your_own_name_raises_a_warning_and_is_not_trusted_as_you()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await alice.EnterAsync("ops");
+        await alice.SendAsync("ops", "from this device");
+        Assert.Equal(ContactTrust.Verified, (await SecureHarness.NextAsync(alice)).SenderTrust);
+
+        var changed = new TaskCompletionSource<ContactRecord>();
+        alice.ContactChanged += (_, c) => changed.TrySetResult(c);
+        // The CA (the server) issues another "alice" certificate, and that device joins the room.
+        var (_, code) = new InviteBook(new CaDirectory(h.DataPath)).Create("alice", server: h.Address, additionalDevice: true);
+        var minted = await ChatEnrollment.RegisterAsync(code.ToString(), Path.Combine(h.ProfileRoot, "minted"), ReadOnlyMemory<char>.Empty, TimeSpan.FromSeconds(10), CancellationToken.None);
+        await using var impostor = await h.SecureAsync(minted);
+        await impostor.EnterAsync("ops");
+        var warned = await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(("alice", ContactTrust.Changed), (warned.UserName, warned.Trust));
+
+        await impostor.SendAsync("ops", "it is me, really");
+        SecureMessage m;
+        do
+        {
+            m = await SecureHarness.NextAsync(alice);
+        }
+        while (m.Text != "it is me, really");
+        Assert.NotEqual(ContactTrust.Verified, m.SenderTrust);
+    }
+
+    [Fact]
     public async Task A_new_device_of_a_contact_raises_a_warning()
     {
         await using var h = await ChatHarness.StartAsync();
