@@ -91,7 +91,9 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             }
             else if (message.SenderTrust == ContactTrust.Changed && warned.Add(message.Sender))
             {
-                WriteWarning($"The keys of '{message.Sender}' CHANGED since you first saw them (a new device or a new certificate). Compare safety numbers (Get-ChatContact {message.Sender}) before trusting them, then Confirm-ChatContact {message.Sender}.");
+                WriteWarning(message.IsOwn
+                    ? $"Another device is sending as you ('{message.Sender}'), one that appeared after your first devices. If it is not yours, the server's CA issued it behind your back: tell the admin. If it is yours, Confirm-ChatContact {message.Sender}."
+                    : $"The keys of '{message.Sender}' CHANGED since you first saw them (a new device or a new certificate). Compare safety numbers (Get-ChatContact {message.Sender}) before trusting them, then Confirm-ChatContact {message.Sender}.");
             }
 
             WriteObject(new ChatMessage(message));
