@@ -32,6 +32,7 @@ public sealed class ChatClient : IAsyncDisposable
     private readonly ClientState _state;
     private Session? _session;
     private FileStream? _profileLock;
+    private readonly Lock _ownerGate = new();
     private bool _released;
     private Task _supervisor = Task.CompletedTask;
     private Task _keepAlive = Task.CompletedTask;
@@ -513,9 +514,7 @@ public sealed class ChatClient : IAsyncDisposable
         {
             if (_rooms.TryGetValue(end.Room, out var cursor))
             {
-                cursor.HistoryInFlight = false;
-                cursor.Known = Math.Max(cursor.Known, end.RoomLastSequence);
-                if (cursor.HasGap && end.LastSent >= cursor.Next - 1 && end.LastSent < end.RoomLastSequence)
+                if (cursor.HistoryEnded(end.RoomLastSequence))
                 {
                     RequestHistory(cursor);
                 }
@@ -532,7 +531,7 @@ public sealed class ChatClient : IAsyncDisposable
             return;
         }
 
-        cursor.HistoryInFlight = true;
+        cursor.HistoryRequested();
         var tag = Interlocked.Increment(ref _nextTag);
         session.Send(new HistoryRequest(tag, cursor.Room, cursor.Next, _options.HistoryBatch).ToFrame());
     }
@@ -707,11 +706,14 @@ public sealed class ChatClient : IAsyncDisposable
     private void CloseForGood(string reason)
     {
         SaveStateNow();
-        lock (_gate)
+        lock (_ownerGate)
         {
-            _profileLock?.Dispose();
-            _profileLock = null;
-            _released = true;
+            lock (_gate)
+            {
+                _profileLock?.Dispose();
+                _profileLock = null;
+                _released = true;
+            }
         }
 
         SetState(ChatClientState.Closed, reason);
@@ -753,9 +755,10 @@ public sealed class ChatClient : IAsyncDisposable
     /// newer session that took the profile over (which would rewind its ratchets).</summary>
     internal bool SaveWhileOwner(Func<bool> save)
     {
-        lock (_gate)
+        // Its own lock, not _gate: a state file written to disk must not hold up frame dispatch.
+        lock (_ownerGate)
         {
-            return !_released && _profileLock is not null && save();
+            return !_released && save();
         }
     }
 

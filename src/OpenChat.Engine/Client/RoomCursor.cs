@@ -29,6 +29,26 @@ internal sealed class RoomCursor(string room, ulong next)
 
     public bool HistoryInFlight { get; set; }
 
+    /// <summary>Where the last history request started.</summary>
+    public ulong RequestedFrom { get; private set; }
+
+    /// <summary>A history request from <see cref="Next"/> is going out.</summary>
+    public void HistoryRequested()
+    {
+        HistoryInFlight = true;
+        RequestedFrom = Next;
+    }
+
+    /// <summary>A history batch ended; returns whether to ask again: while the batch moved us on
+    /// and more is known to exist. (Not judged from the batch's last sequence: events held ahead
+    /// of the gap may have taken us further than it.)</summary>
+    public bool HistoryEnded(ulong roomLastSequence)
+    {
+        HistoryInFlight = false;
+        Known = Math.Max(Known, roomLastSequence);
+        return HasGap && Next > RequestedFrom && Next <= Known;
+    }
+
     public RoomKind Kind { get; set; }
 
     public bool HasGap => Known >= Next || _ahead.Count > 0;

@@ -267,6 +267,20 @@ public sealed partial class SecureSession : IAsyncDisposable
         SaveNow();
     }
 
+    // This user left (on another device) while we were getting ready: nothing more is sent, and
+    // in particular no commit that would keep this device in while removing its siblings.
+    private void ThrowIfDeparted(string room, RoomGroup group)
+    {
+        lock (_gate)
+        {
+            if (group.State.HasDeparted)
+            {
+                throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+                    $"You left '{UserNamePolicy.Printable(room)}' on another device; join it again to send there.");
+            }
+        }
+    }
+
     private async Task<ulong> PublishContentAsync(string room, RoomGroup group, byte[] content, ContentType contentType, CancellationToken cancellationToken)
     {
         await group.Sending.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -274,17 +288,13 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             for (var attempt = 0; ; attempt++)
             {
+                ThrowIfDeparted(room, group);
                 await PrepareToSendAsync(room, group, cancellationToken).ConfigureAwait(false);
                 byte[] body;
                 ulong epoch;
                 lock (_gate)
                 {
-                    if (group.State.HasDeparted)
-                    {
-                        // This user left (on another device) while we were getting ready.
-                        throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
-                            $"You left '{UserNamePolicy.Printable(room)}' on another device; join it again to send there.");
-                    }
+                    ThrowIfDeparted(room, group);
 
                     if (contentType != ContentType.Departure && group.State.DepartedMembers.Count > 0)
                     {

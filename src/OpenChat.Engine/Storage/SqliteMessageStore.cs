@@ -18,6 +18,7 @@ public sealed class SqliteMessageStore : IMessageStore
     private readonly string _path;
     private readonly Lock _readGate = new();
     private SqliteConnection? _reader;
+    private bool _disposed;
     private readonly Dictionary<string, (ulong LastSequence, ulong Epoch)> _rooms = new(StringComparer.Ordinal);
 
     public SqliteMessageStore(string path)
@@ -243,6 +244,7 @@ public sealed class SqliteMessageStore : IMessageStore
     {
         lock (_readGate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             // WAL lets this connection read the last committed state while the writer goes on.
             _reader ??= OpenReader();
             using var command = _reader.CreateCommand();
@@ -297,6 +299,7 @@ public sealed class SqliteMessageStore : IMessageStore
     {
         lock (_readGate)
         {
+            _disposed = true;
             _reader?.Dispose();
             _reader = null;
         }

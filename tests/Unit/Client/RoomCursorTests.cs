@@ -35,4 +35,32 @@ public class RoomCursorTests
         Assert.Equal([1UL, 2UL], cursor.Accept(Event(1, 10)).Select(e => e.Sequence));
         Assert.Empty(cursor.Accept(Event(2, 10)));
     }
+
+    [Fact]
+    public void After_a_history_batch_it_asks_again_while_behind_even_when_held_events_took_it_past_the_batch()
+    {
+        var cursor = new RoomCursor("ops", 10);
+        const int size = 250 * 1024;
+        cursor.HistoryRequested();
+        // Live events 11..100 arrive while the history request is out; only the first 16 MiB are held.
+        for (var sequence = 11UL; sequence <= 100; sequence++)
+        {
+            cursor.Accept(Event(sequence, size));
+        }
+
+        // The batch brings 10..25: event 10 releases everything held, well past 25.
+        var ready = new List<RoomEvent>();
+        for (var sequence = 10UL; sequence <= 25; sequence++)
+        {
+            ready.AddRange(cursor.Accept(Event(sequence, size)));
+        }
+
+        Assert.True(cursor.Next > 26);
+        Assert.True(cursor.HistoryEnded(roomLastSequence: 100));
+
+        // Once caught up (or when a batch brought nothing new) it stops asking.
+        var caughtUp = new RoomCursor("ops", 101);
+        caughtUp.HistoryRequested();
+        Assert.False(caughtUp.HistoryEnded(roomLastSequence: 100));
+    }
 }

@@ -46,6 +46,16 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_session_whose_client_keeps_no_state_still_sends()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await SecureSession.ConnectAsync(await h.EnrollAsync("alice"), ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { PersistState = false });
+        await alice.EnterAsync("ops");
+        Assert.True(await alice.SendAsync("ops", "no client state") > 0);
+    }
+
+    [Fact]
     public async Task A_restarted_client_keeps_reading_without_repeats()
     {
         await using var h = await ChatHarness.StartAsync();
