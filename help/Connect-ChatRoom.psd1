@@ -43,7 +43,7 @@ When identities live in a folder other than the default, pass -ProfilePath to Co
 
 A room that cannot be joined (for example an invalid name) is reported as a non-terminating error; the session is still returned.
 
-Error ids: ProfileNotFound (also when the encryption state in e2e.state cannot be read), ProfileAmbiguous, ProfileInUse, ProfilePasswordWrong, StaleEpoch, ServerAddressInvalid, ServerUnreachable, ServerNotTrusted, ConnectionRefused, VersionUnsupported, Timeout, RoomNameInvalid, RateLimited.
+Error ids: ProfileNotFound (also when the encryption state in e2e.state cannot be read), ProfileAmbiguous, ProfileInUse, ProfilePasswordWrong, StaleEpoch, ServerAddressInvalid, ServerUnreachable, ServerNotTrusted, ConnectionRefused, VersionUnsupported, Timeout, RoomNameInvalid, RateLimited, RoomLimitReached.
 '@
     Examples    = @(
         @{

@@ -102,4 +102,5 @@ public static class ErrorIds
     public const string ServerBusy = "ServerBusy";
     public const string MessageTooLarge = "MessageTooLarge";
     public const string SafetyNumberChanged = "SafetyNumberChanged";
+    public const string RoomLimitReached = "RoomLimitReached";
 }

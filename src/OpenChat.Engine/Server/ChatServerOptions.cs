@@ -51,6 +51,15 @@ public sealed class ChatServerOptions
 
     public int MaxHistoryBatch { get; set; } = 1000;
 
+    /// <summary>New rooms (and direct conversations) one connection may create a minute, and in a
+    /// burst; rooms are kept for good, so creating them is the one request that costs everyone.</summary>
+    public double RoomCreationsPerMinute { get; set; } = 30;
+
+    public double RoomCreationBurst { get; set; } = 100;
+
+    /// <summary>Rooms the server holds in all; beyond it, joining a room that does not exist is refused.</summary>
+    public int MaxRooms { get; set; } = 100_000;
+
     /// <summary>The host:port clients should use (put in invites); by default the listening address,
     /// or localhost for loopback and wildcard addresses.</summary>
     public string? AdvertisedAddress { get; set; }

@@ -36,6 +36,7 @@ internal sealed class ClientConnection
         });
         Publishes = new TokenBucket(options.PublishesPerSecond, options.PublishBurst);
         PublishedBytes = new TokenBucket(options.PublishBytesPerSecond, options.PublishBytesBurst);
+        RoomCreations = new TokenBucket(options.RoomCreationsPerMinute / 60, options.RoomCreationBurst);
         Requests = new TokenBucket(options.RequestsPerSecond, options.RequestBurst);
         Touch();
     }
@@ -50,6 +51,8 @@ internal sealed class ClientConnection
     public TokenBucket Publishes { get; }
 
     public TokenBucket PublishedBytes { get; }
+
+    public TokenBucket RoomCreations { get; }
 
     public TokenBucket Requests { get; }
 

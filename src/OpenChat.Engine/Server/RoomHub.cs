@@ -224,7 +224,7 @@ internal sealed class RoomHub : IAsyncDisposable
         else
         {
             RoomNames.Validate(name);
-            room = GetOrCreate(name, RoomKind.Room);
+            room = GetOrCreate(connection, name, RoomKind.Room);
             if (room.AddMember(connection.UserName))
             {
                 _store.AddMember(room.Name, connection.UserName);
@@ -263,7 +263,7 @@ internal sealed class RoomHub : IAsyncDisposable
             throw new OpenChatException(ErrorIds.UserNotFound, ErrorKind.NotFound, $"There is no user '{other}' on this server.");
         }
 
-        var room = GetOrCreate(RoomNames.Direct(connection.UserName, other), RoomKind.Direct);
+        var room = GetOrCreate(connection, RoomNames.Direct(connection.UserName, other), RoomKind.Direct);
         var added = false;
         foreach (var user in new[] { connection.UserName, other })
         {
@@ -494,11 +494,22 @@ internal sealed class RoomHub : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _log.DisposeAsync();
 
-    private Room GetOrCreate(string name, RoomKind kind)
+    private Room GetOrCreate(ClientConnection connection, string name, RoomKind kind)
     {
         if (_rooms.TryGetValue(name, out var existing))
         {
             return existing;
+        }
+
+        if (_rooms.Count >= _options.MaxRooms)
+        {
+            throw new OpenChatException(ErrorIds.RoomLimitReached, ErrorKind.Unavailable,
+                $"This server holds its maximum of {_options.MaxRooms:N0} rooms; no new room can be created. Ask the admin.");
+        }
+
+        if (!connection.RoomCreations.TryTake())
+        {
+            throw new OpenChatException(ErrorIds.RateLimited, ErrorKind.Unavailable, "Too many new rooms from this connection; try again in a minute.");
         }
 
         var stored = _store.EnsureRoom(name, kind, DateTimeOffset.UtcNow);

@@ -56,7 +56,13 @@ public class ServerHardeningTests
     [Fact]
     public async Task However_many_rooms_exist_the_room_list_still_fits_in_a_frame_with_the_users_own_rooms()
     {
-        await using var h = await ChatHarness.StartAsync(o => { o.RequestsPerSecond = 100_000; o.RequestBurst = 100_000; });
+        await using var h = await ChatHarness.StartAsync(o =>
+        {
+            o.RequestsPerSecond = 100_000;
+            o.RequestBurst = 100_000;
+            o.RoomCreationsPerMinute = 1_000_000; // what a patient flooder gets over time
+            o.RoomCreationBurst = 1_000_000;
+        });
         await using var bob = await MemberAsync(h, "bob", "zz-mine");
         await using var mallory = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory"));
         const int rooms = 4200; // 48-character names: a full list would be well over 256 KB
@@ -167,5 +173,30 @@ public class ServerHardeningTests
         {
             Assert.DoesNotContain(closed, c => c.StartsWith("alice:", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task New_rooms_are_limited_per_connection_and_per_server()
+    {
+        await using var h = await ChatHarness.StartAsync(o => { o.RoomCreationBurst = 3; o.RoomCreationsPerMinute = 0.001; o.MaxRooms = 5; });
+        await using var mallory = await MemberAsync(h, "mallory", "first");
+        async Task<Frame?> JoinAsync(RawClient client, string room)
+        {
+            await client.SendAsync(new NameRequest(MessageType.Join, 5, room).ToFrame());
+            return await NextOfAsync(client, MessageType.Joined);
+        }
+
+        Assert.Equal(MessageType.Joined, (await JoinAsync(mallory, "second"))?.Type);
+        Assert.Equal(MessageType.Joined, (await JoinAsync(mallory, "third"))?.Type);
+        var limited = await JoinAsync(mallory, "fourth");
+        Assert.Equal(ErrorIds.RateLimited, ErrorReply.Read(limited!.Value.Payload.Span).Code);
+        // Joining a room that exists is not creating one.
+        await using var bob = await MemberAsync(h, "bob", "first");
+
+        // The server's own bound holds whoever asks.
+        Assert.Equal(MessageType.Joined, (await JoinAsync(bob, "fourth"))?.Type);
+        Assert.Equal(MessageType.Joined, (await JoinAsync(bob, "fifth"))?.Type);
+        var full = await JoinAsync(bob, "sixth");
+        Assert.Equal(ErrorIds.RoomLimitReached, ErrorReply.Read(full!.Value.Payload.Span).Code);
     }
 }
