@@ -98,6 +98,23 @@ Describe 'Enter-ChatRoom in two terminals' {
         $screen | Should -Match 'hi alice, loud and clear'
     }
 
+    It 'moves between rooms with /join, lists them with /rooms, leaves with /leave, and explains itself with /help' {
+        tmux -L $socket send-keys -t alice '/join dev' Enter
+        $null = Wait-Screen alice { param($s) $s -match ' dev \| alice@' }
+        tmux -L $socket send-keys -t alice '/rooms' Enter
+        $screen = Wait-Screen alice { param($s) $s -match 'Rooms: ' }
+        $screen | Should -Match 'Rooms: .*\*dev'
+        $screen | Should -Match 'Rooms: .*ops'
+        tmux -L $socket send-keys -t alice '/leave dev' Enter
+        $null = Wait-Screen alice { param($s) $s -match 'Left dev\.' }
+        tmux -L $socket send-keys -t alice '/help' Enter
+        $screen = Wait-Screen alice { param($s) $s -match '/join ROOM' }
+        $screen | Should -Match '/leave'
+        $screen | Should -Match '/quit'
+        tmux -L $socket send-keys -t alice '/join ops' Enter
+        $null = Wait-Screen alice { param($s) $s -match ' ops \| alice@' }
+    }
+
     It 'returns to PowerShell with /quit' {
         tmux -L $socket send-keys -t bob '/quit' Enter
         $deadline = [DateTime]::UtcNow.AddSeconds(30)
