@@ -11,13 +11,22 @@ public class SecureSessionTests
     // Alice and Carol in "ops", Carol having read Alice's first message there.
     private static async Task<(SecureSession Alice, SecureSession Carol)> AliceAndCarolInOpsAsync(ChatHarness h)
     {
-        var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
-        await alice.EnterAsync("ops");
-        await carol.EnterAsync("ops");
-        await alice.SendAsync("ops", "before");
-        Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
+        var (alice, _, carol) = await TwoInOpsAsync(h, "alice", "carol");
         return (alice, carol);
+    }
+
+    // Two users in "ops", the second having read the first's first message there; the second's
+    // profile is returned too, for tests that restart that session.
+    private static async Task<(SecureSession First, ChatProfile SecondProfile, SecureSession Second)> TwoInOpsAsync(ChatHarness h, string first, string second)
+    {
+        var one = await h.SecureAsync(await h.EnrollAsync(first));
+        var profile = await h.EnrollAsync(second);
+        var two = await h.SecureAsync(profile);
+        await one.EnterAsync("ops");
+        await two.EnterAsync("ops");
+        await one.SendAsync("ops", "before");
+        Assert.Equal("before", (await SecureHarness.NextAsync(two)).Text);
+        return (one, profile, two);
     }
 
     [Fact]
@@ -59,13 +68,8 @@ public class SecureSessionTests
     public async Task A_restarted_client_keeps_reading_without_repeats()
     {
         await using var h = await ChatHarness.StartAsync();
-        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        var bobProfile = await h.EnrollAsync("bob");
-        var bob = await h.SecureAsync(bobProfile);
-        await alice.EnterAsync("ops");
-        await bob.EnterAsync("ops");
-        await alice.SendAsync("ops", "one");
-        Assert.Equal("one", (await SecureHarness.NextAsync(bob)).Text);
+        var (alice, bobProfile, bob) = await TwoInOpsAsync(h, "alice", "bob");
+        await using var aliceSession = alice;
         await bob.DisposeAsync();
 
         await alice.SendAsync("ops", "two");
@@ -327,13 +331,8 @@ public class SecureSessionTests
     public async Task A_direct_message_to_someone_offline_is_readable_when_they_come_back()
     {
         await using var h = await ChatHarness.StartAsync();
-        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        var bobProfile = await h.EnrollAsync("bob");
-        var bob = await h.SecureAsync(bobProfile);
-        await alice.EnterAsync("ops");
-        await bob.EnterAsync("ops");
-        await alice.SendAsync("ops", "hello ops");
-        Assert.Equal("hello ops", (await SecureHarness.NextAsync(bob)).Text);
+        var (alice, bobProfile, bob) = await TwoInOpsAsync(h, "alice", "bob");
+        await using var aliceSession = alice;
         await bob.DisposeAsync();
 
         // bob is offline; alice knows his device from ops, so the conversation can include him now.
