@@ -50,12 +50,7 @@ public class MaliciousServerSessionTests
         await alice.EnterAsync("ops");
         await bob.EnterAsync("ops");
         await bob.SendAsync("ops", "still reading");
-        SecureMessage received;
-        do
-        {
-            received = await SecureHarness.NextAsync(alice);
-        }
-        while (received.Text != "still reading");
+        var received = await SecureHarness.NextWithTextAsync(alice, "still reading");
         await alice.DisposeAsync(); // the background loops ended cleanly: nothing to rethrow
     }
 

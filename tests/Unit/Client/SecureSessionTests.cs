@@ -114,12 +114,7 @@ public class SecureSessionTests
         var epochBefore = alice.GroupEpoch("ops");
 
         await carol.LeaveAsync("ops");
-        SecureMessage notice;
-        do
-        {
-            notice = await SecureHarness.NextNoticeAsync(alice);
-        }
-        while (!notice.Text.Contains("left the room", StringComparison.Ordinal));
+        var notice = await SecureHarness.NoticeContainingAsync(alice, "left the room");
         Assert.Equal("carol", notice.Sender);
 
         await alice.SendAsync("ops", "after carol left");
@@ -163,12 +158,7 @@ public class SecureSessionTests
         // The restarted session has the room's keys but has not entered it on this connection.
         await using var carolAgain = await h.SecureAsync(carolProfile);
         await carolAgain.LeaveAsync("ops");
-        SecureMessage notice;
-        do
-        {
-            notice = await SecureHarness.NextNoticeAsync(alice);
-        }
-        while (!notice.Text.Contains("left the room", StringComparison.Ordinal));
+        var notice = await SecureHarness.NoticeContainingAsync(alice, "left the room");
         Assert.Equal("carol", notice.Sender);
     }
 
@@ -192,12 +182,7 @@ public class SecureSessionTests
         await mallory.PublishAsync("ops", first.Body, EventKind.Key, 0);
 
         await alice.SendAsync("ops", "after the relay");
-        SecureMessage received;
-        do
-        {
-            received = await SecureHarness.NextAsync(carol);
-        }
-        while (received.Text != "after the relay");
+        var received = await SecureHarness.NextWithTextAsync(carol, "after the relay");
         Assert.True(received.Verified);
     }
 
@@ -247,12 +232,7 @@ public class SecureSessionTests
         await alice.EnterAsync("ops");
         await using var mallory = await h.SecureAsync(await h.EnrollAsync("mallory"));
         await mallory.EnterAsync("ops");
-        SecureMessage notice;
-        do
-        {
-            notice = await SecureHarness.NextNoticeAsync(alice);
-        }
-        while (!notice.Text.Contains("mallory", StringComparison.Ordinal));
+        var notice = await SecureHarness.NoticeContainingAsync(alice, "mallory");
         Assert.True(notice.IsNotice);
         Assert.Equal("mallory", notice.Sender);
         Assert.Contains("Join", notice.Text);
@@ -394,12 +374,7 @@ public class SecureSessionTests
         Assert.Equal(("alice", ContactTrust.Changed), (warned.UserName, warned.Trust));
 
         await impostor.SendAsync("ops", "it is me, really");
-        SecureMessage m;
-        do
-        {
-            m = await SecureHarness.NextAsync(alice);
-        }
-        while (m.Text != "it is me, really");
+        var m = await SecureHarness.NextWithTextAsync(alice, "it is me, really");
         Assert.NotEqual(ContactTrust.Verified, m.SenderTrust);
     }
 
@@ -428,12 +403,7 @@ public class SecureSessionTests
         var contact = await changed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(("bob", ContactTrust.Changed, 2), (contact.UserName, contact.Trust, contact.Devices.Count));
         await bobLaptop.SendAsync("ops", "from the laptop");
-        SecureMessage m;
-        do
-        {
-            m = await SecureHarness.NextAsync(alice);
-        }
-        while (m.Text != "from the laptop");
+        var m = await SecureHarness.NextWithTextAsync(alice, "from the laptop");
         Assert.Equal(ContactTrust.Changed, m.SenderTrust);
     }
 }

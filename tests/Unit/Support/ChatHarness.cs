@@ -115,4 +115,30 @@ public static class SecureHarness
         using var cts = new CancellationTokenSource(timeoutMs);
         return await session.ReceiveAsync(cts.Token, m => m.IsNotice);
     }
+
+    /// <summary>Reads messages until one with exactly this text (others are passed over).</summary>
+    public static async Task<OpenChat.Engine.Client.SecureMessage> NextWithTextAsync(OpenChat.Engine.Client.SecureSession session, string text, int timeoutMs = 10_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        OpenChat.Engine.Client.SecureMessage message;
+        do
+        {
+            message = await session.ReceiveAsync(cts.Token, m => !m.IsNotice);
+        }
+        while (message.Text != text);
+        return message;
+    }
+
+    /// <summary>Reads notices until one that contains <paramref name="part"/>.</summary>
+    public static async Task<OpenChat.Engine.Client.SecureMessage> NoticeContainingAsync(OpenChat.Engine.Client.SecureSession session, string part, int timeoutMs = 10_000)
+    {
+        using var cts = new CancellationTokenSource(timeoutMs);
+        OpenChat.Engine.Client.SecureMessage notice;
+        do
+        {
+            notice = await session.ReceiveAsync(cts.Token, m => m.IsNotice);
+        }
+        while (!notice.Text.Contains(part, StringComparison.Ordinal));
+        return notice;
+    }
 }
