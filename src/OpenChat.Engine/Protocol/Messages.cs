@@ -162,6 +162,12 @@ public sealed record RoomInfo(string Name, RoomKind Kind, ulong LastSequence, ui
 
 public sealed record RoomList(uint Tag, IReadOnlyList<RoomInfo> Rooms) : IMessage
 {
+    /// <summary>Type, tag and count: what the frame holds besides its rooms.</summary>
+    public const int HeaderSize = 1 + 4 + 4;
+
+    /// <summary>What one room adds to the frame (the layout written below).</summary>
+    public static int EntrySize(RoomInfo room) => 2 + System.Text.Encoding.UTF8.GetByteCount(room.Name) + 1 + 8 + 4 + 1;
+
     public byte[] ToFrame()
     {
         var w = new PayloadWriter(MessageType.RoomList).U32(Tag).U32((uint)Rooms.Count);

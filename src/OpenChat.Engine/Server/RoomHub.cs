@@ -309,19 +309,20 @@ internal sealed class RoomHub : IAsyncDisposable
         // Anyone may create rooms, so the list is bounded: the user's own rooms first, then others
         // by name, as many as fit in one frame.
         var rooms = new List<RoomInfo>();
-        var budget = FrameLimits.MaxFrameSize - 64;
+        var budget = FrameLimits.MaxFrameSize - RoomList.HeaderSize;
         foreach (var r in _rooms.Values
             .Where(r => r.Kind == RoomKind.Room || r.IsMember(user))
             .Select(r => (Room: r, Member: r.IsMember(user)))
             .OrderByDescending(x => x.Member).ThenBy(x => x.Room.Name, StringComparer.Ordinal))
         {
-            budget -= 16 + System.Text.Encoding.UTF8.GetByteCount(r.Room.Name);
+            var info = new RoomInfo(r.Room.Name, r.Room.Kind, r.Room.LastSequence, (uint)r.Room.MemberCount, r.Member);
+            budget -= RoomList.EntrySize(info);
             if (budget < 0)
             {
                 break;
             }
 
-            rooms.Add(new RoomInfo(r.Room.Name, r.Room.Kind, r.Room.LastSequence, (uint)r.Room.MemberCount, r.Member));
+            rooms.Add(info);
         }
 
         rooms.Sort((a, b) => StringComparer.Ordinal.Compare(a.Name, b.Name));
@@ -343,27 +344,24 @@ internal sealed class RoomHub : IAsyncDisposable
             // client look like a slow reader; the client asks again after HistoryEnd.
             var cap = Math.Max(1, Math.Min(_options.MaxHistoryBatch, _options.SendQueueFrames / 2));
             var max = (int)Math.Clamp(request.Max, 1u, (uint)cap);
+            // A batch also stops at a few megabytes (the store stops reading there); the client
+            // asks again from where it ended. Sent packed, as live events are.
             var events = _store.Read(room.Name, Math.Max(request.FromSequence, 1), max, ClientConnection.MaxQueuedBytes / 8);
-            var lastSent = request.FromSequence == 0 ? 0 : request.FromSequence - 1;
-            long bytes = 0;
+            var frames = new FrameBatch();
             foreach (var e in events)
             {
-                // A batch also stops at a few megabytes; the client asks again from where it ended.
-                if (bytes > ClientConnection.MaxQueuedBytes / 8)
-                {
-                    break;
-                }
+                frames.Add(e.ToFrame());
+            }
 
-                var frame = e.ToFrame();
-                bytes += frame.Length;
-                if (!connection.Send(frame))
+            foreach (var chunk in frames.Chunks())
+            {
+                if (!connection.Send(chunk))
                 {
                     return;
                 }
-
-                lastSent = e.Sequence;
             }
 
+            var lastSent = events.Count > 0 ? events[^1].Sequence : request.FromSequence == 0 ? 0 : request.FromSequence - 1;
             connection.Send(new HistoryEnd(request.Tag, room.Name, lastSent, room.LastSequence));
         }
         catch (OpenChatException e)
