@@ -73,6 +73,8 @@ public static class ErrorIds
     public const string RoomNotFound = "RoomNotFound";
     public const string NotAMember = "NotAMember";
     public const string StaleEpoch = "StaleEpoch";
+    public const string CommitRefused = "CommitRefused";
+    public const string GroupHistoryUnverified = "GroupHistoryUnverified";
     public const string RateLimited = "RateLimited";
     public const string NotEnrolled = "NotEnrolled";
     public const string UserNotFound = "UserNotFound";

@@ -23,6 +23,8 @@ public sealed class ChatClient : IAsyncDisposable
     private readonly X509Certificate2 _identity;
     private readonly X509Certificate2 _ca;
     private readonly ChatClientOptions _options;
+
+    internal TimeProvider Time => _options.Time;
     private readonly string _server;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RoomCursor> _rooms = new(StringComparer.Ordinal);

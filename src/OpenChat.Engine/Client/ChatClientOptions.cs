@@ -18,6 +18,9 @@ public sealed class ChatClientOptions
 
     /// <summary>Keeps last-read sequences and the outbox in the profile (off for load generators).</summary>
     public bool PersistState { get; set; } = true;
+
+    /// <summary>This device's clock (tests move it; the group layer judges events by the room's own).</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 }
 
 public enum ChatClientState

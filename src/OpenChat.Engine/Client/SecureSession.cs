@@ -77,7 +77,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             foreach (var (room, data) in saved.Rooms)
             {
-                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, _verifier), data.ProcessedThrough);
+                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, _verifier, client.Time), data.ProcessedThrough);
             }
 
             foreach (var message in saved.Undelivered)
@@ -86,7 +86,8 @@ public sealed partial class SecureSession : IAsyncDisposable
                 _inbox.Writer.TryWrite(message);
             }
 
-            _verifier.MarkRevoked(saved.Revoked);
+            _verifier.MarkRevoked(saved.Revoked.Where(s => !saved.RevokedAt.ContainsKey(s)));
+            _verifier.MarkRevoked(saved.RevokedAt.Select(r => new RevokedSerial(r.Key, r.Value)));
             if (System.Numerics.BigInteger.TryParse(saved.CrlNumber, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
             {
                 _crlNumber = number;
@@ -171,7 +172,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             known = _rooms.Values.Where(g => g != group)
                 .SelectMany(g => g.State.MemberSerials.Where(s => g.State.Packages.ContainsKey(s)).Select(s => g.State.Packages[s]))
-                .Where(p => string.Equals(p.UserName, userName, StringComparison.OrdinalIgnoreCase) && p.Verify(_verifier, out _))
+                .Where(p => string.Equals(p.UserName, userName, StringComparison.OrdinalIgnoreCase) && p.Verify(_verifier, group.State.SendingTime, out _))
                 .GroupBy(p => p.Serial, StringComparer.OrdinalIgnoreCase).Select(g => g.First())
                 .Where(p => !group.State.MemberSerials.Contains(p.Serial, StringComparer.OrdinalIgnoreCase))
                 .ToList();
@@ -483,7 +484,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             if (!_rooms.TryGetValue(room, out var group))
             {
-                group = new RoomGroup(new GroupState(room, _identity, _verifier), 0);
+                group = new RoomGroup(new GroupState(room, _identity, _verifier, _client.Time), 0);
                 _rooms[room] = group;
             }
 
@@ -523,6 +524,14 @@ public sealed partial class SecureSession : IAsyncDisposable
                 ulong builtOn;
                 lock (_gate)
                 {
+                    // Only a room whose server has stored no commit at all is founded here; one
+                    // whose history this device could not follow is never founded a second time.
+                    if (group.State.Epoch == 0 && group.State.ServerEpoch != 0)
+                    {
+                        throw new OpenChatException(ErrorIds.GroupHistoryUnverified, ErrorKind.PolicyViolation,
+                            $"The encrypted group of '{room}' could not be verified from its history on this device, so it cannot be joined. The refused events are in Receive-ChatMessage.");
+                    }
+
                     var reason = group.State.Epoch == 0 ? CommitReason.Create : CommitReason.Join;
                     // A join changes nothing but adding this device (anything else is refused by the
                     // other members); revoked members are removed by the next sender's own commit.
@@ -582,7 +591,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             {
                 (body, builtOn) = state.CreateCommit(CommitReason.Remove, state.MemberSerials.Except(leaving, StringComparer.OrdinalIgnoreCase).ToList());
             }
-            else if (state.NeedsRotation(DateTimeOffset.UtcNow))
+            else if (state.NeedsRotation())
             {
                 (body, builtOn) = state.CreateCommit(CommitReason.Rotate, state.MemberSerials.ToList());
             }
@@ -624,6 +633,19 @@ public sealed partial class SecureSession : IAsyncDisposable
                 {
                     // Someone opened a direct conversation with us: join its group so we can read it.
                     _ = Task.Run(() => EnterQuietlyAsync(e.Room));
+                }
+
+                bool learnRevocations;
+                lock (_gate)
+                {
+                    learnRevocations = e.Sequence > group.ProcessedThrough && group.State.RemovalNeedsRevocations(e);
+                }
+
+                if (learnRevocations)
+                {
+                    // Removals are judged against revocations: a member revoked since this device
+                    // last asked would otherwise look wrongly removed.
+                    await RefreshRevocationsAsync().ConfigureAwait(false);
                 }
 
                 GroupOutcome outcome;
@@ -880,7 +902,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     // state, any earlier one) could be a replay that hides a revocation: refused.
     internal void AcceptRevocations(byte[] der)
     {
-        var (serials, number) = CrlReader.Verified(der, _client.PinnedCa);
+        var (serials, number) = CrlReader.VerifiedEntries(der, _client.PinnedCa);
         lock (_gate)
         {
             if (number < _crlNumber)
@@ -932,7 +954,8 @@ public sealed partial class SecureSession : IAsyncDisposable
                     Rooms = _rooms.ToDictionary(r => r.Key, r => new RoomStateData { Group = r.Value.State.Export(), ProcessedThrough = r.Value.ProcessedThrough }),
                     Undelivered = [.. _undelivered],
                     CrlNumber = _crlNumber < 0 ? "" : _crlNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Revoked = [.. _verifier.RevokedSerials],
+                    Revoked = _verifier.Revocations.Where(r => r.RevokedAt == DateTimeOffset.MinValue).Select(r => r.Serial).ToList(),
+                    RevokedAt = _verifier.Revocations.Where(r => r.RevokedAt != DateTimeOffset.MinValue).ToDictionary(r => r.Serial, r => r.RevokedAt, StringComparer.OrdinalIgnoreCase),
                 };
             }
 
@@ -974,7 +997,11 @@ public sealed partial class SecureSession : IAsyncDisposable
         /// <summary>The number of the newest revocation list accepted (decimal; empty before any).</summary>
         public string CrlNumber { get; set; } = "";
 
+        /// <summary>Revoked serials whose date is not known (older state files).</summary>
         public List<string> Revoked { get; set; } = [];
+
+        /// <summary>Revoked serials with the date the CA's list gave.</summary>
+        public Dictionary<string, DateTimeOffset> RevokedAt { get; set; } = [];
     }
 
     internal sealed class RoomStateData

@@ -79,8 +79,14 @@ public sealed class GroupState
     public const int RotateAfterMessages = 1000;
     public static readonly TimeSpan RotateAfter = TimeSpan.FromDays(1);
 
+    /// <summary>How far ahead of this device's clock a server's event time is believed. Beyond it
+    /// the event is judged at this device's time plus this much, so a server cannot age every
+    /// certificate by dating events in the future.</summary>
+    public static readonly TimeSpan MaxEventClockLead = TimeSpan.FromHours(1);
+
     private readonly GroupIdentity _me;
     private readonly MemberVerifier _verifier;
+    private readonly TimeProvider _time;
     private readonly Dictionary<string, KeyPackage> _packages = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, SenderChain> _receiving = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, uint> _highestGeneration = new(StringComparer.OrdinalIgnoreCase);
@@ -92,11 +98,12 @@ public sealed class GroupState
     private SenderChain? _sending;
     private int _sentInEpoch;
 
-    public GroupState(string room, GroupIdentity me, MemberVerifier verifier)
+    public GroupState(string room, GroupIdentity me, MemberVerifier verifier, TimeProvider? time = null)
     {
         Room = room;
         _me = me;
         _verifier = verifier;
+        _time = time ?? TimeProvider.System;
     }
 
     public string Room { get; }
@@ -110,6 +117,16 @@ public sealed class GroupState
     public ulong ServerEpoch { get; private set; }
 
     public DateTimeOffset EpochStarted { get; private set; }
+
+    /// <summary>The room's own clock: the latest time the server sequenced an event at, as this
+    /// device processed them. Every event is judged at this time (certificates valid then, not
+    /// revoked before it), never at this device's clock or today's revocations, so history stays
+    /// valid after its authors expire or are revoked, and it never runs backwards.</summary>
+    public DateTimeOffset RoomClock { get; private set; } = DateTimeOffset.MinValue;
+
+    // What this device judges its own next step at: its clock, or the room's when that is later
+    // (a device whose clock is slow still sees what the server's sequence has already passed).
+    public DateTimeOffset SendingTime => _time.GetUtcNow() > RoomClock ? _time.GetUtcNow() : RoomClock;
 
     public byte[] LastCommitHash { get; private set; } = new byte[32];
 
@@ -132,17 +149,16 @@ public sealed class GroupState
     public bool HasPackage(string serial) => _packages.ContainsKey(serial);
 
     // Packages are fully verified (signature, chain) when accepted; later uses only need to know
-    // the certificate is still valid and not revoked.
-    private bool StillValid(KeyPackage package, out string reason)
+    // the certificate was valid and not revoked at the time the use is judged at.
+    private bool ValidAt(KeyPackage package, DateTimeOffset at, out string reason)
     {
-        if (_verifier.IsRevoked(package.Serial))
+        if (_verifier.IsRevokedAt(package.Serial, at))
         {
             reason = "the certificate is revoked";
             return false;
         }
 
-        var now = DateTimeOffset.UtcNow;
-        if (now > package.NotAfter || now < package.NotBefore.AddMinutes(-5))
+        if (at > package.NotAfter || at < package.NotBefore.AddMinutes(-5))
         {
             reason = "the certificate is outside its validity";
             return false;
@@ -173,9 +189,10 @@ public sealed class GroupState
     public IReadOnlyList<string> DepartedMembers =>
         _departedSerials.Count == 0 ? [] : _members.Where(_departedSerials.Contains).ToList();
 
-    /// <summary>Members whose certificate is revoked or expired: to be removed before the next message.</summary>
+    /// <summary>Members whose certificate is revoked (at any date this device knows of) or expired:
+    /// to be removed before the next message.</summary>
     public IReadOnlyList<string> InvalidMembers =>
-        _members.Where(s => !_packages.TryGetValue(s, out var p) || !StillValid(p, out _)).ToList();
+        _members.Where(s => _verifier.IsRevoked(s) || !_packages.TryGetValue(s, out var p) || !ValidAt(p, SendingTime, out _)).ToList();
 
     /// <summary>Everything needed to continue after a restart. It holds secrets: store it encrypted.</summary>
     public GroupStateData Export() => new()
@@ -183,6 +200,7 @@ public sealed class GroupState
         Room = Room,
         Epoch = Epoch,
         EpochStarted = EpochStarted,
+        RoomClock = RoomClock,
         ServerEpoch = ServerEpoch,
         LastCommitHash = LastCommitHash,
         Members = [.. _members],
@@ -195,12 +213,13 @@ public sealed class GroupState
         SentInEpoch = _sentInEpoch,
     };
 
-    public static GroupState Import(GroupStateData data, GroupIdentity me, MemberVerifier verifier)
+    public static GroupState Import(GroupStateData data, GroupIdentity me, MemberVerifier verifier, TimeProvider? time = null)
     {
-        var state = new GroupState(data.Room, me, verifier)
+        var state = new GroupState(data.Room, me, verifier, time)
         {
             Epoch = data.Epoch,
             EpochStarted = data.EpochStarted,
+            RoomClock = data.RoomClock,
             ServerEpoch = data.ServerEpoch,
             LastCommitHash = data.LastCommitHash,
             _members = [.. data.Members],
@@ -228,19 +247,22 @@ public sealed class GroupState
         return state;
     }
 
+    public bool NeedsRotation() => NeedsRotation(SendingTime);
+
     public bool NeedsRotation(DateTimeOffset now) => IsMember && (_sentInEpoch >= RotateAfterMessages || now - EpochStarted >= RotateAfter);
 
     /// <summary>Applies one event of the room, in sequence order.</summary>
     public GroupOutcome Process(RoomEvent e)
     {
         ServerEpoch = Math.Max(ServerEpoch, e.Kind == EventKind.Commit ? e.Epoch + 1 : e.Kind == EventKind.Chat ? e.Epoch : 0);
+        var at = JudgeTime(e);
         try
         {
             return e.Kind switch
             {
-                EventKind.Key => ProcessPackage(e),
-                EventKind.Commit => ProcessCommit(e),
-                EventKind.Chat => ProcessMessage(e),
+                EventKind.Key => ProcessPackage(e, at),
+                EventKind.Commit => ProcessCommit(e, at),
+                EventKind.Chat => ProcessMessage(e, at),
                 _ => GroupOutcome.Reject("unknown event kind"),
             };
         }
@@ -255,6 +277,22 @@ public sealed class GroupState
         }
     }
 
+    // The time an event is judged at: when the server sequenced it, but never before an event
+    // already processed (the sequence is ordered, so its clock is too) and never far ahead of
+    // this device's own clock.
+    private DateTimeOffset JudgeTime(RoomEvent e)
+    {
+        var at = e.Time > RoomClock ? e.Time : RoomClock;
+        var ceiling = _time.GetUtcNow() + MaxEventClockLead;
+        if (at > ceiling)
+        {
+            at = ceiling > RoomClock ? ceiling : RoomClock;
+        }
+
+        RoomClock = at;
+        return at;
+    }
+
     /// <summary>A commit of a new epoch for <paramref name="memberSerials"/> (this device is added
     /// if missing). The state changes only when the commit comes back in the sequence.</summary>
     public (byte[] Body, ulong BuiltOnEpoch) CreateCommit(CommitReason reason, IEnumerable<string> memberSerials)
@@ -267,8 +305,11 @@ public sealed class GroupState
             {
                 packages.Add(_packages.TryGetValue(serial, out var own) ? own : _me.Package);
             }
-            else if (_packages.TryGetValue(serial, out var package) && StillValid(package, out _))
+            else if (_packages.TryGetValue(serial, out var package)
+                && (_members.Contains(serial, StringComparer.OrdinalIgnoreCase) || ValidAt(package, SendingTime, out _)))
             {
+                // A current member is carried over as it is (a join or rotation may not drop
+                // anyone); only members being added must be valid now.
                 packages.Add(package);
             }
             else
@@ -322,10 +363,10 @@ public sealed class GroupState
         return (unsigned with { Signature = Signatures.Sign(_me.SigningKey, unsigned.SignedPart()) }).ToBytes();
     }
 
-    private GroupOutcome ProcessPackage(RoomEvent e)
+    private GroupOutcome ProcessPackage(RoomEvent e, DateTimeOffset at)
     {
         var package = KeyPackage.Parse(e.Body);
-        if (!package.Verify(_verifier, out var reason))
+        if (!package.Verify(_verifier, at, out var reason))
         {
             return GroupOutcome.Reject($"key package refused: {reason}");
         }
@@ -359,7 +400,7 @@ public sealed class GroupState
         return new GroupOutcome(GroupOutcomeKind.Applied, Notice: notice, Package: package);
     }
 
-    private GroupOutcome ProcessCommit(RoomEvent e)
+    private GroupOutcome ProcessCommit(RoomEvent e, DateTimeOffset at)
     {
         var commit = Commit.Parse(e.Body);
         if (!string.Equals(commit.Room, Room, StringComparison.Ordinal))
@@ -377,7 +418,7 @@ public sealed class GroupState
             return GroupOutcome.Reject("forked epoch: the commit does not follow the last one");
         }
 
-        if (!_packages.TryGetValue(commit.CommitterSerial, out var committer) || !StillValid(committer, out _))
+        if (!_packages.TryGetValue(commit.CommitterSerial, out var committer) || !ValidAt(committer, at, out _))
         {
             return GroupOutcome.Reject("commit by an unknown or invalid committer");
         }
@@ -401,7 +442,9 @@ public sealed class GroupState
                 return GroupOutcome.Reject($"commit names member {serial} with a key package this device has not verified");
             }
 
-            if (!StillValid(package, out var why))
+            // Members carried over from the epoch before were judged when they were added (a join
+            // or rotation may not drop anyone; only a removal does). Added ones must be valid now.
+            if (!_members.Contains(serial, StringComparer.OrdinalIgnoreCase) && !ValidAt(package, at, out var why))
             {
                 return GroupOutcome.Reject($"commit adds member {serial} whose key package is not valid: {why}");
             }
@@ -414,7 +457,7 @@ public sealed class GroupState
             newMembers.Add(serial);
         }
 
-        if (Authorize(commit, committer.Serial, newMembers) is { } refusal)
+        if (Authorize(commit, e, at, committer.Serial, newMembers) is { } refusal)
         {
             return GroupOutcome.Reject(refusal);
         }
@@ -475,8 +518,9 @@ public sealed class GroupState
         return [Room[1..plus], Room[(plus + 1)..]];
     }
 
-    // Who may make which change. Rooms are open: anyone with a valid certificate may join itself.
-    private string? Authorize(Commit commit, string committer, List<string> newMembers)
+    // Who may make which change. Rooms are open: anyone with a valid certificate may join itself;
+    // nobody may drop a member who is still entitled to read.
+    private string? Authorize(Commit commit, RoomEvent e, DateTimeOffset at, string committer, List<string> newMembers)
     {
         var old = _members;
         bool Has(List<string> list, string serial) => list.Contains(serial, StringComparer.OrdinalIgnoreCase);
@@ -488,7 +532,9 @@ public sealed class GroupState
 
         return commit.Reason switch
         {
-            CommitReason.Create when Epoch != 0 || old.Count != 0 => "a create commit on a room that already has a group",
+            // Only the room's first commit may found its group: a newcomer who cannot follow the
+            // history must never start a second group beside the real one.
+            CommitReason.Create when Epoch != 0 || old.Count != 0 || e.Epoch != 0 => "a create commit on a room that already has a group",
             CommitReason.Create when newMembers.Count != 1 => "a create commit must hold only its committer",
             CommitReason.Create => null,
             // A device whose user announced a departure may join again without anyone removing it
@@ -501,13 +547,43 @@ public sealed class GroupState
             _ when !committerWasMember => "a commit by someone who is not a member",
             CommitReason.Add when !(old.All(s => Has(newMembers, s)) && newMembers.Count > old.Count) => "an add that removes members",
             CommitReason.Remove when !(newMembers.All(s => Has(old, s)) && newMembers.Count < old.Count) => "a removal that adds members",
+            CommitReason.Remove when old.FirstOrDefault(s => !Has(newMembers, s) && !MayBeRemoved(s, at)) is { } kept =>
+                $"a removal of member {kept}, who was neither revoked, expired nor departed when it was sequenced",
             CommitReason.Rotate when !(newMembers.Count == old.Count && old.All(s => Has(newMembers, s))) => "a rotation that changes members",
             CommitReason.Add or CommitReason.Remove or CommitReason.Rotate => null,
             _ => "unknown commit reason",
         };
     }
 
-    private GroupOutcome ProcessMessage(RoomEvent e)
+    /// <summary>True when <paramref name="e"/> is a removal of a member this device does not yet
+    /// know to be revoked, expired or departed: the caller should learn the newest revocation
+    /// list before processing it, or it would refuse a removal the others accept.</summary>
+    public bool RemovalNeedsRevocations(RoomEvent e)
+    {
+        if (e.Kind != EventKind.Commit)
+        {
+            return false;
+        }
+
+        try
+        {
+            var commit = Commit.Parse(e.Body);
+            var at = e.Time > RoomClock ? e.Time : RoomClock;
+            return commit.Reason == CommitReason.Remove
+                && _members.Any(s => !commit.Members.Any(m => string.Equals(m.SerialHex, s, StringComparison.OrdinalIgnoreCase)) && !MayBeRemoved(s, at));
+        }
+        catch (CryptoException)
+        {
+            return false;
+        }
+    }
+
+    // A member leaves only by a signed departure of its own user, a revocation by the CA, or the
+    // end of its certificate's validity, each as of the time the removal was sequenced.
+    private bool MayBeRemoved(string serial, DateTimeOffset at) =>
+        _departedSerials.Contains(serial) || !_packages.TryGetValue(serial, out var package) || !ValidAt(package, at, out _);
+
+    private GroupOutcome ProcessMessage(RoomEvent e, DateTimeOffset at)
     {
         var envelope = Envelope.Parse(e.Body);
         if (!string.Equals(envelope.Room, Room, StringComparison.Ordinal))
@@ -535,7 +611,7 @@ public sealed class GroupState
             return GroupOutcome.Reject("sender name does not match the sender's certificate");
         }
 
-        if (!StillValid(sender, out var why))
+        if (!ValidAt(sender, at, out var why))
         {
             return GroupOutcome.Reject($"sender refused: {why}");
         }
@@ -616,6 +692,8 @@ public sealed class GroupStateData
     public ulong Epoch { get; set; }
 
     public DateTimeOffset EpochStarted { get; set; }
+
+    public DateTimeOffset RoomClock { get; set; } = DateTimeOffset.MinValue;
 
     public ulong ServerEpoch { get; set; }
 

@@ -80,8 +80,10 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
         }
     }
 
-    /// <summary>Checks the signature, the certificate and that the name is the certificate's.</summary>
-    public bool Verify(MemberVerifier verifier, out string reason)
+    /// <summary>Checks the signature, the certificate (valid and not revoked at <paramref name="at"/>,
+    /// the time the package is judged at: when the server sequenced it, or now for a fresh use)
+    /// and that the name is the certificate's.</summary>
+    public bool Verify(MemberVerifier verifier, DateTimeOffset at, out string reason)
     {
         X509Certificate2 certificate;
         try
@@ -94,7 +96,7 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
             return false;
         }
 
-        if (!verifier.Verify(certificate, Created, out reason))
+        if (!verifier.Verify(certificate, at, out reason))
         {
             return false;
         }

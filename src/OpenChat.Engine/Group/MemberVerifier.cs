@@ -10,7 +10,8 @@ namespace OpenChat.Engine.Group;
 public sealed class MemberVerifier
 {
     private readonly X509Certificate2 _ca;
-    private readonly HashSet<string> _revoked = new(StringComparer.OrdinalIgnoreCase);
+    // Serial -> when it was revoked; MinValue when the date is not known (revoked for all time).
+    private readonly Dictionary<string, DateTimeOffset> _revoked = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, bool> _chainCache = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -19,38 +20,71 @@ public sealed class MemberVerifier
         _ca = pinnedCa;
     }
 
-    public void MarkRevoked(IEnumerable<string> serials)
+    /// <summary>Marks serials revoked at a time not known: they count as revoked for every
+    /// event, past or present, until a signed list gives the date.</summary>
+    public void MarkRevoked(IEnumerable<string> serials) => MarkRevoked(serials.Select(s => new RevokedSerial(s, DateTimeOffset.MinValue)));
+
+    /// <summary>Marks serials revoked from the date the CA's list gives. A date already known is
+    /// never moved later (a revocation only ever counts for more events, not fewer), except that
+    /// an unknown date is replaced by the list's.</summary>
+    public void MarkRevoked(IEnumerable<RevokedSerial> entries)
     {
         lock (_gate)
         {
-            foreach (var serial in serials)
+            foreach (var entry in entries)
             {
-                _revoked.Add(serial);
+                if (!_revoked.TryGetValue(entry.Serial, out var known) || known == DateTimeOffset.MinValue || entry.RevokedAt < known)
+                {
+                    _revoked[entry.Serial] = entry.RevokedAt;
+                }
             }
         }
     }
 
-    /// <summary>Every serial marked revoked so far (kept with the session, so a restart does not
-    /// forget a revocation before the next list arrives).</summary>
+    /// <summary>Every serial marked revoked so far with its date (kept with the session, so a
+    /// restart does not forget a revocation before the next list arrives).</summary>
+    public IReadOnlyList<RevokedSerial> Revocations
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _revoked.Select(r => new RevokedSerial(r.Key, r.Value)).ToList();
+            }
+        }
+    }
+
     public IReadOnlyList<string> RevokedSerials
     {
         get
         {
             lock (_gate)
             {
-                return [.. _revoked];
+                return [.. _revoked.Keys];
             }
         }
     }
 
+    /// <summary>Revoked now (for deciding what this device does next).</summary>
     public bool IsRevoked(string serial)
     {
         lock (_gate)
         {
-            return _revoked.Contains(serial);
+            return _revoked.ContainsKey(serial);
         }
     }
 
+    /// <summary>Revoked at or before <paramref name="at"/> (for judging an event the server
+    /// sequenced at that time).</summary>
+    public bool IsRevokedAt(string serial, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            return _revoked.TryGetValue(serial, out var when) && when <= at;
+        }
+    }
+
+    /// <summary>Chain, client profile, validity and revocation, all judged at <paramref name="at"/>.</summary>
     public bool Verify(X509Certificate2 certificate, DateTimeOffset at, out string reason)
     {
         lock (_gate)
@@ -61,7 +95,7 @@ public sealed class MemberVerifier
 
     private bool VerifyLocked(X509Certificate2 certificate, DateTimeOffset at, out string reason)
     {
-        if (_revoked.Contains(certificate.SerialNumber))
+        if (_revoked.TryGetValue(certificate.SerialNumber, out var revokedAt) && revokedAt <= at)
         {
             reason = "the certificate is revoked";
             return false;

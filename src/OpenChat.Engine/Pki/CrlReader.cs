@@ -14,6 +14,14 @@ public static class CrlReader
     /// <summary>The revoked serials and the list's CRL number, after the same checks.</summary>
     public static (IReadOnlyList<string> Serials, System.Numerics.BigInteger Number) Verified(byte[] der, X509Certificate2 ca)
     {
+        var (entries, number) = VerifiedEntries(der, ca);
+        return (entries.Select(e => e.Serial).ToList(), number);
+    }
+
+    /// <summary>Each revoked serial with the date the CA revoked it (a past event is judged by
+    /// whether the revocation came before it), and the list's CRL number.</summary>
+    public static (IReadOnlyList<RevokedSerial> Entries, System.Numerics.BigInteger Number) VerifiedEntries(byte[] der, X509Certificate2 ca)
+    {
         try
         {
             var outer = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();
@@ -46,13 +54,15 @@ public static class CrlReader
                 }
             }
 
-            var serials = new List<string>();
+            var serials = new List<RevokedSerial>();
             if (list.HasData && list.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
             {
                 var revoked = list.ReadSequence();
                 while (revoked.HasData)
                 {
-                    serials.Add(Convert.ToHexString(revoked.ReadSequence().ReadIntegerBytes().Span));
+                    var entry = revoked.ReadSequence();
+                    var serial = Convert.ToHexString(entry.ReadIntegerBytes().Span);
+                    serials.Add(new RevokedSerial(serial, ReadTime(entry)));
                 }
             }
 
@@ -68,3 +78,6 @@ public static class CrlReader
     private static DateTimeOffset ReadTime(AsnReader reader) =>
         reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
 }
+
+/// <summary>A certificate serial on a revocation list and when the CA revoked it.</summary>
+public sealed record RevokedSerial(string Serial, DateTimeOffset RevokedAt);

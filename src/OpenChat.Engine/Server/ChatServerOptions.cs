@@ -57,6 +57,12 @@ public sealed class ChatServerOptions
 
     public double RoomCreationBurst { get; set; } = 100;
 
+    /// <summary>Commits (changes of a room's encryption) one user may publish a minute, across all
+    /// of the user's devices, and in a burst.</summary>
+    public double CommitsPerMinute { get; set; } = 60;
+
+    public double CommitBurst { get; set; } = 100;
+
     /// <summary>Rooms the server holds in all; beyond it, joining a room that does not exist is refused.</summary>
     public int MaxRooms { get; set; } = 100_000;
 

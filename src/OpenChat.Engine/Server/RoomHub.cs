@@ -22,6 +22,7 @@ internal sealed class RoomHub : IAsyncDisposable
     private readonly Dictionary<string, DateTimeOffset> _awaySince = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ClientConnection>> _connectionsByUser = new(StringComparer.Ordinal);
     private readonly MessageLog _log;
+    private readonly CommitBudget _commits;
     private long _stored;
     private readonly RateMeter _rate = new();
 
@@ -46,6 +47,7 @@ internal sealed class RoomHub : IAsyncDisposable
 
         _stored = store.CountMessages();
         _log = new MessageLog(store, OnCommitted);
+        _commits = new CommitBudget(options.CommitsPerMinute, options.CommitBurst);
     }
 
     public int RoomCount => _rooms.Count;
@@ -400,6 +402,21 @@ internal sealed class RoomHub : IAsyncDisposable
             connection.Send(new ErrorReply(publish.Tag, ErrorIds.MessageTooLarge,
                 $"With its header the message would be {size:N0} bytes, over the limit of {FrameLimits.MaxFrameSize:N0}; it was not stored. Send something smaller."));
             return;
+        }
+
+        if (publish.Kind == EventKind.Commit)
+        {
+            if (CommitScreen.Refusal(publish, room.Name, connection.Identity!) is { } refusal)
+            {
+                connection.Send(new ErrorReply(publish.Tag, ErrorIds.CommitRefused, $"The commit was not stored: {refusal}."));
+                return;
+            }
+
+            if (!_commits.TryTake(UserNamePolicy.Normalize(connection.UserName)))
+            {
+                connection.Send(new ErrorReply(publish.Tag, ErrorIds.RateLimited, "Too many changes of rooms' encryption from this user; the commit was not stored. Try again in a minute."));
+                return;
+            }
         }
 
         var request = new AppendRequest(room.Name, publish.MessageId, connection.UserName, connection.Identity!.Serial,

@@ -47,6 +47,7 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore sto
         }
 
         refusal = "";
-        return new PeerIdentity(record.Name, serial, record.NotAfter);
+        using var key = certificate.GetECDsaPublicKey();
+        return new PeerIdentity(record.Name, serial, record.NotAfter, key is null ? null : Crypto.Signatures.PublicPoint(key));
     }
 }

@@ -205,6 +205,7 @@ public class MaliciousServerTests
         {
             var carol = h.AddJoined("carol");
             bob.CatchUp();
+            h.Revoke(carol);
             var before = h.Log.Count;
             alice.Change(CommitReason.Remove, removed: [carol]);
             var removal = h.Log[before];

@@ -64,6 +64,7 @@ public class MembershipTests
         {
             var carol = h.AddJoined("carol");
             alice.Send("all three");
+            h.Revoke(carol);
             alice.Change(CommitReason.Remove, removed: [carol]);
             alice.Send("without carol");
             carol.CatchUp();
@@ -241,7 +242,7 @@ public class MembershipTests
         var (h, alice, bob) = TwoMembers();
         using (h)
         {
-            alice.Verifier.MarkRevoked([bob.Identity.Serial]);
+            h.Revoke(bob);
             Assert.Equal([bob.Identity.Serial], alice.State.RevokedMembers);
             Assert.Throws<CryptoException>(() => alice.State.Encrypt("too early"u8, ContentType.Text, DateTimeOffset.UtcNow));
 

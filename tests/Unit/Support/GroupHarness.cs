@@ -14,14 +14,20 @@ namespace OpenChat.Tests.Unit.Support;
 /// </summary>
 public sealed class GroupHarness : IDisposable
 {
-    private readonly Ca _ca = new();
+    private readonly Ca _ca;
+    private readonly List<Member> _members = [];
     private ulong _epoch;
 
-    public GroupHarness(string room = "ops")
+    /// <param name="time">The server's and CA's clock (the real one unless a test moves it).</param>
+    public GroupHarness(string room = "ops", TimeProvider? time = null)
     {
         Room = room;
+        Time = time ?? TimeProvider.System;
+        _ca = new Ca(Time);
         Verifier = new MemberVerifier(_ca.Directory.Certificate);
     }
+
+    public TimeProvider Time { get; }
 
     public string Room { get; }
 
@@ -48,19 +54,29 @@ public sealed class GroupHarness : IDisposable
 
     public CertificateRegistry Registry => _ca.Registry;
 
-    public Member Add(string user)
+    /// <param name="clockOffset">How far this device's clock is from the server's.</param>
+    public Member Add(string user, int validDays = CertificateAuthority.DefaultClientValidDays, TimeSpan clockOffset = default)
     {
-        var issued = _ca.Authority.IssueClient(user, additionalDevice: true).Certificate;
+        var issued = _ca.Authority.IssueClient(user, validDays, additionalDevice: true).Certificate;
         var signing = issued.GetECDsaPrivateKey()!;
-        var identity = new GroupIdentity(issued, signing, ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256), DateTimeOffset.UtcNow);
+        var clock = new OffsetTime(Time, clockOffset);
+        var identity = new GroupIdentity(issued, signing, ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256), clock.GetUtcNow());
         var verifier = new MemberVerifier(_ca.Directory.Certificate);
-        return new Member(this, identity, new GroupState(Room, identity, verifier), verifier);
+        var member = new Member(this, identity, new GroupState(Room, identity, verifier, clock), verifier);
+        _members.Add(member);
+        if (Registry.Find().Any(r => r.RevokedAt is not null))
+        {
+            // A new device learns the list when it first connects, as a real client does.
+            TeachRevocations();
+        }
+
+        return member;
     }
 
     /// <summary>A new device that publishes its key package and commits its own join.</summary>
-    public Member AddJoined(string user)
+    public Member AddJoined(string user, int validDays = CertificateAuthority.DefaultClientValidDays, TimeSpan clockOffset = default)
     {
-        var member = Add(user);
+        var member = Add(user, validDays, clockOffset);
         member.Publish();
         member.Join();
         return member;
@@ -80,7 +96,7 @@ public sealed class GroupHarness : IDisposable
         }
 
         var e = new RoomEvent(Room, (ulong)Log.Count + 1, Guid.NewGuid(), from.Identity.UserName, from.Identity.Serial, kind,
-            kind == EventKind.Commit ? builtOnEpoch : _epoch, DateTimeOffset.UtcNow, body);
+            kind == EventKind.Commit ? builtOnEpoch : _epoch, Time.GetUtcNow(), body);
         Log.Add(e);
         return e;
     }
@@ -100,7 +116,36 @@ public sealed class GroupHarness : IDisposable
         return new Member(this, identity, new GroupState(Room, identity, verifier), verifier);
     }
 
+    /// <summary>The admin revokes these devices now; every member's client then learns the CA's
+    /// signed list (with its dates), as a real client does before it sends or judges a removal.</summary>
+    public void Revoke(params Member[] members)
+    {
+        foreach (var member in members)
+        {
+            Registry.Revoke(member.Identity.Serial);
+        }
+
+        TeachRevocations();
+    }
+
+    /// <summary>Hands the CA's current revocation list to every member's client.</summary>
+    public void TeachRevocations()
+    {
+        var list = _ca.Authority.CreateRevocationList(TimeSpan.FromDays(7));
+        var entries = CrlReader.VerifiedEntries(list.Der, _ca.Directory.Certificate).Entries;
+        foreach (var member in _members)
+        {
+            member.Verifier.MarkRevoked(entries);
+        }
+    }
+
     public void Dispose() => _ca.Dispose();
+
+    /// <summary>A device clock that runs with the server's but is off by a fixed amount.</summary>
+    private sealed class OffsetTime(TimeProvider server, TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => server.GetUtcNow() + offset;
+    }
 
     public sealed class Member(GroupHarness harness, GroupIdentity identity, GroupState state, MemberVerifier verifier)
     {
