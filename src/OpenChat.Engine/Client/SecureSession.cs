@@ -59,6 +59,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     private readonly Channel<SecureMessage> _inbox = Channel.CreateUnbounded<SecureMessage>();
     private readonly List<SecureMessage> _undelivered = [];
     private readonly List<SecureMessage> _held = [];
+    private readonly RefusalLimiter _refusals = new();
     private readonly CancellationTokenSource _closing = new();
     private Task _pump = Task.CompletedTask;
     private Task _saver = Task.CompletedTask;
@@ -780,8 +781,8 @@ public sealed partial class SecureSession : IAsyncDisposable
             {
                 IsOwn = string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase),
             },
-            GroupOutcomeKind.Rejected => new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender, e.SenderSerial),
-                $"{e.Kind} refused: {outcome.Reason}", e.Epoch, false, 0),
+            GroupOutcomeKind.Rejected when _refusals.Admit(e.Room, e.Sender, e.Time, $"{e.Kind} refused: {outcome.Reason}") is { } refusal =>
+                new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender, e.SenderSerial), refusal, e.Epoch, false, 0),
             _ => null,
         };
 

@@ -246,10 +246,12 @@ public class SecureSessionTests
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
         await alice.EnterAsync("ops");
         await bob.EnterAsync("ops");
-        // mallory speaks the protocol directly and publishes garbage as a commit on the current epoch.
+        // mallory speaks the protocol directly and publishes garbage as a commit on the current
+        // epoch: the server refuses it before it is sequenced (CommitScreenTests has the rest).
         var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
         var joined = await mallory.JoinAsync("ops");
-        await mallory.PublishAsync("ops", [9, 9, 9], OpenChat.Engine.Protocol.EventKind.Commit, joined.Epoch);
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", [9, 9, 9], OpenChat.Engine.Protocol.EventKind.Commit, joined.Epoch));
+        Assert.Equal(ErrorIds.CommitRefused, refused.ErrorId);
 
         await alice.SendAsync("ops", "still readable");
         SecureMessage m;

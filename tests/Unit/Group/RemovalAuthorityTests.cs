@@ -72,7 +72,7 @@ public class RemovalAuthorityTests
         h.Revoke(carol);
         alice.Change(CommitReason.Remove, removed: [carol]);
         erin.CatchUp();
-        Assert.True(erin.Outcomes.Last().Kind == GroupOutcomeKind.Applied, erin.Outcomes.Last().Reason);
+        Assert.Equal(GroupOutcomeKind.Applied, erin.Outcomes.Last().Kind);
         erin.Depart();
         alice.Change(CommitReason.Remove, removed: [erin]);
         time.Advance(TimeSpan.FromDays(3));

@@ -18,16 +18,18 @@ public sealed class GroupHarness : IDisposable
     private readonly List<Member> _members = [];
     private ulong _epoch;
 
-    /// <param name="time">The server's and CA's clock (the real one unless a test moves it).</param>
-    public GroupHarness(string room = "ops", TimeProvider? time = null)
+    /// <param name="time">The server's and CA's clock. It starts at the real time unless a test
+    /// gives its own, and every stored event moves it on by a second, so that no two events (or an
+    /// event and a revocation) share the second a revocation list can tell apart.</param>
+    public GroupHarness(string room = "ops", ManualTime? time = null)
     {
         Room = room;
-        Time = time ?? TimeProvider.System;
+        Time = time ?? new ManualTime(DateTimeOffset.UtcNow);
         _ca = new Ca(Time);
         Verifier = new MemberVerifier(_ca.Directory.Certificate);
     }
 
-    public TimeProvider Time { get; }
+    public ManualTime Time { get; }
 
     public string Room { get; }
 
@@ -95,6 +97,7 @@ public sealed class GroupHarness : IDisposable
             _epoch++;
         }
 
+        Time.Advance(TimeSpan.FromSeconds(1));
         var e = new RoomEvent(Room, (ulong)Log.Count + 1, Guid.NewGuid(), from.Identity.UserName, from.Identity.Serial, kind,
             kind == EventKind.Commit ? builtOnEpoch : _epoch, Time.GetUtcNow(), body);
         Log.Add(e);
@@ -120,11 +123,13 @@ public sealed class GroupHarness : IDisposable
     /// signed list (with its dates), as a real client does before it sends or judges a removal.</summary>
     public void Revoke(params Member[] members)
     {
+        Time.Advance(TimeSpan.FromSeconds(1));
         foreach (var member in members)
         {
             Registry.Revoke(member.Identity.Serial);
         }
 
+        Time.Advance(TimeSpan.FromSeconds(1));
         TeachRevocations();
     }
 

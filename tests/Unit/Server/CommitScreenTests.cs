@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine;
+using OpenChat.Engine.Client;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Protocol;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Server;
+
+/// <summary>The server refuses, before it sequences them, commits no member could accept, and
+/// limits how often one user may change any room's encryption: one member cannot stall a room.</summary>
+public class CommitScreenTests
+{
+    // A commit for the room signed by whatever key the test chooses, naming whichever committer.
+    private static byte[] SignedCommit(ChatClient by, string room, CommitReason reason, string? committerSerial = null, ECDsa? signWith = null)
+    {
+        using var agreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var key = by.Identity.GetECDsaPrivateKey()!;
+        var package = KeyPackage.Create(by.Identity, key, agreement, DateTimeOffset.UtcNow);
+        var (commit, secret) = Commit.Create(room, 1, new byte[32], committerSerial ?? by.Identity.SerialNumber, signWith ?? key, reason, [package]);
+        CryptographicOperations.ZeroMemory(secret);
+        return commit.ToBytes();
+    }
+
+    [Fact]
+    public async Task Hundreds_of_junk_commits_are_refused_and_the_room_keeps_working()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
+        var joined = await mallory.JoinAsync("ops");
+
+        for (var i = 0; i < 300; i++)
+        {
+            var e = await Assert.ThrowsAsync<OpenChatException>(() =>
+                mallory.PublishAsync("ops", RandomNumberGenerator.GetBytes(16), EventKind.Commit, joined.Epoch));
+            Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
+        }
+
+        Assert.Equal(joined.Epoch, (await mallory.JoinAsync("ops")).Epoch);
+        await alice.SendAsync("ops", "still readable");
+        await bob.SendAsync("ops", "and back");
+        Assert.Equal("alice", (await SecureHarness.NextWithTextAsync(bob, "still readable")).Sender);
+        Assert.Equal("bob", (await SecureHarness.NextWithTextAsync(alice, "and back")).Sender);
+    }
+
+    [Fact]
+    public async Task A_commit_naming_another_committer_or_signed_by_another_key_is_refused()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.ConnectAsync(await h.EnrollAsync("alice"));
+        await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
+        await mallory.JoinAsync("ops");
+        await alice.JoinAsync("ops");
+
+        var impersonating = SignedCommit(mallory, "ops", CommitReason.Create, committerSerial: alice.Identity.SerialNumber);
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", impersonating, EventKind.Commit, 0));
+        Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
+        Assert.Contains("another device", e.Message);
+
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var forged = SignedCommit(mallory, "ops", CommitReason.Create, signWith: otherKey);
+        e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", forged, EventKind.Commit, 0));
+        Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
+        Assert.Contains("not signed", e.Message);
+
+        var otherRoom = SignedCommit(mallory, "elsewhere", CommitReason.Create);
+        e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", otherRoom, EventKind.Commit, 0));
+        Assert.Contains("another room", e.Message);
+        Assert.Equal(0UL, (await alice.JoinAsync("ops")).Epoch);
+    }
+
+    [Fact]
+    public async Task Only_the_first_commit_of_a_room_may_found_its_group()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.ConnectAsync(await h.EnrollAsync("alice"));
+        await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
+        await alice.JoinAsync("ops");
+        var join = SignedCommit(alice, "ops", CommitReason.Join);
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => alice.PublishAsync("ops", join, EventKind.Commit, 0));
+        Assert.Contains("only a create commit", e.Message);
+        await alice.PublishAsync("ops", SignedCommit(alice, "ops", CommitReason.Create), EventKind.Commit, 0);
+
+        var joined = await mallory.JoinAsync("ops");
+        Assert.Equal(1UL, joined.Epoch);
+        e = await Assert.ThrowsAsync<OpenChatException>(() =>
+            mallory.PublishAsync("ops", SignedCommit(mallory, "ops", CommitReason.Create), EventKind.Commit, joined.Epoch));
+        Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
+        Assert.Contains("already has an encrypted group", e.Message);
+    }
+
+    [Fact]
+    public async Task A_users_commit_budget_holds_across_reconnects()
+    {
+        await using var h = await ChatHarness.StartAsync(o =>
+        {
+            o.CommitBurst = 3;
+            o.CommitsPerMinute = 0.01;
+        });
+        var profile = await h.EnrollAsync("mallory");
+        await using var observer = await h.UserAsync("olive");
+        var mallory = await h.ConnectAsync(profile);
+        var epoch = (await mallory.JoinAsync("ops")).Epoch;
+        await mallory.PublishAsync("ops", SignedCommit(mallory, "ops", CommitReason.Create), EventKind.Commit, epoch++);
+        for (var i = 0; i < 2; i++)
+        {
+            await mallory.PublishAsync("ops", SignedCommit(mallory, "ops", CommitReason.Rotate), EventKind.Commit, epoch++);
+        }
+
+        // A fresh connection (a fresh per-connection budget) does not refill the user's: the commit
+        // is held back (the client retries a rate-limited publish) and never stored.
+        await mallory.DisposeAsync();
+        await using var again = await h.ConnectAsync(profile);
+        await again.JoinAsync("ops");
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            again.PublishAsync("ops", SignedCommit(again, "ops", CommitReason.Rotate), EventKind.Commit, epoch, cancellationToken: wait.Token));
+        Assert.Equal(epoch, (await observer.JoinAsync("ops")).Epoch);
+    }
+
+    [Fact]
+    public void The_commit_budget_is_per_user()
+    {
+        var budget = new OpenChat.Engine.Server.CommitBudget(perMinute: 0.01, burst: 2);
+        Assert.True(budget.TryTake("mallory"));
+        Assert.True(budget.TryTake("mallory"));
+        Assert.False(budget.TryTake("mallory"));
+        Assert.True(budget.TryTake("bob"));
+    }
+}
