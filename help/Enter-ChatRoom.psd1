@@ -3,6 +3,10 @@
     Description = @'
 Enter-ChatRoom turns the terminal into a chat screen: messages scroll above a status line and an input line. Type a message and press Enter to send it, end-to-end encrypted and signed like Send-ChatMessage. Each message shows the time, the sender's name in a colour of its own, and a mark for how far the sender is trusted: a green check for a contact you verified (Confirm-ChatContact), a dot for a signed message from a contact you have not verified yet, and a red KEY CHANGED when the contact's keys changed since you first saw them. Events the client refused (bad signature, replay, stale epoch and the like) are shown in red with the reason.
 
+What others write is shown, never obeyed: escape sequences and other control characters in a message, a name or a refusal reason cannot clear or recolour the screen, move the cursor or rewrite a line. They are shown as visible symbols instead (ESC as ␛, a carriage return as ␍, other control characters as their control pictures), and Unicode direction overrides, which would reorder the text, as escapes such as \u202e. A message of several lines shows its first line after the sender and every further line indented under it, as are long lines the screen wraps, so that no line of a message can pass for a message of someone else.
+
+Long messages. A pasted line is sent as one message, up to the limit of 64 KiB (65,536 bytes of UTF-8) per message. A longer line is not sent: a notice says so and gives the limit, the line stays in the input line (shorten it, or press Esc to clear it), and the chat goes on. A failing command never ends the chat; its error is shown as a notice.
+
 The status line shows the room, your identity, the connection state (the session reconnects by itself and fills any gap from the room's history) and rooms with unread messages.
 
 Slash commands:

@@ -45,6 +45,8 @@ Only one session per identity can be connected at a time (ProfileInUse), so two 
 
 Messages kept back because of -Room stay queued in the session and are saved with its state, so they are still there after a reconnect; nothing is marked read until it is returned.
 
+Text keeps exactly what the sender wrote, control characters included, since it is data. The views of this module (the default table, Format-List, the object's ToString) and the warnings and notices of this command show names, texts and reasons neutralised, so that escape sequences in them cannot take over the terminal: ESC is shown as ␛, other control characters as their control pictures, direction overrides as \u202e. Writing .Text to the host yourself (Write-Host, Select-Object Text, Format-List *) shows it as it is.
+
 Error ids: NotConnected.
 '@
     Examples    = @(

@@ -16,7 +16,7 @@ The per-message key is deleted as soon as the message is encrypted, and the stat
 The command uses -Session if given, otherwise the newest open session; with no session it fails with NotConnected.
 '@
     Parameters  = @{
-        Message  = 'The text to send. Each pipeline input is one message; empty strings are skipped. Alias: Text.'
+        Message  = 'The text to send, at most 64 KiB (65,536 bytes) of UTF-8 per message. Each pipeline input is one message; empty strings are skipped. Alias: Text.'
         Room     = 'The room to send to, joined first if the session has not joined it yet. The default is the session''s only room. A direct conversation can also be named here (for example ''@alice+bob'').'
         To       = 'Sends a direct message to this user instead of a room, in the direct conversation of the two users. When you share a room with the other user, their devices (as verified there) are added to the conversation at once, so they can read it when they next connect. Otherwise it waits up to 10 seconds for one of their devices to join and then fails with PeerNotJoined.'
         PassThru = 'Returns an object for each message sent, with the room, the sequence number the server gave it and the text. By default the command writes no output.'
@@ -34,9 +34,9 @@ Your own messages come back to you: Receive-ChatMessage returns them too, with I
 
 Sequence numbers are shared by everything the room records (messages, key packages and commits), so consecutive messages can have gaps between their numbers.
 
-Keep messages well below 190 KB of text: encryption makes a message about a third larger, and the server accepts no frame over 256 KB.
+One message holds at most 64 KiB of text: 65,536 bytes once encoded as UTF-8 (65,536 ASCII characters, about 32,000 accented ones, about 21,000 in Chinese or Japanese). A longer message is refused before anything is encrypted or sent, with the error id MessageTooLarge (category LimitsExceeded) and a message that says its size and the limit. The error is per message: in Get-Content notes.txt | Send-ChatMessage a line over the limit is reported and the lines after it are still sent (use -ErrorAction Stop to stop at the first refusal instead). Split longer text into several messages.
 
-Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, MessageTooLarge, Timeout.
+Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, MessageTooLarge (over 64 KiB of UTF-8), Timeout.
 '@
     Examples    = @(
         @{

@@ -59,20 +59,33 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
     protected string? ResolveIdentity(string? identity) =>
         identity is not null && (identity.Contains('/') || identity.Contains('\\') || identity.StartsWith('.')) ? ResolvePath(identity) : identity;
 
-    protected static ErrorRecord ToErrorRecord(Exception exception, object? target) => exception switch
+    protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
     {
-        OpenChatException e => new ErrorRecord(e, e.ErrorId, Category(e.Kind), target),
-        UnauthorizedAccessException e => new ErrorRecord(e, "FileAccessDenied", ErrorCategory.PermissionDenied, target),
-        PathTooLongException e => new ErrorRecord(e, "PathInvalid", ErrorCategory.InvalidArgument, target),
-        IOException e => new ErrorRecord(e, "FileSystemError", ErrorCategory.WriteError, target),
-        CryptographicException e => new ErrorRecord(e, "CryptographicFailure", ErrorCategory.SecurityError, target),
-        _ => new ErrorRecord(exception, "UnexpectedError", ErrorCategory.NotSpecified, target),
-    };
+        var record = exception switch
+        {
+            OpenChatException e => new ErrorRecord(e, e.ErrorId, Category(e.Kind), target),
+            UnauthorizedAccessException e => new ErrorRecord(e, "FileAccessDenied", ErrorCategory.PermissionDenied, target),
+            PathTooLongException e => new ErrorRecord(e, "PathInvalid", ErrorCategory.InvalidArgument, target),
+            IOException e => new ErrorRecord(e, "FileSystemError", ErrorCategory.WriteError, target),
+            CryptographicException e => new ErrorRecord(e, "CryptographicFailure", ErrorCategory.SecurityError, target),
+            Engine.Protocol.ProtocolException e => new ErrorRecord(e, ErrorIds.ProtocolViolation, ErrorCategory.ProtocolError, target),
+            _ => new ErrorRecord(exception, "UnexpectedError", ErrorCategory.NotSpecified, target),
+        };
+
+        // An error's text can quote a server's or another user's words (a refusal, a name): what
+        // the terminal shows is neutralised; the exception keeps the exact text.
+        if (!TerminalText.IsSafe(exception.Message))
+        {
+            record.ErrorDetails = new ErrorDetails(TerminalText.Neutralise(exception.Message));
+        }
+
+        return record;
+    }
 
     /// <summary>True for failures that describe one input rather than the command as a whole,
     /// so a pipeline can go on with the next input.</summary>
     protected static bool IsPerInput(Exception exception) =>
-        exception is OpenChatException or IOException or UnauthorizedAccessException or CryptographicException;
+        exception is OpenChatException or IOException or UnauthorizedAccessException or CryptographicException or Engine.Protocol.ProtocolException;
 
     /// <summary>Characters of a SecureString as a heap copy for engine calls that keep it briefly;
     /// callers clear it when done.</summary>
@@ -92,6 +105,7 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
         ErrorKind.AuthenticationFailed => ErrorCategory.AuthenticationError,
         ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         ErrorKind.Unavailable => ErrorCategory.ResourceUnavailable,
+        ErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -12,6 +12,9 @@ public enum ErrorKind
     AuthenticationFailed,
     InvalidOperation,
     Unavailable,
+
+    /// <summary>Over a stated size or count limit (the message says which).</summary>
+    LimitExceeded,
 }
 
 /// <summary>Every failure the engine reports on purpose. <see cref="ErrorId"/> is stable across

@@ -75,7 +75,7 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             if (message.IsNotice && !IncludeNotice)
             {
                 // Membership changes are never silent: they go to the information stream.
-                WriteInformation(new InformationRecord($"[{message.Room}] {message.Text}", "OpenChat.Notice"));
+                WriteInformation(new InformationRecord(Shown($"[{message.Room}] {message.Text}"), "OpenChat.Notice"));
                 continue;
             }
 
@@ -87,16 +87,19 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
         {
             if (!message.Verified)
             {
-                WriteWarning($"A {message.Room} event #{message.Sequence} attributed to {message.Sender} was refused: {message.Problem}");
+                WriteWarning(Shown($"A {message.Room} event #{message.Sequence} attributed to {message.Sender} was refused: {message.Problem}"));
             }
             else if (message.SenderTrust == ContactTrust.Changed && warned.Add(message.Sender))
             {
-                WriteWarning(message.IsOwn
+                WriteWarning(Shown(message.IsOwn
                     ? $"Another device is sending as you ('{message.Sender}'), one that appeared after your first devices. If it is not yours, the server's CA issued it behind your back: tell the admin. If it is yours, Confirm-ChatContact {message.Sender}."
-                    : $"The keys of '{message.Sender}' CHANGED since you first saw them (a new device or a new certificate). Compare safety numbers (Get-ChatContact {message.Sender}) before trusting them, then Confirm-ChatContact {message.Sender}.");
+                    : $"The keys of '{message.Sender}' CHANGED since you first saw them (a new device or a new certificate). Compare safety numbers (Get-ChatContact {message.Sender}) before trusting them, then Confirm-ChatContact {message.Sender}."));
             }
 
             WriteObject(new ChatMessage(message));
         }
     }
+
+    // Warnings and notices quote names and reasons from others: shown neutralised.
+    private static string Shown(string text) => Engine.TerminalText.Neutralise(text);
 }

@@ -26,7 +26,9 @@ public abstract class ChatCompleter : IArgumentCompleter
 
         foreach (var candidate in candidates.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.OrdinalIgnoreCase))
         {
-            if (candidate.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+            // A name with control characters is no valid room or user name, only something a
+            // lying server could send: never put it into the user's command line.
+            if (candidate.StartsWith(typed, StringComparison.OrdinalIgnoreCase) && Engine.TerminalText.IsSafe(candidate))
             {
                 // '@' matters only first (splatting); the others anywhere.
                 var text = candidate.StartsWith('@') || candidate.IndexOfAny([' ', '$', '\'', '`', ';', '(', ')', '{', '}', '|', '&', ',']) >= 0

@@ -65,7 +65,9 @@ public sealed class ChatMessage
     /// <summary>The serial of the certificate (device) that signed it.</summary>
     public string SenderDevice { get; }
 
-    public override string ToString() => $"[{Room}] {Sender}: {Text}";
+    /// <summary>How the message reads as one line of a terminal (neutralised: see
+    /// <see cref="OpenChat.Engine.TerminalText"/>); <see cref="Text"/> keeps the exact characters.</summary>
+    public override string ToString() => OpenChat.Engine.TerminalText.Neutralise($"[{Room}] {Sender}: {Text}");
 }
 
 /// <summary>A contact and the safety number to compare with them.</summary>
@@ -97,5 +99,5 @@ public sealed class ChatContact
 
     public DateTimeOffset? ChangedAt { get; }
 
-    public override string ToString() => $"{UserName} ({Trust})";
+    public override string ToString() => OpenChat.Engine.TerminalText.Neutralise($"{UserName} ({Trust})");
 }

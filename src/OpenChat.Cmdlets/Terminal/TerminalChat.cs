@@ -10,13 +10,23 @@ namespace OpenChat.Cmdlets.Terminal;
 /// the calling thread: it polls the keyboard and the session in turn, so no background thread
 /// ever writes to the console. Resizing is picked up on the next tick.
 /// </summary>
+/// <remarks>
+/// Nothing others wrote reaches the terminal as it is: messages, names and refusal reasons go
+/// through <see cref="TerminalText"/>, so escape sequences, other controls and bidi overrides
+/// are shown, not obeyed. The screen wraps lines itself (the terminal's own wrapping is off) and
+/// indents every line of a message after its first under the sender, so only the screen's own
+/// lines start at the left edge: no text in a message can pass for a line from someone else.
+/// </remarks>
 internal sealed class TerminalChat(ChatSession session, string room, CancellationToken stop)
 {
     private const string Esc = "\u001b[";
+
+    // Room for a line over the message limit, so that it is refused with a notice rather than cut.
+    private const int MaxInput = OpenChat.Engine.Protocol.FrameLimits.MaxTextBytes + 1;
     private readonly SecureSession _secure = session.Secure;
     private readonly StringBuilder _input = new();
     private readonly Dictionary<string, List<SecureMessage>> _waiting = new(StringComparer.Ordinal);
-    private readonly List<string> _screen = [];
+    private readonly List<Entry> _screen = [];
     private string _room = room;
     private int _width;
     private int _height;
@@ -36,13 +46,19 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                 }
 
                 var busy = DrainMessages();
+                var typed = false;
                 while (Console.KeyAvailable)
                 {
-                    busy = true;
+                    busy = typed = true;
                     if (!HandleKey(Console.ReadKey(intercept: true)))
                     {
                         return;
                     }
+                }
+
+                if (typed)
+                {
+                    DrawInput(); // once per burst of keys: a long paste is not redrawn per character
                 }
 
                 DrawStatus();
@@ -54,7 +70,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         }
         finally
         {
-            Console.Write($"{Esc}r{Esc}{_height};1H\n");
+            Console.Write($"{Esc}?7h{Esc}r{Esc}{_height};1H\n");
         }
     }
 
@@ -62,8 +78,16 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     {
         _width = Math.Max(20, Console.WindowWidth);
         _height = Math.Max(5, Console.WindowHeight);
-        Console.Write($"{Esc}2J{Esc}1;{_height - 2}r");
-        var visible = _screen.Skip(Math.Max(0, _screen.Count - (_height - 2))).ToList();
+        // Autowrap off: the screen wraps lines itself, and a line it measured too short is cut
+        // at the edge instead of continuing at the left edge of the next line.
+        Console.Write($"{Esc}?7l{Esc}2J{Esc}1;{_height - 2}r");
+        var rows = new List<string>();
+        for (var i = _screen.Count - 1; i >= 0 && rows.Count < _height - 2; i--)
+        {
+            rows.InsertRange(0, Rows(_screen[i]));
+        }
+
+        var visible = rows.Skip(Math.Max(0, rows.Count - (_height - 2))).ToList();
         for (var i = 0; i < visible.Count; i++)
         {
             Console.Write($"{Esc}{i + 1};1H{Esc}2K{visible[i]}");
@@ -118,7 +142,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                 _input.Clear();
                 break;
             default:
-                if (!char.IsControl(key.KeyChar) && _input.Length < 4000)
+                if (!char.IsControl(key.KeyChar) && _input.Length < MaxInput)
                 {
                     _input.Append(key.KeyChar);
                 }
@@ -126,7 +150,6 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                 break;
         }
 
-        DrawInput();
         return true;
     }
 
@@ -191,9 +214,24 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                     break;
             }
         }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.MessageTooLarge)
+        {
+            // Nothing is lost: the line goes back to the input, to shorten or clear with Esc.
+            _input.Clear().Append(line);
+            Notice($"{e.ErrorId}: {e.Message} The line is back in the input: shorten it, or press Esc to clear it.");
+        }
         catch (OpenChatException e)
         {
             Notice($"{e.ErrorId}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false; // Ctrl+C while a command waited
+        }
+        catch (Exception e)
+        {
+            // Whatever else a command runs into is that command's failure, never the end of the chat.
+            Notice($"{e.GetType().Name}: {e.Message}");
         }
 
         return true;
@@ -202,7 +240,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     private void SwitchTo(string room)
     {
         _room = room;
-        Show($"{Esc}1m── {room} ──{Esc}0m");
+        Show(new Entry("", $"── {room} ──", Style: "1"));
         if (_waiting.Remove(room, out var pending))
         {
             foreach (var message in pending)
@@ -219,48 +257,90 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
 
     private void Await(Task task) => task.GetAwaiter().GetResult();
 
-    private void Notice(string text) => Show($"{Esc}2m{text}{Esc}0m");
+    private void Notice(string text) => Show(new Entry("", text, Style: "2"));
 
-    private static string Format(SecureMessage m)
+    /// <summary>One item of the screen: <see cref="Prefix"/> is the screen's own (time, badge,
+    /// sender: already safe, with its colours), <see cref="Body"/> is raw text from anyone, shown
+    /// neutralised, in <see cref="Style"/> (an SGR parameter) when given.</summary>
+    internal sealed record Entry(string Prefix, string Body, int PrefixWidth = 0, string? Style = null);
+
+    internal static Entry Format(SecureMessage m)
     {
         var time = m.Time.ToLocalTime().ToString("HH:mm");
+        var sender = TerminalText.Neutralise(m.Sender);
         if (m.IsNotice)
         {
-            return $"{time} {Esc}2m— {m.Text}{Esc}0m";
+            return new Entry($"{time} {Esc}2m—{Esc}0m ", m.Text, time.Length + 3, Style: "2");
         }
 
         if (!m.Verified)
         {
-            return $"{time} {Esc}31m✗ refused event from {m.Sender}: {m.Problem}{Esc}0m";
+            var refused = $"✗ refused event from {sender}: ";
+            return new Entry($"{time} {Esc}31m{refused}{Esc}0m", m.Problem ?? "", time.Length + 1 + TerminalText.Width(refused), Style: "31");
         }
 
-        var badge = m.SenderTrust switch
+        var (badge, badgeText) = m.SenderTrust switch
         {
-            ContactTrust.Verified => $"{Esc}32m✓{Esc}0m",
-            ContactTrust.Changed => $"{Esc}31;1m! KEY CHANGED{Esc}0m",
-            _ => $"{Esc}33m·{Esc}0m",
+            ContactTrust.Verified => ($"{Esc}32m✓{Esc}0m", "✓"),
+            ContactTrust.Changed => ($"{Esc}31;1m! KEY CHANGED{Esc}0m", "! KEY CHANGED"),
+            _ => ($"{Esc}33m·{Esc}0m", "·"),
         };
         var color = 31 + (Math.Abs(StringComparer.OrdinalIgnoreCase.GetHashCode(m.Sender)) % 6);
-        return $"{time} {badge} {Esc}{color};1m{m.Sender}{Esc}0m: {m.Text}";
+        return new Entry($"{time} {badge} {Esc}{color};1m{sender}{Esc}0m: ", m.Text,
+            time.Length + 1 + badgeText.Length + 1 + TerminalText.Width(sender) + 2);
     }
 
-    // Writes one line at the bottom of the scroll region; the terminal scrolls the rest up.
-    private void Show(string line)
+    /// <summary>
+    /// The screen rows of an entry at <paramref name="width"/> columns. The first row starts with
+    /// the prefix; every further row, whether the body had a line break there or just went on, is
+    /// indented by the prefix's width (at most a third of the screen, at least two columns), so
+    /// the left edge belongs to the screen alone.
+    /// </summary>
+    internal static List<string> Rows(Entry entry, int width)
     {
-        _screen.Add(line);
+        var indent = Math.Max(2, Math.Min(entry.PrefixWidth, width / 3));
+        var pad = new string(' ', indent);
+        var (open, close) = entry.Style is null ? ("", "") : ($"{Esc}{entry.Style}m", $"{Esc}0m");
+        var lines = TerminalText.Lines(entry.Body);
+        var head = TerminalText.Wrap(lines[0], width - entry.PrefixWidth)[0];
+        var rows = new List<string> { $"{entry.Prefix}{open}{head}{close}" };
+        var rest = lines.Skip(1).Prepend(lines[0][head.Length..]).ToList();
+        for (var i = 0; i < rest.Count; i++)
+        {
+            if (i == 0 && rest[0].Length == 0)
+            {
+                continue; // the first line fitted on the first row
+            }
+
+            rows.AddRange(TerminalText.Wrap(rest[i], width - indent).Select(piece => $"{pad}{open}{piece}{close}"));
+        }
+
+        return rows;
+    }
+
+    private List<string> Rows(Entry entry) => Rows(entry, _width);
+
+    // Writes an entry at the bottom of the scroll region; the terminal scrolls the rest up.
+    private void Show(Entry entry)
+    {
+        _screen.Add(entry);
         if (_screen.Count > 1000)
         {
             _screen.RemoveRange(0, 200);
         }
 
-        Console.Write($"{Esc}{_height - 2};1H\n{Esc}2K{line}");
+        foreach (var row in Rows(entry))
+        {
+            Console.Write($"{Esc}{_height - 2};1H\n{Esc}2K{row}");
+        }
+
         DrawInput();
     }
 
     private void DrawStatus()
     {
         var unread = _waiting.Select(w => (Room: w.Key, Count: Unread(w.Value))).Where(w => w.Count > 0).Select(w => $"{w.Room}({w.Count})").ToList();
-        var status = $" {_room} | {session.UserName}@{session.Server} | {session.State}" + (unread.Count > 0 ? " | unread: " + string.Join(' ', unread) : "");
+        var status = TerminalText.Neutralise($" {_room} | {session.UserName}@{session.Server} | {session.State}" + (unread.Count > 0 ? " | unread: " + string.Join(' ', unread) : ""));
         if (status == _status)
         {
             return;
@@ -275,6 +355,6 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     private void DrawInput()
     {
         var visible = _input.Length > _width - 3 ? _input.ToString(_input.Length - (_width - 3), _width - 3) : _input.ToString();
-        Console.Write($"{Esc}{_height};1H{Esc}2K> {visible}");
+        Console.Write($"{Esc}{_height};1H{Esc}2K> {TerminalText.Neutralise(visible)}");
     }
 }

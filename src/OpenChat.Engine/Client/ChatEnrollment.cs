@@ -87,6 +87,7 @@ public static class ChatEnrollment
         ErrorIds.RoomNameInvalid or ErrorIds.UserNameInvalid => ErrorKind.InvalidArgument,
         ErrorIds.RateLimited or ErrorIds.StoreUnavailable => ErrorKind.Unavailable,
         ErrorIds.StaleEpoch => ErrorKind.InvalidOperation,
+        ErrorIds.MessageTooLarge => ErrorKind.LimitExceeded,
         _ => ErrorKind.PolicyViolation,
     };
 }

@@ -224,6 +224,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     /// <summary>Encrypts, signs and stores a message; returns its sequence once the server has it.</summary>
     public async Task<ulong> SendAsync(string room, string text, CancellationToken cancellationToken = default)
     {
+        FrameLimits.CheckText(text); // before anything is encrypted, so a refusal costs no ratchet step
         var group = Group(room);
         // A member who has not entered the room on this connection would not see its own
         // commits and messages come back: enter first (it catches up from where it was).

@@ -105,10 +105,10 @@ public static class Fernet
         }
     }
 
-    private static string ToBase64Url(byte[] data) => Convert.ToBase64String(data).Replace('+', '-').Replace('/', '_');
+    internal static string ToBase64Url(byte[] data) => Convert.ToBase64String(data).Replace('+', '-').Replace('/', '_');
 
     // Accepts padded base64url (the spec's and Python's form); refuses '+', '/' and anything else.
-    private static byte[]? FromBase64Url(string text)
+    internal static byte[]? FromBase64Url(string text)
     {
         if (text.Length == 0 || text.Length % 4 != 0 || text.Any(c => c is '+' or '/'))
         {

@@ -57,7 +57,7 @@ public static partial class UserNamePolicy
         }
     }
 
-    /// <summary>Makes a rejected name safe to echo in an error (no control characters, bounded).</summary>
+    /// <summary>Makes a rejected name safe to echo in an error (neutralised like all text for a terminal, bounded).</summary>
     internal static string Printable(string? name)
     {
         if (name is null)
@@ -65,7 +65,7 @@ public static partial class UserNamePolicy
             return "";
         }
 
-        var cleaned = new string(name.Select(c => char.IsControl(c) ? '?' : c).Take(64).ToArray());
+        var cleaned = TerminalText.Neutralise(name.Length > 64 ? name[..64] : name);
         return name.Length > 64 ? cleaned + "…" : cleaned;
     }
 }
