@@ -69,7 +69,15 @@ public sealed class RevokeChatCertificateCommand : ChatCmdlet
                     continue;
                 }
 
-                var revoked = registry.Revoke(serial, Reason);
+                var (revoked, cancelled) = registry.RevokeAndCancelInvites(serial, Reason);
+                if (cancelled.Count > 0)
+                {
+                    // Said loudly: the admin may have meant to let this user enroll again.
+                    WriteWarning($"Cancelled {cancelled.Count} pending invite(s) for '{revoked.Name}' ({string.Join(", ", cancelled.Select(i => i.Id))}): "
+                        + $"'{revoked.Name}' has no valid certificate left, and a revoked user cannot come back with an invite issued before the revocation. "
+                        + "Issue a new invite if they should.");
+                }
+
                 if (PassThru)
                 {
                     WriteObject(new ChatCertificate(revoked, registry.Now));

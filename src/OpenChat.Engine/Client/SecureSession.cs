@@ -87,6 +87,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             }
 
             _verifier.MarkRevoked(saved.Revoked);
+            RememberRevokedInProfile(saved.Revoked);
             if (System.Numerics.BigInteger.TryParse(saved.CrlNumber, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
             {
                 _crlNumber = number;
@@ -892,7 +893,22 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
 
         _verifier.MarkRevoked(serials);
+        RememberRevokedInProfile(serials);
         Interlocked.Exchange(ref _dirty, 1);
+    }
+
+    // The next connection checks the server's certificate against these before it says Hello.
+    private void RememberRevokedInProfile(IEnumerable<string> serials)
+    {
+        try
+        {
+            _client.Profile.RememberRevoked(serials);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Written again with the next list; the session's own state keeps the serials meanwhile.
+            System.Diagnostics.Trace.TraceWarning($"OpenChat: cannot save revoked serials in '{_client.Profile.Path}': {e.Message}");
+        }
     }
 
     private async Task RefreshRevocationsAsync()
