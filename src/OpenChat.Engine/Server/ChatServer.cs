@@ -34,6 +34,7 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly CaDirectory _directory;
     private readonly CertificateAuthority _ca;
     private readonly byte[] _serverCertificateHash;
+    private readonly BusyRefusal _busy;
     private readonly SslStreamCertificateContext _certificateContext;
     private readonly ClientCertificateValidator _validator;
     private readonly TcpListener _listener;
@@ -64,6 +65,7 @@ public sealed class ChatServer : IAsyncDisposable
         ServerCertificate = serverCertificate;
         _serverCertificateHash = System.Security.Cryptography.SHA256.HashData(serverCertificate.RawData);
         _certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
+        _busy = new BusyRefusal(_certificateContext, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)));
         _validator = new ClientCertificateValidator(directory.Certificate, directory.Store);
         _messages = new SqliteMessageStore(Path.Combine(directory.Path, SqliteMessageStore.FileName));
         _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList);
@@ -274,7 +276,18 @@ public sealed class ChatServer : IAsyncDisposable
             }
 
             var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-            if (open + Volatile.Read(ref _handshaking) >= _options.MaxConnections || !TryStartPending(address))
+            if (open + Volatile.Read(ref _handshaking) >= _options.MaxConnections)
+            {
+                Interlocked.Increment(ref _refused);
+                if (!_busy.TryRefuse(socket, _options.MaxConnections, _stopping.Token))
+                {
+                    socket.Dispose();
+                }
+
+                continue;
+            }
+
+            if (!TryStartPending(address))
             {
                 Interlocked.Increment(ref _refused);
                 socket.Dispose();

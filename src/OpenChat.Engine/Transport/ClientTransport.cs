@@ -61,8 +61,9 @@ public static class ClientTransport
             {
                 await stream.AuthenticateAsClientAsync(options, deadline.Token).ConfigureAwait(false);
             }
-            catch (AuthenticationException e)
+            catch (Exception e) when (e is AuthenticationException || (e is IOException && validator.LastRefusal.Length > 0))
             {
+                // Our own refusal of the server comes first, whatever the stack made of it.
                 throw validator.LastRefusal.Length > 0
                     ? new OpenChatException(validator.LastRefusalId, ErrorKind.AuthenticationFailed,
                         $"Refused to talk to {server}: {validator.LastRefusal}. Nothing was sent.", e)
