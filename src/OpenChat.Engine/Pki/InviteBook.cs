@@ -79,6 +79,15 @@ public sealed class InviteBook
         return _directory.Store.GetInvite(id)!;
     }
 
+    /// <summary>Cancels every pending invite for <paramref name="userName"/> (a user being revoked
+    /// who holds no valid certificate, so there is none to revoke): none of them may bring the
+    /// user in afterwards.</summary>
+    public IReadOnlyList<InviteRecord> CancelPendingFor(string userName, string reason)
+    {
+        var ids = _directory.Store.CancelPendingInvites(UserNamePolicy.Normalize(userName), Now, reason);
+        return ids.Select(id => _directory.Store.GetInvite(id)).OfType<InviteRecord>().ToList();
+    }
+
     /// <summary>Checks that a claim names a pending invite of this CA and proves its secret for
     /// this connection (<paramref name="serverCertificateHash"/>, <paramref name="nonce"/>) and this
     /// CSR; does not use the invite up.</summary>

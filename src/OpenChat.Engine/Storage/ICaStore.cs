@@ -46,6 +46,9 @@ public interface ICaStore : IDisposable
     /// <summary>Cancels a pending invite. Returns false if it was no longer pending.</summary>
     bool TryRevokeInvite(string id, DateTimeOffset now);
 
+    /// <summary>Cancels every pending invite for a user, recording why; returns their ids.</summary>
+    IReadOnlyList<string> CancelPendingInvites(string normalizedUserName, DateTimeOffset now, string reason);
+
     string? GetSetting(string key);
 
     void SetSetting(string key, string value);

@@ -287,6 +287,24 @@ public sealed class SqliteCaStore : ICaStore
             """, ("$now", now.ToUnixTimeMilliseconds()), ("$id", id)) == 1;
     }
 
+    public IReadOnlyList<string> CancelPendingInvites(string normalizedUserName, DateTimeOffset now, string reason)
+    {
+        using var connection = Open();
+        using var command = Command(connection, """
+            UPDATE invites SET revoked_at = $now, cancel_reason = $why
+            WHERE user_norm = $user AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $now
+            RETURNING id
+            """, [("$now", now.ToUnixTimeMilliseconds()), ("$why", reason), ("$user", normalizedUserName)]);
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     public string? GetSetting(string key)
     {
         using var connection = Open();
