@@ -286,6 +286,16 @@ Describe 'Invite names and servers' {
         (Get-ChatInvite -Path $dir -UserName 'ca*').UserName | Should -Be 'carol'
     }
 
+    It 'warns, naming them, when the server certificate is replaced while invites wait for the old key' {
+        $waiting = New-ChatInvite -Path $dir -UserName beforeswap
+        $null = New-ChatCertificate -Path $dir -Server -DnsName chathost -Force -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue -ErrorAction Stop
+        "$w" | Should -Match 'ServerKeyMismatch'
+        "$w" | Should -Match ([regex]::Escape($waiting.Id))
+        # Invites made from now on name the new key.
+        $after = New-ChatInvite -Path $dir -UserName afterswap
+        (ConvertFrom-TestInvite $after.Invite).p | Should -Not -Be (ConvertFrom-TestInvite $waiting.Invite).p
+    }
+
     It 'fails with CaNotFound in a directory without a CA' {
         $empty = New-Item -ItemType Directory -Path (New-TestDirectoryPath)
         Get-ErrorId (Get-ChatErrorRecord { New-ChatInvite -Path $empty.FullName -UserName someone }) | Should -Be 'CaNotFound'
