@@ -106,6 +106,46 @@ public class ServerIdentityTests
         Assert.Contains("full", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_server_certificate_is_checked_against_todays_date_and_the_revoked_serials_on_both_paths()
+    {
+        using var ca = new Ca().WithServer();
+        using var server = X509Certificate2.CreateFromPem(File.ReadAllText(ca.Directory.ServerCertificatePath));
+        var keyPin = InviteCode.KeyPin(server);
+        var today = new ManualTime(DateTimeOffset.UtcNow);
+        var expired = new ManualTime(new DateTimeOffset(server.NotAfter.ToUniversalTime()).AddDays(1));
+
+        // Enrolled (CA known) and enrolling (key pin; the CA arrives with Welcome), today: accepted (control).
+        Assert.True(Check(ca, server, enrolled: true, keyPin: null, revoked: null, today).Accepted);
+        Assert.True(Check(ca, server, enrolled: false, keyPin, revoked: null, today).Accepted);
+
+        foreach (var enrolled in new[] { true, false })
+        {
+            var afterExpiry = Check(ca, server, enrolled, enrolled ? null : keyPin, revoked: null, expired);
+            Assert.False(afterExpiry.Accepted);
+            Assert.Contains("expired", afterExpiry.Refusal, StringComparison.Ordinal);
+        }
+
+        var revoked = Check(ca, server, enrolled: true, keyPin: null, [server.SerialNumber.ToLowerInvariant()], today);
+        Assert.False(revoked.Accepted);
+        Assert.Equal(ErrorIds.ServerCertificateRevoked, revoked.RefusalId);
+
+        var otherKey = Check(ca, server, enrolled: false, new byte[32], revoked: null, today);
+        Assert.False(otherKey.Accepted);
+        Assert.Equal(ErrorIds.ServerKeyMismatch, otherKey.RefusalId);
+    }
+
+    // The validator as ClientTransport drives it: the handshake callback, then, for an enrolling
+    // client, the chain once Welcome brings the CA certificate.
+    private static (bool Accepted, string Refusal, string RefusalId) Check(Ca ca, X509Certificate2 server, bool enrolled, byte[]? keyPin, string[]? revoked, TimeProvider time)
+    {
+        var validator = new OpenChat.Engine.Transport.ServerCertificateValidator(ca.Directory.Fingerprint, "localhost",
+            enrolled ? ca.Directory.Certificate : null, keyPin, revoked, time);
+        var accepted = validator.ValidateHandshake(X509CertificateLoader.LoadCertificate(server.RawData))
+            && (enrolled || validator.Confirm(ca.Directory.Certificate));
+        return (accepted, validator.LastRefusal, validator.LastRefusalId);
+    }
+
     private static async Task<byte[]> GreetAsync(RawClient client)
     {
         await client.SendAsync(new Hello(1, 1, "raw").ToFrame());
