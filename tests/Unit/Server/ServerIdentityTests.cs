@@ -28,6 +28,7 @@ public class ServerIdentityTests
         Assert.Contains("key", e.Message, StringComparison.Ordinal);
         Assert.True(fake.Accepted > 0, "the client should have dialled the fake server (control)");
         Assert.Equal(0, fake.BytesReceived); // no Hello, no Enroll
+        Assert.Empty(fake.Faults);
         Assert.Equal(InviteStatus.Pending, new CaDirectory(h.DataPath).Store.GetInvite(record.Id)!.StatusAt(DateTimeOffset.UtcNow));
 
         // The same invite works against the real server, which holds the key it names.
@@ -55,6 +56,7 @@ public class ServerIdentityTests
         Assert.Contains(old.SerialNumber, e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.True(fake.Accepted > 0, "the client should have dialled the fake server (control)");
         Assert.Equal(0, fake.BytesReceived);
+        Assert.Empty(fake.Faults);
 
         // Control: without what the revocation list taught it, the client would have said Hello.
         File.Delete(Path.Combine(alice.Path, ChatProfile.RevokedFile));

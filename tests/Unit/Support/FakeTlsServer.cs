@@ -15,6 +15,7 @@ public sealed class FakeTlsServer : IAsyncDisposable
     private readonly X509Certificate2 _certificate;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _accepting;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Exception> _faults = new();
     private int _accepted;
     private long _bytes;
 
@@ -33,6 +34,10 @@ public sealed class FakeTlsServer : IAsyncDisposable
 
     /// <summary>Bytes received after a completed handshake (Hello, Enroll, anything).</summary>
     public long BytesReceived => Interlocked.Read(ref _bytes);
+
+    /// <summary>Failures of the fake itself (not a client's refusal): a broken fake must not pass
+    /// for a client that refused it, so tests assert this is empty.</summary>
+    public IReadOnlyCollection<Exception> Faults => [.. _faults];
 
     private async Task AcceptLoopAsync()
     {
@@ -78,7 +83,7 @@ public sealed class FakeTlsServer : IAsyncDisposable
         }
         catch (Exception e)
         {
-            Console.Error.WriteLine($"FakeTlsServer: unexpected {e}"); // a broken fake must not pass for a refusing client
+            _faults.Enqueue(e);
         }
     }
 
