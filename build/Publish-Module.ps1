@@ -26,24 +26,28 @@ function Assert-WebUri([uri] $Uri, [string] $Name) {
     }
 }
 
+# Everything after the staging folder exists runs under try, so that a refused address or a
+# failed publish never leaves the copy behind; only the folder made here is ever removed.
 $staging = $null
-if ($ProjectUri -or $LicenseUri) {
-    $staging = Join-Path ([IO.Path]::GetTempPath()) "oc-publish-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
-    $stagedModule = Join-Path $staging (Split-Path -Leaf $ModulePath)
-    New-Item -ItemType Directory $staging | Out-Null
-    Copy-Item $ModulePath $stagedModule -Recurse
-    $manifestPath = Join-Path $stagedModule 'OpenChat.psd1'
-    $lines = @()
-    if ($ProjectUri) { Assert-WebUri $ProjectUri 'ProjectUri'; $lines += "            ProjectUri   = '$($ProjectUri.AbsoluteUri -replace "'", "''")'" }
-    if ($LicenseUri) { Assert-WebUri $LicenseUri 'LicenseUri'; $lines += "            LicenseUri   = '$($LicenseUri.AbsoluteUri -replace "'", "''")'" }
-    $text = Get-Content $manifestPath -Raw
-    if ($text -notmatch 'PSData\s*=\s*@\{') { throw "The manifest has no PSData table to stamp." }
-    $text = [regex]::new('PSData\s*=\s*@\{').Replace($text, { param($m) "$($m.Value)`n$($lines -join "`n")" }, 1)
-    Set-Content $manifestPath $text -NoNewline
-    $ModulePath = $stagedModule
-}
-
 try {
+    if ($ProjectUri -or $LicenseUri) {
+        if ($ProjectUri) { Assert-WebUri $ProjectUri 'ProjectUri' }
+        if ($LicenseUri) { Assert-WebUri $LicenseUri 'LicenseUri' }
+        $staging = Join-Path ([IO.Path]::GetTempPath()) "oc-publish-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        New-Item -ItemType Directory $staging | Out-Null
+        $stagedModule = Join-Path $staging (Split-Path -Leaf $ModulePath)
+        Copy-Item $ModulePath $stagedModule -Recurse
+        $manifestPath = Join-Path $stagedModule 'OpenChat.psd1'
+        $lines = @()
+        if ($ProjectUri) { $lines += "            ProjectUri   = '$($ProjectUri.AbsoluteUri -replace "'", "''")'" }
+        if ($LicenseUri) { $lines += "            LicenseUri   = '$($LicenseUri.AbsoluteUri -replace "'", "''")'" }
+        $text = Get-Content $manifestPath -Raw
+        if ($text -notmatch 'PSData\s*=\s*@\{') { throw "The manifest has no PSData table to stamp." }
+        $text = [regex]::new('PSData\s*=\s*@\{').Replace($text, { param($m) "$($m.Value)`n$($lines -join "`n")" }, 1)
+        Set-Content $manifestPath $text -NoNewline
+        $ModulePath = $stagedModule
+    }
+
     $manifest = Test-ModuleManifest (Join-Path $ModulePath 'OpenChat.psd1')
     if ($ProjectUri -and $manifest.ProjectUri -ne $ProjectUri.AbsoluteUri) { throw 'ProjectUri did not reach the manifest.' }
     if ($LicenseUri -and $manifest.LicenseUri -ne $LicenseUri.AbsoluteUri) { throw 'LicenseUri did not reach the manifest.' }
@@ -57,6 +61,8 @@ try {
     }
 }
 finally {
-    if ($staging -and (Split-Path -Leaf $staging) -like 'oc-publish-*') { Remove-Item $staging -Recurse -Force }
+    if ($staging -and (Split-Path -Leaf $staging) -like 'oc-publish-*' -and (Split-Path -Parent $staging) -eq (Split-Path -Parent (Join-Path ([IO.Path]::GetTempPath()) 'x')) -and (Test-Path -LiteralPath $staging)) {
+        Remove-Item -LiteralPath $staging -Recurse -Force
+    }
 }
 Get-ChildItem $Repository -Filter '*.nupkg' | ForEach-Object { Write-Host "Package: $($_.FullName)" }

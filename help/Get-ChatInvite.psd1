@@ -27,7 +27,7 @@ The invite text itself cannot be shown: the CA keeps only a hash of each invite'
         @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects with UserName or Id properties, bound by property name.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatInvite'; Description = 'One object per matching invite: Id, UserName, Server, Status, CreatedAt, ExpiresAt, RedeemedAt, RevokedAt and AdditionalDevice. Invite is empty.' }
+        @{ Type = 'OpenChat.ChatInvite'; Description = 'One object per matching invite: Id, UserName, Server, Status, CreatedAt, ExpiresAt, RedeemedAt, RevokedAt, CancelReason and AdditionalDevice. Invite is empty. CancelReason says why a Revoked invite was cancelled when Revoke-ChatInvite did not do it: for example that the user''s last certificate was revoked, which cancels every pending invite for that user.' }
     )
     Notes       = 'Status is computed when the command runs. Revoked and Redeemed take precedence over Expired.'
     Examples    = @(

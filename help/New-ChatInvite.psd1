@@ -1,15 +1,17 @@
 @{
     Synopsis    = 'Creates one-time, expiring enrollment invites for OpenChat users.'
     Description = @'
-Creates an invite for a user name and returns it. The Invite property of the output is the text to hand to the new user: it starts with "ocinvite1." and carries the server address, the SHA-256 fingerprint of the CA certificate (which the user's client will pin), the invite id, the user name and a 256-bit random secret.
+Creates an invite for a user name and returns it. The Invite property of the output is the text to hand to the new user: it starts with "ocinvite2." and carries the server address, the SHA-256 fingerprint of the CA certificate (which the user's client will pin), the SHA-256 fingerprint of the server's TLS public key as installed now (server.crt.pem; the client refuses any server that presents another key), the invite id, the user name and a 256-bit random secret.
 
-The CA stores only the SHA-256 hash of the secret, never the secret itself, so the invite text is shown only once, in the output of this command. Get-ChatInvite can list invites later but cannot show their text again; if it is lost, cancel the invite with Revoke-ChatInvite and create a new one.
+The secret never goes to the server, not even at enrollment: the user's client proves that it holds it, with a signature bound to that one TLS connection and that one certificate request. The CA stores only a verifier of the secret (a public key derived from it), never the secret or anything that could make such a proof, so the invite text is shown only once, in the output of this command. Get-ChatInvite can list invites later but cannot show their text again; if it is lost, cancel the invite with Revoke-ChatInvite and create a new one.
 
-An invite can be redeemed once, for the user name it names, until it expires (7 days by default, at most 90). Redeeming it will be done by the chat server when a user enrolls with Register-ChatUser; neither exists in this release, so for now invites can be created, listed and cancelled.
+An invite names the server key, so the data directory needs a server certificate first: issue one with New-ChatCertificate -Server, or start the server once (Start-ChatServer issues one). Without it the command fails with ServerCertificateMissing. After replacing the server certificate, invites made before name the old key and enrolling with them fails with ServerKeyMismatch: issue them again.
+
+An invite can be redeemed once, with Register-ChatUser, for the user name it names, until it expires (7 days by default, at most 90). Revoking the user (Revoke-ChatCertificate -UserName, or the user's last valid certificate) cancels every pending invite for that user.
 
 The user name must follow the OpenChat user name rules (2 to 32 ASCII letters, digits, '.', '_' or '-', starting with a letter and ending with a letter or digit, not reserved; see about_OpenChat). A user who already holds a valid certificate cannot be invited again unless -AdditionalDevice is given, in which case the invite is for another device of that user.
 
--UserName binds from the pipeline by value and by property name, and -Server by property name, so invites for many users can be created from a CSV file. A failure for one user (UserNameInvalid, UserNameReserved, UserNameTaken, ServerAddressInvalid, ValidityInvalid) is a non-terminating error and the pipeline goes on; a data directory without a CA stops it (CaNotFound). Progress is shown as invites are created.
+-UserName binds from the pipeline by value and by property name, and -Server by property name, so invites for many users can be created from a CSV file. A failure for one user (UserNameInvalid, UserNameReserved, UserNameTaken, ServerAddressInvalid, ValidityInvalid, ServerCertificateMissing) is a non-terminating error and the pipeline goes on; a data directory without a CA stops it (CaNotFound). Progress is shown as invites are created.
 
 Creating invites does not use the CA private key and never asks for the CA password.
 '@
@@ -25,10 +27,12 @@ Creating invites does not use the CA private key and never asks for the CA passw
         @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects (for example rows from Import-Csv) with UserName (or User or Name) and Server properties, bound by property name.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatInvite'; Description = 'One object per invite: Id, UserName, Server, Status (Pending), CreatedAt, ExpiresAt, AdditionalDevice and Invite, the text to give to the user.' }
+        @{ Type = 'OpenChat.ChatInvite'; Description = 'One object per invite: Id, UserName, Server, Status (Pending), CreatedAt, ExpiresAt, RedeemedAt, RevokedAt, CancelReason (why a Revoked invite was cancelled, when it was not by Revoke-ChatInvite), AdditionalDevice and Invite, the text to give to the user.' }
     )
     Notes       = @'
-Treat the invite text like a password until it is used: whoever holds it can enroll as that user. Send it over a channel you trust, and cancel invites that are no longer needed with Revoke-ChatInvite.
+Treat the invite text like a password until it is used: whoever holds it can enroll as that user, from anywhere that reaches the real server (the server key it names only stops it being used against a server that does not hold that key). Send it over a channel you trust, and cancel invites that are no longer needed with Revoke-ChatInvite.
+
+Invites of the old format ("ocinvite1.") are no longer accepted (InviteOutdated); a data directory from an earlier version has its pending old invites cancelled when it is first opened, with the reason shown in their CancelReason.
 
 Creating an invite does not reserve the user name: a certificate issued for the same name with New-ChatCertificate before the invite is redeemed makes the invite unusable: redeeming it will fail with UserNameTaken.
 '@
@@ -36,7 +40,7 @@ Creating an invite does not reserve the user name: a certificate issued for the 
         @{
             Title   = 'Invite one user'
             Code    = '(New-ChatInvite -Path ./chat -UserName alice -Server chat.example.org:7443).Invite'
-            Remarks = 'Prints the invite text (ocinvite1.…) to send to Alice. It is valid for seven days.'
+            Remarks = 'Prints the invite text (ocinvite2.…) to send to Alice. It is valid for seven days.'
         }
         @{
             Title   = 'Invite everyone in a CSV file and save the invites for mailing'

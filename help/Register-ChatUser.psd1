@@ -5,26 +5,26 @@ Redeems an invite made by the server's admin with New-ChatInvite and stores the 
 
 What happens, in order:
 
-1. The invite is read. It carries the server address, the SHA-256 fingerprint of the server's CA, the user name and a one-time secret. A text that is not an invite fails with InviteMalformed before anything else happens.
+1. The invite is read. It carries the server address, the SHA-256 fingerprint of the server's CA, the SHA-256 fingerprint of the server's TLS key, the user name and a one-time secret. A text that is not an invite fails with InviteMalformed before anything else happens; one that was cut short says it is truncated or damaged; one of the old format ("ocinvite1.") fails with InviteOutdated.
 
 2. A new ECDSA P-256 key pair is generated on this machine. The private key never leaves it.
 
-3. The command connects to the server over TLS 1.3 without a client certificate. The server's certificate must be for server authentication, valid now, and name the host in the invite; once the server hands over its CA certificate, that certificate must match the fingerprint in the invite and the server certificate must chain to it. A server that fails any of these checks is refused (ServerNotTrusted) and nothing but the protocol greeting has been sent to it.
+3. The command connects to the server over TLS 1.3 without a client certificate. The server's certificate must carry the key the invite names (otherwise ServerKeyMismatch: this is how an old or stolen server key is kept from taking the enrollment), be for server authentication, valid now, and name the host in the invite; once the server hands over its CA certificate, that certificate must match the fingerprint in the invite and the server certificate must chain to it. A server that fails any of these checks is refused (ServerKeyMismatch or ServerNotTrusted) and nothing but the protocol greeting has been sent to it (nothing at all for a wrong key).
 
-4. Only a certificate signing request (CSR) for the new key, with the subject CN=<user name>, and the invite are sent.
+4. Only a certificate signing request (CSR) for the new key, with the subject CN=<user name>, the invite's id and user name, and a proof of the secret are sent. The secret itself is never sent: the proof is a signature, by a key derived from the secret, over this TLS connection's server certificate, a fresh value the server sent on this connection, and the CSR. It is worthless on any other connection and for any other request.
 
-5. The server checks the invite against the CA's policy (it must exist, not be used, revoked or expired, and be for that user name), signs the request and marks the invite as used.
+5. The server checks the proof and the invite against the CA's policy (it must exist, not be used, cancelled or expired, and be for that user name), signs the request and marks the invite as used.
 
 6. The returned certificate is checked again here: it must be signed by the pinned CA, carry the new public key and name the invited user. Then the profile is written.
 
-The profile. Identities are kept under a root folder: -ProfilePath if given, otherwise $env:OPENCHAT_HOME, otherwise ~/.openchat. Each identity has its own directory named <user>@<host>-<port> (for example alice@chat.example.org-7443), created with owner-only permissions, holding the pinned CA certificate (ca.crt.pem), the user's certificate (identity.crt.pem), the private key (identity.key.pem, mode 0600) and profile.json. Connect-ChatRoom later adds state.json, where it keeps the last sequence read per room and messages not yet acknowledged.
+The profile. Identities are kept under a root folder: -ProfilePath if given, otherwise $env:OPENCHAT_HOME, otherwise ~/.openchat. Each identity has its own directory named <user>@<host>-<port> (for example alice@chat.example.org-7443), created with owner-only permissions, holding the pinned CA certificate (ca.crt.pem), the user's certificate (identity.crt.pem), the private key (identity.key.pem, mode 0600) and profile.json. Connect-ChatRoom later adds state.json, where it keeps the last sequence read per room and messages not yet acknowledged, and revoked.json, the certificate serials it has seen on the CA's signed revocation lists (a server presenting one of them is refused before anything is sent: ServerCertificateRevoked).
 
 With -Password the private key is encrypted at rest (PKCS#8 with PBES2, PBKDF2-SHA256 and AES-256), and Connect-ChatRoom then needs the same password. Without it the key is protected only by the file's permissions.
 
 If an identity for the same user on the same server already exists under the root, the command fails with ProfileExists and the invite is not used.
 '@
     Parameters  = @{
-        Invite         = 'The invite text, beginning with "ocinvite1.", as New-ChatInvite produced it. Surrounding white space is ignored. Accepts pipeline input by value and by property name, so the output of New-ChatInvite (its Invite property) can be piped in.'
+        Invite         = 'The invite text, beginning with "ocinvite2.", as New-ChatInvite produced it. Surrounding white space is ignored. Accepts pipeline input by value and by property name, so the output of New-ChatInvite (its Invite property) can be piped in.'
         ProfilePath    = 'The root folder that holds identities. The default is $env:OPENCHAT_HOME when it is set, otherwise ~/.openchat. The identity is written to a subdirectory named <user>@<host>-<port>. Use the same value with Get-ChatIdentity and Connect-ChatRoom.'
         Password       = 'Encrypts the new private key with this password. Connect-ChatRoom will need it (-Password) to use the identity. Without it the key is stored unencrypted, readable only by the owner.'
         TimeoutSeconds = 'How long to wait, in seconds, for the server to accept the connection and again for its answer to the enrollment, from 1 to 300. The default is 15. When it runs out the command fails with Timeout.'
@@ -43,12 +43,14 @@ Compare the CaFingerprint of the new identity with the one the admin sees (Get-C
 
 The command supports -WhatIf: the invite is read and checked for form, and nothing is generated or sent.
 
-Error ids: InviteMalformed, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong, InviteUserMismatch, UserNameTaken, ProfileExists, ServerUnreachable, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, ServerBusy, Timeout, StoreUnavailable.
+An invite cancelled by the admin, or by the revocation of the user it names (a revoked user cannot come back with an invite issued before the revocation), fails with InviteRevoked and says why.
+
+Error ids: InviteMalformed, InviteOutdated, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong (the proof does not hold: the secret is wrong, or the proof was made for another connection or request), InviteUserMismatch, UserNameTaken, ProfileExists, ServerUnreachable, ServerKeyMismatch, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, ServerBusy (the server is full, or has too many enrollments in progress: try again later), Timeout, StoreUnavailable.
 '@
     Examples    = @(
         @{
             Title   = 'Enroll with an invite received from the admin'
-            Code    = 'Register-ChatUser -Invite ''ocinvite1.eyJzIjoiY2hhdC5leGFtcGxlLm9yZzo3NDQzIiwi...'''
+            Code    = 'Register-ChatUser -Invite ''ocinvite2.eyJzIjoiY2hhdC5leGFtcGxlLm9yZzo3NDQzIiwi...'''
             Remarks = 'Generates a key, connects to the server named in the invite, and writes the identity to ~/.openchat/alice@chat.example.org-7443 (or under $env:OPENCHAT_HOME). The output shows the new identity with its certificate serial and expiry date.'
         }
         @{

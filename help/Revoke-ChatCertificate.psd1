@@ -11,6 +11,8 @@ The command's ConfirmImpact is High, so it asks for confirmation of each certifi
 
 Each certificate is handled on its own: an unknown serial (CertificateNotFound) or a certificate that is already revoked (CertificateAlreadyRevoked) produces a non-terminating error and the others are still revoked. A data directory without a CA stops the command (CaNotFound).
 
+Revoking a user's last valid certificate (by serial, or all of them with -UserName) also cancels every pending invite for that user, in the same transaction: a revoked user cannot come back with an invite issued before the revocation. The command says so with a warning that names the cancelled invites; Get-ChatInvite then shows them Revoked, with a CancelReason naming the revoked certificate. Revoking one device of a user who keeps another valid certificate leaves the user's invites alone. -UserName for a user who holds no valid certificate (never enrolled, or revoked before) cancels that user's pending invites and reports no error; without any, it reports CertificateNotFound or CertificateAlreadyRevoked as usual. To let the user back in, issue a new invite after the revocation.
+
 Revocation does not need the CA private key. To publish it to tools that check certificates, sign a new revocation list with Export-ChatRevocationList.
 '@
     Parameters  = @{
@@ -25,13 +27,13 @@ Revocation does not need the CA private key. To publish it to tools that check c
         @{ Type = 'System.Management.Automation.PSObject'; Description = 'Any object with a Serial property, bound by property name.' }
     )
     Outputs     = @(
-        @{ Type = 'None'; Description = 'By default this cmdlet writes no output.' }
+        @{ Type = 'None'; Description = 'By default this cmdlet writes no output. A warning names the pending invites it cancelled.' }
         @{ Type = 'OpenChat.ChatCertificate'; Description = 'With -PassThru, one object per revoked certificate, with Status Revoked, RevokedAt and RevocationReason set.' }
     )
     Notes       = @'
 Revoking a user's certificates does not stop the user from being issued a new certificate under the same name later: once no valid certificate remains, New-ChatCertificate accepts the name again.
 
-Revoking the server certificate is allowed (by serial); issue a new one with New-ChatCertificate -Server first.
+Revoking the server certificate is allowed (by serial); issue a new one with New-ChatCertificate -Server -Force first and restart the server. Clients that have since seen a revocation list from the CA (a connected session fetches one regularly and before sending) refuse any server that still presents the revoked certificate, with ServerCertificateRevoked, before they send anything; a client that has not connected since the revocation does not know yet. Enrolling clients are protected by the server key their invite names instead: invites made after the replacement name the new key.
 
 Error ids: CertificateNotFound, CertificateAlreadyRevoked, SerialInvalid, RevocationReasonInvalid, CaNotFound, StoreUnavailable.
 '@

@@ -38,13 +38,17 @@ The server object's live figures (Connections, Rooms, MessagesStored, MessagesPe
     Notes       = @'
 The server lives in this PowerShell process. Closing the process, or the terminal that hosts it, stops the server; use -Wait (for example in a service or container) when the server should be the only thing the process does.
 
-Starting a second server on a data directory that is already being served is not detected in this release; do not do it.
+Only one server can serve a data directory at a time: while one runs it holds server.lock there, and a second Start-ChatServer on the same directory (in this process or another) fails with the error id ServerAlreadyRunning and changes nothing.
 
-Files the server uses in the data directory: ca.crt.pem, ca.key.pem, openchat.db (certificates, revocations, invites), server.crt.pem and server.key.pem (its TLS identity), and messages.db with its -wal and -shm companions (rooms, members and messages).
+The server loads its TLS certificate when it starts. After replacing it (New-ChatCertificate -Server -Force), restart the server: invites made from then on name the new key, and clients that have seen the old certificate revoked refuse a server still presenting it (ServerCertificateRevoked).
+
+When MaxConnections connections are open, a few more connections at a time are still answered, with a ServerBusy goodbye, so users are told the server is full (Connect-ChatRoom and Register-ChatUser fail with the error id ServerBusy); beyond that, sockets of a flood are closed at once.
+
+Files the server uses in the data directory: ca.crt.pem, ca.key.pem, openchat.db (certificates, revocations, invites), server.crt.pem and server.key.pem (its TLS identity), server.lock (held while it runs), and messages.db with its -wal and -shm companions (rooms, members and messages).
 
 Reasons reported by the ConnectionClosed event include ClientClosed, IdleTimeout, SlowReader, CertificateRevoked, ProtocolViolation, NotEnrolled, RateLimited, ServerShutdown and ConnectionLost. Enrollment connections have an empty UserName and Serial.
 
-Error ids: AddressInUse, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
+Error ids: AddressInUse, ServerAlreadyRunning, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
 '@
     Examples    = @(
         @{

@@ -70,6 +70,10 @@ public static class ErrorIds
     public const string InviteRevoked = "InviteRevoked";
     public const string InviteSecretWrong = "InviteSecretWrong";
     public const string InviteUserMismatch = "InviteUserMismatch";
+    public const string InviteOutdated = "InviteOutdated";
+    public const string ServerKeyMismatch = "ServerKeyMismatch";
+    public const string ServerCertificateRevoked = "ServerCertificateRevoked";
+    public const string ServerCertificateMissing = "ServerCertificateMissing";
     public const string ServerAddressInvalid = "ServerAddressInvalid";
 
     public const string RoomNameInvalid = "RoomNameInvalid";

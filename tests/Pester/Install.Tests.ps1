@@ -11,10 +11,15 @@ BeforeAll {
     $script:repo = Join-Path $fakeHome 'repo'
     New-Item -ItemType Directory $repo -Force | Out-Null
 
+    # The child's temporary folder is inside the test home too, so a test can see what it left there.
+    $script:fakeTemp = Join-Path $fakeHome 'tmp'
+    New-Item -ItemType Directory $fakeTemp -Force | Out-Null
+
     function Invoke-Fresh([string] $Script) {
-        $saved = @{ HOME = $env:HOME; PSModulePath = $env:PSModulePath; XDG_DATA_HOME = $env:XDG_DATA_HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME }
+        $saved = @{ HOME = $env:HOME; PSModulePath = $env:PSModulePath; XDG_DATA_HOME = $env:XDG_DATA_HOME; XDG_CONFIG_HOME = $env:XDG_CONFIG_HOME; TMPDIR = $env:TMPDIR }
         try {
             $env:HOME = $fakeHome
+            $env:TMPDIR = $fakeTemp
             $env:PSModulePath = $null
             $env:XDG_DATA_HOME = $null
             $env:XDG_CONFIG_HOME = $null
@@ -129,5 +134,15 @@ Describe 'The package build (build/Publish-Module.ps1)' {
         $result.ExitCode | Should -Not -Be 0
         $result.Output | Should -Match 'ProjectUri must be an absolute http\(s\) address'
         Get-ChildItem $refusedRepo -Filter '*.nupkg' | Should -BeNullOrEmpty
+    }
+
+    It 'leaves no staging folder behind, after a refusal or a publish' {
+        $refusedRepo = Join-Path $fakeHome 'refused-late'
+        New-Item -ItemType Directory $refusedRepo -Force | Out-Null
+        # A bad licence address with a good project address: the script used to check the second
+        # address only after making its staging copy, and left the copy behind.
+        $late = Invoke-Fresh "& '$publishScript' -ModulePath '$moduleDir' -Repository '$refusedRepo' -ProjectUri 'https://chat.example.org/' -LicenseUri 'ftp://example.org/l'"
+        $late.ExitCode | Should -Not -Be 0
+        Get-ChildItem $fakeTemp -Directory -Filter 'oc-publish-*' | Should -BeNullOrEmpty
     }
 }

@@ -13,8 +13,8 @@ BeforeAll {
 
     # Decodes an invite string into its JSON fields.
     function ConvertFrom-TestInvite([string] $Invite) {
-        $Invite | Should -BeLike 'ocinvite1.*'
-        $json = [Text.Encoding]::UTF8.GetString((ConvertFrom-Base64Url $Invite.Substring('ocinvite1.'.Length)))
+        $Invite | Should -BeLike 'ocinvite2.*'
+        $json = [Text.Encoding]::UTF8.GetString((ConvertFrom-Base64Url $Invite.Substring('ocinvite2.'.Length)))
         $json | ConvertFrom-Json
     }
 
@@ -52,15 +52,15 @@ BeforeAll {
 
 Describe 'An invite' {
     BeforeAll {
-        $dir = New-TestCa
+        $dir = New-TestCa -WithServer
         $ca = Get-ChatCertificateAuthority -Path $dir
         $invite = New-ChatInvite -Path $dir -UserName newbie
         $payload = ConvertFrom-TestInvite $invite.Invite
     }
 
-    It 'is a string starting with ocinvite1.' {
+    It 'is a string starting with ocinvite2.' {
         $invite.Invite | Should -BeOfType [string]
-        $invite.Invite | Should -Match '^ocinvite1\.[A-Za-z0-9_-]+$'
+        $invite.Invite | Should -Match '^ocinvite2\.[A-Za-z0-9_-]+$'
         $invite.Status | Should -Be 'Pending'
         $invite.UserName | Should -Be 'newbie'
     }
@@ -73,6 +73,15 @@ Describe 'An invite' {
         $payload.i | Should -Be $invite.Id
         $payload.u | Should -Be 'newbie'
         (ConvertFrom-Base64Url $payload.k).Length | Should -BeGreaterOrEqual 32
+    }
+
+    It 'pins the installed server key: SHA-256 of its SubjectPublicKeyInfo, as openssl computes it' {
+        $spki = Join-Path $TestDrive 'server.spki.der'
+        $pub = Invoke-OpenSsl x509 -in (Join-Path $dir 'server.crt.pem') -noout -pubkey
+        $pub.ExitCode | Should -Be 0
+        Set-Content -LiteralPath (Join-Path $TestDrive 'server.pub.pem') -Value $pub.Output
+        (Invoke-OpenSsl pkey -pubin -in (Join-Path $TestDrive 'server.pub.pem') -outform DER -out $spki).ExitCode | Should -Be 0
+        $payload.p | Should -Be ([Convert]::ToHexString([Security.Cryptography.SHA256]::HashData([IO.File]::ReadAllBytes($spki))).ToLowerInvariant())
     }
 
     It 'expires in 7 days by default' {
@@ -116,7 +125,15 @@ Describe 'An invite' {
 }
 
 Describe 'Invite lifetime and cancellation' {
-    BeforeAll { $dir = New-TestCa }
+    BeforeAll { $dir = New-TestCa -WithServer }
+
+    It 'is refused before the server has a certificate (ServerCertificateMissing), since it names the server key' {
+        $bare = New-TestCa
+        $err = Get-ChatErrorRecord { New-ChatInvite -Path $bare -UserName early }
+        Get-ErrorId $err | Should -Be 'ServerCertificateMissing'
+        $err.Exception.Message | Should -Match 'New-ChatCertificate'
+        Get-ChatInvite -Path $bare | Should -BeNullOrEmpty
+    }
 
     It 'refuses a -ValidFor under a minute (New-TimeSpan -Seconds 1) with ValidityInvalid and stores nothing' {
         # An invite that dies before it can be delivered is refused (the CA's minimum is a minute).
@@ -258,7 +275,7 @@ Describe 'Invite names and servers' {
         $out = @('carol', 'dave' | New-ChatInvite -Path $dir)
         $out | Should -HaveCount 2
         $out.UserName | Should -Be @('carol', 'dave')
-        $out | ForEach-Object { $_.Invite | Should -BeLike 'ocinvite1.*' }
+        $out | ForEach-Object { $_.Invite | Should -BeLike 'ocinvite2.*' }
         (ConvertFrom-TestInvite $out[0].Invite).u | Should -Be 'carol'
         (ConvertFrom-TestInvite $out[1].Invite).u | Should -Be 'dave'
         ($out.Id | Sort-Object -Unique) | Should -HaveCount 2
@@ -267,6 +284,16 @@ Describe 'Invite names and servers' {
 
     It 'filters Get-ChatInvite by user name wildcard' {
         (Get-ChatInvite -Path $dir -UserName 'ca*').UserName | Should -Be 'carol'
+    }
+
+    It 'warns, naming them, when the server certificate is replaced while invites wait for the old key' {
+        $waiting = New-ChatInvite -Path $dir -UserName beforeswap
+        $null = New-ChatCertificate -Path $dir -Server -DnsName chathost -Force -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue -ErrorAction Stop
+        "$w" | Should -Match 'ServerKeyMismatch'
+        "$w" | Should -Match ([regex]::Escape($waiting.Id))
+        # Invites made from now on name the new key.
+        $after = New-ChatInvite -Path $dir -UserName afterswap
+        (ConvertFrom-TestInvite $after.Invite).p | Should -Not -Be (ConvertFrom-TestInvite $waiting.Invite).p
     }
 
     It 'fails with CaNotFound in a directory without a CA' {

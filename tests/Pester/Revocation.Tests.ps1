@@ -276,3 +276,77 @@ Describe 'Export-ChatRevocationList' {
         (Invoke-OpenSsl crl -in $crl.FilePath -noout -text).Output | Should -Match 'No Revoked Certificates'
     }
 }
+
+Describe 'Revoking a user cancels their pending invites' {
+    # A revoked user must not come back through an invite issued before the revocation; and
+    # once the server has closed a revoked user's session, the commands say so.
+    BeforeAll {
+        $data = Join-Path $TestDrive 'chat'
+        $server = Start-ChatServer -Path $data -Port 0 -ErrorAction Stop
+        $address = "127.0.0.1:$($server.Port)"
+        $bobInvite = New-ChatInvite -Path $data -UserName bob -Server $address -ErrorAction Stop
+        $bob = Register-ChatUser -Invite $bobInvite.Invite -ProfilePath (Join-Path $TestDrive 'bob-laptop') -ErrorAction Stop
+        # Issued before the revocation: a second device bob could still enroll.
+        $spare = New-ChatInvite -Path $data -UserName bob -Server $address -AdditionalDevice -ErrorAction Stop
+        $other = New-ChatInvite -Path $data -UserName carol -Server $address -ErrorAction Stop
+        $session = Connect-ChatRoom -Room ops -Identity $bob.Path -ErrorAction Stop
+
+        $revoked = Revoke-ChatCertificate -Path $data -UserName bob -Reason AffiliationChanged -PassThru -Confirm:$false -WarningVariable revokeWarnings -WarningAction SilentlyContinue -ErrorAction Stop
+    }
+
+    AfterAll {
+        Disconnect-ChatRoom -All -ErrorAction SilentlyContinue
+        Stop-ChatServer -All -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'says so, naming the cancelled invite' {
+        $revoked.Status | Should -Be 'Revoked'
+        $revokeWarnings | Should -HaveCount 1
+        "$($revokeWarnings[0])" | Should -Match ([regex]::Escape($spare.Id))
+        "$($revokeWarnings[0])" | Should -Match 'Cancelled 1 pending invite'
+    }
+
+    It 'shows the invite as cancelled by the revocation, and leaves other users'' invites alone' {
+        $listed = Get-ChatInvite -Path $data -Id $spare.Id
+        $listed.Status | Should -Be 'Revoked'
+        $listed.CancelReason | Should -Match 'revoked'
+        $listed.CancelReason | Should -Match ([regex]::Escape(($revoked.Serial -replace ':', '')))
+        (Get-ChatInvite -Path $data -Id $other.Id).Status | Should -Be 'Pending'
+        (Get-ChatInvite -Path $data -Id $other.Id).CancelReason | Should -BeNullOrEmpty
+    }
+
+    It 'refuses the invite made before the revocation at enrollment, with a clear error, and issues nothing' {
+        $dir = Join-Path $TestDrive 'bob-phone'
+        $err = Get-ChatErrorRecord { Register-ChatUser -Invite $spare.Invite -ProfilePath $dir }
+        Get-ErrorId $err | Should -Be 'InviteRevoked'
+        $err.Exception.Message | Should -Match 'revoked'
+        $err.Exception.Message | Should -Match 'new one'
+        @(Get-ChatIdentity -ProfilePath $dir) | Should -HaveCount 0
+        @(Get-ChatCertificate -Path $data -UserName bob) | Should -HaveCount 1
+    }
+
+    It 'tells the revoked user that the certificate was revoked and reconnecting will not help' {
+        $deadline = [DateTime]::UtcNow.AddSeconds(15)
+        while ($session.State -ne 'Closed' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $session.State | Should -Be 'Closed'
+        $err = Get-ChatErrorRecord { Send-ChatMessage -Room ops -Message 'still here?' }
+        Get-ErrorId $err | Should -Be 'CertificateRevoked'
+        $err.Exception.Message | Should -Match 'revoked'
+        $err.Exception.Message | Should -Match 'will not help'
+        $err.Exception.Message | Should -Not -Match 'Connect first'
+    }
+
+    It 'lets bob back with an invite issued after the revocation' {
+        $again = New-ChatInvite -Path $data -UserName bob -Server $address -ErrorAction Stop
+        $identity = Register-ChatUser -Invite $again.Invite -ProfilePath (Join-Path $TestDrive 'bob-again') -ErrorAction Stop
+        $identity.UserName | Should -Be 'bob'
+    }
+
+    It 'cancels the invites of a user revoked by name who never enrolled' {
+        $erin = New-ChatInvite -Path $data -UserName erin -Server $address -ErrorAction Stop
+        Revoke-ChatCertificate -Path $data -UserName erin -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue -ErrorAction Stop
+        "$w" | Should -Match ([regex]::Escape($erin.Id))
+        (Get-ChatInvite -Path $data -Id $erin.Id).Status | Should -Be 'Revoked'
+        Get-ErrorId (Get-ChatErrorRecord { Register-ChatUser -Invite $erin.Invite -ProfilePath (Join-Path $TestDrive 'erin') }) | Should -Be 'InviteRevoked'
+    }
+}

@@ -165,7 +165,7 @@ Describe 'No CA key in output, errors or verbose text' {
         @{ Name = 'Revoke-ChatCertificate -PassThru'; Expect = 'Revoked'; Script = { Revoke-ChatCertificate -Path $plainDir -UserName pipe1 -PassThru -Confirm:$false -Verbose } }
         @{ Name = 'Export-ChatRevocationList'; Expect = 'ca\.crl\.pem'; Script = { Export-ChatRevocationList -Path $plainDir -Verbose } }
         @{ Name = 'Export-ChatRevocationList on the encrypted CA'; Expect = 'ca\.crl\.pem'; Script = { Export-ChatRevocationList -Path $encDir -CAPassword $encPw -Verbose } }
-        @{ Name = 'New-ChatInvite'; Expect = 'ocinvite1\.'; Script = { New-ChatInvite -Path $plainDir -UserName invitee -Verbose } }
+        @{ Name = 'New-ChatInvite'; Expect = 'ocinvite2\.'; Script = { New-ChatInvite -Path $plainDir -UserName invitee -Verbose } }
         @{ Name = 'Get-ChatInvite'; Expect = 'invitee'; Script = { Get-ChatInvite -Path $plainDir -Verbose } }
         @{ Name = 'Revoke-ChatInvite'; Expect = 'Revoked'; Script = { Get-ChatInvite -Path $plainDir -UserName invitee | Revoke-ChatInvite -Path $plainDir -PassThru -Confirm:$false -Verbose } }
         @{ Name = 'error: wrong CA password'; Expect = 'CaPasswordWrong'; Script = { New-ChatCertificate -Path $encDir -UserName wrongpw -CAPassword $badPw -Verbose } }

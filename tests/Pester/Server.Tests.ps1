@@ -49,10 +49,10 @@ BeforeAll {
 
     # Decodes an invite, lets the caller change its fields, and encodes it again.
     function Edit-TestInvite([string] $Invite, [scriptblock] $Change) {
-        $json = [Text.Encoding]::UTF8.GetString((ConvertFrom-Base64Url $Invite.Substring('ocinvite1.'.Length)))
+        $json = [Text.Encoding]::UTF8.GetString((ConvertFrom-Base64Url $Invite.Substring('ocinvite2.'.Length)))
         $payload = $json | ConvertFrom-Json
         & $Change $payload
-        'ocinvite1.' + (ConvertTo-Base64Url ([Text.Encoding]::UTF8.GetBytes(($payload | ConvertTo-Json -Compress))))
+        'ocinvite2.' + (ConvertTo-Base64Url ([Text.Encoding]::UTF8.GetBytes(($payload | ConvertTo-Json -Compress))))
     }
 
     # Moves an invite's stored expiry (unix milliseconds) as if time had passed.
@@ -264,8 +264,34 @@ Describe 'Enrollment with Register-ChatUser' {
             (Get-ChatInvite -Path $data -Id $inv.Id).Status | Should -Be 'Pending'
         }
 
+        It 'refuses a server whose key is not the one the invite names (ServerKeyMismatch) and sends no request' {
+            $inv = New-ChatInvite -Path $data -UserName tamper4 -Server $address
+            $bad = Edit-TestInvite $inv.Invite { param($p) $p.p = ('cd' * 32) }
+            $err = Get-ChatErrorRecord { Register-ChatUser -Invite $bad -ProfilePath (New-TempPath 'profiles-tamper') }
+            Get-ErrorId $err | Should -Be 'ServerKeyMismatch'
+            $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
+            $err.Exception.Message | Should -Match 'Nothing was sent'
+            @(Get-ChatCertificate -Path $data -UserName tamper4) | Should -HaveCount 0
+            (Get-ChatInvite -Path $data -Id $inv.Id).Status | Should -Be 'Pending'
+        }
+
+        It 'reports a truncated invite as truncated, not as something else (InviteMalformed)' {
+            $inv = New-ChatInvite -Path $data -UserName cutshort -Server $address
+            $err = Get-ChatErrorRecord { Register-ChatUser -Invite $inv.Invite.Substring(0, $inv.Invite.Length - 10) -ProfilePath (New-TempPath 'profiles-tamper') }
+            Get-ErrorId $err | Should -Be 'InviteMalformed'
+            $err.Exception.Message | Should -Match 'truncated or damaged'
+            $err.Exception.Message | Should -Not -Match 'not an OpenChat invite'
+            (Get-ChatInvite -Path $data -Id $inv.Id).Status | Should -Be 'Pending'
+        }
+
+        It 'refuses an invite of the old format with InviteOutdated' {
+            $err = Get-ChatErrorRecord { Register-ChatUser -Invite 'ocinvite1.eyJzIjoibG9jYWxob3N0Ojc0NDMifQ' -ProfilePath (New-TempPath 'profiles-tamper') }
+            Get-ErrorId $err | Should -Be 'InviteOutdated'
+            $err.Exception.Message | Should -Match 'new invite'
+        }
+
         It 'fails with a garbled invite string (InviteMalformed)' {
-            $err = Get-ChatErrorRecord { Register-ChatUser -Invite 'ocinvite1.!!not-an-invite!!' -ProfilePath (New-TempPath 'profiles-tamper') }
+            $err = Get-ChatErrorRecord { Register-ChatUser -Invite 'ocinvite2.!!not-an-invite!!' -ProfilePath (New-TempPath 'profiles-tamper') }
             Get-ErrorId $err | Should -Be 'InviteMalformed'
         }
 

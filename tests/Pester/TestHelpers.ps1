@@ -16,13 +16,20 @@ function New-TestCa {
         [string] $Name = 'Test CA',
         [securestring] $Password,
         [string] $KeyAlgorithm = 'P256',
-        [int] $ValidDays = 0
+        [int] $ValidDays = 0,
+        # Also install a server certificate (invites name the server's key, so they need one).
+        [switch] $WithServer
     )
     $dir = New-TestDirectoryPath
     $params = @{ Path = $dir; Name = $Name; KeyAlgorithm = $KeyAlgorithm; ErrorAction = 'Stop' }
     if ($Password) { $params.Password = $Password }
     if ($ValidDays -gt 0) { $params.ValidDays = $ValidDays }
     $null = New-ChatCertificateAuthority @params
+    if ($WithServer) {
+        $serverParams = @{ Path = $dir; Server = $true; DnsName = 'localhost'; IPAddress = '127.0.0.1'; ErrorAction = 'Stop' }
+        if ($Password) { $serverParams.CAPassword = $Password }
+        $null = New-ChatCertificate @serverParams
+    }
     $dir
 }
 

@@ -12,6 +12,17 @@ public abstract class SessionCmdlet : ChatCmdlet
     protected ChatSession ResolveSession()
     {
         var session = Session ?? SessionRegistry.Default();
+        if (session is null && SessionRegistry.LastClosedForGood() is { } closed)
+        {
+            // The newest session did not just drop: the server refused it for a reason that
+            // a reconnect cannot change. Say that, not "connect first".
+            ThrowFailure(closed.Client.ClosedReason == ErrorIds.CertificateRevoked
+                ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed,
+                    $"The session of '{closed.UserName}' on {closed.Server} was closed because the server's admin revoked this identity's certificate. Reconnecting will not help: ask the admin for a new invite.")
+                : new OpenChatException(closed.Client.ClosedReason!, ErrorKind.AuthenticationFailed,
+                    $"The session of '{closed.UserName}' on {closed.Server} was closed for good ({closed.Client.ClosedReason}); reconnecting as this identity will not help until that is resolved."), null);
+        }
+
         if (session is null)
         {
             ThrowFailure(new OpenChatException(ErrorIds.NotConnected, ErrorKind.InvalidOperation,

@@ -3,7 +3,9 @@ using OpenChat.Engine.Pki;
 namespace OpenChat;
 
 /// <summary>An enrollment invite. <see cref="Invite"/> (the text to hand to the user) is only
-/// known when the invite is created: the CA stores a hash of its secret, not the secret.</summary>
+/// known when the invite is created: the CA stores a verifier of its secret, not the secret.
+/// <see cref="CancelReason"/> says why a Revoked invite was cancelled when it was not cancelled
+/// by hand (for example because the user's certificate was revoked).</summary>
 public sealed class ChatInvite
 {
     internal ChatInvite(InviteRecord record, DateTimeOffset now, string? invite = null)
@@ -16,6 +18,7 @@ public sealed class ChatInvite
         ExpiresAt = record.ExpiresAt;
         RedeemedAt = record.RedeemedAt;
         RevokedAt = record.RevokedAt;
+        CancelReason = record.CancelReason;
         AdditionalDevice = record.AdditionalDevice;
         Invite = invite;
     }
@@ -35,6 +38,8 @@ public sealed class ChatInvite
     public DateTimeOffset? RedeemedAt { get; }
 
     public DateTimeOffset? RevokedAt { get; }
+
+    public string? CancelReason { get; }
 
     public bool AdditionalDevice { get; }
 

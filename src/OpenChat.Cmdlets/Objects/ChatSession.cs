@@ -94,6 +94,19 @@ internal static class SessionRegistry
         }
     }
 
+    /// <summary>The newest session, if it is closed for a reason no reconnect can change
+    /// (revoked certificate, untrusted or revoked server certificate).</summary>
+    public static ChatSession? LastClosedForGood()
+    {
+        lock (Gate)
+        {
+            return Sessions.LastOrDefault() is { State: ChatClientState.Closed } last && last.Client.ClosedReason is
+                Engine.ErrorIds.CertificateRevoked or Engine.ErrorIds.ServerNotTrusted or Engine.ErrorIds.ServerCertificateRevoked or Engine.ErrorIds.ConnectionRefused
+                ? last
+                : null;
+        }
+    }
+
     public static ChatSession? Default()
     {
         lock (Gate)

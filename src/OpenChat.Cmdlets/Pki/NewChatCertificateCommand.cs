@@ -93,6 +93,11 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
                 WriteOutFile(issued.Certificate, outFile);
             }
 
+            if (ParameterSetName == ServerSet)
+            {
+                WarnAboutInvitesForTheOldKey(issued.Record.IssuedAt);
+            }
+
             _issued++;
             WriteProgress(new ProgressRecord(1, "Issuing certificates", $"{_issued} issued, last: {issued.Record.Name}"));
             WriteObject(new ChatCertificate(issued.Record, DateTimeOffset.UtcNow, issued.Certificate, outFile));
@@ -120,6 +125,18 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
     {
         _ca?.Dispose();
         base.Dispose();
+    }
+
+    // Invites name the server key that was installed when they were made: after a replacement
+    // they lead their users to a refusal (ServerKeyMismatch), which the admin should hear now.
+    private void WarnAboutInvitesForTheOldKey(DateTimeOffset replacedAt)
+    {
+        var waiting = new InviteBook(_ca!.Directory).Find(status: InviteStatus.Pending).Where(i => i.CreatedAt <= replacedAt).ToList();
+        if (waiting.Count > 0)
+        {
+            WriteWarning($"{waiting.Count} pending invite(s) ({string.Join(", ", waiting.Select(i => i.Id))}) name the server key that was installed before: "
+                + "once the server runs with the new certificate (restart it), enrolling with them fails with ServerKeyMismatch. Cancel them with Revoke-ChatInvite and issue new ones.");
+        }
     }
 
     private CertificateAuthority OpenCa()

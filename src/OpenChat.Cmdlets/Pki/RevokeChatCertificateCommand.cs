@@ -53,6 +53,11 @@ public sealed class RevokeChatCertificateCommand : ChatCmdlet
         {
             try
             {
+                if (error is not null && CancelInvitesOfCertificatelessUser(registry, path, serial))
+                {
+                    continue;
+                }
+
                 if (error is not null)
                 {
                     throw new OpenChatException(error == ErrorIds.CertificateAlreadyRevoked ? error : ErrorIds.CertificateNotFound,
@@ -69,7 +74,9 @@ public sealed class RevokeChatCertificateCommand : ChatCmdlet
                     continue;
                 }
 
-                var revoked = registry.Revoke(serial, Reason);
+                var (revoked, cancelled) = registry.RevokeAndCancelInvites(serial, Reason);
+                WarnCancelled(revoked.Name, cancelled);
+
                 if (PassThru)
                 {
                     WriteObject(new ChatCertificate(revoked, registry.Now));
@@ -79,6 +86,33 @@ public sealed class RevokeChatCertificateCommand : ChatCmdlet
             {
                 WriteFailure(e, serial);
             }
+        }
+    }
+
+    // Revoking a user by name who has no valid certificate (never enrolled, or revoked before)
+    // still cancels the invites waiting for them: that is what revoking a user means. True when
+    // there were any (then no error is due).
+    private bool CancelInvitesOfCertificatelessUser(CertificateRegistry registry, string path, string userName)
+    {
+        var book = new InviteBook(new CaDirectory(path));
+        if (book.Find(userName, InviteStatus.Pending).Count == 0 || !ShouldProcess($"pending invites of '{userName}'", "Cancel"))
+        {
+            return false;
+        }
+
+        var cancelled = book.CancelPendingFor(userName, $"the admin revoked user {userName}, who held no valid certificate");
+        WarnCancelled(userName, cancelled);
+        return cancelled.Count > 0;
+    }
+
+    private void WarnCancelled(string userName, IReadOnlyList<InviteRecord> cancelled)
+    {
+        if (cancelled.Count > 0)
+        {
+            // Said loudly: the admin may have meant to let this user enroll again.
+            WriteWarning($"Cancelled {cancelled.Count} pending invite(s) for '{userName}' ({string.Join(", ", cancelled.Select(i => i.Id))}): "
+                + $"'{userName}' has no valid certificate left, and a revoked user cannot come back with an invite issued before the revocation. "
+                + "Issue a new invite if they should.");
         }
     }
 

@@ -344,7 +344,8 @@ public sealed class ChatClient : IAsyncDisposable
 
     private async Task OpenSessionAsync(CancellationToken cancellationToken)
     {
-        var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken,
+            revokedSerials: _profile.LoadRevokedSerials()).ConfigureAwait(false);
         var session = new Session(opened.Stream, opened.Reader);
         List<RoomCursor> rooms;
         lock (_gate)

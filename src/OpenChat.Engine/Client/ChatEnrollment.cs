@@ -7,9 +7,11 @@ using OpenChat.Engine.Transport;
 namespace OpenChat.Engine.Client;
 
 /// <summary>
-/// Redeems an invite: the key pair is generated here and never leaves; only a CSR and the
-/// invite's secret go to the server, over TLS checked against the CA fingerprint the invite
-/// carries. The result is a profile holding the pinned CA and the new identity.
+/// Redeems an invite: the key pair is generated here and never leaves, and neither does the
+/// invite's secret. The server must present the key the invite pins and chain to the CA the
+/// invite pins; only then does a CSR go to it, with a proof of the secret bound to this TLS
+/// connection (the server certificate's hash and the server's fresh nonce) and to that CSR. The
+/// result is a profile holding the pinned CA and the new identity.
 /// </summary>
 public static class ChatEnrollment
 {
@@ -29,9 +31,17 @@ public static class ChatEnrollment
         subject.AddCommonName(invite.UserName);
         var csr = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
 
-        var opened = await ClientTransport.OpenAsync(invite.Server, invite.CaFingerprint, null, null, timeout, cancellationToken).ConfigureAwait(false);
+        var opened = await ClientTransport.OpenAsync(invite.Server, invite.CaFingerprint, null, null, timeout, cancellationToken, serverKeyPin: invite.ServerKeyPin)
+            .ConfigureAwait(false);
         using var stream = opened.Stream;
-        await stream.WriteAsync(new Enroll(1, inviteText.Trim(), csr).ToFrame(), cancellationToken).ConfigureAwait(false);
+        if (opened.Welcome.Nonce.Length != InviteProof.NonceLength)
+        {
+            throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData,
+                "The server's Welcome carries no enrollment nonce; it is not a server this version can enroll with. Nothing was sent.");
+        }
+
+        var claim = EnrollmentClaim.Prove(invite, csr, opened.ServerCertificateHash, opened.Welcome.Nonce);
+        await stream.WriteAsync(new Enroll(1, claim.InviteId, claim.UserName, claim.CertificateRequest, claim.Proof).ToFrame(), cancellationToken).ConfigureAwait(false);
         await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -69,7 +79,7 @@ public static class ChatEnrollment
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
+        chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
         if (!chain.Build(certificate)
             || !certificate.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo())
@@ -83,7 +93,7 @@ public static class ChatEnrollment
     {
         ErrorIds.InviteNotFound or ErrorIds.RoomNotFound or ErrorIds.UserNotFound => ErrorKind.NotFound,
         ErrorIds.InviteSecretWrong => ErrorKind.AuthenticationFailed,
-        ErrorIds.InviteMalformed => ErrorKind.InvalidData,
+        ErrorIds.InviteMalformed or ErrorIds.InviteOutdated => ErrorKind.InvalidData,
         ErrorIds.RoomNameInvalid or ErrorIds.UserNameInvalid => ErrorKind.InvalidArgument,
         ErrorIds.RateLimited or ErrorIds.StoreUnavailable => ErrorKind.Unavailable,
         ErrorIds.StaleEpoch => ErrorKind.InvalidOperation,

@@ -21,6 +21,7 @@ public sealed partial class ChatProfile
     public const string CertificateFile = "identity.crt.pem";
     public const string KeyFile = "identity.key.pem";
     public const string StateFile = "state.json";
+    public const string RevokedFile = "revoked.json";
 
     private ChatProfile(string path, ProfileInfo info)
     {
@@ -208,6 +209,49 @@ public sealed partial class ChatProfile
     public void SaveState(ClientState state) =>
         SecureFile.WriteAllBytes(System.IO.Path.Combine(Path, StateFile), JsonSerializer.SerializeToUtf8Bytes(state, ProfileJson.Default.ClientState), overwrite: true);
 
+    /// <summary>Certificate serials this client has seen on a revocation list it verified against
+    /// the pinned CA. Kept outside the encrypted session state so that a fresh connection checks
+    /// the server's certificate against them in the TLS handshake, before anything is sent (a
+    /// revoked server key in someone else's hands gets neither Hello nor Enroll). Revocation is
+    /// permanent, so the set only grows; its protection is the profile directory's (0700), the
+    /// same as the pinned CA's.</summary>
+    public IReadOnlyCollection<string> LoadRevokedSerials()
+    {
+        var path = System.IO.Path.Combine(Path, RevokedFile);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), ProfileJson.Default.ListString) ?? [];
+        }
+        catch (JsonException)
+        {
+            // A torn file: the encrypted session state holds the same serials and writes them back.
+            return [];
+        }
+    }
+
+    private static readonly Lock RevokedGate = new();
+
+    /// <summary>Adds serials to <see cref="LoadRevokedSerials"/>; writes only when something is new.</summary>
+    public void RememberRevoked(IEnumerable<string> serials)
+    {
+        lock (RevokedGate)
+        {
+            var known = new SortedSet<string>(LoadRevokedSerials().Select(s => s.ToUpperInvariant()), StringComparer.Ordinal);
+            var before = known.Count;
+            known.UnionWith(serials.Select(s => s.ToUpperInvariant()));
+            if (known.Count != before || !File.Exists(System.IO.Path.Combine(Path, RevokedFile)))
+            {
+                SecureFile.WriteAllBytes(System.IO.Path.Combine(Path, RevokedFile),
+                    JsonSerializer.SerializeToUtf8Bytes(known.ToList(), ProfileJson.Default.ListString), overwrite: true);
+            }
+        }
+    }
+
     internal sealed class ProfileInfo
     {
         public string UserName { get; set; } = "";
@@ -221,6 +265,7 @@ public sealed partial class ChatProfile
 
     [JsonSerializable(typeof(ProfileInfo))]
     [JsonSerializable(typeof(ClientState))]
+    [JsonSerializable(typeof(List<string>))]
     [JsonSourceGenerationOptions(WriteIndented = true)]
     internal sealed partial class ProfileJson : JsonSerializerContext;
 }

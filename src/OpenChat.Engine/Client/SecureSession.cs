@@ -89,6 +89,7 @@ public sealed partial class SecureSession : IAsyncDisposable
 
             _verifier.MarkRevoked(saved.Revoked.Where(s => !saved.RevokedAt.ContainsKey(s)));
             _verifier.MarkRevoked(saved.RevokedAt.Select(r => new RevokedSerial(r.Key, r.Value)));
+            RememberRevokedInProfile([.. saved.Revoked, .. saved.RevokedAt.Keys]);
             if (System.Numerics.BigInteger.TryParse(saved.CrlNumber, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
             {
                 _crlNumber = number;
@@ -916,7 +917,22 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
 
         _verifier.MarkRevoked(serials);
+        RememberRevokedInProfile(serials.Select(e => e.Serial));
         Interlocked.Exchange(ref _dirty, 1);
+    }
+
+    // The next connection checks the server's certificate against these before it says Hello.
+    private void RememberRevokedInProfile(IEnumerable<string> serials)
+    {
+        try
+        {
+            _client.Profile.RememberRevoked(serials);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Written again with the next list; the session's own state keeps the serials meanwhile.
+            System.Diagnostics.Trace.TraceWarning($"OpenChat: cannot save revoked serials in '{_client.Profile.Path}': {e.Message}");
+        }
     }
 
     private async Task RefreshRevocationsAsync()

@@ -50,6 +50,20 @@ public sealed class CaDirectory
     /// <summary>SHA-256 over the CA certificate's DER encoding: what an invite pins.</summary>
     public byte[] Fingerprint => SHA256.HashData(Certificate.RawData);
 
+    /// <summary>SHA-256 of the installed server certificate's public key (SPKI): what an invite
+    /// pins, so that only the holder of today's server key can take an enrollment.</summary>
+    public byte[] ServerKeyPin()
+    {
+        if (!File.Exists(ServerCertificatePath))
+        {
+            throw new OpenChatException(ErrorIds.ServerCertificateMissing, ErrorKind.InvalidOperation,
+                $"'{Path}' has no server certificate yet, and an invite names the server's key. Issue one first with New-ChatCertificate -Path '{Path}' -Server (or start the server once with Start-ChatServer, which issues one).");
+        }
+
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(ServerCertificatePath));
+        return Pki.InviteCode.KeyPin(certificate);
+    }
+
     public static string FormatFingerprint(ReadOnlySpan<byte> fingerprint) =>
         string.Join(':', fingerprint.ToArray().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
 

@@ -128,13 +128,14 @@ public sealed class CertificateAuthority : IDisposable
         return SignClient(userName, publicKey, validDays, additionalDevice);
     }
 
-    /// <summary>Redeems an invite: checks it against the store, then signs the joiner's CSR.
-    /// The invite is consumed only after the request passed every check.</summary>
-    public IssuedCertificate Enroll(InviteCode invite, string csrPem, int validDays = DefaultClientValidDays)
+    /// <summary>Redeems an invite: checks the claim's proof for this connection (the hash of the
+    /// server certificate the connection presented and the nonce it sent) against the store, then
+    /// signs the joiner's CSR. The invite is consumed only after the request passed every check.</summary>
+    public IssuedCertificate Enroll(EnrollmentClaim claim, ReadOnlySpan<byte> serverCertificateHash, ReadOnlySpan<byte> nonce, int validDays = DefaultClientValidDays)
     {
         var invites = new InviteBook(Directory, _time);
-        var record = invites.Check(invite);
-        var publicKey = CsrPolicy.Check(csrPem, record.UserName);
+        var record = invites.Check(claim, serverCertificateHash, nonce);
+        var publicKey = CsrPolicy.Check(claim.CertificateRequest, record.UserName);
         CheckClientName(record.UserName, record.AdditionalDevice);
         invites.Redeem(record);
         return SignClient(record.UserName, publicKey, validDays, record.AdditionalDevice);

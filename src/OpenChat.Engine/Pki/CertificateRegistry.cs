@@ -39,7 +39,13 @@ public sealed class CertificateRegistry
     }
 
     /// <summary>Revokes one certificate by serial; a second revocation is refused.</summary>
-    public CertificateRecord Revoke(string serial, X509RevocationReason reason = X509RevocationReason.Unspecified)
+    public CertificateRecord Revoke(string serial, X509RevocationReason reason = X509RevocationReason.Unspecified) =>
+        RevokeAndCancelInvites(serial, reason).Record;
+
+    /// <summary>Revokes one certificate by serial. When it was the user's last valid certificate,
+    /// every pending invite for that user is cancelled with it (atomically): a revoked user must
+    /// not come back through an invite issued before the revocation.</summary>
+    public (CertificateRecord Record, IReadOnlyList<InviteRecord> CancelledInvites) RevokeAndCancelInvites(string serial, X509RevocationReason reason = X509RevocationReason.Unspecified)
     {
         // Revocation here is permanent: a hold could be lifted, and RemoveFromCrl undoes nothing.
         if (reason is X509RevocationReason.CertificateHold or X509RevocationReason.RemoveFromCrl)
@@ -58,12 +64,11 @@ public sealed class CertificateRegistry
         }
 
         var now = Now;
-        if (!_directory.Store.RevokeCertificate(normalized, now, reason))
-        {
-            throw AlreadyRevoked(_directory.Store.GetCertificate(normalized)!);
-        }
-
-        return record with { RevokedAt = now, RevocationReason = reason };
+        var why = $"certificate {normalized} of {record.Name} was revoked ({reason}) and {record.Name} had no valid certificate left";
+        var cancelled = _directory.Store.RevokeCertificate(normalized, now, reason, why)
+            ?? throw AlreadyRevoked(_directory.Store.GetCertificate(normalized)!);
+        var invites = cancelled.Select(id => _directory.Store.GetInvite(id)).OfType<InviteRecord>().ToList();
+        return (record with { RevokedAt = now, RevocationReason = reason }, invites);
     }
 
     /// <summary>Serials are shown and stored as upper-case hex; users may paste them with

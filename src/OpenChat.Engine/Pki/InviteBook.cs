@@ -51,11 +51,12 @@ public sealed class InviteBook
             throw Storage.SqliteCaStore.UserNameTaken(userName);
         }
 
+        var serverKey = _directory.ServerKeyPin();
         var secret = RandomNumberGenerator.GetBytes(InviteCode.SecretLength);
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
-        var record = new InviteRecord(id, userName, InviteCode.HashSecret(secret), address, now, now + lifetime, additionalDevice);
+        var record = new InviteRecord(id, userName, InviteProof.Verifier(secret, id), address, now, now + lifetime, additionalDevice);
         _directory.Store.AddInvite(record);
-        return (record, new InviteCode(address, _directory.Fingerprint, id, userName, secret));
+        return (record, new InviteCode(address, _directory.Fingerprint, serverKey, id, userName, secret));
     }
 
     public IReadOnlyList<InviteRecord> Find(string? userName = null, InviteStatus? status = null)
@@ -78,22 +79,35 @@ public sealed class InviteBook
         return _directory.Store.GetInvite(id)!;
     }
 
-    /// <summary>Checks that an invite is this CA's, authentic and still pending; does not use it up.</summary>
-    public InviteRecord Check(InviteCode invite)
+    /// <summary>Cancels every pending invite for <paramref name="userName"/> (a user being revoked
+    /// who holds no valid certificate, so there is none to revoke): none of them may bring the
+    /// user in afterwards.</summary>
+    public IReadOnlyList<InviteRecord> CancelPendingFor(string userName, string reason)
     {
-        if (!CryptographicOperations.FixedTimeEquals(invite.CaFingerprint, _directory.Fingerprint))
+        var ids = _directory.Store.CancelPendingInvites(UserNamePolicy.Normalize(userName), Now, reason);
+        return ids.Select(id => _directory.Store.GetInvite(id)).OfType<InviteRecord>().ToList();
+    }
+
+    /// <summary>Checks that a claim names a pending invite of this CA and proves its secret for
+    /// this connection (<paramref name="serverCertificateHash"/>, <paramref name="nonce"/>) and this
+    /// CSR; does not use the invite up.</summary>
+    public InviteRecord Check(EnrollmentClaim claim, ReadOnlySpan<byte> serverCertificateHash, ReadOnlySpan<byte> nonce)
+    {
+        var record = _directory.Store.GetInvite(claim.InviteId) ?? throw NotFound();
+        if (record.Verifier.Length == 0 && record.StatusAt(Now) == InviteStatus.Pending)
         {
-            throw NotFound();
+            throw new OpenChatException(ErrorIds.InviteOutdated, ErrorKind.PolicyViolation,
+                $"This invite for '{record.UserName}' is in the old format and can no longer be redeemed. Ask the admin for a new one.");
         }
 
-        var record = _directory.Store.GetInvite(invite.Id) ?? throw NotFound();
-        if (!CryptographicOperations.FixedTimeEquals(InviteCode.HashSecret(invite.Secret), record.SecretHash))
+        var transcript = InviteProof.Transcript(claim.InviteId, claim.UserName, serverCertificateHash, nonce, claim.CertificateRequest);
+        if (!InviteProof.Verify(record.Verifier, transcript, claim.Proof))
         {
             throw new OpenChatException(ErrorIds.InviteSecretWrong, ErrorKind.AuthenticationFailed,
-                "The invite's secret is wrong. Copy the whole invite text you were given.");
+                "The proof of the invite's secret does not hold for this connection and this request: the secret is wrong, or the proof was made for another connection, server certificate or certificate request. Copy the whole invite text you were given.");
         }
 
-        if (!string.Equals(invite.UserName, record.UserName, StringComparison.Ordinal))
+        if (!string.Equals(claim.UserName, record.UserName, StringComparison.Ordinal))
         {
             throw new OpenChatException(ErrorIds.InviteUserMismatch, ErrorKind.PolicyViolation,
                 "The invite names a different user than the one it was issued for.");
@@ -120,8 +134,9 @@ public sealed class InviteBook
     {
         InviteStatus.Redeemed => new(ErrorIds.InviteAlreadyRedeemed, ErrorKind.PolicyViolation,
             $"This invite for '{record.UserName}' was already used on {record.RedeemedAt:u}. Ask the admin for a new one."),
-        InviteStatus.Revoked => new(ErrorIds.InviteRevoked, ErrorKind.PolicyViolation,
-            $"This invite for '{record.UserName}' was cancelled by the admin. Ask for a new one."),
+        InviteStatus.Revoked => new(ErrorIds.InviteRevoked, ErrorKind.PolicyViolation, record.CancelReason is { } why
+            ? $"This invite for '{record.UserName}' was cancelled on {record.RevokedAt:u}: {why}. Ask the admin for a new one."
+            : $"This invite for '{record.UserName}' was cancelled by the admin. Ask for a new one."),
         _ => new(ErrorIds.InviteExpired, ErrorKind.PolicyViolation,
             $"This invite for '{record.UserName}' expired on {record.ExpiresAt:u}. Ask the admin for a new one."),
     };

@@ -1,24 +1,27 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace OpenChat.Engine.Pki;
 
 /// <summary>
-/// The text an admin hands to a new user: "ocinvite1." followed by base64url JSON carrying the
-/// server address, the CA's SHA-256 fingerprint (what the client pins), the invite id, the user
-/// name and a 256-bit secret. The CA keeps only SHA-256 of the secret; with 256 bits of entropy
-/// a fast hash is enough, since guessing is hopeless.
+/// The text an admin hands to a new user: "ocinvite2." followed by base64url JSON carrying the
+/// server address, the CA's SHA-256 fingerprint (what the client pins), the SHA-256 of the
+/// server's TLS public key (SPKI) at the time the invite was made (so an old or stolen server
+/// key cannot stand in for the server), the invite id, the user name and a 256-bit secret. The
+/// secret never travels to the server: the client proves it holds it (<see cref="InviteProof"/>).
 /// </summary>
-public sealed partial record InviteCode(string Server, byte[] CaFingerprint, string Id, string UserName, byte[] Secret)
+public sealed partial record InviteCode(string Server, byte[] CaFingerprint, byte[] ServerKeyPin, string Id, string UserName, byte[] Secret)
 {
-    public const string Prefix = "ocinvite1.";
+    public const string Prefix = "ocinvite2.";
+    public const string LegacyPrefix = "ocinvite1.";
     public const int SecretLength = 32;
     private const int MaxLength = 2048;
 
-    public static byte[] HashSecret(ReadOnlySpan<byte> secret) => SHA256.HashData(secret);
+    /// <summary>SHA-256 over a certificate's SubjectPublicKeyInfo: what an invite pins.</summary>
+    public static byte[] KeyPin(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo());
 
     public override string ToString()
     {
@@ -26,6 +29,7 @@ public sealed partial record InviteCode(string Server, byte[] CaFingerprint, str
         {
             Server = Server,
             Fingerprint = Convert.ToHexStringLower(CaFingerprint),
+            ServerKey = Convert.ToHexStringLower(ServerKeyPin),
             Id = Id,
             User = UserName,
             Secret = Base64Url.EncodeToString(Secret),
@@ -38,40 +42,60 @@ public sealed partial record InviteCode(string Server, byte[] CaFingerprint, str
     public static InviteCode Parse(string? text)
     {
         var trimmed = text?.Trim() ?? "";
-        if (trimmed.Length > MaxLength || !trimmed.StartsWith(Prefix, StringComparison.Ordinal))
+        if (trimmed.StartsWith(LegacyPrefix, StringComparison.Ordinal))
         {
-            throw Malformed();
+            throw new OpenChatException(ErrorIds.InviteOutdated, ErrorKind.InvalidData,
+                $"This invite is in an old format ('{LegacyPrefix}…') that does not name the server's key, so it cannot be used safely. Ask the admin for a new invite (it starts with '{Prefix}').");
+        }
+
+        if (!trimmed.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            // The start of the prefix alone is what is left of an invite cut short.
+            throw trimmed.Length > 0 && Prefix.StartsWith(trimmed, StringComparison.Ordinal) ? Damaged() : NotAnInvite();
+        }
+
+        if (trimmed.Length > MaxLength)
+        {
+            throw Damaged();
         }
 
         try
         {
             var json = Base64Url.DecodeFromChars(trimmed.AsSpan(Prefix.Length));
-            var payload = JsonSerializer.Deserialize(json, PayloadContext.Default.Payload) ?? throw Malformed();
+            var payload = JsonSerializer.Deserialize(json, PayloadContext.Default.Payload) ?? throw Damaged();
             var fingerprint = Convert.FromHexString(payload.Fingerprint ?? "");
+            var serverKey = Convert.FromHexString(payload.ServerKey ?? "");
             var secret = Base64Url.DecodeFromChars(payload.Secret ?? "");
-            if (fingerprint.Length != 32 || secret.Length != SecretLength || string.IsNullOrEmpty(payload.Id)
+            if (fingerprint.Length != 32 || serverKey.Length != 32 || secret.Length != SecretLength || string.IsNullOrEmpty(payload.Id)
                 || payload.Id.Length > 64 || !UserNamePolicy.IsValid(payload.User))
             {
-                throw Malformed();
+                throw Damaged();
             }
 
             ServerNames.ParseAddress(payload.Server);
-            return new InviteCode(payload.Server!, fingerprint, payload.Id, payload.User!, secret);
+            return new InviteCode(payload.Server!, fingerprint, serverKey, payload.Id, payload.User!, secret);
         }
         catch (Exception e) when (e is FormatException or JsonException or OpenChatException { ErrorId: ErrorIds.ServerAddressInvalid })
         {
-            throw Malformed();
+            throw Damaged();
         }
     }
 
-    private static OpenChatException Malformed() =>
+    private static OpenChatException NotAnInvite() =>
         new(ErrorIds.InviteMalformed, ErrorKind.InvalidData,
             $"This is not an OpenChat invite (it should start with '{Prefix}'). Copy the whole invite text you were given.");
+
+    // Text that starts like an invite but does not decode is nearly always one cut short (a
+    // line break in a mail, a selection that missed the end), so that is what it is called.
+    private static OpenChatException Damaged() =>
+        new(ErrorIds.InviteMalformed, ErrorKind.InvalidData,
+            $"This OpenChat invite is truncated or damaged. Copy the whole invite text again: it is one line from '{Prefix}' to the end, without spaces or line breaks.");
 
     internal sealed class Payload
     {
         [JsonPropertyName("s")] public string? Server { get; set; }
         [JsonPropertyName("f")] public string? Fingerprint { get; set; }
+        [JsonPropertyName("p")] public string? ServerKey { get; set; }
         [JsonPropertyName("i")] public string? Id { get; set; }
         [JsonPropertyName("u")] public string? User { get; set; }
         [JsonPropertyName("k")] public string? Secret { get; set; }

@@ -23,28 +23,33 @@ public sealed record Hello(ushort MinVersion, ushort MaxVersion, string Client) 
 }
 
 /// <summary>The server's answer to Hello. <see cref="CaCertificate"/> (PEM) lets an enrolling client,
-/// which knows only the CA's fingerprint, finish checking the server before it says anything else.</summary>
-public sealed record Welcome(ushort Version, string Server, string UserName, string Serial, string CaCertificate) : IMessage
+/// which knows only the CA's fingerprint, finish checking the server before it says anything else.
+/// <see cref="Nonce"/> is 32 fresh random bytes on an enrollment connection (empty otherwise): the
+/// enrolling client's proof of its invite is bound to it, so it is good on this connection only.</summary>
+public sealed record Welcome(ushort Version, string Server, string UserName, string Serial, string CaCertificate, byte[] Nonce) : IMessage
 {
-    public byte[] ToFrame() => new PayloadWriter(MessageType.Welcome, 1024).U16(Version).String(Server).String(UserName).String(Serial).String(CaCertificate).ToFrame();
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Welcome, 1024).U16(Version).String(Server).String(UserName).String(Serial).String(CaCertificate).Bytes(Nonce).ToFrame();
 
     public static Welcome Read(ReadOnlySpan<byte> p)
     {
         var r = new PayloadReader(p);
-        var m = new Welcome(r.U16(), r.String(), r.String(), r.String(), r.String());
+        var m = new Welcome(r.U16(), r.String(), r.String(), r.String(), r.String(), r.Bytes());
         r.End();
         return m;
     }
 }
 
-public sealed record Enroll(uint Tag, string Invite, string CertificateRequest) : IMessage
+/// <summary>Redeems an invite without sending its secret: the invite id and user name, the CSR,
+/// and a signature by the key derived from the secret over this connection's transcript
+/// (<see cref="Pki.InviteProof"/>).</summary>
+public sealed record Enroll(uint Tag, string InviteId, string UserName, string CertificateRequest, byte[] Proof) : IMessage
 {
-    public byte[] ToFrame() => new PayloadWriter(MessageType.Enroll, 2048).U32(Tag).String(Invite).String(CertificateRequest).ToFrame();
+    public byte[] ToFrame() => new PayloadWriter(MessageType.Enroll, 2048).U32(Tag).String(InviteId).String(UserName).String(CertificateRequest).Bytes(Proof).ToFrame();
 
     public static Enroll Read(ReadOnlySpan<byte> p)
     {
         var r = new PayloadReader(p);
-        var m = new Enroll(r.U32(), r.String(), r.String());
+        var m = new Enroll(r.U32(), r.String(), r.String(), r.String(), r.Bytes());
         r.End();
         return m;
     }

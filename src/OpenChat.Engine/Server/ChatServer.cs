@@ -33,6 +33,8 @@ public sealed class ChatServer : IAsyncDisposable
     private readonly ChatServerOptions _options;
     private readonly CaDirectory _directory;
     private readonly CertificateAuthority _ca;
+    private readonly byte[] _serverCertificateHash;
+    private readonly BusyRefusal _busy;
     private readonly SslStreamCertificateContext _certificateContext;
     private readonly ClientCertificateValidator _validator;
     private readonly TcpListener _listener;
@@ -61,7 +63,9 @@ public sealed class ChatServer : IAsyncDisposable
         _directory = directory;
         _ca = ca;
         ServerCertificate = serverCertificate;
+        _serverCertificateHash = System.Security.Cryptography.SHA256.HashData(serverCertificate.RawData);
         _certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
+        _busy = new BusyRefusal(_certificateContext, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)));
         _validator = new ClientCertificateValidator(directory.Certificate, directory.Store);
         _messages = new SqliteMessageStore(Path.Combine(directory.Path, SqliteMessageStore.FileName));
         _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList);
@@ -272,7 +276,18 @@ public sealed class ChatServer : IAsyncDisposable
             }
 
             var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-            if (open + Volatile.Read(ref _handshaking) >= _options.MaxConnections || !TryStartPending(address))
+            if (open + Volatile.Read(ref _handshaking) >= _options.MaxConnections)
+            {
+                Interlocked.Increment(ref _refused);
+                if (!_busy.TryRefuse(socket, _options.MaxConnections, _stopping.Token))
+                {
+                    socket.Dispose();
+                }
+
+                continue;
+            }
+
+            if (!TryStartPending(address))
             {
                 Interlocked.Increment(ref _refused);
                 socket.Dispose();
@@ -398,7 +413,10 @@ public sealed class ChatServer : IAsyncDisposable
                     countedEnrollment = true;
                 }
 
-                connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, identity, _options.SendQueueFrames, _options);
+                connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, identity, _options.SendQueueFrames, _options)
+                {
+                    EnrollmentNonce = identity is null ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(InviteProof.NonceLength) : [],
+                };
                 lock (_gate)
                 {
                     _connections[connection.Id] = connection;
@@ -407,7 +425,7 @@ public sealed class ChatServer : IAsyncDisposable
                 Interlocked.Decrement(ref _handshaking);
                 EndPending(address);
                 pending = false;
-                connection.Send(new Welcome(ProtocolVersion, "OpenChat", identity?.UserName ?? "", identity?.Serial ?? "", _caPem));
+                connection.Send(new Welcome(ProtocolVersion, "OpenChat", identity?.UserName ?? "", identity?.Serial ?? "", _caPem, connection.EnrollmentNonce));
                 _hub.Connected(connection);
                 var writer = connection.WriteLoopAsync();
                 await ReadLoopAsync(connection, reader).ConfigureAwait(false);
@@ -508,7 +526,10 @@ public sealed class ChatServer : IAsyncDisposable
 
         try
         {
-            var issued = _ca.Enroll(InviteCode.Parse(request.Invite), request.CertificateRequest);
+            // The proof must be for this connection: the certificate this server presented in
+            // its handshake and the nonce it sent in Welcome.
+            var claim = new EnrollmentClaim(request.InviteId, request.UserName, request.CertificateRequest, request.Proof);
+            var issued = _ca.Enroll(claim, _serverCertificateHash, connection.EnrollmentNonce);
             connection.Send(new Enrolled(request.Tag, issued.Certificate.ExportCertificatePem(), _directory.Certificate.ExportCertificatePem()));
             issued.Certificate.Dispose();
         }

@@ -63,6 +63,10 @@ internal sealed class ClientConnection
     /// <summary>An enrollment connection that already redeemed (or tried) an invite.</summary>
     public bool Enrolled { get; set; }
 
+    /// <summary>The fresh nonce this enrollment connection's Welcome carried (empty otherwise):
+    /// an invite proof counts only if made for it.</summary>
+    public byte[] EnrollmentNonce { get; init; } = [];
+
     /// <summary>Bytes queued and not yet written: bounded, like the frame count.</summary>
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 

@@ -20,8 +20,11 @@ public interface ICaStore : IDisposable
     /// <summary>All certificates, optionally of one kind and one normalized name.</summary>
     IReadOnlyList<CertificateRecord> FindCertificates(CertificateKind? kind = null, string? normalizedName = null);
 
-    /// <summary>Marks a certificate revoked. Returns false if it already was.</summary>
-    bool RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason);
+    /// <summary>Marks a certificate revoked. If it was its user's last valid client certificate,
+    /// every pending invite for that user is cancelled in the same transaction, recording
+    /// <paramref name="inviteCancelReason"/>. Returns the ids of the cancelled invites, or null if
+    /// the certificate was already revoked.</summary>
+    IReadOnlyList<string>? RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason, string inviteCancelReason = "");
 
     /// <summary>Serials revoked at or after <paramref name="since"/>: what a running server polls
     /// to close the live connections of a revoked certificate.</summary>
@@ -42,6 +45,9 @@ public interface ICaStore : IDisposable
 
     /// <summary>Cancels a pending invite. Returns false if it was no longer pending.</summary>
     bool TryRevokeInvite(string id, DateTimeOffset now);
+
+    /// <summary>Cancels every pending invite for a user, recording why; returns their ids.</summary>
+    IReadOnlyList<string> CancelPendingInvites(string normalizedUserName, DateTimeOffset now, string reason);
 
     string? GetSetting(string key);
 

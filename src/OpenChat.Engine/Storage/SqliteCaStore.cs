@@ -8,7 +8,8 @@ namespace OpenChat.Engine.Storage;
 /// (issuance is rare and must not be forgotten after a crash).</summary>
 public sealed class SqliteCaStore : ICaStore
 {
-    private const int SchemaVersion = 1;
+    // 2: invites keep a verifier of their secret instead of its hash, and why they were cancelled.
+    private const int SchemaVersion = 2;
     private readonly string _connectionString;
 
     private SqliteCaStore(string path)
@@ -58,7 +59,9 @@ public sealed class SqliteCaStore : ICaStore
                 expires_at INTEGER NOT NULL,
                 additional_device INTEGER NOT NULL DEFAULT 0,
                 redeemed_at INTEGER NULL,
-                revoked_at INTEGER NULL
+                revoked_at INTEGER NULL,
+                verifier BLOB NULL,
+                cancel_reason TEXT NULL
             );
             CREATE INDEX IF NOT EXISTS invites_by_user ON invites(user_norm);
             CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,6 +82,12 @@ public sealed class SqliteCaStore : ICaStore
         var store = new SqliteCaStore(path);
         using var connection = store.Open();
         var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
+        if (version == 1)
+        {
+            MigrateFromVersion1(connection);
+            version = SchemaVersion;
+        }
+
         if (version != SchemaVersion)
         {
             throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.InvalidData,
@@ -87,6 +96,29 @@ public sealed class SqliteCaStore : ICaStore
 
         return store;
     }
+
+    /// <summary>Version 1 stored a hash of each invite's secret and had clients send the secret
+    /// itself. Such invites cannot be redeemed any more (clients refuse their format, the server
+    /// has no verifier for them), so pending ones are cancelled, saying why, rather than listed
+    /// as pending forever.</summary>
+    private static void MigrateFromVersion1(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture) == 1)
+        {
+            Execute(connection, $"""
+                ALTER TABLE invites ADD COLUMN verifier BLOB NULL;
+                ALTER TABLE invites ADD COLUMN cancel_reason TEXT NULL;
+                UPDATE invites SET revoked_at = $now, cancel_reason = $why
+                WHERE redeemed_at IS NULL AND revoked_at IS NULL;
+                PRAGMA user_version={SchemaVersion};
+                """, ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ("$why", LegacyInviteReason));
+        }
+
+        transaction.Commit();
+    }
+
+    public const string LegacyInviteReason = "made in the old invite format, which this version no longer redeems; issue a new invite";
 
     public void AddCertificate(CertificateRecord record, bool uniqueClientName, DateTimeOffset now)
     {
@@ -146,14 +178,42 @@ public sealed class SqliteCaStore : ICaStore
         return ReadCertificates(connection, clause + " ORDER BY issued_at, rowid", args.ToArray());
     }
 
-    public bool RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason)
+    public IReadOnlyList<string>? RevokeCertificate(string serial, DateTimeOffset revokedAt, X509RevocationReason reason, string inviteCancelReason = "")
     {
         using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var at = revokedAt.ToUnixTimeMilliseconds();
         var changed = Execute(connection, """
             UPDATE certificates SET revoked_at = $at, revocation_reason = $reason
             WHERE serial = $serial AND revoked_at IS NULL
-            """, ("$at", revokedAt.ToUnixTimeMilliseconds()), ("$reason", (int)reason), ("$serial", serial.ToUpperInvariant()));
-        return changed == 1;
+            """, ("$at", at), ("$reason", (int)reason), ("$serial", serial.ToUpperInvariant()));
+        if (changed != 1)
+        {
+            return null;
+        }
+
+        // In the same transaction, so no enrollment can slip in between: once a user has no
+        // valid certificate left, nothing issued before the revocation may bring them back.
+        var cancelled = new List<string>();
+        using (var command = Command(connection, """
+            UPDATE invites SET revoked_at = $at, cancel_reason = $why
+            WHERE redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $at
+              AND user_norm = (SELECT name_norm FROM certificates WHERE serial = $serial AND kind = $client)
+              AND NOT EXISTS (SELECT 1 FROM certificates c
+                              WHERE c.kind = $client AND c.revoked_at IS NULL AND c.not_after >= $at
+                                AND c.name_norm = (SELECT name_norm FROM certificates WHERE serial = $serial))
+            RETURNING id
+            """, [("$at", at), ("$why", inviteCancelReason), ("$serial", serial.ToUpperInvariant()), ("$client", (int)CertificateKind.Client)]))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                cancelled.Add(reader.GetString(0));
+            }
+        }
+
+        transaction.Commit();
+        return cancelled;
     }
 
     public IReadOnlyList<string> RevokedSince(DateTimeOffset since)
@@ -186,11 +246,11 @@ public sealed class SqliteCaStore : ICaStore
     {
         using var connection = Open();
         Execute(connection, """
-            INSERT INTO invites (id, user_name, user_norm, secret_hash, server, created_at, expires_at, additional_device)
-            VALUES ($id, $user, $norm, $hash, $server, $created, $expires, $additional)
+            INSERT INTO invites (id, user_name, user_norm, secret_hash, verifier, server, created_at, expires_at, additional_device)
+            VALUES ($id, $user, $norm, x'', $verifier, $server, $created, $expires, $additional)
             """,
             ("$id", invite.Id), ("$user", invite.UserName), ("$norm", UserNamePolicy.Normalize(invite.UserName)),
-            ("$hash", invite.SecretHash), ("$server", invite.Server),
+            ("$verifier", invite.Verifier), ("$server", invite.Server),
             ("$created", invite.CreatedAt.ToUnixTimeMilliseconds()), ("$expires", invite.ExpiresAt.ToUnixTimeMilliseconds()),
             ("$additional", invite.AdditionalDevice ? 1 : 0));
     }
@@ -225,6 +285,24 @@ public sealed class SqliteCaStore : ICaStore
             UPDATE invites SET revoked_at = $now
             WHERE id = $id AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $now
             """, ("$now", now.ToUnixTimeMilliseconds()), ("$id", id)) == 1;
+    }
+
+    public IReadOnlyList<string> CancelPendingInvites(string normalizedUserName, DateTimeOffset now, string reason)
+    {
+        using var connection = Open();
+        using var command = Command(connection, """
+            UPDATE invites SET revoked_at = $now, cancel_reason = $why
+            WHERE user_norm = $user AND redeemed_at IS NULL AND revoked_at IS NULL AND expires_at > $now
+            RETURNING id
+            """, [("$now", now.ToUnixTimeMilliseconds()), ("$why", reason), ("$user", normalizedUserName)]);
+        using var reader = command.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
     }
 
     public string? GetSetting(string key)
@@ -292,7 +370,7 @@ public sealed class SqliteCaStore : ICaStore
     private static List<InviteRecord> ReadInvites(SqliteConnection connection, string clause, params (string, object)[] args)
     {
         using var command = Command(connection,
-            "SELECT id, user_name, secret_hash, server, created_at, expires_at, additional_device, redeemed_at, revoked_at FROM invites " + clause, args);
+            "SELECT id, user_name, verifier, server, created_at, expires_at, additional_device, redeemed_at, revoked_at, cancel_reason FROM invites " + clause, args);
         using var reader = command.ExecuteReader();
         var result = new List<InviteRecord>();
         while (reader.Read())
@@ -300,13 +378,14 @@ public sealed class SqliteCaStore : ICaStore
             result.Add(new InviteRecord(
                 reader.GetString(0),
                 reader.GetString(1),
-                (byte[])reader.GetValue(2),
+                reader.IsDBNull(2) ? [] : (byte[])reader.GetValue(2),
                 reader.GetString(3),
                 FromMs(reader.GetInt64(4)),
                 FromMs(reader.GetInt64(5)),
                 reader.GetInt32(6) != 0,
                 reader.IsDBNull(7) ? null : FromMs(reader.GetInt64(7)),
-                reader.IsDBNull(8) ? null : FromMs(reader.GetInt64(8))));
+                reader.IsDBNull(8) ? null : FromMs(reader.GetInt64(8)),
+                reader.IsDBNull(9) || reader.GetString(9).Length == 0 ? null : reader.GetString(9)));
         }
 
         return result;

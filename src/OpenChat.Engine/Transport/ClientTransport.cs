@@ -12,13 +12,17 @@ namespace OpenChat.Engine.Transport;
 /// the Hello/Welcome exchange that settles the protocol version.</summary>
 public static class ClientTransport
 {
-    public sealed record Opened(SslStream Stream, FrameReader Reader, Welcome Welcome, X509Certificate2 CaCertificate);
+    /// <summary>An open connection. <see cref="ServerCertificateHash"/> is SHA-256 of the server
+    /// certificate presented in this handshake (the channel binding an invite proof uses).</summary>
+    public sealed record Opened(SslStream Stream, FrameReader Reader, Welcome Welcome, X509Certificate2 CaCertificate, byte[] ServerCertificateHash);
 
     /// <summary>Connects to <paramref name="server"/>. With <paramref name="caCertificate"/> (an
-    /// enrolled client) the server is checked fully during the handshake; without it (enrollment)
-    /// it is checked against <paramref name="pinnedCaFingerprint"/> when Welcome arrives.</summary>
+    /// enrolled client) the server is checked fully during the handshake, and refused if its
+    /// certificate's serial is among <paramref name="revokedSerials"/>; without it (enrollment)
+    /// its key is checked against <paramref name="serverKeyPin"/> during the handshake and its
+    /// chain against <paramref name="pinnedCaFingerprint"/> when Welcome arrives.</summary>
     public static async Task<Opened> OpenAsync(string server, byte[] pinnedCaFingerprint, X509Certificate2? caCertificate, X509Certificate2? clientCertificate,
-        TimeSpan timeout, CancellationToken cancellationToken)
+        TimeSpan timeout, CancellationToken cancellationToken, byte[]? serverKeyPin = null, IReadOnlyCollection<string>? revokedSerials = null)
     {
         var (host, port) = ServerNames.ParseAddress(server);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -37,7 +41,7 @@ public static class ClientTransport
                     $"Cannot reach the chat server at {server}: {(e is SocketException s ? s.Message : "no answer in time")}. Check the address and that the server is running.", e);
             }
 
-            var validator = new ServerCertificateValidator(pinnedCaFingerprint, host, caCertificate);
+            var validator = new ServerCertificateValidator(pinnedCaFingerprint, host, caCertificate, serverKeyPin, revokedSerials);
             stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             var options = new SslClientAuthenticationOptions
             {
@@ -57,13 +61,21 @@ public static class ClientTransport
             {
                 await stream.AuthenticateAsClientAsync(options, deadline.Token).ConfigureAwait(false);
             }
-            catch (AuthenticationException e)
+            catch (Exception e) when (e is AuthenticationException || (e is IOException && validator.LastRefusal.Length > 0))
             {
+                // Our own refusal of the server comes first, whatever the stack made of it.
                 throw validator.LastRefusal.Length > 0
-                    ? new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed,
+                    ? new OpenChatException(validator.LastRefusalId, ErrorKind.AuthenticationFailed,
                         $"Refused to talk to {server}: {validator.LastRefusal}. Nothing was sent.", e)
                     : new OpenChatException(ErrorIds.ConnectionRefused, ErrorKind.AuthenticationFailed,
                         $"The server at {server} refused the connection during the TLS handshake: {e.Message}", e);
+            }
+            catch (IOException e)
+            {
+                // The server closed the socket before any TLS was spoken: that is what a server
+                // does when it cannot take one more connection and cannot even say so.
+                throw new OpenChatException(ErrorIds.ServerBusy, ErrorKind.Unavailable,
+                    $"The server at {server} closed the connection before the TLS handshake finished: it is probably full or shedding load. Try again later.", e);
             }
 
             await stream.WriteAsync(new Hello(ChatProtocol.Version, ChatProtocol.Version, "OpenChat").ToFrame(), deadline.Token).ConfigureAwait(false);
@@ -89,11 +101,11 @@ public static class ClientTransport
                     var ca = caCertificate ?? ReadCa(welcome.CaCertificate);
                     if (!validator.Confirm(ca))
                     {
-                        throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed,
+                        throw new OpenChatException(validator.LastRefusalId, ErrorKind.AuthenticationFailed,
                             $"Refused to talk to {server}: {validator.LastRefusal}. Nothing but the protocol greeting was sent.");
                     }
 
-                    return new Opened(stream, reader, welcome, X509CertificateLoader.LoadCertificate(ca.RawData));
+                    return new Opened(stream, reader, welcome, X509CertificateLoader.LoadCertificate(ca.RawData), SHA256.HashData(validator.Presented!.RawData));
                 case { Type: MessageType.Bye } bye:
                     var reason = Bye.Read(bye.Payload.Span);
                     throw new OpenChatException(reason.Code, ErrorKind.Unavailable, $"The server closed the connection: {reason.Message}");

@@ -7,19 +7,27 @@ namespace OpenChat.Engine.Transport;
 
 /// <summary>
 /// The client's check of the server: its certificate must chain to the pinned CA (identified
-/// by SHA-256 fingerprint; never the system store), carry serverAuth and name the host the
-/// client dialled.
+/// by SHA-256 fingerprint; never the system store), carry serverAuth, name the host the client
+/// dialled, be within its validity, and not be one the client knows was revoked.
 /// A client that has the CA certificate (an enrolled profile) checks all of it during the
-/// handshake. A client enrolling has only the fingerprint, and TLS stacks do not send a
-/// self-signed root, so it checks name and usage during the handshake and the chain as soon as
-/// the server's Welcome hands over the CA certificate, before it sends anything but Hello.
+/// handshake, including the revoked serials it keeps from the CA-signed lists it has seen. A
+/// client enrolling has only the fingerprints in its invite, and TLS stacks do not send a
+/// self-signed root, so it checks the server's key against the invite's pin, name, usage and
+/// validity during the handshake, and the chain as soon as the server's Welcome hands over the
+/// CA certificate, before it sends anything but Hello.
 /// </summary>
-public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, string host, X509Certificate2? caCertificate)
+public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, string host, X509Certificate2? caCertificate,
+    byte[]? serverKeyPin = null, IReadOnlyCollection<string>? revokedSerials = null, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     /// <summary>The server certificate seen in the handshake.</summary>
     public X509Certificate2? Presented { get; private set; }
 
     public string LastRefusal { get; private set; } = "";
+
+    /// <summary>The stable error id for <see cref="LastRefusal"/>.</summary>
+    public string LastRefusalId { get; private set; } = ErrorIds.ServerNotTrusted;
 
     public bool ValidateHandshake(X509Certificate2? certificate)
     {
@@ -29,6 +37,18 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
         }
 
         Presented = certificate;
+        if (revokedSerials is not null && revokedSerials.Contains(certificate.SerialNumber, StringComparer.OrdinalIgnoreCase))
+        {
+            return Refuse(ErrorIds.ServerCertificateRevoked,
+                $"the server presented certificate {certificate.SerialNumber.ToUpperInvariant()}, which the CA has revoked (a revocation list this client verified says so): it may be an old key in someone else's hands. If the admin just replaced the server certificate, the server must be restarted to use the new one");
+        }
+
+        if (serverKeyPin is not null && !CryptographicOperations.FixedTimeEquals(Pki.InviteCode.KeyPin(certificate), serverKeyPin))
+        {
+            return Refuse(ErrorIds.ServerKeyMismatch,
+                "the server's key is not the one the invite names. Either this is not the server the invite was made for, or its certificate was replaced after the invite was made (then ask the admin for a new invite)");
+        }
+
         return caCertificate is null ? CheckNameAndUsage(certificate) : Confirm(caCertificate);
     }
 
@@ -45,11 +65,18 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
             return Refuse("the server's CA is not the pinned CA (fingerprint mismatch)");
         }
 
+        // Expiry first, so that an expired certificate is called that rather than a chain failure.
+        if (!CheckValidity(Presented))
+        {
+            return false;
+        }
+
         using var chain = new X509Chain();
+        chain.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
+        chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ServerAuthOid));
         if (!chain.Build(Presented))
         {
@@ -73,10 +100,20 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
             return Refuse($"the server's certificate is not valid for '{host}'");
         }
 
-        var now = DateTime.Now;
-        if (now < certificate.NotBefore || now > certificate.NotAfter)
+        return CheckValidity(certificate);
+    }
+
+    private bool CheckValidity(X509Certificate2 certificate)
+    {
+        var now = _time.GetUtcNow();
+        if (now < certificate.NotBefore.ToUniversalTime())
         {
-            return Refuse("the server's certificate is outside its validity period");
+            return Refuse($"the server's certificate is not valid before {certificate.NotBefore.ToUniversalTime():u} (check this machine's clock)");
+        }
+
+        if (now > certificate.NotAfter.ToUniversalTime())
+        {
+            return Refuse($"the server's certificate expired on {certificate.NotAfter.ToUniversalTime():u}");
         }
 
         return true;
@@ -93,8 +130,11 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
         return certificate.MatchesHostname(host, allowWildcards: false, allowCommonName: false);
     }
 
-    private bool Refuse(string reason)
+    private bool Refuse(string reason) => Refuse(ErrorIds.ServerNotTrusted, reason);
+
+    private bool Refuse(string id, string reason)
     {
+        LastRefusalId = id;
         LastRefusal = reason;
         return false;
     }

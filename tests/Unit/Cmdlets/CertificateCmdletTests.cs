@@ -164,6 +164,7 @@ public class CertificateCmdletTests : IDisposable
     public void Invites_from_a_csv_like_pipeline()
     {
         CreateCa();
+        Assert.Empty(_shell.Run("New-ChatCertificate -Path $args[0] -Server -DnsName chat.example.org", Data).Errors);
         var result = _shell.Run("""
             @([pscustomobject]@{ UserName = 'carol'; Server = 'chat.example.org:9000' }, [pscustomobject]@{ UserName = 'dave'; Server = 'chat.example.org:9000' }) |
                 New-ChatInvite -Path $args[0]

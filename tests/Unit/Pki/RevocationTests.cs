@@ -192,4 +192,65 @@ public class CrlReaderTests
         der[der.Length / 2] ^= 1;
         Assert.ThrowsAny<Exception>(() => CrlReader.VerifiedSerials(der, ca.Directory.Certificate));
     }
+
+    [Fact]
+    public void Revoking_a_users_last_certificate_cancels_their_pending_invites_and_an_old_invite_no_longer_enrolls()
+    {
+        using var ca = new Ca().WithServer();
+        var serial = ca.Enroll(ca.Invites.Create("bob").Code, Requests.EcP256("CN=bob")).Record.Serial;
+        var (_, secondDevice) = ca.Invites.Create("bob", additionalDevice: true);
+        var (_, other) = ca.Invites.Create("carol");
+
+        var (_, cancelled) = ca.Registry.RevokeAndCancelInvites(serial, X509RevocationReason.AffiliationChanged);
+
+        Assert.Equal([secondDevice.Id], cancelled.Select(i => i.Id));
+        var record = ca.Invites.Find("bob").Single(i => i.Id == secondDevice.Id);
+        Assert.Equal(InviteStatus.Revoked, record.StatusAt(DateTimeOffset.UtcNow));
+        Assert.Contains(serial, record.CancelReason, StringComparison.Ordinal);
+        Assert.Contains("revoked", record.CancelReason, StringComparison.Ordinal);
+        Assert.Equal(InviteStatus.Pending, ca.Invites.Find("carol").Single().StatusAt(DateTimeOffset.UtcNow));
+
+        var e = Assert.Throws<OpenChatException>(() => ca.Enroll(secondDevice, Requests.EcP256("CN=bob")));
+        Assert.Equal(ErrorIds.InviteRevoked, e.ErrorId);
+        Assert.Contains("revoked", e.Message, StringComparison.Ordinal);
+        Assert.Single(ca.Directory.Store.FindCertificates(CertificateKind.Client, "bob"));
+
+        // An invite issued after the revocation is the admin's decision to let bob back in.
+        ca.Enroll(ca.Invites.Create("bob").Code, Requests.EcP256("CN=bob"));
+        ca.Enroll(other, Requests.EcP256("CN=carol"));
+    }
+
+    [Fact]
+    public void Revoking_one_of_two_devices_leaves_the_users_invites_pending()
+    {
+        using var ca = new Ca().WithServer();
+        var first = ca.Authority.IssueClient("bob").Record.Serial;
+        ca.Authority.IssueClient("bob", additionalDevice: true);
+        var (invite, _) = ca.Invites.Create("bob", additionalDevice: true);
+        Assert.Empty(ca.Registry.RevokeAndCancelInvites(first).CancelledInvites);
+        Assert.Equal(InviteStatus.Pending, ca.Directory.Store.GetInvite(invite.Id)!.StatusAt(DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public void Revoking_an_expired_users_certificate_still_cancels_the_invite_for_their_return()
+    {
+        // bob's certificate is no longer valid (revoked earlier) and an invite waits: revoking
+        // the other, already expired certificate leaves no valid one, so the invite goes too.
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        using var ca = new Ca(time).WithServer();
+        var shortLived = ca.Authority.IssueClient("bob", validDays: 1).Record.Serial;
+        time.Advance(TimeSpan.FromDays(2));
+        var (invite, _) = ca.Invites.Create("bob");
+        Assert.Equal([invite.Id], ca.Registry.RevokeAndCancelInvites(shortLived).CancelledInvites.Select(i => i.Id));
+    }
+
+    [Fact]
+    public void Revoking_a_server_certificate_cancels_no_invites()
+    {
+        using var ca = new Ca().WithServer();
+        var (invite, _) = ca.Invites.Create("bob");
+        var server = ca.Registry.Find(CertificateKind.Server).Single().Serial;
+        Assert.Empty(ca.Registry.RevokeAndCancelInvites(server).CancelledInvites);
+        Assert.Equal(InviteStatus.Pending, ca.Directory.Store.GetInvite(invite.Id)!.StatusAt(DateTimeOffset.UtcNow));
+    }
 }

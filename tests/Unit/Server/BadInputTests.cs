@@ -87,7 +87,7 @@ public class BadInputTests
         Assert.Equal(ErrorIds.ProtocolViolation, await raw.ReadUntilClosedAsync());
         await raw.DisposeAsync();
         await using var second = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory2"));
-        await second.SendAsync(new Welcome(1, "x", "y", "z", "").ToFrame()); // a server-to-client type
+        await second.SendAsync(new Welcome(1, "x", "y", "z", "", []).ToFrame()); // a server-to-client type
         Assert.Equal(ErrorIds.ProtocolViolation, await second.ReadUntilClosedAsync());
         await StillChattingAsync(alice, bob, "after unknown");
     }

@@ -63,9 +63,46 @@ public class SqliteCaStoreTests
         using var store = SqliteCaStore.Create(temp.Combine("store.db"));
         var now = DateTimeOffset.UtcNow;
         store.AddCertificate(new CertificateRecord("AB", CertificateKind.Client, "alice", "t", now, now.AddDays(1), now, [1]), true, now);
-        Assert.True(store.RevokeCertificate("ab", now, System.Security.Cryptography.X509Certificates.X509RevocationReason.Superseded));
-        Assert.False(store.RevokeCertificate("AB", now, System.Security.Cryptography.X509Certificates.X509RevocationReason.KeyCompromise));
+        Assert.NotNull(store.RevokeCertificate("ab", now, System.Security.Cryptography.X509Certificates.X509RevocationReason.Superseded));
+        Assert.Null(store.RevokeCertificate("AB", now, System.Security.Cryptography.X509Certificates.X509RevocationReason.KeyCompromise));
         Assert.Equal(System.Security.Cryptography.X509Certificates.X509RevocationReason.Superseded, store.GetCertificate("AB")!.RevocationReason);
+    }
+
+    [Fact]
+    public void A_version_1_store_is_upgraded_and_its_pending_invites_are_cancelled_saying_why()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine("store.db");
+        var now = DateTimeOffset.UtcNow;
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // The version 1 schema of the invites table, with one pending and one redeemed invite.
+            command.CommandText = $"""
+                CREATE TABLE certificates (serial TEXT PRIMARY KEY, kind INTEGER NOT NULL, name TEXT NOT NULL, name_norm TEXT NOT NULL,
+                    thumbprint TEXT NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL, issued_at INTEGER NOT NULL,
+                    der BLOB NOT NULL, revoked_at INTEGER NULL, revocation_reason INTEGER NULL);
+                CREATE TABLE invites (id TEXT PRIMARY KEY, user_name TEXT NOT NULL, user_norm TEXT NOT NULL, secret_hash BLOB NOT NULL,
+                    server TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, additional_device INTEGER NOT NULL DEFAULT 0,
+                    redeemed_at INTEGER NULL, revoked_at INTEGER NULL);
+                CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO invites VALUES ('old1', 'erin', 'erin', x'00', 'localhost:7443', {now.ToUnixTimeMilliseconds()}, {now.AddDays(1).ToUnixTimeMilliseconds()}, 0, NULL, NULL);
+                INSERT INTO invites VALUES ('old2', 'finn', 'finn', x'00', 'localhost:7443', {now.ToUnixTimeMilliseconds()}, {now.AddDays(1).ToUnixTimeMilliseconds()}, 0, {now.ToUnixTimeMilliseconds()}, NULL);
+                PRAGMA user_version=1;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using var store = SqliteCaStore.Open(path);
+        var pending = store.GetInvite("old1")!;
+        Assert.Equal(InviteStatus.Revoked, pending.StatusAt(now));
+        Assert.Equal(SqliteCaStore.LegacyInviteReason, pending.CancelReason);
+        Assert.Empty(pending.Verifier);
+        Assert.Equal(InviteStatus.Redeemed, store.GetInvite("old2")!.StatusAt(now));
+        Assert.Null(store.GetInvite("old2")!.CancelReason);
+        SqliteCaStore.Open(path).Dispose(); // opening again changes nothing
     }
 
     [Fact]

@@ -24,6 +24,23 @@ public sealed class Ca : IDisposable
 
     public InviteBook Invites => new(Directory, Time);
 
+    /// <summary>Issues and installs the server certificate (invites pin its key).</summary>
+    public Ca WithServer()
+    {
+        Authority.IssueServer([], [], replaceInstalled: true).Certificate.Dispose();
+        return this;
+    }
+
+    /// <summary>What a server's connection would hand the CA: this certificate hash and nonce
+    /// stand in for one TLS connection.</summary>
+    public static readonly byte[] ConnectionCertificateHash = System.Security.Cryptography.SHA256.HashData("server certificate"u8);
+
+    public static readonly byte[] ConnectionNonce = System.Security.Cryptography.SHA256.HashData("connection nonce"u8);
+
+    /// <summary>Enrolls as a client would on one connection: proves the secret for it and this CSR.</summary>
+    public IssuedCertificate Enroll(InviteCode invite, string csrPem) =>
+        Authority.Enroll(EnrollmentClaim.Prove(invite, csrPem, ConnectionCertificateHash, ConnectionNonce), ConnectionCertificateHash, ConnectionNonce);
+
     public void Dispose()
     {
         Authority.Dispose();
