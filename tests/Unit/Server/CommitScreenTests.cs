@@ -12,17 +12,6 @@ namespace OpenChat.Tests.Unit.Server;
 /// limits how often one user may change any room's encryption: one member cannot stall a room.</summary>
 public class CommitScreenTests
 {
-    // A commit for the room signed by whatever key the test chooses, naming whichever committer.
-    private static byte[] SignedCommit(ChatClient by, string room, CommitReason reason, string? committerSerial = null, ECDsa? signWith = null)
-    {
-        using var agreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
-        var key = by.Identity.GetECDsaPrivateKey()!;
-        var package = KeyPackage.Create(by.Identity, key, agreement, DateTimeOffset.UtcNow);
-        var (commit, secret) = Commit.Create(room, 1, new byte[32], committerSerial ?? by.Identity.SerialNumber, signWith ?? key, reason, [package]);
-        CryptographicOperations.ZeroMemory(secret);
-        return commit.ToBytes();
-    }
-
     [Fact]
     public async Task Hundreds_of_junk_commits_are_refused_and_the_room_keeps_working()
     {
@@ -57,18 +46,18 @@ public class CommitScreenTests
         await mallory.JoinAsync("ops");
         await alice.JoinAsync("ops");
 
-        var impersonating = SignedCommit(mallory, "ops", CommitReason.Create, committerSerial: alice.Identity.SerialNumber);
+        var impersonating = SignedCommits.For(mallory, "ops", CommitReason.Create, committerSerial: alice.Identity.SerialNumber);
         var e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", impersonating, EventKind.Commit, 0));
         Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
         Assert.Contains("another device", e.Message);
 
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var forged = SignedCommit(mallory, "ops", CommitReason.Create, signWith: otherKey);
+        var forged = SignedCommits.For(mallory, "ops", CommitReason.Create, signWith: otherKey);
         e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", forged, EventKind.Commit, 0));
         Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
         Assert.Contains("not signed", e.Message);
 
-        var otherRoom = SignedCommit(mallory, "elsewhere", CommitReason.Create);
+        var otherRoom = SignedCommits.For(mallory, "elsewhere", CommitReason.Create);
         e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", otherRoom, EventKind.Commit, 0));
         Assert.Contains("another room", e.Message);
         Assert.Equal(0UL, (await alice.JoinAsync("ops")).Epoch);
@@ -81,15 +70,15 @@ public class CommitScreenTests
         await using var alice = await h.ConnectAsync(await h.EnrollAsync("alice"));
         await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
         await alice.JoinAsync("ops");
-        var join = SignedCommit(alice, "ops", CommitReason.Join);
+        var join = SignedCommits.For(alice, "ops", CommitReason.Join);
         var e = await Assert.ThrowsAsync<OpenChatException>(() => alice.PublishAsync("ops", join, EventKind.Commit, 0));
         Assert.Contains("only a create commit", e.Message);
-        await alice.PublishAsync("ops", SignedCommit(alice, "ops", CommitReason.Create), EventKind.Commit, 0);
+        await alice.PublishAsync("ops", SignedCommits.For(alice, "ops", CommitReason.Create), EventKind.Commit, 0);
 
         var joined = await mallory.JoinAsync("ops");
         Assert.Equal(1UL, joined.Epoch);
         e = await Assert.ThrowsAsync<OpenChatException>(() =>
-            mallory.PublishAsync("ops", SignedCommit(mallory, "ops", CommitReason.Create), EventKind.Commit, joined.Epoch));
+            mallory.PublishAsync("ops", SignedCommits.For(mallory, "ops", CommitReason.Create), EventKind.Commit, joined.Epoch));
         Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
         Assert.Contains("already has an encrypted group", e.Message);
     }
@@ -106,10 +95,10 @@ public class CommitScreenTests
         await using var observer = await h.UserAsync("olive");
         var mallory = await h.ConnectAsync(profile);
         var epoch = (await mallory.JoinAsync("ops")).Epoch;
-        await mallory.PublishAsync("ops", SignedCommit(mallory, "ops", CommitReason.Create), EventKind.Commit, epoch++);
+        await mallory.PublishAsync("ops", SignedCommits.For(mallory, "ops", CommitReason.Create), EventKind.Commit, epoch++);
         for (var i = 0; i < 2; i++)
         {
-            await mallory.PublishAsync("ops", SignedCommit(mallory, "ops", CommitReason.Rotate), EventKind.Commit, epoch++);
+            await mallory.PublishAsync("ops", SignedCommits.For(mallory, "ops", CommitReason.Rotate), EventKind.Commit, epoch++);
         }
 
         // A fresh connection (a fresh per-connection budget) does not refill the user's: the commit
@@ -119,7 +108,7 @@ public class CommitScreenTests
         await again.JoinAsync("ops");
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(3));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            again.PublishAsync("ops", SignedCommit(again, "ops", CommitReason.Rotate), EventKind.Commit, epoch, cancellationToken: wait.Token));
+            again.PublishAsync("ops", SignedCommits.For(again, "ops", CommitReason.Rotate), EventKind.Commit, epoch, cancellationToken: wait.Token));
         Assert.Equal(epoch, (await observer.JoinAsync("ops")).Epoch);
     }
 

@@ -233,10 +233,10 @@ public class DeliveryTests
         var joined = await alice.JoinAsync("ops");
         await bob.JoinAsync("ops");
         Assert.Equal(0UL, joined.Epoch);
-        await alice.PublishAsync("ops", Text("commit-1"), EventKind.Commit, epoch: 0);
-        var e = await Assert.ThrowsAsync<OpenChatException>(() => bob.PublishAsync("ops", Text("commit-1b"), EventKind.Commit, epoch: 0));
+        await alice.PublishAsync("ops", SignedCommits.For(alice, "ops", OpenChat.Engine.Group.CommitReason.Create), EventKind.Commit, epoch: 0);
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => bob.PublishAsync("ops", SignedCommits.For(bob, "ops", OpenChat.Engine.Group.CommitReason.Create), EventKind.Commit, epoch: 0));
         Assert.Equal(ErrorIds.StaleEpoch, e.ErrorId);
-        await bob.PublishAsync("ops", Text("commit-2"), EventKind.Commit, epoch: 1);
+        await bob.PublishAsync("ops", SignedCommits.For(bob, "ops", OpenChat.Engine.Group.CommitReason.Join), EventKind.Commit, epoch: 1);
         Assert.Equal(2UL, (await bob.JoinAsync("ops")).Epoch);
     }
 
