@@ -539,6 +539,7 @@ public sealed class GroupState
             CommitReason.Create => null,
             // A device whose user announced a departure may join again without anyone removing it
             // first; that changes nothing but the epoch, and ends the departure.
+            CommitReason.Join when old.Count == 0 => "a join of a room that has no group yet (only a create founds one)",
             CommitReason.Join when committerWasMember && !_departedSerials.Contains(committer) => "a join by a current member",
             CommitReason.Join when committerWasMember && !(newMembers.Count == old.Count && old.All(s => Has(newMembers, s))) => "a rejoin that also adds or removes others",
             CommitReason.Join when committerWasMember => null,
@@ -581,7 +582,8 @@ public sealed class GroupState
     // A member leaves only by a signed departure of its own user, a revocation by the CA, or the
     // end of its certificate's validity, each as of the time the removal was sequenced.
     private bool MayBeRemoved(string serial, DateTimeOffset at) =>
-        _departedSerials.Contains(serial) || !_packages.TryGetValue(serial, out var package) || !ValidAt(package, at, out _);
+        _departedSerials.Contains(serial) || _verifier.MayBeRevokedAt(serial, at)
+        || !_packages.TryGetValue(serial, out var package) || !ValidAt(package, at, out _);
 
     private GroupOutcome ProcessMessage(RoomEvent e, DateTimeOffset at)
     {

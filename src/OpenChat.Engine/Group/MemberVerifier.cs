@@ -74,15 +74,31 @@ public sealed class MemberVerifier
         }
     }
 
-    /// <summary>Revoked at or before <paramref name="at"/> (for judging an event the server
-    /// sequenced at that time).</summary>
+    /// <summary>Revoked before <paramref name="at"/> (for judging an event the server sequenced
+    /// at that time). A list's dates have whole seconds, so the revocation happened somewhere in
+    /// the second it names: only an event from the next second on is surely after it. (The server
+    /// itself stops a revoked device within a fraction of that second.)</summary>
     public bool IsRevokedAt(string serial, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            return RevokedBy(serial, at);
+        }
+    }
+
+    /// <summary>Possibly revoked at <paramref name="at"/>: the list names a second at or before
+    /// it. A removal is allowed on this (the member may have been revoked already); the member's
+    /// own events are refused only on <see cref="IsRevokedAt"/>.</summary>
+    public bool MayBeRevokedAt(string serial, DateTimeOffset at)
     {
         lock (_gate)
         {
             return _revoked.TryGetValue(serial, out var when) && when <= at;
         }
     }
+
+    private bool RevokedBy(string serial, DateTimeOffset at) =>
+        _revoked.TryGetValue(serial, out var when) && (when == DateTimeOffset.MinValue || when.AddSeconds(1) <= at);
 
     /// <summary>Chain, client profile, validity and revocation, all judged at <paramref name="at"/>.</summary>
     public bool Verify(X509Certificate2 certificate, DateTimeOffset at, out string reason)
@@ -95,7 +111,7 @@ public sealed class MemberVerifier
 
     private bool VerifyLocked(X509Certificate2 certificate, DateTimeOffset at, out string reason)
     {
-        if (_revoked.TryGetValue(certificate.SerialNumber, out var revokedAt) && revokedAt <= at)
+        if (RevokedBy(certificate.SerialNumber, at))
         {
             reason = "the certificate is revoked";
             return false;

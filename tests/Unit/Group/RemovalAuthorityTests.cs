@@ -100,4 +100,44 @@ public class RemovalAuthorityTests
             Assert.Throws<CryptoException>(() => carol.State.Encrypt("dave must go first"u8, ContentType.Text, DateTimeOffset.UtcNow));
         }
     }
+
+    [Fact]
+    public void In_the_second_a_revocation_names_the_member_may_still_speak_and_may_already_be_removed()
+    {
+        // A revocation list tells only the second: both readings of it must hold at once, or a
+        // removal committed right after a revocation would split the room.
+        var time = new ManualTime(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
+        using var h = new GroupHarness(time: time);
+        var alice = h.Add("alice");
+        alice.Publish();
+        alice.Commit(CommitReason.Create);
+        var bob = h.AddJoined("bob");
+        alice.CatchUp();
+        var last = alice.State.Encrypt("sent as the admin revoked me"u8, ContentType.Text, DateTimeOffset.UtcNow);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var second = time.Now;
+        h.Registry.Revoke(alice.Identity.Serial);
+        h.TeachRevocations();
+
+        RoomEvent At(EventKind kind, string sender, string serial, ulong epoch, byte[] body, int ms) =>
+            new(h.Room, (ulong)h.Log.Count + 1, Guid.NewGuid(), sender, serial, kind, epoch, second.AddMilliseconds(ms), body);
+        h.Log.Add(At(EventKind.Chat, "alice", alice.Identity.Serial, bob.State.ServerEpoch, last, 200));
+        bob.CatchUp();
+        Assert.Contains("sent as the admin revoked me", bob.Texts);
+
+        var (removal, builtOn) = bob.State.CreateCommit(CommitReason.Remove, [bob.Identity.Serial]);
+        h.Log.Add(At(EventKind.Commit, "bob", bob.Identity.Serial, builtOn, removal, 400));
+        bob.CatchUp();
+        Assert.DoesNotContain(bob.Outcomes, o => o.Kind == GroupOutcomeKind.Rejected);
+        Assert.Equal([bob.Identity.Serial], bob.State.MemberSerials);
+    }
+
+    [Fact]
+    public void A_join_cannot_found_a_group()
+    {
+        using var h = new GroupHarness();
+        var alice = h.AddJoined("alice");
+        Assert.Contains(alice.Outcomes, o => o.Kind == GroupOutcomeKind.Rejected && o.Reason.Contains("no group"));
+        Assert.Equal(0UL, alice.State.Epoch);
+    }
 }
