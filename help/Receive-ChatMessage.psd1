@@ -43,7 +43,9 @@ Your own messages are returned too, with IsOwn set. Filter them out in a bot tha
 
 Only one session per identity can be connected at a time (ProfileInUse), so two PowerShell windows cannot read the same identity's messages at once. Use one identity per bot.
 
-Messages kept back because of -Room stay queued in the session and are saved with its state, so they are still there after a reconnect; nothing is marked read until it is returned.
+Messages kept back because of -Room stay queued in the session and are saved with its state, so they are still there after a reconnect; nothing is marked read until it is returned. The same holds for messages that Enter-ChatRoom counted as unread in a room that was not on its screen.
+
+A message you sent while the server could not be reached that was then refused for good when it went (see Send-ChatMessage) is reported as a notice in its room, with IsOwn set and the reason in Problem.
 
 Error ids: NotConnected.
 '@
