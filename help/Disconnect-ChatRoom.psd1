@@ -5,7 +5,7 @@ Closes the given sessions, or every session of this PowerShell process with -All
 
 Disconnecting is not leaving: the user stays a member of every room and can connect again later, and other members see the user as away once their last session has closed. To end a membership, use Exit-ChatRoom.
 
-Before the connection is closed, the session saves its state (the last sequence read per room and any messages the server has not acknowledged yet) to state.json in the profile directory. Unacknowledged messages are sent again, with their original ids, the next time the identity connects. Afterwards the session's State is Closed and it stops reconnecting.
+Before the connection is closed, the session saves its state (the last sequence read per room and any messages the server has not acknowledged yet) to state.json in the profile directory, and its end-to-end state, which includes the messages still pending in its outbox (for example those sent while the server could not be reached) and those received but not yet read, to e2e.state, encrypted. Unacknowledged and pending messages are sent, with their original ids and in order, the next time the identity connects. Afterwards the session's State is Closed and it stops reconnecting.
 '@
     Parameters  = @{
         Session  = 'The sessions to close, as returned by Connect-ChatRoom. Accepts pipeline input by value. When omitted (and -All is not given), the newest open session is closed.'

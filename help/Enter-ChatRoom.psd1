@@ -9,6 +9,10 @@ Long messages. A pasted line is sent as one message, up to the limit of 64 KiB (
 
 The status line shows the room, your identity, the connection state (the session reconnects by itself and fills any gap from the room's history) and rooms with unread messages.
 
+What you type is never lost. A line appears on the screen as soon as you press Enter, marked (pending) until the server has stored it; then the mark goes. While the server cannot be reached (the status line says Reconnecting) you can keep typing: each line is kept, encrypted, in the session's outbox, shown as pending, and sent by itself, in order and once, when the connection is back, exactly as Send-ChatMessage does. A line that is refused for good once it goes is marked in red as not sent, with the reason. If you leave while lines are still pending, a warning says how many; they stay in the profile and go with the next session of the identity.
+
+Unread messages stay unread until you see them. A message of another room (a direct message, say) is counted in the status line but left in the session: it is shown when you open that room (/join), and if you leave the chat before that it is still there for Receive-ChatMessage, for the next Enter-ChatRoom, or for the next session.
+
 Slash commands:
 /join ROOM switches to a room (joining it if needed; @alice+bob for a direct conversation), /leave [ROOM] leaves a room for good, /rooms lists rooms with unread counts, /who lists the room's members and who is online, /msg USER TEXT sends a direct message, /verify USER shows the safety number with USER and marks them verified (compare it with them first), /help lists the commands, and /quit (or Ctrl+C) returns to PowerShell.
 
@@ -27,7 +31,7 @@ It uses the session given with -Session, or the newest open one, or, with -Ident
     Outputs     = @(
         @{ Type = 'None'; Description = 'The chat happens on the screen; nothing is written to the pipeline.' }
     )
-    Notes       = 'Messages read on this screen are marked read, like Receive-ChatMessage. Error ids: NotInteractive (no terminal), RoomNotFound (no room given or joined), and those of Connect-ChatRoom and Send-ChatMessage.'
+    Notes       = 'Messages shown on this screen are marked read, like those returned by Receive-ChatMessage; messages of rooms not on the screen are not. Error ids: NotInteractive (no terminal), RoomNotFound (no room given or joined), and those of Connect-ChatRoom and Send-ChatMessage.'
     Examples    = @(
         @{
             Title   = 'Chat in ops through the current session'

@@ -19,7 +19,7 @@ Sessions live in this PowerShell process only; they are not shared with other Po
 
 An identity can have only one connected session at a time, in any process, because the session holds its end-to-end encryption state. Connecting it a second time fails with ProfileInUse: find the session here and close it with Disconnect-ChatRoom first.
 
-PendingMessages counts what the session has sent to the server (messages, and the key packages and commits of the encryption) that the server has not acknowledged yet, for example while Reconnecting; they are resent by themselves. Messages received but not yet read with Receive-ChatMessage are not counted.
+PendingMessages counts what the session has sent that the server has not stored yet: messages in the outbox (for example those sent while Reconnecting, which wait there, kept encrypted in the profile, and go by themselves once connected), and the key packages and commits of the encryption not yet acknowledged. Messages received but not yet read with Receive-ChatMessage are not counted.
 '@
     Examples    = @(
         @{

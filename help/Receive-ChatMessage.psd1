@@ -43,7 +43,9 @@ Your own messages are returned too, with IsOwn set. Filter them out in a bot tha
 
 Only one session per identity can be connected at a time (ProfileInUse), so two PowerShell windows cannot read the same identity's messages at once. Use one identity per bot.
 
-Messages kept back because of -Room stay queued in the session and are saved with its state, so they are still there after a reconnect; nothing is marked read until it is returned.
+Messages kept back because of -Room stay queued in the session and are saved with its state, so they are still there after a reconnect; nothing is marked read until it is returned. The same holds for messages that Enter-ChatRoom counted as unread in a room that was not on its screen.
+
+A message you sent while the server could not be reached that was then refused for good when it went (see Send-ChatMessage) is reported as a notice in its room, with IsOwn set and the reason in Problem.
 
 Text keeps exactly what the sender wrote, control characters included, since it is data. The views of this module (the default table, Format-List, the object's ToString) and the warnings and notices of this command show names, texts and reasons neutralised, so that escape sequences in them cannot take over the terminal: ESC is shown as ␛, other control characters as their control pictures, direction overrides as \u202e. Writing .Text to the host yourself (Write-Host, Select-Object Text, Format-List *) shows it as it is.
 

@@ -5,11 +5,11 @@ Encrypts each input as one message for the current members of a room's encrypted
 
 One message per input. -Message takes pipeline input, so every line that Get-Content reads, or every line a program writes, becomes its own message, in order. Empty lines and lines of only spaces are skipped. A single string that contains line breaks, such as the output of Get-Content -Raw, is sent as one multi-line message. Anything that is not a string is sent as its text, so the error records that 2>&1 turns a program's standard error into are sent as their message.
 
-Where it goes. -Room names the room. Without -Room and -To, the message goes to the session's only room; when the session has joined no room or several, the command fails with RoomNotFound and says which rooms there are. A room the session has not joined yet is joined (and created if it does not exist) before the first message, exactly as Join-ChatRoom would. -To sends a direct message: it opens the direct conversation with that user (@alice+bob, see Join-ChatRoom -User) and sends there. The other person can read it only once one of their devices has joined the conversation's encryption, which their session does by itself as soon as it is online; until then the command waits up to 10 seconds and then fails with PeerNotJoined, and nothing is sent. Try again when they are online (Get-ChatRoomMember shows it).
+Where it goes. -Room names the room. Without -Room and -To, the message goes to the session's only room; when the session has joined no room or several, the command fails with RoomNotFound and says which rooms there are. A room the session has not joined yet is joined (and created if it does not exist) before the first message, exactly as Join-ChatRoom would. While offline, -To only works out the conversation's name (@alice+bob); it is opened when its first message goes. -To sends a direct message: it opens the direct conversation with that user (@alice+bob, see Join-ChatRoom -User) and sends there. The other person can read it only once one of their devices has joined the conversation's encryption, which their session does by itself as soon as it is online; until then the command waits up to 10 seconds and then fails with PeerNotJoined, and nothing is sent. Try again when they are online (Get-ChatRoomMember shows it).
 
-Before sending. The command brings the room's encrypted group up to date first: it removes members whose certificates have been revoked (from the CA-signed revocation list, fetched before every message) or who have left the room (each leaver's device sends a signed departure; the server's member list is never used for this), and it rotates the room's key when the current epoch is a day old or this device has sent 1000 messages in it. Each of these is a commit that the command publishes and waits for before the message goes out. If another member changed the epoch at the same moment, the server refuses the message as built on a stale epoch (StaleEpoch), and the command catches up on the new epoch and encrypts the message again by itself.
+Before sending. When the message can really be sent, the command brings the room's encrypted group up to date first: it removes members whose certificates have been revoked (from the CA-signed revocation list, fetched before every message) or who have left the room (each leaver's device sends a signed departure; the server's member list is never used for this), and it rotates the room's key when the current epoch is a day old or this device has sent 1000 messages in it. Each of these is a commit that the command publishes and waits for before the message goes out. If another member changed the epoch at the same moment, the server refuses the message as built on a stale epoch (StaleEpoch), and the command catches up on the new epoch and encrypts the message again by itself.
 
-When it returns. The command returns for each message once the server has written it durably and acknowledged it. While the connection is down it waits for the session to reconnect; the message is kept in the profile meanwhile and is resent with the same id, so the server stores it only once. If the command is stopped with Ctrl+C while waiting, the message stays queued and is still delivered when the connection comes back.
+When it returns. Every message is first put in the session's outbox and saved, as typed, in the session's encrypted state (e2e.state in the profile, encrypted like the rest of the end-to-end state under a key derived from the identity's private key), before anything is sent. While connected, the command then returns for each message once the server has written it durably and acknowledged it. While the server cannot be reached (the session is Reconnecting, for example because the server is stopped), the command does not fail and does not wait: it returns at once, the message stays in the outbox marked Pending (with -PassThru its State is Pending), the session's PendingMessages counts it, and the command writes one warning that messages are waiting. Pending messages go by themselves, in the order they were sent and once each, as soon as the session is connected again, also after Disconnect-ChatRoom or a restart of PowerShell (then with the next session of the identity). Each is encrypted only when it really goes, in the room's epoch of that moment and after the steps above, so it is readable by whoever is a member then and by nobody who was removed meanwhile; it keeps its message id through every attempt, so the server stores it once. A message that is refused for good once it goes (for example PeerNotJoined, or NotAMember after you left the room) leaves the outbox: with -PassThru its State becomes Failed with the reason in Problem, and the session's Receive-ChatMessage reports it as a notice, so that nothing is dropped silently. If the command is stopped with Ctrl+C while waiting, the message stays queued and is still delivered.
 
 The per-message key is deleted as soon as the message is encrypted, and the state is saved to the profile before the message leaves, so a crash never reuses a key.
 
@@ -19,7 +19,7 @@ The command uses -Session if given, otherwise the newest open session; with no s
         Message  = 'The text to send, at most 64 KiB (65,536 bytes) of UTF-8 per message. Each pipeline input is one message; empty strings are skipped. Alias: Text.'
         Room     = 'The room to send to, joined first if the session has not joined it yet. The default is the session''s only room. A direct conversation can also be named here (for example ''@alice+bob'').'
         To       = 'Sends a direct message to this user instead of a room, in the direct conversation of the two users. When you share a room with the other user, their devices (as verified there) are added to the conversation at once, so they can read it when they next connect. Otherwise it waits up to 10 seconds for one of their devices to join and then fails with PeerNotJoined.'
-        PassThru = 'Returns an object for each message sent, with the room, the sequence number the server gave it and the text. By default the command writes no output.'
+        PassThru = 'Returns an object for each message sent, with the room, the sequence number the server gave it, the text and its State: Sent, or Pending when it waits in the outbox because the server cannot be reached (the object follows the message: State becomes Sent and Sequence is filled once the server has it, or Failed with Problem). By default the command writes no output.'
         Session  = 'The session to send through, as returned by Connect-ChatRoom. The default is the newest open session. Accepts pipeline input by property name.'
     }
     Inputs      = @(
@@ -27,7 +27,7 @@ The command uses -Session if given, otherwise the newest open session; with no s
     )
     Outputs     = @(
         @{ Type = 'None'; Description = 'By default this cmdlet writes no output.' }
-        @{ Type = 'OpenChat.Cmdlets.Client.SentChatMessage'; Description = 'With -PassThru, one object per message sent: Room (the room or direct conversation), Sequence (its number in the room) and Text.' }
+        @{ Type = 'OpenChat.Cmdlets.Client.SentChatMessage'; Description = 'With -PassThru, one object per message sent: Room (the room or direct conversation), Sequence (its number in the room; empty while pending), Text, State (Sent, Pending or Failed), Problem (why it failed), MessageId and QueuedAt.' }
     )
     Notes       = @'
 Your own messages come back to you: Receive-ChatMessage returns them too, with IsOwn set. A bot that answers what it reads should skip its own messages.
@@ -35,6 +35,8 @@ Your own messages come back to you: Receive-ChatMessage returns them too, with I
 Sequence numbers are shared by everything the room records (messages, key packages and commits), so consecutive messages can have gaps between their numbers.
 
 One message holds at most 64 KiB of text: 65,536 bytes once encoded as UTF-8 (65,536 ASCII characters, about 32,000 accented ones, about 21,000 in Chinese or Japanese). A longer message is refused before anything is encrypted or sent, with the error id MessageTooLarge (category LimitsExceeded) and a message that says its size and the limit. The error is per message: in Get-Content notes.txt | Send-ChatMessage a line over the limit is reported and the lines after it are still sent (use -ErrorAction Stop to stop at the first refusal instead). Split longer text into several messages.
+
+PendingMessages on the session (Get-ChatSession) counts the messages still in the outbox. Messages that were pending when the session closed are sent by the next session of the same identity, before anything that session sends to the same room.
 
 Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, MessageTooLarge (over 64 KiB of UTF-8), Timeout.
 '@
@@ -77,7 +79,18 @@ try {
 }
 finally { Disconnect-ChatRoom -Session $session }
 '@
-            Remarks = 'Connects as the identity monitor, sends one message per nearly full disk and disconnects. Send-ChatMessage returns only after the server has stored each message, so disconnecting right after loses nothing.'
+            Remarks = 'Connects as the identity monitor, sends one message per nearly full disk and disconnects. Send-ChatMessage returns once the server has stored each message, or, if the server went away meanwhile, once the message is kept in the outbox; either way disconnecting right after loses nothing: pending messages go with the next connection of monitor.'
+        }
+        @{
+            Title   = 'Send while the server is down, and see the message go later'
+            Code    = @'
+$m = Send-ChatMessage -Room ops 'back in 5 minutes' -PassThru
+$m.State                      # Pending while the server cannot be reached
+(Get-ChatSession).PendingMessages
+# ... once the session has reconnected:
+$m.State, $m.Sequence         # Sent, and its number in the room
+'@
+            Remarks = 'With the server unreachable, the command returns at once with a warning and the message Pending; it is kept, encrypted, in the profile and goes by itself when the session reconnects.'
         }
     )
     Links       = @('Receive-ChatMessage', 'Join-ChatRoom', 'Connect-ChatRoom', 'Get-ChatContact', 'about_OpenChat')

@@ -127,6 +127,80 @@ Describe 'Enter-ChatRoom in two terminals' {
     }
 }
 
+Describe 'Leaving the chat screen loses nothing' {
+    BeforeAll {
+        function Wait-Exit([string] $User) {
+            $deadline = [DateTime]::UtcNow.AddSeconds(30)
+            do {
+                tmux -L $socket has-session -t $User 2>$null
+                $alive = $LASTEXITCODE -eq 0
+                if ($alive) { Start-Sleep -Milliseconds 100 }
+            } while ($alive -and [DateTime]::UtcNow -lt $deadline)
+            $alive | Should -BeFalse -Because "$User's chat should have ended"
+        }
+
+        function Start-ChatAndWait([string] $User) {
+            Start-Chat $User
+            $null = Wait-Screen $User { param($s) $s -match 'Joined ops' -and $s -match '\| Connected' }
+        }
+    }
+
+    It 'keeps a direct message that was unread on another room''s screen after /quit, and shows it when the room is opened' {
+        Start-ChatAndWait bob
+        tmux -L $socket send-keys -t alice '/msg bob kept for later one' Enter
+        $null = Wait-Screen bob { param($s) $s -match 'unread: @alice\+bob\(1\)' }
+        tmux -L $socket send-keys -t bob '/quit' Enter
+        Wait-Exit bob
+
+        # A new chat screen still counts it, and opening the conversation shows it.
+        Start-ChatAndWait bob
+        $null = Wait-Screen bob { param($s) $s -match 'unread: @alice\+bob\(1\)' } -Seconds 15
+        tmux -L $socket send-keys -t bob '/join @alice+bob' Enter
+        $screen = Wait-Screen bob { param($s) $s -match 'alice: kept for later one' }
+        $screen | Should -Match ' @alice\+bob \| bob@'
+        tmux -L $socket send-keys -t bob '/quit' Enter
+        Wait-Exit bob
+    }
+
+    It 'keeps a direct message that was unread on the chat screen for Receive-ChatMessage after /quit' {
+        Start-ChatAndWait bob
+        tmux -L $socket send-keys -t alice '/msg bob kept for later two' Enter
+        $null = Wait-Screen bob { param($s) $s -match 'unread: @alice\+bob\(1\)' }
+        tmux -L $socket send-keys -t bob '/quit' Enter
+        Wait-Exit bob
+
+        $bob = Connect-ChatRoom -Identity bob -ProfilePath (Join-Path $work 'bob') -ErrorAction Stop
+        try {
+            $got = @(Receive-ChatMessage -Session $bob -Room '@alice+bob' -Wait -Timeout 10 -Count 1 -WarningAction SilentlyContinue)
+            $got.Text | Should -Be @('kept for later two')
+            $got[0].Sender | Should -Be 'alice'
+            $got[0].Verified | Should -BeTrue
+        }
+        finally { Disconnect-ChatRoom -Session $bob }
+    }
+
+    It 'shows a line typed while the server is down as pending and sends it once the server is back' {
+        $port = $server.Port
+        Stop-ChatServer -Server $server -Confirm:$false
+        try {
+            $null = Wait-Screen alice { param($s) $s -match '\| Reconnecting' } -Seconds 30
+            tmux -L $socket send-keys -t alice 'typed while the server was down' Enter
+            $screen = Wait-Screen alice { param($s) $s -match 'alice: typed while the server was down \(pending\)' } -Seconds 15
+            $screen | Should -Not -Match 'ConnectionLost'
+        }
+        finally { $script:server = Start-ChatServer -Path (Join-Path $work 'chat') -Port $port }
+        $null = Wait-Screen alice { param($s) $s -match '(?m)alice: typed while the server was down\s*$' -and $s -match '\| Connected' } -Seconds 30
+
+        $bob = Connect-ChatRoom -Identity bob -ProfilePath (Join-Path $work 'bob') -Room ops -ErrorAction Stop
+        try {
+            $got = @(Receive-ChatMessage -Session $bob -Room ops -Wait -Timeout 5 -WarningAction SilentlyContinue | Where-Object Text -eq 'typed while the server was down')
+            $got | Should -HaveCount 1
+            $got[0].Sender | Should -Be 'alice'
+        }
+        finally { Disconnect-ChatRoom -Session $bob }
+    }
+}
+
 Describe 'Ctrl+C in an interactive PowerShell' {
     BeforeAll {
         $module = $env:OPENCHAT_MODULE

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using OpenChat.Cmdlets.Completion;
 using OpenChat.Engine;
+using OpenChat.Engine.Client;
 
 namespace OpenChat.Cmdlets.Client;
 
@@ -29,6 +30,7 @@ public sealed class SendChatMessageCommand : SessionCmdlet
     public SwitchParameter PassThru { get; set; }
 
     private string? _target;
+    private bool _warnedPending;
 
     protected override void ProcessRecord()
     {
@@ -41,7 +43,7 @@ public sealed class SendChatMessageCommand : SessionCmdlet
         try
         {
             _target ??= To is not null
-                ? Await(token => session.Secure.OpenDirectAsync(To, token)).Name
+                ? Await(token => session.Secure.DirectRoomAsync(To, token))
                 : Room ?? DefaultRoom(session);
             var target = _target;
             if (!ShouldProcess(target, $"Send message ({Message.Length} characters)"))
@@ -49,10 +51,23 @@ public sealed class SendChatMessageCommand : SessionCmdlet
                 return;
             }
 
-            var sequence = Await(token => session.Secure.SendAsync(target, Message, token));
+            // Kept (saved, encrypted) before anything else; then either the server has it, or it
+            // cannot go now and waits in the outbox: returned at once as pending.
+            var outgoing = session.Secure.Queue(target, Message);
+            Await(token => Task.WhenAny(outgoing.Delivered, outgoing.Deferred).WaitAsync(token));
+            if (outgoing.Delivered.IsCompleted)
+            {
+                outgoing.Delivered.GetAwaiter().GetResult(); // a refusal is this input's error
+            }
+            else if (!_warnedPending)
+            {
+                _warnedPending = true;
+                WriteWarning($"The server cannot take messages right now (the session is {session.State}): the message is kept, encrypted, in the outbox and sent by itself, in order, once it can go ({session.PendingMessages} pending; see Get-ChatSession).");
+            }
+
             if (PassThru)
             {
-                WriteObject(new SentChatMessage(target, sequence, Message));
+                WriteObject(new SentChatMessage(outgoing));
             }
         }
         catch (Exception e) when (IsPerInput(e))
@@ -72,12 +87,31 @@ public sealed class SendChatMessageCommand : SessionCmdlet
     }
 }
 
-/// <summary>What Send-ChatMessage -PassThru returns.</summary>
-public sealed class SentChatMessage(string room, ulong sequence, string text)
+/// <summary>What Send-ChatMessage -PassThru returns. State, Sequence and Problem follow the
+/// message: a Pending one becomes Sent (with its Sequence) once the server has stored it.</summary>
+public sealed class SentChatMessage
 {
-    public string Room { get; } = room;
+    private readonly OutgoingMessage _outgoing;
 
-    public ulong Sequence { get; } = sequence;
+    internal SentChatMessage(OutgoingMessage outgoing) => _outgoing = outgoing;
 
-    public string Text { get; } = text;
+    public string Room => _outgoing.Room;
+
+    /// <summary>The room's sequence number; empty while the message is pending.</summary>
+    public ulong? Sequence => _outgoing.Sequence;
+
+    public string Text => _outgoing.Text;
+
+    /// <summary>Sent (stored by the server), Pending (kept in the outbox until the session is
+    /// connected) or Failed (refused for good; see Problem).</summary>
+    public OutgoingState State => _outgoing.State;
+
+    /// <summary>The same id on every resend, so the server stores the message once.</summary>
+    public Guid MessageId => _outgoing.MessageId;
+
+    public DateTimeOffset QueuedAt => _outgoing.QueuedAt;
+
+    public string? Problem => _outgoing.Error is { } e ? $"{e.ErrorId}: {e.Message}" : null;
+
+    public override string ToString() => $"[{Room}] {Text} ({State})";
 }

@@ -37,8 +37,9 @@ public sealed class ChatSession
 
     public string[] Rooms => [.. Client.JoinedRooms.Order(StringComparer.Ordinal)];
 
-    /// <summary>Messages sent but not yet acknowledged by the server.</summary>
-    public int PendingMessages => Client.PendingOutgoing;
+    /// <summary>Messages sent but not yet stored by the server: queued while disconnected (kept,
+    /// encrypted, in the profile) or waiting for its acknowledgement.</summary>
+    public int PendingMessages => Secure.PendingMessages;
 
     /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;

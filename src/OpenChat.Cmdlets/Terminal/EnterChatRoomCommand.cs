@@ -58,6 +58,10 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             var chosen = session;
             AwaitCatchingUp(chosen.Secure, room, token => chosen.Secure.EnterAsync(room, token));
             new TerminalChat(session, room, CancelToken).Run();
+            if (owned && session.Secure.PendingMessages is > 0 and var pending)
+            {
+                WriteWarning($"{pending} message(s) could not be sent yet; they are kept, encrypted, in the profile's outbox and sent the next time this identity connects.");
+            }
         }
         catch (Exception e) when (IsPerInput(e))
         {

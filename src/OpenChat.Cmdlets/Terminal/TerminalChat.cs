@@ -25,7 +25,10 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     private const int MaxInput = OpenChat.Engine.Protocol.FrameLimits.MaxTextBytes + 1;
     private readonly SecureSession _secure = session.Secure;
     private readonly StringBuilder _input = new();
-    private readonly Dictionary<string, List<SecureMessage>> _waiting = new(StringComparer.Ordinal);
+    // Our own lines on screen, by message id: pending ones (with their entry's index) until the
+    // server has them; the echo of each comes back from the room and is taken, since it was shown.
+    private readonly Dictionary<Guid, (OutgoingMessage Message, int Line)> _pending = [];
+    private readonly HashSet<Guid> _mine = [];
     private readonly List<Entry> _screen = [];
     private string _room = room;
     private int _width;
@@ -36,6 +39,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     {
         Layout();
         Notice($"Joined {_room}. Type a message and press Enter; /help lists commands; /quit leaves.");
+        ShowQueued(_room);
         try
         {
             while (!stop.IsCancellationRequested)
@@ -81,6 +85,15 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         // Autowrap off: the screen wraps lines itself, and a line it measured too short is cut
         // at the edge instead of continuing at the left edge of the next line.
         Console.Write($"{Esc}?7l{Esc}2J{Esc}1;{_height - 2}r");
+        DrawMessages();
+        _status = "";
+        DrawStatus();
+        DrawInput();
+    }
+
+    // The message region drawn again from the screen's entries, the newest at its bottom.
+    private void DrawMessages()
+    {
         var rows = new List<string>();
         for (var i = _screen.Count - 1; i >= 0 && rows.Count < _height - 2; i--)
         {
@@ -88,38 +101,81 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         }
 
         var visible = rows.Skip(Math.Max(0, rows.Count - (_height - 2))).ToList();
-        for (var i = 0; i < visible.Count; i++)
+        var redraw = new StringBuilder();
+        for (var i = 0; i < _height - 2; i++)
         {
-            Console.Write($"{Esc}{i + 1};1H{Esc}2K{visible[i]}");
+            redraw.Append($"{Esc}{i + 1};1H{Esc}2K").Append(i < visible.Count ? visible[i] : "");
         }
 
-        _status = "";
-        DrawStatus();
-        DrawInput();
+        Console.Write(redraw.ToString());
     }
 
+    // Takes only what this screen shows: the room on screen, and the echoes of our own lines.
+    // Messages of other rooms stay in the session (counted as unread) for when the room is
+    // opened, for Receive-ChatMessage, or for the next session.
     private bool DrainMessages()
     {
         var any = false;
-        while (_secure.TryReceive(out var message))
+        while (_secure.TryReceive(out var message, m => m.Room == _room || _mine.Contains(m.MessageId)))
         {
             any = true;
-            if (message!.Room == _room)
+            if (_mine.Remove(message!.MessageId))
             {
-                Show(Format(message));
-            }
-            else
-            {
-                if (!_waiting.TryGetValue(message.Room, out var list))
+                if (_pending.Remove(message.MessageId, out var shown))
                 {
-                    _waiting[message.Room] = list = [];
+                    Replace(shown.Line, Format(message));
                 }
 
-                list.Add(message);
+                continue;
+            }
+
+            Show(Format(message));
+        }
+
+        foreach (var (id, (outgoing, line)) in _pending.ToList())
+        {
+            if (outgoing.State == OutgoingState.Sent)
+            {
+                _pending.Remove(id);
+                Replace(line, FormatOwn(outgoing, ""));
+                any = true;
+            }
+            else if (outgoing.State == OutgoingState.Failed)
+            {
+                _pending.Remove(id); // still "mine": the notice of the refusal was shown here
+                // The reason is the server's text: it is shown neutralised like any message text.
+                Replace(line, FormatOwn(outgoing, "", $"  ✗ NOT SENT: {outgoing.Error!.ErrorId}: {outgoing.Error.Message}"));
+                any = true;
             }
         }
 
         return any;
+    }
+
+    // A line typed here: shown at once, marked pending until the server has it.
+    private void ShowPending(OutgoingMessage outgoing)
+    {
+        _mine.Add(outgoing.MessageId);
+        Show(FormatOwn(outgoing, $"{Esc}2m(pending){Esc}0m "));
+        _pending[outgoing.MessageId] = (outgoing, _screen.Count - 1);
+    }
+
+    // What is still queued for a room (perhaps from an earlier session) is shown as pending too.
+    private void ShowQueued(string room)
+    {
+        foreach (var outgoing in _secure.Outgoing(room).Where(o => !_mine.Contains(o.MessageId)))
+        {
+            ShowPending(outgoing);
+        }
+    }
+
+    // Our own line, before the server has it: as the message will show, with a mark of the
+    // screen's own (its width counted) after the sender.
+    private Entry FormatOwn(OutgoingMessage outgoing, string mark, string reason = "")
+    {
+        var entry = Format(new SecureMessage(outgoing.Room, outgoing.Sequence ?? 0, session.UserName, "", outgoing.Text + reason, outgoing.QueuedAt, outgoing.QueuedAt,
+            true, ContactTrust.Verified, null, 0, false, 0) { IsOwn = true });
+        return mark.Length == 0 ? entry : entry with { Prefix = entry.Prefix + mark, PrefixWidth = entry.PrefixWidth + "(pending) ".Length };
     }
 
     private bool HandleKey(ConsoleKeyInfo key)
@@ -160,7 +216,8 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         {
             if (!line.StartsWith('/'))
             {
-                Await(_secure.SendAsync(_room, line, stop));
+                // Kept at once (in the session's outbox); it goes as soon as it can.
+                ShowPending(_secure.Queue(_room, line));
                 return true;
             }
 
@@ -184,17 +241,18 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
                     break;
                 case "/rooms":
                     var rooms = Await(_secure.Client.ListRoomsAsync(stop));
+                    var unread = _secure.UnreadCounts();
                     Notice("Rooms: " + string.Join("  ", rooms.Select(r =>
-                        $"{(r.Name == _room ? "*" : "")}{r.Name}{(_waiting.TryGetValue(r.Name, out var w) && Unread(w) > 0 ? $" ({Unread(w)} unread)" : "")}{(r.Joined ? "" : " (not joined)")}")));
+                        $"{(r.Name == _room ? "*" : "")}{r.Name}{(r.Name != _room && unread.TryGetValue(r.Name, out var w) && w > 0 ? $" ({w} unread)" : "")}{(r.Joined ? "" : " (not joined)")}")));
                     break;
                 case "/who":
                     var members = Await(_secure.Client.ListMembersAsync(_room, stop));
                     Notice($"In {_room}: " + string.Join("  ", members.Select(m => m.Online ? $"{m.UserName} (online)" : $"{m.UserName} (away{(m.AwaySince is { } since ? " since " + since.ToLocalTime().ToString("HH:mm") : "")})")));
                     break;
                 case "/msg" when parts.Length == 3:
-                    var dm = Await(_secure.OpenDirectAsync(parts[1], stop));
-                    Await(_secure.SendAsync(dm.Name, parts[2], stop));
-                    Notice($"Sent to {parts[1]} in {dm.Name} (/join {dm.Name} to follow it).");
+                    var dm = Await(_secure.DirectRoomAsync(parts[1], stop));
+                    Notice($"To {parts[1]} in {dm} (/join {dm} to follow it):");
+                    ShowPending(_secure.Queue(dm, parts[2]));
                     break;
                 case "/verify" when argument is not null:
                     var number = _secure.SafetyNumber(argument);
@@ -237,21 +295,13 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         return true;
     }
 
+    // What waited for the room (still in the session) is shown by the next drain.
     private void SwitchTo(string room)
     {
         _room = room;
         Show(new Entry("", $"── {room} ──", Style: "1"));
-        if (_waiting.Remove(room, out var pending))
-        {
-            foreach (var message in pending)
-            {
-                Show(Format(message));
-            }
-        }
+        ShowQueued(room);
     }
-
-    // Notices (membership changes) are shown when the room is opened but do not count as unread.
-    private static int Unread(List<SecureMessage> waiting) => waiting.Count(m => !m.IsNotice);
 
     private T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
@@ -327,6 +377,10 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         if (_screen.Count > 1000)
         {
             _screen.RemoveRange(0, 200);
+            foreach (var (id, (outgoing, at)) in _pending.ToList())
+            {
+                _pending[id] = (outgoing, at - 200);
+            }
         }
 
         foreach (var row in Rows(entry))
@@ -337,9 +391,24 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         DrawInput();
     }
 
+    // Rewrites an entry already shown (a pending line once its message was sent) in place.
+    private void Replace(int index, Entry entry)
+    {
+        if (index < 0 || index >= _screen.Count)
+        {
+            return;
+        }
+
+        _screen[index] = entry;
+        DrawMessages();
+        DrawInput();
+    }
+
     private void DrawStatus()
     {
-        var unread = _waiting.Select(w => (Room: w.Key, Count: Unread(w.Value))).Where(w => w.Count > 0).Select(w => $"{w.Room}({w.Count})").ToList();
+        // Notices (membership changes) are shown when the room is opened but do not count as unread.
+        var unread = _secure.UnreadCounts().Where(w => w.Key != _room && w.Value > 0).OrderBy(w => w.Key, StringComparer.Ordinal)
+            .Select(w => $"{w.Key}({w.Value})").ToList();
         var status = TerminalText.Neutralise($" {_room} | {session.UserName}@{session.Server} | {session.State}" + (unread.Count > 0 ? " | unread: " + string.Join(' ', unread) : ""));
         if (status == _status)
         {

@@ -88,6 +88,25 @@ public sealed class ChatClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The ids of the publishes waiting in the outbox for the server's acknowledgement.</summary>
+    internal IReadOnlyList<Guid> PendingOutgoingIds()
+    {
+        lock (_gate)
+        {
+            return [.. _outbox.Select(o => o.Entry.MessageId)];
+        }
+    }
+
+    /// <summary>The acknowledgement of the publish with this id if it waits in the outbox (for
+    /// example, kept from an earlier run and resent at connect); null if there is none.</summary>
+    internal Task<ulong>? Outstanding(Guid messageId)
+    {
+        lock (_gate)
+        {
+            return _outbox.Find(o => o.Entry.MessageId == messageId)?.Completion.Task;
+        }
+    }
+
     /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
 
@@ -223,6 +242,12 @@ public sealed class ChatClient : IAsyncDisposable
         var outgoing = new Outgoing(new OutboxEntry { Room = room, MessageId = messageId ?? Guid.CreateVersion7(), Kind = kind, Epoch = epoch, Body = body });
         lock (_gate)
         {
+            // The same id waiting already (resent at connect): one entry, one acknowledgement.
+            if (messageId is { } id && _outbox.Find(o => o.Entry.MessageId == id) is { } waiting)
+            {
+                return waiting.Completion.Task.WaitAsync(cancellationToken);
+            }
+
             _outbox.Add(outgoing);
             _state.Outbox.Add(outgoing.Entry);
         }

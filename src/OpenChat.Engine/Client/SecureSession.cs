@@ -34,6 +34,9 @@ public sealed record SecureMessage(
     /// <summary>Not a message but a verified change of the room's encrypted membership (someone
     /// joined, was added or removed, keys rotated): shown so that nobody joins unseen.</summary>
     public bool IsNotice { get; init; }
+
+    /// <summary>The id the sender gave the message (the same on every resend); empty for notices.</summary>
+    public Guid MessageId { get; init; }
 }
 
 /// <summary>
@@ -74,6 +77,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         _contacts = new ContactBook(client.Profile.Path);
         _stateKey = stateKey;
         _statePath = Path.Combine(client.Profile.Path, StateFile);
+        client.StateChanged += OnClientStateChanged;
         if (saved is not null)
         {
             foreach (var (room, data) in saved.Rooms)
@@ -85,6 +89,11 @@ public sealed partial class SecureSession : IAsyncDisposable
             {
                 _undelivered.Add(message);
                 _inbox.Writer.TryWrite(message);
+            }
+
+            foreach (var queued in saved.Outbox)
+            {
+                _outgoing.Add(new OutgoingMessage(queued, restored: true));
             }
 
             _verifier.MarkRevoked(saved.Revoked.Where(s => !saved.RevokedAt.ContainsKey(s)));
@@ -133,6 +142,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             session.SaveNow();
             session._pump = Task.Run(session.PumpAsync);
             session._saver = Task.Run(session.SaveLoopAsync);
+            session.StartQueuedSenders();
             _ = Task.Run(session.EnterDirectRoomsAsync);
             return session;
         }
@@ -222,11 +232,36 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Encrypts, signs and stores a message; returns its sequence once the server has it.</summary>
-    public async Task<ulong> SendAsync(string room, string text, CancellationToken cancellationToken = default)
+    /// <summary>Queues a message (see <see cref="Queue"/>) and returns its sequence once the
+    /// server has it, waiting through reconnects; cancelling the wait leaves it queued.</summary>
+    public async Task<ulong> SendAsync(string room, string text, CancellationToken cancellationToken = default) =>
+        await Queue(room, text).Delivered.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    // Encrypts, signs and stores one queued message, at the time it can really be sent: in the
+    // room's epoch of now, after the revocations and departures known now were applied.
+    private async Task<ulong> DeliverAsync(OutgoingMessage outgoing, CancellationToken cancellationToken)
     {
-        FrameLimits.CheckText(text); // before anything is encrypted, so a refusal costs no ratchet step
+        // Encrypted before (in this run or an earlier one) and waiting in the client's outbox:
+        // that envelope goes, with its id; only if the room moved past its epoch is it redone.
+        if (_client.Outstanding(outgoing.MessageId) is { } inFlight)
+        {
+            try
+            {
+                return await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OpenChatException e) when (e.ErrorId == ErrorIds.StaleEpoch)
+            {
+            }
+        }
+
+        var room = outgoing.Room;
         var group = Group(room);
+        if (OpenChat.Engine.Server.RoomNames.IsDirect(room) && !_client.JoinedRooms.Contains(room))
+        {
+            // Queued for a conversation not opened on this device yet (perhaps while offline).
+            await OpenDirectAsync(DirectPeer(room), cancellationToken).ConfigureAwait(false);
+        }
+
         // A member who has not entered the room on this connection would not see its own
         // commits and messages come back: enter first (it catches up from where it was).
         if (!group.State.IsMember || !_client.JoinedRooms.Contains(room))
@@ -239,7 +274,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             await WaitForPeerAsync(room, group, cancellationToken).ConfigureAwait(false);
         }
 
-        return await PublishContentAsync(room, group, Encoding.UTF8.GetBytes(text), ContentType.Text, cancellationToken).ConfigureAwait(false);
+        return await PublishContentAsync(room, group, Encoding.UTF8.GetBytes(outgoing.Text), ContentType.Text, cancellationToken, outgoing).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -250,6 +285,8 @@ public sealed partial class SecureSession : IAsyncDisposable
     public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
     {
         var group = Group(room);
+        FailQueued(room, new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+            $"You left '{UserNamePolicy.Printable(room)}' before the message could be sent."));
         if (group.State.IsMember)
         {
             if (!_client.JoinedRooms.Contains(room))
@@ -285,7 +322,8 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
-    private async Task<ulong> PublishContentAsync(string room, RoomGroup group, byte[] content, ContentType contentType, CancellationToken cancellationToken)
+    private async Task<ulong> PublishContentAsync(string room, RoomGroup group, byte[] content, ContentType contentType, CancellationToken cancellationToken,
+        OutgoingMessage? queued = null)
     {
         await group.Sending.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -311,6 +349,17 @@ public sealed partial class SecureSession : IAsyncDisposable
                         continue; // someone left meanwhile: remove them first
                     }
 
+                    // Seen stored meanwhile (its event came back), or dropped: never encrypted again.
+                    if (queued?.State == OutgoingState.Sent)
+                    {
+                        return queued.Sequence!.Value;
+                    }
+
+                    if (queued?.State == OutgoingState.Failed)
+                    {
+                        throw queued.Error!;
+                    }
+
                     body = group.State.Encrypt(content, contentType, DateTimeOffset.UtcNow);
                     epoch = group.State.ServerEpoch;
                 }
@@ -324,7 +373,8 @@ public sealed partial class SecureSession : IAsyncDisposable
 
                 try
                 {
-                    return await _client.PublishAsync(room, body, EventKind.Chat, epoch, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    // A queued message keeps its id through every attempt, so the server stores it once.
+                    return await _client.PublishAsync(room, body, EventKind.Chat, epoch, queued?.MessageId, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OpenChatException e) when (e.ErrorId == ErrorIds.StaleEpoch && attempt < 5)
                 {
@@ -370,32 +420,41 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
-    public bool TryReceive(out SecureMessage? message)
+    /// <summary>The next waiting message (of the rooms <paramref name="filter"/> accepts), without
+    /// blocking. Messages of other rooms are not taken: they stay queued, and saved, for a later
+    /// call, Receive-ChatMessage or the next session.</summary>
+    public bool TryReceive(out SecureMessage? message, Func<SecureMessage, bool>? filter = null)
     {
         lock (_gate)
         {
-            if (_held.Count > 0)
+            while (_inbox.Reader.TryRead(out var next))
             {
-                message = _held[0];
-                _held.RemoveAt(0);
+                _held.Add(next);
+            }
+
+            var index = _held.FindIndex(m => filter is null || filter(m));
+            if (index >= 0)
+            {
+                message = _held[index];
+                _held.RemoveAt(index);
                 DeliveredLocked(message);
                 return true;
             }
         }
 
-        if (_inbox.Reader.TryRead(out var next))
-        {
-            lock (_gate)
-            {
-                DeliveredLocked(next);
-            }
-
-            message = next;
-            return true;
-        }
-
         message = null;
         return false;
+    }
+
+    /// <summary>Messages (not notices) received and not yet returned, per room. Counting takes
+    /// nothing out of the inbox.</summary>
+    public IReadOnlyDictionary<string, int> UnreadCounts()
+    {
+        lock (_gate)
+        {
+            return _undelivered.Where(m => !m.IsNotice).GroupBy(m => m.Room, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        }
     }
 
     public IReadOnlyList<ContactRecord> Contacts() => _contacts.All().Where(c => !string.Equals(c.UserName, UserName, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -467,7 +526,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         _closing.Cancel();
         try
         {
-            await Task.WhenAll(_pump, _saver).ConfigureAwait(false);
+            await Task.WhenAll([_pump, _saver, .. Senders()]).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -476,6 +535,7 @@ public sealed partial class SecureSession : IAsyncDisposable
 
         // Saved while the client still holds the profile; then the connection and the lock go.
         SaveNow();
+        AbandonQueued();
         await _client.DisposeAsync().ConfigureAwait(false);
         _identity.Dispose();
         CryptographicOperations.ZeroMemory(_stateKey);
@@ -675,6 +735,7 @@ public sealed partial class SecureSession : IAsyncDisposable
                 try
                 {
                     Handle(e, outcome);
+                    CompleteQueued(e);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -782,9 +843,10 @@ public sealed partial class SecureSession : IAsyncDisposable
                 outcome.Message.Epoch, outcome.Message.OutOfOrder, outcome.Message.MissingBefore)
             {
                 IsOwn = string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase),
+                MessageId = e.MessageId,
             },
             GroupOutcomeKind.Rejected when _refusals.Admit(e.Room, e.Sender, e.Time, $"{e.Kind} refused: {outcome.Reason}") is { } refusal =>
-                new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender, e.SenderSerial), refusal, e.Epoch, false, 0),
+                new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender, e.SenderSerial), refusal, e.Epoch, false, 0) { MessageId = e.MessageId },
             _ => null,
         };
 
@@ -971,6 +1033,7 @@ public sealed partial class SecureSession : IAsyncDisposable
                     Package = _identity.Package.ToBytes(),
                     Rooms = _rooms.ToDictionary(r => r.Key, r => new RoomStateData { Group = r.Value.State.Export(), ProcessedThrough = r.Value.ProcessedThrough }),
                     Undelivered = [.. _undelivered],
+                    Outbox = [.. _outgoing.Select(o => o.Entry)],
                     CrlNumber = _crlNumber < 0 ? "" : _crlNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     Revoked = _verifier.Revocations.Where(r => r.RevokedAt == DateTimeOffset.MinValue).Select(r => r.Serial).ToList(),
                     RevokedAt = _verifier.Revocations.Where(r => r.RevokedAt != DateTimeOffset.MinValue).ToDictionary(r => r.Serial, r => r.RevokedAt, StringComparer.OrdinalIgnoreCase),
@@ -1011,6 +1074,9 @@ public sealed partial class SecureSession : IAsyncDisposable
         public Dictionary<string, RoomStateData> Rooms { get; set; } = [];
 
         public List<SecureMessage> Undelivered { get; set; } = [];
+
+        /// <summary>Messages queued and not yet acknowledged, as typed (encrypted when sent).</summary>
+        public List<QueuedMessage> Outbox { get; set; } = [];
 
         /// <summary>The number of the newest revocation list accepted (decimal; empty before any).</summary>
         public string CrlNumber { get; set; } = "";

@@ -56,10 +56,22 @@ public sealed class ChatHarness : IAsyncDisposable
     /// <summary>Stops the server and starts a new one on the same data and port.</summary>
     public async Task RestartAsync()
     {
-        var port = Server.Endpoint.Port;
-        await Server.StopAsync();
-        Server = await OpenChat.Engine.Server.ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = port });
+        await StopServerAsync();
+        await StartServerAgainAsync();
     }
+
+    /// <summary>Stops the server (its clients go to Reconnecting); <see cref="StartServerAgainAsync"/>
+    /// brings it back on the same data and port.</summary>
+    public async Task StopServerAsync()
+    {
+        _port = Server.Endpoint.Port;
+        await Server.StopAsync();
+    }
+
+    public async Task StartServerAgainAsync() =>
+        Server = await OpenChat.Engine.Server.ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = _port ?? Server.Endpoint.Port });
+
+    private int? _port;
 
     public async ValueTask DisposeAsync()
     {

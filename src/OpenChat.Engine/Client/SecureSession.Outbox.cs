@@ -1,0 +1,518 @@
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Server;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>Where a queued message stands.</summary>
+public enum OutgoingState
+{
+    /// <summary>Kept in the outbox (saved, encrypted, in the profile) until the server has it.</summary>
+    Pending,
+
+    /// <summary>Stored by the server, which gave it <see cref="OutgoingMessage.Sequence"/>.</summary>
+    Sent,
+
+    /// <summary>Refused for good (see <see cref="OutgoingMessage.Error"/>); it is no longer queued.</summary>
+    Failed,
+}
+
+/// <summary>A message as typed, waiting to be sent: what the session's outbox keeps.</summary>
+public sealed class QueuedMessage
+{
+    public Guid MessageId { get; set; }
+
+    public string Room { get; set; } = "";
+
+    public string Text { get; set; } = "";
+
+    public DateTimeOffset QueuedAt { get; set; }
+}
+
+/// <summary>A message queued by <see cref="SecureSession.Queue"/>, followed until the server has it.</summary>
+public sealed class OutgoingMessage
+{
+    private readonly TaskCompletionSource<ulong> _delivered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _deferred = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal OutgoingMessage(QueuedMessage entry, bool restored)
+    {
+        Entry = entry;
+        Restored = restored;
+    }
+
+    internal QueuedMessage Entry { get; }
+
+    /// <summary>Queued by an earlier run of the session: nobody here waits for it.</summary>
+    internal bool Restored { get; }
+
+    public Guid MessageId => Entry.MessageId;
+
+    public string Room => Entry.Room;
+
+    public string Text => Entry.Text;
+
+    public DateTimeOffset QueuedAt => Entry.QueuedAt;
+
+    public OutgoingState State { get; private set; }
+
+    public ulong? Sequence { get; private set; }
+
+    public OpenChatException? Error { get; private set; }
+
+    /// <summary>Completes with the sequence once the server has stored the message; fails if it
+    /// is refused for good (or, with ConnectionLost, if the session closes first: it stays queued
+    /// in the profile and goes with the next session).</summary>
+    public Task<ulong> Delivered => _delivered.Task;
+
+    /// <summary>Completes when the message cannot go now (no connection, or the server cannot
+    /// take it yet): it waits in the outbox and goes by itself later.</summary>
+    public Task Deferred => _deferred.Task;
+
+    internal void Defer() => _deferred.TrySetResult();
+
+    internal void Complete(ulong sequence)
+    {
+        if (State == OutgoingState.Pending)
+        {
+            Sequence = sequence;
+            State = OutgoingState.Sent;
+        }
+
+        _delivered.TrySetResult(sequence);
+    }
+
+    internal void Fail(OpenChatException error)
+    {
+        if (State == OutgoingState.Pending)
+        {
+            Error = error;
+            State = OutgoingState.Failed;
+        }
+
+        _delivered.TrySetException(error);
+    }
+
+    // The session closes with the message still queued (and saved): waiting callers are let go.
+    internal void Abandon(OpenChatException reason)
+    {
+        _deferred.TrySetResult();
+        _delivered.TrySetException(reason);
+    }
+}
+
+/// <summary>
+/// The outbox of messages as typed. A message is queued (and the session's state saved, so it is
+/// kept encrypted in the profile) before anything else happens; one sender per room then sends
+/// the room's queued messages one at a time, in order, whenever the session is connected. Each
+/// is encrypted only when it can really go, in the room's epoch of that moment, and keeps its
+/// message id through every attempt and restart, so the server stores it once.
+/// </summary>
+public sealed partial class SecureSession
+{
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    private readonly List<OutgoingMessage> _outgoing = [];
+    private readonly Dictionary<string, Sender> _senders = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _waitingRooms = new(StringComparer.Ordinal);
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Messages queued and not yet stored by the server, and the encryption's own
+    /// publishes (key packages, commits) waiting for its acknowledgement.</summary>
+    public int PendingMessages
+    {
+        get
+        {
+            var publishes = _client.PendingOutgoingIds();
+            lock (_gate)
+            {
+                var queued = _outgoing.Select(o => o.MessageId).ToHashSet();
+                return queued.Count + publishes.Count(id => !queued.Contains(id));
+            }
+        }
+    }
+
+    /// <summary>The queued messages not yet stored, in order (of one room, or of all).</summary>
+    public IReadOnlyList<OutgoingMessage> Outgoing(string? room = null)
+    {
+        lock (_gate)
+        {
+            return [.. _outgoing.Where(o => room is null || string.Equals(o.Room, room, StringComparison.Ordinal))];
+        }
+    }
+
+    /// <summary>
+    /// Queues a message for a room and returns at once. The message is saved first (in the
+    /// session's encrypted state), then sent in order with the room's other queued messages as
+    /// soon as the session is connected, through reconnects and restarts, exactly once.
+    /// </summary>
+    public OutgoingMessage Queue(string room, string text)
+    {
+        FrameLimits.CheckText(text); // before anything is kept or encrypted, so a refusal costs no ratchet step
+        if (RoomNames.IsDirect(room))
+        {
+            _ = DirectPeer(room); // ours, and well formed
+        }
+        else
+        {
+            RoomNames.Validate(room);
+        }
+
+        ThrowIfClosed();
+        var outgoing = new OutgoingMessage(new QueuedMessage { MessageId = Guid.CreateVersion7(), Room = room, Text = text, QueuedAt = DateTimeOffset.UtcNow }, restored: false);
+        lock (_gate)
+        {
+            _outgoing.Add(outgoing);
+        }
+
+        if (!SaveNow())
+        {
+            lock (_gate)
+            {
+                _outgoing.Remove(outgoing);
+            }
+
+            ThrowIfClosed();
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+                "The session's state could not be saved (disk full or not writable), so the message was not kept or sent.");
+        }
+
+        lock (_gate)
+        {
+            if (_client.State != ChatClientState.Connected || _waitingRooms.Contains(room))
+            {
+                outgoing.Defer();
+            }
+
+            StartSenderLocked(room);
+        }
+
+        return outgoing;
+    }
+
+    /// <summary>The direct conversation with <paramref name="userName"/>: opened on the server when
+    /// connected; while offline its name alone (it is opened when its first message goes).</summary>
+    public async Task<string> DirectRoomAsync(string userName, CancellationToken cancellationToken = default)
+    {
+        if (_client.State == ChatClientState.Connected)
+        {
+            try
+            {
+                return (await OpenDirectAsync(userName, cancellationToken).ConfigureAwait(false)).Name;
+            }
+            catch (OpenChatException e) when (IsTransient(e) && _client.State != ChatClientState.Closed)
+            {
+            }
+        }
+
+        ThrowIfClosed();
+        UserNamePolicy.Validate(userName);
+        if (string.Equals(UserNamePolicy.Normalize(userName), UserNamePolicy.Normalize(UserName), StringComparison.Ordinal))
+        {
+            throw new OpenChatException(ErrorIds.UserNameInvalid, ErrorKind.InvalidArgument, "A direct conversation needs another user than yourself.");
+        }
+
+        return RoomNames.Direct(UserName, userName);
+    }
+
+    private void ThrowIfClosed()
+    {
+        if (_client.State == ChatClientState.Closed || _closing.IsCancellationRequested)
+        {
+            throw _client.ClosedReason == ErrorIds.CertificateRevoked
+                ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed,
+                    "This identity's certificate was revoked; the server no longer accepts it, and reconnecting will not help.")
+                : new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
+                    $"The session is closed ({_client.ClosedReason ?? "disconnected"}); connect again to send.");
+        }
+    }
+
+    private string DirectPeer(string room)
+    {
+        if (room.IndexOf('+') <= RoomNames.DirectPrefix.Length || room.EndsWith('+'))
+        {
+            throw new OpenChatException(ErrorIds.RoomNameInvalid, ErrorKind.InvalidArgument,
+                $"'{UserNamePolicy.Printable(room)}' is not a direct conversation's name (those look like @alice+bob).");
+        }
+
+        var (a, b) = RoomNames.DirectMembers(room);
+        var me = UserNamePolicy.Normalize(UserName);
+        return a == me ? b : b == me ? a : throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+            $"'{UserNamePolicy.Printable(room)}' is a direct conversation of other users.");
+    }
+
+    // Failures that a later attempt can get past: the message stays queued.
+    private static bool IsTransient(OpenChatException e) => e.ErrorId is ErrorIds.ConnectionLost or ErrorIds.Timeout or ErrorIds.StoreUnavailable
+        or ErrorIds.RateLimited or ErrorIds.StaleEpoch or ErrorIds.ServerBusy or ErrorIds.ServerUnreachable;
+
+    private void StartQueuedSenders()
+    {
+        lock (_gate)
+        {
+            foreach (var room in _outgoing.Select(o => o.Room).Distinct(StringComparer.Ordinal).ToList())
+            {
+                StartSenderLocked(room);
+            }
+        }
+    }
+
+    // Called under _gate.
+    private void StartSenderLocked(string room)
+    {
+        if (!_senders.ContainsKey(room) && !_closing.IsCancellationRequested)
+        {
+            var sender = new Sender();
+            _senders[room] = sender;
+            sender.Task = Task.Run(() => SendQueuedAsync(room, sender));
+        }
+    }
+
+    private Task[] Senders()
+    {
+        lock (_gate)
+        {
+            return [.. _senders.Values.Select(s => s.Task)];
+        }
+    }
+
+    // One per room with queued messages: sends them one at a time, in order, and ends when none is left.
+    private async Task SendQueuedAsync(string room, Sender self)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        try
+        {
+            while (true)
+            {
+                OutgoingMessage? next;
+                lock (_gate)
+                {
+                    next = _outgoing.Find(o => string.Equals(o.Room, room, StringComparison.Ordinal));
+                    if (next is null || _closing.IsCancellationRequested)
+                    {
+                        // Decided under the lock: a message queued from now on starts a new sender.
+                        _waitingRooms.Remove(room);
+                        _senders.Remove(room);
+                        return;
+                    }
+                }
+
+                if (_client.State == ChatClientState.Closed)
+                {
+                    if (_client.ClosedReason == ErrorIds.CertificateRevoked)
+                    {
+                        Fail(next, new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed,
+                            "This identity's certificate was revoked; the message can never be sent with it."));
+                        continue;
+                    }
+
+                    // Closed for another reason: the message stays saved for the next session.
+                    Wait(room);
+                    return;
+                }
+
+                if (_client.State != ChatClientState.Connected)
+                {
+                    Wait(room);
+                    await WaitConnectedAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                lock (_gate)
+                {
+                    _waitingRooms.Remove(room);
+                }
+
+                try
+                {
+                    var sequence = await DeliverAsync(next, _closing.Token).ConfigureAwait(false);
+                    Sent(next, sequence);
+                    delay = TimeSpan.FromMilliseconds(250);
+                }
+                catch (Exception) when (_closing.IsCancellationRequested)
+                {
+                    return; // closing: what is still queued was saved and goes with the next session
+                }
+                catch (Exception e) when (e is OperationCanceledException || (e is OpenChatException transient && IsTransient(transient)))
+                {
+                    Wait(room);
+                    if (_client.State == ChatClientState.Connected)
+                    {
+                        await Task.Delay(delay, _closing.Token).ConfigureAwait(false);
+                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+                    }
+                }
+                catch (OpenChatException e)
+                {
+                    Fail(next, e);
+                }
+                catch (Exception e)
+                {
+                    Fail(next, new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData, $"The message could not be sent ({e.GetType().Name}: {e.Message})."));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing: what is still queued was saved and goes with the next session.
+        }
+        catch (Exception)
+        {
+            // Never let a background failure reach the host process; the next Queue starts a sender again.
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (_senders.TryGetValue(room, out var current) && ReferenceEquals(current, self))
+                {
+                    _senders.Remove(room);
+                }
+            }
+        }
+    }
+
+    private sealed class Sender
+    {
+        public Task Task { get; set; } = Task.CompletedTask;
+    }
+
+    // The room's queued messages cannot go now: whoever waits for them is told they are kept.
+    private void Wait(string room)
+    {
+        lock (_gate)
+        {
+            _waitingRooms.Add(room);
+            foreach (var outgoing in _outgoing.Where(o => string.Equals(o.Room, room, StringComparison.Ordinal)))
+            {
+                outgoing.Defer();
+            }
+        }
+    }
+
+    private async Task WaitConnectedAsync()
+    {
+        var connected = Volatile.Read(ref _connected);
+        if (_client.State is ChatClientState.Connected or ChatClientState.Closed)
+        {
+            return;
+        }
+
+        await connected.Task.WaitAsync(_closing.Token).ConfigureAwait(false);
+    }
+
+    private void OnClientStateChanged(object? sender, ChatClientStateChangedEventArgs e)
+    {
+        if (e.State == ChatClientState.Reconnecting)
+        {
+            lock (_gate)
+            {
+                foreach (var outgoing in _outgoing)
+                {
+                    outgoing.Defer();
+                }
+            }
+
+            return;
+        }
+
+        // Connected again, or closed for good: the senders look at the state again.
+        Interlocked.Exchange(ref _connected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        if (e.State == ChatClientState.Closed)
+        {
+            lock (_gate)
+            {
+                foreach (var outgoing in _outgoing)
+                {
+                    outgoing.Defer();
+                }
+            }
+        }
+    }
+
+    private void Sent(OutgoingMessage outgoing, ulong sequence)
+    {
+        lock (_gate)
+        {
+            _outgoing.Remove(outgoing);
+        }
+
+        outgoing.Complete(sequence);
+        Interlocked.Exchange(ref _dirty, 1);
+    }
+
+    private void Fail(OutgoingMessage outgoing, OpenChatException error)
+    {
+        bool queued;
+        lock (_gate)
+        {
+            queued = _outgoing.Remove(outgoing);
+        }
+
+        if (!queued)
+        {
+            return;
+        }
+
+        // Whoever queued it was told it is pending (or was another run): the refusal must not be
+        // silent, so it waits in the inbox like a message.
+        if (outgoing.Restored || outgoing.Deferred.IsCompleted)
+        {
+            var preview = outgoing.Text.Length > 60 ? outgoing.Text[..60] + "…" : outgoing.Text;
+            var notice = new SecureMessage(outgoing.Room, 0, UserName, _identity.Serial,
+                $"Your message \"{preview}\" (queued {outgoing.QueuedAt.ToLocalTime():yyyy-MM-dd HH:mm}) was not sent: {error.Message}",
+                DateTimeOffset.UtcNow, outgoing.QueuedAt, true, ContactTrust.Verified, error.ErrorId, 0, false, 0)
+            {
+                IsNotice = true,
+                IsOwn = true,
+                MessageId = outgoing.MessageId,
+            };
+            lock (_gate)
+            {
+                _undelivered.Add(notice);
+            }
+
+            _inbox.Writer.TryWrite(notice);
+        }
+
+        outgoing.Fail(error);
+        Interlocked.Exchange(ref _dirty, 1);
+    }
+
+    private void FailQueued(string room, OpenChatException error)
+    {
+        foreach (var outgoing in Outgoing(room))
+        {
+            Fail(outgoing, error);
+        }
+    }
+
+    // The pump saw a message of ours stored: whatever happened to its acknowledgement (lost with
+    // a connection or an earlier run), it is sent, and is never encrypted again.
+    private void CompleteQueued(RoomEvent e)
+    {
+        if (e.Kind != EventKind.Chat || !string.Equals(e.SenderSerial, _identity.Serial, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        OutgoingMessage? done;
+        lock (_gate)
+        {
+            done = _outgoing.Find(o => o.MessageId == e.MessageId && string.Equals(o.Room, e.Room, StringComparison.Ordinal));
+        }
+
+        if (done is not null)
+        {
+            Sent(done, e.Sequence);
+        }
+    }
+
+    private void AbandonQueued()
+    {
+        foreach (var outgoing in Outgoing())
+        {
+            outgoing.Abandon(new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
+                "The session closed before the message could be sent; it stays in the outbox and goes with the next session."));
+        }
+    }
+}
