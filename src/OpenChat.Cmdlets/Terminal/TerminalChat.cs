@@ -25,8 +25,8 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     private const int MaxInput = OpenChat.Engine.Protocol.FrameLimits.MaxTextBytes + 1;
     private readonly SecureSession _secure = session.Secure;
     private readonly StringBuilder _input = new();
-    // Our own lines on screen, by message id: pending ones (with their entry's index) until the
-    // server has them; the echo of each comes back from the room and is taken, since it was shown.
+    // Our own lines on screen, by message id: pending ones (with their line) until the server has
+    // them; the echo of each comes back from the room and is taken, since it was shown.
     private readonly Dictionary<Guid, (OutgoingMessage Message, int Line)> _pending = [];
     private readonly HashSet<Guid> _mine = [];
     private readonly List<Entry> _screen = [];
@@ -85,29 +85,24 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         // Autowrap off: the screen wraps lines itself, and a line it measured too short is cut
         // at the edge instead of continuing at the left edge of the next line.
         Console.Write($"{Esc}?7l{Esc}2J{Esc}1;{_height - 2}r");
-        DrawMessages();
-        _status = "";
-        DrawStatus();
-        DrawInput();
-    }
-
-    // The message region drawn again from the screen's entries, the newest at its bottom.
-    private void DrawMessages()
-    {
         var rows = new List<string>();
         for (var i = _screen.Count - 1; i >= 0 && rows.Count < _height - 2; i--)
         {
             rows.InsertRange(0, Rows(_screen[i]));
         }
 
+        // Drawn against the bottom of the region, where Show adds the next row: drawn from the top,
+        // the next rows would scroll the oldest ones away while blank rows stayed below them.
         var visible = rows.Skip(Math.Max(0, rows.Count - (_height - 2))).ToList();
-        var redraw = new StringBuilder();
-        for (var i = 0; i < _height - 2; i++)
+        var top = _height - 2 - visible.Count;
+        for (var i = 0; i < visible.Count; i++)
         {
-            redraw.Append($"{Esc}{i + 1};1H{Esc}2K").Append(i < visible.Count ? visible[i] : "");
+            Console.Write($"{Esc}{top + i + 1};1H{Esc}2K{visible[i]}");
         }
 
-        Console.Write(redraw.ToString());
+        _status = "";
+        DrawStatus();
+        DrawInput();
     }
 
     // Takes only what this screen shows: the room on screen, and the echoes of our own lines.
@@ -143,8 +138,8 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
             else if (outgoing.State == OutgoingState.Failed)
             {
                 _pending.Remove(id); // still "mine": the notice of the refusal was shown here
-                // The reason is the server's text: it is shown neutralised like any message text.
-                Replace(line, FormatOwn(outgoing, "", $"  ✗ NOT SENT: {outgoing.Error!.ErrorId}: {outgoing.Error.Message}"));
+                // The reason is the server's text: it is shown neutralised, like any message text.
+                Replace(line, FormatOwn(outgoing, $"  ✗ NOT SENT: {outgoing.Error!.ErrorId}: {outgoing.Error.Message}"));
                 any = true;
             }
         }
@@ -156,7 +151,7 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
     private void ShowPending(OutgoingMessage outgoing)
     {
         _mine.Add(outgoing.MessageId);
-        Show(FormatOwn(outgoing, $"{Esc}2m(pending){Esc}0m "));
+        Show(FormatOwn(outgoing, " (pending)"));
         _pending[outgoing.MessageId] = (outgoing, _screen.Count - 1);
     }
 
@@ -169,14 +164,9 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         }
     }
 
-    // Our own line, before the server has it: as the message will show, with a mark of the
-    // screen's own (its width counted) after the sender.
-    private Entry FormatOwn(OutgoingMessage outgoing, string mark, string reason = "")
-    {
-        var entry = Format(new SecureMessage(outgoing.Room, outgoing.Sequence ?? 0, session.UserName, "", outgoing.Text + reason, outgoing.QueuedAt, outgoing.QueuedAt,
+    private Entry FormatOwn(OutgoingMessage outgoing, string mark) =>
+        Format(new SecureMessage(outgoing.Room, outgoing.Sequence ?? 0, session.UserName, "", outgoing.Text + mark, outgoing.QueuedAt, outgoing.QueuedAt,
             true, ContactTrust.Verified, null, 0, false, 0) { IsOwn = true });
-        return mark.Length == 0 ? entry : entry with { Prefix = entry.Prefix + mark, PrefixWidth = entry.PrefixWidth + "(pending) ".Length };
-    }
 
     private bool HandleKey(ConsoleKeyInfo key)
     {
@@ -391,7 +381,8 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         DrawInput();
     }
 
-    // Rewrites an entry already shown (a pending line once its message was sent) in place.
+    // Rewrites an entry already shown (a pending line once its message was sent) in place: the
+    // message region is drawn again from its newest entry up, as Layout does.
     private void Replace(int index, Entry entry)
     {
         if (index < 0 || index >= _screen.Count)
@@ -400,7 +391,29 @@ internal sealed class TerminalChat(ChatSession session, string room, Cancellatio
         }
 
         _screen[index] = entry;
-        DrawMessages();
+        var bottom = _height - 2;
+        var rows = new List<string>();
+        var first = _screen.Count;
+        for (var i = _screen.Count - 1; i >= 0 && rows.Count < bottom; i--)
+        {
+            rows.InsertRange(0, Rows(_screen[i]));
+            first = i;
+        }
+
+        if (index < first)
+        {
+            return; // scrolled out of sight
+        }
+
+        var visible = rows.Skip(Math.Max(0, rows.Count - bottom)).ToList();
+        var redraw = new StringBuilder();
+        for (var row = 1; row <= bottom; row++)
+        {
+            var at = visible.Count - 1 - (bottom - row);
+            redraw.Append($"{Esc}{row};1H{Esc}2K").Append(at >= 0 ? visible[at] : "");
+        }
+
+        Console.Write(redraw.ToString());
         DrawInput();
     }
 
