@@ -68,7 +68,8 @@ public sealed class ChatServer : IAsyncDisposable
         _busy = new BusyRefusal(_certificateContext, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)));
         _validator = new ClientCertificateValidator(directory.Certificate, directory.Store);
         _messages = new SqliteMessageStore(Path.Combine(directory.Path, SqliteMessageStore.FileName));
-        _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList);
+        _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList,
+            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null });
         _listener = new TcpListener(options.Address, options.Port);
         _caPem = directory.Certificate.ExportCertificatePem();
         _clientChainPolicy = _validator.ChainPolicy();

@@ -16,7 +16,9 @@ namespace OpenChat.Engine.Server;
 internal static class CommitScreen
 {
     /// <summary>Why the commit is refused, or null when it may be sequenced.</summary>
-    public static string? Refusal(Publish publish, string room, PeerIdentity publisher)
+    /// <param name="publishedPackages">For a create: the key packages stored in the room so far
+    /// (the committer's must be among them, as every member will check).</param>
+    public static string? Refusal(Publish publish, string room, PeerIdentity publisher, Func<IEnumerable<byte[]>> publishedPackages)
     {
         Commit commit;
         try
@@ -67,6 +69,36 @@ internal static class CommitScreen
             return "the commit is not signed by the publishing device's certificate key";
         }
 
-        return null;
+        // A create is the one commit that, refused by the members, would leave a room with no
+        // group for good (nobody may found a second one): it must be one every member accepts
+        // as far as the server can tell, down to the committer's own published key package.
+        return commit.Reason == CommitReason.Create ? CreateRefusal(commit, publisher, publishedPackages) : null;
+    }
+
+    private static string? CreateRefusal(Commit commit, PeerIdentity publisher, Func<IEnumerable<byte[]>> publishedPackages)
+    {
+        if (commit.Epoch != 1 || commit.ParentHash.Length != 32 || commit.ParentHash.Any(b => b != 0) || commit.Members.Count != 1)
+        {
+            return "a create commit must found epoch 1 on no parent and hold only its committer";
+        }
+
+        var reference = commit.Members[0].PackageReference;
+        foreach (var body in publishedPackages())
+        {
+            try
+            {
+                var package = KeyPackage.Parse(body);
+                if (string.Equals(package.Serial, publisher.Serial, StringComparison.OrdinalIgnoreCase) && package.Reference.AsSpan().SequenceEqual(reference))
+                {
+                    return null;
+                }
+            }
+            catch (CryptoException)
+            {
+                // someone's malformed package: not the one looked for
+            }
+        }
+
+        return "a create commit must name the committer's key package as published in the room (publish it first)";
     }
 }

@@ -23,11 +23,13 @@ internal sealed class RoomHub : IAsyncDisposable
     private readonly Dictionary<string, List<ClientConnection>> _connectionsByUser = new(StringComparer.Ordinal);
     private readonly MessageLog _log;
     private readonly CommitBudget _commits;
+    private readonly Func<string, bool> _isRevoked;
     private long _stored;
     private readonly RateMeter _rate = new();
 
-    public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations)
+    public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations, Func<string, bool> isRevoked)
     {
+        _isRevoked = isRevoked;
         _store = store;
         _options = options;
         _userExists = userExists;
@@ -406,7 +408,12 @@ internal sealed class RoomHub : IAsyncDisposable
 
         if (publish.Kind == EventKind.Commit)
         {
-            if (CommitScreen.Refusal(publish, room.Name, connection.Identity!) is { } refusal)
+            // A device revoked a moment ago may still have publishes in flight: its commit would be
+            // judged differently by members who have and have not seen the new list yet.
+            var refusal = _isRevoked(connection.Identity!.Serial)
+                ? "the publishing device's certificate is revoked"
+                : CommitScreen.Refusal(publish, room.Name, connection.Identity!, () => RecentPackages(room.Name));
+            if (refusal is not null)
             {
                 connection.Send(new ErrorReply(publish.Tag, ErrorIds.CommitRefused, $"The commit was not stored: {refusal}."));
                 return;
@@ -423,6 +430,17 @@ internal sealed class RoomHub : IAsyncDisposable
             publish.Kind, publish.Epoch, DateTimeOffset.UtcNow, publish.Body);
         await _log.EnqueueAsync(new MessageLog.Pending(request, connection, publish.Tag), connection.Closing).ConfigureAwait(false);
     }
+
+    // The key packages among the room's latest events (a founder publishes its package just
+    // before its create commit; the window is bounded, so the look costs the same in any room).
+    private IEnumerable<byte[]> RecentPackages(string room)
+    {
+        var last = _rooms.TryGetValue(room, out var r) ? r.LastSequence : 0;
+        var from = last > CreateLookBack ? last - CreateLookBack + 1 : 1;
+        return _store.Read(room, from, (int)CreateLookBack, 4 * 1024 * 1024).Where(e => e.Kind == EventKind.Key).Select(e => e.Body);
+    }
+
+    private const ulong CreateLookBack = 1000;
 
     private void OnCommitted(IReadOnlyList<MessageLog.Pending> batch, IReadOnlyList<AppendResult>? results, Exception? failure)
     {

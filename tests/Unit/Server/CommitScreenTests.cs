@@ -70,6 +70,7 @@ public class CommitScreenTests
         await using var alice = await h.ConnectAsync(await h.EnrollAsync("alice"));
         await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
         await alice.JoinAsync("ops");
+        await SignedCommits.PublishPackageAsync(alice, "ops");
         var join = SignedCommits.For(alice, "ops", CommitReason.Join);
         var e = await Assert.ThrowsAsync<OpenChatException>(() => alice.PublishAsync("ops", join, EventKind.Commit, 0));
         Assert.Contains("only a create commit", e.Message);
@@ -77,6 +78,7 @@ public class CommitScreenTests
 
         var joined = await mallory.JoinAsync("ops");
         Assert.Equal(1UL, joined.Epoch);
+        await SignedCommits.PublishPackageAsync(mallory, "ops");
         e = await Assert.ThrowsAsync<OpenChatException>(() =>
             mallory.PublishAsync("ops", SignedCommits.For(mallory, "ops", CommitReason.Create), EventKind.Commit, joined.Epoch));
         Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
@@ -95,6 +97,7 @@ public class CommitScreenTests
         await using var observer = await h.UserAsync("olive");
         var mallory = await h.ConnectAsync(profile);
         var epoch = (await mallory.JoinAsync("ops")).Epoch;
+        await SignedCommits.PublishPackageAsync(mallory, "ops");
         await mallory.PublishAsync("ops", SignedCommits.For(mallory, "ops", CommitReason.Create), EventKind.Commit, epoch++);
         for (var i = 0; i < 2; i++)
         {
@@ -110,6 +113,49 @@ public class CommitScreenTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             again.PublishAsync("ops", SignedCommits.For(again, "ops", CommitReason.Rotate), EventKind.Commit, epoch, cancellationToken: wait.Token));
         Assert.Equal(epoch, (await observer.JoinAsync("ops")).Epoch);
+    }
+
+    [Fact]
+    public async Task A_signed_create_no_member_could_accept_is_refused_so_the_room_can_still_be_founded()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
+        await mallory.JoinAsync("ops");
+
+        // Each of these is signed by mallory's own device, names her and lists her, yet every
+        // member would refuse it; stored, it would have left "ops" with no group for good.
+        using var otherAgreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var neverPublished = KeyPackage.Create(mallory.Identity, mallory.Identity.GetECDsaPrivateKey()!, otherAgreement, DateTimeOffset.UtcNow);
+        await SignedCommits.PublishPackageAsync(mallory, "ops");
+        var unpublished = SignedCommits.For(mallory, "ops", CommitReason.Create, package: neverPublished);
+        var wrongEpoch = SignedCommits.For(mallory, "ops", CommitReason.Create, epoch: 7);
+        var withParent = SignedCommits.For(mallory, "ops", CommitReason.Create, parentHash: RandomNumberGenerator.GetBytes(32));
+        foreach (var body in new[] { unpublished, wrongEpoch, withParent })
+        {
+            var e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", body, EventKind.Commit, 0));
+            Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
+        }
+
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "founded after all");
+        Assert.Equal("alice", (await SecureHarness.NextWithTextAsync(bob, "founded after all")).Sender);
+    }
+
+    [Fact]
+    public async Task A_revoked_devices_commit_is_refused_even_before_its_connection_is_closed()
+    {
+        await using var h = await ChatHarness.StartAsync(o => o.RevocationPollInterval = TimeSpan.FromHours(1));
+        await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
+        await mallory.JoinAsync("ops");
+        await SignedCommits.PublishPackageAsync(mallory, "ops");
+        var registry = new OpenChat.Engine.Pki.CertificateRegistry(new OpenChat.Engine.Pki.CaDirectory(h.DataPath));
+        registry.Revoke(mallory.Identity.SerialNumber);
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", SignedCommits.For(mallory, "ops", CommitReason.Create), EventKind.Commit, 0));
+        Assert.Equal(ErrorIds.CommitRefused, e.ErrorId);
+        Assert.Contains("revoked", e.Message);
     }
 
     [Fact]

@@ -233,6 +233,8 @@ public class DeliveryTests
         var joined = await alice.JoinAsync("ops");
         await bob.JoinAsync("ops");
         Assert.Equal(0UL, joined.Epoch);
+        await SignedCommits.PublishPackageAsync(alice, "ops");
+        await SignedCommits.PublishPackageAsync(bob, "ops");
         await alice.PublishAsync("ops", SignedCommits.For(alice, "ops", OpenChat.Engine.Group.CommitReason.Create), EventKind.Commit, epoch: 0);
         var e = await Assert.ThrowsAsync<OpenChatException>(() => bob.PublishAsync("ops", SignedCommits.For(bob, "ops", OpenChat.Engine.Group.CommitReason.Create), EventKind.Commit, epoch: 0));
         Assert.Equal(ErrorIds.StaleEpoch, e.ErrorId);
