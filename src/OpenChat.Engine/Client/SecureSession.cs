@@ -63,6 +63,8 @@ public sealed partial class SecureSession : IAsyncDisposable
     private readonly List<SecureMessage> _undelivered = [];
     private readonly List<SecureMessage> _held = [];
     private readonly RefusalLimiter _refusals = new();
+    // False while revocations from an older state file have no dates (see the pump).
+    private bool _datedRevocations = true;
     private readonly CancellationTokenSource _closing = new();
     private Task _pump = Task.CompletedTask;
     private Task _saver = Task.CompletedTask;
@@ -97,6 +99,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             }
 
             _verifier.MarkRevoked(saved.Revoked.Where(s => !saved.RevokedAt.ContainsKey(s)));
+            _datedRevocations = saved.Revoked.All(saved.RevokedAt.ContainsKey);
             _verifier.MarkRevoked(saved.RevokedAt.Select(r => new RevokedSerial(r.Key, r.Value)));
             RememberRevokedInProfile([.. saved.Revoked, .. saved.RevokedAt.Keys]);
             if (System.Numerics.BigInteger.TryParse(saved.CrlNumber, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
@@ -665,6 +668,12 @@ public sealed partial class SecureSession : IAsyncDisposable
             return false;
         }
 
+        ulong epochBefore;
+        lock (_gate)
+        {
+            epochBefore = group.State.Epoch;
+        }
+
         try
         {
             var sequence = await _client.PublishAsync(room, body, EventKind.Commit, builtOn, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -673,9 +682,44 @@ public sealed partial class SecureSession : IAsyncDisposable
         catch (OpenChatException e) when (e.ErrorId == ErrorIds.StaleEpoch)
         {
             await WaitForEpochAsync(group, builtOn, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        lock (_gate)
+        {
+            if (group.State.Epoch == epochBefore)
+            {
+                // Our own commit came back and our own group refused it (a removal of someone not
+                // yet expired by the room's clock, when this machine's clock runs ahead): trying
+                // again would only repeat it, and spend the commit budget.
+                throw new OpenChatException(ErrorIds.CommitRefused, ErrorKind.PolicyViolation,
+                    $"This device's change of the encryption of '{UserNamePolicy.Printable(room)}' was refused by the room's own rules (is this machine's clock right?); the message was not sent.");
+            }
         }
 
         return true;
+    }
+
+    // Before judging what depends on revocations, the newest list: asked for until it comes (the
+    // events wait in order meanwhile), since judging without it could refuse what the others accept.
+    private async Task LearnRevocationsAsync()
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!_closing.IsCancellationRequested)
+        {
+            try
+            {
+                AcceptRevocations(await _client.FetchRevocationsAsync(_closing.Token).ConfigureAwait(false));
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                System.Diagnostics.Trace.TraceWarning($"OpenChat: the revocation list could not be fetched ({e.Message}); asking again in {delay.TotalSeconds:0.##} s.");
+            }
+
+            await Task.Delay(delay, _closing.Token).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+        }
     }
 
     private async Task PumpAsync()
@@ -704,11 +748,14 @@ public sealed partial class SecureSession : IAsyncDisposable
                     learnRevocations = e.Sequence > group.ProcessedThrough && group.State.RemovalNeedsRevocations(e);
                 }
 
-                if (learnRevocations)
+                if (learnRevocations || !_datedRevocations)
                 {
                     // Removals are judged against revocations: a member revoked since this device
-                    // last asked would otherwise look wrongly removed.
-                    await RefreshRevocationsAsync().ConfigureAwait(false);
+                    // last asked would otherwise look wrongly removed. And revocations kept
+                    // without their dates (by an older version) would refuse every past event of
+                    // a revoked member: none is judged until a list has dated them.
+                    await LearnRevocationsAsync().ConfigureAwait(false);
+                    _datedRevocations = true; // what the list did not date stays revoked for all time
                 }
 
                 GroupOutcome outcome;

@@ -158,7 +158,7 @@ public sealed class GroupState
             return false;
         }
 
-        if (at > package.NotAfter || at < package.NotBefore.AddMinutes(-5))
+        if (at > package.NotAfter || (at < package.NotBefore && package.NotBefore - at > TimeSpan.FromMinutes(5)))
         {
             reason = "the certificate is outside its validity";
             return false;
@@ -282,14 +282,20 @@ public sealed class GroupState
     // this device's own clock.
     private DateTimeOffset JudgeTime(RoomEvent e)
     {
+        RoomClock = JudgeTimeOf(e);
+        return RoomClock;
+    }
+
+    private DateTimeOffset JudgeTimeOf(RoomEvent e)
+    {
         var at = e.Time > RoomClock ? e.Time : RoomClock;
-        var ceiling = _time.GetUtcNow() + MaxEventClockLead;
+        var now = _time.GetUtcNow();
+        var ceiling = now < DateTimeOffset.MaxValue - MaxEventClockLead ? now + MaxEventClockLead : DateTimeOffset.MaxValue;
         if (at > ceiling)
         {
             at = ceiling > RoomClock ? ceiling : RoomClock;
         }
 
-        RoomClock = at;
         return at;
     }
 
@@ -569,12 +575,13 @@ public sealed class GroupState
         try
         {
             var commit = Commit.Parse(e.Body);
-            var at = e.Time > RoomClock ? e.Time : RoomClock;
+            var at = JudgeTimeOf(e);
             return commit.Reason == CommitReason.Remove
                 && _members.Any(s => !commit.Members.Any(m => string.Equals(m.SerialHex, s, StringComparison.OrdinalIgnoreCase)) && !MayBeRemoved(s, at));
         }
-        catch (CryptoException)
+        catch (Exception)
         {
+            // Whatever a hostile commit makes this look throw, Process refuses it on its own.
             return false;
         }
     }

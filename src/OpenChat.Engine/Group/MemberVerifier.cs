@@ -98,7 +98,7 @@ public sealed class MemberVerifier
     }
 
     private bool RevokedBy(string serial, DateTimeOffset at) =>
-        _revoked.TryGetValue(serial, out var when) && (when == DateTimeOffset.MinValue || when.AddSeconds(1) <= at);
+        _revoked.TryGetValue(serial, out var when) && (when == DateTimeOffset.MinValue || (at > when && at - when >= TimeSpan.FromSeconds(1)));
 
     /// <summary>Chain, client profile, validity and revocation, all judged at <paramref name="at"/>.</summary>
     public bool Verify(X509Certificate2 certificate, DateTimeOffset at, out string reason)

@@ -180,7 +180,7 @@ public class HistoryJudgementTests
             // A device that saw none of the history before it (it could not follow it) must not take it either.
             var dave = h.Add("dave");
             dave.SkipTo(at);
-            var outcome = dave.CatchUp().Single(o => o.Kind == GroupOutcomeKind.Rejected);
+            var outcome = Assert.Single(dave.CatchUp(), o => o.Kind != GroupOutcomeKind.Applied);
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
             Assert.Contains("create commit on a room that already has a group", outcome.Reason);
             Assert.Equal(0UL, dave.State.Epoch);

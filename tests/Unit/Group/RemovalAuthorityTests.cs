@@ -94,7 +94,8 @@ public class RemovalAuthorityTests
             var dave = h.AddJoined("dave");
             h.Revoke(dave);
             bob.Change(CommitReason.Remove, removed: [dave, carol]);
-            carol.CatchUp();
+            var refusal = Assert.Single(carol.CatchUp(), o => o.Kind == GroupOutcomeKind.Rejected);
+            Assert.Contains($"removal of member {carol.Identity.Serial}, who was neither revoked, expired nor departed", refusal.Reason);
             Assert.Contains(dave.Identity.Serial, carol.State.MemberSerials);
             Assert.True(carol.State.IsMember);
             Assert.Throws<CryptoException>(() => carol.State.Encrypt("dave must go first"u8, ContentType.Text, DateTimeOffset.UtcNow));
