@@ -75,9 +75,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice", validDays: 30);
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice", validDays: 30);
         alice.Send("while alice was valid");
         time.Advance(TimeSpan.FromDays(10));
         var bob = h.AddJoined("bob");
@@ -97,9 +95,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice", validDays: 20);
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice", validDays: 20);
         var bob = h.AddJoined("bob");
         var dave = h.AddJoined("dave", validDays: 40);
         var erin = h.AddJoined("erin");
@@ -129,9 +125,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.AddJoined("bob");
         time.Advance(TimeSpan.FromHours(5));
         h.Revoke(alice);
@@ -150,9 +144,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.AddJoined("bob");
         time.Advance(TimeSpan.FromHours(1));
         h.Revoke(alice);
@@ -193,9 +185,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.Add("bob");
         bob.Publish();
         bob.Join();
@@ -213,9 +203,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.AddJoined("bob");
         alice.CatchUp();
         var late = alice.State.Encrypt("after the revocation"u8, ContentType.Text, DateTimeOffset.UtcNow);
@@ -233,9 +221,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.AddJoined("bob");
         alice.CatchUp();
         var late = alice.State.Encrypt("backdated"u8, ContentType.Text, DateTimeOffset.UtcNow);
@@ -259,9 +245,7 @@ public class HistoryJudgementTests
     {
         var time = new ManualTime(Start);
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice", validDays: 30);
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice", validDays: 30);
         var bob = h.AddJoined("bob");
         alice.CatchUp();
         var message = alice.State.Encrypt("dated next year"u8, ContentType.Text, DateTimeOffset.UtcNow);

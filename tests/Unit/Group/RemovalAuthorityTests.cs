@@ -40,9 +40,7 @@ public class RemovalAuthorityTests
     {
         var time = new ManualTime(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.AddJoined("bob");
         var carol = h.AddJoined("carol");
         bob.CatchUp();
@@ -61,9 +59,7 @@ public class RemovalAuthorityTests
     {
         var time = new ManualTime(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.AddJoined("bob");
         var carol = h.AddJoined("carol");
         var dave = h.AddJoined("dave", validDays: 2);
@@ -109,9 +105,7 @@ public class RemovalAuthorityTests
         // removal committed right after a revocation would split the room.
         var time = new ManualTime(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
         using var h = new GroupHarness(time: time);
-        var alice = h.Add("alice");
-        alice.Publish();
-        alice.Commit(CommitReason.Create);
+        var alice = h.Found("alice");
         var bob = h.AddJoined("bob");
         alice.CatchUp();
         var last = alice.State.Encrypt("sent as the admin revoked me"u8, ContentType.Text, DateTimeOffset.UtcNow);

@@ -75,6 +75,15 @@ public sealed class GroupHarness : IDisposable
         return member;
     }
 
+    /// <summary>A new device that publishes its key package and founds the room's group.</summary>
+    public Member Found(string user, int validDays = CertificateAuthority.DefaultClientValidDays)
+    {
+        var member = Add(user, validDays);
+        member.Publish();
+        member.Commit(CommitReason.Create);
+        return member;
+    }
+
     /// <summary>A new device that publishes its key package and commits its own join.</summary>
     public Member AddJoined(string user, int validDays = CertificateAuthority.DefaultClientValidDays, TimeSpan clockOffset = default)
     {
