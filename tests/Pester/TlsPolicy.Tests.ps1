@@ -28,8 +28,8 @@ BeforeAll {
     }
 
     function New-HelloFrame {
-        # min version 1, max version 1, client name
-        New-Frame 0x01 ([byte[]] (@(0, 1, 0, 1) + (ConvertTo-ProtocolString 'pester-foreign')))
+        # min version 2, max version 2, client name
+        New-Frame 0x01 ([byte[]] (@(0, 2, 0, 2) + (ConvertTo-ProtocolString 'pester-foreign')))
     }
 
     function New-JoinFrame([uint32] $Tag, [string] $Room) {

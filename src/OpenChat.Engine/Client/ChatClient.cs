@@ -706,7 +706,8 @@ public sealed class ChatClient : IAsyncDisposable
                         SetState(ChatClientState.Connected, "Reconnected");
                         break;
                     }
-                    catch (OpenChatException e) when (e.ErrorId is ErrorIds.ConnectionRefused or ErrorIds.ServerNotTrusted or ErrorIds.CertificateRevoked)
+                    catch (OpenChatException e) when (e.ErrorId is ErrorIds.ConnectionRefused or ErrorIds.ServerNotTrusted or ErrorIds.CertificateRevoked
+                        or ErrorIds.ServerCertificateRevoked)
                     {
                         // The server no longer accepts this identity: retrying cannot help.
                         ClosedReason = e.ErrorId;

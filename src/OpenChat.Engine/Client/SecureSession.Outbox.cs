@@ -332,8 +332,11 @@ public sealed partial class SecureSession
                 {
                     return; // closing: what is still queued was saved and goes with the next session
                 }
-                catch (Exception e) when (e is OperationCanceledException || (e is OpenChatException transient && IsTransient(transient)))
+                catch (Exception e) when (e is OperationCanceledException or System.Security.Cryptography.CryptographicException
+                    || (e is OpenChatException transient && (IsTransient(transient) || transient.ErrorId == ErrorIds.PeerNotJoined)))
                 {
+                    // Kept and tried again: the network, a replayed revocation list, or a peer
+                    // whose device has not joined the direct conversation yet (it will).
                     Wait(room);
                     if (_client.State == ChatClientState.Connected)
                     {

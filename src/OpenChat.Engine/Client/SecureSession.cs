@@ -288,8 +288,6 @@ public sealed partial class SecureSession : IAsyncDisposable
     public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
     {
         var group = Group(room);
-        FailQueued(room, new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
-            $"You left '{UserNamePolicy.Printable(room)}' before the message could be sent."));
         if (group.State.IsMember)
         {
             if (!_client.JoinedRooms.Contains(room))
@@ -302,6 +300,9 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
 
         await _client.LeaveAsync(room, cancellationToken).ConfigureAwait(false);
+        // Only once the departure is stored: a leave that fails (offline) keeps what is queued.
+        FailQueued(room, new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+            $"You left '{UserNamePolicy.Printable(room)}' before the message could be sent."));
         lock (_gate)
         {
             group.State.ForgetSecrets();

@@ -3,5 +3,5 @@ namespace OpenChat.Engine.Protocol;
 public static class ChatProtocol
 {
     /// <summary>The protocol version this build speaks (client and server).</summary>
-    public const ushort Version = 1;
+    public const ushort Version = 2;
 }

@@ -538,6 +538,12 @@ public sealed class ChatServer : IAsyncDisposable
         {
             connection.Send(new ErrorReply(request.Tag, e.ErrorId, e.Message));
         }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or System.Security.Cryptography.CryptographicException)
+        {
+            // The enrolling user gets an answer, not a dropped connection; the admin gets the cause.
+            System.Diagnostics.Trace.TraceError($"OpenChat: an enrollment failed: {e.GetType().Name}: {e.Message}");
+            connection.Send(new ErrorReply(request.Tag, ErrorIds.StoreUnavailable, "The server could not complete the enrollment; try again later or ask the admin."));
+        }
 
         return Task.CompletedTask;
     }

@@ -195,7 +195,7 @@ public class BadInputTests
             var extra = await RawClient.ConnectAsync(h.Server.Endpoint.Port, (X509Certificate2?)null, hello: false);
             await using (extra)
             {
-                await extra.SendAsync(new Hello(1, 1, "raw").ToFrame());
+                await extra.SendAsync(new Hello(ChatProtocol.Version, ChatProtocol.Version, "raw").ToFrame());
                 return await extra.Reader.ReadAsync(CancellationToken.None);
             }
         }

@@ -105,7 +105,7 @@ public class ServerHardeningTests
         await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile, hello: false);
         // With TLS 1.3 the client is done before the server has judged its certificate: the first
         // bytes of the greeting can only be read once the server's side of the handshake is over too.
-        var hello = new Hello(1, 1, "raw").ToFrame();
+        var hello = new Hello(ChatProtocol.Version, ChatProtocol.Version, "raw").ToFrame();
         await raw.SendAsync(hello[..3]);
         await Task.Delay(TimeSpan.FromMilliseconds(500));
         var registry = new CertificateRegistry(new CaDirectory(h.DataPath));

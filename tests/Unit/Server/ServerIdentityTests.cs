@@ -150,7 +150,7 @@ public class ServerIdentityTests
 
     private static async Task<byte[]> GreetAsync(RawClient client)
     {
-        await client.SendAsync(new Hello(1, 1, "raw").ToFrame());
+        await client.SendAsync(new Hello(ChatProtocol.Version, ChatProtocol.Version, "raw").ToFrame());
         var welcome = await client.Reader.ReadAsync(CancellationToken.None);
         Assert.Equal(MessageType.Welcome, welcome!.Value.Type);
         var nonce = Welcome.Read(welcome.Value.Payload.Span).Nonce;

@@ -43,7 +43,7 @@ public sealed class RawClient : IAsyncDisposable
         var client = new RawClient(tcp, stream);
         if (hello)
         {
-            await client.SendAsync(new Hello(1, 1, "raw").ToFrame());
+            await client.SendAsync(new Hello(ChatProtocol.Version, ChatProtocol.Version, "raw").ToFrame());
             var welcome = await client.Reader.ReadAsync(CancellationToken.None);
             if (welcome?.Type != MessageType.Welcome)
             {
