@@ -46,3 +46,30 @@ public class LateJoinerTests
         await SecureHarness.NextWithTextAsync(bobLaptop, "to both of bob's devices");
     }
 }
+
+/// <summary>A device whose clock runs far ahead believes a member expired; the others (and its
+/// own group, which judges by the room's clock) refuse the removal. It must stop and say so, not
+/// retry the refused commit until its commit budget is gone.</summary>
+public class FastClockTests
+{
+    [Fact]
+    public async Task A_device_whose_removal_its_own_group_refuses_stops_with_CommitRefused()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await bob.EnterAsync("ops");
+        await bob.SendAsync("ops", "bob founded ops");
+
+        var fast = new ManualTime(DateTimeOffset.UtcNow.AddDays(366));
+        await using var alice = await SecureSession.ConnectAsync(await h.EnrollAsync("alice"), ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), Time = fast });
+        await alice.EnterAsync("ops");
+        var e = await Assert.ThrowsAsync<OpenChat.Engine.OpenChatException>(() => alice.SendAsync("ops", "bob looks expired to me"));
+        Assert.Equal(OpenChat.Engine.ErrorIds.CommitRefused, e.ErrorId);
+        Assert.Contains("clock", e.Message);
+
+        // Bob is still in, and reads on.
+        await bob.SendAsync("ops", "still here");
+        Assert.Contains("bob", bob.GroupMembers("ops"));
+    }
+}
