@@ -32,7 +32,7 @@ The command uses -Session if given, otherwise the newest open session; with no s
     Notes       = @'
 A session that joins a room receives its history from the last sequence it read earlier (kept in the profile), or from the beginning the first time; only what the device is entitled to (what was sent while it was a member of the encrypted group) is decrypted and returned by Receive-ChatMessage. Send-ChatMessage joins a room by itself when given a room the session has not joined yet.
 
-Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited (also: too many new rooms from one connection), RoomLimitReached, Timeout.
+Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, StaleEpoch, CommitRefused, GroupHistoryUnverified, NotConnected, ConnectionLost, CertificateRevoked, RateLimited (also: too many new rooms from one connection), RoomLimitReached, Timeout.
 '@
     Examples    = @(
         @{

@@ -38,7 +38,7 @@ One message holds at most 64 KiB of text: 65,536 bytes once encoded as UTF-8 (65
 
 PendingMessages on the session (Get-ChatSession) counts the messages still in the outbox. Messages that were pending when the session closed are sent by the next session of the same identity, before anything that session sends to the same room.
 
-Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, MessageTooLarge (over 64 KiB of UTF-8), Timeout.
+Error ids: RoomNotFound, RoomNameInvalid, PeerNotJoined, UserNotFound, NotAMember, StaleEpoch, CommitRefused (this device's change of the room's encryption was refused: check the clock), GroupHistoryUnverified, NotConnected, ConnectionLost, CertificateRevoked, RateLimited, MessageTooLarge (over 64 KiB of UTF-8), Timeout.
 '@
     Examples    = @(
         @{
