@@ -164,7 +164,12 @@ public static class TerminalText
     }
 
     private static bool IsUnsafe(char c) =>
-        c < 0x20 || (c >= 0x7F && c <= 0x9F) || IsBidiControl(c) || c is '\u2028' or '\u2029' || char.IsSurrogate(c);
+        c < 0x20 || (c >= 0x7F && c <= 0x9F) || IsBidiControl(c) || c is '\u2028' or '\u2029' || char.IsSurrogate(c) || IsInvisible(c);
+
+    /// <summary>Format characters that draw nothing and can hide inside a name ("bob" plus a
+    /// zero-width space is another user). The zero-width joiner stays: emoji sequences need it.</summary>
+    public static bool IsInvisible(char c) =>
+        c is '\u200B' or '\u200C' or '\uFEFF' || (c >= '\u2060' && c <= '\u2064') || (c >= '\u206A' && c <= '\u206F') || (c >= '\uFFF9' && c <= '\uFFFB');
 
     /// <summary>The explicit directional formatting characters of Unicode's bidi algorithm.</summary>
     public static bool IsBidiControl(char c) =>

@@ -83,6 +83,19 @@ public class TerminalTextTests
         }
     }
 
+    [Theory]
+    [InlineData("bob\u200b", "bob\\u200b")] // zero-width space: another "bob"
+    [InlineData("b\u2060ob", "b\\u2060ob")] // word joiner
+    [InlineData("\ufeffbob", "\\ufeffbob")] // byte order mark
+    [InlineData("a\u206ab", "a\\u206ab")] // deprecated format character
+    [InlineData("a\ufff9b", "a\\ufff9b")] // interlinear annotation
+    public void Invisible_format_characters_are_shown_as_escapes(string text, string shown) =>
+        Assert.Equal(shown, TerminalText.Neutralise(text));
+
+    [Fact]
+    public void The_zero_width_joiner_of_an_emoji_sequence_is_kept() =>
+        Assert.Equal("👩\u200d💻", TerminalText.Neutralise("👩\u200d💻"));
+
     [Fact]
     public void A_null_is_shown_as_nothing() => Assert.Equal("", TerminalText.Neutralise(null));
 
