@@ -420,6 +420,13 @@ public sealed partial class SecureSession
 
         // Connected again, or closed for good: the senders look at the state again.
         Interlocked.Exchange(ref _connected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        if (e.State == ChatClientState.Connected)
+        {
+            // A direct conversation opened while this connection was down was announced to
+            // nobody here: look for it, as at the session's start.
+            _ = Task.Run(() => EnterDirectRoomsAsync(onlyNew: true));
+        }
+
         if (e.State == ChatClientState.Closed)
         {
             lock (_gate)

@@ -146,7 +146,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             session._pump = Task.Run(session.PumpAsync);
             session._saver = Task.Run(session.SaveLoopAsync);
             session.StartQueuedSenders();
-            _ = Task.Run(session.EnterDirectRoomsAsync);
+            _ = Task.Run(() => session.EnterDirectRoomsAsync());
             return session;
         }
         catch (Exception e) when (e is CryptoException or JsonException)
@@ -804,13 +804,13 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     // Direct conversations opened while this device was offline were announced to nobody here:
     // find them in the room list and enter them, so what was sent meanwhile can be read.
-    private async Task EnterDirectRoomsAsync()
+    private async Task EnterDirectRoomsAsync(bool onlyNew = false)
     {
         try
         {
             foreach (var room in await _client.ListRoomsAsync(_closing.Token).ConfigureAwait(false))
             {
-                if (room.Kind == RoomKind.Direct && room.Joined)
+                if (room.Kind == RoomKind.Direct && room.Joined && !(onlyNew && _client.JoinedRooms.Contains(room.Name)))
                 {
                     var group = Group(room.Name);
                     await _client.JoinAsync(room.Name, group.ProcessedThrough + 1, _closing.Token).ConfigureAwait(false);

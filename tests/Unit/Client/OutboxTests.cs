@@ -295,3 +295,31 @@ public class OutboxTests
         await SecureHarness.NextWithTextAsync(bob, "after the refusal");
     }
 }
+
+/// <summary>A direct conversation opened while the peer's session was reconnecting was announced
+/// to nobody there: the peer looks for it once connected again (found by a fresh-clone run).</summary>
+public class ReconnectingPeerTests
+{
+    [Fact]
+    public async Task A_direct_conversation_opened_while_the_peer_was_cut_off_reaches_the_peer_when_it_is_back()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var relay = new TcpRelay(h.Server.Endpoint.Port);
+        await using var bob = await SecureSession.ConnectAsync(await h.EnrollAsync("bob"), ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), Server = relay.Address });
+        await alice.EnterAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "hello");
+        await SecureHarness.NextWithTextAsync(bob, "hello");
+
+        relay.Cut();
+        await Eventually.TrueAsync(() => bob.Client.State == ChatClientState.Reconnecting, "bob's session to notice");
+        // Alice knows bob's device from ops, so her message is readable for him at once.
+        await alice.SendAsync(OpenChat.Engine.Server.RoomNames.Direct("alice", "bob"), "while you were away");
+        relay.Start();
+
+        var got = await SecureHarness.NextWithTextAsync(bob, "while you were away", 30_000);
+        Assert.Equal("alice", got.Sender);
+    }
+}
