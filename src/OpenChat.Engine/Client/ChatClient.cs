@@ -25,6 +25,10 @@ public sealed class ChatClient : IAsyncDisposable
     private readonly ChatClientOptions _options;
 
     internal TimeProvider Time => _options.Time;
+
+    internal int MaxUnreadPerRoom => _options.MaxUnreadPerRoom;
+
+    internal long MaxUnreadCharsPerRoom => _options.MaxUnreadCharsPerRoom;
     private readonly string _server;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RoomCursor> _rooms = new(StringComparer.Ordinal);

@@ -19,6 +19,12 @@ public sealed class ChatClientOptions
     /// <summary>Keeps last-read sequences and the outbox in the profile (off for load generators).</summary>
     public bool PersistState { get; set; } = true;
 
+    /// <summary>Unread messages a session keeps per room (saved with its state); past either bound
+    /// the oldest are dropped, and the user is told.</summary>
+    public int MaxUnreadPerRoom { get; set; } = 10_000;
+
+    public long MaxUnreadCharsPerRoom { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>This device's clock (tests move it; the group layer judges events by the room's own).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 }

@@ -478,7 +478,7 @@ public sealed partial class SecureSession
             };
             lock (_gate)
             {
-                _undelivered.Add(notice);
+                KeepLocked(notice);
             }
 
             _inbox.Writer.TryWrite(notice);

@@ -89,7 +89,7 @@ public sealed partial class SecureSession : IAsyncDisposable
 
             foreach (var message in saved.Undelivered)
             {
-                _undelivered.Add(message);
+                KeepLocked(message);
                 _inbox.Writer.TryWrite(message);
             }
 
@@ -413,6 +413,11 @@ public sealed partial class SecureSession : IAsyncDisposable
             var next = await _inbox.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
+                if (SkipDroppedLocked(next))
+                {
+                    continue;
+                }
+
                 if (filter is null || filter(next))
                 {
                     DeliveredLocked(next);
@@ -433,7 +438,10 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             while (_inbox.Reader.TryRead(out var next))
             {
-                _held.Add(next);
+                if (!SkipDroppedLocked(next))
+                {
+                    _held.Add(next);
+                }
             }
 
             var index = _held.FindIndex(m => filter is null || filter(m));
@@ -450,16 +458,6 @@ public sealed partial class SecureSession : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Messages (not notices) received and not yet returned, per room. Counting takes
-    /// nothing out of the inbox.</summary>
-    public IReadOnlyDictionary<string, int> UnreadCounts()
-    {
-        lock (_gate)
-        {
-            return _undelivered.Where(m => !m.IsNotice).GroupBy(m => m.Room, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        }
-    }
 
     public IReadOnlyList<ContactRecord> Contacts() => _contacts.All().Where(c => !string.Equals(c.UserName, UserName, StringComparison.OrdinalIgnoreCase)).ToList();
 
@@ -509,6 +507,15 @@ public sealed partial class SecureSession : IAsyncDisposable
         lock (_gate)
         {
             return _rooms.TryGetValue(room, out var group) ? (group.ProcessedThrough, group.CatchUpTarget) : (0, 0);
+        }
+    }
+
+    /// <summary>The last sequence of the room this device has processed (for tests and diagnostics).</summary>
+    internal ulong ProcessedThrough(string room)
+    {
+        lock (_gate)
+        {
+            return _rooms.TryGetValue(room, out var group) ? group.ProcessedThrough : 0;
         }
     }
 
@@ -902,7 +909,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         {
             lock (_gate)
             {
-                _undelivered.Add(message);
+                KeepLocked(message);
             }
 
             _inbox.Writer.TryWrite(message);
@@ -918,7 +925,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         };
         lock (_gate)
         {
-            _undelivered.Add(notice);
+            KeepLocked(notice);
         }
 
         _inbox.Writer.TryWrite(notice);
@@ -929,11 +936,6 @@ public sealed partial class SecureSession : IAsyncDisposable
     private ContactTrust TrustOf(string user, string serial) =>
         string.Equals(serial, _identity.Serial, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : _contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
 
-    private void DeliveredLocked(SecureMessage message)
-    {
-        _undelivered.Remove(message);
-        Interlocked.Exchange(ref _dirty, 1);
-    }
 
     private Task WaitProcessedAsync(RoomGroup group, ulong sequence, CancellationToken cancellationToken) =>
         WaitUntilAsync(() => group.ProcessedThrough >= sequence, CatchUpTimeout, ErrorIds.Timeout,

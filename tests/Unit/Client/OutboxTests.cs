@@ -323,3 +323,36 @@ public class ReconnectingPeerTests
         Assert.Equal("alice", got.Sender);
     }
 }
+
+/// <summary>Unread messages are kept until read, but not without bound (found in review: a member
+/// of a room this device never reads could grow its memory and state file without end).</summary>
+public class UnreadBoundTests
+{
+    [Fact]
+    public async Task Past_the_bound_the_oldest_unread_messages_of_a_room_are_dropped_and_the_user_is_told()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await SecureSession.ConnectAsync(await h.EnrollAsync("bob"), ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), MaxUnreadPerRoom = 5 });
+        await alice.EnterAsync("noise");
+        await bob.EnterAsync("noise");
+        ulong last = 0;
+        for (var i = 1; i <= 12; i++)
+        {
+            last = await alice.SendAsync("noise", $"noise {i}");
+        }
+
+        await Eventually.TrueAsync(() => bob.ProcessedThrough("noise") >= last, "bob to have received all twelve");
+        Assert.Equal(5, bob.UnreadCounts().GetValueOrDefault("noise"));
+        var all = new List<SecureMessage>();
+        while (bob.TryReceive(out var m))
+        {
+            all.Add(m!);
+        }
+
+        Assert.Equal(["noise 8", "noise 9", "noise 10", "noise 11", "noise 12"], all.Where(m => !m.IsNotice && m.Room == "noise").Select(m => m.Text));
+        Assert.Contains(all, m => m.IsNotice && m.Text.Contains("dropped on this device"));
+        Assert.Equal(0, bob.UnreadCounts().GetValueOrDefault("noise"));
+    }
+}
