@@ -1,0 +1,28 @@
+namespace OpenChat.Engine.Client;
+
+/// <summary>A chat message as the application sees it, after verification.</summary>
+public sealed record SecureMessage(
+    string Room,
+    ulong Sequence,
+    string Sender,
+    string SenderSerial,
+    string Text,
+    DateTimeOffset Time,
+    DateTimeOffset SentAt,
+    bool Verified,
+    ContactTrust SenderTrust,
+    string? Problem,
+    ulong Epoch,
+    bool OutOfOrder,
+    uint MissingBefore)
+{
+    /// <summary>Sent by this user (from this or another of its devices).</summary>
+    public bool IsOwn { get; init; }
+
+    /// <summary>Not a message but a verified change of the room's encrypted membership (someone
+    /// joined, was added or removed, keys rotated): shown so that nobody joins unseen.</summary>
+    public bool IsNotice { get; init; }
+
+    /// <summary>The id the sender gave the message (the same on every resend); empty for notices.</summary>
+    public Guid MessageId { get; init; }
+}
