@@ -21,18 +21,8 @@ public sealed partial class SecureSession
     private async Task LearnRevocationsAsync()
     {
         var delay = TimeSpan.FromMilliseconds(250);
-        while (!_closing.IsCancellationRequested)
+        while (!_closing.IsCancellationRequested && !await RefreshRevocationsAsync().ConfigureAwait(false))
         {
-            try
-            {
-                AcceptRevocations(await _client.FetchRevocationsAsync(_closing.Token).ConfigureAwait(false));
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                System.Diagnostics.Trace.TraceWarning($"OpenChat: the revocation list could not be fetched ({e.Message}); asking again in {delay.TotalSeconds:0.##} s.");
-            }
-
             await Task.Delay(delay, _closing.Token).ConfigureAwait(false);
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
         }
@@ -74,16 +64,19 @@ public sealed partial class SecureSession
         }
     }
 
-    private async Task RefreshRevocationsAsync()
+    // One attempt; false when the list could not be had (offline, refused, or a server answering
+    // nonsense). Nothing here may end the loop that calls it.
+    private async Task<bool> RefreshRevocationsAsync()
     {
         try
         {
             AcceptRevocations(await _client.FetchRevocationsAsync(_closing.Token).ConfigureAwait(false));
+            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Offline, refused, or a server answering nonsense: tried again later; sending always
-            // fetches first. Nothing here may end the loop that saves the session's state.
+            System.Diagnostics.Trace.TraceWarning($"OpenChat: the revocation list could not be fetched: {e.Message}");
+            return false;
         }
     }
 }
