@@ -112,4 +112,11 @@ public static class ErrorIds
     public const string MessageTooLarge = "MessageTooLarge";
     public const string SafetyNumberChanged = "SafetyNumberChanged";
     public const string RoomLimitReached = "RoomLimitReached";
+
+    // Why the server closed a connection (the code of its Bye frame, or of an abort that sends none).
+    public const string SlowReader = "SlowReader";
+    public const string IdleTimeout = "IdleTimeout";
+    public const string EnrollmentTimeout = "EnrollmentTimeout";
+    public const string ServerShutdown = "ServerShutdown";
+    public const string ClientClosed = "ClientClosed";
 }

@@ -134,7 +134,7 @@ public sealed partial class ChatClient
             case MessageType.Pong:
                 break;
             default:
-                throw new ProtocolException("UnexpectedType", $"A {frame.Type} frame is not expected from the server.");
+                throw new ProtocolException($"A {frame.Type} frame is not expected from the server.");
         }
     }
 

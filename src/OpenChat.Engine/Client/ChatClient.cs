@@ -189,7 +189,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         var joined = await RequestAsync<Joined>(tag => new NameRequest(MessageType.OpenDirect, tag, userName), cancellationToken).ConfigureAwait(false);
         // The room's name says whose conversation it is: a server that answers with someone
         // else's would have us encrypt for them.
-        var expected = OpenChat.Engine.Server.RoomNames.Direct(UserName, userName);
+        var expected = RoomNames.Direct(UserName, userName);
         if (!string.Equals(joined.Room, expected, StringComparison.Ordinal))
         {
             throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed,

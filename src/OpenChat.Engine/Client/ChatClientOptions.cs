@@ -1,7 +1,14 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace OpenChat.Engine.Client;
 
 public sealed class ChatClientOptions
 {
+    /// <summary>Where the client's components log (none by default). Every failure on a background
+    /// task is logged here (and counted, <see cref="Diagnostics.EngineLog"/>) instead of vanishing.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often an otherwise quiet client pings, so the server's idle timeout never fires on it.</summary>

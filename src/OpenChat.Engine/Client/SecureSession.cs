@@ -173,7 +173,7 @@ public sealed partial class SecureSession : IAsyncDisposable
 
         var room = outgoing.Room;
         var group = Group(room);
-        if (OpenChat.Engine.Server.RoomNames.IsDirect(room) && !_client.JoinedRooms.Contains(room))
+        if (RoomNames.IsDirect(room) && !_client.JoinedRooms.Contains(room))
         {
             // Queued for a conversation not opened on this device yet (perhaps while offline).
             await OpenDirectAsync(DirectPeer(room), cancellationToken).ConfigureAwait(false);

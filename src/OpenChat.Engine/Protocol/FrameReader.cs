@@ -29,13 +29,13 @@ public sealed class FrameReader(Stream stream)
 
         if (got < 4)
         {
-            throw new ProtocolException("Truncated", "The connection closed in the middle of a frame header.");
+            throw new ProtocolException("The connection closed in the middle of a frame header.");
         }
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(_header);
         if (length == 0 || length > FrameLimits.MaxFrameSize)
         {
-            throw new ProtocolException("FrameTooLarge", $"A frame length of {length} is outside 1..{FrameLimits.MaxFrameSize}.");
+            throw new ProtocolException($"A frame length of {length} is outside 1..{FrameLimits.MaxFrameSize}.");
         }
 
         if (_body.Length < length)
@@ -45,13 +45,13 @@ public sealed class FrameReader(Stream stream)
 
         if (await FillAsync(_body, 0, (int)length, cancellationToken).ConfigureAwait(false) < length)
         {
-            throw new ProtocolException("Truncated", "The connection closed in the middle of a frame.");
+            throw new ProtocolException("The connection closed in the middle of a frame.");
         }
 
         var type = (MessageType)_body[0];
         if (!Enum.IsDefined(type))
         {
-            throw new ProtocolException("UnknownType", $"Frame type 0x{(byte)type:X2} is not part of the protocol.");
+            throw new ProtocolException($"Frame type 0x{(byte)type:X2} is not part of the protocol.");
         }
 
         return new Frame(type, _body.AsMemory(1, (int)length - 1));

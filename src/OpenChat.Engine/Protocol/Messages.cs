@@ -127,7 +127,7 @@ public sealed record Publish(uint Tag, string Room, Guid MessageId, EventKind Ki
     internal static EventKind ReadKind(ref PayloadReader r)
     {
         var kind = (EventKind)r.U8();
-        return Enum.IsDefined(kind) ? kind : throw new ProtocolException("UnknownKind", $"Event kind {(byte)kind} is not part of the protocol.");
+        return Enum.IsDefined(kind) ? kind : throw new ProtocolException($"Event kind {(byte)kind} is not part of the protocol.");
     }
 }
 

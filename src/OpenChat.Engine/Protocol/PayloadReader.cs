@@ -75,7 +75,7 @@ public ref struct PayloadReader
     {
         if (!AtEnd)
         {
-            throw new ProtocolException("TrailingBytes", $"The frame has {_payload.Length - _offset} unexpected trailing bytes.");
+            throw new ProtocolException($"The frame has {_payload.Length - _offset} unexpected trailing bytes.");
         }
     }
 
@@ -91,5 +91,5 @@ public ref struct PayloadReader
         return slice;
     }
 
-    private static ProtocolException Malformed(string what) => new("MalformedFrame", $"The frame ends early or is malformed while reading {what}.");
+    private static ProtocolException Malformed(string what) => new($"The frame ends early or is malformed while reading {what}.");
 }

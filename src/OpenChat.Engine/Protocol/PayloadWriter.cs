@@ -87,7 +87,7 @@ public sealed class PayloadWriter
         var count = Encoding.UTF8.GetByteCount(value);
         if (count > FrameLimits.MaxStringBytes)
         {
-            throw new ProtocolException("StringTooLong", $"A string field of {count} bytes exceeds {FrameLimits.MaxStringBytes}.");
+            throw new ProtocolException($"A string field of {count} bytes exceeds {FrameLimits.MaxStringBytes}.");
         }
 
         U16((ushort)count);
@@ -115,7 +115,7 @@ public sealed class PayloadWriter
         var size = _length - 4;
         if (size > FrameLimits.MaxFrameSize)
         {
-            throw new ProtocolException("FrameTooLarge", $"A frame of {size} bytes exceeds the maximum of {FrameLimits.MaxFrameSize}.");
+            throw new ProtocolException($"A frame of {size} bytes exceeds the maximum of {FrameLimits.MaxFrameSize}.");
         }
 
         BinaryPrimitives.WriteUInt32BigEndian(_buffer, (uint)size);

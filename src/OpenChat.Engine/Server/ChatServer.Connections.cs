@@ -240,7 +240,7 @@ public sealed partial class ChatServer
                 var frame = await reader.ReadAsync(connection.Closing).ConfigureAwait(false);
                 if (frame is null)
                 {
-                    connection.Abort("ClientClosed");
+                    connection.Abort(ErrorIds.ClientClosed);
                     return;
                 }
 

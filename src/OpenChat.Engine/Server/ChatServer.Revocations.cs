@@ -45,13 +45,13 @@ public sealed partial class ChatServer
                     var enrollBefore = Environment.TickCount64 - (long)_options.HandshakeTimeout.TotalMilliseconds * 3;
                     foreach (var connection in Snapshot().Where(c => c.Identity is null && c.OpenedAt < enrollBefore))
                     {
-                        connection.Close("EnrollmentTimeout", "Enrollment connections close after a short time.");
+                        connection.Close(ErrorIds.EnrollmentTimeout, "Enrollment connections close after a short time.");
                     }
 
                     var idleBefore = Environment.TickCount64 - (long)_options.IdleTimeout.TotalMilliseconds;
                     foreach (var connection in Snapshot().Where(c => c.LastActivity < idleBefore))
                     {
-                        connection.Close("IdleTimeout", "Closed after a period without any traffic.");
+                        connection.Close(ErrorIds.IdleTimeout, "Closed after a period without any traffic.");
                     }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -184,7 +184,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _listener.Stop();
         foreach (var connection in Snapshot())
         {
-            connection.Close("ServerShutdown", "The server is shutting down.");
+            connection.Close(ErrorIds.ServerShutdown, "The server is shutting down.");
         }
 
         await Task.WhenAll(_acceptLoop, _watchLoop).ConfigureAwait(false);
@@ -196,7 +196,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
         foreach (var connection in Snapshot())
         {
-            connection.Abort("ServerShutdown");
+            connection.Abort(ErrorIds.ServerShutdown);
         }
 
         await _hub.DisposeAsync().ConfigureAwait(false);

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace OpenChat.Engine.Server;
 
@@ -6,6 +8,10 @@ namespace OpenChat.Engine.Server;
 public sealed class ChatServerOptions
 {
     public IPAddress Address { get; set; } = IPAddress.Loopback;
+
+    /// <summary>Where the server's components log (none by default). Every failure on a background
+    /// task is logged here (and counted, <see cref="Diagnostics.EngineLog"/>) instead of vanishing.</summary>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
     /// <summary>0 picks a free port.</summary>
     public int Port { get; set; } = Pki.ServerNames.DefaultPort;

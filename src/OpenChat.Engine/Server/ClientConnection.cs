@@ -94,7 +94,7 @@ internal sealed class ClientConnection
             return true;
         }
 
-        Abort("SlowReader");
+        Abort(ErrorIds.SlowReader);
         return false;
     }
 

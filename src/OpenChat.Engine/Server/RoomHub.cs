@@ -174,7 +174,7 @@ internal sealed partial class RoomHub : IAsyncDisposable
                 connection.Send(new RevocationsReply(request.Tag, _revocations()));
                 return;
             default:
-                throw new ProtocolException("UnexpectedType", $"A {frame.Type} frame is not expected from a client at this point.");
+                throw new ProtocolException($"A {frame.Type} frame is not expected from a client at this point.");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using OpenChat.Engine;
 using OpenChat.Engine.Client;
 using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
 using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Client;
@@ -316,7 +317,7 @@ public class ReconnectingPeerTests
         relay.Cut();
         await Eventually.TrueAsync(() => bob.Client.State == ChatClientState.Reconnecting, "bob's session to notice");
         // Alice knows bob's device from ops, so her message is readable for him at once.
-        await alice.SendAsync(OpenChat.Engine.Server.RoomNames.Direct("alice", "bob"), "while you were away");
+        await alice.SendAsync(RoomNames.Direct("alice", "bob"), "while you were away");
         relay.Start();
 
         var got = await SecureHarness.NextWithTextAsync(bob, "while you were away", 30_000);

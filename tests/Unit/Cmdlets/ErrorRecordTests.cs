@@ -28,7 +28,7 @@ public class ErrorRecordTests
     [Fact]
     public void A_protocol_failure_is_never_an_unspecified_error()
     {
-        var record = Probe.Record(new ProtocolException("StringTooLong", "A string field of 5432 bytes exceeds 4096."));
+        var record = Probe.Record(new ProtocolException("A string field of 5432 bytes exceeds 4096."));
         Assert.Equal(ErrorIds.ProtocolViolation, record.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ProtocolError, record.CategoryInfo.Category);
     }

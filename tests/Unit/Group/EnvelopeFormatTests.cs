@@ -78,7 +78,7 @@ public class EnvelopeFormatTests
     {
         var token = Fernet.Encrypt(new byte[32], new byte[4000]);
         var v1 = new Envelope("ops", 1, "alice", "0a", 0, ContentType.Text, token, new byte[64]) { Format = Envelope.Version1 };
-        Assert.Equal("StringTooLong", Assert.Throws<ProtocolException>(() => v1.ToBytes()).Code);
+        Assert.Contains("exceeds", Assert.Throws<ProtocolException>(() => v1.ToBytes()).Message);
         var v2 = new Envelope("ops", 1, "alice", "0a", 0, ContentType.Text, token, new byte[64]);
         Assert.Equal(token, Envelope.Parse(v2.ToBytes()).Token);
     }

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using OpenChat.Engine.Pki;
 
-namespace OpenChat.Engine.Server;
+namespace OpenChat.Engine.Protocol;
 
 /// <summary>
 /// Room names: 1 to 48 characters, lower-case ASCII letters, digits, '.', '_' and '-',
