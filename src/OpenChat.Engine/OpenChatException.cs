@@ -108,6 +108,7 @@ public static class ErrorIds
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";
     public const string StoreUnavailable = "StoreUnavailable";
+    public const string StoreVersionUnsupported = "StoreVersionUnsupported";
     public const string ServerBusy = "ServerBusy";
     public const string MessageTooLarge = "MessageTooLarge";
     public const string SafetyNumberChanged = "SafetyNumberChanged";

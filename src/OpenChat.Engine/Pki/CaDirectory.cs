@@ -13,6 +13,7 @@ public sealed class CaDirectory
 {
     public const string CertificateFile = "ca.crt.pem";
     public const string KeyFile = "ca.key.pem";
+    /// <summary>The embedded (SQLite) store's file; another <see cref="ICaStoreFactory"/> may keep none.</summary>
     public const string StoreFile = "openchat.db";
     public const string ServerCertificateFile = "server.crt.pem";
     public const string ServerKeyFile = "server.key.pem";
@@ -21,12 +22,18 @@ public sealed class CaDirectory
     private X509Certificate2? _certificate;
     private ICaStore? _store;
 
-    public CaDirectory(string path)
+    /// <param name="path">The data directory.</param>
+    /// <param name="stores">Where the CA's store lives; SQLite in the directory by default.</param>
+    public CaDirectory(string path, ICaStoreFactory? stores = null)
     {
         Path = System.IO.Path.GetFullPath(path);
+        StoreFactory = stores ?? ICaStoreFactory.Default;
     }
 
     public string Path { get; }
+
+    /// <summary>How this CA's store is created, opened and archived.</summary>
+    public ICaStoreFactory StoreFactory { get; }
 
     public string CertificatePath => System.IO.Path.Combine(Path, CertificateFile);
 
@@ -41,7 +48,7 @@ public sealed class CaDirectory
     public string CrlPath => System.IO.Path.Combine(Path, CrlFile);
 
     /// <summary>True when any part of a CA is already here.</summary>
-    public bool HasCa => File.Exists(CertificatePath) || File.Exists(KeyPath) || File.Exists(StorePath);
+    public bool HasCa => File.Exists(CertificatePath) || File.Exists(KeyPath) || StoreFactory.Exists(Path);
 
     public X509Certificate2 Certificate => _certificate ??= LoadCertificate();
 
@@ -70,7 +77,7 @@ public sealed class CaDirectory
     /// <summary>Fails with <see cref="ErrorIds.CaNotFound"/> unless a complete CA is here.</summary>
     public void EnsureExists()
     {
-        if (!File.Exists(CertificatePath) || !File.Exists(KeyPath) || !File.Exists(StorePath))
+        if (!File.Exists(CertificatePath) || !File.Exists(KeyPath) || !StoreFactory.Exists(Path))
         {
             throw new OpenChatException(ErrorIds.CaNotFound, ErrorKind.NotFound,
                 $"'{Path}' does not hold an OpenChat certificate authority. Create one with New-ChatCertificateAuthority -Path '{Path}' -Name <name>.");
@@ -86,6 +93,6 @@ public sealed class CaDirectory
     private ICaStore OpenStore()
     {
         EnsureExists();
-        return SqliteCaStore.Open(StorePath);
+        return StoreFactory.Open(Path);
     }
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenChat.Engine.Storage;
 
 namespace OpenChat.Engine.Pki;
@@ -41,28 +43,31 @@ public sealed class CertificateAuthority : IDisposable
 
     private readonly ECDsa _key;
     private readonly TimeProvider _time;
+    private readonly ILogger _log;
 
-    private CertificateAuthority(CaDirectory directory, ECDsa key, TimeProvider time)
+    private CertificateAuthority(CaDirectory directory, ECDsa key, TimeProvider time, ILogger log)
     {
         Directory = directory;
         _key = key;
         _time = time;
+        _log = log;
     }
 
     public CaDirectory Directory { get; }
 
     /// <summary>Creates the data directory, the CA key and root certificate, and the store.
     /// An existing CA is refused unless <paramref name="replaceExisting"/>; then its files are
-    /// moved into a "replaced-…" subdirectory rather than destroyed.</summary>
+    /// moved into a "replaced-…" subdirectory rather than destroyed. The store is made by
+    /// <paramref name="stores"/> (SQLite in the directory by default).</summary>
     public static CaDirectory Create(string path, string name, ReadOnlySpan<char> password,
         CaKeyAlgorithm algorithm = CaKeyAlgorithm.P256, int validDays = DefaultCaValidDays,
-        bool replaceExisting = false, TimeProvider? time = null)
+        bool replaceExisting = false, TimeProvider? time = null, ICaStoreFactory? stores = null, ILogger? log = null)
     {
         time ??= TimeProvider.System;
         ValidateCaName(name);
         ValidateDays(validDays, MaxCaValidDays);
 
-        var directory = new CaDirectory(path);
+        var directory = new CaDirectory(path, stores);
         if (directory.HasCa)
         {
             if (!replaceExisting)
@@ -87,12 +92,13 @@ public sealed class CertificateAuthority : IDisposable
         // Key first: a directory with a certificate but no key is unusable, the reverse is not visible.
         SecureFile.WriteAllText(directory.KeyPath, CaKeyFile.Export(key, password));
         SecureFile.WriteAllText(directory.CertificatePath, root.ExportCertificatePem());
-        SqliteCaStore.Create(directory.StorePath).Dispose();
+        directory.StoreFactory.Create(directory.Path).Dispose();
+        PkiLog.CaCreated(log ?? NullLogger.Instance, name, directory.Path);
         return directory;
     }
 
     /// <summary>Loads the CA key (decrypting it with <paramref name="password"/> if needed).</summary>
-    public static CertificateAuthority Open(CaDirectory directory, ReadOnlySpan<char> password, TimeProvider? time = null)
+    public static CertificateAuthority Open(CaDirectory directory, ReadOnlySpan<char> password, TimeProvider? time = null, ILogger? log = null)
     {
         directory.EnsureExists();
         var key = CaKeyFile.Import(File.ReadAllText(directory.KeyPath), password);
@@ -106,7 +112,7 @@ public sealed class CertificateAuthority : IDisposable
             }
         }
 
-        return new CertificateAuthority(directory, key, time ?? TimeProvider.System);
+        return new CertificateAuthority(directory, key, time ?? TimeProvider.System, log ?? NullLogger.Instance);
     }
 
     /// <summary>Issues a client certificate for a key generated here.</summary>
@@ -133,7 +139,7 @@ public sealed class CertificateAuthority : IDisposable
     /// signs the joiner's CSR. The invite is consumed only after the request passed every check.</summary>
     public IssuedCertificate Enroll(EnrollmentClaim claim, ReadOnlySpan<byte> serverCertificateHash, ReadOnlySpan<byte> nonce, int validDays = DefaultClientValidDays)
     {
-        var invites = new InviteBook(Directory, _time);
+        var invites = new InviteBook(Directory, _time, _log);
         var record = invites.Check(claim, serverCertificateHash, nonce);
         var publicKey = CsrPolicy.Check(claim.CertificateRequest, record.UserName);
         CheckClientName(record.UserName, record.AdditionalDevice);
@@ -202,6 +208,7 @@ public sealed class CertificateAuthority : IDisposable
         var akid = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Directory.Certificate, true, false);
         var der = builder.Build(Directory.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
             new BigInteger(number), now + validFor, CertificateProfile.HashFor(_key), akid, now);
+        PkiLog.RevocationListSigned(_log, number, serials.Count);
         return new RevocationList(der, number, now, now + validFor, serials);
     }
 
@@ -257,20 +264,12 @@ public sealed class CertificateAuthority : IDisposable
             throw;
         }
 
+        PkiLog.CertificateIssued(_log, kind, name, record.Serial);
         return (record, certificate);
     }
 
-    private void CheckClientName(string userName, bool additionalDevice)
-    {
-        UserNamePolicy.Validate(userName);
-        var normalized = UserNamePolicy.Normalize(userName);
-        ServerNames.EnsureNotServerName(Directory.Store, userName);
-        var now = _time.GetUtcNow();
-        if (!additionalDevice && Directory.Store.FindCertificates(CertificateKind.Client, normalized).Any(r => r.StatusAt(now) == CertificateStatus.Valid))
-        {
-            throw SqliteCaStore.UserNameTaken(userName);
-        }
-    }
+    private void CheckClientName(string userName, bool additionalDevice) =>
+        ClientNames.EnsureAvailable(Directory.Store, userName, additionalDevice, _time.GetUtcNow());
 
     private static void ValidateCaName(string name)
     {
@@ -292,13 +291,12 @@ public sealed class CertificateAuthority : IDisposable
 
     private static void ArchiveExisting(CaDirectory directory, TimeProvider time)
     {
-        SqliteCaStore.ReleasePooledConnections();
         var archive = Path.Combine(directory.Path, "replaced-" + time.GetUtcNow().ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture));
         SecureFile.CreateDirectory(archive);
+        directory.StoreFactory.Archive(directory.Path, archive);
         string[] files =
         [
-            CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.StoreFile, CaDirectory.StoreFile + "-wal",
-            CaDirectory.StoreFile + "-shm", CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile, CaDirectory.CrlFile,
+            CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile, CaDirectory.CrlFile,
         ];
         foreach (var file in files)
         {

@@ -1,4 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace OpenChat.Engine.Pki;
 
@@ -7,12 +9,14 @@ public sealed class CertificateRegistry
 {
     private readonly CaDirectory _directory;
     private readonly TimeProvider _time;
+    private readonly ILogger _log;
 
-    public CertificateRegistry(CaDirectory directory, TimeProvider? time = null)
+    public CertificateRegistry(CaDirectory directory, TimeProvider? time = null, ILogger? log = null)
     {
         directory.EnsureExists();
         _directory = directory;
         _time = time ?? TimeProvider.System;
+        _log = log ?? NullLogger.Instance;
     }
 
     public DateTimeOffset Now => _time.GetUtcNow();
@@ -67,7 +71,8 @@ public sealed class CertificateRegistry
         var why = $"certificate {normalized} of {record.Name} was revoked ({reason}) and {record.Name} had no valid certificate left";
         var cancelled = _directory.Store.RevokeCertificate(normalized, now, reason, why)
             ?? throw AlreadyRevoked(_directory.Store.GetCertificate(normalized)!);
-        var invites = cancelled.Select(id => _directory.Store.GetInvite(id)).OfType<InviteRecord>().ToList();
+        PkiLog.CertificateRevoked(_log, normalized, reason);
+        var invites = InviteBook.Cancelled(_directory.Store, cancelled, _log);
         return (record with { RevokedAt = now, RevocationReason = reason }, invites);
     }
 

@@ -9,18 +9,19 @@ namespace OpenChat.Engine.Pki;
 public static class CrlReader
 {
     /// <summary>RFC 5280 §5.1: CertificateList = SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }.</summary>
-    public static IReadOnlyList<string> VerifiedSerials(byte[] der, X509Certificate2 ca) => Verified(der, ca).Serials;
+    public static IReadOnlyList<string> VerifiedSerials(byte[] der, X509Certificate2 ca, TimeProvider? time = null) => Verified(der, ca, time).Serials;
 
     /// <summary>The revoked serials and the list's CRL number, after the same checks.</summary>
-    public static (IReadOnlyList<string> Serials, System.Numerics.BigInteger Number) Verified(byte[] der, X509Certificate2 ca)
+    public static (IReadOnlyList<string> Serials, System.Numerics.BigInteger Number) Verified(byte[] der, X509Certificate2 ca, TimeProvider? time = null)
     {
-        var (entries, number) = VerifiedEntries(der, ca);
+        var (entries, number) = VerifiedEntries(der, ca, time);
         return (entries.Select(e => e.Serial).ToList(), number);
     }
 
     /// <summary>Each revoked serial with the date the CA revoked it (a past event is judged by
-    /// whether the revocation came before it), and the list's CRL number.</summary>
-    public static (IReadOnlyList<RevokedSerial> Entries, System.Numerics.BigInteger Number) VerifiedEntries(byte[] der, X509Certificate2 ca)
+    /// whether the revocation came before it), and the list's CRL number. A list whose next
+    /// update is past on <paramref name="time"/> (the system clock by default) is refused.</summary>
+    public static (IReadOnlyList<RevokedSerial> Entries, System.Numerics.BigInteger Number) VerifiedEntries(byte[] der, X509Certificate2 ca, TimeProvider? time = null)
     {
         try
         {
@@ -48,7 +49,7 @@ public static class CrlReader
             if (tag.HasSameClassAndValue(Asn1Tag.UtcTime) || tag.HasSameClassAndValue(Asn1Tag.GeneralizedTime))
             {
                 // An expired list may be an old one replayed to hide a newer revocation.
-                if (ReadTime(list) < DateTimeOffset.UtcNow)
+                if (ReadTime(list) < (time ?? TimeProvider.System).GetUtcNow())
                 {
                     throw new CryptographicException("The revocation list has expired (its next update is past).");
                 }

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace OpenChat.Engine.Pki;
 
@@ -13,12 +15,14 @@ public sealed class InviteBook
 
     private readonly CaDirectory _directory;
     private readonly TimeProvider _time;
+    private readonly ILogger _log;
 
-    public InviteBook(CaDirectory directory, TimeProvider? time = null)
+    public InviteBook(CaDirectory directory, TimeProvider? time = null, ILogger? log = null)
     {
         directory.EnsureExists();
         _directory = directory;
         _time = time ?? TimeProvider.System;
+        _log = log ?? NullLogger.Instance;
     }
 
     public DateTimeOffset Now => _time.GetUtcNow();
@@ -43,19 +47,14 @@ public sealed class InviteBook
         var (host, port) = ServerNames.ParseAddress(server ?? DefaultServer);
         var address = ServerNames.FormatAddress(host, port);
         var now = Now;
-        var normalized = UserNamePolicy.Normalize(userName);
-        ServerNames.EnsureNotServerName(_directory.Store, userName);
-
-        if (!additionalDevice && _directory.Store.FindCertificates(CertificateKind.Client, normalized).Any(r => r.StatusAt(now) == CertificateStatus.Valid))
-        {
-            throw Storage.SqliteCaStore.UserNameTaken(userName);
-        }
+        ClientNames.EnsureAvailable(_directory.Store, userName, additionalDevice, now);
 
         var serverKey = _directory.ServerKeyPin();
         var secret = RandomNumberGenerator.GetBytes(InviteCode.SecretLength);
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         var record = new InviteRecord(id, userName, InviteProof.Verifier(secret, id), address, now, now + lifetime, additionalDevice);
         _directory.Store.AddInvite(record);
+        PkiLog.InviteCreated(_log, id, userName);
         return (record, new InviteCode(address, _directory.Fingerprint, serverKey, id, userName, secret));
     }
 
@@ -76,7 +75,9 @@ public sealed class InviteBook
             throw NotPending(_directory.Store.GetInvite(id)!);
         }
 
-        return _directory.Store.GetInvite(id)!;
+        var cancelled = _directory.Store.GetInvite(id)!;
+        PkiLog.InviteCancelled(_log, cancelled.Id, cancelled.UserName);
+        return cancelled;
     }
 
     /// <summary>Cancels every pending invite for <paramref name="userName"/> (a user being revoked
@@ -85,7 +86,7 @@ public sealed class InviteBook
     public IReadOnlyList<InviteRecord> CancelPendingFor(string userName, string reason)
     {
         var ids = _directory.Store.CancelPendingInvites(UserNamePolicy.Normalize(userName), Now, reason);
-        return ids.Select(id => _directory.Store.GetInvite(id)).OfType<InviteRecord>().ToList();
+        return Cancelled(_directory.Store, ids, _log);
     }
 
     /// <summary>Checks that a claim names a pending invite of this CA and proves its secret for
@@ -128,6 +129,20 @@ public sealed class InviteBook
         {
             throw NotPending(_directory.Store.GetInvite(record.Id) ?? record);
         }
+
+        PkiLog.InviteRedeemed(_log, record.Id, record.UserName);
+    }
+
+    /// <summary>The records of invites the store just cancelled, each logged.</summary>
+    internal static IReadOnlyList<InviteRecord> Cancelled(Storage.ICaStore store, IEnumerable<string> ids, ILogger log)
+    {
+        var records = ids.Select(store.GetInvite).OfType<InviteRecord>().ToList();
+        foreach (var record in records)
+        {
+            PkiLog.InviteCancelled(log, record.Id, record.UserName);
+        }
+
+        return records;
     }
 
     private OpenChatException NotPending(InviteRecord record) => record.StatusAt(Now) switch

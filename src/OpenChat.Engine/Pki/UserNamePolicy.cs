@@ -31,30 +31,35 @@ public static partial class UserNamePolicy
     /// given to a person.</summary>
     public static void Validate(string? name)
     {
+        if (Refusal(name) is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
+    public static bool IsValid(string? name) => Refusal(name) is null;
+
+    /// <summary>The refusal of a name that another valid client certificate already holds.</summary>
+    public static OpenChatException Taken(string name) =>
+        new(ErrorIds.UserNameTaken, ErrorKind.AlreadyExists,
+            $"'{name}' already holds a valid certificate. Revoke it first, or pass -AdditionalDevice to issue a second certificate (another device of the same person).");
+
+    // Built, not thrown, so that IsValid answers without an exception to catch.
+    private static OpenChatException? Refusal(string? name)
+    {
         if (string.IsNullOrEmpty(name) || name.Length < MinLength || name.Length > MaxLength || !Shape().IsMatch(name))
         {
-            throw new OpenChatException(ErrorIds.UserNameInvalid, ErrorKind.InvalidArgument,
+            return new OpenChatException(ErrorIds.UserNameInvalid, ErrorKind.InvalidArgument,
                 $"'{Printable(name)}' is not a valid user name. Use {MinLength} to {MaxLength} ASCII letters, digits, '.', '_' or '-', starting with a letter and ending with a letter or digit.");
         }
 
         if (Reserved.Contains(Normalize(name)))
         {
-            throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
+            return new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
                 $"'{name}' is reserved and cannot be given to a user. Choose another name.");
         }
-    }
 
-    public static bool IsValid(string? name)
-    {
-        try
-        {
-            Validate(name);
-            return true;
-        }
-        catch (OpenChatException)
-        {
-            return false;
-        }
+        return null;
     }
 
     /// <summary>Makes a rejected name safe to echo in an error (neutralised like all text for a terminal, bounded).</summary>

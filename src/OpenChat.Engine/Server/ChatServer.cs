@@ -101,29 +101,20 @@ public sealed partial class ChatServer : IAsyncDisposable
     public static Task<ChatServer> StartAsync(string path, ChatServerOptions? options = null)
     {
         options ??= new ChatServerOptions();
-        var directory = new CaDirectory(path);
-        if (!directory.HasCa)
-        {
-            CertificateAuthority.Create(path, "OpenChat CA " + Environment.MachineName, options.CaPassword ?? "");
-            directory = new CaDirectory(path);
-        }
-
+        var directory = new CaDirectory(path, options.CaStoreFactory);
         if (options.AdvertisedAddress is not null)
         {
             ServerNames.ParseAddress(options.AdvertisedAddress);
         }
 
+        // The lock lives in the directory, and a bare one gets its CA under the lock.
+        SecureFile.CreateDirectory(directory.Path);
         var serverLock = TakeLock(directory);
         CertificateAuthority? ca = null;
         try
         {
-            ca = CertificateAuthority.Open(directory, options.CaPassword ?? "");
-            if (!File.Exists(directory.ServerCertificatePath) || !File.Exists(directory.ServerKeyPath))
-            {
-                ca.IssueServer([], []).Certificate.Dispose();
-            }
-
-            var certificate = X509Certificate2.CreateFromPemFile(directory.ServerCertificatePath, directory.ServerKeyPath);
+            (ca, var certificate) = ServerBootstrap.Ensure(directory, options.CaPassword ?? "",
+                log: options.LoggerFactory.CreateLogger(typeof(CertificateAuthority).FullName!));
             var server = new ChatServer(directory, ca, certificate, options, serverLock);
             server.Listen();
             return Task.FromResult(server);

@@ -76,6 +76,10 @@ public sealed class ChatServerOptions
     /// or localhost for loopback and wildcard addresses.</summary>
     public string? AdvertisedAddress { get; set; }
 
+    /// <summary>Where the CA's store lives (SQLite in the data directory by default): the seam a
+    /// shared database plugs into without changes to the server or the CA.</summary>
+    public Storage.ICaStoreFactory CaStoreFactory { get; set; } = Storage.SqliteCaStoreFactory.Instance;
+
     /// <summary>Password of the CA key, used only when the server must issue its own certificate.</summary>
     public string? CaPassword { get; set; }
 }

@@ -1,5 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenChat.Engine.Pki;
 
 namespace OpenChat.Engine.Storage;
@@ -8,8 +10,6 @@ namespace OpenChat.Engine.Storage;
 /// (issuance is rare and must not be forgotten after a crash).</summary>
 public sealed class SqliteCaStore : ICaStore
 {
-    // 2: invites keep a verifier of their secret instead of its hash, and why they were cancelled.
-    private const int SchemaVersion = 2;
     private readonly string _connectionString;
 
     private SqliteCaStore(string path)
@@ -27,51 +27,23 @@ public sealed class SqliteCaStore : ICaStore
 
     public string FilePath { get; }
 
+    /// <summary>The schema version this code writes (<see cref="SqliteCaSchema"/>).</summary>
+    public static int SchemaVersion => SqliteCaSchema.CurrentVersion;
+
     /// <summary>Creates the database file (owner-only) and its schema.</summary>
-    public static SqliteCaStore Create(string path)
+    public static SqliteCaStore Create(string path, TimeProvider? time = null, ILogger? log = null)
     {
         SecureFile.Touch(path);
         var store = new SqliteCaStore(path);
         using var connection = store.Open();
+        // Outside the schema's transaction: SQLite cannot change the journal mode inside one.
         Execute(connection, "PRAGMA journal_mode=WAL;");
-        Execute(connection, $"""
-            CREATE TABLE IF NOT EXISTS certificates (
-                serial TEXT PRIMARY KEY,
-                kind INTEGER NOT NULL,
-                name TEXT NOT NULL,
-                name_norm TEXT NOT NULL,
-                thumbprint TEXT NOT NULL,
-                not_before INTEGER NOT NULL,
-                not_after INTEGER NOT NULL,
-                issued_at INTEGER NOT NULL,
-                der BLOB NOT NULL,
-                revoked_at INTEGER NULL,
-                revocation_reason INTEGER NULL
-            );
-            CREATE INDEX IF NOT EXISTS certificates_by_name ON certificates(kind, name_norm);
-            CREATE TABLE IF NOT EXISTS invites (
-                id TEXT PRIMARY KEY,
-                user_name TEXT NOT NULL,
-                user_norm TEXT NOT NULL,
-                secret_hash BLOB NOT NULL,
-                server TEXT NOT NULL,
-                created_at INTEGER NOT NULL,
-                expires_at INTEGER NOT NULL,
-                additional_device INTEGER NOT NULL DEFAULT 0,
-                redeemed_at INTEGER NULL,
-                revoked_at INTEGER NULL,
-                verifier BLOB NULL,
-                cancel_reason TEXT NULL
-            );
-            CREATE INDEX IF NOT EXISTS invites_by_user ON invites(user_norm);
-            CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            PRAGMA user_version={SchemaVersion};
-            """);
+        SqliteCaSchema.Upgrade(connection, path, isNew: true, (time ?? TimeProvider.System).GetUtcNow(), log ?? NullLogger.Instance);
         return store;
     }
 
-    /// <summary>Opens an existing store.</summary>
-    public static SqliteCaStore Open(string path)
+    /// <summary>Opens an existing store, upgrading an older schema to <see cref="SchemaVersion"/>.</summary>
+    public static SqliteCaStore Open(string path, TimeProvider? time = null, ILogger? log = null)
     {
         if (!File.Exists(path))
         {
@@ -81,43 +53,11 @@ public sealed class SqliteCaStore : ICaStore
 
         var store = new SqliteCaStore(path);
         using var connection = store.Open();
-        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
-        if (version == 1)
-        {
-            MigrateFromVersion1(connection);
-            version = SchemaVersion;
-        }
-
-        if (version != SchemaVersion)
-        {
-            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.InvalidData,
-                $"The store at '{path}' has schema version {version}; this OpenChat understands version {SchemaVersion}.");
-        }
-
+        SqliteCaSchema.Upgrade(connection, path, isNew: false, (time ?? TimeProvider.System).GetUtcNow(), log ?? NullLogger.Instance);
         return store;
     }
 
-    /// <summary>Version 1 stored a hash of each invite's secret and had clients send the secret
-    /// itself. Such invites cannot be redeemed any more (clients refuse their format, the server
-    /// has no verifier for them), so pending ones are cancelled, saying why, rather than listed
-    /// as pending forever.</summary>
-    private static void MigrateFromVersion1(SqliteConnection connection)
-    {
-        using var transaction = connection.BeginTransaction(deferred: false);
-        if (Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture) == 1)
-        {
-            Execute(connection, $"""
-                ALTER TABLE invites ADD COLUMN verifier BLOB NULL;
-                ALTER TABLE invites ADD COLUMN cancel_reason TEXT NULL;
-                UPDATE invites SET revoked_at = $now, cancel_reason = $why
-                WHERE redeemed_at IS NULL AND revoked_at IS NULL;
-                PRAGMA user_version={SchemaVersion};
-                """, ("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ("$why", LegacyInviteReason));
-        }
-
-        transaction.Commit();
-    }
-
+    /// <summary>Why the upgrade to version 2 cancelled a pending invite of version 1.</summary>
     public const string LegacyInviteReason = "made in the old invite format, which this version no longer redeems; issue a new invite";
 
     public void AddCertificate(CertificateRecord record, bool uniqueClientName, DateTimeOffset now)
@@ -132,7 +72,7 @@ public sealed class SqliteCaStore : ICaStore
                 """, ("$kind", (int)CertificateKind.Client), ("$name", record.NormalizedName), ("$now", now.ToUnixTimeMilliseconds()));
             if (Convert.ToInt64(holders, System.Globalization.CultureInfo.InvariantCulture) > 0)
             {
-                throw UserNameTaken(record.Name);
+                throw UserNamePolicy.Taken(record.Name);
             }
         }
 
@@ -146,10 +86,6 @@ public sealed class SqliteCaStore : ICaStore
             ("$der", record.RawData));
         transaction.Commit();
     }
-
-    internal static OpenChatException UserNameTaken(string name) =>
-        new(ErrorIds.UserNameTaken, ErrorKind.AlreadyExists,
-            $"'{name}' already holds a valid certificate. Revoke it first, or pass -AdditionalDevice to issue a second certificate (another device of the same person).");
 
     public CertificateRecord? GetCertificate(string serial)
     {
@@ -405,13 +341,13 @@ public sealed class SqliteCaStore : ICaStore
         return command;
     }
 
-    private static int Execute(SqliteConnection connection, string sql, params (string, object)[] args)
+    internal static int Execute(SqliteConnection connection, string sql, params (string, object)[] args)
     {
         using var command = Command(connection, sql, args);
         return command.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection connection, string sql, params (string, object)[] args)
+    internal static object? Scalar(SqliteConnection connection, string sql, params (string, object)[] args)
     {
         using var command = Command(connection, sql, args);
         return command.ExecuteScalar();

@@ -1,0 +1,24 @@
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Pki;
+
+/// <summary>Whether a name may go to a new client certificate, or to an invite for one: the same
+/// answer for the CA that signs and the invite book that promises.</summary>
+public static class ClientNames
+{
+    /// <summary>Refuses a name that breaks <see cref="UserNamePolicy"/>, is one of the server's
+    /// own names, or (unless <paramref name="additionalDevice"/>) is held by a valid certificate.</summary>
+    public static void EnsureAvailable(ICaStore store, string userName, bool additionalDevice, DateTimeOffset now)
+    {
+        UserNamePolicy.Validate(userName);
+        ServerNames.EnsureNotServerName(store, userName);
+        if (!additionalDevice && IsHeld(store, userName, now))
+        {
+            throw UserNamePolicy.Taken(userName);
+        }
+    }
+
+    /// <summary>True when a client certificate for <paramref name="userName"/> (in any case) is valid at <paramref name="now"/>.</summary>
+    public static bool IsHeld(ICaStore store, string userName, DateTimeOffset now) =>
+        store.FindCertificates(CertificateKind.Client, UserNamePolicy.Normalize(userName)).Any(r => r.StatusAt(now) == CertificateStatus.Valid);
+}

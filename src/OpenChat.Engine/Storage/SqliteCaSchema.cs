@@ -1,0 +1,116 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace OpenChat.Engine.Storage;
+
+/// <summary>
+/// The CA store's schema as the numbered steps that built it (<c>PRAGMA user_version</c> is the
+/// last step applied). A new store runs every step, an older one only those it lacks, so a store
+/// of any released version reaches the current one by the same path; one written by a newer
+/// OpenChat is refused rather than guessed at.
+/// </summary>
+internal static class SqliteCaSchema
+{
+    private static readonly Migration[] Migrations =
+    [
+        new(1, (connection, _) => SqliteCaStore.Execute(connection, Version1)),
+        new(2, ToVersion2),
+    ];
+
+    public static int CurrentVersion => Migrations[^1].Version;
+
+    /// <summary>Brings the store behind <paramref name="connection"/> to <see cref="CurrentVersion"/>.
+    /// The steps and the version number are one transaction, and the version is read again inside
+    /// it, so a crash leaves the old version whole and two processes upgrade a store once.</summary>
+    /// <param name="isNew">The file was just created here: version 0 means empty, not foreign.</param>
+    public static void Upgrade(SqliteConnection connection, string path, bool isNew, DateTimeOffset now, ILogger log)
+    {
+        var found = ReadVersion(connection);
+        if (found == CurrentVersion)
+        {
+            return; // the common case takes no write lock
+        }
+
+        int from;
+        using (var transaction = connection.BeginTransaction(deferred: false))
+        {
+            from = ReadVersion(connection);
+            if (from > CurrentVersion)
+            {
+                throw new OpenChatException(ErrorIds.StoreVersionUnsupported, ErrorKind.InvalidData,
+                    $"The store at '{path}' has schema version {from}, but this OpenChat knows versions up to {CurrentVersion}: a newer OpenChat wrote it. Use that version (or a later one) with this data directory.");
+            }
+
+            if (from == 0 && !isNew)
+            {
+                throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.InvalidData,
+                    $"The store at '{path}' has schema version 0 (it is not an OpenChat CA store, or its creation was cut short); this OpenChat understands version {CurrentVersion}.");
+            }
+
+            foreach (var migration in Migrations.Where(m => m.Version > from))
+            {
+                migration.Apply(connection, now);
+                SqliteCaStore.Execute(connection, $"PRAGMA user_version={migration.Version.ToString(CultureInfo.InvariantCulture)};");
+            }
+
+            transaction.Commit();
+        }
+
+        if (from != 0 && from < CurrentVersion)
+        {
+            CaStoreLog.SchemaUpgraded(log, path, from, CurrentVersion);
+        }
+    }
+
+    private static int ReadVersion(SqliteConnection connection) =>
+        Convert.ToInt32(SqliteCaStore.Scalar(connection, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
+
+    private const string Version1 = """
+        CREATE TABLE IF NOT EXISTS certificates (
+            serial TEXT PRIMARY KEY,
+            kind INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            name_norm TEXT NOT NULL,
+            thumbprint TEXT NOT NULL,
+            not_before INTEGER NOT NULL,
+            not_after INTEGER NOT NULL,
+            issued_at INTEGER NOT NULL,
+            der BLOB NOT NULL,
+            revoked_at INTEGER NULL,
+            revocation_reason INTEGER NULL
+        );
+        CREATE INDEX IF NOT EXISTS certificates_by_name ON certificates(kind, name_norm);
+        CREATE TABLE IF NOT EXISTS invites (
+            id TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL,
+            user_norm TEXT NOT NULL,
+            secret_hash BLOB NOT NULL,
+            server TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            additional_device INTEGER NOT NULL DEFAULT 0,
+            redeemed_at INTEGER NULL,
+            revoked_at INTEGER NULL
+        );
+        CREATE INDEX IF NOT EXISTS invites_by_user ON invites(user_norm);
+        CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """;
+
+    /// <summary>Version 2: invites keep a verifier of their secret instead of its hash, and why
+    /// they were cancelled. Version 1 stored a hash of each invite's secret and had clients send
+    /// the secret itself. Such invites cannot be redeemed any more (clients refuse their format,
+    /// the server has no verifier for them), so pending ones are cancelled, saying why, rather
+    /// than listed as pending forever.</summary>
+    private static void ToVersion2(SqliteConnection connection, DateTimeOffset now) =>
+        SqliteCaStore.Execute(connection, """
+            ALTER TABLE invites ADD COLUMN verifier BLOB NULL;
+            ALTER TABLE invites ADD COLUMN cancel_reason TEXT NULL;
+            UPDATE invites SET revoked_at = $now, cancel_reason = $why
+            WHERE redeemed_at IS NULL AND revoked_at IS NULL;
+            """, ("$now", now.ToUnixTimeMilliseconds()), ("$why", SqliteCaStore.LegacyInviteReason));
+
+    /// <summary>One step: what <paramref name="Apply"/> does to a store of the version before
+    /// <paramref name="Version"/> makes it one of that version.</summary>
+    private sealed record Migration(int Version, Action<SqliteConnection, DateTimeOffset> Apply);
+}
