@@ -50,7 +50,17 @@ internal static class SqliteCaSchema
 
             foreach (var migration in Migrations.Where(m => m.Version > from))
             {
-                migration.Apply(connection, now);
+                try
+                {
+                    migration.Apply(connection, now);
+                }
+                catch (SqliteException e)
+                {
+                    // Rolled back with the transaction: the store stays whole at its old version.
+                    throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.InvalidData,
+                        $"The store at '{path}' could not be upgraded from schema version {from} to {migration.Version}, and was left unchanged: {e.Message}", e);
+                }
+
                 SqliteCaStore.Execute(connection, $"PRAGMA user_version={migration.Version.ToString(CultureInfo.InvariantCulture)};");
             }
 
