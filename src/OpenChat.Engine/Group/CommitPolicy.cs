@@ -139,7 +139,7 @@ internal static class CommitPolicy
         }
 
         var keepsAll = old.Members.All(newMembers.Contains);
-        var same = keepsAll && newMembers.Count == old.Count;
+        var same = old.SameMembersAs(newMembers);
         return commit.Reason switch
         {
             // Only the room's first commit may found its group: a newcomer who cannot follow the
