@@ -73,7 +73,7 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
     /// agreement key; null if there is none or it does not open.</summary>
     public byte[]? Unwrap(string serial, ECDiffieHellman agreementKey)
     {
-        var member = Members.FirstOrDefault(m => string.Equals(m.SerialHex, serial, StringComparison.OrdinalIgnoreCase));
+        var member = Members.FirstOrDefault(m => Roster.SameSerial(m.SerialHex, serial));
         if (member is null || member.Wrapped.Length != 12 + SecretLength + 16)
         {
             return null;

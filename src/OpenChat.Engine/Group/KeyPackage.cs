@@ -85,6 +85,14 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
     /// and that the name is the certificate's.</summary>
     public bool Verify(MemberVerifier verifier, DateTimeOffset at, out string reason)
     {
+        var refusal = Check(verifier, at);
+        reason = refusal?.Reason ?? "";
+        return refusal is null;
+    }
+
+    /// <summary>As <see cref="Verify"/>, with the typed reason: null when the package is good.</summary>
+    internal Refusal? Check(MemberVerifier verifier, DateTimeOffset at)
+    {
         X509Certificate2 certificate;
         try
         {
@@ -92,34 +100,30 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
         }
         catch (CryptographicException)
         {
-            reason = "the certificate cannot be read";
-            return false;
+            return new Refusal(RejectReason.CertificateUnreadable, "the certificate cannot be read");
         }
 
-        if (!verifier.Verify(certificate, at, out reason))
+        if (verifier.Check(certificate, at) is { } refused)
         {
-            return false;
+            return refused;
         }
 
         if (!string.Equals(certificate.GetNameInfo(X509NameType.SimpleName, false), UserName, StringComparison.Ordinal))
         {
-            reason = "the package's user name is not its certificate's";
-            return false;
+            return new Refusal(RejectReason.PackageNameMismatch, "the package's user name is not its certificate's");
         }
 
         // The CA (the server) could mint any name: look-alikes and control characters that would
         // reach a terminal are refused as they would be at enrollment.
         if (!Pki.UserNamePolicy.IsValid(UserName))
         {
-            reason = "the user name is not one the CA's policy allows";
-            return false;
+            return new Refusal(RejectReason.UserNameNotAllowed, "the user name is not one the CA's policy allows");
         }
 
         using var key = certificate.GetECDsaPublicKey();
         if (key is null || !Signatures.Verify(key, SignedPart(), Signature))
         {
-            reason = "the package's signature does not verify";
-            return false;
+            return new Refusal(RejectReason.BadPackageSignature, "the package's signature does not verify");
         }
 
         try
@@ -128,12 +132,10 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
         }
         catch (CryptoException)
         {
-            reason = "the agreement key is not a P-256 point";
-            return false;
+            return new Refusal(RejectReason.BadAgreementKey, "the agreement key is not a P-256 point");
         }
 
-        reason = "";
-        return true;
+        return null;
     }
 
     internal byte[] SignedPart() => Write(withSignature: false);

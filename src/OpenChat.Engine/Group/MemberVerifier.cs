@@ -11,7 +11,7 @@ public sealed class MemberVerifier
 {
     private readonly X509Certificate2 _ca;
     // Serial -> when it was revoked; MinValue when the date is not known (revoked for all time).
-    private readonly Dictionary<string, DateTimeOffset> _revoked = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, DateTimeOffset> _revoked = new(Roster.SerialComparer);
     private readonly Dictionary<string, bool> _chainCache = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -103,24 +103,30 @@ public sealed class MemberVerifier
     /// <summary>Chain, client profile, validity and revocation, all judged at <paramref name="at"/>.</summary>
     public bool Verify(X509Certificate2 certificate, DateTimeOffset at, out string reason)
     {
+        var refusal = Check(certificate, at);
+        reason = refusal?.Reason ?? "";
+        return refusal is null;
+    }
+
+    /// <summary>As <see cref="Verify"/>, with the typed reason: null when the certificate may speak.</summary>
+    internal Refusal? Check(X509Certificate2 certificate, DateTimeOffset at)
+    {
         lock (_gate)
         {
-            return VerifyLocked(certificate, at, out reason);
+            return CheckLocked(certificate, at);
         }
     }
 
-    private bool VerifyLocked(X509Certificate2 certificate, DateTimeOffset at, out string reason)
+    private Refusal? CheckLocked(X509Certificate2 certificate, DateTimeOffset at)
     {
         if (RevokedBy(certificate.SerialNumber, at))
         {
-            reason = "the certificate is revoked";
-            return false;
+            return MemberValidity.Revoked;
         }
 
         if (at < certificate.NotBefore.ToUniversalTime().AddMinutes(-5) || at > certificate.NotAfter.ToUniversalTime())
         {
-            reason = "the certificate is outside its validity";
-            return false;
+            return MemberValidity.OutsideValidity;
         }
 
         var thumbprint = certificate.Thumbprint;
@@ -137,7 +143,6 @@ public sealed class MemberVerifier
             _chainCache[thumbprint] = chains;
         }
 
-        reason = chains ? "" : "the certificate does not chain to the pinned CA";
-        return chains;
+        return chains ? null : new Refusal(RejectReason.CertificateNotFromPinnedCa, "the certificate does not chain to the pinned CA");
     }
 }

@@ -57,7 +57,7 @@ public class EnvelopeFormatTests
             bob.SkipTo(h.Log.Count);
             var outcome = bob.Deliver(sent with { Body = switched.ToBytes() });
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("signature", outcome.Reason);
+            Assert.Equal(RejectReason.BadSignature, outcome.Code);
         }
     }
 

@@ -28,7 +28,7 @@ public class MaliciousServerTests
             bob.SkipTo(h.Log.Count);
             var outcome = bob.Deliver(relabelled);
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("signature", outcome.Reason);
+            Assert.Equal(RejectReason.BadSignature, outcome.Code);
             Assert.Empty(bob.State.DepartedMembers);
         }
     }
@@ -63,7 +63,7 @@ public class MaliciousServerTests
             bob.CatchUp();
             var replay = bob.Deliver(Resequence(original, 99));
             Assert.Equal(GroupOutcomeKind.Rejected, replay.Kind);
-            Assert.Contains("replay", replay.Reason);
+            Assert.Equal(RejectReason.Replay, replay.Code);
             Assert.Equal(["pay bob 10"], bob.Texts);
         }
     }
@@ -118,13 +118,14 @@ public class MaliciousServerTests
             // The server relabels the event as carol's.
             var relabelled = bob.Deliver(Resequence(e with { Sender = carol.Identity.UserName, SenderSerial = carol.Identity.Serial }, 98));
             Assert.Equal(GroupOutcomeKind.Rejected, relabelled.Kind);
+            Assert.Equal(RejectReason.RelabelledSender, relabelled.Code);
 
             // The server rewrites the signed envelope to claim carol sent it.
             var envelope = Envelope.Parse(e.Body);
             var forged = envelope with { Sender = carol.Identity.UserName, SenderSerial = carol.Identity.Serial };
             var outcome = bob.Deliver(Resequence(e with { Body = forged.ToBytes(), Sender = carol.Identity.UserName, SenderSerial = carol.Identity.Serial }, 97));
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("signature", outcome.Reason);
+            Assert.Equal(RejectReason.BadSignature, outcome.Code);
         }
     }
 
@@ -147,7 +148,7 @@ public class MaliciousServerTests
             var injected = commit with { Members = [.. commit.Members, malloryCommit.Members[0]] };
             var outcome = bob.Deliver(commitEvent with { Body = injected.ToBytes() });
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("signature", outcome.Reason);
+            Assert.Equal(RejectReason.BadCommitSignature, outcome.Code);
             Assert.DoesNotContain(mallory.Identity.Serial, bob.State.MemberSerials);
         }
     }
@@ -165,9 +166,10 @@ public class MaliciousServerTests
             bob.CatchUp();
             var commitAgain = bob.Deliver(Resequence(oldCommit, 90));
             Assert.Equal(GroupOutcomeKind.Rejected, commitAgain.Kind);
-            Assert.Contains("stale", commitAgain.Reason);
+            Assert.Equal(RejectReason.StaleCommit, commitAgain.Code);
             var staleMessage = bob.Deliver(Resequence(oldMessage, 91));
             Assert.Equal(GroupOutcomeKind.Rejected, staleMessage.Kind);
+            Assert.Equal(RejectReason.StaleEpoch, staleMessage.Code);
         }
     }
 
@@ -216,7 +218,7 @@ public class MaliciousServerTests
             carol.CatchUp();
             var bobSaw = bob.Outcomes.Last();
             Assert.Equal(GroupOutcomeKind.Rejected, bobSaw.Kind);
-            Assert.Contains("commit is missing", bobSaw.Reason);
+            Assert.Equal(RejectReason.UnknownEpoch, bobSaw.Code);
             Assert.DoesNotContain("carol must not read this", carol.Texts);
         }
     }
@@ -234,7 +236,7 @@ public class MaliciousServerTests
             var e = h.Store(carol, EventKind.Key, swapped.ToBytes());
             var outcome = alice.CatchUp().Last();
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("signature", outcome.Reason);
+            Assert.Equal(RejectReason.BadPackageSignature, outcome.Code);
             Assert.False(alice.State.HasPackage(carol.Identity.Serial));
             Assert.Throws<CryptoException>(() => alice.State.CreateCommit(CommitReason.Add, [bob.Identity.Serial, carol.Identity.Serial]));
             Assert.NotNull(e);
@@ -252,7 +254,7 @@ public class MaliciousServerTests
             h.Store(stranger, EventKind.Key, stranger.Identity.Package.ToBytes());
             var outcome = alice.CatchUp().Last();
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("pinned CA", outcome.Reason);
+            Assert.Equal(RejectReason.CertificateNotFromPinnedCa, outcome.Code);
         }
     }
 
@@ -289,7 +291,7 @@ public class MaliciousCaTests
             h.Store(impostor, EventKind.Key, impostor.Identity.Package.ToBytes());
             var outcome = bob.CatchUp().Last();
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("another certificate", outcome.Reason);
+            Assert.Equal(RejectReason.SerialReused, outcome.Code);
             Assert.Equal(alice.Identity.Package.Certificate, bob.State.Packages[alice.Identity.Serial].Certificate);
 
             var own = alice.CatchUp().Last();
@@ -351,7 +353,7 @@ public class MaliciousCaTests
             h.Store(mallory, EventKind.Commit, body, epoch);
             var outcome = alice.CatchUp().Last();
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("direct conversation", outcome.Reason);
+            Assert.Equal(RejectReason.DirectRoomOutsider, outcome.Code);
             Assert.DoesNotContain(mallory.Identity.Serial, alice.State.MemberSerials);
         }
     }
@@ -390,7 +392,7 @@ public class MaliciousCaTests
             var minted = h.Forge(name, "7A11223344556678");
             var outcome = alice.Deliver(h.Store(minted, EventKind.Key, minted.Identity.Package.ToBytes()));
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("policy", outcome.Reason);
+            Assert.Equal(RejectReason.UserNameNotAllowed, outcome.Code);
         }
     }
 

@@ -156,7 +156,7 @@ public class MembershipTests
             h.Store(alice, EventKind.Chat, alice.State.Encrypt("<b>rich</b>"u8, (ContentType)9, DateTimeOffset.UtcNow));
             var outcome = bob.CatchUp().Last();
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("content type 9", outcome.Reason);
+            Assert.Equal(RejectReason.UnknownContentType, outcome.Code);
         }
     }
 
@@ -231,7 +231,7 @@ public class MembershipTests
             alice.CatchUp();
             var outcome = alice.Deliver(h.Store(bob, EventKind.Commit, body, builtOn));
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("rejoin", outcome.Reason);
+            Assert.Equal(RejectReason.RejoinChangesOthers, outcome.Code);
             Assert.DoesNotContain(carol.Identity.Serial, alice.State.MemberSerials);
         }
     }
@@ -310,7 +310,7 @@ public class MembershipTests
             h.Store(mallory, OpenChat.Engine.Protocol.EventKind.Commit, body, epoch);
             var outcome = alice.CatchUp().Last();
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
-            Assert.Contains("not a member", outcome.Reason);
+            Assert.Equal(RejectReason.CommitterNotAMember, outcome.Code);
         }
     }
 }

@@ -1,0 +1,163 @@
+namespace OpenChat.Engine.Group;
+
+/// <summary>
+/// Why the group refused an event: one member per check that can fail, so that a caller (and a
+/// test) tells refusals apart by value, not by a word in <see cref="GroupOutcome.Reason"/>, which
+/// stays a sentence for people. The values are stable: add new ones, never renumber.
+/// </summary>
+public enum RejectReason
+{
+    // Any event.
+
+    /// <summary>The event's kind is none the group knows.</summary>
+    UnknownEventKind = 1,
+
+    /// <summary>The body does not parse, or a value in it makes a parser or a library throw.</summary>
+    Malformed = 2,
+
+    /// <summary>The event names another room than the one it was sequenced in.</summary>
+    AnotherRoom = 3,
+
+    /// <summary>A certificate the event relies on (its package, sender, committer or an added
+    /// member) was revoked by the time the event was sequenced.</summary>
+    CertificateRevoked = 4,
+
+    /// <summary>A certificate the event relies on was outside its validity when the event was sequenced.</summary>
+    CertificateOutsideValidity = 5,
+
+    /// <summary>The refusal came from outside the group's checks (a caller that could not process the event).</summary>
+    Unprocessable = 6,
+
+    // Key packages.
+
+    /// <summary>The package's certificate cannot be read.</summary>
+    CertificateUnreadable = 10,
+
+    /// <summary>The package's certificate does not chain to the pinned CA (as a client certificate).</summary>
+    CertificateNotFromPinnedCa = 11,
+
+    /// <summary>The package names another user than its certificate does.</summary>
+    PackageNameMismatch = 12,
+
+    /// <summary>The certificate's user name is one the CA's policy would not allow (look-alikes, control characters).</summary>
+    UserNameNotAllowed = 13,
+
+    /// <summary>The package's signature does not verify under its certificate's key.</summary>
+    BadPackageSignature = 14,
+
+    /// <summary>The package's agreement key is not a P-256 point.</summary>
+    BadAgreementKey = 15,
+
+    /// <summary>A package claims this device's serial with another certificate.</summary>
+    ImpersonatesThisDevice = 16,
+
+    /// <summary>A package reuses a known serial with another certificate.</summary>
+    SerialReused = 17,
+
+    // Commits: where the commit goes in the chain and who signed it.
+
+    /// <summary>A commit for an epoch that has already passed.</summary>
+    StaleCommit = 20,
+
+    /// <summary>A commit that skips epochs.</summary>
+    CommitSkipsEpochs = 21,
+
+    /// <summary>A commit whose parent hash is not the last commit's (a fork).</summary>
+    ParentMismatch = 22,
+
+    /// <summary>A commit by a serial whose key package this device has not verified.</summary>
+    UnknownCommitter = 23,
+
+    /// <summary>A commit published by another device than the one it names as committer.</summary>
+    CommitterNotPublisher = 24,
+
+    /// <summary>The commit's signature does not verify under the committer's key.</summary>
+    BadCommitSignature = 25,
+
+    // Commits: the new member list.
+
+    /// <summary>The commit names a member with a key package this device has not verified.</summary>
+    UnverifiedMemberPackage = 30,
+
+    /// <summary>The commit lists a member twice.</summary>
+    DuplicateMember = 31,
+
+    /// <summary>The committer is not in the epoch its own commit makes.</summary>
+    CommitterNotInNewEpoch = 32,
+
+    /// <summary>A direct room's commit holds a device of a third user.</summary>
+    DirectRoomOutsider = 33,
+
+    /// <summary>The commit's secret for this device does not open.</summary>
+    SecretDoesNotOpen = 34,
+
+    // Commits: who may make which change.
+
+    /// <summary>A create commit on a room that already has a group (only the first commit founds one).</summary>
+    CreateNotFirst = 40,
+
+    /// <summary>A create commit that holds anyone but its committer.</summary>
+    CreateWithOthers = 41,
+
+    /// <summary>A join of a room that has no group yet.</summary>
+    JoinWithoutGroup = 42,
+
+    /// <summary>A join by a current member that has not departed.</summary>
+    JoinByMember = 43,
+
+    /// <summary>A departed member's rejoin that also adds or removes others.</summary>
+    RejoinChangesOthers = 44,
+
+    /// <summary>A join that also adds or removes others.</summary>
+    JoinChangesOthers = 45,
+
+    /// <summary>An add, removal or rotation by someone who is not a member.</summary>
+    CommitterNotAMember = 46,
+
+    /// <summary>An add that removes members.</summary>
+    AddRemovesMembers = 47,
+
+    /// <summary>A removal that adds members.</summary>
+    RemovalAddsMembers = 48,
+
+    /// <summary>A removal of a member who was neither revoked, expired nor departed when it was sequenced.</summary>
+    RemovalOfEntitledMember = 49,
+
+    /// <summary>A rotation that changes the members.</summary>
+    RotationChangesMembers = 50,
+
+    /// <summary>A commit reason none the group knows.</summary>
+    UnknownCommitReason = 51,
+
+    // Messages.
+
+    /// <summary>A message sent in an epoch that has ended.</summary>
+    StaleEpoch = 60,
+
+    /// <summary>A message of an epoch this device has no commit for yet.</summary>
+    UnknownEpoch = 61,
+
+    /// <summary>The sender is not a member of the message's epoch.</summary>
+    SenderNotAMember = 62,
+
+    /// <summary>The sender's name is not its certificate's.</summary>
+    SenderNameMismatch = 63,
+
+    /// <summary>The message's signature does not verify under the sender's key.</summary>
+    BadSignature = 64,
+
+    /// <summary>The server labelled the message with another sender than the one who signed it.</summary>
+    RelabelledSender = 65,
+
+    /// <summary>A message already received.</summary>
+    Replay = 66,
+
+    /// <summary>A generation too far ahead of the sender's last message.</summary>
+    TooFarAhead = 67,
+
+    /// <summary>The message's token does not decrypt under its key.</summary>
+    DoesNotDecrypt = 68,
+
+    /// <summary>A verified message of a content type this version cannot show.</summary>
+    UnknownContentType = 69,
+}
