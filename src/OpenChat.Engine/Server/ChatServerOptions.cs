@@ -25,6 +25,10 @@ public sealed class ChatServerOptions
 
     private Func<string, Storage.IMessageStore>? _messageStoreFactory;
 
+    /// <summary>Where committed events go to the rooms' subscribers; null for this server's own
+    /// in-process bus (<see cref="LocalRoomEventBus"/>). The seam a bus across nodes plugs into.</summary>
+    internal IRoomEventBus? RoomEventBus { get; set; }
+
     /// <summary>0 picks a free port.</summary>
     public int Port { get; set; } = Pki.ServerNames.DefaultPort;
 

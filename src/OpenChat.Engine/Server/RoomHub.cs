@@ -21,12 +21,11 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <param name="userExists">Whether a user of that name is enrolled (for direct conversations).</param>
     /// <param name="revocations">The current CA-signed revocation list, as served to clients.</param>
     /// <param name="isRevoked">Whether a certificate serial is revoked now.</param>
-    /// <param name="bus">Where committed events go to their subscribers; this server's own by default.</param>
     public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations,
-        Func<string, bool> isRevoked, IRoomEventBus? bus = null, TimeProvider? time = null)
+        Func<string, bool> isRevoked, TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
-        bus ??= new LocalRoomEventBus();
+        var bus = options.RoomEventBus ?? new LocalRoomEventBus();
         var logs = options.LoggerFactory;
         Directory = new RoomDirectory(store, bus, options, time, logs.CreateLogger<RoomDirectory>());
         _presence = new PresenceTracker(Directory, bus, time);
