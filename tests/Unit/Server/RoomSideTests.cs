@@ -153,6 +153,33 @@ public sealed class RoomSideTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task When_a_users_last_device_goes_the_rooms_members_are_told_and_see_since_when()
+    {
+        var clock = new ManualTime(new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var hub = new RoomHub(_store, new ChatServerOptions(), _ => true, () => [], _ => false, clock);
+        var alice = new TestChannel("alice", "01");
+        var phone = new TestChannel("bob", "02");
+        var laptop = new TestChannel("bob", "03");
+        foreach (var channel in new[] { alice, phone, laptop })
+        {
+            hub.Connected(channel);
+            await hub.HandleAsync(channel, TestChannel.FrameOf(new NameRequest(MessageType.Join, 1, "ops")));
+        }
+
+        hub.Disconnected(phone);
+        Assert.DoesNotContain(alice.Received, m => m is Presence { Online: false });
+
+        clock.Advance(TimeSpan.FromMinutes(5));
+        hub.Disconnected(laptop);
+
+        var away = await alice.WaitForAsync<Presence>(p => !p.Online);
+        Assert.Equal(("bob", clock.Now), (away.UserName, away.Time));
+        await hub.HandleAsync(alice, TestChannel.FrameOf(new NameRequest(MessageType.ListMembers, 2, "ops")));
+        var bob = Assert.Single((await alice.WaitForAsync<MemberList>()).Members, m => m.UserName == "bob");
+        Assert.Equal((false, (DateTimeOffset?)clock.Now), (bob.Online, bob.AwaySince));
+    }
+
+    [Fact]
     public async Task A_frame_a_client_may_not_send_breaks_the_protocol()
     {
         var alice = Connect("alice");
