@@ -20,6 +20,9 @@ internal sealed class RoomDirectory
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _stale = new(StringComparer.Ordinal);
+    // Reading a room from the store and writing a member through to it are serialized: a reload
+    // that read the members just before a join wrote one must not then wipe that join from the cache.
+    private readonly Lock _writeThrough = new();
 
     public RoomDirectory(IMessageStore store, IRoomEventBus bus, ChatServerOptions options, TimeProvider time, ILogger log)
     {
@@ -92,7 +95,7 @@ internal sealed class RoomDirectory
         }
 
         _store.EnsureRoom(name, kind, _time.GetUtcNow());
-        return Load(name) ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+        return Find(name) ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
             $"The room '{UserNamePolicy.Printable(name)}' was created but cannot be read back from the store.");
     }
 
@@ -105,14 +108,20 @@ internal sealed class RoomDirectory
             return false;
         }
 
-        _store.AddMember(room.Name, userName);
-        return room.AddMember(userName);
+        lock (_writeThrough)
+        {
+            _store.AddMember(room.Name, userName);
+            return room.AddMember(userName);
+        }
     }
 
     public void RemoveMember(Room room, string userName)
     {
-        _store.RemoveMember(room.Name, userName);
-        room.RemoveMember(userName);
+        lock (_writeThrough)
+        {
+            _store.RemoveMember(room.Name, userName);
+            room.RemoveMember(userName);
+        }
     }
 
     /// <summary>The channel receives the room's events from now on.</summary>
@@ -160,9 +169,17 @@ internal sealed class RoomDirectory
 
     private Room? Load(string name)
     {
+        lock (_writeThrough)
+        {
+            return LoadHeld(name);
+        }
+    }
+
+    private Room? LoadHeld(string name)
+    {
         // Cleared before reading, so an invalidation that arrives during the read marks it again.
         _stale.TryRemove(name, out _);
-        bool ok = false;
+        var ok = false;
         try
         {
             var stored = _store.FindRoom(name);
