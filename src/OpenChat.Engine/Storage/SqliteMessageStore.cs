@@ -108,10 +108,16 @@ public sealed class SqliteMessageStore : IMessageStore
         {
             using var command = Command("SELECT kind, last_seq, epoch, created_at FROM rooms WHERE name = $n", ("$n", name));
             using var reader = command.ExecuteReader();
-            return reader.Read()
-                ? new StoredRoom(name, (RoomKind)reader.GetInt32(0), (ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)))
-                : null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            var room = new StoredRoom(name, (RoomKind)reader.GetInt32(0), (ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+            // A room another writer created becomes one this store appends to.
+            _rooms.TryAdd(name, (room.LastSequence, room.Epoch));
+            return room;
         }
     }
 
