@@ -78,8 +78,7 @@ public sealed class SqliteMessageStore : IMessageStore
             var rooms = new List<StoredRoom>();
             while (reader.Read())
             {
-                rooms.Add(new StoredRoom(reader.GetString(0), (RoomKind)reader.GetInt32(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+                rooms.Add(RoomFrom(reader));
             }
 
             return rooms;
@@ -106,20 +105,24 @@ public sealed class SqliteMessageStore : IMessageStore
     {
         lock (_gate)
         {
-            using var command = Command("SELECT kind, last_seq, epoch, created_at FROM rooms WHERE name = $n", ("$n", name));
+            using var command = Command("SELECT name, kind, last_seq, epoch, created_at FROM rooms WHERE name = $n", ("$n", name));
             using var reader = command.ExecuteReader();
             if (!reader.Read())
             {
                 return null;
             }
 
-            var room = new StoredRoom(name, (RoomKind)reader.GetInt32(0), (ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
+            var room = RoomFrom(reader);
             // A room another writer created becomes one this store appends to.
             _rooms.TryAdd(name, (room.LastSequence, room.Epoch));
             return room;
         }
     }
+
+    // A row of SELECT name, kind, last_seq, epoch, created_at FROM rooms.
+    private static StoredRoom RoomFrom(SqliteDataReader reader) =>
+        new(reader.GetString(0), (RoomKind)reader.GetInt32(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)));
 
     public IReadOnlyList<string> LoadMembers(string room)
     {
@@ -147,13 +150,7 @@ public sealed class SqliteMessageStore : IMessageStore
                 insert.ExecuteNonQuery();
             }
 
-            using var select = Command("SELECT kind, last_seq, epoch, created_at FROM rooms WHERE name = $n", ("$n", name));
-            using var reader = select.ExecuteReader();
-            reader.Read();
-            var room = new StoredRoom(name, (RoomKind)reader.GetInt32(0), (ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
-            _rooms.TryAdd(name, (room.LastSequence, room.Epoch));
-            return room;
+            return FindRoom(name)!;
         }
     }
 
