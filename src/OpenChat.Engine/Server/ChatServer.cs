@@ -67,7 +67,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
         _busy = new BusyRefusal(_certificateContext, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)));
         _validator = new ClientCertificateValidator(directory.Certificate, directory.Store);
-        _messages = new SqliteMessageStore(Path.Combine(directory.Path, SqliteMessageStore.FileName));
+        _messages = options.MessageStoreFactory(directory.Path);
         _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList,
             serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null });
         _listener = new TcpListener(options.Address, options.Port);

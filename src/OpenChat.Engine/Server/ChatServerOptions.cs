@@ -13,6 +13,22 @@ public sealed class ChatServerOptions
     /// task is logged here (and counted, <see cref="Diagnostics.EngineLog"/>) instead of vanishing.</summary>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>Opens the server's message store for a data directory; by default the SQLite
+    /// file <see cref="Storage.SqliteMessageStore.FileName"/> in it. Another store (PostgreSQL)
+    /// plugs in here without a change to the server.</summary>
+    public Func<string, Storage.IMessageStore> MessageStoreFactory
+    {
+        get => _messageStoreFactory ??= directory => new Storage.SqliteMessageStore(
+            Path.Combine(directory, Storage.SqliteMessageStore.FileName), LoggerFactory.CreateLogger<Storage.SqliteMessageStore>());
+        set => _messageStoreFactory = value;
+    }
+
+    private Func<string, Storage.IMessageStore>? _messageStoreFactory;
+
+    /// <summary>Where committed events go to the rooms' subscribers; null for this server's own
+    /// in-process bus (<see cref="LocalRoomEventBus"/>). The seam a bus across nodes plugs into.</summary>
+    internal IRoomEventBus? RoomEventBus { get; set; }
+
     /// <summary>0 picks a free port.</summary>
     public int Port { get; set; } = Pki.ServerNames.DefaultPort;
 

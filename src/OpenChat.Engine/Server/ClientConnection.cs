@@ -12,7 +12,7 @@ namespace OpenChat.Engine.Server;
 /// writer that drains a bounded queue, coalescing queued frames into few TLS writes. A full
 /// queue means the client does not read: it is disconnected rather than buffered without end.
 /// </summary>
-internal sealed class ClientConnection
+internal sealed class ClientConnection : IClientChannel
 {
     private const int CoalesceBytes = 64 * 1024;
 

@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Storage;
 
 namespace OpenChat.Engine.Server;
@@ -27,17 +29,19 @@ internal sealed class MessageLog : IAsyncDisposable
     });
 
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ILogger _log;
 
-    public MessageLog(IMessageStore store, Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> committed)
+    public MessageLog(IMessageStore store, Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> committed, ILogger log)
     {
         _store = store;
         _committed = committed;
+        _log = log;
         // Its own thread: a commit blocks on fsync, and on a small machine a blocked pool thread
         // is half of the threads that carry every connection's reads and writes.
         new Thread(WriteLoop) { IsBackground = true, Name = "OpenChat message log" }.Start();
     }
 
-    public readonly record struct Pending(AppendRequest Request, ClientConnection Publisher, uint Tag);
+    public readonly record struct Pending(AppendRequest Request, IClientChannel Publisher, uint Tag);
 
     /// <summary>Queues a publish; waits (back-pressure on that one publisher) when the log is full.</summary>
     public ValueTask EnqueueAsync(Pending pending, CancellationToken cancellationToken) => _queue.Writer.WriteAsync(pending, cancellationToken);
@@ -54,10 +58,11 @@ internal sealed class MessageLog : IAsyncDisposable
         {
             WriteBatches();
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // Never let an exception end the process from this thread; the store and the
             // delivery callback already report their own failures per batch.
+            _log.Failed(e, "server.message-log");
         }
         finally
         {
@@ -92,16 +97,18 @@ internal sealed class MessageLog : IAsyncDisposable
                 // A full disk or a broken store: nothing in this batch is acknowledged, so the
                 // publishers keep their messages and resend them later.
                 failure = e;
+                RoomLog.BatchCommitFailed(_log, e, batch.Count, e.GetType().Name);
             }
 
             try
             {
                 _committed(batch, results, failure);
             }
-            catch (Exception)
+            catch (Exception e)
             {
                 // Delivery problems belong to single connections, which close themselves;
                 // the log must keep running for everyone else.
+                _log.Failed(e, "server.fan-out");
             }
         }
     }

@@ -1,26 +1,32 @@
-using System.Collections.Immutable;
 using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Server;
 
-/// <summary>A room as the server holds it in memory: its members (by normalized name), the
-/// connections currently subscribed, and the last sequence and epoch the log committed.</summary>
+/// <summary>A room as this server holds it in memory: a cache of what the store says (its
+/// members, by normalized name) and the last sequence and epoch the log committed. Who receives
+/// its events live is the event bus's business, not the room's.</summary>
 internal sealed class Room(string name, RoomKind kind, ulong lastSequence, ulong epoch)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _members = new(StringComparer.Ordinal);
-    private ImmutableArray<ClientConnection> _subscribers = [];
+    private ulong _lastSequence = lastSequence;
+    private ulong _epoch = epoch;
 
     public string Name { get; } = name;
 
     public RoomKind Kind { get; } = kind;
 
-    public ulong LastSequence { get; set; } = lastSequence;
+    public ulong LastSequence
+    {
+        get => Volatile.Read(ref _lastSequence);
+        set => Volatile.Write(ref _lastSequence, value);
+    }
 
-    public ulong Epoch { get; set; } = epoch;
-
-    /// <summary>Read without locking by the fan-out: a copy-on-write snapshot.</summary>
-    public ImmutableArray<ClientConnection> Subscribers => _subscribers;
+    public ulong Epoch
+    {
+        get => Volatile.Read(ref _epoch);
+        set => Volatile.Write(ref _epoch, value);
+    }
 
     public bool IsMember(string normalizedUser)
     {
@@ -66,22 +72,23 @@ internal sealed class Room(string name, RoomKind kind, ulong lastSequence, ulong
         }
     }
 
-    public void Subscribe(ClientConnection connection)
+    /// <summary>Takes the store's word for the members and for how far the room has come (a
+    /// sequence or epoch is never moved back: the log may have committed past what was read).</summary>
+    public void Reload(IEnumerable<string> members, ulong lastSequence, ulong epoch)
     {
         lock (_gate)
         {
-            if (!_subscribers.Contains(connection))
+            _members.Clear();
+            foreach (var member in members)
             {
-                _subscribers = _subscribers.Add(connection);
+                _members.TryAdd(member.ToLowerInvariant(), member);
             }
         }
-    }
 
-    public void Unsubscribe(ClientConnection connection)
-    {
-        lock (_gate)
+        if (lastSequence > LastSequence)
         {
-            _subscribers = _subscribers.Remove(connection);
+            LastSequence = lastSequence;
+            Epoch = epoch;
         }
     }
 }

@@ -38,6 +38,12 @@ public interface IMessageStore : IDisposable
 
     IReadOnlyList<RoomMembership> LoadMembers();
 
+    /// <summary>The room as stored now, or null if there is none.</summary>
+    StoredRoom? FindRoom(string name);
+
+    /// <summary>The room's members (user names as enrolled) as stored now.</summary>
+    IReadOnlyList<string> LoadMembers(string room);
+
     /// <summary>Creates the room if it does not exist; returns it either way.</summary>
     StoredRoom EnsureRoom(string name, RoomKind kind, DateTimeOffset at);
 
@@ -51,6 +57,11 @@ public interface IMessageStore : IDisposable
     /// <paramref name="max"/>, and no more once their bodies reach <paramref name="maxBytes"/>
     /// (at least one event is returned when there is one).</summary>
     IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max, long maxBytes = long.MaxValue);
+
+    /// <summary><see cref="Read"/> for a client's history: it does not hold up the caller's
+    /// thread, may run beside other reads and the writer, and stops when
+    /// <paramref name="cancellationToken"/> is cancelled.</summary>
+    Task<IReadOnlyList<RoomEvent>> ReadAsync(string room, ulong fromSequence, int max, long maxBytes, CancellationToken cancellationToken);
 
     long CountMessages();
 }

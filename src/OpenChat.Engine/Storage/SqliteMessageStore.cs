@@ -1,4 +1,6 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Storage;
@@ -16,13 +18,16 @@ public sealed class SqliteMessageStore : IMessageStore
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
     private readonly string _path;
-    private readonly Lock _readGate = new();
+    // A semaphore, not a lock: a history read waits for another one without holding a thread.
+    private readonly SemaphoreSlim _readGate = new(1, 1);
+    private readonly ILogger _log;
     private SqliteConnection? _reader;
     private bool _disposed;
     private readonly Dictionary<string, (ulong LastSequence, ulong Epoch)> _rooms = new(StringComparer.Ordinal);
 
-    public SqliteMessageStore(string path)
+    public SqliteMessageStore(string path, ILogger? log = null)
     {
+        _log = log ?? NullLogger.Instance;
         SecureFile.Touch(path);
         _path = path;
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -44,34 +49,20 @@ public sealed class SqliteMessageStore : IMessageStore
         // A 32 MB page cache keeps the rooms' recent index pages in memory, so the duplicate check
         // and the append of a busy batch do not read them back from the file each time.
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-32768;");
-        Execute("""
-            CREATE TABLE IF NOT EXISTS rooms (
-                name TEXT PRIMARY KEY,
-                kind INTEGER NOT NULL,
-                created_at INTEGER NOT NULL,
-                last_seq INTEGER NOT NULL DEFAULT 0,
-                epoch INTEGER NOT NULL DEFAULT 0
-            );
-            CREATE TABLE IF NOT EXISTS members (
-                room TEXT NOT NULL,
-                user_norm TEXT NOT NULL,
-                user_name TEXT NOT NULL,
-                PRIMARY KEY (room, user_norm)
-            );
-            CREATE TABLE IF NOT EXISTS messages (
-                room TEXT NOT NULL,
-                seq INTEGER NOT NULL,
-                message_id BLOB NOT NULL,
-                sender TEXT NOT NULL,
-                sender_serial TEXT NOT NULL,
-                kind INTEGER NOT NULL,
-                epoch INTEGER NOT NULL,
-                time INTEGER NOT NULL,
-                body BLOB NOT NULL,
-                PRIMARY KEY (room, seq)
-            ) WITHOUT ROWID;
-            CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(room, message_id);
-            """);
+        try
+        {
+            var from = MessageStoreSchema.Upgrade(_connection, path);
+            if (from != MessageStoreSchema.Version)
+            {
+                MessageStoreLog.Upgraded(_log, path, from, MessageStoreSchema.Version);
+            }
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+
         foreach (var room in LoadRooms())
         {
             _rooms[room.Name] = (room.LastSequence, room.Epoch);
@@ -87,8 +78,7 @@ public sealed class SqliteMessageStore : IMessageStore
             var rooms = new List<StoredRoom>();
             while (reader.Read())
             {
-                rooms.Add(new StoredRoom(reader.GetString(0), (RoomKind)reader.GetInt32(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4))));
+                rooms.Add(RoomFrom(reader));
             }
 
             return rooms;
@@ -111,6 +101,45 @@ public sealed class SqliteMessageStore : IMessageStore
         }
     }
 
+    public StoredRoom? FindRoom(string name)
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT name, kind, last_seq, epoch, created_at FROM rooms WHERE name = $n", ("$n", name));
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            var room = RoomFrom(reader);
+            // A room another writer created becomes one this store appends to.
+            _rooms.TryAdd(name, (room.LastSequence, room.Epoch));
+            return room;
+        }
+    }
+
+    // A row of SELECT name, kind, last_seq, epoch, created_at FROM rooms.
+    private static StoredRoom RoomFrom(SqliteDataReader reader) =>
+        new(reader.GetString(0), (RoomKind)reader.GetInt32(1), (ulong)reader.GetInt64(2), (ulong)reader.GetInt64(3),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)));
+
+    public IReadOnlyList<string> LoadMembers(string room)
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT user_name FROM members WHERE room = $r ORDER BY user_norm", ("$r", room));
+            using var reader = command.ExecuteReader();
+            var members = new List<string>();
+            while (reader.Read())
+            {
+                members.Add(reader.GetString(0));
+            }
+
+            return members;
+        }
+    }
+
     public StoredRoom EnsureRoom(string name, RoomKind kind, DateTimeOffset at)
     {
         lock (_gate)
@@ -121,13 +150,7 @@ public sealed class SqliteMessageStore : IMessageStore
                 insert.ExecuteNonQuery();
             }
 
-            using var select = Command("SELECT kind, last_seq, epoch, created_at FROM rooms WHERE name = $n", ("$n", name));
-            using var reader = select.ExecuteReader();
-            reader.Read();
-            var room = new StoredRoom(name, (RoomKind)reader.GetInt32(0), (ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)));
-            _rooms.TryAdd(name, (room.LastSequence, room.Epoch));
-            return room;
+            return FindRoom(name)!;
         }
     }
 
@@ -242,33 +265,60 @@ public sealed class SqliteMessageStore : IMessageStore
 
     public IReadOnlyList<RoomEvent> Read(string room, ulong fromSequence, int max, long maxBytes = long.MaxValue)
     {
-        lock (_readGate)
+        _readGate.Wait();
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            // WAL lets this connection read the last committed state while the writer goes on.
-            _reader ??= OpenReader();
-            using var command = _reader.CreateCommand();
-            command.CommandText = """
-                SELECT seq, message_id, sender, sender_serial, kind, epoch, time, body FROM messages
-                WHERE room = $r AND seq >= $from ORDER BY seq LIMIT $max
-                """;
-            command.Parameters.AddWithValue("$r", room);
-            command.Parameters.AddWithValue("$from", (long)fromSequence);
-            command.Parameters.AddWithValue("$max", max);
-            using var reader = command.ExecuteReader();
-            var events = new List<RoomEvent>();
-            var bytes = 0L;
-            while (bytes < maxBytes && reader.Read())
-            {
-                var body = (byte[])reader.GetValue(7);
-                bytes += body.Length;
-                events.Add(new RoomEvent(room, (ulong)reader.GetInt64(0), new Guid((byte[])reader.GetValue(1), bigEndian: true), reader.GetString(2),
-                    reader.GetString(3), (EventKind)reader.GetInt32(4), (ulong)reader.GetInt64(5),
-                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), body));
-            }
-
-            return events;
+            return ReadHeld(room, fromSequence, max, maxBytes, CancellationToken.None);
         }
+        finally
+        {
+            _readGate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<RoomEvent>> ReadAsync(string room, ulong fromSequence, int max, long maxBytes, CancellationToken cancellationToken)
+    {
+        await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // SQLite has no asynchronous reads: the query runs on a pool thread, so the caller's
+            // thread (a connection's read loop) is not the one that waits for the file.
+            return await Task.Run(() => ReadHeld(room, fromSequence, max, maxBytes, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _readGate.Release();
+        }
+    }
+
+    // With _readGate held.
+    private List<RoomEvent> ReadHeld(string room, ulong fromSequence, int max, long maxBytes, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // WAL lets this connection read the last committed state while the writer goes on.
+        _reader ??= OpenReader();
+        using var command = _reader.CreateCommand();
+        command.CommandText = """
+            SELECT seq, message_id, sender, sender_serial, kind, epoch, time, body FROM messages
+            WHERE room = $r AND seq >= $from ORDER BY seq LIMIT $max
+            """;
+        command.Parameters.AddWithValue("$r", room);
+        command.Parameters.AddWithValue("$from", (long)fromSequence);
+        command.Parameters.AddWithValue("$max", max);
+        using var reader = command.ExecuteReader();
+        var events = new List<RoomEvent>();
+        var bytes = 0L;
+        while (bytes < maxBytes && reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var body = (byte[])reader.GetValue(7);
+            bytes += body.Length;
+            events.Add(new RoomEvent(room, (ulong)reader.GetInt64(0), new Guid((byte[])reader.GetValue(1), bigEndian: true), reader.GetString(2),
+                reader.GetString(3), (EventKind)reader.GetInt32(4), (ulong)reader.GetInt64(5),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)), body));
+        }
+
+        return events;
     }
 
     private SqliteConnection OpenReader()
@@ -297,11 +347,16 @@ public sealed class SqliteMessageStore : IMessageStore
 
     public void Dispose()
     {
-        lock (_readGate)
+        _readGate.Wait();
+        try
         {
             _disposed = true;
             _reader?.Dispose();
             _reader = null;
+        }
+        finally
+        {
+            _readGate.Release();
         }
 
         lock (_gate)

@@ -39,4 +39,23 @@ public class SqliteMessageStoreTests
         Fill(store, "ops", 2, 10);
         Assert.Equal([4UL, 5UL], store.Read("ops", 4, 100).Select(e => e.Sequence));
     }
+
+    [Fact]
+    public void A_room_another_writer_created_is_found_with_its_members_and_takes_appends()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        using var store = new SqliteMessageStore(temp.Combine("messages.db"));
+        Assert.Null(store.FindRoom("ops"));
+        using (var other = new SqliteMessageStore(temp.Combine("messages.db")))
+        {
+            other.EnsureRoom("ops", RoomKind.Room, DateTimeOffset.UtcNow);
+            other.AddMember("ops", "Alice");
+        }
+
+        Assert.Equal(RoomKind.Room, store.FindRoom("ops")!.Kind);
+        Assert.Equal(["Alice"], store.LoadMembers("ops"));
+        var result = Assert.Single(store.AppendBatch([new AppendRequest("ops", Guid.CreateVersion7(), "Alice", "01", EventKind.Key, 0, DateTimeOffset.UtcNow, [1])]));
+        Assert.Equal(AppendOutcome.Stored, result.Outcome);
+    }
 }

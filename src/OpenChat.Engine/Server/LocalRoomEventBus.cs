@@ -1,0 +1,68 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+
+namespace OpenChat.Engine.Server;
+
+/// <summary>The event bus of a single server: subscriptions in memory, delivery straight into
+/// the subscribed channels' send queues.</summary>
+internal sealed class LocalRoomEventBus : IRoomEventBus
+{
+    private readonly Lock _gate = new();
+    // Copy-on-write per room: the fan-out reads a snapshot without locking.
+    private readonly ConcurrentDictionary<string, ImmutableArray<IClientChannel>> _subscribers = new(StringComparer.Ordinal);
+
+    public void Subscribe(string room, IClientChannel channel)
+    {
+        lock (_gate)
+        {
+            var current = _subscribers.GetValueOrDefault(room, []);
+            if (!current.Contains(channel))
+            {
+                _subscribers[room] = current.Add(channel);
+            }
+        }
+    }
+
+    public void Unsubscribe(string room, IClientChannel channel)
+    {
+        lock (_gate)
+        {
+            if (_subscribers.TryGetValue(room, out var current))
+            {
+                var left = current.Remove(channel);
+                if (left.IsEmpty)
+                {
+                    _subscribers.TryRemove(room, out _);
+                }
+                else
+                {
+                    _subscribers[room] = left;
+                }
+            }
+        }
+    }
+
+    public bool HasSubscribers(string room) => _subscribers.TryGetValue(room, out var current) && !current.IsEmpty;
+
+    public IReadOnlyList<IClientChannel> Subscribers(string room) => _subscribers.GetValueOrDefault(room, []);
+
+    public void Publish(string room, IReadOnlyList<byte[]> chunks)
+    {
+        if (!_subscribers.TryGetValue(room, out var subscribers))
+        {
+            return;
+        }
+
+        foreach (var subscriber in subscribers)
+        {
+            foreach (var chunk in chunks)
+            {
+                // A subscriber too slow to take a chunk has closed itself; the others go on.
+                if (!subscriber.Send(chunk))
+                {
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Server;
+
+/// <summary>
+/// The rooms and their members. The store is the truth; this is a cache of it, filled at start
+/// and on a miss, written through on every change of membership, and dropped for a room by
+/// <see cref="Invalidate"/> when someone else (another node, through the bus) changed it.
+/// </summary>
+internal sealed class RoomDirectory
+{
+    private readonly IMessageStore _store;
+    private readonly IRoomEventBus _bus;
+    private readonly ChatServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _stale = new(StringComparer.Ordinal);
+    // Reading a room from the store and writing a member through to it are serialized: a reload
+    // that read the members just before a join wrote one must not then wipe that join from the cache.
+    private readonly Lock _writeThrough = new();
+
+    public RoomDirectory(IMessageStore store, IRoomEventBus bus, ChatServerOptions options, TimeProvider time, ILogger log)
+    {
+        _store = store;
+        _bus = bus;
+        _options = options;
+        _time = time;
+        _log = log;
+        foreach (var stored in store.LoadRooms())
+        {
+            _rooms[stored.Name] = new Room(stored.Name, stored.Kind, stored.LastSequence, stored.Epoch);
+        }
+
+        foreach (var membership in store.LoadMembers())
+        {
+            if (_rooms.TryGetValue(membership.Room, out var room))
+            {
+                room.AddMember(membership.UserName);
+            }
+        }
+    }
+
+    public int Count => _rooms.Count;
+
+    /// <summary>The rooms this node knows of (a snapshot; new rooms of other nodes appear once used here).</summary>
+    public ICollection<Room> Rooms => _rooms.Values;
+
+    /// <summary>The room, read from the store if it is not cached or was invalidated; null if
+    /// there is no such room.</summary>
+    public Room? Find(string name)
+    {
+        if (_rooms.TryGetValue(name, out var room) && !_stale.ContainsKey(name))
+        {
+            return room;
+        }
+
+        return Load(name);
+    }
+
+    /// <summary>The room, if it exists and the channel's user is a member; otherwise the same
+    /// refusal for both, so non-members cannot probe which rooms exist.</summary>
+    public Room MemberRoom(IClientChannel channel, string name)
+    {
+        if (Find(name) is { } room && room.IsMember(UserNamePolicy.Normalize(channel.UserName)))
+        {
+            return room;
+        }
+
+        throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+            $"You are not a member of '{UserNamePolicy.Printable(name)}'. Join it first (direct conversations are opened with the other user's name).");
+    }
+
+    public Room GetOrCreate(IClientChannel channel, string name, RoomKind kind)
+    {
+        if (Find(name) is { } existing)
+        {
+            return existing;
+        }
+
+        if (_rooms.Count >= _options.MaxRooms)
+        {
+            throw new OpenChatException(ErrorIds.RoomLimitReached, ErrorKind.Unavailable,
+                $"This server holds its maximum of {_options.MaxRooms:N0} rooms; no new room can be created. Ask the admin.");
+        }
+
+        if (!channel.RoomCreations.TryTake())
+        {
+            RoomLog.RateLimited(_log, channel.UserName, "room creation");
+            throw new OpenChatException(ErrorIds.RateLimited, ErrorKind.Unavailable, "Too many new rooms from this connection; try again in a minute.");
+        }
+
+        _store.EnsureRoom(name, kind, _time.GetUtcNow());
+        return Find(name) ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+            $"The room '{UserNamePolicy.Printable(name)}' was created but cannot be read back from the store.");
+    }
+
+    /// <summary>Adds the user to the room in the store, then here; true if the user was not a
+    /// member before.</summary>
+    public bool AddMember(Room room, string userName)
+    {
+        if (room.IsMember(UserNamePolicy.Normalize(userName)))
+        {
+            return false;
+        }
+
+        lock (_writeThrough)
+        {
+            _store.AddMember(room.Name, userName);
+            return room.AddMember(userName);
+        }
+    }
+
+    public void RemoveMember(Room room, string userName)
+    {
+        lock (_writeThrough)
+        {
+            _store.RemoveMember(room.Name, userName);
+            room.RemoveMember(userName);
+        }
+    }
+
+    /// <summary>The channel receives the room's events from now on.</summary>
+    public void Subscribe(IClientChannel channel, Room room)
+    {
+        _bus.Subscribe(room.Name, channel);
+        channel.Subscriptions.TryAdd(room.Name, 0);
+        // A channel that closed meanwhile has already been unsubscribed from everything it had.
+        if (channel.IsClosed)
+        {
+            _bus.Unsubscribe(room.Name, channel);
+        }
+    }
+
+    public void Unsubscribe(IClientChannel channel, string room)
+    {
+        _bus.Unsubscribe(room, channel);
+        channel.Subscriptions.TryRemove(room, out _);
+    }
+
+    public void UnsubscribeAll(IClientChannel channel)
+    {
+        foreach (var name in channel.Subscriptions.Keys)
+        {
+            _bus.Unsubscribe(name, channel);
+        }
+    }
+
+    /// <summary>Forgets what is cached of the room: it is read from the store again now, and
+    /// (should that fail) at its next use. Channels of users who are no longer members stop
+    /// receiving it.</summary>
+    public void Invalidate(string name)
+    {
+        _stale[name] = 0;
+        try
+        {
+            Load(name);
+        }
+        catch (Exception e)
+        {
+            // The room stays marked stale, so the next request reads it again.
+            RoomLog.RoomReloadFailed(_log, e, name, e.GetType().Name);
+        }
+    }
+
+    private Room? Load(string name)
+    {
+        lock (_writeThrough)
+        {
+            return LoadHeld(name);
+        }
+    }
+
+    private Room? LoadHeld(string name)
+    {
+        // Cleared before reading, so an invalidation that arrives during the read marks it again.
+        _stale.TryRemove(name, out _);
+        var ok = false;
+        try
+        {
+            var stored = _store.FindRoom(name);
+            if (stored is null)
+            {
+                _rooms.TryRemove(name, out _);
+                ok = true;
+                return null;
+            }
+
+            var members = _store.LoadMembers(name);
+            var room = _rooms.GetOrAdd(name, _ => new Room(stored.Name, stored.Kind, stored.LastSequence, stored.Epoch));
+            room.Reload(members, stored.LastSequence, stored.Epoch);
+            foreach (var subscriber in _bus.Subscribers(name))
+            {
+                if (!room.IsMember(UserNamePolicy.Normalize(subscriber.UserName)))
+                {
+                    Unsubscribe(subscriber, name);
+                }
+            }
+
+            RoomLog.RoomReloaded(_log, name, members.Count);
+            ok = true;
+            return room;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                _stale[name] = 0;
+            }
+        }
+    }
+}

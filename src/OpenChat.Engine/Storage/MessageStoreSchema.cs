@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace OpenChat.Engine.Storage;
+
+/// <summary>
+/// The layout of messages.db and the steps that bring an older file to it. The version is
+/// SQLite's <c>PRAGMA user_version</c>; a file of the first layout has none (0). Each step runs
+/// in one transaction with the new version number, so a file is at one version or the next,
+/// never between. A file newer than this code is refused rather than misread.
+/// </summary>
+internal static class MessageStoreSchema
+{
+    /// <summary>The version this code reads and writes.</summary>
+    public const int Version = 1;
+
+    // Steps[v] takes a file from version v to v + 1. Version 1 is the layout the store had
+    // before it was versioned, so the first step only creates what is missing (all of it in a
+    // new file, nothing in an old one) and stamps the version.
+    private static readonly string[] Steps =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS rooms (
+            name TEXT PRIMARY KEY,
+            kind INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            epoch INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS members (
+            room TEXT NOT NULL,
+            user_norm TEXT NOT NULL,
+            user_name TEXT NOT NULL,
+            PRIMARY KEY (room, user_norm)
+        );
+        CREATE TABLE IF NOT EXISTS messages (
+            room TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            message_id BLOB NOT NULL,
+            sender TEXT NOT NULL,
+            sender_serial TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            epoch INTEGER NOT NULL,
+            time INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (room, seq)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX IF NOT EXISTS messages_by_id ON messages(room, message_id);
+        """,
+    ];
+
+    /// <summary>The file's version now.</summary>
+    public static int Read(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Brings the file to <see cref="Version"/>; returns the version it had.</summary>
+    /// <exception cref="OpenChatException">The file was written by a newer OpenChat.</exception>
+    public static int Upgrade(SqliteConnection connection, string path)
+    {
+        var found = Read(connection);
+        if (found > Version)
+        {
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+                $"The message store at '{path}' has schema version {found}; this OpenChat understands version {Version} and older. Use the newer OpenChat that wrote it.");
+        }
+
+        for (var version = found; version < Version; version++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Steps[version] + string.Create(CultureInfo.InvariantCulture, $"\nPRAGMA user_version={version + 1};");
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        return found;
+    }
+}

@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+using OpenChat.Engine;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Storage;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Storage;
+
+public class MessageStoreSchemaTests
+{
+    // messages.db as OpenChat wrote it before the store had a schema version (user_version 0).
+    private const string UnversionedLayout = """
+        CREATE TABLE rooms (name TEXT PRIMARY KEY, kind INTEGER NOT NULL, created_at INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0, epoch INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE members (room TEXT NOT NULL, user_norm TEXT NOT NULL, user_name TEXT NOT NULL, PRIMARY KEY (room, user_norm));
+        CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, message_id BLOB NOT NULL, sender TEXT NOT NULL,
+            sender_serial TEXT NOT NULL, kind INTEGER NOT NULL, epoch INTEGER NOT NULL, time INTEGER NOT NULL, body BLOB NOT NULL,
+            PRIMARY KEY (room, seq)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX messages_by_id ON messages(room, message_id);
+        INSERT INTO rooms VALUES ('ops', 0, 1700000000000, 1, 0);
+        INSERT INTO members VALUES ('ops', 'alice', 'Alice');
+        INSERT INTO messages VALUES ('ops', 1, zeroblob(16), 'Alice', '01', 2, 0, 1700000000000, x'010203');
+        """;
+
+    private static void Raw(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long UserVersion(string path)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version;";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    [Fact]
+    public void A_store_of_the_unversioned_layout_is_upgraded_to_the_current_version_and_keeps_what_it_held()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine(SqliteMessageStore.FileName);
+        Raw(path, UnversionedLayout);
+        Assert.Equal(0, UserVersion(path));
+
+        using (var store = new SqliteMessageStore(path))
+        {
+            var room = Assert.Single(store.LoadRooms());
+            Assert.Equal(("ops", 1UL), (room.Name, room.LastSequence));
+            Assert.Equal(["Alice"], store.LoadMembers("ops"));
+            Assert.Equal(new byte[] { 1, 2, 3 }, Assert.Single(store.Read("ops", 1, 10)).Body);
+            store.EnsureRoom("ops", RoomKind.Room, DateTimeOffset.UtcNow);
+            var results = store.AppendBatch([new AppendRequest("ops", Guid.CreateVersion7(), "Alice", "01", EventKind.Chat, 0, DateTimeOffset.UtcNow, [4])]);
+            Assert.Equal(2UL, results[0].Event!.Sequence);
+        }
+
+        Assert.Equal(MessageStoreSchema.Version, UserVersion(path));
+    }
+
+    [Fact]
+    public void A_new_store_starts_at_the_current_version()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine(SqliteMessageStore.FileName);
+        using (new SqliteMessageStore(path))
+        {
+        }
+
+        Assert.Equal(MessageStoreSchema.Version, UserVersion(path));
+    }
+
+    [Fact]
+    public void A_store_written_by_a_newer_version_is_refused_naming_both_versions_and_left_as_it_is()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine(SqliteMessageStore.FileName);
+        Raw(path, UnversionedLayout + $"PRAGMA user_version={MessageStoreSchema.Version + 6};");
+
+        var refusal = Assert.Throws<OpenChatException>(() => new SqliteMessageStore(path));
+
+        Assert.Equal(ErrorIds.StoreUnavailable, refusal.ErrorId);
+        Assert.Contains($"version {MessageStoreSchema.Version + 6}", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains($"version {MessageStoreSchema.Version} and older", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(MessageStoreSchema.Version + 6, UserVersion(path));
+    }
+
+    [Fact]
+    public async Task An_asynchronous_history_read_returns_what_a_synchronous_one_does_and_stops_when_cancelled()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        using var store = new SqliteMessageStore(temp.Combine(SqliteMessageStore.FileName));
+        store.EnsureRoom("ops", RoomKind.Room, DateTimeOffset.UtcNow);
+        store.AppendBatch(Enumerable.Range(0, 5)
+            .Select(i => new AppendRequest("ops", Guid.CreateVersion7(), "alice", "01", EventKind.Key, 0, DateTimeOffset.UtcNow, [(byte)i]))
+            .ToList());
+
+        var read = await store.ReadAsync("ops", 2, 3, long.MaxValue, CancellationToken.None);
+
+        Assert.Equal(store.Read("ops", 2, 3).Select(e => e.Sequence), read.Select(e => e.Sequence));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.ReadAsync("ops", 1, 10, long.MaxValue, new CancellationToken(canceled: true)));
+    }
+}
