@@ -48,10 +48,16 @@ public sealed partial class ChatClient
             reason = ErrorIds.ProtocolViolation;
             ClientLog.ServerBrokeProtocol(_log, _server, e.Message);
         }
+        catch (Exception e) when (connection.IsDead || e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The network (or DropConnection) ended this connection; the supervisor decides whether to reconnect.
+            reason = connection.IsDead ? "dropped" : e.GetType().Name;
+        }
         catch (Exception e)
         {
-            // Any failure ends this connection; the supervisor decides whether to reconnect.
-            reason = connection.IsDead ? "dropped" : e.GetType().Name;
+            // Anything else is a fault of ours while dispatching: it ends this connection too, with a trace.
+            reason = e.GetType().Name;
+            _log.Failed(e, "client.dispatch");
         }
         finally
         {

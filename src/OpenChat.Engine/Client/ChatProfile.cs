@@ -220,7 +220,9 @@ public sealed partial class ChatProfile
     /// revoked server key in someone else's hands gets neither Hello nor Enroll). Revocation is
     /// permanent, so the set only grows; its protection is the profile directory's (0700), the
     /// same as the pinned CA's.</summary>
-    public IReadOnlyCollection<string> LoadRevokedSerials()
+    public IReadOnlyCollection<string> LoadRevokedSerials() => LoadRevokedSerials(NullLogger.Instance);
+
+    internal IReadOnlyCollection<string> LoadRevokedSerials(ILogger log)
     {
         var path = System.IO.Path.Combine(Path, RevokedFile);
         if (!File.Exists(path))
@@ -232,9 +234,10 @@ public sealed partial class ChatProfile
         {
             return JsonSerializer.Deserialize(File.ReadAllBytes(path), ProfileJson.Default.ListString) ?? [];
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
             // A torn file: the encrypted session state holds the same serials and writes them back.
+            ClientLog.RevokedListUnreadable(log, e, path);
             return [];
         }
     }

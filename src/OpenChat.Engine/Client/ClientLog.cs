@@ -49,4 +49,8 @@ internal static partial class ClientLog
     [LoggerMessage(EventId = 2010, EventName = "PublishRetried", Level = LogLevel.Debug,
         Message = "The server refused publish {MessageId} in {Room} for now ({ErrorId}); it goes again shortly")]
     public static partial void PublishRetried(ILogger log, Guid messageId, string room, string errorId);
+
+    [LoggerMessage(EventId = 2011, EventName = "RevokedListUnreadable", Level = LogLevel.Warning,
+        Message = "The revoked serials in {Path} cannot be read; the end-to-end state writes them back")]
+    public static partial void RevokedListUnreadable(ILogger log, Exception exception, string path);
 }

@@ -34,3 +34,17 @@ internal sealed class RecordingLogger : ILogger
         }
     }
 }
+
+/// <summary>Hands the same <see cref="RecordingLogger"/> to every component.</summary>
+internal sealed class RecordingLoggerFactory(RecordingLogger log) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) => log;
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+}
