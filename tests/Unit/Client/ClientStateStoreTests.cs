@@ -24,11 +24,16 @@ public class ClientStateStoreTests
 
         var save = Task.Run(store.SaveNow);
         Assert.True(await writing.WaitAsync(TimeSpan.FromSeconds(10)), "the write to start");
-        var entered = await Task.Run(() => _dispatch.TryEnter(TimeSpan.FromSeconds(10)));
-        if (entered)
+        var entered = await Task.Run(() =>
         {
+            if (!_dispatch.TryEnter(TimeSpan.FromSeconds(10)))
+            {
+                return false;
+            }
+
             _dispatch.Exit();
-        }
+            return true;
+        });
 
         release.Release();
         Assert.True(entered, "frames can be dispatched while the state file is being written");
