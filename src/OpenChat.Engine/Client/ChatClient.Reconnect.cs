@@ -18,7 +18,7 @@ public sealed partial class ChatClient
     {
         var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken,
             revokedSerials: _profile.LoadRevokedSerials(_log)).ConfigureAwait(false);
-        var connection = new ServerConnection(opened.Stream, opened.Reader, _options.Time, _log);
+        var connection = new ServerConnection(opened.Stream, opened.Reader, _options.Time, _connectionLog);
         List<RoomCursor> rooms;
         lock (_gate)
         {

@@ -28,6 +28,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     private readonly ChatClientOptions _options;
     private readonly string _server;
     private readonly ILogger _log;
+    private readonly ILogger _connectionLog;
     private readonly Lock _gate = new();
     private readonly RoomCursors _rooms;
     private readonly Outbox _outbox;
@@ -46,12 +47,13 @@ public sealed partial class ChatClient : IAsyncDisposable
         _options = options;
         _server = options.Server ?? profile.Server;
         _log = options.LoggerFactory.CreateLogger<ChatClient>();
+        _connectionLog = options.LoggerFactory.CreateLogger<ServerConnection>();
         var state = options.PersistState ? profile.LoadState(_log) : new ClientState();
         _rooms = new RoomCursors(state.LastRead);
         _outbox = new Outbox(state.Outbox);
         _store = new ClientStateStore(_gate, Snapshot, options.PersistState ? profile.SaveState : null,
-            Path.Combine(profile.Path, ChatProfile.StateFile), profileLock, _log);
-        _supervisor = new ReconnectSupervisor(new Target(this), options, _server, _log);
+            Path.Combine(profile.Path, ChatProfile.StateFile), profileLock, options.LoggerFactory.CreateLogger<ClientStateStore>());
+        _supervisor = new ReconnectSupervisor(new Target(this), options, _server, options.LoggerFactory.CreateLogger<ReconnectSupervisor>());
     }
 
     internal TimeProvider Time => _options.Time;
