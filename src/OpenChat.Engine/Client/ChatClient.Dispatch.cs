@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-using System.Threading.Channels;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Protocol;
-using OpenChat.Engine.Transport;
 
 namespace OpenChat.Engine.Client;
 
@@ -11,11 +7,13 @@ namespace OpenChat.Engine.Client;
 /// replies to their requests, acknowledgements and refusals of publishes.</summary>
 public sealed partial class ChatClient
 {
+    private static readonly TimeSpan TransientRetryDelay = TimeSpan.FromMilliseconds(500);
+
     private JoinedRoom OnJoined(Joined joined)
     {
         lock (_gate)
         {
-            if (_rooms.TryGetValue(joined.Room, out var cursor))
+            if (_rooms.TryGet(joined.Room, out var cursor))
             {
                 cursor.Kind = joined.Kind;
                 cursor.Known = Math.Max(cursor.Known, joined.LastSequence);
@@ -29,112 +27,119 @@ public sealed partial class ChatClient
         return new JoinedRoom(joined.Room, joined.Kind, joined.LastSequence, joined.Epoch);
     }
 
-    private async Task ReadLoopAsync(Session session)
+    private async Task ReadLoopAsync(ServerConnection connection)
     {
+        var reason = "closed by the server";
         try
         {
             while (true)
             {
-                var frame = await session.Reader.ReadAsync(session.Closing).ConfigureAwait(false);
+                var frame = await connection.Reader.ReadAsync(connection.Closing).ConfigureAwait(false);
                 if (frame is null)
                 {
                     break;
                 }
 
-                Dispatch(session, frame.Value);
+                Dispatch(connection, frame.Value);
             }
         }
-        catch (Exception)
+        catch (ProtocolException e)
         {
-            // Any failure ends this session; the supervisor decides whether to reconnect.
+            reason = ErrorIds.ProtocolViolation;
+            ClientLog.ServerBrokeProtocol(_log, _server, e.Message);
+        }
+        catch (Exception e) when (connection.IsDead || e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The network (or DropConnection) ended this connection; the supervisor decides whether to reconnect.
+            reason = connection.IsDead ? "dropped" : e.GetType().Name;
+        }
+        catch (Exception e)
+        {
+            // Anything else is a fault of ours while dispatching: it ends this connection too, with a trace.
+            reason = e.GetType().Name;
+            _log.Failed(e, "client.dispatch");
         }
         finally
         {
-            session.Kill();
-            session.FailPending(ClosedReason is not null ? Closed() : new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
+            connection.Kill();
+            connection.Requests.FailAll(ClosedReason is not null ? Closed() : new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
                 "The connection to the server was lost before it answered."));
-            session.Ended.TrySetResult();
+            if (!_disposing.IsCancellationRequested)
+            {
+                ClientLog.Disconnected(_log, _server, ClosedReason ?? reason);
+            }
+
+            connection.Ended.TrySetResult();
         }
     }
 
-    private void Dispatch(Session session, Frame frame)
+    private void Dispatch(ServerConnection connection, Frame frame)
     {
-        var payload = frame.Payload.Span;
-        switch (frame.Type)
+        switch (MessageCodec.Decode(frame))
         {
-            case MessageType.Event:
-                OnEvent(RoomEvent.Read(payload));
+            case RoomEvent e:
+                OnEvent(e);
                 break;
-            case MessageType.Ack:
-                OnAck(Ack.Read(payload));
+            case Ack ack:
+                OnAck(ack);
                 break;
-            case MessageType.Error:
-                OnError(session, ErrorReply.Read(payload));
+            case ErrorReply error:
+                OnError(connection, error);
                 break;
-            case MessageType.Joined:
-                var joined = Joined.Read(payload);
-                if (joined.Tag == 0)
+            case Joined { Tag: 0 } joined:
+                // Someone opened a direct conversation with us.
+                lock (_gate)
                 {
-                    // Someone opened a direct conversation with us.
-                    lock (_gate)
-                    {
-                        if (!_rooms.ContainsKey(joined.Room))
-                        {
-                            _rooms[joined.Room] = new RoomCursor(joined.Room, _state.LastRead.TryGetValue(joined.Room, out var read) ? read + 1 : 1);
-                        }
-                    }
-
-                    OnJoined(joined);
-                }
-                else
-                {
-                    session.Complete(joined.Tag, joined);
+                    _rooms.Open(joined.Room, null);
                 }
 
+                OnJoined(joined);
                 break;
-            case MessageType.Left:
-                var left = Left.Read(payload);
-                session.Complete(left.Tag, left);
+            case Joined joined:
+                connection.Requests.Complete(joined.Tag, joined);
                 break;
-            case MessageType.RoomList:
-                var list = RoomList.Read(payload);
-                session.Complete(list.Tag, list);
+            case Left left:
+                connection.Requests.Complete(left.Tag, left);
                 break;
-            case MessageType.MemberList:
-                var members = MemberList.Read(payload);
-                session.Complete(members.Tag, members);
+            case RoomList list:
+                connection.Requests.Complete(list.Tag, list);
                 break;
-            case MessageType.HistoryEnd:
-                OnHistoryEnd(HistoryEnd.Read(payload));
+            case MemberList members:
+                connection.Requests.Complete(members.Tag, members);
                 break;
-            case MessageType.Revocations:
-                var revocations = RevocationsReply.Read(payload);
-                session.Complete(revocations.Tag, revocations);
+            case RevocationsReply revocations:
+                connection.Requests.Complete(revocations.Tag, revocations);
                 break;
-            case MessageType.Presence:
-                var presence = Presence.Read(payload);
-                try
-                {
-                    PresenceChanged?.Invoke(this, new PresenceChangedEventArgs(presence.Room, presence.UserName, presence.Online, presence.Time));
-                }
-                catch (Exception)
-                {
-                    // A subscriber's failure must not stop delivery.
-                }
-
+            case HistoryEnd end:
+                OnHistoryEnd(end);
                 break;
-            case MessageType.Bye:
-                var bye = Bye.Read(payload);
+            case Presence presence:
+                OnPresence(presence);
+                break;
+            case Bye bye:
                 if (bye.Code is ErrorIds.CertificateRevoked or ErrorIds.VersionUnsupported)
                 {
                     ClosedReason = bye.Code;
                 }
 
                 break;
-            case MessageType.Pong:
+            case Pong:
                 break;
-            default:
-                throw new ProtocolException($"A {frame.Type} frame is not expected from the server.");
+            case var other:
+                throw MessageCodec.Unexpected(other, "the server");
+        }
+    }
+
+    private void OnPresence(Presence presence)
+    {
+        try
+        {
+            PresenceChanged?.Invoke(this, new PresenceChangedEventArgs(presence.Room, presence.UserName, presence.Online, presence.Time));
+        }
+        catch (Exception e)
+        {
+            // A subscriber's failure must not stop delivery.
+            _log.Failed(e, "client.presence-handler");
         }
     }
 
@@ -142,7 +147,7 @@ public sealed partial class ChatClient
     {
         lock (_gate)
         {
-            if (!_rooms.TryGetValue(e.Room, out var cursor))
+            if (!_rooms.TryGet(e.Room, out var cursor))
             {
                 return;
             }
@@ -163,12 +168,9 @@ public sealed partial class ChatClient
     {
         lock (_gate)
         {
-            if (_rooms.TryGetValue(end.Room, out var cursor))
+            if (_rooms.TryGet(end.Room, out var cursor) && cursor.HistoryEnded(end.RoomLastSequence))
             {
-                if (cursor.HistoryEnded(end.RoomLastSequence))
-                {
-                    RequestHistory(cursor);
-                }
+                RequestHistory(cursor);
             }
         }
     }
@@ -176,77 +178,81 @@ public sealed partial class ChatClient
     // Called under _gate.
     private void RequestHistory(RoomCursor cursor)
     {
-        var session = _session;
-        if (cursor.HistoryInFlight || session is null || session.IsDead)
+        var connection = _connection;
+        if (cursor.HistoryInFlight || connection is null || connection.IsDead)
         {
             return;
         }
 
         cursor.HistoryRequested();
-        var tag = Interlocked.Increment(ref _nextTag);
-        session.Send(new HistoryRequest(tag, cursor.Room, cursor.Next, _options.HistoryBatch).ToFrame());
+        var tag = connection.Requests.NextTag();
+        connection.Send(new HistoryRequest(tag, cursor.Room, cursor.Next, _options.HistoryBatch).ToFrame());
     }
 
     private void OnAck(Ack ack)
     {
-        Outgoing? done = null;
+        PendingPublish? done;
         lock (_gate)
         {
-            var index = _outbox.FindIndex(o => o.Entry.MessageId == ack.MessageId);
-            if (index >= 0)
-            {
-                done = _outbox[index];
-                _outbox.RemoveAt(index);
-                _state.Outbox.Remove(done.Entry);
-            }
+            done = _outbox.Remove(ack.MessageId);
         }
 
         if (done is not null)
         {
-            MarkStateDirty();
+            _store.MarkDirty();
             done.Completion.TrySetResult(ack.Sequence);
         }
     }
 
-    private void OnError(Session session, ErrorReply error)
+    private void OnError(ServerConnection connection, ErrorReply error)
     {
-        if (session.TakePublish(error.Tag, out var messageId))
+        if (!connection.Requests.TakePublish(error.Tag, out var messageId))
         {
-            Outgoing? outgoing;
-            lock (_gate)
-            {
-                outgoing = _outbox.Find(o => o.Entry.MessageId == messageId);
-            }
-
-            if (outgoing is null)
-            {
-                return;
-            }
-
-            if (error.Code is ErrorIds.RateLimited or ErrorIds.StoreUnavailable)
-            {
-                // Transient: the message keeps its id and goes again shortly.
-                _ = Task.Delay(TimeSpan.FromMilliseconds(500), _disposing.Token).ContinueWith(_ =>
-                {
-                    lock (_gate)
-                    {
-                        SendPublish(_session, outgoing);
-                    }
-                }, TaskScheduler.Default);
-                return;
-            }
-
-            lock (_gate)
-            {
-                _outbox.Remove(outgoing);
-                _state.Outbox.Remove(outgoing.Entry);
-            }
-
-            MarkStateDirty();
-            outgoing.Completion.TrySetException(new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message));
+            connection.Requests.Fail(error.Tag, new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message));
             return;
         }
 
-        session.Fail(error.Tag, new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message));
+        PendingPublish? publish;
+        lock (_gate)
+        {
+            publish = _outbox.Find(messageId);
+        }
+
+        if (publish is null)
+        {
+            return;
+        }
+
+        if (error.Code is ErrorIds.RateLimited or ErrorIds.StoreUnavailable)
+        {
+            // Transient: the message keeps its id and goes again shortly.
+            ClientLog.PublishRetried(_log, messageId, publish.Entry.Room, error.Code);
+            _ = RetryPublishAsync(publish);
+            return;
+        }
+
+        lock (_gate)
+        {
+            _outbox.Remove(publish);
+        }
+
+        _store.MarkDirty();
+        publish.Completion.TrySetException(new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message));
+    }
+
+    private async Task RetryPublishAsync(PendingPublish publish)
+    {
+        try
+        {
+            await Task.Delay(TransientRetryDelay, _options.Time, _disposing.Token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                SendPublish(_connection, publish);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Disposed: the message stays in the saved outbox for the next session.
+        }
     }
 }

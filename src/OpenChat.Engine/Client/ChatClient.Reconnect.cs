@@ -1,36 +1,40 @@
-using System.Collections.Concurrent;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-using System.Threading.Channels;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Protocol;
 using OpenChat.Engine.Transport;
 
 namespace OpenChat.Engine.Client;
 
-/// <summary>Keeping the client connected: opening a session, rejoining rooms from their cursors,
-/// reconnecting with back-off, keep-alive pings, and closing for good when retrying cannot help.</summary>
+/// <summary>Keeping the client connected: opening a connection, resending the outbox, rejoining
+/// rooms from their cursors, and closing for good when retrying cannot help. When to reconnect
+/// and how long to wait is the <see cref="ReconnectSupervisor"/>'s.</summary>
 public sealed partial class ChatClient
 {
-    private async Task OpenSessionAsync(CancellationToken cancellationToken)
+    private void StartBackground() => _background = Task.WhenAll(
+        Task.Run(() => _supervisor.SuperviseAsync(_disposing.Token)),
+        Task.Run(() => _supervisor.KeepAliveAsync(_disposing.Token)),
+        Task.Run(() => _store.RunAsync(_options.Time, _disposing.Token)));
+
+    private async Task OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken,
-            revokedSerials: _profile.LoadRevokedSerials()).ConfigureAwait(false);
-        var session = new Session(opened.Stream, opened.Reader);
+            revokedSerials: _profile.LoadRevokedSerials(_log)).ConfigureAwait(false);
+        var connection = new ServerConnection(opened.Stream, opened.Reader, _options.Time, _connectionLog);
         List<RoomCursor> rooms;
         lock (_gate)
         {
-            // The outbox goes first and in its order; only then can new messages use the session,
-            // so a sender's messages keep their order across a reconnect.
-            foreach (var outgoing in _outbox)
+            // The outbox goes first and in its order; only then can new messages use the
+            // connection, so a sender's messages keep their order across a reconnect.
+            foreach (var publish in _outbox.InOrder)
             {
-                SendPublish(session, outgoing);
+                SendPublish(connection, publish);
             }
 
-            _session = session;
-            rooms = [.. _rooms.Values];
+            _connection = connection;
+            rooms = [.. _rooms.All];
         }
 
-        session.ReadLoop = Task.Run(() => ReadLoopAsync(session));
+        ClientLog.Connected(_log, _server, UserName);
+        connection.ReadLoop = Task.Run(() => ReadLoopAsync(connection));
         foreach (var cursor in rooms)
         {
             _ = RejoinAsync(cursor);
@@ -44,106 +48,29 @@ public sealed partial class ChatClient
             var joined = await RequestAsync<Joined>(tag => new NameRequest(MessageType.Join, tag, cursor.Room), _disposing.Token).ConfigureAwait(false);
             OnJoined(joined);
         }
-        catch (Exception)
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+        {
+        }
+        catch (OpenChatException e)
         {
             // The next reconnect tries again; a room we were removed from stays silent.
+            ClientLog.RejoinFailed(_log, cursor.Room, e.ErrorId);
+        }
+        catch (Exception e)
+        {
+            _log.Failed(e, "client.rejoin");
         }
     }
 
-    private async Task SuperviseAsync()
-    {
-        try
-        {
-            while (!_disposing.IsCancellationRequested)
-            {
-                var session = _session!;
-                await session.Ended.Task.WaitAsync(_disposing.Token).ConfigureAwait(false);
-                if (ClosedReason is not null || !_options.Reconnect)
-                {
-                    ClosedReason ??= "ConnectionLost";
-                    CloseForGood(ClosedReason);
-                    return;
-                }
-
-                SetState(ChatClientState.Reconnecting, "ConnectionLost");
-                var delay = TimeSpan.FromMilliseconds(50);
-                while (!_disposing.IsCancellationRequested)
-                {
-                    try
-                    {
-                        await OpenSessionAsync(_disposing.Token).ConfigureAwait(false);
-                        SetState(ChatClientState.Connected, "Reconnected");
-                        break;
-                    }
-                    catch (OpenChatException e) when (e.ErrorId is ErrorIds.ConnectionRefused or ErrorIds.ServerNotTrusted or ErrorIds.CertificateRevoked
-                        or ErrorIds.ServerCertificateRevoked)
-                    {
-                        // The server no longer accepts this identity: retrying cannot help.
-                        ClosedReason = e.ErrorId;
-                        CloseForGood(e.ErrorId);
-                        return;
-                    }
-                    catch (Exception) when (!_disposing.IsCancellationRequested)
-                    {
-                        await Task.Delay(delay, _disposing.Token).ConfigureAwait(false);
-                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectDelay.Ticks));
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception)
-        {
-            // Never let a background failure reach the host process.
-        }
-    }
-
-    // The session is over: save, then let another session use the identity.
+    // The client is over: save, then let another session use the identity.
     private void CloseForGood(string reason)
     {
-        SaveStateNow();
-        lock (_ownerGate)
-        {
-            lock (_gate)
-            {
-                _profileLock?.Dispose();
-                _profileLock = null;
-                _released = true;
-            }
-        }
-
+        ClosedReason ??= reason;
+        ClientLog.ClosedForGood(_log, _server, reason);
+        _store.SaveNow();
+        _store.Release();
         SetState(ChatClientState.Closed, reason);
         _events.Writer.TryComplete();
-    }
-
-    private async Task KeepAliveAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Min(_options.KeepAliveInterval.TotalMilliseconds, 500)));
-        var lastPing = Environment.TickCount64;
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_disposing.Token).ConfigureAwait(false))
-            {
-                if (Environment.TickCount64 - lastPing >= _options.KeepAliveInterval.TotalMilliseconds)
-                {
-                    lastPing = Environment.TickCount64;
-                    _session?.Send(new Ping((ulong)lastPing).ToFrame());
-                }
-
-                if (Interlocked.Exchange(ref _stateDirty, 0) != 0)
-                {
-                    SaveStateNow();
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (Exception)
-        {
-        }
     }
 
     private void SetState(ChatClientState state, string reason)
@@ -158,8 +85,28 @@ public sealed partial class ChatClient
         {
             StateChanged?.Invoke(this, new ChatClientStateChangedEventArgs(state, reason));
         }
-        catch (Exception)
+        catch (Exception e)
         {
+            // A subscriber's failure must not stop the client.
+            _log.Failed(e, "client.state-handler");
         }
+    }
+
+    /// <summary>The client as the supervisor sees it.</summary>
+    private sealed class Target(ChatClient client) : IReconnectTarget
+    {
+        public Task CurrentEnded => client._connection!.Ended.Task;
+
+        public string? ClosedReason => client.ClosedReason;
+
+        public Task OpenAsync(CancellationToken cancellationToken) => client.OpenConnectionAsync(cancellationToken);
+
+        public void Reconnecting() => client.SetState(ChatClientState.Reconnecting, "ConnectionLost");
+
+        public void Reconnected() => client.SetState(ChatClientState.Connected, "Reconnected");
+
+        public void CloseForGood(string reason) => client.CloseForGood(reason);
+
+        public void Ping(ulong nonce) => client._connection?.Send(new Ping(nonce).ToFrame());
     }
 }

@@ -1,27 +1,22 @@
-using System.Collections.Concurrent;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
-using System.Threading.Channels;
 using OpenChat.Engine.Protocol;
-using OpenChat.Engine.Transport;
 
 namespace OpenChat.Engine.Client;
 
-/// <summary>Requests under tags, and publishes in outbox order on the current session.</summary>
+/// <summary>Requests under tags, and publishes in outbox order on the current connection.</summary>
 public sealed partial class ChatClient
 {
-    // Called under _gate, so publishes reach a session in outbox order.
-    private void SendPublish(Session? session, Outgoing outgoing)
+    // Called under _gate, so publishes reach a connection in outbox order.
+    private void SendPublish(ServerConnection? connection, PendingPublish publish)
     {
-        if (session is null || session.IsDead || !_outbox.Contains(outgoing))
+        if (connection is null || connection.IsDead || !_outbox.Contains(publish))
         {
             return; // resent after the reconnect
         }
 
-        var tag = Interlocked.Increment(ref _nextTag);
-        session.TrackPublish(tag, outgoing.Entry.MessageId);
-        var e = outgoing.Entry;
-        session.Send(new Publish(tag, e.Room, e.MessageId, e.Kind, e.Epoch, e.Body).ToFrame());
+        var tag = connection.Requests.NextTag();
+        connection.Requests.TrackPublish(tag, publish.Entry.MessageId);
+        var e = publish.Entry;
+        connection.Send(new Publish(tag, e.Room, e.MessageId, e.Kind, e.Epoch, e.Body).ToFrame());
     }
 
     // A reply of another type under our tag is the server breaking the protocol: an error for
@@ -36,31 +31,19 @@ public sealed partial class ChatClient
                 $"The server answered a request with {reply.GetType().Name} where {typeof(T).Name} was due.");
     }
 
-    private async Task<IMessage> RequestAsync(Func<uint, IMessage> build, CancellationToken cancellationToken)
+    private Task<IMessage> RequestAsync(Func<uint, IMessage> build, CancellationToken cancellationToken)
     {
-        var session = _session;
+        var connection = _connection;
         if (ClosedReason is not null)
         {
             throw Closed();
         }
 
-        if (session is null || session.IsDead)
+        if (connection is null || connection.IsDead)
         {
             throw new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable, "Not connected to the server right now; it is reconnecting. Try again shortly.");
         }
 
-        var tag = Interlocked.Increment(ref _nextTag);
-        var completion = session.Expect(tag);
-        session.Send(build(tag).ToFrame());
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
-        try
-        {
-            return await completion.WaitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new OpenChatException(ErrorIds.Timeout, ErrorKind.Unavailable, "The server did not answer in time.");
-        }
+        return connection.RequestAsync(build, _options.ConnectTimeout, cancellationToken);
     }
 }

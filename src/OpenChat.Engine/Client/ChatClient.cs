@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
-using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Protocol;
-using OpenChat.Engine.Transport;
 
 namespace OpenChat.Engine.Client;
 
@@ -17,47 +15,52 @@ public sealed record JoinedRoom(string Name, RoomKind Kind, ulong LastSequence, 
 /// exactly once and in sequence order per room. Nothing here throws on a background thread:
 /// failures surface through the awaited calls and <see cref="StateChanged"/>.
 /// </summary>
+/// <remarks>A facade over its parts: the current <see cref="ServerConnection"/> (with its
+/// <see cref="RequestTracker"/>), the <see cref="Outbox"/>, the <see cref="RoomCursors"/>, the
+/// <see cref="ReconnectSupervisor"/> and the <see cref="ClientStateStore"/>. One lock, the
+/// dispatch lock, orders what the server's frames and the callers change in outbox and cursors;
+/// nothing waits on disk or network under it.</remarks>
 public sealed partial class ChatClient : IAsyncDisposable
 {
     private readonly ChatProfile _profile;
     private readonly X509Certificate2 _identity;
     private readonly X509Certificate2 _ca;
     private readonly ChatClientOptions _options;
-
-    internal TimeProvider Time => _options.Time;
-
-    internal int MaxUnreadPerRoom => _options.MaxUnreadPerRoom;
-
-    internal long MaxUnreadCharsPerRoom => _options.MaxUnreadCharsPerRoom;
     private readonly string _server;
+    private readonly ILogger _log;
+    private readonly ILogger _connectionLog;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, RoomCursor> _rooms = new(StringComparer.Ordinal);
-    private readonly List<Outgoing> _outbox = [];
+    private readonly RoomCursors _rooms;
+    private readonly Outbox _outbox;
+    private readonly ClientStateStore _store;
+    private readonly ReconnectSupervisor _supervisor;
     private readonly Channel<RoomEvent> _events = Channel.CreateUnbounded<RoomEvent>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly CancellationTokenSource _disposing = new();
-    private readonly ClientState _state;
-    private Session? _session;
-    private FileStream? _profileLock;
-    private readonly Lock _ownerGate = new();
-    private bool _released;
-    private Task _supervisor = Task.CompletedTask;
-    private Task _keepAlive = Task.CompletedTask;
-    private int _stateDirty;
-    private uint _nextTag;
+    private ServerConnection? _connection;
+    private Task _background = Task.CompletedTask;
 
-    private ChatClient(ChatProfile profile, X509Certificate2 identity, ChatClientOptions options)
+    private ChatClient(ChatProfile profile, X509Certificate2 identity, ChatClientOptions options, FileStream? profileLock)
     {
         _profile = profile;
         _identity = identity;
         _ca = profile.LoadCaCertificate();
         _options = options;
         _server = options.Server ?? profile.Server;
-        _state = options.PersistState ? profile.LoadState() : new ClientState();
-        foreach (var entry in _state.Outbox)
-        {
-            _outbox.Add(new Outgoing(entry));
-        }
+        _log = options.LoggerFactory.CreateLogger<ChatClient>();
+        _connectionLog = options.LoggerFactory.CreateLogger<ServerConnection>();
+        var state = options.PersistState ? profile.LoadState(_log) : new ClientState();
+        _rooms = new RoomCursors(state.LastRead);
+        _outbox = new Outbox(state.Outbox);
+        _store = new ClientStateStore(_gate, Snapshot, options.PersistState ? profile.SaveState : null,
+            Path.Combine(profile.Path, ChatProfile.StateFile), profileLock, options.LoggerFactory.CreateLogger<ClientStateStore>());
+        _supervisor = new ReconnectSupervisor(new Target(this), options, _server, options.LoggerFactory.CreateLogger<ReconnectSupervisor>());
     }
+
+    internal TimeProvider Time => _options.Time;
+
+    internal int MaxUnreadPerRoom => _options.MaxUnreadPerRoom;
+
+    internal long MaxUnreadCharsPerRoom => _options.MaxUnreadCharsPerRoom;
 
     public string UserName => _profile.UserName;
 
@@ -76,7 +79,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         {
             lock (_gate)
             {
-                return [.. _rooms.Keys];
+                return [.. _rooms.Joined];
             }
         }
     }
@@ -97,7 +100,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            return [.. _outbox.Select(o => o.Entry.MessageId)];
+            return _outbox.Ids();
         }
     }
 
@@ -107,9 +110,14 @@ public sealed partial class ChatClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            return _outbox.Find(o => o.Entry.MessageId == messageId)?.Completion.Task;
+            return _outbox.Find(messageId)?.Completion.Task;
         }
     }
+
+    /// <summary>This device's certificate with its private key.</summary>
+    internal X509Certificate2 Identity => _identity;
+
+    internal X509Certificate2 PinnedCa => _ca;
 
     /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
@@ -120,12 +128,13 @@ public sealed partial class ChatClient : IAsyncDisposable
     public static async Task<ChatClient> ConnectAsync(ChatProfile profile, ReadOnlyMemory<char> password, ChatClientOptions? options = null,
         CancellationToken cancellationToken = default)
     {
+        options ??= new ChatClientOptions();
         var identity = profile.LoadIdentity(password.Span);
-        var profileLock = options?.PersistState == false ? null : TakeProfileLock(profile);
-        var client = new ChatClient(profile, identity, options ?? new ChatClientOptions()) { _profileLock = profileLock };
+        var profileLock = options.PersistState ? TakeProfileLock(profile) : null;
+        var client = new ChatClient(profile, identity, options, profileLock);
         try
         {
-            await client.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+            await client.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -134,8 +143,7 @@ public sealed partial class ChatClient : IAsyncDisposable
             throw;
         }
 
-        client._supervisor = Task.Run(client.SuperviseAsync);
-        client._keepAlive = Task.Run(client.KeepAliveAsync);
+        client.StartBackground();
         return client;
     }
 
@@ -160,11 +168,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            if (!_rooms.ContainsKey(room))
-            {
-                var next = fromSequence ?? (_state.LastRead.TryGetValue(room, out var read) ? read + 1 : 1);
-                _rooms[room] = new RoomCursor(room, Math.Max(next, 1));
-            }
+            _rooms.Open(room, fromSequence);
         }
 
         try
@@ -176,7 +180,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         {
             lock (_gate)
             {
-                _rooms.Remove(room);
+                _rooms.Close(room);
             }
 
             throw;
@@ -198,11 +202,7 @@ public sealed partial class ChatClient : IAsyncDisposable
 
         lock (_gate)
         {
-            if (!_rooms.ContainsKey(joined.Room))
-            {
-                var next = fromSequence ?? (_state.LastRead.TryGetValue(joined.Room, out var read) ? read + 1 : 1);
-                _rooms[joined.Room] = new RoomCursor(joined.Room, Math.Max(next, 1));
-            }
+            _rooms.Open(joined.Room, fromSequence);
         }
 
         return OnJoined(joined);
@@ -214,11 +214,10 @@ public sealed partial class ChatClient : IAsyncDisposable
         await RequestAsync<Left>(tag => new NameRequest(MessageType.Leave, tag, room), cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
-            _rooms.Remove(room);
-            _state.LastRead.Remove(room);
+            _rooms.Forget(room);
         }
 
-        MarkStateDirty();
+        _store.MarkDirty();
     }
 
     public async Task<IReadOnlyList<RoomInfo>> ListRoomsAsync(CancellationToken cancellationToken = default) =>
@@ -227,11 +226,6 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// <summary>The CA's revocation list as the server relays it (DER); check it with <see cref="Pki.CrlReader"/>.</summary>
     public async Task<byte[]> FetchRevocationsAsync(CancellationToken cancellationToken = default) =>
         (await RequestAsync<RevocationsReply>(tag => new NameRequest(MessageType.GetRevocations, tag, ""), cancellationToken).ConfigureAwait(false)).Crl;
-
-    /// <summary>This device's certificate with its private key.</summary>
-    internal X509Certificate2 Identity => _identity;
-
-    internal X509Certificate2 PinnedCa => _ca;
 
     public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) =>
         (await RequestAsync<MemberList>(tag => new NameRequest(MessageType.ListMembers, tag, room), cancellationToken).ConfigureAwait(false)).Members;
@@ -243,26 +237,26 @@ public sealed partial class ChatClient : IAsyncDisposable
     public Task<ulong> PublishAsync(string room, byte[] body, EventKind kind = EventKind.Chat, ulong epoch = 0, Guid? messageId = null,
         CancellationToken cancellationToken = default)
     {
-        var outgoing = new Outgoing(new OutboxEntry { Room = room, MessageId = messageId ?? Guid.CreateVersion7(), Kind = kind, Epoch = epoch, Body = body });
+        var entry = new OutboxEntry { Room = room, MessageId = messageId ?? Guid.CreateVersion7(), Kind = kind, Epoch = epoch, Body = body };
+        PendingPublish publish;
         lock (_gate)
         {
-            // The same id waiting already (resent at connect): one entry, one acknowledgement.
-            if (messageId is { } id && _outbox.Find(o => o.Entry.MessageId == id) is { } waiting)
+            var count = _outbox.Count;
+            publish = _outbox.Add(entry, sameIdIsSameMessage: messageId is not null);
+            if (_outbox.Count == count)
             {
-                return waiting.Completion.Task.WaitAsync(cancellationToken);
+                return publish.Completion.Task.WaitAsync(cancellationToken);
             }
-
-            _outbox.Add(outgoing);
-            _state.Outbox.Add(outgoing.Entry);
         }
 
-        SaveStateNow();
+        // On disk before it goes: a crash after this resends it, with the same id.
+        _store.SaveNow();
         lock (_gate)
         {
-            SendPublish(_session, outgoing);
+            SendPublish(_connection, publish);
         }
 
-        return outgoing.Completion.Task.WaitAsync(cancellationToken);
+        return publish.Completion.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>The next event of any joined room, in order per room, each exactly once.</summary>
@@ -278,15 +272,7 @@ public sealed partial class ChatClient : IAsyncDisposable
             throw Closed();
         }
 
-        lock (_gate)
-        {
-            if (!_state.LastRead.TryGetValue(e.Room, out var read) || read < e.Sequence)
-            {
-                _state.LastRead[e.Room] = e.Sequence;
-            }
-        }
-
-        MarkStateDirty();
+        Delivered(e);
         return e;
     }
 
@@ -295,15 +281,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     {
         if (_events.Reader.TryRead(out var next))
         {
-            lock (_gate)
-            {
-                if (!_state.LastRead.TryGetValue(next.Room, out var read) || read < next.Sequence)
-                {
-                    _state.LastRead[next.Room] = next.Sequence;
-                }
-            }
-
-            MarkStateDirty();
+            Delivered(next);
             e = next;
             return true;
         }
@@ -314,7 +292,7 @@ public sealed partial class ChatClient : IAsyncDisposable
 
     /// <summary>Drops the current connection as if the network failed (tests and diagnostics);
     /// the client reconnects by itself.</summary>
-    public void DropConnection() => _session?.Kill();
+    public void DropConnection() => _connection?.Kill();
 
     public async ValueTask DisposeAsync()
     {
@@ -324,82 +302,44 @@ public sealed partial class ChatClient : IAsyncDisposable
         }
 
         _disposing.Cancel();
-        _session?.Kill();
-        try
-        {
-            await Task.WhenAll(_supervisor, _keepAlive).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        SaveStateNow();
+        _connection?.Kill();
+        await _background.ConfigureAwait(false);
+        _store.SaveNow();
         SetState(ChatClientState.Closed, ClosedReason ?? "Disconnected");
         lock (_gate)
         {
-            foreach (var outgoing in _outbox)
-            {
-                outgoing.Completion.TrySetException(new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
-                    "The session was closed before the server acknowledged the message; it stays in the outbox and is sent on the next connection."));
-            }
+            _outbox.Abandon(new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
+                "The session was closed before the server acknowledged the message; it stays in the outbox and is sent on the next connection."));
         }
 
         _events.Writer.TryComplete();
         _identity.Dispose();
-        lock (_gate)
-        {
-            _profileLock?.Dispose();
-            _profileLock = null;
-        }
+        _store.DropLock();
     }
-
-    private void MarkStateDirty() => Interlocked.Exchange(ref _stateDirty, 1);
 
     /// <summary>Runs <paramref name="save"/> only while this client still holds the profile's
     /// lock, so a session whose connection closed for good can never overwrite the state of a
     /// newer session that took the profile over (which would rewind its ratchets).</summary>
-    internal bool SaveWhileOwner(Func<bool> save)
+    internal bool SaveWhileOwner(Func<bool> save) => _store.WhileOwner(save);
+
+    private void Delivered(RoomEvent e)
     {
-        // Its own lock, not _gate: a state file written to disk must not hold up frame dispatch.
-        lock (_ownerGate)
+        bool moved;
+        lock (_gate)
         {
-            return !_released && save();
+            moved = _rooms.Delivered(e.Room, e.Sequence);
+        }
+
+        if (moved)
+        {
+            _store.MarkDirty();
         }
     }
 
-    private void SaveStateNow()
-    {
-        if (!_options.PersistState)
-        {
-            return;
-        }
-
-        try
-        {
-            lock (_gate)
-            {
-                if (_released)
-                {
-                    return; // another session may own the profile now
-                }
-
-                _profile.SaveState(_state);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // A failed save costs a re-read of history (deduplicated); the outbox is saved again next time.
-        }
-    }
+    // Called under _gate by the store: a copy, written outside the lock.
+    private ClientState Snapshot() => new() { LastRead = _rooms.Snapshot(), Outbox = _outbox.Snapshot() };
 
     private OpenChatException Closed() => ClosedReason == ErrorIds.CertificateRevoked
         ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed, "This identity's certificate was revoked; the server no longer accepts it.")
         : new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable, $"The session is closed ({ClosedReason ?? "disconnected"}).");
-
-    private sealed class Outgoing(OutboxEntry entry)
-    {
-        public OutboxEntry Entry { get; } = entry;
-
-        public TaskCompletionSource<ulong> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }

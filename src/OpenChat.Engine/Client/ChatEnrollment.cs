@@ -47,22 +47,19 @@ public static class ChatEnrollment
         deadline.CancelAfter(timeout);
         var reply = await opened.Reader.ReadAsync(deadline.Token).ConfigureAwait(false)
             ?? throw new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable, "The server closed the connection before answering the enrollment.");
-        switch (reply.Type)
+        switch (MessageCodec.Decode(reply))
         {
-            case MessageType.Enrolled:
-                var enrolled = Enrolled.Read(reply.Payload.Span);
+            case Enrolled enrolled:
                 var ca = X509Certificate2.CreateFromPem(enrolled.CaCertificate);
                 var certificate = X509Certificate2.CreateFromPem(enrolled.Certificate);
                 Verify(invite, ca, certificate, key);
                 return ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
-            case MessageType.Error:
-                var error = ErrorReply.Read(reply.Payload.Span);
+            case ErrorReply error:
                 throw new OpenChatException(error.Code, KindOf(error.Code), error.Message);
-            case MessageType.Bye:
-                var bye = Bye.Read(reply.Payload.Span);
+            case Bye bye:
                 throw new OpenChatException(bye.Code, ErrorKind.Unavailable, bye.Message);
-            default:
-                throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData, $"The server answered the enrollment with {reply.Type}.");
+            case var other:
+                throw MessageCodec.Unexpected(other, "the server");
         }
     }
 

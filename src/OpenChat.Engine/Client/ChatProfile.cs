@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenChat.Engine.Pki;
 using OpenChat.Engine.Storage;
 
@@ -187,7 +189,9 @@ public sealed partial class ChatProfile
         }
     }
 
-    public ClientState LoadState()
+    public ClientState LoadState() => LoadState(NullLogger.Instance);
+
+    internal ClientState LoadState(ILogger log)
     {
         var path = System.IO.Path.Combine(Path, StateFile);
         if (!File.Exists(path))
@@ -199,9 +203,10 @@ public sealed partial class ChatProfile
         {
             return JsonSerializer.Deserialize(File.ReadAllBytes(path), ProfileJson.Default.ClientState) ?? new ClientState();
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
             // A torn state file costs a re-read of history (deduplicated), never a lost message.
+            ClientLog.StateUnreadable(log, e, path);
             return new ClientState();
         }
     }
@@ -215,7 +220,9 @@ public sealed partial class ChatProfile
     /// revoked server key in someone else's hands gets neither Hello nor Enroll). Revocation is
     /// permanent, so the set only grows; its protection is the profile directory's (0700), the
     /// same as the pinned CA's.</summary>
-    public IReadOnlyCollection<string> LoadRevokedSerials()
+    public IReadOnlyCollection<string> LoadRevokedSerials() => LoadRevokedSerials(NullLogger.Instance);
+
+    internal IReadOnlyCollection<string> LoadRevokedSerials(ILogger log)
     {
         var path = System.IO.Path.Combine(Path, RevokedFile);
         if (!File.Exists(path))
@@ -227,9 +234,10 @@ public sealed partial class ChatProfile
         {
             return JsonSerializer.Deserialize(File.ReadAllBytes(path), ProfileJson.Default.ListString) ?? [];
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
             // A torn file: the encrypted session state holds the same serials and writes them back.
+            ClientLog.RevokedListUnreadable(log, e, path);
             return [];
         }
     }

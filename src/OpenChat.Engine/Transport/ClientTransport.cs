@@ -94,10 +94,15 @@ public static class ClientTransport
                     $"The server at {server} refused this identity (revoked, expired or from another CA).", e);
             }
 
-            switch (first)
+            if (first is null)
             {
-                case { Type: MessageType.Welcome } frame:
-                    var welcome = Welcome.Read(frame.Payload.Span);
+                throw new OpenChatException(ErrorIds.ConnectionRefused, ErrorKind.AuthenticationFailed,
+                    $"The server at {server} closed the connection at once (this identity may be revoked or from another CA).");
+            }
+
+            switch (MessageCodec.Decode(first.Value))
+            {
+                case Welcome welcome:
                     var ca = caCertificate ?? ReadCa(welcome.CaCertificate);
                     if (!validator.Confirm(ca))
                     {
@@ -106,14 +111,10 @@ public static class ClientTransport
                     }
 
                     return new Opened(stream, reader, welcome, X509CertificateLoader.LoadCertificate(ca.RawData), SHA256.HashData(validator.Presented!.RawData));
-                case { Type: MessageType.Bye } bye:
-                    var reason = Bye.Read(bye.Payload.Span);
+                case Bye reason:
                     throw new OpenChatException(reason.Code, ErrorKind.Unavailable, $"The server closed the connection: {reason.Message}");
-                case null:
-                    throw new OpenChatException(ErrorIds.ConnectionRefused, ErrorKind.AuthenticationFailed,
-                        $"The server at {server} closed the connection at once (this identity may be revoked or from another CA).");
-                default:
-                    throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData, $"The server answered Hello with {first.Value.Type}.");
+                case var other:
+                    throw MessageCodec.Unexpected(other, "the server");
             }
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
