@@ -58,7 +58,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
                 ?? throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.InvalidArgument, "Name a room to enter: Enter-ChatRoom -Room ops.");
             var chosen = session;
             AwaitCatchingUp(chosen.Secure, room, token => chosen.Secure.EnterAsync(room, token));
-            var log = new DeferredLog();
+            var log = new DeferredLogger();
             new TerminalChat(session, room, new SystemChatConsole(), log, CancelToken).Run();
             if (owned && session.Secure.PendingMessages is > 0 and var pending)
             {

@@ -164,7 +164,7 @@ public class TerminalChatTests
 
         public TestChatConsole Console { get; private set; } = null!;
 
-        public DeferredLog Log { get; } = new();
+        public DeferredLogger Log { get; } = new();
 
         public CancellationTokenSource Stop { get; } = new();
 

@@ -10,7 +10,7 @@ namespace OpenChat.Cmdlets.Terminal;
 /// may write only from the pipeline thread anyway. Enter-ChatRoom writes the lines kept as
 /// Write-Verbose (warnings and worse) or Write-Debug once the screen is gone.
 /// </summary>
-internal sealed class DeferredLog : ILogger
+internal sealed class DeferredLogger : ILogger
 {
     // A long chat could run into many failures; past this many, the first ones tell the story.
     private const int MaxKept = 1000;
