@@ -46,15 +46,9 @@ internal sealed class ChatScreen(IChatConsole console)
         // Autowrap off: the screen wraps lines itself, and a line it measured too short is cut
         // at the edge instead of continuing at the left edge of the next line.
         console.Write($"{Esc}?7l{Esc}2J{Esc}1;{_height - 2}r");
-        var rows = new List<string>();
-        for (var i = _entries.Count - 1; i >= 0 && rows.Count < _height - 2; i--)
-        {
-            rows.InsertRange(0, Rows(_entries[i]));
-        }
-
         // Drawn against the bottom of the region, where Show adds the next row: drawn from the top,
         // the next rows would scroll the oldest ones away while blank rows stayed below them.
-        var visible = rows.Skip(Math.Max(0, rows.Count - (_height - 2))).ToList();
+        var (visible, _) = Visible();
         var top = _height - 2 - visible.Count;
         for (var i = 0; i < visible.Count; i++)
         {
@@ -99,21 +93,13 @@ internal sealed class ChatScreen(IChatConsole console)
         }
 
         _entries[(int)index] = entry;
-        var bottom = _height - 2;
-        var rows = new List<string>();
-        var first = _entries.Count;
-        for (var i = _entries.Count - 1; i >= 0 && rows.Count < bottom; i--)
-        {
-            rows.InsertRange(0, Rows(_entries[i]));
-            first = i;
-        }
-
+        var (visible, first) = Visible();
         if (index < first)
         {
             return; // scrolled out of sight
         }
 
-        var visible = rows.Skip(Math.Max(0, rows.Count - bottom)).ToList();
+        var bottom = _height - 2;
         var redraw = new StringBuilder();
         for (var row = 1; row <= bottom; row++)
         {
@@ -177,4 +163,20 @@ internal sealed class ChatScreen(IChatConsole console)
     }
 
     private List<string> Rows(Entry entry) => Rows(entry, _width);
+
+    // The rows that fill the message region, newest at the bottom, and the oldest entry with a
+    // row among them (perhaps only its last rows).
+    private (List<string> Rows, int First) Visible()
+    {
+        var bottom = _height - 2;
+        var rows = new List<string>();
+        var first = _entries.Count;
+        for (var i = _entries.Count - 1; i >= 0 && rows.Count < bottom; i--)
+        {
+            rows.InsertRange(0, Rows(_entries[i]));
+            first = i;
+        }
+
+        return (rows.Skip(Math.Max(0, rows.Count - bottom)).ToList(), first);
+    }
 }

@@ -78,4 +78,20 @@ public class ChatScreenTests
         Assert.True(rows.Count > 1);
         Assert.All(rows.Skip(1), r => Assert.StartsWith("  ", r));
     }
+
+    [Fact]
+    public void An_entry_shown_keeps_its_number_when_older_entries_are_dropped_and_can_be_rewritten_in_place()
+    {
+        var console = new OpenChat.Tests.Unit.Support.TestChatConsole(60, 10);
+        var screen = new ChatScreen(console);
+        screen.Layout(" status");
+        var numbers = Enumerable.Range(0, 1001).Select(i => screen.Show(new ChatScreen.Entry("", $"line {i}"))).ToList();
+        Assert.Equal(Enumerable.Range(0, 1001).Select(i => (long)i), numbers); // the first 200 were dropped on the way
+
+        screen.Replace(numbers[999], new ChatScreen.Entry("", "line 999 rewritten"));
+        screen.Replace(numbers[3], new ChatScreen.Entry("", "dropped long ago"));
+        var rows = console.Read(s => s.Rows.ToList());
+        Assert.Equal(["line 999 rewritten", "line 1000", " status", ">"], rows[^4..]);
+        Assert.DoesNotContain(rows, r => r.Contains("dropped", StringComparison.Ordinal));
+    }
 }
