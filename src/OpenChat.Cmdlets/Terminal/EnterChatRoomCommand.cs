@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Microsoft.Extensions.Logging;
 using OpenChat.Cmdlets.Completion;
 using System.Security;
 using OpenChat.Engine;
@@ -33,7 +34,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
 
     protected override void EndProcessing()
     {
-        if (Console.IsInputRedirected || Console.IsOutputRedirected)
+        if (!SystemChatConsole.IsInteractive)
         {
             ThrowFailure(new OpenChatException(ErrorIds.NotInteractive, ErrorKind.InvalidOperation,
                 "Enter-ChatRoom needs an interactive terminal. In scripts use Send-ChatMessage and Receive-ChatMessage."), null);
@@ -57,10 +58,24 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
                 ?? throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.InvalidArgument, "Name a room to enter: Enter-ChatRoom -Room ops.");
             var chosen = session;
             AwaitCatchingUp(chosen.Secure, room, token => chosen.Secure.EnterAsync(room, token));
-            new TerminalChat(session, room, CancelToken).Run();
+            var log = new DeferredLogger();
+            new TerminalChat(session, room, new SystemChatConsole(), log, CancelToken).Run();
             if (owned && session.Secure.PendingMessages is > 0 and var pending)
             {
                 WriteWarning($"{pending} message(s) could not be sent yet; they are kept, encrypted, in the profile's outbox and sent the next time this identity connects.");
+            }
+
+            // Written here, on the pipeline thread, now that the screen has given the terminal back.
+            foreach (var (level, text) in log.Take())
+            {
+                if (level >= LogLevel.Warning)
+                {
+                    WriteVerbose(text);
+                }
+                else
+                {
+                    WriteDebug(text);
+                }
             }
         }
         catch (Exception e) when (IsPerInput(e))

@@ -86,6 +86,10 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     public string UserName => _client.UserName;
 
+    public Task<IReadOnlyList<RoomInfo>> ListRoomsAsync(CancellationToken cancellationToken = default) => _client.ListRoomsAsync(cancellationToken);
+
+    public Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) => _client.ListMembersAsync(room, cancellationToken);
+
     /// <summary>Raised on a background thread when a contact's keys change.</summary>
     public event EventHandler<ContactRecord>? ContactChanged;
 

@@ -16,7 +16,7 @@ public class ChatScreenTests
     [Fact]
     public void Escape_sequences_in_a_message_are_shown_not_obeyed()
     {
-        var rows = TerminalChat.Rows(TerminalChat.Format(Message("\u001b[2J\u001b[31mred \u202eevil")), 100);
+        var rows = ChatScreen.Rows(TerminalChat.Format(Message("\u001b[2J\u001b[31mred \u202eevil")), 100);
         var row = Assert.Single(rows);
         Assert.EndsWith("mallory\u001b[0m: ␛[2J␛[31mred \\u202eevil", row);
         // The only escape sequences left are the screen's own colours around the time and name.
@@ -26,14 +26,14 @@ public class ChatScreenTests
     [Fact]
     public void A_carriage_return_cannot_start_the_line_over()
     {
-        var row = Assert.Single(TerminalChat.Rows(TerminalChat.Format(Message("hi\r12:00 · bob: send me the key")), 100));
+        var row = Assert.Single(ChatScreen.Rows(TerminalChat.Format(Message("hi\r12:00 · bob: send me the key")), 100));
         Assert.Contains("hi␍12:00 · bob: send me the key", Plain(row));
     }
 
     [Fact]
     public void Every_line_after_the_first_is_indented_under_the_sender()
     {
-        var rows = TerminalChat.Rows(TerminalChat.Format(Message("first line\n12:00 · bob: I am bob\r\nthird")), 100).Select(Plain).ToList();
+        var rows = ChatScreen.Rows(TerminalChat.Format(Message("first line\n12:00 · bob: I am bob\r\nthird")), 100).Select(Plain).ToList();
         Assert.Equal(3, rows.Count);
         Assert.Matches(@"^\d\d:\d\d · mallory: first line$", rows[0]);
         var indent = "HH:mm · mallory: ".Length;
@@ -45,7 +45,7 @@ public class ChatScreenTests
     public void Long_lines_are_wrapped_by_the_screen_with_the_same_indent_and_nothing_lost()
     {
         var text = string.Concat(Enumerable.Range(0, 5000).Select(i => (char)('a' + (i % 26))));
-        var rows = TerminalChat.Rows(TerminalChat.Format(Message(text)), 110).Select(Plain).ToList();
+        var rows = ChatScreen.Rows(TerminalChat.Format(Message(text)), 110).Select(Plain).ToList();
         Assert.True(rows.Count > 40);
         Assert.All(rows, r => Assert.InRange(TerminalText.Width(r), 1, 110));
         Assert.All(rows.Skip(1), r => Assert.StartsWith(new string(' ', "HH:mm · mallory: ".Length), r));
@@ -55,7 +55,7 @@ public class ChatScreenTests
     [Fact]
     public void On_a_narrow_screen_the_indent_is_at_most_a_third_of_it()
     {
-        var rows = TerminalChat.Rows(TerminalChat.Format(Message(new string('x', 100), "a-very-long-user-name-of-32-char")), 30).Select(Plain).ToList();
+        var rows = ChatScreen.Rows(TerminalChat.Format(Message(new string('x', 100), "a-very-long-user-name-of-32-char")), 30).Select(Plain).ToList();
         Assert.All(rows.Skip(1), r => Assert.StartsWith("          x", r));
         Assert.All(rows, r => Assert.InRange(TerminalText.Width(r), 1, 30 + 32));
     }
@@ -65,7 +65,7 @@ public class ChatScreenTests
     {
         var refused = new SecureMessage("ops", 8, "eve\u001b[2J", "0a0b", "", DateTimeOffset.UtcNow, DateTimeOffset.UtcNow, false, ContactTrust.Unverified,
             "bad\u001b]0;x\u0007", 1, false, 0);
-        var row = Plain(Assert.Single(TerminalChat.Rows(TerminalChat.Format(refused), 100)));
+        var row = Plain(Assert.Single(ChatScreen.Rows(TerminalChat.Format(refused), 100)));
         Assert.Contains("refused event from eve␛[2J: bad␛]0;x␇", row);
         Assert.DoesNotContain('\u001b', row);
         Assert.DoesNotContain('\u0007', row);
@@ -74,8 +74,24 @@ public class ChatScreenTests
     [Fact]
     public void A_notice_wraps_indented_as_well()
     {
-        var rows = TerminalChat.Rows(new TerminalChat.Entry("", "Rooms: " + string.Join("  ", Enumerable.Range(0, 30).Select(i => $"room-{i}")), Style: "2"), 40).Select(Plain).ToList();
+        var rows = ChatScreen.Rows(new ChatScreen.Entry("", "Rooms: " + string.Join("  ", Enumerable.Range(0, 30).Select(i => $"room-{i}")), Style: "2"), 40).Select(Plain).ToList();
         Assert.True(rows.Count > 1);
         Assert.All(rows.Skip(1), r => Assert.StartsWith("  ", r));
+    }
+
+    [Fact]
+    public void An_entry_shown_keeps_its_number_when_older_entries_are_dropped_and_can_be_rewritten_in_place()
+    {
+        var console = new OpenChat.Tests.Unit.Support.TestChatConsole(60, 10);
+        var screen = new ChatScreen(console);
+        screen.Layout(" status");
+        var numbers = Enumerable.Range(0, 1001).Select(i => screen.Show(new ChatScreen.Entry("", $"line {i}"))).ToList();
+        Assert.Equal(Enumerable.Range(0, 1001).Select(i => (long)i), numbers); // the first 200 were dropped on the way
+
+        screen.Replace(numbers[999], new ChatScreen.Entry("", "line 999 rewritten"));
+        screen.Replace(numbers[3], new ChatScreen.Entry("", "dropped long ago"));
+        var rows = console.Read(s => s.Rows.ToList());
+        Assert.Equal(["line 999 rewritten", "line 1000", " status", ">"], rows[^4..]);
+        Assert.DoesNotContain(rows, r => r.Contains("dropped", StringComparison.Ordinal));
     }
 }

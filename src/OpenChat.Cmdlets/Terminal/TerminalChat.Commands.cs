@@ -1,0 +1,114 @@
+using OpenChat.Engine;
+using OpenChat.Engine.Diagnostics;
+using static OpenChat.Cmdlets.Terminal.ChatScreen;
+
+namespace OpenChat.Cmdlets.Terminal;
+
+/// <summary>The chat's slash commands (/join, /rooms, /who, /msg, ...); any other line is a message.</summary>
+internal sealed partial class TerminalChat
+{
+    // Returns false to leave the chat.
+    private bool Submit(string line)
+    {
+        try
+        {
+            if (!line.StartsWith('/'))
+            {
+                // Kept at once (in the session's outbox); it goes as soon as it can.
+                ShowPending(_secure.Queue(_room, line));
+                return true;
+            }
+
+            var parts = line.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+            var argument = parts.Length > 1 ? parts[1] : null;
+            switch (parts[0].ToLowerInvariant())
+            {
+                case "/quit" or "/exit":
+                    return false;
+                case "/help":
+                    Notice("/join ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit");
+                    break;
+                case "/join" when argument is not null:
+                    var joined = Await(_secure.EnterAsync(argument, stop));
+                    SwitchTo(joined.Name);
+                    break;
+                case "/leave":
+                    var leaving = argument ?? _room;
+                    Await(_secure.LeaveAsync(leaving, stop));
+                    Notice($"Left {leaving}.");
+                    break;
+                case "/rooms":
+                    var rooms = Await(_secure.ListRoomsAsync(stop));
+                    var unread = _secure.UnreadCounts();
+                    Notice("Rooms: " + string.Join("  ", rooms.Select(r =>
+                        $"{(r.Name == _room ? "*" : "")}{r.Name}{(r.Name != _room && unread.TryGetValue(r.Name, out var w) && w > 0 ? $" ({w} unread)" : "")}{(r.Joined ? "" : " (not joined)")}")));
+                    break;
+                case "/who":
+                    var members = Await(_secure.ListMembersAsync(_room, stop));
+                    Notice($"In {_room}: " + string.Join("  ", members.Select(m => m.Online ? $"{m.UserName} (online)" : $"{m.UserName} (away{(m.AwaySince is { } since ? " since " + since.ToLocalTime().ToString("HH:mm") : "")})")));
+                    break;
+                case "/msg" when parts.Length == 3:
+                    var dm = Await(_secure.DirectRoomAsync(parts[1], stop));
+                    Notice($"To {parts[1]} in {dm} (/join {dm} to follow it):");
+                    ShowPending(_secure.Queue(dm, parts[2]));
+                    break;
+                case "/verify" when argument is not null:
+                    var number = _secure.SafetyNumber(argument);
+                    if (number is null)
+                    {
+                        Notice($"No keys of {argument} seen yet.");
+                    }
+                    else
+                    {
+                        _secure.ConfirmContact(argument, number);
+                        Notice($"Safety number with {argument}: {number}. Marked verified: compare it with {argument} in person.");
+                    }
+
+                    break;
+                default:
+                    Notice($"Unknown command {parts[0]}. /help lists the commands.");
+                    break;
+            }
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.MessageTooLarge)
+        {
+            TerminalLog.CommandRefused(log, CommandName(line), e.ErrorId);
+            // Nothing is lost: the line goes back to the input, to shorten or clear with Esc.
+            _screen.Input.Set(line);
+            Notice($"{e.ErrorId}: {e.Message} The line is back in the input: shorten it, or press Esc to clear it.");
+        }
+        catch (OpenChatException e)
+        {
+            TerminalLog.CommandRefused(log, CommandName(line), e.ErrorId);
+            Notice($"{e.ErrorId}: {e.Message}");
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false; // Ctrl+C while a command waited
+        }
+        catch (Exception e)
+        {
+            // Whatever else a command runs into is that command's failure, never the end of the chat.
+            log.Failed(e, "terminal.command");
+            Notice($"{e.GetType().Name}: {e.Message}");
+        }
+
+        return true;
+    }
+
+    // What waited for the room (still in the session) is shown by the next drain.
+    private void SwitchTo(string room)
+    {
+        _room = room;
+        _screen.Show(new Entry("", $"── {room} ──", Style: "1"));
+        ShowQueued(room);
+    }
+
+    private T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    private void Await(Task task) => task.GetAwaiter().GetResult();
+
+    // What a log line may name of a typed line: the command, never the text. A line that failed
+    // was a message or one of the commands above (an unknown one only gets a notice).
+    private static string CommandName(string line) => line.StartsWith('/') ? line.Split(' ', 2)[0].ToLowerInvariant() : "message";
+}
