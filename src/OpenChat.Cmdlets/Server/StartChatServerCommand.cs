@@ -120,6 +120,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
         }
         catch (OperationCanceledException)
         {
+            // Ctrl+C: the way a foreground server is asked to stop, not a failure.
         }
         finally
         {

@@ -16,7 +16,10 @@ internal sealed class JsonLinesLogger(string category, JsonLinesLoggerProvider p
 {
     private const string OriginalFormat = "{OriginalFormat}";
 
-    private static readonly HashSet<string> Reserved = new(StringComparer.Ordinal)
+    // A field may not take the name of one of the line's own members; compared without case,
+    // because PowerShell's ConvertFrom-Json refuses names that differ only in case.
+
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase)
     {
         "timestamp", "level", "eventId", "event", "category", "message", "exception",
     };

@@ -139,6 +139,7 @@ internal sealed class ClientConnection
         }
         catch (ObjectDisposedException)
         {
+            // Not a failure: the token source is already gone, so nothing is left to cancel.
         }
 
         _stream.Dispose();
