@@ -14,6 +14,14 @@ internal sealed class EnrollmentEndpoint(CertificateAuthority ca, byte[] serverC
 {
     public void Serve(ClientConnection connection, Frame frame)
     {
+        // Judged by type before the payload is read: a request of an enrolled connection gets
+        // NotEnrolled, whatever its payload, rather than a verdict on how it was framed.
+        if (frame.Type is not (MessageType.Ping or MessageType.Enroll))
+        {
+            connection.Close(ErrorIds.NotEnrolled, "This connection has no client certificate: it can only redeem an invite.");
+            return;
+        }
+
         switch (MessageCodec.Decode(frame))
         {
             case Ping ping:
@@ -22,9 +30,8 @@ internal sealed class EnrollmentEndpoint(CertificateAuthority ca, byte[] serverC
             case Enroll request:
                 Enroll(connection, request);
                 return;
-            default:
-                connection.Close(ErrorIds.NotEnrolled, "This connection has no client certificate: it can only redeem an invite.");
-                return;
+            case var message:
+                throw MessageCodec.Unexpected(message, "an enrollment connection");
         }
     }
 
