@@ -33,11 +33,15 @@ public class ServerLogTests
         return found;
     }
 
-    private static async Task<(ChatHarness Harness, string LogPath, CompositeLoggerFactory Log)> StartAsync(TempDirectory temp)
+    private static async Task<(ChatHarness Harness, string LogPath, CompositeLoggerFactory Log)> StartAsync(TempDirectory temp, Action<Engine.Server.ChatServerOptions>? configure = null)
     {
         var path = temp.Combine("server.jsonl");
         var log = new CompositeLoggerFactory(new JsonLinesLoggerProvider(path, LogLevel.Debug));
-        var harness = await ChatHarness.StartAsync(o => o.LoggerFactory = log);
+        var harness = await ChatHarness.StartAsync(o =>
+        {
+            o.LoggerFactory = log;
+            configure?.Invoke(o);
+        });
         return (harness, path, log);
     }
 
@@ -113,6 +117,53 @@ public class ServerLogTests
                 var refused = await EventAsync(path, "EnrollmentRefused");
                 Assert.Equal("frank", refused.GetProperty("UserName").GetString());
                 Assert.False(string.IsNullOrEmpty(refused.GetProperty("ErrorId").GetString()));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_revoked_certificate_is_logged_as_rejected_with_the_reason()
+    {
+        using var temp = new TempDirectory();
+        var (h, path, log) = await StartAsync(temp);
+        await using (h)
+        {
+            using (log)
+            {
+                var profile = await h.EnrollAsync("grace");
+                var registry = new CertificateRegistry(new CaDirectory(h.DataPath));
+                var serial = registry.Find(userName: "grace").Single().Serial;
+                registry.Revoke(serial);
+                await Assert.ThrowsAnyAsync<Exception>(async () =>
+                {
+                    await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile);
+                });
+
+                var rejected = await EventAsync(path, "CertificateRejected");
+                Assert.Contains("revoked", rejected.GetProperty("Reason").GetString(), StringComparison.Ordinal);
+                Assert.Contains(serial, rejected.GetProperty("Reason").GetString(), StringComparison.OrdinalIgnoreCase);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_idle_connection_is_logged_when_it_is_closed()
+    {
+        using var temp = new TempDirectory();
+        var (h, path, log) = await StartAsync(temp, o =>
+        {
+            o.IdleTimeout = TimeSpan.FromMilliseconds(300);
+            o.RevocationPollInterval = TimeSpan.FromMilliseconds(50);
+        });
+        await using (h)
+        {
+            using (log)
+            {
+                await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("quiet"));
+                Assert.Equal(ErrorIds.IdleTimeout, await raw.ReadUntilClosedAsync());
+                var idle = await EventAsync(path, "IdleTimeout");
+                Assert.Equal("quiet", idle.GetProperty("UserName").GetString());
+                Assert.Equal(raw.LocalEndPoint.ToString(), idle.GetProperty("RemoteAddress").GetString());
             }
         }
     }
