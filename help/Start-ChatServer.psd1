@@ -17,6 +17,8 @@ Delivery. Each room has a gap-free sequence of messages. The server writes every
 
 Limits. One client can neither crash nor stall the server or other clients. A connection must finish the TLS handshake and the protocol greeting within 10 seconds. A connection with no traffic for 90 seconds is closed (clients send a keepalive every 20 seconds). Each connection may publish 500 messages a second (in bursts of up to 2,000) and 4 MB of message bodies a second (bursts of 16 MB), and make 100 other requests a second (bursts of 400), of which at most 30 a minute may create a new room (bursts of 100); requests beyond that are refused with RateLimited. The server holds at most 100,000 rooms (RoomLimitReached). A frame larger than 256 KB ends the connection, and a message too large to be delivered with its header is refused with MessageTooLarge before it is stored. Each client has a bounded send queue: a client that does not read what it is sent is disconnected (reason SlowReader) instead of being buffered without end. At most -MaxConnections connections are open or in the handshake at once; further connections are closed as soon as they are accepted. Of those, connections without a client certificate (people redeeming an invite) may hold at most -MaxEnrollmentConnections at once; one more is told ServerBusy and closed, so people enrolling cannot crowd out enrolled users. Connections still in the TLS handshake count against -MaxConnections, but one address may hold at most 64 of them. Only -MaxConnections and -MaxEnrollmentConnections can be changed from this command.
 
+Logging. With -LogPath the server writes a log for its admin to that file, one JSON object per line (JSON Lines), appended and flushed line by line, so it can be followed while the server runs (Get-Content -Wait, or a log shipper). Each line has timestamp (UTC, ISO 8601), level, eventId, event (a stable name), category, message, the event's own fields (such as Endpoint, RemoteAddress, UserName, Serial, Reason or ErrorId) and, for a failure, exception with its type and message. The connection events are: ServerStarted (1000) and ServerStopped (1001); connections refused with the reason, ConnectionRefusedBusy (1010), ConnectionRefusedPerAddress (1011), EnrollmentRefusedBusy (1012), HandshakeFailed (1013), CertificateRejected (1014), ConnectionRefusedRevoked (1015) and VersionUnsupported (1016); peers closed, ProtocolViolation (1020, with the rule broken), SlowReaderDropped (1021), IdleTimeout (1022), RevokedConnectionClosed (1023), ExpiredConnectionClosed (1024) and EnrollmentTimeout (1025); enrollments, EnrollmentSucceeded (1030) and EnrollmentRefused (1031, with the error id); and BackgroundFailure (1) for a failure the server handled on its own. -LogLevel Debug adds every connection opened and closed. The log never contains message bodies, invite secrets, certificate requests, proofs or keys. Text a client chose (a user name) is JSON-escaped, so it cannot break a line or send escape sequences to a terminal that shows the file. Stop-ChatServer closes the file.
+
 The server object's live figures (Connections, Rooms, MessagesStored, MessagesPerSecond, State) are read from the running server each time they are displayed. Its ConnectionClosed event is raised, on a background thread, whenever a client connection ends; watch it with Register-ObjectEvent.
 '@
     Parameters  = @{
@@ -27,6 +29,8 @@ The server object's live figures (Connections, Rooms, MessagesStored, MessagesPe
         Wait           = 'Serves in the foreground: prints where it serves, blocks until Ctrl+C is pressed, stops the server, and then writes the server object. Without -Wait the command returns at once and the server runs in the background.'
         CAPassword     = 'The password of the CA private key. Required when the existing CA key is encrypted, because the running server signs enrollment requests with it. When the data directory has no CA yet, the new CA key is encrypted with this password.'
         MaxConnections = 'The largest number of client connections open (or in the handshake) at once, from 1 to 1,000,000. The default is 25,000. Connections beyond it are closed as soon as they are accepted.'
+        LogPath        = 'A file the server writes its log to, one JSON object per event on a line. The file is created (with its folder) when missing and appended to otherwise; it is closed when the server stops. Relative paths are resolved against the current PowerShell location. Without -LogPath the server writes no log.'
+        LogLevel       = 'The least severe events written to -LogPath: Debug, Information (the default), Warning or Error. Debug adds a line for every connection opened and closed; Warning keeps only refusals, violations and failures.'
         MaxEnrollmentConnections = 'The largest number of connections without a client certificate (enrollments, which can only redeem an invite) open at once, from 1 to 100,000. The default is 100. One more gets a ServerBusy goodbye and is closed; Register-ChatUser then fails with the error id ServerBusy, and trying again a few seconds later works.'
     }
     Inputs      = @(
@@ -83,6 +87,16 @@ Register-ObjectEvent -InputObject $server -EventName ConnectionClosed -SourceIde
 } | Out-Null
 '@
             Remarks = 'The event is raised on a background thread; PowerShell queues it and runs the action. A revoked user shows up with the reason CertificateRevoked. Remove the subscription with Unregister-Event ChatClosed.'
+        }
+        @{
+            Title   = 'Keep a JSON log and read the refused connections from it'
+            Code    = @'
+$server = Start-ChatServer -Path ./chat -LogPath ./chat-log/server.jsonl
+Get-Content ./chat-log/server.jsonl | ConvertFrom-Json |
+    Where-Object event -in 'HandshakeFailed', 'CertificateRejected', 'ProtocolViolation' |
+    Format-Table timestamp, event, RemoteAddress, UserName, Reason
+'@
+            Remarks = 'Each line of the log is one JSON object, so ConvertFrom-Json reads it line by line. Stop-ChatServer closes the file; the next Start-ChatServer with the same -LogPath appends to it.'
         }
         @{
             Title   = 'Start a server with a connection limit and check its figures'

@@ -591,3 +591,65 @@ Describe 'Stop-ChatServer' {
         $again.State | Should -Be 'Stopped'
     }
 }
+
+Describe 'Start-ChatServer -LogPath' {
+    BeforeAll {
+        $data = New-TempPath 'data'
+        $logPath = Join-Path (New-TempPath 'logs') 'server.jsonl'
+        $server = Start-ChatServer -Path $data -Port 0 -LogPath $logPath -ErrorAction Stop
+
+        # The log's events, each line parsed on its own (a line that is not JSON fails here).
+        function Get-LogEvent([string] $Path) {
+            if (-not (Test-Path -LiteralPath $Path)) { return @() }
+            @(Get-Content -LiteralPath $Path | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -ErrorAction Stop })
+        }
+    }
+
+    AfterAll {
+        if ($server) { Stop-ChatServer -Server $server -Confirm:$false -ErrorAction SilentlyContinue }
+    }
+
+    It 'writes the start event as one JSON object on a line' {
+        Wait-Condition { @(Get-LogEvent $logPath | Where-Object event -EQ 'ServerStarted').Count -gt 0 } | Should -BeTrue
+        $start = @(Get-LogEvent $logPath | Where-Object event -EQ 'ServerStarted')
+        $start | Should -HaveCount 1
+        $start[0].level | Should -Be 'Information'
+        $start[0].eventId | Should -Be 1000
+        $start[0].category | Should -Be 'OpenChat.Engine.Server.ChatServer'
+        $start[0].Endpoint | Should -Be $server.Endpoint
+        $start[0].DataPath | Should -Be $server.Path
+        $start[0].message | Should -Match ([regex]::Escape($server.Endpoint))
+        ([DateTimeOffset]$start[0].timestamp).Offset | Should -Be ([TimeSpan]::Zero)
+    }
+
+    It 'logs a peer that does not speak TLS, with its address' {
+        $client = [Net.Sockets.TcpClient]::new()
+        try {
+            $client.Connect('127.0.0.1', $server.Port)
+            $local = $client.Client.LocalEndPoint.Port
+            $bytes = [Text.Encoding]::ASCII.GetBytes("GET / HTTP/1.0`r`n`r`n")
+            $client.GetStream().Write($bytes, 0, $bytes.Length)
+            Wait-Condition { @(Get-LogEvent $logPath | Where-Object { $_.event -eq 'HandshakeFailed' -and $_.RemoteAddress -like "*:$local" }).Count -gt 0 } |
+                Should -BeTrue
+        }
+        finally { $client.Dispose() }
+    }
+
+    It 'writes the stop event and releases the file when Stop-ChatServer stops the server' {
+        Stop-ChatServer -Server $server -Confirm:$false -ErrorAction Stop
+        @(Get-LogEvent $logPath | Where-Object event -EQ 'ServerStopped') | Should -HaveCount 1
+        if ($IsLinux) {
+            $open = @(Get-ChildItem "/proc/$PID/fd" -ErrorAction SilentlyContinue | ForEach-Object { $_.LinkTarget })
+            $open | Should -Not -Contain $logPath -Because 'the log file is closed with the server'
+        }
+        Remove-Item -LiteralPath $logPath
+        $logPath | Should -Not -Exist
+    }
+
+    It 'leaves out events below -LogLevel' {
+        $quiet = Join-Path (New-TempPath 'logs') 'quiet.jsonl'
+        $other = Start-ChatServer -Path (New-TempPath 'data') -Port 0 -LogPath $quiet -LogLevel Warning -ErrorAction Stop
+        Stop-ChatServer -Server $other -Confirm:$false
+        @(Get-LogEvent $quiet | Where-Object event -EQ 'ServerStarted') | Should -HaveCount 0
+    }
+}

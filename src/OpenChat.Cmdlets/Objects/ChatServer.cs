@@ -6,9 +6,13 @@ namespace OpenChat;
 /// asks the running server.</summary>
 public sealed class ChatServer
 {
-    internal ChatServer(EngineServer server)
+    private readonly IDisposable? _log;
+
+    /// <param name="log">What the server logs to (from -LogPath), released when it stops.</param>
+    internal ChatServer(EngineServer server, IDisposable? log = null)
     {
         Engine = server;
+        _log = log;
         server.ConnectionClosed += (_, e) =>
         {
             try
@@ -23,6 +27,19 @@ public sealed class ChatServer
     }
 
     internal EngineServer Engine { get; }
+
+    /// <summary>Stops the server, then closes its log file.</summary>
+    internal async Task StopAsync()
+    {
+        try
+        {
+            await Engine.StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _log?.Dispose();
+        }
+    }
 
     public string Path => Engine.DataPath;
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using System.Net;
 using System.Security;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Server;
 using EngineServer = OpenChat.Engine.Server.ChatServer;
 
@@ -41,6 +42,15 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [ValidateRange(1, 100_000)]
     public int MaxEnrollmentConnections { get; set; } = 100;
 
+    /// <summary>A file the server writes its log to, one JSON object per line.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? LogPath { get; set; }
+
+    [Parameter]
+    [ValidateSet("Debug", "Information", "Warning", "Error")]
+    public string LogLevel { get; set; } = "Information";
+
     protected override void ProcessRecord()
     {
         var path = ResolvePath(Path);
@@ -56,8 +66,10 @@ public sealed class StartChatServerCommand : ChatCmdlet
 
         var password = PasswordChars(CAPassword);
         EngineServer engine;
+        CompositeLoggerFactory? log = null;
         try
         {
+            log = OpenLog();
             var options = new ChatServerOptions
             {
                 Address = Address,
@@ -67,19 +79,30 @@ public sealed class StartChatServerCommand : ChatCmdlet
                 AdvertisedAddress = AdvertisedAddress,
                 CaPassword = password.Length == 0 ? null : new string(password),
             };
+            if (log is not null)
+            {
+                options.LoggerFactory = log;
+            }
+
             engine = Await(_ => EngineServer.StartAsync(path, options));
         }
         catch (Exception e) when (IsPerInput(e))
         {
+            log?.Dispose();
             ThrowFailure(e, path);
             return;
+        }
+        catch
+        {
+            log?.Dispose();
+            throw;
         }
         finally
         {
             Array.Clear(password);
         }
 
-        var server = new ChatServer(engine);
+        var server = new ChatServer(engine, log);
         ServerRegistry.Add(server);
         WriteVerbose($"Serving {path} on {server.Endpoint}; CA fingerprint {server.CaFingerprint}.");
         if (!Wait)
@@ -97,13 +120,28 @@ public sealed class StartChatServerCommand : ChatCmdlet
         }
         catch (OperationCanceledException)
         {
+            // Ctrl+C: the way a foreground server is asked to stop, not a failure.
         }
         finally
         {
-            engine.StopAsync().GetAwaiter().GetResult();
+            server.StopAsync().GetAwaiter().GetResult();
             ServerRegistry.Remove(server);
         }
 
         WriteObject(server);
+    }
+
+    /// <summary>The logger factory for -LogPath, or null without it; the server object owns it
+    /// and disposes it (closing the file) when the server stops.</summary>
+    private CompositeLoggerFactory? OpenLog()
+    {
+        if (LogPath is null)
+        {
+            return null;
+        }
+
+        // A file that cannot be opened fails the command like any other per-input error.
+        var level = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(LogLevel);
+        return new CompositeLoggerFactory(new JsonLinesLoggerProvider(ResolvePath(LogPath), level));
     }
 }

@@ -24,7 +24,7 @@ public sealed class StopChatServerCommand : ChatCmdlet
                 continue;
             }
 
-            Await(_ => server.Engine.StopAsync());
+            Await(_ => server.StopAsync());
             ServerRegistry.Remove(server);
             if (PassThru)
             {

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Server;
@@ -11,7 +12,7 @@ namespace OpenChat.Engine.Server;
 /// full instead of seeing the socket drop mid-handshake. Beyond that bound (a flood) sockets are
 /// closed at once, as before: telling costs a handshake, and a flood must not buy handshakes.
 /// </summary>
-internal sealed class BusyRefusal(SslStreamCertificateContext certificate, TimeSpan timeout)
+internal sealed class BusyRefusal(SslStreamCertificateContext certificate, TimeSpan timeout, ILogger log)
 {
     public const int MaxAtOnce = 16;
 
@@ -57,6 +58,7 @@ internal sealed class BusyRefusal(SslStreamCertificateContext certificate, TimeS
         catch (Exception e) when (e is IOException or AuthenticationException or OperationCanceledException or ProtocolException or SocketException or ObjectDisposedException)
         {
             // The refused client went away or misbehaved; it was being turned away anyway.
+            log.BusyRefusalAbandoned(e.GetType().Name);
         }
         finally
         {

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Pki;
 using OpenChat.Engine.Protocol;
 using OpenChat.Engine.Storage;
@@ -24,8 +25,12 @@ public sealed record ChatServerStatistics(int Connections, int Rooms, long Messa
 /// The chat server: a TLS 1.3 listener with mutual authentication against its own CA, the room
 /// hub, and the durable log. Started with <see cref="StartAsync"/>, it serves on background tasks
 /// until <see cref="StopAsync"/>. No exception escapes its tasks: each connection's failure ends
-/// that connection only.
+/// that connection only (and is logged).
 /// </summary>
+/// <remarks>This type is the facade that owns start and stop and wires the components, as Garnet
+/// keeps networking apart from sessions: <see cref="ConnectionAdmission"/> (limits at accept),
+/// <see cref="ServerHandshake"/> (TLS, Hello/Welcome), <see cref="EnrollmentEndpoint"/>,
+/// <see cref="ConnectionWatchdog"/> and <see cref="RevocationListCache"/>, then the room hub.</remarks>
 public sealed partial class ChatServer : IAsyncDisposable
 {
     public const ushort ProtocolVersion = ChatProtocol.Version;
@@ -33,16 +38,16 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly ChatServerOptions _options;
     private readonly CaDirectory _directory;
     private readonly CertificateAuthority _ca;
-    private readonly byte[] _serverCertificateHash;
-    private readonly BusyRefusal _busy;
-    private readonly SslStreamCertificateContext _certificateContext;
-    private readonly ClientCertificateValidator _validator;
     private readonly TcpListener _listener;
-    private readonly string _caPem;
-    private readonly X509ChainPolicy _clientChainPolicy;
     private readonly FileStream _lock;
     private readonly IMessageStore _messages;
     private readonly RoomHub _hub;
+    private readonly ConnectionAdmission _admission;
+    private readonly ServerHandshake _handshake;
+    private readonly EnrollmentEndpoint _enrollment;
+    private readonly ConnectionWatchdog _watchdog;
+    private readonly RevocationListCache _revocationList;
+    private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<long, ClientConnection> _connections = [];
     private readonly Lock _gate = new();
@@ -50,11 +55,6 @@ public sealed partial class ChatServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private Task _watchLoop = Task.CompletedTask;
     private long _nextId;
-    private long _accepted;
-    private long _refused;
-    private int _handshaking;
-    private readonly Dictionary<IPAddress, int> _pendingByAddress = [];
-    private int _enrolling;
 
     private ChatServer(CaDirectory directory, CertificateAuthority ca, X509Certificate2 serverCertificate, ChatServerOptions options, FileStream serverLock)
     {
@@ -63,16 +63,21 @@ public sealed partial class ChatServer : IAsyncDisposable
         _directory = directory;
         _ca = ca;
         ServerCertificate = serverCertificate;
-        _serverCertificateHash = System.Security.Cryptography.SHA256.HashData(serverCertificate.RawData);
-        _certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
-        _busy = new BusyRefusal(_certificateContext, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)));
-        _validator = new ClientCertificateValidator(directory.Certificate, directory.Store);
+        var logs = options.LoggerFactory;
+        _log = logs.CreateLogger<ChatServer>();
+        var certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
+        var busy = new BusyRefusal(certificateContext, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
+        _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
+        var caPem = directory.Certificate.ExportCertificatePem();
+        _handshake = new ServerHandshake(certificateContext, new ClientCertificateValidator(directory.Certificate, directory.Store), directory.Store,
+            caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
+        _enrollment = new EnrollmentEndpoint(ca, System.Security.Cryptography.SHA256.HashData(serverCertificate.RawData), caPem, logs.CreateLogger<EnrollmentEndpoint>());
+        _revocationList = new RevocationListCache(directory.Store, ca);
         _messages = options.MessageStoreFactory(directory.Path);
-        _hub = new RoomHub(_messages, options, UserExists, CurrentRevocationList,
+        _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
             serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null });
+        _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>());
         _listener = new TcpListener(options.Address, options.Port);
-        _caPem = directory.Certificate.ExportCertificatePem();
-        _clientChainPolicy = _validator.ChainPolicy();
     }
 
     /// <summary>Where the server listens (kept after it stops, for reports).</summary>
@@ -156,7 +161,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         }
 
         return new ChatServerStatistics(count, _hub.RoomCount, _hub.MessagesStored, _hub.MessagesPerSecond,
-            Interlocked.Read(ref _accepted), Interlocked.Read(ref _refused));
+            _admission.Accepted, _admission.Refused);
     }
 
     public async Task StopAsync()
@@ -195,6 +200,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _ca.Dispose();
         _lock.Dispose();
         State = ChatServerState.Stopped;
+        _log.ServerStopped(Endpoint.ToString());
         _stopped.TrySetResult();
     }
 
@@ -217,7 +223,8 @@ public sealed partial class ChatServer : IAsyncDisposable
 
         _directory.Store.SetSetting(InviteBook.ServerAddressSetting, AdvertisedAddress());
         _acceptLoop = Task.Run(AcceptLoopAsync);
-        _watchLoop = Task.Run(WatchLoopAsync);
+        _watchLoop = Task.Run(() => _watchdog.RunAsync(_stopping.Token));
+        _log.ServerStarted(Endpoint.ToString(), _directory.Path);
     }
 
     private void ReleaseAfterFailedStart()
@@ -248,7 +255,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         return _directory.Store.FindCertificates(CertificateKind.Client, UserNamePolicy.Normalize(userName)).Any(r => r.StatusAt(now) == CertificateStatus.Valid);
     }
 
-    private List<ClientConnection> Snapshot()
+    private IReadOnlyList<ClientConnection> Snapshot()
     {
         lock (_gate)
         {
@@ -262,9 +269,10 @@ public sealed partial class ChatServer : IAsyncDisposable
         {
             ConnectionClosed?.Invoke(this, new ConnectionClosedEventArgs(connection.UserName, connection.Identity?.Serial ?? "", connection.CloseReason));
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // A subscriber's failure must not take the server down.
+            _log.Failed(e, "server.connection-closed-event");
         }
     }
 }

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Security;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenChat.Engine.Protocol;
 using OpenChat.Engine.Transport;
 
@@ -47,6 +49,12 @@ internal sealed class ClientConnection : IClientChannel
     public PeerIdentity? Identity { get; }
 
     public string UserName => Identity?.UserName ?? "";
+
+    /// <summary>The peer's address and port, for log lines.</summary>
+    public string RemoteAddress { get; init; } = "";
+
+    /// <summary>Where the end of the write loop is noted (the server's connection log).</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
 
     public TokenBucket Publishes { get; }
 
@@ -131,6 +139,7 @@ internal sealed class ClientConnection : IClientChannel
         }
         catch (ObjectDisposedException)
         {
+            // Not a failure: the token source is already gone, so nothing is left to cancel.
         }
 
         _stream.Dispose();
@@ -159,6 +168,7 @@ internal sealed class ClientConnection : IClientChannel
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The peer went away or we are closing: nothing more to write.
+            Log.ConnectionLost(UserName, RemoteAddress, e.GetType().Name);
         }
         finally
         {

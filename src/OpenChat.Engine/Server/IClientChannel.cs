@@ -16,6 +16,9 @@ internal interface IClientChannel
 
     string UserName { get; }
 
+    /// <summary>The peer's address as logs show it ("" when there is none).</summary>
+    string RemoteAddress { get; }
+
     TokenBucket Publishes { get; }
 
     TokenBucket PublishedBytes { get; }

@@ -24,6 +24,12 @@ public sealed class RawClient : IAsyncDisposable
 
     public FrameReader Reader { get; }
 
+    /// <summary>This end's address and port as an IPv4 server sees (and logs) the peer: the
+    /// client's socket is dual-mode, so its own view is the IPv4-mapped IPv6 address.</summary>
+    public System.Net.IPEndPoint LocalEndPoint => _tcp.Client.LocalEndPoint is System.Net.IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped
+        ? new System.Net.IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port)
+        : (System.Net.IPEndPoint)_tcp.Client.LocalEndPoint!;
+
     public static Task<RawClient> ConnectAsync(int port, ChatProfile? profile, bool hello = true) =>
         ConnectAsync(port, profile?.LoadIdentity(ReadOnlySpan<char>.Empty), hello);
 

@@ -25,6 +25,8 @@ internal sealed class TestChannel : IClientChannel
 
     public string UserName => Identity?.UserName ?? "";
 
+    public string RemoteAddress => "test";
+
     public TokenBucket Publishes { get; } = new(1000, 1000);
 
     public TokenBucket PublishedBytes { get; } = new(1 << 24, 1 << 24);

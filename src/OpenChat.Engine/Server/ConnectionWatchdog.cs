@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Server;
+
+/// <summary>
+/// The server's periodic look at its live connections: those of certificates revoked or expired
+/// since, enrollment connections that outstayed their time, and connections without traffic are
+/// closed with a goodbye that says why. A store that fails on one tick is tried on the next.
+/// </summary>
+internal sealed class ConnectionWatchdog(
+    ChatServerOptions options,
+    ICaStore store,
+    Func<IReadOnlySet<string>, IReadOnlyList<IClientChannel>> connectionsWithSerials,
+    Func<IReadOnlyList<ClientConnection>> connections,
+    ILogger log)
+{
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        var since = DateTimeOffset.UtcNow.AddSeconds(-5);
+        using var timer = new PeriodicTimer(options.RevocationPollInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                try
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    CloseRevoked(since);
+                    since = now.AddSeconds(-2); // overlap: a revocation stamped just before "now" is not missed
+                    CloseTimedOut(now);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The CA store was briefly unavailable (busy, I/O): try again on the next tick.
+                    log.Failed(e, "server.watchdog");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The server is stopping: that is the loop's only way out.
+        }
+    }
+
+    private void CloseRevoked(DateTimeOffset since)
+    {
+        var revoked = store.RevokedSince(since);
+        if (revoked.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var connection in connectionsWithSerials(revoked.ToHashSet(StringComparer.Ordinal)))
+        {
+            log.RevokedClosed(connection.UserName, connection.Identity?.Serial ?? "", connection.RemoteAddress);
+            connection.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");
+        }
+    }
+
+    private void CloseTimedOut(DateTimeOffset now)
+    {
+        foreach (var connection in connections().Where(c => c.Identity is not null && c.Identity.NotAfter <= now && !c.IsClosed))
+        {
+            log.ExpiredClosed(connection.UserName, connection.Identity!.Serial, connection.RemoteAddress);
+            connection.Close(ErrorIds.CertificateExpired, "Your certificate has expired; ask the admin for a new one.");
+        }
+
+        // A connection without a certificate has one job (enrolling): it gets the handshake timeout to do it.
+        var enrollBefore = Environment.TickCount64 - (long)options.HandshakeTimeout.TotalMilliseconds * 3;
+        foreach (var connection in connections().Where(c => c.Identity is null && c.OpenedAt < enrollBefore && !c.IsClosed))
+        {
+            log.EnrollmentTimeout(connection.RemoteAddress);
+            connection.Close(ErrorIds.EnrollmentTimeout, "Enrollment connections close after a short time.");
+        }
+
+        var idleBefore = Environment.TickCount64 - (long)options.IdleTimeout.TotalMilliseconds;
+        foreach (var connection in connections().Where(c => c.LastActivity < idleBefore && !c.IsClosed))
+        {
+            log.IdleTimeout(connection.UserName, connection.RemoteAddress);
+            connection.Close(ErrorIds.IdleTimeout, "Closed after a period without any traffic.");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
+using OpenChat.Engine.Protocol;
+using OpenChat.Engine.Storage;
+using OpenChat.Engine.Transport;
+
+namespace OpenChat.Engine.Server;
+
+/// <summary>A peer past the handshake: its frames, and who it is (null on an enrollment connection).</summary>
+internal sealed record GreetedPeer(FrameReader Reader, PeerIdentity? Identity);
+
+/// <summary>
+/// The server's side of opening a connection, within the handshake timeout: TLS 1.3 with the
+/// client certificate checked against this CA and its store, then the client's Hello, the
+/// protocol version both speak, and a last look for a revocation; <see cref="Welcome"/> answers.
+/// Every refusal is logged with its reason and, where the peer can still read, said in a Bye.
+/// </summary>
+internal sealed class ServerHandshake
+{
+    private readonly SslStreamCertificateContext _certificate;
+    private readonly ClientCertificateValidator _validator;
+    private readonly X509ChainPolicy _chainPolicy;
+    private readonly ICaStore _store;
+    private readonly string _caPem;
+    private readonly TimeSpan _timeout;
+    private readonly ILogger _log;
+
+    public ServerHandshake(SslStreamCertificateContext certificate, ClientCertificateValidator validator, ICaStore store, string caPem, TimeSpan timeout, ILogger log)
+    {
+        _certificate = certificate;
+        _validator = validator;
+        _chainPolicy = validator.ChainPolicy();
+        _store = store;
+        _caPem = caPem;
+        _timeout = timeout;
+        _log = log;
+    }
+
+    /// <summary>Runs the handshake and greeting on <paramref name="stream"/>; null when the peer
+    /// was refused or failed (already logged; the caller disposes the stream).</summary>
+    public async Task<GreetedPeer?> RunAsync(SslStream stream, string remoteAddress, CancellationToken stopping)
+    {
+        PeerIdentity? identity = null;
+        var refusal = "";
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            deadline.CancelAfter(_timeout);
+            var tls = new SslServerAuthenticationOptions
+            {
+                ServerCertificateContext = _certificate,
+                EnabledSslProtocols = SslProtocols.Tls13,
+                ClientCertificateRequired = true,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                // The platform's own chain build must not download issuers named by a client's
+                // certificate (a stall and a request forgery); our callback decides alone.
+                CertificateChainPolicy = _chainPolicy,
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    // No certificate: an enrollment connection, which can only redeem an invite.
+                    if (certificate is null)
+                    {
+                        return true;
+                    }
+
+                    // The TLS stack built the chain with our policy (this CA only, clientAuth,
+                    // validity, no downloads); what remains is the store: issued here, not revoked.
+                    if (errors != SslPolicyErrors.None)
+                    {
+                        refusal = $"the certificate does not chain to this server's CA, is outside its validity or lacks clientAuth ({errors})";
+                        return false;
+                    }
+
+                    using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    identity = _validator.ValidateIssued(presented, out refusal);
+                    return identity is not null;
+                },
+            };
+            await stream.AuthenticateAsServerAsync(tls, deadline.Token).ConfigureAwait(false);
+
+            var reader = new FrameReader(stream);
+            var first = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
+            if (first is not { Type: MessageType.Hello } hello)
+            {
+                _log.ProtocolViolation(identity?.UserName ?? "", remoteAddress, "The first frame must be Hello.");
+                await SayGoodbyeAsync(stream, new Bye(ErrorIds.ProtocolViolation, "The first frame must be Hello."), remoteAddress).ConfigureAwait(false);
+                return null;
+            }
+
+            var greeting = (Hello)MessageCodec.Decode(hello);
+            if (greeting.MinVersion > ChatProtocol.Version || greeting.MaxVersion < ChatProtocol.Version)
+            {
+                _log.VersionUnsupported(remoteAddress, greeting.MinVersion, greeting.MaxVersion, ChatProtocol.Version);
+                await SayGoodbyeAsync(stream, new Bye(ErrorIds.VersionUnsupported,
+                    $"This server speaks protocol version {ChatProtocol.Version}; the client offered {greeting.MinVersion}..{greeting.MaxVersion}."), remoteAddress).ConfigureAwait(false);
+                return null;
+            }
+
+            // Revoked after the TLS handshake but before this greeting: the watchdog looks only
+            // at recent revocations, and this connection was not yet among its own.
+            if (identity is not null && _store.GetCertificate(identity.Serial) is { RevokedAt: not null })
+            {
+                _log.RefusedRevoked(identity.UserName, identity.Serial, remoteAddress);
+                await SayGoodbyeAsync(stream, new Bye(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin."), remoteAddress).ConfigureAwait(false);
+                return null;
+            }
+
+            return new GreetedPeer(reader, identity);
+        }
+        catch (AuthenticationException) when (refusal.Length > 0)
+        {
+            _log.CertificateRejected(remoteAddress, refusal);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+            _log.HandshakeFailed(remoteAddress, $"{e.GetType().Name}: {e.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+            _log.HandshakeFailed(remoteAddress, stopping.IsCancellationRequested
+                ? "the server is stopping"
+                : $"no handshake and greeting within {_timeout.TotalSeconds:0.#} s");
+        }
+        catch (ProtocolException e)
+        {
+            _log.ProtocolViolation(identity?.UserName ?? "", remoteAddress, e.Message);
+        }
+        catch (Exception e)
+        {
+            // A store or platform failure ends this connection only.
+            _log.Failed(e, "server.handshake");
+        }
+
+        return null;
+    }
+
+    /// <summary>The server's answer to Hello: the version, who the peer is, the CA, and (on an
+    /// enrollment connection) the nonce an invite proof must be made for.</summary>
+    public void Welcome(ClientConnection connection) =>
+        connection.Send(new Welcome(ChatProtocol.Version, "OpenChat", connection.Identity?.UserName ?? "", connection.Identity?.Serial ?? "", _caPem, connection.EnrollmentNonce));
+
+    /// <summary>Writes a last frame to a peer that has no connection object (yet).</summary>
+    public async Task SayGoodbyeAsync(SslStream stream, Bye bye, string remoteAddress)
+    {
+        try
+        {
+            await stream.WriteAsync(bye.ToFrame()).ConfigureAwait(false);
+            await stream.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _log.GoodbyeNotDelivered(remoteAddress, e.GetType().Name);
+        }
+    }
+}
