@@ -288,7 +288,7 @@ public class OutboxTests
         Assert.Equal(OutgoingState.Failed, outgoing.State);
         var notice = await SecureHarness.NoticeAsync(alice, n => n is NotSentNotice);
         Assert.Equal((room, true, outgoing.MessageId), (notice.Room, notice.IsOwn, notice.MessageId));
-        Assert.Contains("to someone who does not exist", ((NotSentNotice)notice.Notice!).Reason);
+        Assert.Equal("to someone who does not exist", ((NotSentNotice)notice.Notice!).Preview);
         Assert.Equal(ErrorIds.UserNotFound, ((NotSentNotice)notice.Notice!).ErrorId);
         Assert.Equal(0, alice.PendingMessages);
 
