@@ -34,11 +34,14 @@ internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier
         }
     }
 
-    public void Restore(string room, SessionStateFile.RoomData data)
+    public void Restore(Dictionary<string, SessionStateFile.RoomData> saved)
     {
         lock (_gate)
         {
-            _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time), data.ProcessedThrough);
+            foreach (var (room, data) in saved)
+            {
+                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time), data.ProcessedThrough);
+            }
         }
     }
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Crypto;
@@ -62,10 +60,7 @@ public sealed class SecureSession : IAsyncDisposable
         client.StateChanged += OnClientStateChanged;
         if (saved is not null)
         {
-            foreach (var (room, data) in saved.Rooms)
-            {
-                _rooms.Restore(room, data);
-            }
+            _rooms.Restore(saved.Rooms);
 
             foreach (var message in saved.Undelivered)
             {
@@ -91,27 +86,11 @@ public sealed class SecureSession : IAsyncDisposable
         var client = await ChatClient.ConnectAsync(profile, password, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            var signing = client.Identity.GetECDsaPrivateKey() ?? throw new CryptoException("The identity has no ECDSA private key.");
-            var stateKey = SessionStateStore.KeyFor(signing);
-            var saved = SessionStateStore.Load(profile.Path, stateKey);
-            ECDiffieHellman agreement;
-            if (saved is not null)
-            {
-                agreement = ECDiffieHellman.Create();
-                agreement.ImportPkcs8PrivateKey(saved.AgreementKey, out _);
-            }
-            else
-            {
-                agreement = KeyAgreement.NewKey();
-            }
-
-            var identity = saved?.Package is { } packageBytes
-                ? new GroupIdentity(client.Identity, signing, agreement, KeyPackage.Parse(packageBytes))
-                : new GroupIdentity(client.Identity, signing, agreement, DateTimeOffset.UtcNow);
+            var (stateKey, saved, identity) = SessionStateStore.Open(client);
             var session = new SecureSession(client, identity, stateKey, saved, options.LoggerFactory);
             session._state.SaveNow();
             session._pumping = Task.Run(session._pump.RunAsync);
-            session._saving = Task.Run(session.SaveLoopAsync);
+            session._saving = Task.Run(() => session._state.RunAsync(session._revocations, session._closing.Token));
             session._outbox.StartQueuedSenders();
             _ = Task.Run(() => session._membership.EnterDirectRoomsAsync());
             return session;
@@ -278,30 +257,6 @@ public sealed class SecureSession : IAsyncDisposable
         await _client.DisposeAsync().ConfigureAwait(false);
         _identity.Dispose();
         _state.Dispose();
-    }
-
-    // Saves state when it changed, and refreshes revocations now and then so that a device that
-    // only reads still refuses messages signed by revoked certificates.
-    private async Task SaveLoopAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
-        var ticks = 0;
-        try
-        {
-            await _revocations.RefreshAsync().ConfigureAwait(false);
-            while (await timer.WaitForNextTickAsync(_closing.Token).ConfigureAwait(false))
-            {
-                _state.SaveIfChanged();
-                if (++ticks % 120 == 0)
-                {
-                    await _revocations.RefreshAsync().ConfigureAwait(false);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Closing.
-        }
     }
 
     private void OnClientStateChanged(object? sender, ChatClientStateChangedEventArgs e)

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Group;
 using OpenChat.Engine.Storage;
 
 namespace OpenChat.Engine.Client;
@@ -31,17 +33,54 @@ internal sealed class SessionStateStore : IDisposable
 
     public static string PathIn(string profilePath) => Path.Combine(profilePath, SecureSession.StateFile);
 
-    /// <summary>The key that protects the state of the identity whose signing key is <paramref name="signing"/>.</summary>
-    public static byte[] KeyFor(ECDsa signing) =>
-        Kdf.Hkdf(signing.ExportParameters(true).D!, "OpenChat v1 client state"u8, "e2e"u8, Fernet.KeyLength);
-
-    /// <summary>The saved state, or null when there is none yet.</summary>
-    public static SessionStateFile? Load(string profilePath, byte[] key)
+    /// <summary>The key of the client identity's state, the state saved (null before the first
+    /// session) and this device's group identity: the agreement key and key package saved, or new ones.</summary>
+    public static (byte[] Key, SessionStateFile? Saved, GroupIdentity Identity) Open(ChatClient client)
     {
-        var path = PathIn(profilePath);
-        return File.Exists(path)
-            ? JsonSerializer.Deserialize(Fernet.Decrypt(key, File.ReadAllText(path), DateTimeOffset.UtcNow), SessionJson.Default.SessionStateFile)
-            : null;
+        var signing = client.Identity.GetECDsaPrivateKey() ?? throw new CryptoException("The identity has no ECDSA private key.");
+        var key = Kdf.Hkdf(signing.ExportParameters(true).D!, "OpenChat v1 client state"u8, "e2e"u8, Fernet.KeyLength);
+        var path = PathIn(client.Profile.Path);
+        SessionStateFile? saved = null;
+        ECDiffieHellman agreement;
+        if (File.Exists(path))
+        {
+            saved = JsonSerializer.Deserialize(Fernet.Decrypt(key, File.ReadAllText(path), DateTimeOffset.UtcNow), SessionJson.Default.SessionStateFile);
+            agreement = ECDiffieHellman.Create();
+            agreement.ImportPkcs8PrivateKey(saved!.AgreementKey, out _);
+        }
+        else
+        {
+            agreement = KeyAgreement.NewKey();
+        }
+
+        var identity = saved?.Package is { } packageBytes
+            ? new GroupIdentity(client.Identity, signing, agreement, KeyPackage.Parse(packageBytes))
+            : new GroupIdentity(client.Identity, signing, agreement, DateTimeOffset.UtcNow);
+        return (key, saved, identity);
+    }
+
+    // Saves state when it changed, and refreshes revocations now and then so that a device that
+    // only reads still refuses messages signed by revoked certificates.
+    public async Task RunAsync(RevocationTracker revocations, CancellationToken closing)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        var ticks = 0;
+        try
+        {
+            await revocations.RefreshAsync().ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(closing).ConfigureAwait(false))
+            {
+                SaveIfChanged();
+                if (++ticks % 120 == 0)
+                {
+                    await revocations.RefreshAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing.
+        }
     }
 
     /// <summary>What is written; set once the session's parts exist.</summary>
