@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Protocol;
 
@@ -17,12 +20,14 @@ internal sealed class RoomGroup
     private readonly GroupState _state;
     private readonly SemaphoreSlim _sending = new(1, 1);
     private ulong _processedThrough;
+    private readonly ILogger _log;
     private ulong _catchUpTarget;
 
-    public RoomGroup(GroupState state, ulong processedThrough)
+    public RoomGroup(GroupState state, ulong processedThrough, ILogger? log = null)
     {
         _state = state;
         _processedThrough = processedThrough;
+        _log = log ?? NullLogger.Instance;
     }
 
     public string Room => _state.Room;
@@ -102,6 +107,7 @@ internal sealed class RoomGroup
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // No event, however hostile, may end the pump: it is refused and skipped.
+                _log.Failed(ex, "secure.group.process");
                 outcome = GroupOutcome.Reject($"the {e.Kind} could not be processed ({ex.GetType().Name})");
             }
 

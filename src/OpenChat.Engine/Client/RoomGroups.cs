@@ -1,10 +1,11 @@
+using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Group;
 
 namespace OpenChat.Engine.Client;
 
 /// <summary>The session's rooms, each made on first use (a room seen in an event, entered, or
 /// sent to) and restored from the state file.</summary>
-internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier, TimeProvider time)
+internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier, TimeProvider time, ILogger log)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RoomGroup> _rooms = new(StringComparer.Ordinal);
@@ -18,7 +19,7 @@ internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier
             added = !_rooms.TryGetValue(room, out var group);
             if (added)
             {
-                group = new RoomGroup(new GroupState(room, identity, verifier, time), 0);
+                group = new RoomGroup(new GroupState(room, identity, verifier, time), 0, log);
                 _rooms[room] = group;
             }
 
@@ -40,7 +41,7 @@ internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier
         {
             foreach (var (room, data) in saved)
             {
-                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time), data.ProcessedThrough);
+                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time), data.ProcessedThrough, log);
             }
         }
     }

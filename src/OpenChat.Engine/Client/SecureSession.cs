@@ -46,7 +46,7 @@ public sealed class SecureSession : IAsyncDisposable
         var closing = _closing.Token;
         var progress = new PumpProgress(closing);
         _contacts = new ContactBook(client.Profile.Path);
-        _rooms = new RoomGroups(identity, verifier, client.Time);
+        _rooms = new RoomGroups(identity, verifier, client.Time, logs.CreateLogger<RoomGroup>());
         _state = new SessionStateStore(client, stateKey, logs.CreateLogger<SessionStateStore>());
         _inbox = new SecureInbox(client.MaxUnreadPerRoom, client.MaxUnreadCharsPerRoom, _state.MarkChanged);
         _revocations = new RevocationTracker(client, verifier, _state.MarkChanged, logs.CreateLogger<RevocationTracker>(), closing);
