@@ -16,7 +16,8 @@ namespace OpenChat.Engine.Client;
 /// persist in the profile (<see cref="SessionStateStore"/>). This type only wires the parts
 /// together and is the API the cmdlets and the terminal use.
 /// </summary>
-public sealed class SecureSession : IAsyncDisposable
+// Partial so that forwarding methods may live in their own file (the terminal's room and member lists).
+public sealed partial class SecureSession : IAsyncDisposable
 {
     public const string StateFile = "e2e.state";
 
