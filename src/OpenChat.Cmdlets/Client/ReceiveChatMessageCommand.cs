@@ -75,7 +75,7 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             if (message.IsNotice && !IncludeNotice)
             {
                 // Membership changes are never silent: they go to the information stream.
-                WriteInformation(new InformationRecord(Shown($"[{message.Room}] {message.Text}"), "OpenChat.Notice"));
+                WriteInformation(new InformationRecord(Shown($"[{message.Room}] {NoticeText.Of(message)}"), "OpenChat.Notice"));
                 continue;
             }
 

@@ -10,7 +10,7 @@ public sealed class ChatMessage
         Room = message.Room;
         Sequence = message.Sequence;
         Sender = message.Sender;
-        Text = message.Text;
+        Text = NoticeText.Of(message);
         Time = message.Time;
         SentAt = message.SentAt;
         Verified = message.Verified;
@@ -22,10 +22,14 @@ public sealed class ChatMessage
         SenderDevice = message.SenderSerial;
         IsOwn = message.IsOwn;
         IsNotice = message.IsNotice;
+        Notice = message.Notice;
     }
 
     /// <summary>A change of the room's encrypted membership rather than a message.</summary>
     public bool IsNotice { get; }
+
+    /// <summary>What the notice says, as data (its words are in <see cref="Text"/>); null for messages.</summary>
+    public SecureNotice? Notice { get; }
 
     /// <summary>Sent by you (from this or another of your devices).</summary>
     public bool IsOwn { get; }

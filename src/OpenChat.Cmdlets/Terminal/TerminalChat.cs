@@ -151,7 +151,7 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
         var sender = TerminalText.Neutralise(m.Sender);
         if (m.IsNotice)
         {
-            return new Entry($"{time} {Esc}2m—{Esc}0m ", m.Text, time.Length + 3, Style: "2");
+            return new Entry($"{time} {Esc}2m—{Esc}0m ", NoticeText.Of(m), time.Length + 3, Style: "2");
         }
 
         if (!m.Verified)

@@ -100,7 +100,6 @@ public sealed partial class ContactBook
         }
     }
 
-    /// <summary>Marks the contact's current devices verified (after comparing safety numbers).</summary>
     /// <summary>Marks a contact verified. With <paramref name="devicesShown"/>, only if the
     /// contact's devices are still exactly those the person compared the safety number over.</summary>
     public ContactRecord Confirm(string userName, IReadOnlyCollection<string>? devicesShown = null)
@@ -124,6 +123,41 @@ public sealed partial class ContactBook
             Save();
             return contact;
         }
+    }
+
+    /// <summary>Everyone seen but <paramref name="ownUser"/>.</summary>
+    public IReadOnlyList<ContactRecord> Others(string ownUser) =>
+        All().Where(c => !string.Equals(c.UserName, ownUser, StringComparison.OrdinalIgnoreCase)).ToList();
+
+    /// <summary>The safety number <paramref name="ownUser"/> (on the device <paramref name="ownDevice"/>)
+    /// compares with <paramref name="userName"/>, or null if unseen.</summary>
+    public string? SafetyNumberWith(string ownUser, string ownDevice, string userName)
+    {
+        var contact = Find(userName);
+        if (contact is null)
+        {
+            return null;
+        }
+
+        // Both sides use every device of both users as published in shared rooms.
+        var own = (Find(ownUser)?.Devices ?? []).Append(ownDevice).Distinct(StringComparer.Ordinal);
+        return SafetyNumber(ownUser, own, contact.UserName, contact.Devices);
+    }
+
+    /// <summary>Marks a contact verified. Given the safety number that was shown to the person:
+    /// if the contact's devices changed since (a device the server slipped in while they were
+    /// comparing), nothing is confirmed.</summary>
+    public ContactRecord ConfirmShown(string ownUser, string ownDevice, string userName, string? safetyNumberShown)
+    {
+        var devices = Find(userName)?.Devices.ToList();
+        if (safetyNumberShown is not null && devices is not null
+            && !string.Equals(SafetyNumberWith(ownUser, ownDevice, userName), safetyNumberShown, StringComparison.Ordinal))
+        {
+            throw new OpenChatException(ErrorIds.SafetyNumberChanged, ErrorKind.PolicyViolation,
+                $"The safety number with '{userName}' changed since it was shown; nothing was marked verified. Compare the new one.");
+        }
+
+        return Confirm(userName, safetyNumberShown is null ? null : devices);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 namespace OpenChat.Engine.Client;
 
-/// <summary>A chat message as the application sees it, after verification.</summary>
+/// <summary>A chat message as the application sees it, after verification. A notice has its
+/// <see cref="Notice"/> and no text of its own: its words are the application's.</summary>
 public sealed record SecureMessage(
     string Room,
     ulong Sequence,
@@ -22,6 +23,10 @@ public sealed record SecureMessage(
     /// <summary>Not a message but a verified change of the room's encrypted membership (someone
     /// joined, was added or removed, keys rotated): shown so that nobody joins unseen.</summary>
     public bool IsNotice { get; init; }
+
+    /// <summary>What the notice says, as data (null for messages, and for notices saved by an
+    /// older version, whose words are in <see cref="Text"/>).</summary>
+    public SecureNotice? Notice { get; init; }
 
     /// <summary>The id the sender gave the message (the same on every resend); empty for notices.</summary>
     public Guid MessageId { get; init; }

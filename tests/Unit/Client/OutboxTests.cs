@@ -286,9 +286,10 @@ public class OutboxTests
         var refused = await Assert.ThrowsAsync<OpenChatException>(() => outgoing.Delivered.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(ErrorIds.UserNotFound, refused.ErrorId);
         Assert.Equal(OutgoingState.Failed, outgoing.State);
-        var notice = await SecureHarness.NoticeContainingAsync(alice, "was not sent");
+        var notice = await SecureHarness.NoticeAsync(alice, n => n is NotSentNotice);
         Assert.Equal((room, true, outgoing.MessageId), (notice.Room, notice.IsOwn, notice.MessageId));
-        Assert.Contains("to someone who does not exist", notice.Text);
+        Assert.Equal("to someone who does not exist", ((NotSentNotice)notice.Notice!).Preview);
+        Assert.Equal(ErrorIds.UserNotFound, ((NotSentNotice)notice.Notice!).ErrorId);
         Assert.Equal(0, alice.PendingMessages);
 
         // Nothing else of hers is held up by it.
@@ -353,7 +354,7 @@ public class UnreadBoundTests
         }
 
         Assert.Equal(["noise 8", "noise 9", "noise 10", "noise 11", "noise 12"], all.Where(m => !m.IsNotice && m.Room == "noise").Select(m => m.Text));
-        Assert.Contains(all, m => m.IsNotice && m.Text.Contains("dropped on this device"));
+        Assert.Contains(all, m => m.IsNotice && m.Notice is UnreadDroppedNotice { MaxMessages: 5 });
         Assert.Equal(0, bob.UnreadCounts().GetValueOrDefault("noise"));
     }
 }

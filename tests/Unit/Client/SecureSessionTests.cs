@@ -114,7 +114,7 @@ public class SecureSessionTests
         var epochBefore = alice.GroupEpoch("ops");
 
         await carol.LeaveAsync("ops");
-        var notice = await SecureHarness.NoticeContainingAsync(alice, "left the room");
+        var notice = await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Left });
         Assert.Equal("carol", notice.Sender);
 
         await alice.SendAsync("ops", "after carol left");
@@ -158,7 +158,7 @@ public class SecureSessionTests
         // The restarted session has the room's keys but has not entered it on this connection.
         await using var carolAgain = await h.SecureAsync(carolProfile);
         await carolAgain.LeaveAsync("ops");
-        var notice = await SecureHarness.NoticeContainingAsync(alice, "left the room");
+        var notice = await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Left });
         Assert.Equal("carol", notice.Sender);
     }
 
@@ -232,10 +232,11 @@ public class SecureSessionTests
         await alice.EnterAsync("ops");
         await using var mallory = await h.SecureAsync(await h.EnrollAsync("mallory"));
         await mallory.EnterAsync("ops");
-        var notice = await SecureHarness.NoticeContainingAsync(alice, "mallory");
+        var notice = await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice m && (m.Actor == "mallory" || m.Members.Contains("mallory")));
         Assert.True(notice.IsNotice);
         Assert.Equal("mallory", notice.Sender);
-        Assert.Contains("Join", notice.Text);
+        Assert.Equal(MembershipNoticeKind.Joined, ((MembershipNotice)notice.Notice!).Kind);
+        Assert.Contains("mallory", ((MembershipNotice)notice.Notice!).Members);
     }
 
     [Fact]

@@ -141,8 +141,9 @@ public static class SecureHarness
         return message;
     }
 
-    /// <summary>Reads notices until one that contains <paramref name="part"/>.</summary>
-    public static async Task<OpenChat.Engine.Client.SecureMessage> NoticeContainingAsync(OpenChat.Engine.Client.SecureSession session, string part, int timeoutMs = 10_000)
+    /// <summary>Reads notices until one whose typed notice <paramref name="match"/> accepts.</summary>
+    public static async Task<OpenChat.Engine.Client.SecureMessage> NoticeAsync(OpenChat.Engine.Client.SecureSession session,
+        Func<OpenChat.Engine.Client.SecureNotice?, bool> match, int timeoutMs = 10_000)
     {
         using var cts = new CancellationTokenSource(timeoutMs);
         OpenChat.Engine.Client.SecureMessage notice;
@@ -150,7 +151,7 @@ public static class SecureHarness
         {
             notice = await session.ReceiveAsync(cts.Token, m => m.IsNotice);
         }
-        while (!notice.Text.Contains(part, StringComparison.Ordinal));
+        while (!match(notice.Notice));
         return notice;
     }
 }

@@ -1,6 +1,6 @@
-using OpenChat.Engine.Pki;
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Protocol;
-using OpenChat.Engine.Server;
 
 namespace OpenChat.Engine.Client;
 
@@ -11,14 +11,32 @@ namespace OpenChat.Engine.Client;
 /// is encrypted only when it can really go, in the room's epoch of that moment, and keeps its
 /// message id through every attempt and restart, so the server stores it once.
 /// </summary>
-public sealed partial class SecureSession
+internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureInbox inbox, SessionStateStore state,
+    Func<OutgoingMessage, CancellationToken, Task<ulong>> deliver, ILogger log, CancellationToken closing)
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
+    private readonly Lock _gate = new();
     private readonly List<OutgoingMessage> _outgoing = [];
     private readonly Dictionary<string, Sender> _senders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _waitingRooms = new(StringComparer.Ordinal);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Restore(IEnumerable<QueuedMessage> saved)
+    {
+        lock (_gate)
+        {
+            _outgoing.AddRange(saved.Select(queued => new OutgoingMessage(queued, restored: true)));
+        }
+    }
+
+    public List<QueuedMessage> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _outgoing.Select(o => o.Entry)];
+        }
+    }
 
     /// <summary>Messages queued and not yet stored by the server, and the encryption's own
     /// publishes (key packages, commits) waiting for its acknowledgement.</summary>
@@ -26,7 +44,7 @@ public sealed partial class SecureSession
     {
         get
         {
-            var publishes = _client.PendingOutgoingIds();
+            var publishes = client.PendingOutgoingIds();
             lock (_gate)
             {
                 var queued = _outgoing.Select(o => o.MessageId).ToHashSet();
@@ -44,23 +62,9 @@ public sealed partial class SecureSession
         }
     }
 
-    /// <summary>
-    /// Queues a message for a room and returns at once. The message is saved first (in the
-    /// session's encrypted state), then sent in order with the room's other queued messages as
-    /// soon as the session is connected, through reconnects and restarts, exactly once.
-    /// </summary>
+    /// <summary>Queues a message checked by the caller: saved first, then sent by the room's sender.</summary>
     public OutgoingMessage Queue(string room, string text)
     {
-        FrameLimits.CheckText(text); // before anything is kept or encrypted, so a refusal costs no ratchet step
-        if (RoomNames.IsDirect(room))
-        {
-            _ = DirectPeer(room); // ours, and well formed
-        }
-        else
-        {
-            RoomNames.Validate(room);
-        }
-
         ThrowIfClosed();
         var outgoing = new OutgoingMessage(new QueuedMessage { MessageId = Guid.CreateVersion7(), Room = room, Text = text, QueuedAt = DateTimeOffset.UtcNow }, restored: false);
         lock (_gate)
@@ -68,7 +72,7 @@ public sealed partial class SecureSession
             _outgoing.Add(outgoing);
         }
 
-        if (!SaveNow())
+        if (!state.SaveNow())
         {
             lock (_gate)
             {
@@ -82,7 +86,7 @@ public sealed partial class SecureSession
 
         lock (_gate)
         {
-            if (_client.State != ChatClientState.Connected || _waitingRooms.Contains(room))
+            if (client.State != ChatClientState.Connected || _waitingRooms.Contains(room))
             {
                 outgoing.Defer();
             }
@@ -93,62 +97,23 @@ public sealed partial class SecureSession
         return outgoing;
     }
 
-    /// <summary>The direct conversation with <paramref name="userName"/>: opened on the server when
-    /// connected; while offline its name alone (it is opened when its first message goes).</summary>
-    public async Task<string> DirectRoomAsync(string userName, CancellationToken cancellationToken = default)
+    public void ThrowIfClosed()
     {
-        if (_client.State == ChatClientState.Connected)
+        if (client.State == ChatClientState.Closed || closing.IsCancellationRequested)
         {
-            try
-            {
-                return (await OpenDirectAsync(userName, cancellationToken).ConfigureAwait(false)).Name;
-            }
-            catch (OpenChatException e) when (IsTransient(e) && _client.State != ChatClientState.Closed)
-            {
-            }
-        }
-
-        ThrowIfClosed();
-        UserNamePolicy.Validate(userName);
-        if (string.Equals(UserNamePolicy.Normalize(userName), UserNamePolicy.Normalize(UserName), StringComparison.Ordinal))
-        {
-            throw new OpenChatException(ErrorIds.UserNameInvalid, ErrorKind.InvalidArgument, "A direct conversation needs another user than yourself.");
-        }
-
-        return RoomNames.Direct(UserName, userName);
-    }
-
-    private void ThrowIfClosed()
-    {
-        if (_client.State == ChatClientState.Closed || _closing.IsCancellationRequested)
-        {
-            throw _client.ClosedReason == ErrorIds.CertificateRevoked
+            throw client.ClosedReason == ErrorIds.CertificateRevoked
                 ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed,
                     "This identity's certificate was revoked; the server no longer accepts it, and reconnecting will not help.")
                 : new OpenChatException(ErrorIds.ConnectionLost, ErrorKind.Unavailable,
-                    $"The session is closed ({_client.ClosedReason ?? "disconnected"}); connect again to send.");
+                    $"The session is closed ({client.ClosedReason ?? "disconnected"}); connect again to send.");
         }
-    }
-
-    private string DirectPeer(string room)
-    {
-        if (room.IndexOf('+') <= RoomNames.DirectPrefix.Length || room.EndsWith('+'))
-        {
-            throw new OpenChatException(ErrorIds.RoomNameInvalid, ErrorKind.InvalidArgument,
-                $"'{UserNamePolicy.Printable(room)}' is not a direct conversation's name (those look like @alice+bob).");
-        }
-
-        var (a, b) = RoomNames.DirectMembers(room);
-        var me = UserNamePolicy.Normalize(UserName);
-        return a == me ? b : b == me ? a : throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
-            $"'{UserNamePolicy.Printable(room)}' is a direct conversation of other users.");
     }
 
     // Failures that a later attempt can get past: the message stays queued.
-    private static bool IsTransient(OpenChatException e) => e.ErrorId is ErrorIds.ConnectionLost or ErrorIds.Timeout or ErrorIds.StoreUnavailable
+    public static bool IsTransient(OpenChatException e) => e.ErrorId is ErrorIds.ConnectionLost or ErrorIds.Timeout or ErrorIds.StoreUnavailable
         or ErrorIds.RateLimited or ErrorIds.StaleEpoch or ErrorIds.ServerBusy or ErrorIds.ServerUnreachable;
 
-    private void StartQueuedSenders()
+    public void StartQueuedSenders()
     {
         lock (_gate)
         {
@@ -159,10 +124,9 @@ public sealed partial class SecureSession
         }
     }
 
-    // Called under _gate.
     private void StartSenderLocked(string room)
     {
-        if (!_senders.ContainsKey(room) && !_closing.IsCancellationRequested)
+        if (!_senders.ContainsKey(room) && !closing.IsCancellationRequested)
         {
             var sender = new Sender();
             _senders[room] = sender;
@@ -170,7 +134,7 @@ public sealed partial class SecureSession
         }
     }
 
-    private Task[] Senders()
+    public Task[] Senders()
     {
         lock (_gate)
         {
@@ -190,7 +154,7 @@ public sealed partial class SecureSession
                 lock (_gate)
                 {
                     next = _outgoing.Find(o => string.Equals(o.Room, room, StringComparison.Ordinal));
-                    if (next is null || _closing.IsCancellationRequested)
+                    if (next is null || closing.IsCancellationRequested)
                     {
                         // Decided under the lock: a message queued from now on starts a new sender.
                         _waitingRooms.Remove(room);
@@ -199,9 +163,9 @@ public sealed partial class SecureSession
                     }
                 }
 
-                if (_client.State == ChatClientState.Closed)
+                if (client.State == ChatClientState.Closed)
                 {
-                    if (_client.ClosedReason == ErrorIds.CertificateRevoked)
+                    if (client.ClosedReason == ErrorIds.CertificateRevoked)
                     {
                         Fail(next, new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed,
                             "This identity's certificate was revoked; the message can never be sent with it."));
@@ -213,7 +177,7 @@ public sealed partial class SecureSession
                     return;
                 }
 
-                if (_client.State != ChatClientState.Connected)
+                if (client.State != ChatClientState.Connected)
                 {
                     Wait(room);
                     await WaitConnectedAsync().ConfigureAwait(false);
@@ -227,11 +191,11 @@ public sealed partial class SecureSession
 
                 try
                 {
-                    var sequence = await DeliverAsync(next, _closing.Token).ConfigureAwait(false);
+                    var sequence = await deliver(next, closing).ConfigureAwait(false);
                     Sent(next, sequence);
                     delay = TimeSpan.FromMilliseconds(250);
                 }
-                catch (Exception) when (_closing.IsCancellationRequested)
+                catch (Exception) when (closing.IsCancellationRequested)
                 {
                     return; // closing: what is still queued was saved and goes with the next session
                 }
@@ -240,10 +204,11 @@ public sealed partial class SecureSession
                 {
                     // Kept and tried again: the network, a replayed revocation list, or a peer
                     // whose device has not joined the direct conversation yet (it will).
+                    SecureLog.QueuedMessageRetrying(log, room, (e as OpenChatException)?.ErrorId ?? e.GetType().Name);
                     Wait(room);
-                    if (_client.State == ChatClientState.Connected)
+                    if (client.State == ChatClientState.Connected)
                     {
-                        await Task.Delay(delay, _closing.Token).ConfigureAwait(false);
+                        await Task.Delay(delay, closing).ConfigureAwait(false);
                         delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
                     }
                 }
@@ -253,6 +218,7 @@ public sealed partial class SecureSession
                 }
                 catch (Exception e)
                 {
+                    log.Failed(e, "secure.outbox.deliver");
                     Fail(next, new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData, $"The message could not be sent ({e.GetType().Name}: {e.Message})."));
                 }
             }
@@ -261,9 +227,10 @@ public sealed partial class SecureSession
         {
             // Closing: what is still queued was saved and goes with the next session.
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // Never let a background failure reach the host process; the next Queue starts a sender again.
+            log.Failed(e, "secure.outbox.sender");
         }
         finally
         {
@@ -298,39 +265,23 @@ public sealed partial class SecureSession
     private async Task WaitConnectedAsync()
     {
         var connected = Volatile.Read(ref _connected);
-        if (_client.State is ChatClientState.Connected or ChatClientState.Closed)
+        if (client.State is ChatClientState.Connected or ChatClientState.Closed)
         {
             return;
         }
 
-        await connected.Task.WaitAsync(_closing.Token).ConfigureAwait(false);
+        await connected.Task.WaitAsync(closing).ConfigureAwait(false);
     }
 
-    private void OnClientStateChanged(object? sender, ChatClientStateChangedEventArgs e)
+    public void OnClientStateChanged(ChatClientState now)
     {
-        if (e.State == ChatClientState.Reconnecting)
+        if (now != ChatClientState.Reconnecting)
         {
-            lock (_gate)
-            {
-                foreach (var outgoing in _outgoing)
-                {
-                    outgoing.Defer();
-                }
-            }
-
-            return;
+            // Connected again, or closed for good: the senders look at the state again.
+            Interlocked.Exchange(ref _connected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
 
-        // Connected again, or closed for good: the senders look at the state again.
-        Interlocked.Exchange(ref _connected, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        if (e.State == ChatClientState.Connected)
-        {
-            // A direct conversation opened while this connection was down was announced to
-            // nobody here: look for it, as at the session's start.
-            _ = Task.Run(() => EnterDirectRoomsAsync(onlyNew: true));
-        }
-
-        if (e.State == ChatClientState.Closed)
+        if (now is ChatClientState.Reconnecting or ChatClientState.Closed)
         {
             lock (_gate)
             {
@@ -350,7 +301,7 @@ public sealed partial class SecureSession
         }
 
         outgoing.Complete(sequence);
-        Interlocked.Exchange(ref _dirty, 1);
+        state.MarkChanged();
     }
 
     private void Fail(OutgoingMessage outgoing, OpenChatException error)
@@ -366,32 +317,26 @@ public sealed partial class SecureSession
             return;
         }
 
+        SecureLog.QueuedMessageFailed(log, outgoing.Room, error.ErrorId);
         // Whoever queued it was told it is pending (or was another run): the refusal must not be
         // silent, so it waits in the inbox like a message.
         if (outgoing.Restored || outgoing.Deferred.IsCompleted)
         {
             var preview = outgoing.Text.Length > 60 ? outgoing.Text[..60] + "…" : outgoing.Text;
-            var notice = new SecureMessage(outgoing.Room, 0, UserName, _identity.Serial,
-                $"Your message \"{preview}\" (queued {outgoing.QueuedAt.ToLocalTime():yyyy-MM-dd HH:mm}) was not sent: {error.Message}",
-                DateTimeOffset.UtcNow, outgoing.QueuedAt, true, ContactTrust.Verified, error.ErrorId, 0, false, 0)
+            inbox.Add(new SecureMessage(outgoing.Room, 0, client.UserName, ownSerial, "", DateTimeOffset.UtcNow, outgoing.QueuedAt, true, ContactTrust.Verified, error.ErrorId, 0, false, 0)
             {
                 IsNotice = true,
                 IsOwn = true,
                 MessageId = outgoing.MessageId,
-            };
-            lock (_gate)
-            {
-                KeepLocked(notice);
-            }
-
-            _inbox.Writer.TryWrite(notice);
+                Notice = new NotSentNotice(preview, outgoing.QueuedAt, error.ErrorId, error.Message),
+            });
         }
 
         outgoing.Fail(error);
-        Interlocked.Exchange(ref _dirty, 1);
+        state.MarkChanged();
     }
 
-    private void FailQueued(string room, OpenChatException error)
+    public void FailQueued(string room, OpenChatException error)
     {
         foreach (var outgoing in Outgoing(room))
         {
@@ -401,9 +346,9 @@ public sealed partial class SecureSession
 
     // The pump saw a message of ours stored: whatever happened to its acknowledgement (lost with
     // a connection or an earlier run), it is sent, and is never encrypted again.
-    private void CompleteQueued(RoomEvent e)
+    public void CompleteQueued(RoomEvent e)
     {
-        if (e.Kind != EventKind.Chat || !string.Equals(e.SenderSerial, _identity.Serial, StringComparison.OrdinalIgnoreCase))
+        if (e.Kind != EventKind.Chat || !string.Equals(e.SenderSerial, ownSerial, StringComparison.OrdinalIgnoreCase))
         {
             return;
         }
@@ -420,7 +365,7 @@ public sealed partial class SecureSession
         }
     }
 
-    private void AbandonQueued()
+    public void AbandonQueued()
     {
         foreach (var outgoing in Outgoing())
         {

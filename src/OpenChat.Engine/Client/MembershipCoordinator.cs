@@ -1,0 +1,220 @@
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>This device in each room's encrypted group: entering and founding it, adding a peer's
+/// known devices to a direct conversation, and committing removals and rotations before a send.</summary>
+internal sealed class MembershipCoordinator(ChatClient client, GroupIdentity identity, MemberVerifier verifier, RoomGroups rooms,
+    GroupCommitter committer, RevocationTracker revocations, ILogger log, CancellationToken closing)
+{
+    private string UserName => client.UserName;
+
+    /// <summary>Joins a room and makes this device a member of its encrypted group.</summary>
+    public async Task<JoinedRoom> EnterAsync(string room, CancellationToken cancellationToken)
+    {
+        var group = rooms[room];
+        var joined = await client.JoinAsync(room, group.ProcessedThrough + 1, cancellationToken).ConfigureAwait(false);
+        group.SetCatchUpTarget(joined.LastSequence);
+        await EnsureMemberAsync(group, joined.LastSequence, cancellationToken).ConfigureAwait(false);
+        return joined;
+    }
+
+    public async Task<JoinedRoom> OpenDirectAsync(string userName, CancellationToken cancellationToken)
+    {
+        var joined = await client.OpenDirectAsync(userName, null, cancellationToken).ConfigureAwait(false);
+        var entered = await EnterAsync(joined.Name, cancellationToken).ConfigureAwait(false);
+        await AddKnownDevicesAsync(rooms[joined.Name], userName, cancellationToken).ConfigureAwait(false);
+        return entered;
+    }
+
+    /// <summary>The other user of a direct conversation of ours.</summary>
+    public string DirectPeer(string room)
+    {
+        if (room.IndexOf('+') <= RoomNames.DirectPrefix.Length || room.EndsWith('+'))
+        {
+            throw new OpenChatException(ErrorIds.RoomNameInvalid, ErrorKind.InvalidArgument,
+                $"'{UserNamePolicy.Printable(room)}' is not a direct conversation's name (those look like @alice+bob).");
+        }
+
+        var (a, b) = RoomNames.DirectMembers(room);
+        var me = UserNamePolicy.Normalize(UserName);
+        return a == me ? b : b == me ? a : throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+            $"'{UserNamePolicy.Printable(room)}' is a direct conversation of other users.");
+    }
+
+    // The other person need not be online: if their devices' key packages are known from a room
+    // we share (verified there), bring them into the direct room and add them, so the first
+    // message is readable by them as soon as they connect.
+    private async Task AddKnownDevicesAsync(RoomGroup group, string userName, CancellationToken cancellationToken)
+    {
+        // Each room is read through its own gate, one at a time; never two gates at once.
+        var candidates = rooms.All().Where(g => g != group)
+            .SelectMany(g => g.Read(s => s.MemberSerials.Where(s.Packages.ContainsKey).Select(serial => s.Packages[serial]).ToList()))
+            .Where(p => string.Equals(p.UserName, userName, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        var known = group.Read(s => candidates.Where(p => p.Verify(verifier, s.SendingTime, out _))
+            .GroupBy(p => p.Serial, StringComparer.OrdinalIgnoreCase).Select(g => g.First())
+            .Where(p => !s.MemberSerials.Contains(p.Serial, StringComparer.OrdinalIgnoreCase))
+            .ToList());
+        if (known.Count == 0)
+        {
+            return;
+        }
+
+        using var sending = await group.EnterSendingAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var package in known.Where(p => !group.Read(s => s.HasPackage(p.Serial))))
+        {
+            await committer.PublishPackageAsync(group, package, cancellationToken).ConfigureAwait(false);
+        }
+
+        var commit = group.Read(s => !s.IsMember || known.All(p => s.MemberSerials.Contains(p.Serial, StringComparer.OrdinalIgnoreCase))
+            ? default((byte[], ulong)?)
+            : s.CreateCommit(CommitReason.Add, s.MemberSerials.Concat(known.Select(p => p.Serial)).ToList()));
+        if (commit is var (body, builtOn))
+        {
+            // Lost to a commit of someone else: the other person joined by themselves meanwhile.
+            await committer.CommitAsync(group, body, builtOn, cancellationToken, catchUpOnStale: false).ConfigureAwait(false);
+        }
+    }
+
+    // This user left (on another device) while we were getting ready: nothing more is sent, and
+    // in particular no commit that would keep this device in while removing its siblings.
+    public static void ThrowIfDeparted(RoomGroup group)
+    {
+        if (group.Read(s => s.HasDeparted))
+        {
+            throw Departed(group.Room);
+        }
+    }
+
+    public static OpenChatException Departed(string room) => new(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
+        $"You left '{UserNamePolicy.Printable(room)}' on another device; join it again to send there.");
+
+    private async Task EnsureMemberAsync(RoomGroup group, ulong knownSequence, CancellationToken cancellationToken)
+    {
+        var room = group.Room;
+        await committer.WaitProcessedAsync(group, knownSequence, cancellationToken).ConfigureAwait(false);
+        using var sending = await group.EnterSendingAsync(cancellationToken).ConfigureAwait(false);
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var (isMember, hasPackage) = group.Read(s => (s.IsMember, s.HasPackage(identity.Serial)));
+            if (isMember)
+            {
+                return;
+            }
+
+            if (!hasPackage)
+            {
+                await committer.PublishPackageAsync(group, identity.Package, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var (body, builtOn) = group.Read(s =>
+            {
+                // Only a room whose server has stored no commit at all is founded here; one
+                // whose history this device could not follow is never founded a second time.
+                if (s.Epoch == 0 && s.ServerEpoch != 0)
+                {
+                    throw new OpenChatException(ErrorIds.GroupHistoryUnverified, ErrorKind.PolicyViolation,
+                        $"The encrypted group of '{room}' could not be verified from its history on this device, so it cannot be joined. The refused events are in Receive-ChatMessage.");
+                }
+
+                var reason = s.Epoch == 0 ? CommitReason.Create : CommitReason.Join;
+                // A join changes nothing but adding this device (anything else is refused by the
+                // other members); revoked members are removed by the next sender's own commit.
+                var members = reason == CommitReason.Create ? new List<string>() : s.MemberSerials.ToList();
+                return s.CreateCommit(reason, members);
+            });
+
+            // Lost to someone else's commit: caught up on it, and tried again.
+            await committer.CommitAsync(group, body, builtOn, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new OpenChatException(ErrorIds.StaleEpoch, ErrorKind.Unavailable, $"Could not join the encrypted group of '{room}': it kept changing. Try again.");
+    }
+
+    // Before every message: learn of revocations and departures first (no message may be sent in
+    // an epoch that still includes a removed member), then remove them, or rotate when due.
+    public async Task PrepareToSendAsync(RoomGroup group, CancellationToken cancellationToken)
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            if (!await PrepareOnceAsync(group, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        throw new OpenChatException(ErrorIds.StaleEpoch, ErrorKind.Unavailable, $"The encrypted group of '{group.Room}' kept changing; the message was not sent. Try again.");
+    }
+
+    // One round: returns true when it committed (or lost a race) and must look again. Who left is
+    // known from signed departures in the room itself; the server's member list is not consulted,
+    // so a lying server cannot make anyone remove a member.
+    private async Task<bool> PrepareOnceAsync(RoomGroup group, CancellationToken cancellationToken)
+    {
+        await revocations.FetchAsync(cancellationToken).ConfigureAwait(false);
+        var commit = group.Read(state =>
+        {
+            var leaving = state.InvalidMembers.Concat(state.DepartedMembers)
+                .Where(s => !string.Equals(s, identity.Serial, StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            return leaving.Count > 0 ? state.CreateCommit(CommitReason.Remove, state.MemberSerials.Except(leaving, StringComparer.OrdinalIgnoreCase).ToList())
+                : state.NeedsRotation() ? state.CreateCommit(CommitReason.Rotate, state.MemberSerials.ToList())
+                : default((byte[], ulong)?);
+        });
+        if (commit is not var (body, builtOn))
+        {
+            return false;
+        }
+
+        if (await committer.CommitAsync(group, body, builtOn, cancellationToken).ConfigureAwait(false) == CommitResult.Refused)
+        {
+            // Our own commit came back and our own group refused it (a removal of someone not
+            // yet expired by the room's clock, when this machine's clock runs ahead): trying
+            // again would only repeat it, and spend the commit budget.
+            throw new OpenChatException(ErrorIds.CommitRefused, ErrorKind.PolicyViolation,
+                $"This device's change of the encryption of '{UserNamePolicy.Printable(group.Room)}' was refused by the room's own rules (is this machine's clock right?); the message was not sent.");
+        }
+
+        return true;
+    }
+
+    // Direct conversations opened while this device was offline were announced to nobody here:
+    // find them in the room list and enter them, so what was sent meanwhile can be read.
+    public async Task EnterDirectRoomsAsync(bool onlyNew = false)
+    {
+        try
+        {
+            foreach (var room in await client.ListRoomsAsync(closing).ConfigureAwait(false))
+            {
+                if (room.Kind == RoomKind.Direct && room.Joined && !(onlyNew && client.JoinedRooms.Contains(room.Name)))
+                {
+                    var group = rooms[room.Name];
+                    await client.JoinAsync(room.Name, group.ProcessedThrough + 1, closing).ConfigureAwait(false);
+                    await EnterQuietlyAsync(room.Name).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Offline or closing: the next connection tries again.
+            SecureLog.DirectRoomsNotEntered(log, e.GetType().Name);
+        }
+    }
+
+    public async Task EnterQuietlyAsync(string room)
+    {
+        try
+        {
+            await EnsureMemberAsync(rooms[room], 0, closing).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Retried the next time the user enters or sends to the room.
+            SecureLog.RoomNotEntered(log, room, e.GetType().Name);
+        }
+    }
+}

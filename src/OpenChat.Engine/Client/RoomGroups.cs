@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Group;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>The session's rooms, each made on first use (a room seen in an event, entered, or
+/// sent to) and restored from the state file.</summary>
+internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier, TimeProvider time, ILogger log)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RoomGroup> _rooms = new(StringComparer.Ordinal);
+
+    public RoomGroup this[string room] => GetOrAdd(room, out _);
+
+    public RoomGroup GetOrAdd(string room, out bool added)
+    {
+        lock (_gate)
+        {
+            added = !_rooms.TryGetValue(room, out var group);
+            if (added)
+            {
+                group = new RoomGroup(new GroupState(room, identity, verifier, time), 0, log);
+                _rooms[room] = group;
+            }
+
+            return group!;
+        }
+    }
+
+    public RoomGroup? Find(string room)
+    {
+        lock (_gate)
+        {
+            return _rooms.GetValueOrDefault(room);
+        }
+    }
+
+    public void Restore(Dictionary<string, SessionStateFile.RoomData> saved)
+    {
+        lock (_gate)
+        {
+            foreach (var (room, data) in saved)
+            {
+                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time), data.ProcessedThrough, log);
+            }
+        }
+    }
+
+    public IReadOnlyList<RoomGroup> All()
+    {
+        lock (_gate)
+        {
+            return [.. _rooms.Values];
+        }
+    }
+
+    public Dictionary<string, SessionStateFile.RoomData> Export() => All().ToDictionary(g => g.Room, g => g.Export(), StringComparer.Ordinal);
+}

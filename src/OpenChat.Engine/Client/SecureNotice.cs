@@ -1,0 +1,52 @@
+using System.Text.Json.Serialization;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>
+/// What a notice says, as data: the engine says what happened, the cmdlets and the terminal say
+/// it in words. Carried on <see cref="SecureMessage.Notice"/> and saved with unread messages.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "$notice")]
+[JsonDerivedType(typeof(MembershipNotice), "membership")]
+[JsonDerivedType(typeof(UnreadDroppedNotice), "unread-dropped")]
+[JsonDerivedType(typeof(NotSentNotice), "not-sent")]
+public abstract record SecureNotice;
+
+public enum MembershipNoticeKind
+{
+    /// <summary>The room's group was founded.</summary>
+    Created,
+
+    /// <summary>A device committed its own join.</summary>
+    Joined,
+
+    /// <summary>A member added devices (a contact's, to a direct conversation).</summary>
+    Added,
+
+    /// <summary>A member removed devices (revoked, or departed).</summary>
+    Removed,
+
+    /// <summary>A member rotated the keys.</summary>
+    Rotated,
+
+    /// <summary>This device was removed: later messages cannot be read here.</summary>
+    RemovedThisDevice,
+
+    /// <summary>Another user left; their devices are removed before the next message.</summary>
+    Left,
+
+    /// <summary>This user left (from this device or another of its devices).</summary>
+    YouLeft,
+}
+
+/// <summary>A verified change of the room's encrypted membership. <see cref="Actor"/> made it;
+/// <see cref="Members"/> are the group's user names after it (for the changes that have them).</summary>
+public sealed record MembershipNotice(MembershipNoticeKind Kind, string Actor, IReadOnlyList<string> Members) : SecureNotice;
+
+/// <summary>Unread messages of the room went past the bounds and the oldest are being dropped
+/// on this device (said once per room).</summary>
+public sealed record UnreadDroppedNotice(int MaxMessages, long MaxChars) : SecureNotice;
+
+/// <summary>A queued message of this user was refused for good. <see cref="Reason"/> is the
+/// error's own message; <see cref="Preview"/> the start of the text, for the user to recognise it.</summary>
+public sealed record NotSentNotice(string Preview, DateTimeOffset QueuedAt, string ErrorId, string Reason) : SecureNotice;

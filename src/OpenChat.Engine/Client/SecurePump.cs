@@ -1,0 +1,169 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>The receiving loop: every event of every room, in sequence order, through the room's
+/// group, and what each outcome becomes for the user (messages, notices, key changes).</summary>
+internal sealed class SecurePump(ChatClient client, GroupIdentity identity, RoomGroups rooms, SecureInbox inbox, ContactBook contacts,
+    RevocationTracker revocations, SecureOutbox outbox, MembershipCoordinator membership, PumpProgress progress, SessionStateStore state,
+    Action<ContactRecord> contactChanged, ILogger log, CancellationToken closing)
+{
+    private readonly RefusalLimiter _refusals = new();
+
+    private string UserName => client.UserName;
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            while (!closing.IsCancellationRequested)
+            {
+                var e = await client.ReceiveAsync(closing).ConfigureAwait(false);
+                var group = rooms.GetOrAdd(e.Room, out var isNew);
+                if (isNew && e.Room.StartsWith('@'))
+                {
+                    // Someone opened a direct conversation with us: join its group so we can read it.
+                    _ = Task.Run(() => membership.EnterQuietlyAsync(e.Room));
+                }
+
+                if (group.NeedsRevocations(e) || !revocations.Dated)
+                {
+                    // Removals are judged against revocations: a member revoked since this device
+                    // last asked would otherwise look wrongly removed. And revocations kept
+                    // without their dates (by an older version) would refuse every past event of
+                    // a revoked member: none is judged until a list has dated them.
+                    await revocations.LearnAsync().ConfigureAwait(false);
+                }
+
+                if (group.Process(e) is not { } outcome)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    Handle(group, e, outcome);
+                    outbox.CompleteQueued(e);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One event's side effects (a contact file that cannot be written, anything a
+                    // hostile event provokes) never stop the rest.
+                    log.Failed(ex, "secure.pump.event");
+                }
+
+                state.MarkChanged();
+                progress.Advance();
+            }
+        }
+        catch (Exception e)
+        {
+            // The client closed (disposed, revoked); nothing here may reach the host process.
+            SecureLog.PumpEnded(log, e.GetType().Name);
+            inbox.Complete();
+        }
+    }
+
+    private void Handle(RoomGroup group, RoomEvent e, GroupOutcome outcome)
+    {
+        if (e.Kind == EventKind.Key && outcome.Kind == GroupOutcomeKind.Applied)
+        {
+            ObservePackage(e, outcome);
+            return;
+        }
+
+        if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied)
+        {
+            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, group.Read(s => s.MemberNames)));
+            return;
+        }
+
+        if (outcome.Kind == GroupOutcomeKind.Message && outcome.Message!.ContentType == ContentType.Departure)
+        {
+            var self = string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase);
+            Notice(e, new MembershipNotice(self ? MembershipNoticeKind.YouLeft : MembershipNoticeKind.Left, outcome.Message.Sender, []));
+            return;
+        }
+
+        SecureMessage? message = outcome.Kind switch
+        {
+            GroupOutcomeKind.Message => new SecureMessage(e.Room, e.Sequence, outcome.Message!.Sender, outcome.Message.SenderSerial,
+                Encoding.UTF8.GetString(outcome.Message.Content), e.Time, outcome.Message.SentAt, true, TrustOf(outcome.Message.Sender, outcome.Message.SenderSerial), null,
+                outcome.Message.Epoch, outcome.Message.OutOfOrder, outcome.Message.MissingBefore)
+            {
+                IsOwn = string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase),
+                MessageId = e.MessageId,
+            },
+            GroupOutcomeKind.Rejected when _refusals.Admit(e.Room, e.Sender, e.Time, $"{e.Kind} refused: {outcome.Reason}") is { } refusal =>
+                new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender, e.SenderSerial), refusal, e.Epoch, false, 0) { MessageId = e.MessageId },
+            _ => null,
+        };
+
+        if (outcome.Kind == GroupOutcomeKind.Rejected)
+        {
+            SecureLog.EventRefused(log, e.Room, e.Sequence, e.Kind.ToString(), e.SenderSerial);
+        }
+
+        if (message is not null)
+        {
+            inbox.Add(message);
+        }
+    }
+
+    // The group says which change a commit made by its reason's name, or that it removed this device.
+    internal static MembershipNoticeKind CommitKind(string? notice) => notice switch
+    {
+        "RemovedFromRoom" => MembershipNoticeKind.RemovedThisDevice,
+        nameof(CommitReason.Create) => MembershipNoticeKind.Created,
+        nameof(CommitReason.Join) => MembershipNoticeKind.Joined,
+        nameof(CommitReason.Add) => MembershipNoticeKind.Added,
+        nameof(CommitReason.Remove) => MembershipNoticeKind.Removed,
+        _ => MembershipNoticeKind.Rotated,
+    };
+
+    private void ObservePackage(RoomEvent e, GroupOutcome outcome)
+    {
+        // The package itself says whose it is (it is signed by its owner); whoever relayed it
+        // does not matter, and may not own a package here at all.
+        if (outcome.Package is not { } package)
+        {
+            return;
+        }
+
+        // Our own devices count in safety numbers too, the same way the other side sees them,
+        // and a new one under our own name (the server, as CA, could mint it) is as loud as a
+        // contact's: it could read our rooms and speak as us.
+        var before = contacts.Find(package.UserName)?.Trust;
+        var after = contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
+        var isThisDevice = string.Equals(package.Serial, identity.Serial, StringComparison.OrdinalIgnoreCase);
+        if (!isThisDevice && after == ContactTrust.Changed && before != ContactTrust.Changed && before is not null)
+        {
+            try
+            {
+                contactChanged(contacts.Find(package.UserName)!);
+            }
+            catch (Exception ex)
+            {
+                // The application's handler failed; the change is in the contact book regardless.
+                log.Failed(ex, "secure.contact-changed");
+            }
+        }
+    }
+
+    private void Notice(RoomEvent e, SecureNotice notice) =>
+        inbox.Add(new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, true, TrustOf(e.Sender, e.SenderSerial), null, e.Epoch, false, 0)
+        {
+            IsNotice = true,
+            IsOwn = string.Equals(e.Sender, UserName, StringComparison.OrdinalIgnoreCase),
+            Notice = notice,
+        });
+
+    // This device is trusted by definition; everyone else, our own other devices included, is
+    // trusted as far as the contact book says.
+    private ContactTrust TrustOf(string user, string serial) =>
+        string.Equals(serial, identity.Serial, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
+}

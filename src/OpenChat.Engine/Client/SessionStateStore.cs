@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Storage;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>
+/// The session's state file, encrypted under a key derived from the identity's private key (so
+/// it is exactly as protected as that key). A snapshot is taken room by room, each under its own
+/// gate only while it is copied; encrypting and writing happen outside every room's gate.
+/// </summary>
+internal sealed class SessionStateStore : IDisposable
+{
+    private readonly ChatClient _client;
+    private readonly byte[] _key;
+    private readonly string _path;
+    private readonly ILogger _log;
+    private readonly Lock _writing = new();
+    private Func<SessionStateFile>? _snapshot;
+    private int _dirty;
+
+    public SessionStateStore(ChatClient client, byte[] key, ILogger log)
+    {
+        _client = client;
+        _key = key;
+        _path = PathIn(client.Profile.Path);
+        _log = log;
+    }
+
+    public static string PathIn(string profilePath) => Path.Combine(profilePath, SecureSession.StateFile);
+
+    /// <summary>The key of the client identity's state, the state saved (null before the first
+    /// session) and this device's group identity: the agreement key and key package saved, or new ones.</summary>
+    public static (byte[] Key, SessionStateFile? Saved, GroupIdentity Identity) Open(ChatClient client)
+    {
+        var signing = client.Identity.GetECDsaPrivateKey() ?? throw new CryptoException("The identity has no ECDSA private key.");
+        var key = Kdf.Hkdf(signing.ExportParameters(true).D!, "OpenChat v1 client state"u8, "e2e"u8, Fernet.KeyLength);
+        var path = PathIn(client.Profile.Path);
+        SessionStateFile? saved = null;
+        ECDiffieHellman agreement;
+        if (File.Exists(path))
+        {
+            saved = JsonSerializer.Deserialize(Fernet.Decrypt(key, File.ReadAllText(path), DateTimeOffset.UtcNow), SessionJson.Default.SessionStateFile);
+            agreement = ECDiffieHellman.Create();
+            agreement.ImportPkcs8PrivateKey(saved!.AgreementKey, out _);
+        }
+        else
+        {
+            agreement = KeyAgreement.NewKey();
+        }
+
+        var identity = saved?.Package is { } packageBytes
+            ? new GroupIdentity(client.Identity, signing, agreement, KeyPackage.Parse(packageBytes))
+            : new GroupIdentity(client.Identity, signing, agreement, DateTimeOffset.UtcNow);
+        return (key, saved, identity);
+    }
+
+    // Saves state when it changed, and refreshes revocations now and then so that a device that
+    // only reads still refuses messages signed by revoked certificates.
+    public async Task RunAsync(RevocationTracker revocations, CancellationToken closing)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        var ticks = 0;
+        try
+        {
+            await revocations.RefreshAsync().ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(closing).ConfigureAwait(false))
+            {
+                SaveIfChanged();
+                if (++ticks % 120 == 0)
+                {
+                    await revocations.RefreshAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing.
+        }
+    }
+
+    /// <summary>What is written; set once the session's parts exist.</summary>
+    public void TakeSnapshotsFrom(Func<SessionStateFile> snapshot) => _snapshot = snapshot;
+
+    /// <summary>Something changed: written on the next tick of the save loop.</summary>
+    public void MarkChanged() => Interlocked.Exchange(ref _dirty, 1);
+
+    public bool SaveIfChanged() => Interlocked.Exchange(ref _dirty, 0) == 0 || SaveNow();
+
+    public bool SaveNow()
+    {
+        lock (_writing)
+        {
+            try
+            {
+                var token = Fernet.Encrypt(_key, JsonSerializer.SerializeToUtf8Bytes(_snapshot!(), SessionJson.Default.SessionStateFile));
+                return _client.SaveWhileOwner(() =>
+                {
+                    SecureFile.WriteAllText(_path, token, overwrite: true);
+                    return true;
+                });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Retried on the next tick; the sending path refuses to send when this fails.
+                SecureLog.StateNotSaved(_log, e.GetType().Name);
+                return false;
+            }
+        }
+    }
+
+    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+}

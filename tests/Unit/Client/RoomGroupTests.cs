@@ -1,0 +1,54 @@
+using OpenChat.Engine.Client;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Protocol;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Client;
+
+/// <summary>A room's group on a device: each event processed once, in order, and none, however
+/// hostile, able to throw out of the pump.</summary>
+public class RoomGroupTests
+{
+    [Fact]
+    public void An_event_already_processed_is_not_processed_again()
+    {
+        var (h, _, bob) = GroupHarness.TwoMembers();
+        using var _h = h;
+        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), 0);
+        foreach (var e in h.Log)
+        {
+            Assert.NotNull(group.Process(e));
+        }
+
+        Assert.True(group.Read(s => s.IsMember));
+        Assert.Equal((ulong)h.Log.Count, group.ProcessedThrough);
+        Assert.Null(group.Process(h.Log[^1]));
+        Assert.Equal((ulong)h.Log.Count, group.Export().ProcessedThrough);
+    }
+
+    [Fact]
+    public void A_commit_that_cannot_be_parsed_is_refused_and_passed()
+    {
+        var (h, _, bob) = GroupHarness.TwoMembers();
+        using var _h = h;
+        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), 0);
+        var junk = new RoomEvent(h.Room, 1, Guid.NewGuid(), "mallory", "ff", EventKind.Commit, 0, h.Time.GetUtcNow(), [1, 2, 3]);
+
+        var outcome = group.Process(junk);
+        Assert.Equal(GroupOutcomeKind.Rejected, outcome!.Kind);
+        Assert.Equal(1ul, group.ProcessedThrough);
+    }
+
+    [Fact]
+    public async Task One_sender_at_a_time_holds_the_send_lock()
+    {
+        var (h, _, bob) = GroupHarness.TwoMembers();
+        using var _h = h;
+        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), 0);
+        var first = await group.EnterSendingAsync(CancellationToken.None);
+        var second = group.EnterSendingAsync(CancellationToken.None);
+        Assert.False(second.IsCompleted);
+        first.Dispose();
+        (await second.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+    }
+}
