@@ -63,6 +63,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _directory = directory;
         _ca = ca;
         ServerCertificate = serverCertificate;
+        StartedAt = options.Time.GetUtcNow();
         var logs = options.LoggerFactory;
         _log = logs.CreateLogger<ChatServer>();
         var certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
@@ -75,7 +76,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _revocationList = new RevocationListCache(directory.Store, ca);
         _messages = options.MessageStoreFactory(directory.Path);
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
-            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null });
+            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time);
         _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>());
         _listener = new TcpListener(options.Address, options.Port);
     }
@@ -91,7 +92,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     public ChatServerState State { get; private set; } = ChatServerState.Running;
 
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>Completes when the server has stopped (by <see cref="StopAsync"/> or a fatal listener error).</summary>
     public Task Completion => _stopped.Task;
@@ -118,7 +119,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         CertificateAuthority? ca = null;
         try
         {
-            (ca, var certificate) = ServerBootstrap.Ensure(directory, options.CaPassword ?? "",
+            (ca, var certificate) = ServerBootstrap.Ensure(directory, options.CaPassword ?? "", options.Time,
                 log: options.LoggerFactory.CreateLogger(typeof(CertificateAuthority).FullName!));
             var server = new ChatServer(directory, ca, certificate, options, serverLock);
             server.Listen();
@@ -249,11 +250,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         return ServerNames.FormatAddress(host, Endpoint.Port);
     }
 
-    private bool UserExists(string userName)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return _directory.Store.FindCertificates(CertificateKind.Client, UserNamePolicy.Normalize(userName)).Any(r => r.StatusAt(now) == CertificateStatus.Valid);
-    }
+    private bool UserExists(string userName) => ClientNames.IsHeld(_directory.Store, userName, _options.Time.GetUtcNow());
 
     private IReadOnlyList<ClientConnection> Snapshot()
     {

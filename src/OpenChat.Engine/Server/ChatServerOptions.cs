@@ -98,4 +98,8 @@ public sealed class ChatServerOptions
 
     /// <summary>Password of the CA key, used only when the server must issue its own certificate.</summary>
     public string? CaPassword { get; set; }
+
+    /// <summary>The server's clock: certificate validity, expiry of connected peers, the times
+    /// stamped on events and presence. Tests move a fake one instead of waiting.</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 }

@@ -18,15 +18,15 @@ internal sealed class ConnectionWatchdog(
 {
     public async Task RunAsync(CancellationToken stopping)
     {
-        var since = DateTimeOffset.UtcNow.AddSeconds(-5);
-        using var timer = new PeriodicTimer(options.RevocationPollInterval);
+        var since = options.Time.GetUtcNow().AddSeconds(-5);
+        using var timer = new PeriodicTimer(options.RevocationPollInterval, options.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
                 try
                 {
-                    var now = DateTimeOffset.UtcNow;
+                    var now = options.Time.GetUtcNow();
                     CloseRevoked(since);
                     since = now.AddSeconds(-2); // overlap: a revocation stamped just before "now" is not missed
                     CloseTimedOut(now);

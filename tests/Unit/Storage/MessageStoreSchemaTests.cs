@@ -86,7 +86,7 @@ public class MessageStoreSchemaTests
 
         var refusal = Assert.Throws<OpenChatException>(() => new SqliteMessageStore(path));
 
-        Assert.Equal(ErrorIds.StoreUnavailable, refusal.ErrorId);
+        Assert.Equal(ErrorIds.StoreVersionUnsupported, refusal.ErrorId);
         Assert.Contains($"version {MessageStoreSchema.Version + 6}", refusal.Message, StringComparison.Ordinal);
         Assert.Contains($"version {MessageStoreSchema.Version} and older", refusal.Message, StringComparison.Ordinal);
         Assert.Equal(MessageStoreSchema.Version + 6, UserVersion(path));
