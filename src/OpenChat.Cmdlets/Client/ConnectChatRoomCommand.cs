@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using OpenChat.Cmdlets.Completion;
+using OpenChat.Cmdlets.Diagnostics;
 using System.Security;
 using OpenChat.Engine.Client;
 
@@ -44,9 +45,15 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
         {
             var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
             var profile = ChatProfile.Find(ResolveIdentity(Identity), root);
-            var options = new ChatClientOptions { Server = Server, ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds) };
+            var log = new DeferredLogger();
+            var options = new ChatClientOptions
+            {
+                Server = Server,
+                ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
+                LoggerFactory = new DeferredLoggerFactory(log),
+            };
             var secure = Await(token => SecureSession.ConnectAsync(profile, password, options, token));
-            session = new ChatSession(secure);
+            session = new ChatSession(secure, log);
             SessionRegistry.Add(session);
             foreach (var room in Room)
             {

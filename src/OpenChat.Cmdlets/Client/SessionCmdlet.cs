@@ -29,6 +29,8 @@ public abstract class SessionCmdlet : ChatCmdlet
                 "There is no open chat session. Connect first with Connect-ChatRoom."), null);
         }
 
-        return session!;
+        // What the engine logged for this session since the last cmdlet, on the pipeline thread.
+        WriteDeferred(session!.Log);
+        return session;
     }
 }

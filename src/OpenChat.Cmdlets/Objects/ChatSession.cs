@@ -1,4 +1,6 @@
+using OpenChat.Cmdlets.Diagnostics;
 using OpenChat.Engine.Client;
+using OpenChat.Engine.Diagnostics;
 
 namespace OpenChat;
 
@@ -8,9 +10,10 @@ public sealed class ChatSession
 {
     private static int _nextId;
 
-    internal ChatSession(SecureSession secure)
+    internal ChatSession(SecureSession secure, DeferredLogger? log = null)
     {
         Secure = secure;
+        Log = log ?? new DeferredLogger();
         var client = secure.Client;
         Client = client;
         Id = Interlocked.Increment(ref _nextId);
@@ -23,6 +26,9 @@ public sealed class ChatSession
     internal ChatClient Client { get; }
 
     internal SecureSession Secure { get; }
+
+    /// <summary>What the session's engine logged since a cmdlet last wrote it out.</summary>
+    internal DeferredLogger Log { get; }
 
 
     public int Id { get; }
@@ -56,9 +62,11 @@ public sealed class ChatSession
         {
             handler?.Invoke(this, args);
         }
-        catch (Exception)
+        catch (Exception e)
         {
-            // A handler's failure must not reach the client's background thread.
+            // A handler's failure must not reach the client's background thread; the next
+            // cmdlet on this session says it happened.
+            Log.Failed(e, "session.event-handler");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Microsoft.Extensions.Logging;
 using OpenChat.Cmdlets.Completion;
+using OpenChat.Cmdlets.Diagnostics;
 using System.Security;
 using OpenChat.Engine;
 using OpenChat.Engine.Client;
@@ -49,7 +50,9 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             {
                 var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
                 var profile = ChatProfile.Find(ResolveIdentity(Identity), root);
-                session = new ChatSession(Await(token => SecureSession.ConnectAsync(profile, password, new ChatClientOptions(), token)));
+                var sessionLog = new DeferredLogger();
+                var options = new ChatClientOptions { LoggerFactory = new DeferredLoggerFactory(sessionLog) };
+                session = new ChatSession(Await(token => SecureSession.ConnectAsync(profile, password, options, token)), sessionLog);
                 SessionRegistry.Add(session);
                 owned = true;
             }
@@ -66,17 +69,8 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             }
 
             // Written here, on the pipeline thread, now that the screen has given the terminal back.
-            foreach (var (level, text) in log.Take())
-            {
-                if (level >= LogLevel.Warning)
-                {
-                    WriteVerbose(text);
-                }
-                else
-                {
-                    WriteDebug(text);
-                }
-            }
+            WriteDeferred(log);
+            WriteDeferred(session.Log);
         }
         catch (Exception e) when (IsPerInput(e))
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine;
+using OpenChat.Cmdlets.Diagnostics;
 using OpenChat.Engine.Client;
 using static OpenChat.Cmdlets.Terminal.ChatScreen;
 

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using OpenChat.Cmdlets.Terminal;
+using OpenChat.Cmdlets.Diagnostics;
 using OpenChat.Engine.Diagnostics;
 
 namespace OpenChat.Tests.Unit.Cmdlets;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using OpenChat.Cmdlets.Diagnostics;
 using OpenChat.Cmdlets.Terminal;
 using OpenChat.Engine.Client;
 using OpenChat.Tests.Unit.Support;

@@ -18,7 +18,12 @@ public sealed class Shell : IDisposable
         Run("Import-Module -Assembly $args[0]", typeof(OpenChat.Cmdlets.ChatCmdlet).Assembly);
     }
 
-    public sealed record Result(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors);
+    public sealed record Result(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors)
+    {
+        public IReadOnlyList<string> Verbose { get; init; } = [];
+
+        public IReadOnlyList<string> Debug { get; init; } = [];
+    }
 
     /// <summary>Runs a script; terminating errors come back in <see cref="Result.Errors"/> too.</summary>
     public Result Run(string script, params object[] args)
@@ -44,7 +49,11 @@ public sealed class Shell : IDisposable
         }
 
         errors.AddRange(ps.Streams.Error);
-        return new Result(output, errors);
+        return new Result(output, errors)
+        {
+            Verbose = [.. ps.Streams.Verbose.Select(r => r.Message)],
+            Debug = [.. ps.Streams.Debug.Select(r => r.Message)],
+        };
     }
 
     public void Dispose() => _runspace.Dispose();

@@ -2,13 +2,15 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine;
 
-namespace OpenChat.Cmdlets.Terminal;
+namespace OpenChat.Cmdlets.Diagnostics;
 
 /// <summary>
-/// A logger that keeps what it is told until the pipeline thread takes it: while the chat screen
-/// runs it owns the terminal (a Write-Verbose line would land in the middle of it), and a cmdlet
-/// may write only from the pipeline thread anyway. Enter-ChatRoom writes the lines kept as
-/// Write-Verbose (warnings and worse) or Write-Debug once the screen is gone.
+/// A logger that keeps what it is told until the pipeline thread takes it: the engine logs from
+/// its own threads, a cmdlet may write only from the pipeline thread, and while the chat screen
+/// runs it owns the terminal (a Write-Verbose line would land in the middle of it). A session's
+/// log is written by the next cmdlet that uses the session, Enter-ChatRoom's once the screen is
+/// gone (<see cref="ChatCmdlet.WriteDeferred"/>): warnings and worse as Write-Verbose, the rest
+/// as Write-Debug.
 /// </summary>
 internal sealed class DeferredLogger : ILogger
 {
@@ -40,5 +42,19 @@ internal sealed class DeferredLogger : ILogger
         {
             yield return entry;
         }
+    }
+}
+
+/// <summary>Hands every component of a session the same <see cref="DeferredLogger"/>; the
+/// category is dropped (the event's name says where it came from).</summary>
+internal sealed class DeferredLoggerFactory(DeferredLogger log) : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) => log;
+
+    // Where a session's lines go is fixed: to the pipeline of the cmdlet that uses it next.
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("A session's log is written by its cmdlets.");
+
+    public void Dispose()
+    {
     }
 }
