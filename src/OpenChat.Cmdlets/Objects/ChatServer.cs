@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
 using EngineServer = OpenChat.Engine.Server.ChatServer;
 
 namespace OpenChat;
@@ -6,22 +8,25 @@ namespace OpenChat;
 /// asks the running server.</summary>
 public sealed class ChatServer
 {
-    private readonly IDisposable? _log;
+    private readonly ILoggerFactory? _log;
 
     /// <param name="log">What the server logs to (from -LogPath), released when it stops.</param>
-    internal ChatServer(EngineServer server, IDisposable? log = null)
+    internal ChatServer(EngineServer server, ILoggerFactory? log = null)
     {
         Engine = server;
         _log = log;
+        var events = log?.CreateLogger("OpenChat.ChatServer.Events");
         server.ConnectionClosed += (_, e) =>
         {
             try
             {
                 ConnectionClosed?.Invoke(this, e);
             }
-            catch (Exception)
+            catch (Exception failure)
             {
-                // A handler's failure must not reach the server's connection thread.
+                // A handler's failure must not reach the server's connection thread; the
+                // server's log (and the failure count) says it happened.
+                (events ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Failed(failure, "server.event-handler");
             }
         };
     }
