@@ -82,8 +82,6 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
         return record;
     }
 
-    /// <summary>True for failures that describe one input rather than the command as a whole,
-    /// so a pipeline can go on with the next input.</summary>
     /// <summary>Writes what the engine logged off the pipeline thread: warnings and worse as
     /// Write-Verbose, the rest as Write-Debug. Call on the pipeline thread only.</summary>
     internal void WriteDeferred(Diagnostics.DeferredLogger log)
@@ -101,6 +99,8 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>True for failures that describe one input rather than the command as a whole,
+    /// so a pipeline can go on with the next input.</summary>
     protected static bool IsPerInput(Exception exception) =>
         exception is OpenChatException or IOException or UnauthorizedAccessException or CryptographicException or Engine.Protocol.ProtocolException;
 

@@ -1,10 +1,24 @@
 namespace OpenChat.Engine.Client;
 
+/// <summary>Where each room stands for this device: the last sequence processed. One owner
+/// (<see cref="ChatClient"/>'s <see cref="RoomCursors"/>) holds it; the end-to-end session reads
+/// and advances it through this, under each room's gate, and saves it with the room's group.</summary>
+internal interface IReadPositions
+{
+    ulong ProcessedThrough(string room);
+
+    void AdvanceProcessed(string room, ulong sequence);
+}
+
 /// <summary>Where each room stands for this device, for a layer above that processes events
 /// itself (the end-to-end session). <see cref="RoomCursors"/> owns the positions; this is the
 /// small way in.</summary>
-public sealed partial class ChatClient
+public sealed partial class ChatClient : IReadPositions
 {
+    ulong IReadPositions.ProcessedThrough(string room) => ProcessedThrough(room);
+
+    void IReadPositions.AdvanceProcessed(string room, ulong sequence) => AdvanceProcessed(room, sequence);
+
     /// <summary>The last sequence processed in <paramref name="room"/> (0 before any).</summary>
     internal ulong ProcessedThrough(string room)
     {

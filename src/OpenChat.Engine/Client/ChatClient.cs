@@ -1,3 +1,4 @@
+using OpenChat.Engine.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -303,7 +304,17 @@ public sealed partial class ChatClient : IAsyncDisposable
 
         _disposing.Cancel();
         _connection?.Kill();
-        await _background.ConfigureAwait(false);
+        try
+        {
+            await _background.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A background loop that failed must not stop the close: the state is still saved,
+            // the outbox kept and the profile's lock let go below.
+            _log.Failed(e, "client.background");
+        }
+
         _store.SaveNow();
         SetState(ChatClientState.Closed, ClosedReason ?? "Disconnected");
         lock (_gate)
@@ -337,7 +348,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     }
 
     // Called under _gate by the store: a copy, written outside the lock.
-    private ClientState Snapshot() => new() { LastRead = _rooms.Snapshot(), Outbox = _outbox.Snapshot() };
+    private ClientState Snapshot() => new() { LastRead = _rooms.ToSave(), Outbox = _outbox.Snapshot() };
 
     private OpenChatException Closed() => ClosedReason == ErrorIds.CertificateRevoked
         ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed, "This identity's certificate was revoked; the server no longer accepts it.")

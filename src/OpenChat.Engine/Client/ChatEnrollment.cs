@@ -59,7 +59,8 @@ public static class ChatEnrollment
             case Bye bye:
                 throw new OpenChatException(bye.Code, ErrorKind.Unavailable, bye.Message);
             case var other:
-                throw MessageCodec.Unexpected(other, "the server");
+                throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData,
+                    $"The server answered the enrollment with {other.GetType().Name}.", MessageCodec.Unexpected(other, "the server"));
         }
     }
 

@@ -1,3 +1,4 @@
+using OpenChat.Engine.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace OpenChat.Engine.Client;
@@ -110,7 +111,17 @@ internal sealed class ClientStateStore
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                SaveIfDirty();
+                try
+                {
+                    SaveIfDirty();
+                }
+                catch (Exception e)
+                {
+                    // Whatever broke this save, the loop goes on (the next tick writes again): it
+                    // is what keeps the state on disk, and its end would fail the client's close.
+                    MarkDirty();
+                    _log.Failed(e, "client.state-save");
+                }
             }
         }
         catch (OperationCanceledException)

@@ -4,10 +4,11 @@ namespace OpenChat.Engine.Client;
 /// The one owner of where each room stands for this device: the <see cref="RoomCursor"/> of every
 /// joined room (what has been handed on, what is missing) and, per room, the last sequence
 /// processed through, which survives leaving the connection and is what a rejoin starts after.
-/// The positions are saved as <see cref="ClientState.LastRead"/> (the format of today's state
-/// files). By default handing an event to the application processes it; a consumer that
-/// processes events itself (and saves its own state with them) takes the positions over with
-/// <see cref="TakeOver"/> and advances them with <see cref="Advance"/>.
+/// By default handing an event to the application processes it, and the positions are saved as
+/// <see cref="ClientState.LastRead"/>. A consumer that processes events itself and saves its
+/// own state with them (the end-to-end session) takes the positions over with
+/// <see cref="TakeOver"/>: from then on it advances them (<see cref="Advance"/>) and saves them
+/// in its own file, so a position lives in one place in memory and in one file.
 /// Not thread-safe: the client calls it under its dispatch lock.
 /// </summary>
 internal sealed class RoomCursors
@@ -48,11 +49,15 @@ internal sealed class RoomCursors
     /// <summary>The room is no longer received on this connection; its position stays.</summary>
     public void Close(string room) => _joined.Remove(room);
 
-    /// <summary>Membership ended: the room and its position go.</summary>
+    /// <summary>Membership ended: the room goes, and its position too unless a consumer took
+    /// the positions over (its saved state keeps the room, and what it processed of it).</summary>
     public void Forget(string room)
     {
         _joined.Remove(room);
-        _processed.Remove(room);
+        if (AdvanceOnDelivery)
+        {
+            _processed.Remove(room);
+        }
     }
 
     /// <summary>The last sequence processed in <paramref name="room"/>, 0 before any.</summary>
@@ -86,4 +91,8 @@ internal sealed class RoomCursors
     }
 
     public Dictionary<string, ulong> Snapshot() => new(_processed, StringComparer.Ordinal);
+
+    /// <summary>What the client's own state file keeps: nothing once the positions were taken
+    /// over (the consumer's file has them).</summary>
+    public Dictionary<string, ulong> ToSave() => AdvanceOnDelivery ? Snapshot() : new(StringComparer.Ordinal);
 }

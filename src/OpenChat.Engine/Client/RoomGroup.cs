@@ -19,14 +19,16 @@ internal sealed class RoomGroup
     private readonly Lock _gate = new();
     private readonly GroupState _state;
     private readonly SemaphoreSlim _sending = new(1, 1);
-    private ulong _processedThrough;
+    private readonly IReadPositions _positions;
     private readonly ILogger _log;
     private ulong _catchUpTarget;
 
-    public RoomGroup(GroupState state, ulong processedThrough, ILogger? log = null)
+    /// <param name="positions">The owner of the room's read position (the client); the position
+    /// is read and moved only under this room's gate, with the state it belongs to.</param>
+    public RoomGroup(GroupState state, IReadPositions positions, ILogger? log = null)
     {
         _state = state;
-        _processedThrough = processedThrough;
+        _positions = positions;
         _log = log ?? NullLogger.Instance;
     }
 
@@ -38,7 +40,7 @@ internal sealed class RoomGroup
         {
             lock (_gate)
             {
-                return _processedThrough;
+                return _positions.ProcessedThrough(Room);
             }
         }
     }
@@ -50,7 +52,7 @@ internal sealed class RoomGroup
         {
             lock (_gate)
             {
-                return (_processedThrough, _catchUpTarget);
+                return (_positions.ProcessedThrough(Room), _catchUpTarget);
             }
         }
     }
@@ -85,7 +87,7 @@ internal sealed class RoomGroup
     {
         lock (_gate)
         {
-            return e.Sequence > _processedThrough && _state.RemovalNeedsRevocations(e);
+            return e.Sequence > _positions.ProcessedThrough(Room) && _state.RemovalNeedsRevocations(e);
         }
     }
 
@@ -94,7 +96,7 @@ internal sealed class RoomGroup
     {
         lock (_gate)
         {
-            if (e.Sequence <= _processedThrough)
+            if (e.Sequence <= _positions.ProcessedThrough(Room))
             {
                 return null;
             }
@@ -111,7 +113,7 @@ internal sealed class RoomGroup
                 outcome = GroupOutcome.Reject($"the {e.Kind} could not be processed ({ex.GetType().Name})");
             }
 
-            _processedThrough = e.Sequence;
+            _positions.AdvanceProcessed(Room, e.Sequence);
             return outcome;
         }
     }
@@ -120,7 +122,7 @@ internal sealed class RoomGroup
     {
         lock (_gate)
         {
-            return new SessionStateFile.RoomData { Group = _state.Export(), ProcessedThrough = _processedThrough };
+            return new SessionStateFile.RoomData { Group = _state.Export(), ProcessedThrough = _positions.ProcessedThrough(Room) };
         }
     }
 

@@ -5,8 +5,11 @@ namespace OpenChat.Engine.Client;
 
 /// <summary>The session's rooms, each made on first use (a room seen in an event, entered, or
 /// sent to) and restored from the state file.</summary>
-internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier, TimeProvider time, ILogger log)
+internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier, TimeProvider time, IReadPositions positions, ILoggerFactory logs)
 {
+    private readonly ILogger _log = logs.CreateLogger<RoomGroup>();
+    private readonly ILogger _groupLog = logs.CreateLogger<GroupState>();
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RoomGroup> _rooms = new(StringComparer.Ordinal);
 
@@ -19,7 +22,7 @@ internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier
             added = !_rooms.TryGetValue(room, out var group);
             if (added)
             {
-                group = new RoomGroup(new GroupState(room, identity, verifier, time), 0, log);
+                group = new RoomGroup(new GroupState(room, identity, verifier, time, _groupLog), positions, _log);
                 _rooms[room] = group;
             }
 
@@ -35,13 +38,15 @@ internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier
         }
     }
 
+    /// <summary>The rooms of the state file; their positions were handed to the owner before
+    /// (<see cref="ChatClient.TakeOverReadPositions"/>).</summary>
     public void Restore(Dictionary<string, SessionStateFile.RoomData> saved)
     {
         lock (_gate)
         {
             foreach (var (room, data) in saved)
             {
-                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time), data.ProcessedThrough, log);
+                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time, _groupLog), positions, _log);
             }
         }
     }

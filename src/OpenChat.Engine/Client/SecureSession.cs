@@ -47,7 +47,11 @@ public sealed partial class SecureSession : IAsyncDisposable
         var closing = _closing.Token;
         var progress = new PumpProgress(closing);
         _contacts = new ContactBook(client.Profile.Path);
-        _rooms = new RoomGroups(identity, verifier, client.Time, logs.CreateLogger<RoomGroup>());
+        // The client holds each room's read position from here on, as this session saved it with
+        // the room's group (a position saved ahead of its group would skip events after a crash).
+        client.TakeOverReadPositions(saved?.Rooms.ToDictionary(r => r.Key, r => r.Value.ProcessedThrough, StringComparer.Ordinal)
+            ?? new Dictionary<string, ulong>(StringComparer.Ordinal));
+        _rooms = new RoomGroups(identity, verifier, client.Time, client, logs);
         _state = new SessionStateStore(client, stateKey, logs.CreateLogger<SessionStateStore>());
         _inbox = new SecureInbox(client.MaxUnreadPerRoom, client.MaxUnreadCharsPerRoom, _state.MarkChanged);
         _revocations = new RevocationTracker(client, verifier, _state.MarkChanged, logs.CreateLogger<RevocationTracker>(), closing);

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Storage;
 
@@ -70,10 +71,19 @@ internal sealed class SessionStateStore : IDisposable
             await revocations.RefreshAsync().ConfigureAwait(false);
             while (await timer.WaitForNextTickAsync(closing).ConfigureAwait(false))
             {
-                SaveIfChanged();
-                if (++ticks % 120 == 0)
+                try
                 {
-                    await revocations.RefreshAsync().ConfigureAwait(false);
+                    SaveIfChanged();
+                    if (++ticks % 120 == 0)
+                    {
+                        await revocations.RefreshAsync().ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Whatever broke this tick, the loop goes on: it is what keeps the state saved.
+                    MarkChanged();
+                    _log.Failed(e, "secure.state-save");
                 }
             }
         }
@@ -106,8 +116,10 @@ internal sealed class SessionStateStore : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // Retried on the next tick; the sending path refuses to send when this fails.
+                // Retried on the next tick (marked changed again); the sending path refuses to
+                // send when this fails.
                 SecureLog.StateNotSaved(_log, e.GetType().Name);
+                MarkChanged();
                 return false;
             }
         }

@@ -38,4 +38,8 @@ public static partial class EngineLog
     [LoggerMessage(EventId = 1, EventName = "BackgroundFailure", Level = LogLevel.Warning,
         Message = "{Where} failed with {ExceptionType}")]
     private static partial void BackgroundFailure(ILogger log, Exception exception, string where, string exceptionType);
+
+    [LoggerMessage(EventId = 2, EventName = "LinesSuppressed", Level = LogLevel.Warning,
+        Message = "{Count} lines of {Throttled} were not written (more than {PerSecond} a second)")]
+    public static partial void LinesSuppressed(ILogger log, long count, string throttled, double perSecond);
 }

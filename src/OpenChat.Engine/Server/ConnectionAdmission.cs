@@ -1,3 +1,4 @@
+using OpenChat.Engine.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -24,6 +25,9 @@ internal enum AdmissionVerdict
 /// </summary>
 internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal busy, ILogger log)
 {
+    // A peer can cause this at will: its log lines are throttled, the refusals never are.
+    private readonly LogThrottle _refusals = new("connection refusals");
+
     private readonly Dictionary<IPAddress, int> _pendingByAddress = [];
     private long _accepted;
     private long _refused;
@@ -76,7 +80,11 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
             case AdmissionVerdict.Admitted:
                 return true;
             case AdmissionVerdict.ServerFull:
-                log.RefusedBusy(remote?.ToString() ?? "", options.MaxConnections);
+                if (_refusals.Admit(log))
+                {
+                    log.RefusedBusy(remote?.ToString() ?? "", options.MaxConnections);
+                }
+
                 if (!busy.TryRefuse(socket, options.MaxConnections, stopping))
                 {
                     socket.Dispose();
@@ -84,7 +92,11 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
 
                 return false;
             default:
-                log.RefusedPerAddress(remote?.ToString() ?? "", options.MaxPendingPerAddress);
+                if (_refusals.Admit(log))
+                {
+                    log.RefusedPerAddress(remote?.ToString() ?? "", options.MaxPendingPerAddress);
+                }
+
                 socket.Dispose();
                 return false;
         }

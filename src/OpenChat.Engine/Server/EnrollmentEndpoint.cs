@@ -12,6 +12,9 @@ namespace OpenChat.Engine.Server;
 /// </summary>
 internal sealed class EnrollmentEndpoint(CertificateAuthority ca, byte[] serverCertificateHash, string caPem, ILogger log)
 {
+    // A peer can cause this at will: its log lines are throttled, the refusals never are.
+    private readonly LogThrottle _refusals = new("EnrollmentRefused");
+
     public void Serve(ClientConnection connection, Frame frame)
     {
         // Judged by type before the payload is read: a request of an enrolled connection gets
@@ -57,14 +60,18 @@ internal sealed class EnrollmentEndpoint(CertificateAuthority ca, byte[] serverC
         }
         catch (OpenChatException e)
         {
-            log.EnrollmentRefused(request.UserName, connection.RemoteAddress, e.ErrorId);
+            if (_refusals.Admit(log))
+            {
+                log.EnrollmentRefused(UserNamePolicy.Printable(request.UserName), connection.RemoteAddress, e.ErrorId);
+            }
+
             connection.Send(new ErrorReply(request.Tag, e.ErrorId, e.Message));
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or System.Security.Cryptography.CryptographicException)
         {
             // The enrolling user gets an answer, not a dropped connection; the admin gets the cause.
             log.Failed(e, "server.enrollment");
-            log.EnrollmentRefused(request.UserName, connection.RemoteAddress, ErrorIds.StoreUnavailable);
+            log.EnrollmentRefused(UserNamePolicy.Printable(request.UserName), connection.RemoteAddress, ErrorIds.StoreUnavailable);
             connection.Send(new ErrorReply(request.Tag, ErrorIds.StoreUnavailable, "The server could not complete the enrollment; try again later or ask the admin."));
         }
     }

@@ -9,6 +9,11 @@ namespace OpenChat.Engine.Server;
 /// </summary>
 internal interface IRoomEventBus
 {
+    /// <summary>Whether other nodes share the rooms (they may create a room or change members
+    /// without this node's directory seeing it). On a bus that does not, every room is in the
+    /// directory's cache, and a name it does not hold is answered from memory, never the store.</summary>
+    bool SpansNodes { get; }
+
     /// <summary>The channel receives the room's events from now on (subscribing twice is one subscription).</summary>
     void Subscribe(string room, IClientChannel channel);
 

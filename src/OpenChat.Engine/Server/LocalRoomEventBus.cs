@@ -11,6 +11,8 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
     // Copy-on-write per room: the fan-out reads a snapshot without locking.
     private readonly ConcurrentDictionary<string, ImmutableArray<IClientChannel>> _subscribers = new(StringComparer.Ordinal);
 
+    public bool SpansNodes => false;
+
     public void Subscribe(string room, IClientChannel channel)
     {
         lock (_gate)

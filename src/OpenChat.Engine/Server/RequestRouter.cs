@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Server;
@@ -13,6 +14,9 @@ namespace OpenChat.Engine.Server;
 internal sealed class RequestRouter(
     RoomRequests rooms, RoomPublisher publisher, HistoryReader history, Func<byte[]> revocations, ILogger log)
 {
+    // A peer can cause this at will: its log lines are throttled, the refusals never are.
+    private readonly LogThrottle _rateLimitLines = new("RateLimited (request)");
+
     public async ValueTask HandleAsync(IClientChannel channel, Frame frame)
     {
         var message = MessageCodec.Decode(frame);
@@ -64,7 +68,11 @@ internal sealed class RequestRouter(
             return true;
         }
 
-        RoomLog.RateLimited(log, channel.UserName, "request");
+        if (_rateLimitLines.Admit(log))
+        {
+            RoomLog.RateLimited(log, channel.UserName, "request");
+        }
+
         channel.Send(new ErrorReply(tag, ErrorIds.RateLimited, "Too many requests; slow down."));
         return false;
     }

@@ -1,3 +1,4 @@
+using OpenChat.Engine.Diagnostics;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Pki;
@@ -13,6 +14,9 @@ namespace OpenChat.Engine.Server;
 /// </summary>
 internal sealed class RoomDirectory
 {
+    // A peer can cause this at will: its log lines are throttled, the refusals never are.
+    private readonly LogThrottle _rateLimitLines = new("RateLimited (room creation)");
+
     private readonly IMessageStore _store;
     private readonly IRoomEventBus _bus;
     private readonly ChatServerOptions _options;
@@ -50,13 +54,22 @@ internal sealed class RoomDirectory
     /// <summary>The rooms this node knows of (a snapshot; new rooms of other nodes appear once used here).</summary>
     public ICollection<Room> Rooms => _rooms.Values;
 
-    /// <summary>The room, read from the store if it is not cached or was invalidated; null if
-    /// there is no such room.</summary>
+    /// <summary>The room, read from the store if it was invalidated (or, with other nodes, not
+    /// cached); null if there is no such room.</summary>
     public Room? Find(string name)
     {
-        if (_rooms.TryGetValue(name, out var room) && !_stale.ContainsKey(name))
+        var stale = _stale.ContainsKey(name);
+        if (_rooms.TryGetValue(name, out var room) && !stale)
         {
             return room;
+        }
+
+        // Alone, this node created every room it has: a name it does not hold does not exist,
+        // and asking the store (behind the writer's lock) for every such name would let anyone
+        // with a certificate hold up joins and leaves for the whole server.
+        if (room is null && !stale && !_bus.SpansNodes)
+        {
+            return null;
         }
 
         return Load(name);
@@ -90,12 +103,16 @@ internal sealed class RoomDirectory
 
         if (!channel.RoomCreations.TryTake())
         {
-            RoomLog.RateLimited(_log, channel.UserName, "room creation");
+            if (_rateLimitLines.Admit(_log))
+            {
+                RoomLog.RateLimited(_log, channel.UserName, "room creation");
+            }
+
             throw new OpenChatException(ErrorIds.RateLimited, ErrorKind.Unavailable, "Too many new rooms from this connection; try again in a minute.");
         }
 
         _store.EnsureRoom(name, kind, _time.GetUtcNow());
-        return Find(name) ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+        return Load(name) ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
             $"The room '{UserNamePolicy.Printable(name)}' was created but cannot be read back from the store.");
     }
 

@@ -1,3 +1,4 @@
+using OpenChat.Engine.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Pki;
 using OpenChat.Engine.Protocol;
@@ -10,6 +11,9 @@ namespace OpenChat.Engine.Server;
 /// publishers' replies.</summary>
 internal sealed class RoomPublisher : IAsyncDisposable
 {
+    // A peer can cause this at will: its log lines are throttled, the refusals never are.
+    private readonly LogThrottle _rateLimitLines = new("RateLimited (publish, commit)");
+
     private const ulong CreateLookBack = 1000;
 
     private readonly RoomDirectory _rooms;
@@ -47,7 +51,11 @@ internal sealed class RoomPublisher : IAsyncDisposable
     {
         if (!channel.Publishes.TryTake() || !channel.PublishedBytes.TryTake(publish.Body.Length))
         {
-            RoomLog.RateLimited(_log, channel.UserName, "publish");
+            if (_rateLimitLines.Admit(_log))
+            {
+                RoomLog.RateLimited(_log, channel.UserName, "publish");
+            }
+
             channel.Send(new ErrorReply(publish.Tag, ErrorIds.RateLimited, "Publishing too fast; the message was not stored. Resend it later."));
             return;
         }
@@ -90,7 +98,11 @@ internal sealed class RoomPublisher : IAsyncDisposable
 
         if (!_commits.TryTake(UserNamePolicy.Normalize(channel.UserName)))
         {
-            RoomLog.RateLimited(_log, channel.UserName, "commit");
+            if (_rateLimitLines.Admit(_log))
+            {
+                RoomLog.RateLimited(_log, channel.UserName, "commit");
+            }
+
             channel.Send(new ErrorReply(publish.Tag, ErrorIds.RateLimited, "Too many changes of rooms' encryption from this user; the commit was not stored. Try again in a minute."));
             return false;
         }

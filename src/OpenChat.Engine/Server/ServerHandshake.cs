@@ -20,6 +20,9 @@ internal sealed record GreetedPeer(FrameReader Reader, PeerIdentity? Identity);
 /// </summary>
 internal sealed class ServerHandshake
 {
+    // A peer can cause this at will: its log lines are throttled, the refusals never are.
+    private readonly LogThrottle _failures = new("HandshakeFailed");
+
     private readonly SslStreamCertificateContext _certificate;
     private readonly ClientCertificateValidator _validator;
     private readonly X509ChainPolicy _chainPolicy;
@@ -116,7 +119,11 @@ internal sealed class ServerHandshake
         }
         catch (Exception e) when (e is AuthenticationException or IOException)
         {
-            _log.HandshakeFailed(remoteAddress, $"{e.GetType().Name}: {e.Message}");
+            if (_failures.Admit(_log))
+            {
+                _log.HandshakeFailed(remoteAddress, $"{e.GetType().Name}: {e.Message}");
+            }
+
         }
         catch (OperationCanceledException)
         {

@@ -64,7 +64,7 @@ internal static class MessageStoreSchema
         var found = Read(connection);
         if (found > Version)
         {
-            throw new OpenChatException(ErrorIds.StoreVersionUnsupported, ErrorKind.Unavailable,
+            throw new OpenChatException(ErrorIds.StoreVersionUnsupported, ErrorKind.InvalidData,
                 $"The message store at '{path}' has schema version {found}; this OpenChat understands version {Version} and older. Use the newer OpenChat that wrote it.");
         }
 

@@ -114,7 +114,8 @@ public static class ClientTransport
                 case Bye reason:
                     throw new OpenChatException(reason.Code, ErrorKind.Unavailable, $"The server closed the connection: {reason.Message}");
                 case var other:
-                    throw MessageCodec.Unexpected(other, "the server");
+                    throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData,
+                        $"The server answered Hello with {other.GetType().Name}.", MessageCodec.Unexpected(other, "the server"));
             }
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)

@@ -55,4 +55,21 @@ public class RoomCursorsTests
         Assert.True(cursors.Advance("ops", 11));
         Assert.Equal(11ul, cursors.Snapshot()["ops"]);
     }
+
+    [Fact]
+    public void Positions_taken_over_are_saved_by_their_new_owner_alone_and_survive_a_leave()
+    {
+        var cursors = new RoomCursors(new Dictionary<string, ulong> { ["ops"] = 12 });
+        Assert.Equal(12ul, cursors.ToSave()["ops"]);
+
+        cursors.TakeOver(new Dictionary<string, ulong> { ["ops"] = 10 });
+        cursors.Open("ops", null);
+        cursors.Forget("ops");
+
+        // One file: the client's state no longer carries them; the owner's saved state keeps the
+        // room and how far it was processed, so a later join goes on from there.
+        Assert.Empty(cursors.ToSave());
+        Assert.Equal(10ul, cursors.ProcessedThrough("ops"));
+    }
 }
+

@@ -14,7 +14,7 @@ public class RoomGroupTests
     {
         var (h, _, bob) = GroupHarness.TwoMembers();
         using var _h = h;
-        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), 0);
+        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), new Positions());
         foreach (var e in h.Log)
         {
             Assert.NotNull(group.Process(e));
@@ -31,7 +31,7 @@ public class RoomGroupTests
     {
         var (h, _, bob) = GroupHarness.TwoMembers();
         using var _h = h;
-        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), 0);
+        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), new Positions());
         var junk = new RoomEvent(h.Room, 1, Guid.NewGuid(), "mallory", "ff", EventKind.Commit, 0, h.Time.GetUtcNow(), [1, 2, 3]);
 
         var outcome = group.Process(junk);
@@ -44,11 +44,35 @@ public class RoomGroupTests
     {
         var (h, _, bob) = GroupHarness.TwoMembers();
         using var _h = h;
-        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), 0);
+        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), new Positions());
         var first = await group.EnterSendingAsync(CancellationToken.None);
         var second = group.EnterSendingAsync(CancellationToken.None);
         Assert.False(second.IsCompleted);
         first.Dispose();
         (await second.WaitAsync(TimeSpan.FromSeconds(5))).Dispose();
+    }
+
+    [Fact]
+    public void The_position_is_read_and_moved_through_its_owner()
+    {
+        var (h, _, bob) = GroupHarness.TwoMembers();
+        using var _h = h;
+        var owner = new Positions();
+        owner.AdvanceProcessed(h.Room, (ulong)h.Log.Count - 1);
+        var group = new RoomGroup(new GroupState(h.Room, bob.Identity, h.Verifier), owner);
+
+        // Everything the owner has as processed is passed over; the rest is processed and moves it.
+        Assert.Null(group.Process(h.Log[0]));
+        Assert.NotNull(group.Process(h.Log[^1]));
+        Assert.Equal((ulong)h.Log.Count, owner.ProcessedThrough(h.Room));
+    }
+
+    private sealed class Positions : IReadPositions
+    {
+        private readonly Dictionary<string, ulong> _through = [];
+
+        public ulong ProcessedThrough(string room) => _through.GetValueOrDefault(room);
+
+        public void AdvanceProcessed(string room, ulong sequence) => _through[room] = Math.Max(sequence, ProcessedThrough(room));
     }
 }

@@ -140,7 +140,7 @@ public sealed class RoomSideTests : IAsyncDisposable
     [Fact]
     public async Task A_store_that_fails_a_join_is_answered_StoreUnavailable_and_logged()
     {
-        await using var failing = new RoomHub(new FailingMembershipStore(_store), new ChatServerOptions { LoggerFactory = _logs },
+        await using var failing = new RoomHub(new ProbeStore(_store, failMembership: true), new ChatServerOptions { LoggerFactory = _logs },
             _ => true, () => [], _ => false);
         var alice = new TestChannel("alice", "01");
         failing.Connected(alice);
@@ -188,21 +188,65 @@ public sealed class RoomSideTests : IAsyncDisposable
     }
 
     /// <summary>A store whose membership writes fail as a broken disk would.</summary>
-    private sealed class FailingMembershipStore(IMessageStore inner) : IMessageStore
+    [Fact]
+    public async Task A_room_name_nobody_created_is_refused_from_memory_without_asking_the_store()
     {
+        var probe = new ProbeStore(_store, failMembership: false);
+        await using var hub = new RoomHub(probe, new ChatServerOptions { LoggerFactory = _logs }, _ => true, () => [], _ => false);
+        var mallory = new TestChannel("mallory", "0c");
+        hub.Connected(mallory);
+
+        for (uint tag = 1; tag <= 50; tag++)
+        {
+            await hub.HandleAsync(mallory, TestChannel.FrameOf(new NameRequest(MessageType.ListMembers, tag, $"nothing-{tag}")));
+        }
+
+        Assert.Equal(ErrorIds.NotAMember, (await mallory.WaitForAsync<ErrorReply>(e => e.Tag == 50)).Code);
+        Assert.Equal(0, probe.RoomLookups);
+
+        // An invalidated room is read again: that is how another node's change arrives.
+        hub.Directory.Invalidate("ops");
+        Assert.Null(hub.Directory.Find("ops"));
+        Assert.Equal(1, probe.RoomLookups);
+    }
+
+    private sealed class ProbeStore(IMessageStore inner, bool failMembership) : IMessageStore
+    {
+        public int RoomLookups;
+
         public IReadOnlyList<StoredRoom> LoadRooms() => inner.LoadRooms();
 
         public IReadOnlyList<RoomMembership> LoadMembers() => inner.LoadMembers();
 
-        public StoredRoom? FindRoom(string name) => inner.FindRoom(name);
+        public StoredRoom? FindRoom(string name)
+        {
+            Interlocked.Increment(ref RoomLookups);
+            return inner.FindRoom(name);
+        }
 
         public IReadOnlyList<string> LoadMembers(string room) => inner.LoadMembers(room);
 
         public StoredRoom EnsureRoom(string name, RoomKind kind, DateTimeOffset at) => inner.EnsureRoom(name, kind, at);
 
-        public void AddMember(string room, string userName) => throw new SqliteException("disk I/O error", 10);
+        public void AddMember(string room, string userName)
+        {
+            if (failMembership)
+            {
+                throw new SqliteException("disk I/O error", 10);
+            }
 
-        public void RemoveMember(string room, string userName) => throw new SqliteException("disk I/O error", 10);
+            inner.AddMember(room, userName);
+        }
+
+        public void RemoveMember(string room, string userName)
+        {
+            if (failMembership)
+            {
+                throw new SqliteException("disk I/O error", 10);
+            }
+
+            inner.RemoveMember(room, userName);
+        }
 
         public IReadOnlyList<AppendResult> AppendBatch(IReadOnlyList<AppendRequest> batch) => inner.AppendBatch(batch);
 
