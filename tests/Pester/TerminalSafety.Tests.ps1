@@ -123,7 +123,7 @@ Describe 'Enter-ChatRoom with long pastes' {
     It 'refuses a line over 64 KiB with a notice, keeps it in the input, and the chat goes on' {
         Send-Paste alice ('y' * 65537)
         tmux -L $socket send-keys -t alice Enter
-        $screen = Wait-Screen alice { param($s) $s -match 'MessageTooLarge' }
+        $screen = Wait-Screen alice { param($s) $s -match 'MessageTooLarge' -and ($s -split "`n")[-1] -match '^> y+$' }
         ($screen -replace '\s+', ' ') | Should -Match '65,537 bytes of UTF-8'
         ($screen -replace '\s+', ' ') | Should -Match '65,536 bytes \(64 KiB\)'
         ($screen -split "`n")[-1] | Should -Match '^> y+$' -Because 'the refused line is back in the input'

@@ -75,6 +75,7 @@ internal sealed partial class TerminalChat
             TerminalLog.CommandRefused(log, CommandName(line), e.ErrorId);
             // Nothing is lost: the line goes back to the input, to shorten or clear with Esc.
             _screen.Input.Set(line);
+            _screen.DrawInput(); // before the notice, so whoever reads the notice sees the line back
             Notice($"{e.ErrorId}: {e.Message} The line is back in the input: shorten it, or press Esc to clear it.");
         }
         catch (OpenChatException e)
