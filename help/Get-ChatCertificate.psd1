@@ -10,7 +10,7 @@ The command does not use the CA private key and never asks for the CA password.
 -UserName and -Serial bind from the pipeline by property name, so objects with a UserName or Serial property (for example the output of New-ChatCertificate or Get-ChatInvite) can be piped in.
 '@
     Parameters  = @{
-        Path     = 'The data directory of the server that holds the CA.'
+        Path     = 'The data directory of the server that holds the CA. By default, that of the chat server running in this session (Start-ChatServer); with none or several running, -Path is required.'
         UserName = 'Returns only client certificates whose user name matches one of these names. Matching is case-insensitive and wildcards (*, ?, [a-z]) are allowed. Alias: User. Accepts pipeline input by property name.'
         Serial   = 'Returns only the certificates with these serial numbers (hexadecimal; case, colons, spaces and dashes are ignored). A value that is not hexadecimal is reported as a non-terminating SerialInvalid error and skipped. Accepts pipeline input by property name.'
         Status   = 'Returns only certificates whose current status is one of these: Valid, Revoked, Expired.'
@@ -24,6 +24,11 @@ The command does not use the CA private key and never asks for the CA password.
     )
     Notes       = 'Status is computed when the command runs, from the revocation time in the store and the certificate''s NotAfter; it is not a stored value.'
     Examples    = @(
+        @{
+            Title   = 'Without -Path, on the server this session runs'
+            Code    = '$server = Start-ChatServer -Path ./chat -Port 0; Get-ChatCertificate' 
+            Remarks = 'With one server started in this session, its data directory is the default. With none or several, the command asks for -Path (DataPathRequired).'
+        }
         @{
             Title   = 'List every certificate'
             Code    = 'Get-ChatCertificate -Path ./chat'

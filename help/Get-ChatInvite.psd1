@@ -18,7 +18,7 @@ The invite text itself cannot be shown: the CA keeps only a hash of each invite'
 -UserName and -Id bind from the pipeline by property name.
 '@
     Parameters  = @{
-        Path     = 'The data directory of the server that holds the CA.'
+        Path     = 'The data directory of the server that holds the CA. By default, that of the chat server running in this session (Start-ChatServer); with none or several running, -Path is required.'
         UserName = 'Returns only invites for user names matching one of these. Matching is case-insensitive and wildcards (*, ?, [a-z]) are allowed. Alias: User. Accepts pipeline input by property name.'
         Id       = 'Returns only the invites with these ids (case-insensitive). Accepts pipeline input by property name.'
         Status   = 'Returns only invites whose current status is one of these: Pending, Redeemed, Expired, Revoked.'
@@ -31,6 +31,11 @@ The invite text itself cannot be shown: the CA keeps only a hash of each invite'
     )
     Notes       = 'Status is computed when the command runs. Revoked and Redeemed take precedence over Expired.'
     Examples    = @(
+        @{
+            Title   = 'Without -Path, on the server this session runs'
+            Code    = '$server = Start-ChatServer -Path ./chat -Port 0; Get-ChatInvite' 
+            Remarks = 'With one server started in this session, its data directory is the default. With none or several, the command asks for -Path (DataPathRequired).'
+        }
         @{
             Title   = 'List invites that have not been used yet'
             Code    = 'Get-ChatInvite -Path ./chat -Status Pending'

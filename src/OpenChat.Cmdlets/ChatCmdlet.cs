@@ -54,6 +54,26 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
     /// <summary>A PowerShell path (relative to the current location, ~ expanded) as a file system path.</summary>
     protected string ResolvePath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 
+    /// <summary>A server's data directory: -Path when given, else that of the one server running
+    /// in this session (an admin who just started it should not have to say it again).</summary>
+    protected string ResolveDataPath(string? path)
+    {
+        if (!string.IsNullOrEmpty(path))
+        {
+            return ResolvePath(path);
+        }
+
+        var running = ServerRegistry.All();
+        return running.Count switch
+        {
+            1 => running[0].Path,
+            0 => throw new OpenChatException(ErrorIds.DataPathRequired, ErrorKind.InvalidArgument,
+                "No chat server runs in this session: name its data directory with -Path (for example -Path ./chat)."),
+            _ => throw new OpenChatException(ErrorIds.DataPathRequired, ErrorKind.InvalidArgument,
+                $"{running.Count} chat servers run in this session ({string.Join(", ", running.Select(s => s.Path))}): name one with -Path."),
+        };
+    }
+
     /// <summary>An -Identity value: a profile directory (resolved against PowerShell's location)
     /// when it looks like a path, otherwise a name left for the profile lookup.</summary>
     protected string? ResolveIdentity(string? identity) =>

@@ -38,6 +38,7 @@ public sealed class OpenChatException : Exception
 public static class ErrorIds
 {
     public const string CaNotFound = "CaNotFound";
+    public const string DataPathRequired = "DataPathRequired";
     public const string CaAlreadyExists = "CaAlreadyExists";
     public const string CaPasswordRequired = "CaPasswordRequired";
     public const string CaPasswordWrong = "CaPasswordWrong";

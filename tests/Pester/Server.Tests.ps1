@@ -653,3 +653,35 @@ Describe 'Start-ChatServer -LogPath' {
         @(Get-LogEvent $quiet | Where-Object event -EQ 'ServerStarted') | Should -HaveCount 0
     }
 }
+
+Describe 'Admin cmdlets default to the data directory of the server running in this session' {
+    BeforeAll {
+        # Each Describe stops its own servers; none may be left to make the default ambiguous.
+        Stop-ChatServer -All -Confirm:$false -ErrorAction SilentlyContinue
+        $script:DefaultDir = New-TempPath 'default'
+    }
+
+    AfterAll {
+        Stop-ChatServer -All -Confirm:$false -ErrorAction SilentlyContinue
+    }
+
+    It 'asks for -Path while no server runs, with a stable error id' {
+        { Get-ChatInvite -ErrorAction Stop } | Should -Throw -ErrorId 'DataPathRequired,OpenChat.Cmdlets.Pki.GetChatInviteCommand'
+        { Get-ChatCertificate -ErrorAction Stop } | Should -Throw -ErrorId 'DataPathRequired,OpenChat.Cmdlets.Pki.GetChatCertificateCommand'
+    }
+
+    It 'lists the invites and certificates of the one running server without -Path' {
+        $server = Start-ChatServer -Path $script:DefaultDir -Port 0
+        $null = New-ChatInvite -Path $script:DefaultDir -UserName dora
+        (Get-ChatInvite).UserName | Should -Be 'dora'
+        Get-ChatCertificate -Kind Server | Should -HaveCount 1
+        (Get-ChatCertificate -Kind Server).Serial | Should -Be (Get-ChatCertificate -Path $script:DefaultDir -Kind Server).Serial
+    }
+
+    It 'asks for -Path again when two servers run' {
+        $null = Start-ChatServer -Path (New-TempPath 'second') -Port 0
+        $refusal = { Get-ChatInvite -ErrorAction Stop } | Should -Throw -ErrorId 'DataPathRequired,OpenChat.Cmdlets.Pki.GetChatInviteCommand' -PassThru
+        $refusal.Exception.Message | Should -Match '2 chat servers'
+        (Get-ChatInvite -Path $script:DefaultDir).UserName | Should -Be 'dora'
+    }
+}

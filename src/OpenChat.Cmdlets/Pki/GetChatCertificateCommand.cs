@@ -9,9 +9,10 @@ namespace OpenChat.Cmdlets.Pki;
 [OutputType(typeof(ChatCertificate))]
 public sealed class GetChatCertificateCommand : ChatCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The data directory; by default that of the server running in this session.</summary>
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string? Path { get; set; }
 
     /// <summary>User names; wildcards allowed.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
@@ -31,7 +32,17 @@ public sealed class GetChatCertificateCommand : ChatCmdlet
 
     protected override void ProcessRecord()
     {
-        var path = ResolvePath(Path);
+        string path;
+        try
+        {
+            path = ResolveDataPath(Path);
+        }
+        catch (OpenChatException e)
+        {
+            ThrowFailure(e, Path);
+            return;
+        }
+
         try
         {
             var registry = new CertificateRegistry(new CaDirectory(path));

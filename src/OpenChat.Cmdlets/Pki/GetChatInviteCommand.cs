@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Engine;
 using OpenChat.Engine.Pki;
 
 namespace OpenChat.Cmdlets.Pki;
@@ -7,9 +8,10 @@ namespace OpenChat.Cmdlets.Pki;
 [OutputType(typeof(ChatInvite))]
 public sealed class GetChatInviteCommand : ChatCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0)]
+    /// <summary>The data directory; by default that of the server running in this session.</summary>
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string? Path { get; set; }
 
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("User")]
@@ -24,7 +26,17 @@ public sealed class GetChatInviteCommand : ChatCmdlet
 
     protected override void ProcessRecord()
     {
-        var path = ResolvePath(Path);
+        string path;
+        try
+        {
+            path = ResolveDataPath(Path);
+        }
+        catch (OpenChatException e)
+        {
+            ThrowFailure(e, Path);
+            return;
+        }
+
         try
         {
             var book = new InviteBook(new CaDirectory(path));
