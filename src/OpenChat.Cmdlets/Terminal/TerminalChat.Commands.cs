@@ -27,6 +27,9 @@ internal sealed partial class TerminalChat
                     return false;
                 case "/help":
                     Notice("/join ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit");
+                    Notice("Before a name: ✓ you verified this sender's safety number (/verify); · not verified yet; "
+                        + "! KEY CHANGED the sender's key changed since you verified it: check with them before trusting it. "
+                        + "✗ marks an event that was refused (not shown as a message).");
                     break;
                 case "/join" when argument is not null:
                     var joined = Await(_secure.EnterAsync(argument, stop));

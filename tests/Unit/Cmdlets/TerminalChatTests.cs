@@ -100,6 +100,17 @@ public class TerminalChatTests
     }
 
     [Fact]
+    public async Task Help_lists_the_commands_and_explains_the_marks_before_a_name()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/help");
+        var screen = await chat.Console.WaitForTextAsync("KEY CHANGED");
+        Assert.Contains("/verify USER", screen, StringComparison.Ordinal);
+        Assert.Matches("✓ you verified", screen);
+        Assert.Matches("· not verified yet", screen);
+    }
+
+    [Fact]
     public async Task A_long_incoming_line_is_wrapped_to_the_window_and_indented_under_the_sender()
     {
         await using var chat = await AliceOnScreen.StartAsync(width: 40, height: 20);
