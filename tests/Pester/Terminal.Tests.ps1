@@ -83,10 +83,12 @@ Describe 'Enter-ChatRoom in two terminals' {
         $screen | Should -Match ' @alice\+bob \| bob@'
     }
 
-    It 'shows the safety number and marks the contact verified with /verify' {
+    It 'shows the safety number with /verify and marks the contact verified only after a yes' {
         tmux -L $socket send-keys -t bob '/verify alice' Enter
-        $screen = Wait-Screen bob { param($s) ($s -replace '\s+', ' ') -match 'Marked verified' } # the chat wraps long lines itself
+        $screen = Wait-Screen bob { param($s) ($s -replace '\s+', ' ') -match 'Mark alice verified\? \(y/N\)' } # the chat wraps long lines itself
         ($screen -replace '\s+', ' ') | Should -Match 'Safety number with alice: (\d{5} ){11}\d{5}'
+        tmux -L $socket send-keys -t bob 'y'
+        $null = Wait-Screen bob { param($s) ($s -replace '\s+', ' ') -match 'Marked alice verified\.' }
     }
 
     It 'redraws for a new terminal size' {

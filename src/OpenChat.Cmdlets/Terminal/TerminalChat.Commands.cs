@@ -63,8 +63,10 @@ internal sealed partial class TerminalChat
                     }
                     else
                     {
-                        _secure.ConfirmContact(argument, number);
-                        Notice($"Safety number with {argument}: {number}. Marked verified: compare it with {argument} in person.");
+                        // Marked only on a yes: the number is for comparing with the person first.
+                        _verifying = (argument, number);
+                        Notice($"Safety number with {argument}: {number}. Compare it with {argument} in person (or on a call you trust). "
+                            + $"Mark {argument} verified? (y/N)");
                     }
 
                     break;

@@ -26,6 +26,7 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
     private readonly Dictionary<Guid, (OutgoingMessage Message, long Entry)> _pending = [];
     private readonly HashSet<Guid> _mine = [];
     private string _room = room;
+    private (string User, string Number)? _verifying; // a /verify waiting for its y/N
 
     public void Run()
     {
@@ -135,6 +136,23 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
     // Returns false to leave the chat.
     private bool HandleKey(ConsoleKeyInfo key)
     {
+        if (_verifying is { } asked)
+        {
+            // The answer to "Mark … verified? (y/N)": one key, and only y marks.
+            _verifying = null;
+            if (key.KeyChar is 'y' or 'Y')
+            {
+                _secure.ConfirmContact(asked.User, asked.Number);
+                Notice($"Marked {asked.User} verified.");
+            }
+            else
+            {
+                Notice($"{asked.User} was not marked verified.");
+            }
+
+            return true;
+        }
+
         if (_screen.Input.Apply(key) is not { } line)
         {
             return true;

@@ -100,6 +100,23 @@ public class TerminalChatTests
     }
 
     [Fact]
+    public async Task Verify_shows_the_safety_number_and_marks_the_contact_only_after_a_yes()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/verify bob");
+        await chat.Console.WaitForTextAsync("(y/N)");
+        chat.Console.Type("n");
+        await chat.Console.WaitForTextAsync("bob was not marked verified.");
+        Assert.NotEqual(ContactTrust.Verified, chat.Alice.Contacts().Single(c => c.UserName == "bob").Trust);
+
+        chat.Console.Enter("/verify bob");
+        await chat.Console.WaitForTextAsync("(y/N)");
+        chat.Console.Type("y");
+        await chat.Console.WaitForTextAsync("Marked bob verified.");
+        Assert.Equal(ContactTrust.Verified, chat.Alice.Contacts().Single(c => c.UserName == "bob").Trust);
+    }
+
+    [Fact]
     public async Task Help_lists_the_commands_and_explains_the_marks_before_a_name()
     {
         await using var chat = await AliceOnScreen.StartAsync();
@@ -171,6 +188,8 @@ public class TerminalChatTests
     {
         private ChatHarness _harness = null!;
         private SecureSession _alice = null!;
+
+        public SecureSession Alice => _alice;
 
         public SecureSession Bob { get; private set; } = null!;
 
