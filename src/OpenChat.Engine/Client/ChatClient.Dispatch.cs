@@ -95,20 +95,8 @@ public sealed partial class ChatClient
 
                 OnJoined(joined);
                 break;
-            case Joined joined:
-                connection.Requests.Complete(joined.Tag, joined);
-                break;
-            case Left left:
-                connection.Requests.Complete(left.Tag, left);
-                break;
-            case RoomList list:
-                connection.Requests.Complete(list.Tag, list);
-                break;
-            case MemberList members:
-                connection.Requests.Complete(members.Tag, members);
-                break;
-            case RevocationsReply revocations:
-                connection.Requests.Complete(revocations.Tag, revocations);
+            case IReply reply:
+                connection.Requests.Complete(reply.Tag, reply);
                 break;
             case HistoryEnd end:
                 OnHistoryEnd(end);

@@ -12,10 +12,7 @@ namespace OpenChat.Engine.Diagnostics;
 public sealed class LogThrottle(string eventName, double perSecond = 20, double burst = 100, TimeProvider? time = null)
 {
     private readonly Lock _gate = new();
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private readonly double _burst = burst;
-    private double _tokens = burst;
-    private long _last = (time ?? TimeProvider.System).GetTimestamp();
+    private readonly Server.TokenBucket _lines = new(perSecond, burst, time);
     private long _suppressed;
 
     /// <summary>Whether this occurrence may be logged; when it may and lines were held back
@@ -23,18 +20,14 @@ public sealed class LogThrottle(string eventName, double perSecond = 20, double 
     public bool Admit(ILogger log)
     {
         long held;
-        lock (_gate)
+        lock (_gate) // the bucket is single-threaded; refusals come from every connection
         {
-            var now = _time.GetTimestamp();
-            _tokens = Math.Min(_burst, _tokens + (_time.GetElapsedTime(_last, now).TotalSeconds * perSecond));
-            _last = now;
-            if (_tokens < 1)
+            if (!_lines.TryTake())
             {
                 _suppressed++;
                 return false;
             }
 
-            _tokens -= 1;
             held = _suppressed;
             _suppressed = 0;
         }

@@ -9,6 +9,12 @@ public interface IMessage
     byte[] ToFrame();
 }
 
+/// <summary>A server's answer to the request whose <see cref="Tag"/> it echoes.</summary>
+public interface IReply : IMessage
+{
+    uint Tag { get; }
+}
+
 public sealed record Hello(ushort MinVersion, ushort MaxVersion, string Client) : IMessage
 {
     public byte[] ToFrame() => new PayloadWriter(MessageType.Hello).U16(MinVersion).U16(MaxVersion).String(Client).ToFrame();
@@ -165,7 +171,7 @@ public enum RoomKind : byte
 
 public sealed record RoomInfo(string Name, RoomKind Kind, ulong LastSequence, uint Members, bool Joined);
 
-public sealed record RoomList(uint Tag, IReadOnlyList<RoomInfo> Rooms) : IMessage
+public sealed record RoomList(uint Tag, IReadOnlyList<RoomInfo> Rooms) : IReply
 {
     /// <summary>Type, tag and count: what the frame holds besides its rooms.</summary>
     public const int HeaderSize = 1 + 4 + 4;
@@ -200,7 +206,7 @@ public sealed record RoomList(uint Tag, IReadOnlyList<RoomInfo> Rooms) : IMessag
     }
 }
 
-public sealed record Joined(uint Tag, string Room, RoomKind Kind, ulong LastSequence, ulong Epoch) : IMessage
+public sealed record Joined(uint Tag, string Room, RoomKind Kind, ulong LastSequence, ulong Epoch) : IReply
 {
     public byte[] ToFrame() => new PayloadWriter(MessageType.Joined).U32(Tag).String(Room).U8((byte)Kind).U64(LastSequence).U64(Epoch).ToFrame();
 
@@ -213,7 +219,7 @@ public sealed record Joined(uint Tag, string Room, RoomKind Kind, ulong LastSequ
     }
 }
 
-public sealed record Left(uint Tag, string Room) : IMessage
+public sealed record Left(uint Tag, string Room) : IReply
 {
     public byte[] ToFrame() => new PayloadWriter(MessageType.Left).U32(Tag).String(Room).ToFrame();
 
@@ -230,7 +236,7 @@ public sealed record Left(uint Tag, string Room) : IMessage
 /// closed (null while online or if never seen).</summary>
 public sealed record MemberInfo(string UserName, bool Online, DateTimeOffset? AwaySince);
 
-public sealed record MemberList(uint Tag, string Room, IReadOnlyList<MemberInfo> Members) : IMessage
+public sealed record MemberList(uint Tag, string Room, IReadOnlyList<MemberInfo> Members) : IReply
 {
     public byte[] ToFrame()
     {
@@ -342,7 +348,7 @@ public sealed record Bye(string Code, string Message) : IMessage
 
 /// <summary>The CA's current revocation list (DER, signed by the CA), so clients can refuse
 /// revoked senders without trusting the server's word for it.</summary>
-public sealed record RevocationsReply(uint Tag, byte[] Crl) : IMessage
+public sealed record RevocationsReply(uint Tag, byte[] Crl) : IReply
 {
     public byte[] ToFrame() => new PayloadWriter(MessageType.Revocations, 64 + Crl.Length).U32(Tag).Bytes(Crl).ToFrame();
 

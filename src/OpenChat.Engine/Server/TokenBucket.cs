@@ -1,27 +1,29 @@
-using System.Diagnostics;
-
 namespace OpenChat.Engine.Server;
 
 /// <summary>A per-connection rate limit: <c>rate</c> tokens a second, bursts up to <c>burst</c>.
-/// Used from the connection's reader only, so it needs no locking.</summary>
+/// Not thread-safe: a connection's reader owns its buckets; a shared one is used under a lock
+/// (<see cref="Diagnostics.LogThrottle"/>).</summary>
 public sealed class TokenBucket
 {
     private readonly double _rate;
     private readonly double _burst;
     private double _tokens;
-    private long _last = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _time;
+    private long _last;
 
-    public TokenBucket(double rate, double burst)
+    public TokenBucket(double rate, double burst, TimeProvider? time = null)
     {
         _rate = rate;
         _burst = burst;
         _tokens = burst;
+        _time = time ?? TimeProvider.System;
+        _last = _time.GetTimestamp();
     }
 
     public bool TryTake(double count = 1)
     {
-        var now = Stopwatch.GetTimestamp();
-        _tokens = Math.Min(_burst, _tokens + (Stopwatch.GetElapsedTime(_last, now).TotalSeconds * _rate));
+        var now = _time.GetTimestamp();
+        _tokens = Math.Min(_burst, _tokens + (_time.GetElapsedTime(_last, now).TotalSeconds * _rate));
         _last = now;
         if (_tokens < count)
         {

@@ -132,6 +132,25 @@ public class JsonLinesLoggerTests
     }
 
     [Fact]
+    public void The_log_file_is_made_readable_by_its_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var temp = new TempDirectory();
+        var path = temp.Combine("server.jsonl");
+        using (var provider = new JsonLinesLoggerProvider(path))
+        {
+            Sample(provider.CreateLogger("OpenChat.Test"), "alice", 1, null);
+        }
+
+        // Lines name users, addresses and serials: no other local user may read them.
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
     public void A_second_provider_appends_to_the_same_file()
     {
         using var temp = new TempDirectory();
