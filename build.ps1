@@ -65,6 +65,7 @@ function Invoke-Build {
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/OpenChat.Cmdlets/OpenChat.Cmdlets.csproj'), '-c', $Configuration,
         '-o', $ModuleOut, '--no-build', '--nologo', '--verbosity', 'quiet')
     Copy-Item (Join-Path $Root 'module/*') $ModuleOut
+    Copy-Item (Join-Path $Root 'LICENSE') $ModuleOut
     $helpOut = Join-Path $ModuleOut 'en-US'
     $code = Invoke-ChildPwsh (Join-Path $Root 'build/New-MamlHelp.ps1') @(
         '-ModuleManifest', (Join-Path $ModuleOut 'OpenChat.psd1'),
