@@ -12,7 +12,7 @@ Sessions closed with Disconnect-ChatRoom are forgotten; a session that closed by
         @{ Type = 'None'; Description = 'This cmdlet does not take pipeline input.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatSession'; Description = 'One object per session: Id, UserName, Server, Identity, State, Rooms and PendingMessages, with StateChanged and PresenceChanged events.' }
+        @{ Type = 'OpenChat.ChatSession'; Description = 'One object per session: Id, UserName, Server, Identity, State, Rooms, PendingMessages and Outgoing (the messages in the outbox, as Send-ChatMessage -PassThru returns them, with WaitingFor for a direct message that waits for the other person), with StateChanged and PresenceChanged events.' }
     )
     Notes       = @'
 Sessions live in this PowerShell process only; they are not shared with other PowerShell windows.

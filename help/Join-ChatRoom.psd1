@@ -9,7 +9,7 @@ Direct: -User opens a direct conversation with each named user: a two-member roo
 
 Encryption. Joining also makes this device a member of the room's end-to-end encrypted group. The device publishes its key package (an ECDH key signed by its certificate key) in the room, then either creates the group, when the room has none yet, or commits its own join: a commit that starts a new epoch with a fresh secret wrapped for every current member and for itself. No other member needs to be online for this. The command returns once the device is a member. A device that joins cannot read anything said before it joined; everything sent after its join commit is encrypted for it too. If other members change the group at the same moment, the command catches up and tries again, and fails with StaleEpoch only if the group keeps changing.
 
-Direct conversations and encryption. If you share a room with the other person, their devices' keys (verified in that room) are added to the conversation at once, and they read it when they next connect, even if they are offline now. Otherwise their device joins by itself as soon as one of their sessions is online; until then Send-ChatMessage -To waits up to 10 seconds and fails with PeerNotJoined rather than send a message that only the sender could read.
+Direct conversations and encryption. If you share a room with the other person, their devices' keys (verified in that room) are added to the conversation at once, and they read it when they next connect, even if they are offline now. Otherwise their device joins by itself as soon as one of their sessions is online; until then Send-ChatMessage -To keeps the message Pending in the outbox, waiting for them (WaitingFor), rather than send a message that only the sender could read, and sends it as soon as their device has joined.
 
 Membership is stored by the server and lasts until Exit-ChatRoom; it does not end when the session closes. After a reconnect the session rejoins its rooms by itself.
 
@@ -43,7 +43,7 @@ Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, StaleEpoc
         @{
             Title   = 'Open a direct conversation'
             Code    = 'Join-ChatRoom -User bob'
-            Remarks = 'Run by alice, this returns the room @alice+bob of kind Direct. Bob becomes a member too and, if he is connected, his session joins it and its encryption at once; otherwise it does so when he next connects, and Send-ChatMessage -To bob fails with PeerNotJoined until then.'
+            Remarks = 'Run by alice, this returns the room @alice+bob of kind Direct. Bob becomes a member too and, if he is connected, his session joins it and its encryption at once; otherwise it does so when he next connects, and what Send-ChatMessage -To bob sends until then waits, Pending, and goes once he has.'
         }
         @{
             Title   = 'Open direct conversations with several people'

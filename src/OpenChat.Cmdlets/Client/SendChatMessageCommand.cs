@@ -62,7 +62,9 @@ public sealed class SendChatMessageCommand : SessionCmdlet
             else if (!_warnedPending)
             {
                 _warnedPending = true;
-                WriteWarning($"The server cannot take messages right now (the session is {session.State}): the message is kept, encrypted, in the outbox and sent by itself, in order, once it can go ({session.PendingMessages} pending; see Get-ChatSession).");
+                WriteWarning(outgoing.WaitingFor is { } peer
+                    ? $"{TerminalText.Neutralise(peer)} has no device in this conversation's encryption yet (they have not been online since it was opened): the message is kept, encrypted, in the outbox and sent by itself, in order, as soon as one of their devices joins, which it does when they next connect ({session.PendingMessages} pending; see Get-ChatSession)."
+                    : $"The server cannot take messages right now (the session is {session.State}): the message is kept, encrypted, in the outbox and sent by itself, in order, once it can go ({session.PendingMessages} pending; see Get-ChatSession).");
             }
 
             if (PassThru)
@@ -103,8 +105,12 @@ public sealed class SentChatMessage
     public string Text => _outgoing.Text;
 
     /// <summary>Sent (stored by the server), Pending (kept in the outbox until the session is
-    /// connected) or Failed (refused for good; see Problem).</summary>
+    /// connected, or until WaitingFor has joined) or Failed (refused for good; see Problem).</summary>
     public OutgoingState State => _outgoing.State;
+
+    /// <summary>While Pending because the other person of a direct conversation has no device in
+    /// it yet (never online since it was opened): their user name; empty otherwise.</summary>
+    public string? WaitingFor => _outgoing.WaitingFor;
 
     /// <summary>The same id on every resend, so the server stores the message once.</summary>
     public Guid MessageId => _outgoing.MessageId;
@@ -113,5 +119,5 @@ public sealed class SentChatMessage
 
     public string? Problem => _outgoing.Error is { } e ? $"{e.ErrorId}: {e.Message}" : null;
 
-    public override string ToString() => $"[{Room}] {Text} ({State})";
+    public override string ToString() => $"[{Room}] {Text} ({State}{(WaitingFor is { } peer ? $", waiting for {peer}" : "")})";
 }

@@ -47,6 +47,11 @@ public sealed class ChatSession
     /// encrypted, in the profile) or waiting for its acknowledgement.</summary>
     public int PendingMessages => Secure.PendingMessages;
 
+    /// <summary>The messages typed and not yet stored by the server, in order, as Send-ChatMessage
+    /// -PassThru returns them (State Pending; WaitingFor names the other person of a direct
+    /// message that waits for their device to join).</summary>
+    public Cmdlets.Client.SentChatMessage[] Outgoing => [.. Secure.Outgoing().Select(o => new Cmdlets.Client.SentChatMessage(o))];
+
     /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
 

@@ -9,10 +9,13 @@ namespace OpenChat.Engine.Client;
 /// <summary>
 /// Sends content into a room's group: under the room's send lock, after the removals and
 /// rotations due, encrypted in the epoch of that moment, saved before it leaves (a crash can
-/// never reuse a key), and encrypted again if the epoch went stale on the way.
+/// never reuse a key), and encrypted again if the epoch went stale on the way. A direct message
+/// is encrypted only in an epoch that includes a device of the other person: until one has
+/// joined, it is refused with PeerNotJoined (the outbox keeps it and waits, see
+/// <see cref="WaitForPeerAsync"/>).
 /// </summary>
 internal sealed class GroupSender(ChatClient client, RoomGroups rooms, MembershipCoordinator membership, GroupCommitter committer,
-    PumpProgress progress, Func<bool> saveNow, ILogger log)
+    PumpProgress progress, RevocationTracker revocations, Func<bool> saveNow, ILogger log) : IQueuedDelivery
 {
     private const int MaxAttempts = 5;
 
@@ -36,10 +39,12 @@ internal sealed class GroupSender(ChatClient client, RoomGroups rooms, Membershi
 
         var room = outgoing.Room;
         var group = rooms[room];
-        if (RoomNames.IsDirect(room) && !client.JoinedRooms.Contains(room))
+        if (RoomNames.IsDirect(room) && (!client.JoinedRooms.Contains(room) || !group.Read(PeerIsMember)))
         {
-            // Queued for a conversation not opened on this device yet (perhaps while offline).
-            await membership.OpenDirectAsync(membership.DirectPeer(room), cancellationToken).ConfigureAwait(false);
+            // Not opened on this device yet (perhaps queued while offline), or no device of the
+            // other person in it yet: the server says whether they are (still) a user, and a
+            // device of theirs known meanwhile from a room we share is added.
+            await OpenDirectAsync(room, cancellationToken).ConfigureAwait(false);
         }
 
         // A member who has not entered the room on this connection would not see its own
@@ -47,11 +52,6 @@ internal sealed class GroupSender(ChatClient client, RoomGroups rooms, Membershi
         if (!group.Read(s => s.IsMember) || !client.JoinedRooms.Contains(room))
         {
             await membership.EnterAsync(room, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (room.StartsWith('@'))
-        {
-            await WaitForPeerAsync(group, cancellationToken).ConfigureAwait(false);
         }
 
         return await PublishAsync(group, Encoding.UTF8.GetBytes(outgoing.Text), ContentType.Text, cancellationToken, outgoing).ConfigureAwait(false);
@@ -90,6 +90,13 @@ internal sealed class GroupSender(ChatClient client, RoomGroups rooms, Membershi
                 // Seen stored meanwhile (its event came back), or dropped: never encrypted again.
                 if (queued?.State is not (OutgoingState.Sent or OutgoingState.Failed))
                 {
+                    // Checked here, in the epoch it would be encrypted in: a direct message in an
+                    // epoch without the other person could never be read by them.
+                    if (contentType != ContentType.Departure && state.DirectUsers() is not null && !PeerIsMember(state))
+                    {
+                        throw PeerNotJoined(room);
+                    }
+
                     body = state.Encrypt(content, contentType, DateTimeOffset.UtcNow);
                     epoch = state.ServerEpoch;
                 }
@@ -119,13 +126,40 @@ internal sealed class GroupSender(ChatClient client, RoomGroups rooms, Membershi
         }
     }
 
-    // A direct conversation is readable by the other person only once their device has joined its
-    // group, which happens as soon as they are online; until then, refuse rather than send blind.
-    private Task WaitForPeerAsync(RoomGroup group, CancellationToken cancellationToken) =>
-        progress.WaitUntilAsync(
-            () => group.Read(s => s.DirectUsers() is { } users && s.MemberSerials.Any(serial => s.Packages.TryGetValue(serial, out var p)
-                && !string.Equals(p.UserName, client.UserName, StringComparison.OrdinalIgnoreCase) && users.Contains(p.UserName, StringComparer.OrdinalIgnoreCase))),
-            TimeSpan.FromSeconds(10), ErrorIds.PeerNotJoined,
-            $"The other person in '{group.Room}' has not joined this conversation's encryption yet (they join automatically when next online). Try again then.",
-            cancellationToken);
+    /// <summary>Completes once a device of the other person of a direct conversation is a member
+    /// of its group (woken by the pump after each event it applied). There is no deadline (that
+    /// may take days): the caller cancels.</summary>
+    public Task WaitForPeerAsync(string room, CancellationToken cancellationToken)
+    {
+        var group = rooms[room];
+        return progress.WaitUntilAsync(() => group.Read(PeerIsMember), cancellationToken);
+    }
+
+    // A revocation can end a wait for the other person (their certificate revoked before they
+    // ever connected): the next attempt asks the server whether they are still a user.
+    public Task NextRevocationList => revocations.NextList;
+
+    private async Task OpenDirectAsync(string room, CancellationToken cancellationToken)
+    {
+        var peer = membership.DirectPeer(room);
+        try
+        {
+            await membership.OpenDirectAsync(peer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.UserNotFound)
+        {
+            // The server has no valid certificate of theirs: never enrolled, or revoked or
+            // expired since the message was queued (perhaps before they ever connected).
+            throw new OpenChatException(ErrorIds.UserNotFound, ErrorKind.NotFound,
+                $"'{UserNamePolicy.Printable(peer)}' is not a user of this server (any more): they were never enrolled, or their certificate was revoked or has expired. The message was not sent.", e);
+        }
+    }
+
+    // True when a device of the other user of a direct conversation is in the group's epoch.
+    private bool PeerIsMember(GroupState s) =>
+        s.DirectUsers() is { } users && s.MemberSerials.Any(serial => s.Packages.TryGetValue(serial, out var p)
+            && !string.Equals(p.UserName, client.UserName, StringComparison.OrdinalIgnoreCase) && users.Contains(p.UserName, StringComparer.OrdinalIgnoreCase));
+
+    private static OpenChatException PeerNotJoined(string room) => new(ErrorIds.PeerNotJoined, ErrorKind.Unavailable,
+        $"The other person in '{UserNamePolicy.Printable(room)}' has no device in this conversation's encryption yet (they join by themselves when next online); the message waits until then.");
 }

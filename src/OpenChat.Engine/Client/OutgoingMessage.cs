@@ -7,7 +7,9 @@ namespace OpenChat.Engine.Client;
 /// <summary>Where a queued message stands.</summary>
 public enum OutgoingState
 {
-    /// <summary>Kept in the outbox (saved, encrypted, in the profile) until the server has it.</summary>
+    /// <summary>Kept in the outbox (saved, encrypted, in the profile) until the server has it (or,
+    /// for a direct message, until the other person's device has joined; see
+    /// <see cref="OutgoingMessage.WaitingFor"/>).</summary>
     Pending,
 
     /// <summary>Stored by the server, which gave it <see cref="OutgoingMessage.Sequence"/>.</summary>
@@ -60,6 +62,11 @@ public sealed class OutgoingMessage
 
     public OpenChatException? Error { get; private set; }
 
+    /// <summary>While the message is pending because the other person of a direct conversation
+    /// has no device in its encryption yet (they have never been online, or not since it was
+    /// opened): their user name. Null otherwise.</summary>
+    public string? WaitingFor { get; private set; }
+
     /// <summary>Completes with the sequence once the server has stored the message; fails if it
     /// is refused for good (or, with ConnectionLost, if the session closes first: it stays queued
     /// in the profile and goes with the next session).</summary>
@@ -69,13 +76,25 @@ public sealed class OutgoingMessage
     /// take it yet): it waits in the outbox and goes by itself later.</summary>
     public Task Deferred => _deferred.Task;
 
-    internal void Defer() => _deferred.TrySetResult();
+    internal void Defer(string? waitingFor = null)
+    {
+        if (waitingFor is not null)
+        {
+            WaitingFor = waitingFor;
+        }
+
+        _deferred.TrySetResult();
+    }
+
+    // A device of the other person joined: the message no longer waits for them.
+    internal void PeerJoined() => WaitingFor = null;
 
     internal void Complete(ulong sequence)
     {
         if (State == OutgoingState.Pending)
         {
             Sequence = sequence;
+            WaitingFor = null;
             State = OutgoingState.Sent;
         }
 
@@ -87,6 +106,7 @@ public sealed class OutgoingMessage
         if (State == OutgoingState.Pending)
         {
             Error = error;
+            WaitingFor = null;
             State = OutgoingState.Failed;
         }
 

@@ -32,4 +32,22 @@ internal sealed class PumpProgress(CancellationToken closing)
             }
         }
     }
+
+    /// <summary>Waits, woken after each event, until <paramref name="condition"/> holds, with no
+    /// deadline: for what may take days (the other person of a direct conversation coming online
+    /// for the first time); the caller cancels.</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closing);
+        while (true)
+        {
+            var progress = Volatile.Read(ref _next);
+            if (condition())
+            {
+                return;
+            }
+
+            await progress.Task.WaitAsync(stop.Token).ConfigureAwait(false);
+        }
+    }
 }

@@ -14,9 +14,14 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
 {
     private readonly Lock _gate = new();
     private BigInteger _crlNumber = -1;
+    private TaskCompletionSource _newList = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>False while revocations from an older state file have no dates (see the pump).</summary>
     public bool Dated { get; private set; } = true;
+
+    /// <summary>Completes when a list newer than any seen before has been accepted (whoever
+    /// waits on something a revocation can end looks again then).</summary>
+    public Task NextList => Volatile.Read(ref _newList).Task;
 
     public void Restore(SessionStateFile saved)
     {
@@ -47,6 +52,7 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
     public void Accept(byte[] der)
     {
         var (serials, number) = CrlReader.VerifiedEntries(der, client.PinnedCa);
+        bool newer;
         lock (_gate)
         {
             if (number < _crlNumber)
@@ -54,12 +60,17 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
                 throw new CryptographicException($"The server sent revocation list {number}, older than {_crlNumber} seen before.");
             }
 
+            newer = number > _crlNumber;
             _crlNumber = number;
         }
 
         verifier.MarkRevoked(serials);
         RememberInProfile(serials.Select(e => e.Serial));
         changed();
+        if (newer)
+        {
+            Interlocked.Exchange(ref _newList, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
     }
 
     /// <summary>Fetches and accepts the newest list; any failure reaches the caller (a send that

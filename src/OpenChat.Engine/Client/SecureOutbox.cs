@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Diagnostics;
+using OpenChat.Engine.Pki;
 using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Client;
@@ -9,17 +10,19 @@ namespace OpenChat.Engine.Client;
 /// kept encrypted in the profile) before anything else happens; one sender per room then sends
 /// the room's queued messages one at a time, in order, whenever the session is connected. Each
 /// is encrypted only when it can really go, in the room's epoch of that moment, and keeps its
-/// message id through every attempt and restart, so the server stores it once.
+/// message id through every attempt and restart, so the server stores it once. A direct message
+/// to someone with no device in the conversation yet waits (pending, for them) until one joins.
 /// </summary>
 internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureInbox inbox, SessionStateStore state,
-    Func<OutgoingMessage, CancellationToken, Task<ulong>> deliver, ILogger log, CancellationToken closing)
+    IQueuedDelivery delivery, ILogger log, CancellationToken closing)
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
     private readonly Lock _gate = new();
     private readonly List<OutgoingMessage> _outgoing = [];
     private readonly Dictionary<string, Sender> _senders = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _waitingRooms = new(StringComparer.Ordinal);
+    // Rooms whose messages cannot go now, with the other person they wait for (null: the server).
+    private readonly Dictionary<string, string?> _waitingRooms = new(StringComparer.Ordinal);
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Restore(IEnumerable<QueuedMessage> saved)
@@ -86,9 +89,9 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
 
         lock (_gate)
         {
-            if (client.State != ChatClientState.Connected || _waitingRooms.Contains(room))
+            if (client.State != ChatClientState.Connected || _waitingRooms.ContainsKey(room))
             {
-                outgoing.Defer();
+                outgoing.Defer(_waitingRooms.GetValueOrDefault(room));
             }
 
             StartSenderLocked(room);
@@ -189,9 +192,13 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
                     _waitingRooms.Remove(room);
                 }
 
+                // Taken before the attempt, so that a reconnect or a revocation list that comes
+                // during it still ends a wait for the other person below.
+                var connection = Volatile.Read(ref _connected).Task;
+                var newList = delivery.NextRevocationList;
                 try
                 {
-                    var sequence = await deliver(next, closing).ConfigureAwait(false);
+                    var sequence = await delivery.DeliverAsync(next, closing).ConfigureAwait(false);
                     Sent(next, sequence);
                     delay = TimeSpan.FromMilliseconds(250);
                 }
@@ -199,11 +206,14 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
                 {
                     return; // closing: what is still queued was saved and goes with the next session
                 }
-                catch (Exception e) when (e is OperationCanceledException or System.Security.Cryptography.CryptographicException
-                    || (e is OpenChatException transient && (IsTransient(transient) || transient.ErrorId == ErrorIds.PeerNotJoined)))
+                catch (OpenChatException e) when (e.ErrorId == ErrorIds.PeerNotJoined)
                 {
-                    // Kept and tried again: the network, a replayed revocation list, or a peer
-                    // whose device has not joined the direct conversation yet (it will).
+                    await WaitForPeerAsync(room, connection, newList).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or System.Security.Cryptography.CryptographicException
+                    || (e is OpenChatException transient && IsTransient(transient)))
+                {
+                    // Kept and tried again: the network, or a replayed revocation list.
                     SecureLog.QueuedMessageRetrying(log, room, (e as OpenChatException)?.ErrorId ?? e.GetType().Name);
                     Wait(room);
                     if (client.State == ChatClientState.Connected)
@@ -249,15 +259,50 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
         public Task Task { get; set; } = Task.CompletedTask;
     }
 
-    // The room's queued messages cannot go now: whoever waits for them is told they are kept.
-    private void Wait(string room)
+    // The room's queued messages cannot go now: whoever waits for them is told they are kept (and,
+    // with a peer, that they wait for that person).
+    private void Wait(string room, string? peer = null)
     {
         lock (_gate)
         {
-            _waitingRooms.Add(room);
+            _waitingRooms[room] = peer;
             foreach (var outgoing in _outgoing.Where(o => string.Equals(o.Room, room, StringComparison.Ordinal)))
             {
-                outgoing.Defer();
+                outgoing.Defer(peer);
+            }
+        }
+    }
+
+    // No device of the other person is in the direct conversation's group yet: no message of it
+    // may be encrypted, and none is refused either. They wait, without polling, until a device of
+    // theirs joins (the pump's progress), the connection changes (it is entered again then), or
+    // a newer revocation list came (the next attempt asks the server whether they are still a
+    // user, and fails the messages with UserNotFound if not).
+    private async Task WaitForPeerAsync(string room, Task connection, Task newList)
+    {
+        var (a, b) = RoomNames.DirectMembers(room);
+        var peer = a == UserNamePolicy.Normalize(client.UserName) ? b : a;
+        Wait(room, peer);
+        SecureLog.QueuedMessageWaitingForPeer(log, room);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(closing);
+        var joined = delivery.WaitForPeerAsync(room, stop.Token);
+        await Task.WhenAny(joined, connection, newList).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await joined.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the connection changed or a revocation list came first, or closing: the loop sees which
+        }
+
+        SecureLog.PeerJoinedDirectRoom(log, room);
+        lock (_gate)
+        {
+            foreach (var outgoing in _outgoing.Where(o => string.Equals(o.Room, room, StringComparison.Ordinal)))
+            {
+                outgoing.PeerJoined();
             }
         }
     }

@@ -57,8 +57,8 @@ public sealed partial class SecureSession : IAsyncDisposable
         _revocations = new RevocationTracker(client, verifier, _state.MarkChanged, logs.CreateLogger<RevocationTracker>(), closing);
         _committer = new GroupCommitter(client, progress, logs.CreateLogger<GroupCommitter>());
         _membership = new MembershipCoordinator(client, identity, verifier, _rooms, _committer, _revocations, logs.CreateLogger<MembershipCoordinator>(), closing);
-        _sender = new GroupSender(client, _rooms, _membership, _committer, progress, _state.SaveNow, logs.CreateLogger<GroupSender>());
-        _outbox = new SecureOutbox(client, identity.Serial, _inbox, _state, _sender.DeliverAsync, logs.CreateLogger<SecureOutbox>(), closing);
+        _sender = new GroupSender(client, _rooms, _membership, _committer, progress, _revocations, _state.SaveNow, logs.CreateLogger<GroupSender>());
+        _outbox = new SecureOutbox(client, identity.Serial, _inbox, _state, _sender, logs.CreateLogger<SecureOutbox>(), closing);
         _pump = new SecurePump(client, identity, _rooms, _inbox, _contacts, _revocations, _outbox, _membership, progress, _state,
             contact => ContactChanged?.Invoke(this, contact), logs.CreateLogger<SecurePump>(), closing);
         _state.TakeSnapshotsFrom(Snapshot);
