@@ -209,7 +209,7 @@ public class TerminalChatTests
             await screen._alice.EnterAsync("ops");
             await screen.Bob.EnterAsync("ops");
             screen.Console = new TestChatConsole(width, height);
-            var chat = new TerminalChat(new ChatSession(screen._alice), "ops", screen.Console, screen.Log, screen.Stop.Token);
+            var chat = new TerminalChat(new ChatSession(screen._alice), "ops", screen.Console, history ?? new MemoryRoomHistory(), screen.Log, screen.Stop.Token);
             screen.Running = Task.Factory.StartNew(chat.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             await screen.Console.WaitForTextAsync(@"Joined ops\.(.|\n)*\| Connected");
             return screen;
