@@ -127,7 +127,7 @@ internal sealed partial class TerminalChat
             return false;
         }
 
-        _oldest = _oldest is { } oldest ? Math.Min(oldest, message.Sequence) : message.Sequence;
+        _oldest ??= message.Sequence; // the first shown, when the history had nothing: history before it is older
         return true;
     }
 
