@@ -43,13 +43,24 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
 
         var session = Session ?? (Identity is null ? SessionRegistry.Default() : null);
         var owned = false;
-        var password = PasswordChars(Password);
+        char[] password = [];
         try
         {
             if (session is null)
             {
                 var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
                 var profile = ChatProfile.Find(ResolveIdentity(Identity), root);
+                string? notAsked = null;
+                using (var typed = Password is null ? Client.ProfilePasswordPrompt.Ask(Host, profile, out notAsked) : null)
+                {
+                    password = PasswordChars(Password ?? typed);
+                }
+
+                if (notAsked is not null)
+                {
+                    WriteDebug($"The password of '{profile.Name}' was not asked for: {notAsked}.");
+                }
+
                 var sessionLog = new DeferredLogger();
                 var options = new ChatClientOptions { LoggerFactory = new DeferredLoggerFactory(sessionLog) };
                 session = new ChatSession(Await(token => SecureSession.ConnectAsync(profile, password, options, token)), sessionLog);
