@@ -6,7 +6,9 @@ namespace OpenChat.Cmdlets.Terminal;
 /// <summary>
 /// The chat screen's layout on a VT terminal: messages scroll in a region above a status line
 /// and an input line (ANSI scroll regions, so it works in any VT terminal and under tmux). It
-/// keeps the entries shown, so it can draw them again for a new size or rewrite one in place.
+/// keeps the entries shown (<see cref="EntryList"/>) and draws from them: again for a new size,
+/// to rewrite one in place, and to scroll back and forward (PageUp, PageDown, End) while new
+/// entries wait below without moving the view.
 /// </summary>
 /// <remarks>
 /// The screen wraps lines itself (the terminal's own wrapping is off) and indents every line of
