@@ -117,6 +117,26 @@ Describe 'Enter-ChatRoom in two terminals' {
         $null = Wait-Screen alice { param($s) $s -match ' ops \| alice@' }
     }
 
+    It 'scrolls back with PageUp over many messages, keeps the view while new ones arrive, and returns with End' {
+        # alice's window is 70x14 since the resize: 12 rows of messages; bob was last in @alice+bob.
+        tmux -L $socket send-keys -t bob '/join ops' Enter
+        $null = Wait-Screen bob { param($s) $s -match '(?m)^ ops \| bob@' }
+        foreach ($i in 1..30) { tmux -L $socket send-keys -t bob ('scroll line {0:00}' -f $i) Enter }
+        $null = Wait-Screen alice { param($s) $s -match 'bob: scroll line 30' }
+        tmux -L $socket send-keys -t alice PPage
+        $screen = Wait-Screen alice { param($s) $s -match '(?m)^ SCROLLED BACK: End returns \| ops \|' } -Seconds 15
+        $screen | Should -Match 'bob: scroll line 1[5-9]'
+        $screen | Should -Not -Match 'bob: scroll line 30'
+
+        tmux -L $socket send-keys -t bob 'said while alice scrolled back' Enter
+        $screen = Wait-Screen alice { param($s) $s -match '(?m)^ SCROLLED BACK: 1 new below, End returns' }
+        $screen | Should -Not -Match 'said while alice scrolled back'
+
+        tmux -L $socket send-keys -t alice End
+        $screen = Wait-Screen alice { param($s) $s -match 'bob: said while alice scrolled back' -and $s -match '(?m)^ ops \| alice@' } -Seconds 15
+        $screen | Should -Not -MatchExactly 'SCROLLED BACK'
+    }
+
     It 'returns to PowerShell with /quit' {
         tmux -L $socket send-keys -t bob '/quit' Enter
         $deadline = [DateTime]::UtcNow.AddSeconds(30)

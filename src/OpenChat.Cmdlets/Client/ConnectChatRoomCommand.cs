@@ -39,12 +39,23 @@ public sealed class ConnectChatRoomCommand : ChatCmdlet
 
     protected override void ProcessRecord()
     {
-        var password = PasswordChars(Password);
+        char[] password = [];
         ChatSession? session = null;
         try
         {
             var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
             var profile = ChatProfile.Find(ResolveIdentity(Identity), root);
+            string? notAsked = null;
+            using (var typed = Password is null ? ProfilePasswordPrompt.Ask(Host, profile, out notAsked) : null)
+            {
+                password = PasswordChars(Password ?? typed);
+            }
+
+            if (notAsked is not null)
+            {
+                WriteDebug($"The password of '{profile.Name}' was not asked for: {notAsked}.");
+            }
+
             var log = new DeferredLogger();
             var options = new ChatClientOptions
             {

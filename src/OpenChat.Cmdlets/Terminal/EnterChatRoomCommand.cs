@@ -43,13 +43,24 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
 
         var session = Session ?? (Identity is null ? SessionRegistry.Default() : null);
         var owned = false;
-        var password = PasswordChars(Password);
+        char[] password = [];
         try
         {
             if (session is null)
             {
                 var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
                 var profile = ChatProfile.Find(ResolveIdentity(Identity), root);
+                string? notAsked = null;
+                using (var typed = Password is null ? Client.ProfilePasswordPrompt.Ask(Host, profile, out notAsked) : null)
+                {
+                    password = PasswordChars(Password ?? typed);
+                }
+
+                if (notAsked is not null)
+                {
+                    WriteDebug($"The password of '{profile.Name}' was not asked for: {notAsked}.");
+                }
+
                 var sessionLog = new DeferredLogger();
                 var options = new ChatClientOptions { LoggerFactory = new DeferredLoggerFactory(sessionLog) };
                 session = new ChatSession(Await(token => SecureSession.ConnectAsync(profile, password, options, token)), sessionLog);
@@ -62,7 +73,8 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             var chosen = session;
             AwaitCatchingUp(chosen.Secure, room, token => chosen.Secure.EnterAsync(room, token));
             var log = new DeferredLogger();
-            new TerminalChat(session, room, new SystemChatConsole(), log, CancelToken).Run();
+            // NoRoomHistory until the engine's history store is wired in: the room opens with what the session brings.
+            new TerminalChat(session, room, new SystemChatConsole(), NoRoomHistory.Instance, log, CancelToken).Run();
             if (owned && session.Secure.PendingMessages is > 0 and var pending)
             {
                 WriteWarning($"{pending} message(s) could not be sent yet; they are kept, encrypted, in the profile's outbox and sent the next time this identity connects.");

@@ -14,6 +14,14 @@ internal sealed partial class TerminalChat
         {
             if (!line.StartsWith('/'))
             {
+                if (_room is null)
+                {
+                    _screen.Input.Set(line); // kept, to send once a room is open
+                    _screen.DrawInput();
+                    Notice("You are in no room: /join ROOM enters one (the line is back in the input), /quit returns to PowerShell.");
+                    return true;
+                }
+
                 // Kept at once (in the session's outbox); it goes as soon as it can.
                 ShowPending(_secure.Queue(_room, line));
                 return true;
@@ -26,25 +34,38 @@ internal sealed partial class TerminalChat
                 case "/quit" or "/exit":
                     return false;
                 case "/help":
-                    Notice("/join ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit");
+                    Notice("/join ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit   "
+                        + "PageUp / PageDown scroll back and forward, End returns to the newest.");
                     Notice("Before a name: ✓ you verified this sender's safety number (/verify); · not verified yet; "
                         + "! KEY CHANGED the sender's key changed since you verified it: check with them before trusting it. "
                         + "✗ marks an event that was refused (not shown as a message).");
                     break;
                 case "/join" when argument is not null:
                     var joined = Await(_secure.EnterAsync(argument, stop));
-                    SwitchTo(joined.Name);
+                    if (joined.Name == _room)
+                    {
+                        Notice($"Already in {joined.Name}.");
+                    }
+                    else
+                    {
+                        OpenRoom(joined.Name, $"Now in {joined.Name}.");
+                    }
+
+                    break;
+                case "/leave" when (argument ?? _room) is null:
+                    Notice("You are in no room. /join ROOM enters one.");
                     break;
                 case "/leave":
-                    var leaving = argument ?? _room;
-                    Await(_secure.LeaveAsync(leaving, stop));
-                    Notice($"Left {leaving}.");
+                    Leave(argument ?? _room!);
                     break;
                 case "/rooms":
                     var rooms = Await(_secure.ListRoomsAsync(stop));
                     var unread = _secure.UnreadCounts();
                     Notice("Rooms: " + string.Join("  ", rooms.Select(r =>
                         $"{(r.Name == _room ? "*" : "")}{r.Name}{(r.Name != _room && unread.TryGetValue(r.Name, out var w) && w > 0 ? $" ({w} unread)" : "")}{(r.Joined ? "" : " (not joined)")}")));
+                    break;
+                case "/who" when _room is null:
+                    Notice("You are in no room. /join ROOM enters one.");
                     break;
                 case "/who":
                     var members = Await(_secure.ListMembersAsync(_room, stop));
@@ -102,12 +123,28 @@ internal sealed partial class TerminalChat
         return true;
     }
 
-    // What waited for the room (still in the session) is shown by the next drain.
-    private void SwitchTo(string room)
+    // Leaves a room for good; leaving the one on screen opens another the user is in: the one
+    // before it, else any other the session has joined, else none (and /join still works).
+    private void Leave(string leaving)
     {
-        _room = room;
-        _screen.Show(new Entry("", $"── {room} ──", Style: "1"));
-        ShowQueued(room);
+        Await(_secure.LeaveAsync(leaving, stop));
+        if (leaving != _room)
+        {
+            Notice($"Left {leaving}.");
+            return;
+        }
+
+        var rooms = session.Rooms.Where(r => r != leaving).ToList();
+        var next = _previous is { } previous && rooms.Contains(previous) ? previous : rooms.OrderBy(r => r.StartsWith('@')).FirstOrDefault();
+        _room = null; // gone: not the room to come back to
+        if (next is null)
+        {
+            _screen.Clear();
+            Notice($"Left {leaving}. You are in no other room: /join ROOM enters one, /quit returns to PowerShell.");
+            return;
+        }
+
+        OpenRoom(next, $"Left {leaving}. Now in {next}.");
     }
 
     private T Await<T>(Task<T> task) => task.GetAwaiter().GetResult();

@@ -10,14 +10,15 @@ namespace OpenChat.Cmdlets.Terminal;
 /// The interactive chat: what the user types goes to the session, what arrives for the room on
 /// screen is shown on a <see cref="ChatScreen"/>. Everything runs on the calling thread: it polls
 /// the keyboard and the session in turn, so no background thread ever writes to the console.
-/// Resizing is picked up on the next tick.
+/// Resizing is picked up on the next tick. A room opens with its recent history from
+/// <see cref="IRoomHistory"/> (see TerminalChat.History.cs).
 /// </summary>
 /// <remarks>
 /// Nothing others wrote reaches the terminal as it is: messages, names and refusal reasons go
 /// through <see cref="TerminalText"/>, so escape sequences, other controls and bidi overrides
 /// are shown, not obeyed; <see cref="ChatScreen"/> keeps the left edge for the screen's own lines.
 /// </remarks>
-internal sealed partial class TerminalChat(ChatSession session, string room, IChatConsole console, ILogger log, CancellationToken stop)
+internal sealed partial class TerminalChat(ChatSession session, string room, IChatConsole console, IRoomHistory history, ILogger log, CancellationToken stop)
 {
     private readonly SecureSession _secure = session.Secure;
     private readonly ChatScreen _screen = new(console);
@@ -25,14 +26,15 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
     // server has them; the echo of each comes back from the room and is taken, since it was shown.
     private readonly Dictionary<Guid, (OutgoingMessage Message, long Entry)> _pending = [];
     private readonly HashSet<Guid> _mine = [];
-    private string _room = room;
+    // The room on screen; null after /leave of the last room, until /join.
+    private string? _room;
     private (string User, string Number)? _verifying; // a /verify waiting for its y/N
 
     public void Run()
     {
+        _screen.Older = Older;
         _screen.Layout(Status());
-        Notice($"Joined {_room}. Type a message and press Enter; /help lists commands; /quit leaves.");
-        ShowQueued(_room);
+        OpenRoom(room, $"Joined {room}. Type a message and press Enter; /help lists commands; PageUp scrolls back; /quit leaves.");
         try
         {
             while (!stop.IsCancellationRequested)
@@ -77,10 +79,17 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
     private bool DrainMessages()
     {
         var any = false;
-        while (_secure.TryReceive(out var message, m => m.Room == _room || _mine.Contains(m.MessageId)))
+        while (_secure.TryReceive(out var received, m => m.Room == _room || _mine.Contains(m.MessageId)))
         {
             any = true;
-            if (_mine.Remove(message!.MessageId))
+            var message = received!;
+            if (!Track(message))
+            {
+                _mine.Remove(message.MessageId);
+                continue; // already on screen, from the room's history
+            }
+
+            if (_mine.Remove(message.MessageId))
             {
                 if (_pending.Remove(message.MessageId, out var shown))
                 {
@@ -123,7 +132,7 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
     // What is still queued for a room (perhaps from an earlier session) is shown as pending too.
     private void ShowQueued(string room)
     {
-        foreach (var outgoing in _secure.Outgoing(room).Where(o => !_mine.Contains(o.MessageId)))
+        foreach (var outgoing in _secure.Outgoing(room).Where(o => !_pending.ContainsKey(o.MessageId)))
         {
             ShowPending(outgoing);
         }
@@ -136,6 +145,19 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
     // Returns false to leave the chat.
     private bool HandleKey(ConsoleKeyInfo key)
     {
+        switch (key.Key)
+        {
+            case ConsoleKey.PageUp:
+                _screen.PageUp();
+                return true;
+            case ConsoleKey.PageDown:
+                _screen.PageDown();
+                return true;
+            case ConsoleKey.End:
+                _screen.End();
+                return true;
+        }
+
         if (_verifying is { } asked)
         {
             // The answer to "Mark … verified? (y/N)": one key, and only y marks.
@@ -159,10 +181,16 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
         }
 
         _screen.DrawInput();
-        return line.Length == 0 || Submit(line);
+        if (line.Length == 0)
+        {
+            return true;
+        }
+
+        _screen.End(); // what the line brings (its own echo, a notice) is seen where it lands
+        return Submit(line);
     }
 
-    private void Notice(string text) => _screen.Show(new Entry("", text, Style: "2"));
+    private void Notice(string text) => _screen.Show(NoticeEntry(text));
 
     internal static Entry Format(SecureMessage m)
     {
@@ -196,6 +224,6 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
     {
         var unread = _secure.UnreadCounts().Where(w => w.Key != _room && w.Value > 0).OrderBy(w => w.Key, StringComparer.Ordinal)
             .Select(w => $"{w.Key}({w.Value})").ToList();
-        return $" {_room} | {session.UserName}@{session.Server} | {session.State}" + (unread.Count > 0 ? " | unread: " + string.Join(' ', unread) : "");
+        return $" {_room ?? "(no room)"} | {session.UserName}@{session.Server} | {session.State}" + (unread.Count > 0 ? " | unread: " + string.Join(' ', unread) : "");
     }
 }

@@ -182,6 +182,172 @@ public class TerminalChatTests
         Assert.DoesNotContain("not/a-room", logged.Text);
     }
 
+    private static MemoryRoomHistory Numbered(int count, string room = "ops") =>
+        Enumerable.Range(1, count).Aggregate(new MemoryRoomHistory(), (h, i) => h.Add(MemoryRoomHistory.Message(room, 1000 + (ulong)i, "carol", $"message {i:000}")));
+
+    private static int RowOf(VtScreen s, string text) => s.Rows.ToList().FindIndex(r => r.Contains(text, StringComparison.Ordinal));
+
+    [Fact]
+    public async Task A_room_opens_with_its_recent_history_and_a_marker_where_the_unread_part_begins()
+    {
+        var history = Numbered(10).Read("ops", 1007);
+        // Alice's own message after what she read is not unread: the marker comes after it.
+        history.Add(MemoryRoomHistory.Message("ops", 1008, "alice", "my own word") with { IsOwn = true, SenderTrust = ContactTrust.Verified });
+        await using var chat = await AliceOnScreen.StartAsync(history: history);
+
+        var screen = await chat.Console.WaitForTextAsync("message 010");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(screen, "unread"));
+        var (seven, own, marker, nine) = chat.Console.Read(s => (RowOf(s, "carol: message 007"), RowOf(s, "alice: my own word"), RowOf(s, "── unread ──"), RowOf(s, "carol: message 009")));
+        Assert.Equal([seven + 1, seven + 2, seven + 3], [own, marker, nine]);
+        Assert.DoesNotContain("message 008", screen, StringComparison.Ordinal); // replaced by alice's own at 1008
+        Assert.True(RowOf(chat.Console.Read(s => s), "Joined ops") > nine, screen);
+    }
+
+    [Fact]
+    public async Task An_unread_part_longer_than_the_screen_opens_at_its_marker_and_End_goes_to_the_newest()
+    {
+        await using var chat = await AliceOnScreen.StartAsync(history: Numbered(60).Read("ops", 1010));
+        var screen = await chat.Console.WaitForAsync(s => s.Row(0).Contains("── unread ──", StringComparison.Ordinal), "the marker on the top row");
+        Assert.Contains("message 011", screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("message 060", screen, StringComparison.Ordinal);
+        // Notices of the session (members' keys) that came after the marker may be counted below.
+        Assert.Matches(@"(?m)^ SCROLLED BACK: (\d+ new below, )?End returns \| ops \| alice@", screen);
+
+        chat.Console.Press(ConsoleKey.End);
+        screen = await chat.Console.WaitForTextAsync(@"(?m)^ ops \| alice@");
+        Assert.Contains("message 060", screen, StringComparison.Ordinal);
+        Assert.Contains("Joined ops", screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PageUp_scrolls_back_new_messages_wait_below_counted_and_PageDown_returns_to_them()
+    {
+        await using var chat = await AliceOnScreen.StartAsync(history: Numbered(100).Read("ops", 1100));
+        await chat.Console.WaitForTextAsync("message 100");
+        chat.Console.Press(ConsoleKey.PageUp);
+        var screen = await chat.Console.WaitForTextAsync(@"(?m)^ SCROLLED BACK: End returns \| ops \|");
+        Assert.Contains("message 080", screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("message 100", screen, StringComparison.Ordinal);
+
+        await chat.Bob.SendAsync("ops", "said while alice scrolled back");
+        screen = await chat.Console.WaitForTextAsync(@"(?m)^ SCROLLED BACK: 1 new below, End returns \| ops \|");
+        Assert.DoesNotContain("said while alice scrolled back", screen, StringComparison.Ordinal);
+        Assert.Contains("message 080", screen, StringComparison.Ordinal); // the view stayed
+
+        chat.Console.Press(ConsoleKey.PageDown);
+        chat.Console.Press(ConsoleKey.PageDown);
+        screen = await chat.Console.WaitForTextAsync(@"(?m)^ ops \| alice@");
+        Assert.Matches(@"(?m)^\d\d:\d\d · bob: said while alice scrolled back$", screen);
+        Assert.DoesNotContain("SCROLLED BACK", screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PageUp_past_the_history_shown_on_entry_reads_older_history_up_to_the_note_on_where_it_begins()
+    {
+        var history = Numbered(300).WithEarlierUnreadable("ops").Read("ops", 1300);
+        await using var chat = await AliceOnScreen.StartAsync(history: history);
+        await chat.Console.WaitForTextAsync("message 300");
+        Assert.Equal(0, history.BeforeCalls); // the last 200 came on entry
+
+        for (var i = 0; i < 20; i++)
+        {
+            chat.Console.Press(ConsoleKey.PageUp);
+        }
+
+        var screen = await chat.Console.WaitForAsync(s => s.Row(0).StartsWith("Earlier messages of ops were sent before this device joined", StringComparison.Ordinal)
+            && s.Rows.Any(r => r.EndsWith("carol: message 001", StringComparison.Ordinal)), "the beginning of the history");
+        Assert.Contains("cannot be read here", screen, StringComparison.Ordinal);
+        Assert.Equal(1, history.BeforeCalls); // once, then the beginning was known
+        Assert.Contains("end-to-end", screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_room_with_nothing_says_it_has_no_messages_and_one_joined_after_its_start_says_why_nothing_earlier_shows()
+    {
+        var history = new MemoryRoomHistory().WithEarlierUnreadable("dev");
+        await using var chat = await AliceOnScreen.StartAsync(history: history);
+        await chat.Console.WaitForTextAsync(@"(?m)^No messages in ops yet\.$");
+
+        chat.Console.Enter("/join dev");
+        var screen = await chat.Console.WaitForTextAsync(@"(?m)^ dev \| alice@");
+        Assert.StartsWith("Earlier messages of dev were sent before this device joined and cannot be read here", chat.Console.Read(s => s.Rows.First(r => r.Length > 0)), StringComparison.Ordinal);
+        Assert.DoesNotContain("No messages in ops", screen, StringComparison.Ordinal); // the screen is dev's now
+    }
+
+    [Fact]
+    public async Task A_message_both_in_the_history_and_still_waiting_in_the_session_is_shown_once()
+    {
+        var history = new MemoryRoomHistory();
+        await using var chat = await AliceOnScreen.StartAsync(history: history, before: async screen =>
+        {
+            foreach (var text in new[] { "one from before", "two from before", "three from before" })
+            {
+                history.Add(MemoryRoomHistory.Message("ops", await screen.Bob.SendAsync("ops", text), "bob", text));
+            }
+
+            // Alice's session has them too, waiting to be handed out.
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (screen.Alice.UnreadCounts().GetValueOrDefault("ops") < 3)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "alice's session never received bob's messages");
+                await Task.Delay(20);
+            }
+        });
+
+        await chat.Bob.SendAsync("ops", "four said live");
+        var screen = await chat.Console.WaitForTextAsync("bob: four said live");
+        foreach (var text in new[] { "one from before", "two from before", "three from before" })
+        {
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(screen, text));
+        }
+
+        Assert.Equal(0, chat.Alice.UnreadCounts().GetValueOrDefault("ops")); // taken from the session all the same
+    }
+
+    [Fact]
+    public async Task A_resize_draws_the_history_again_rewrapped_for_the_new_width()
+    {
+        var texts = Enumerable.Range(0, 4).Select(i => $"m{i}" + string.Concat(Enumerable.Range(0, 150).Select(c => (char)('a' + ((c + i) % 26))))).ToList();
+        var history = texts.Select((t, i) => MemoryRoomHistory.Message("ops", 1000 + (ulong)i, "carol", t)).Aggregate(new MemoryRoomHistory().Read("ops", 2000), (h, m) => h.Add(m));
+        await using var chat = await AliceOnScreen.StartAsync(history: history);
+        await chat.Console.WaitForTextAsync("carol: m3");
+
+        chat.Console.Resize(50, 30);
+        await chat.Console.WaitForAsync(s => s.Row(28).StartsWith(" ops | alice@", StringComparison.Ordinal), "the new layout");
+        var rows = chat.Console.Read(s => s.Rows.Take(28).ToList());
+        var joined = string.Concat(rows.Select(r => r.TrimStart()));
+        Assert.All(texts, t => Assert.Contains(t, joined, StringComparison.Ordinal)); // every message whole, in order of its rows
+        Assert.All(rows, r => Assert.InRange(r.Length, 0, 50));
+        Assert.True(rows.Count(r => r.Contains("carol: m", StringComparison.Ordinal)) == 4);
+        Assert.Equal(0, chat.Console.Read(s => s.CutCharacters));
+    }
+
+    [Fact]
+    public async Task Leave_switches_to_the_room_before_and_leaving_the_last_one_keeps_the_chat_usable()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/join dev");
+        await chat.Console.WaitForTextAsync(@"(?m)^ dev \| alice@");
+
+        chat.Console.Enter("/leave");
+        var screen = await chat.Console.WaitForTextAsync(@"(?m)^ ops \| alice@");
+        Assert.Contains("Left dev. Now in ops.", screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("dev", chat.Alice.Client.JoinedRooms);
+
+        chat.Console.Enter("/leave");
+        screen = await chat.Console.WaitForTextAsync(@"(?m)^ \(no room\) \| alice@");
+        Assert.Contains("Left ops. You are in no other room", screen, StringComparison.Ordinal);
+
+        chat.Console.Enter("still here");
+        await chat.Console.WaitForTextAsync("You are in no room");
+        await chat.Console.WaitForAsync(s => s.Row(s.Height - 1) == "> still here", "the line back in the input");
+        chat.Console.Press(ConsoleKey.Escape, '\u001b');
+        chat.Console.Enter("/join ops");
+        await chat.Console.WaitForTextAsync(@"(?m)^ ops \| alice@");
+        chat.Console.Enter("back again");
+        Assert.Equal("back again", (await SecureHarness.NextWithTextAsync(chat.Bob, "back again")).Text);
+    }
+
     /// <summary>Alice's chat screen in "ops" on a test console, run on a thread of its own as the
     /// cmdlet runs it on the pipeline thread; bob is in the room too.</summary>
     private sealed class AliceOnScreen : IAsyncDisposable
@@ -201,17 +367,22 @@ public class TerminalChatTests
 
         public Task Running { get; private set; } = Task.CompletedTask;
 
-        public static async Task<AliceOnScreen> StartAsync(int width = 110, int height = 24)
+        public static async Task<AliceOnScreen> StartAsync(int width = 110, int height = 24, IRoomHistory? history = null, Func<AliceOnScreen, Task>? before = null)
         {
             var screen = new AliceOnScreen { _harness = await ChatHarness.StartAsync() };
             screen._alice = await screen._harness.SecureAsync(await screen._harness.EnrollAsync("alice"));
             screen.Bob = await screen._harness.SecureAsync(await screen._harness.EnrollAsync("bob"));
             await screen._alice.EnterAsync("ops");
             await screen.Bob.EnterAsync("ops");
+            if (before is not null)
+            {
+                await before(screen); // what happened in the room before alice opened the screen
+            }
+
             screen.Console = new TestChatConsole(width, height);
-            var chat = new TerminalChat(new ChatSession(screen._alice), "ops", screen.Console, screen.Log, screen.Stop.Token);
+            var chat = new TerminalChat(new ChatSession(screen._alice), "ops", screen.Console, history ?? new MemoryRoomHistory(), screen.Log, screen.Stop.Token);
             screen.Running = Task.Factory.StartNew(chat.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            await screen.Console.WaitForTextAsync(@"Joined ops\.(.|\n)*\| Connected");
+            await screen.Console.WaitForTextAsync(@"(Joined ops\.(.|\n)*|SCROLLED BACK.*)\| Connected");
             return screen;
         }
 

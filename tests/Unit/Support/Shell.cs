@@ -10,10 +10,11 @@ public sealed class Shell : IDisposable
 {
     private readonly Runspace _runspace;
 
-    public Shell()
+    /// <param name="host">The host the cmdlets see (its UI is what they prompt through); none: the default, which cannot prompt.</param>
+    public Shell(System.Management.Automation.Host.PSHost? host = null)
     {
         var state = InitialSessionState.CreateDefault2();
-        _runspace = RunspaceFactory.CreateRunspace(state);
+        _runspace = host is null ? RunspaceFactory.CreateRunspace(state) : RunspaceFactory.CreateRunspace(host, state);
         _runspace.Open();
         Run("Import-Module -Assembly $args[0]", typeof(OpenChat.Cmdlets.ChatCmdlet).Assembly);
     }
