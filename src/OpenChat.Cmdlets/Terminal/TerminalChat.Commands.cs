@@ -26,14 +26,17 @@ internal sealed partial class TerminalChat
                 case "/quit" or "/exit":
                     return false;
                 case "/help":
-                    Notice("/join ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit");
+                    Notice("/join ROOM  /create ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit");
+                    Notice("/join enters a room that exists; /create makes a new one (a typo in /join creates nothing).");
                     Notice("Before a name: ✓ you verified this sender's safety number (/verify); · not verified yet; "
                         + "! KEY CHANGED the sender's key changed since you verified it: check with them before trusting it. "
                         + "✗ marks an event that was refused (not shown as a message).");
                     break;
                 case "/join" when argument is not null:
-                    var joined = Await(_secure.EnterAsync(argument, stop));
-                    SwitchTo(joined.Name);
+                    SwitchTo(Await(JoinExistingAsync(argument)).Name);
+                    break;
+                case "/create" when argument is not null:
+                    SwitchTo(Await(_secure.CreateRoomAsync(argument, stop)).Name);
                     break;
                 case "/leave":
                     var leaving = argument ?? _room;
@@ -100,6 +103,20 @@ internal sealed partial class TerminalChat
         }
 
         return true;
+    }
+
+    // A room that does not exist is not made by /join: the notice names the nearest rooms and
+    // the command that would create it.
+    private async Task<Engine.Client.JoinedRoom> JoinExistingAsync(string room)
+    {
+        try
+        {
+            return await _secure.EnterAsync(room, stop).ConfigureAwait(false);
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.RoomNotFound)
+        {
+            throw MissingRoomText.WithCreateHint(e, room, name => $"Create it with /create {name}.");
+        }
     }
 
     // What waited for the room (still in the session) is shown by the next drain.
