@@ -206,7 +206,7 @@ public class TerminalChatTests
             var screen = new AliceOnScreen { _harness = await ChatHarness.StartAsync() };
             screen._alice = await screen._harness.SecureAsync(await screen._harness.EnrollAsync("alice"));
             screen.Bob = await screen._harness.SecureAsync(await screen._harness.EnrollAsync("bob"));
-            await screen._alice.EnterAsync("ops");
+            await screen._alice.CreateRoomAsync("ops");
             await screen.Bob.EnterAsync("ops");
             screen.Console = new TestChatConsole(width, height);
             var chat = new TerminalChat(new ChatSession(screen._alice), "ops", screen.Console, screen.Log, screen.Stop.Token);
