@@ -13,6 +13,11 @@ BeforeAll {
         Register-ChatUser -Invite $invite.Invite -ProfilePath (Join-Path $work $user) | Out-Null
     }
 
+    # The room both chats enter exists first: Enter-ChatRoom never creates one.
+    $creator = Connect-ChatRoom -Identity alice -ProfilePath (Join-Path $work 'alice') -ErrorAction Stop
+    $null = New-ChatRoom -Name ops -Session $creator -ErrorAction Stop
+    Disconnect-ChatRoom -Session $creator
+
     # A private tmux server, so nothing else on the machine is touched.
     $script:socket = "oc-tui-$PID"
     $script:pwsh = "dotnet '$PSHOME/pwsh.dll'"
