@@ -217,6 +217,13 @@ Describe 'Ctrl+C in an interactive PowerShell' {
         $null = Wait-Screen shell { param($s) $s -match '(?m)^ready-Connected' }
     }
 
+    It 'refuses Enter-ChatRoom of a room that does not exist with the nearest room suggested, and creates nothing' {
+        tmux -L $socket send-keys -t shell "Enter-ChatRoom -Session `$s -Room opss; 'rooms-' + ((Get-ChatRoom -Session `$s).Name -join ',')" Enter
+        $screen = Wait-Screen shell { param($s) $s -match '(?m)^rooms-' }
+        $screen | Should -Match ([regex]::Escape("There is no room 'opss'. Did you mean: ops? Create it with New-ChatRoom -Name opss."))
+        $screen | Should -Match '(?m)^rooms-(?!.*opss)'
+    }
+
     It 'ends Receive-ChatMessage -Wait cleanly and returns to the prompt' {
         tmux -L $socket send-keys -t shell "Receive-ChatMessage -Session `$s -Room nothing-here -Wait; 'receive-returned'" Enter
         $null = Wait-Screen shell { param($s) $s -match 'Receive-ChatMessage -Session \$s -Room nothing-here -Wait' }
