@@ -105,8 +105,11 @@ Describe 'Enter-ChatRoom in two terminals' {
         $screen | Should -Match 'hi alice, loud and clear'
     }
 
-    It 'moves between rooms with /join, lists them with /rooms, leaves with /leave, and explains itself with /help' {
+    # dev did not exist: /join of it used to create it; now /join says so and /create makes it.
+    It 'creates a room with /create, moves between rooms with /join, lists them with /rooms, leaves with /leave, and explains itself with /help' {
         tmux -L $socket send-keys -t alice '/join dev' Enter
+        $null = Wait-Screen alice { param($s) $s -match [regex]::Escape("RoomNotFound: There is no room 'dev'.") -and $s -match 'Create it with /create dev\.' }
+        tmux -L $socket send-keys -t alice '/create dev' Enter
         $null = Wait-Screen alice { param($s) $s -match ' dev \| alice@' }
         tmux -L $socket send-keys -t alice '/rooms' Enter
         $screen = Wait-Screen alice { param($s) $s -match 'Rooms: ' }
@@ -116,6 +119,7 @@ Describe 'Enter-ChatRoom in two terminals' {
         $null = Wait-Screen alice { param($s) $s -match 'Left dev\.' }
         tmux -L $socket send-keys -t alice '/help' Enter
         $screen = Wait-Screen alice { param($s) $s -match '/join ROOM' }
+        $screen | Should -Match '/create ROOM'
         $screen | Should -Match '/leave'
         $screen | Should -Match '/quit'
         tmux -L $socket send-keys -t alice '/join ops' Enter
