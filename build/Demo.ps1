@@ -63,8 +63,9 @@ try {
         ForEach-Object { Register-ChatUser -Invite $_.Invite -ProfilePath $profiles }
     $identities | Format-Table | Out-Host
 
-    Step 'Connect-ChatRoom -Room ops as each user; Get-ChatRoomMember shows presence'
-    $dave = Connect-ChatRoom -Room ops -Identity $identities[0].Path
+    Step 'New-ChatRoom ops as dave (rooms are created on purpose), Connect-ChatRoom -Room ops as erin; Get-ChatRoomMember shows presence'
+    $dave = Connect-ChatRoom -Identity $identities[0].Path
+    New-ChatRoom -Name ops -Session $dave | Format-Table | Out-Host
     $erin = Connect-ChatRoom -Room ops -Identity $identities[1].Path
     Get-ChatRoomMember -Session $dave -Room ops | Format-Table | Out-Host
     Join-ChatRoom -Session $dave -User erin | Format-Table | Out-Host

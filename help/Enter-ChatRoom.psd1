@@ -16,7 +16,7 @@ History and scrolling. A room opens with its recent history kept on this device,
 Unread messages stay unread until you see them. A message of another room (a direct message, say) is counted in the status line but left in the session: it is shown when you open that room (/join), and if you leave the chat before that it is still there for Receive-ChatMessage, for the next Enter-ChatRoom, or for the next session.
 
 Slash commands:
-/join ROOM switches to a room (joining it if needed; @alice+bob for a direct conversation), /leave [ROOM] leaves a room for good (leaving the room on screen opens the one you were in before, else another you are in; with none left, /join and /quit still work), /rooms lists rooms with unread counts, /who lists the room's members and who is online, /msg USER TEXT sends a direct message, /verify USER shows the safety number with USER and asks whether to mark them verified (y marks, any other key does not: compare the number with them first), /help lists the commands and explains the marks before a name, and /quit (or Ctrl+C) returns to PowerShell.
+/join ROOM switches to a room (joining it if needed; @alice+bob for a direct conversation; a room that does not exist is not created: the notice says RoomNotFound, names the nearest rooms and the /create command), /create ROOM creates a new room and switches to it (RoomExists if it exists), /leave [ROOM] leaves a room for good (leaving the room on screen opens the one you were in before, else another you are in; with none left, /join and /quit still work), /rooms lists rooms with unread counts, /who lists the room's members and who is online, /msg USER TEXT sends a direct message, /verify USER shows the safety number with USER and asks whether to mark them verified (y marks, any other key does not: compare the number with them first), /help lists the commands and explains the marks before a name, and /quit (or Ctrl+C) returns to PowerShell.
 
 It uses the session given with -Session, or the newest open one, or, with -Identity, connects as that identity for the duration and disconnects when you leave. It needs an interactive terminal (any VT terminal, including tmux); in scripts use Send-ChatMessage and Receive-ChatMessage.
 '@
@@ -33,7 +33,7 @@ It uses the session given with -Session, or the newest open one, or, with -Ident
     Outputs     = @(
         @{ Type = 'None'; Description = 'The chat happens on the screen; nothing is written to the pipeline.' }
     )
-    Notes       = 'Messages shown on this screen are marked read, like those returned by Receive-ChatMessage; messages of rooms not on the screen are not. Error ids: NotInteractive (no terminal), RoomNotFound (no room given or joined), and those of Connect-ChatRoom and Send-ChatMessage.'
+    Notes       = 'Messages shown on this screen are marked read, like those returned by Receive-ChatMessage; messages of rooms not on the screen are not. Error ids: NotInteractive (no terminal), RoomNotFound (no room given or joined, or -Room names a room that does not exist: the message names the nearest existing rooms; create it with New-ChatRoom), and those of Connect-ChatRoom and Send-ChatMessage.'
     Examples    = @(
         @{
             Title   = 'Chat in ops through the current session'

@@ -1,9 +1,9 @@
 @{
-    Synopsis    = 'Joins rooms, creating them if needed, or opens a direct conversation with another user.'
+    Synopsis    = 'Joins existing rooms (with -Create, creating missing ones), or opens a direct conversation with another user.'
     Description = @'
 Makes the session's user a member of rooms and starts receiving them in that session.
 
-Room (the default parameter set): each name in -Room is joined. A room that does not exist yet is created, with the user as its first member. Room names are 1 to 48 characters of lower-case letters, digits, '.', '_' and '-', and start with a letter or digit; anything else (for example "#ops" or "Ops") is refused with RoomNameInvalid rather than changed. Joining a room the user already belongs to is allowed and changes nothing. A direct conversation the user belongs to can also be joined by its name (@alice+bob).
+Room (the default parameter set): each name in -Room is joined. A room that does not exist is refused with RoomNotFound, and nothing is created: the message names the nearest existing rooms the user can see (at most three, only close ones), for example "There is no room 'opss'. Did you mean: ops? Create it with New-ChatRoom -Name opss.". With -Create, a room that does not exist yet is created instead, with the user as its first member, and one that exists is joined (New-ChatRoom is the form that refuses an existing room with RoomExists). Room names are 1 to 48 characters of letters, digits, '.', '_' and '-', and start with a letter or digit; capitals are made small (Join-ChatRoom Ops joins ops), anything else (for example "#ops") is refused with RoomNameInvalid rather than changed. Joining a room the user already belongs to is allowed and changes nothing. A direct conversation the user belongs to can also be joined by its name (@alice+bob).
 
 Direct: -User opens a direct conversation with each named user: a two-member room named @ followed by the two user names in alphabetical order, joined by + (Join-ChatRoom -User bob run by alice opens @alice+bob). Both users become members. If the other user is online, their sessions learn of the conversation at once; otherwise they find it in Get-ChatRoom when they next connect. The other user must hold a valid certificate on this server (otherwise UserNotFound); a conversation with oneself is refused. Running the command again for the same pair returns the same room. Nobody can create a room whose name starts with @ any other way.
 
@@ -13,12 +13,13 @@ Direct conversations and encryption. If you share a room with the other person, 
 
 Membership is stored by the server and lasts until Exit-ChatRoom; it does not end when the session closes. After a reconnect the session rejoins its rooms by itself.
 
-Each name is handled on its own: a failure (RoomNameInvalid, UserNotFound, NotAMember for a direct room name the user is not part of) is written as a non-terminating error and the other names are still joined.
+Each name is handled on its own: a failure (RoomNotFound, RoomNameInvalid, UserNotFound, NotAMember for a direct room name the user is not part of) is written as a non-terminating error and the other names are still joined.
 
 The command uses -Session if given, otherwise the newest open session; with no session it fails with NotConnected.
 '@
     Parameters  = @{
-        Room    = 'The names of the rooms to join. Rooms that do not exist yet are created. Accepts pipeline input by value: strings, or rooms from Get-ChatRoom (whose Session then binds to -Session).'
+        Room    = 'The names of the rooms to join. A room that does not exist is RoomNotFound unless -Create is given. Capitals are made small. Accepts pipeline input by value: strings, or rooms from Get-ChatRoom (whose Session then binds to -Session).'
+        Create  = 'Creates each room of -Room that does not exist yet (as New-ChatRoom does) and joins those that exist. Without it, a missing room is refused with RoomNotFound. The server''s limits on new rooms apply (RateLimited, RoomLimitReached).'
         User    = 'The user names of the people to open a direct conversation with, one conversation per name. Alias: To.'
         Session = 'The session to join through, as returned by Connect-ChatRoom. The default is the newest open session. Accepts pipeline input by property name.'
     }
@@ -30,15 +31,20 @@ The command uses -Session if given, otherwise the newest open session; with no s
         @{ Type = 'OpenChat.ChatRoom'; Description = 'One object per room joined: Name, Kind (Room or Direct), LastSequence, IsMember (True) and Session. Use Get-ChatRoom or Get-ChatRoomMember for the member count and the members.' }
     )
     Notes       = @'
-A session that joins a room receives its history from the last sequence it read earlier (kept in the profile), or from the beginning the first time; only what the device is entitled to (what was sent while it was a member of the encrypted group) is decrypted and returned by Receive-ChatMessage. Send-ChatMessage joins a room by itself when given a room the session has not joined yet.
+A session that joins a room receives its history from the last sequence it read earlier (kept in the profile), or from the beginning the first time; only what the device is entitled to (what was sent while it was a member of the encrypted group) is decrypted and returned by Receive-ChatMessage. Send-ChatMessage joins a room by itself when given an existing room the session has not joined yet; it never creates one.
 
-Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, StaleEpoch, CommitRefused, GroupHistoryUnverified, NotConnected, ConnectionLost, CertificateRevoked, RateLimited (also: too many new rooms from one connection), RoomLimitReached, Timeout.
+Error ids: RoomNotFound (with the nearest rooms; -Create or New-ChatRoom creates it), RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, StaleEpoch, CommitRefused, GroupHistoryUnverified, NotConnected, ConnectionLost, CertificateRevoked, RateLimited (also: too many new rooms from one connection), RoomLimitReached, Timeout.
 '@
     Examples    = @(
         @{
-            Title   = 'Join or create rooms'
+            Title   = 'Join rooms'
             Code    = 'Join-ChatRoom ops, release-2026.1'
-            Remarks = 'Joins both rooms through the newest session, creating any that do not exist yet, and returns them.'
+            Remarks = 'Joins both rooms through the newest session and returns them. A name that does not exist is reported as RoomNotFound, with the nearest existing rooms, and the other is still joined.'
+        }
+        @{
+            Title   = 'Join a room, creating it if it does not exist yet'
+            Code    = 'Join-ChatRoom release-2026.2 -Create'
+            Remarks = 'Creates release-2026.2 (the user is its first member) or, when someone created it already, joins it.'
         }
         @{
             Title   = 'Open a direct conversation'
@@ -56,5 +62,5 @@ Error ids: RoomNameInvalid, UserNameInvalid, UserNotFound, NotAMember, StaleEpoc
             Remarks = 'Rooms from Get-ChatRoom bind by value; each is joined through the session it was listed with.'
         }
     )
-    Links       = @('Exit-ChatRoom', 'Get-ChatRoom', 'Get-ChatRoomMember', 'Connect-ChatRoom', 'Send-ChatMessage', 'Receive-ChatMessage', 'about_OpenChat')
+    Links       = @('New-ChatRoom', 'Exit-ChatRoom', 'Get-ChatRoom', 'Get-ChatRoomMember', 'Connect-ChatRoom', 'Send-ChatMessage', 'Receive-ChatMessage', 'about_OpenChat')
 }

@@ -29,6 +29,7 @@
         'Get-ChatRoom'
         'Get-ChatRoomMember'
         'Join-ChatRoom'
+        'New-ChatRoom'
         'Exit-ChatRoom'
         'Get-ChatSession'
         'Send-ChatMessage'

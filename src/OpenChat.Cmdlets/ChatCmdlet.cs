@@ -81,6 +81,7 @@ public abstract class ChatCmdlet : PSCmdlet, IDisposable
 
     protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
     {
+        exception = MissingRoomText.WithCreateHint(exception, target, MissingRoomText.NewChatRoom);
         var record = exception switch
         {
             OpenChatException e => new ErrorRecord(e, e.ErrorId, Category(e.Kind), target),

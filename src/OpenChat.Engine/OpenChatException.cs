@@ -79,6 +79,7 @@ public static class ErrorIds
 
     public const string RoomNameInvalid = "RoomNameInvalid";
     public const string RoomNotFound = "RoomNotFound";
+    public const string RoomExists = "RoomExists";
     public const string NotAMember = "NotAMember";
     public const string StaleEpoch = "StaleEpoch";
     public const string CommitRefused = "CommitRefused";

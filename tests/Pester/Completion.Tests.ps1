@@ -13,7 +13,8 @@ BeforeAll {
         $invite = New-ChatInvite -Path $data -UserName $user -Server "127.0.0.1:$($server.Port)"
         Register-ChatUser -Invite $invite.Invite | Out-Null
     }
-    $script:alice = Connect-ChatRoom -Identity alice -Room ops, 'release-1'
+    $script:alice = Connect-ChatRoom -Identity alice
+    $null = New-ChatRoom -Name ops, 'release-1' -Session $alice
     $script:bob = Connect-ChatRoom -Identity bob -Room ops
     'hello' | Send-ChatMessage -Session $bob -Room ops
     $null = Receive-ChatMessage -Session $alice -Room ops -Wait -Count 1 -Timeout 15

@@ -19,7 +19,8 @@ BeforeAll {
         $invite = New-ChatInvite -Path $server.Path -UserName $user -Server "127.0.0.1:$($server.Port)" -ErrorAction Stop
         $identities[$user] = Register-ChatUser -Invite $invite.Invite -ProfilePath (Join-Path $Root $user) -ErrorAction Stop
     }
-    $script:sb = Connect-ChatRoom -Room ops -Identity $identities.bob.Path -ErrorAction Stop
+    $script:sb = Connect-ChatRoom -Identity $identities.bob.Path -ErrorAction Stop
+    $null = New-ChatRoom -Name ops -Session $script:sb -ErrorAction Stop
     $script:sa = Connect-ChatRoom -Room ops -Identity $identities.alice.Path -ErrorAction Stop
 
     function Clear-TestInbox($Session) {

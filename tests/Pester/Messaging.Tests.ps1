@@ -103,8 +103,11 @@ Describe 'Chatting end to end through a live server' {
         $carol = Register-TestUser -Server $server -UserName carol -ProfilePath (New-TempPath 'carol')
 
         # Alice connects last, so hers is the default session for commands without -Session.
-        $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
-        $sb = Connect-ChatRoom -Room ops, dev -Identity $bob.Path -ErrorAction Stop
+        # Rooms are created on purpose: carol creates ops, bob dev; the others join them.
+        $sc = Connect-ChatRoom -Identity $carol.Path -ErrorAction Stop
+        $null = New-ChatRoom -Name ops -Session $sc -ErrorAction Stop
+        $sb = Connect-ChatRoom -Room ops -Identity $bob.Path -ErrorAction Stop
+        $null = New-ChatRoom -Name dev -Session $sb -ErrorAction Stop
         $sa = Connect-ChatRoom -Room ops, dev -Identity $alice.Path -ErrorAction Stop
     }
 

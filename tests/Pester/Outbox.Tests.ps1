@@ -54,7 +54,8 @@ BeforeAll {
     $script:Port = $script:Server.Port
     $script:Alice = Register-TestUser alice
     $script:Bob = Register-TestUser bob
-    $script:sb = Connect-ChatRoom -Room ops -Identity $script:Bob.Path -ErrorAction Stop
+    $script:sb = Connect-ChatRoom -Identity $script:Bob.Path -ErrorAction Stop
+    $null = New-ChatRoom -Name ops -Session $script:sb -ErrorAction Stop
     $script:sa = Connect-ChatRoom -Room ops -Identity $script:Alice.Path -ErrorAction Stop
     Send-ChatMessage -Session $script:sa -Room ops -Message 'before' -ErrorAction Stop
     $null = Receive-All $script:sb ops 3

@@ -289,7 +289,8 @@ Describe 'Revoking a user cancels their pending invites' {
         # Issued before the revocation: a second device bob could still enroll.
         $spare = New-ChatInvite -Path $data -UserName bob -Server $address -AdditionalDevice -ErrorAction Stop
         $other = New-ChatInvite -Path $data -UserName carol -Server $address -ErrorAction Stop
-        $session = Connect-ChatRoom -Room ops -Identity $bob.Path -ErrorAction Stop
+        $session = Connect-ChatRoom -Identity $bob.Path -ErrorAction Stop
+        $null = New-ChatRoom -Name ops -Session $session -ErrorAction Stop
 
         $revoked = Revoke-ChatCertificate -Path $data -UserName bob -Reason AffiliationChanged -PassThru -Confirm:$false -WarningVariable revokeWarnings -WarningAction SilentlyContinue -ErrorAction Stop
     }

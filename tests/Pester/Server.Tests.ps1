@@ -356,7 +356,8 @@ Describe 'Sessions, rooms and presence' {
         $null = Register-TestUser -Server $server -UserName alice -ProfilePath $profiles
         $null = Register-TestUser -Server $server -UserName bob -ProfilePath $profiles
         $null = Register-TestUser -Server $server -UserName carol -ProfilePath $profiles
-        $alice = Connect-ChatRoom -Room ops -Identity alice -ProfilePath $profiles -ErrorAction Stop
+        $alice = Connect-ChatRoom -Identity alice -ProfilePath $profiles -ErrorAction Stop
+        $null = New-ChatRoom -Name ops -Session $alice -ErrorAction Stop
         $bob = Connect-ChatRoom -Room ops -Identity bob -ProfilePath $profiles -ErrorAction Stop
         $carol = Connect-ChatRoom -Identity carol -ProfilePath $profiles -ErrorAction Stop
     }
@@ -425,14 +426,15 @@ Describe 'Sessions, rooms and presence' {
         $carol.Rooms | Should -Not -Contain '@alice+bob'
     }
 
+    # 'Ops' used to be the invalid name here; capitals are now folded (Rooms.Tests.ps1), '#ops' is still refused.
     It 'refuses an invalid room name (RoomNameInvalid) and creates nothing' {
-        $err = Get-ChatErrorRecord { Join-ChatRoom -Room 'Ops' -Session $carol }
+        $err = Get-ChatErrorRecord { Join-ChatRoom -Room '#ops' -Create -Session $carol }
         Get-ErrorId $err | Should -Be 'RoomNameInvalid'
-        @((Get-ChatRoom -Session $carol).Name) -ccontains 'Ops' | Should -BeFalse
+        @((Get-ChatRoom -Session $carol).Name) -ccontains '#ops' | Should -BeFalse
     }
 
     It 'removes the membership with Exit-ChatRoom' {
-        $joined = Join-ChatRoom -Room lounge -Session $carol -ErrorAction Stop
+        $joined = New-ChatRoom -Name lounge -Session $carol -ErrorAction Stop
         $joined.Name | Should -Be 'lounge'
         $null = Join-ChatRoom -Room lounge -Session $alice -ErrorAction Stop
         (@(Get-ChatRoomMember lounge -Session $alice).UserName | Sort-Object) -join ',' | Should -Be 'alice,carol'

@@ -13,6 +13,11 @@ BeforeAll {
         Register-ChatUser -Invite $invite.Invite -ProfilePath (Join-Path $work $user) | Out-Null
     }
 
+    # The room both chats enter exists first: Enter-ChatRoom never creates one.
+    $creator = Connect-ChatRoom -Identity alice -ProfilePath (Join-Path $work 'alice') -ErrorAction Stop
+    $null = New-ChatRoom -Name ops -Session $creator -ErrorAction Stop
+    Disconnect-ChatRoom -Session $creator
+
     # A private tmux server, so nothing else on the machine is touched.
     $script:socket = "oc-tui-$PID"
     $script:pwsh = "dotnet '$PSHOME/pwsh.dll'"
@@ -100,8 +105,11 @@ Describe 'Enter-ChatRoom in two terminals' {
         $screen | Should -Match 'hi alice, loud and clear'
     }
 
-    It 'moves between rooms with /join, lists them with /rooms, leaves with /leave, and explains itself with /help' {
+    # dev did not exist: /join of it used to create it; now /join says so and /create makes it.
+    It 'creates a room with /create, moves between rooms with /join, lists them with /rooms, leaves with /leave, and explains itself with /help' {
         tmux -L $socket send-keys -t alice '/join dev' Enter
+        $null = Wait-Screen alice { param($s) $s -match [regex]::Escape("RoomNotFound: There is no room 'dev'.") -and $s -match 'Create it with /create dev\.' }
+        tmux -L $socket send-keys -t alice '/create dev' Enter
         $null = Wait-Screen alice { param($s) $s -match ' dev \| alice@' }
         tmux -L $socket send-keys -t alice '/rooms' Enter
         $screen = Wait-Screen alice { param($s) $s -match 'Rooms: ' }
@@ -111,6 +119,7 @@ Describe 'Enter-ChatRoom in two terminals' {
         $null = Wait-Screen alice { param($s) $s -match 'Left dev\.' }
         tmux -L $socket send-keys -t alice '/help' Enter
         $screen = Wait-Screen alice { param($s) $s -match '/join ROOM' }
+        $screen | Should -Match '/create ROOM'
         $screen | Should -Match '/leave'
         $screen | Should -Match '/quit'
         tmux -L $socket send-keys -t alice '/join ops' Enter
@@ -230,6 +239,13 @@ Describe 'Ctrl+C in an interactive PowerShell' {
         $null = Wait-Screen shell { param($s) $s -match 'PS .*>' }
         tmux -L $socket send-keys -t shell "Import-Module '$module'; `$s = Connect-ChatRoom -Room ops -Identity bob -ProfilePath '$work/bob'; 'ready-' + `$s.State" Enter
         $null = Wait-Screen shell { param($s) $s -match '(?m)^ready-Connected' }
+    }
+
+    It 'refuses Enter-ChatRoom of a room that does not exist with the nearest room suggested, and creates nothing' {
+        tmux -L $socket send-keys -t shell "Enter-ChatRoom -Session `$s -Room opss; 'rooms-' + ((Get-ChatRoom -Session `$s).Name -join ',')" Enter
+        $screen = Wait-Screen shell { param($s) $s -match '(?m)^rooms-' }
+        $screen | Should -Match ([regex]::Escape("There is no room 'opss'. Did you mean: ops? Create it with New-ChatRoom -Name opss."))
+        $screen | Should -Match '(?m)^rooms-(?!.*opss)'
     }
 
     It 'ends Receive-ChatMessage -Wait cleanly and returns to the prompt' {

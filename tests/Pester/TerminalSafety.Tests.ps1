@@ -14,7 +14,8 @@ BeforeAll {
         $invite = New-ChatInvite -Path (Join-Path $work 'chat') -UserName $user -Server "127.0.0.1:$($server.Port)"
         $identity[$user] = Register-ChatUser -Invite $invite.Invite -ProfilePath (Join-Path $work $user)
     }
-    $script:carol = Connect-ChatRoom -Room ops -Identity $identity.carol.Path -ErrorAction Stop
+    $script:carol = Connect-ChatRoom -Identity $identity.carol.Path -ErrorAction Stop
+    $null = New-ChatRoom -Name ops -Session $script:carol -ErrorAction Stop
 
     # A private tmux server, so nothing else on the machine is touched.
     $script:socket = "oc-tsafe-$PID"

@@ -524,7 +524,8 @@ Describe 'Protocol versions and non-TLS clients' {
 
     It 'keeps serving real clients after all of the above' {
         $server.State | Should -Be 'Running'
-        $session = Connect-ChatRoom -Room ops -Identity alice -ProfilePath $profiles -ErrorAction Stop
+        $session = Connect-ChatRoom -Identity alice -ProfilePath $profiles -ErrorAction Stop
+        $null = Join-ChatRoom -Room ops -Create -Session $session -ErrorAction Stop
         try {
             $session.State | Should -Be 'Connected'
             $session.Rooms | Should -Contain 'ops'

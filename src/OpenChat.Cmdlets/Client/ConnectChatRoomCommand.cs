@@ -10,7 +10,7 @@ namespace OpenChat.Cmdlets.Client;
 [OutputType(typeof(ChatSession))]
 public sealed class ConnectChatRoomCommand : ChatCmdlet
 {
-    /// <summary>Rooms to join (created if they do not exist yet).</summary>
+    /// <summary>Existing rooms to join (a missing one is RoomNotFound: rooms are created with New-ChatRoom).</summary>
     [Parameter(Position = 0)]
     public string[] Room { get; set; } = [];
 

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using OpenChat.Cmdlets.Completion;
 using OpenChat.Engine;
 using OpenChat.Engine.Client;
+using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Cmdlets.Client;
 
@@ -44,7 +45,7 @@ public sealed class SendChatMessageCommand : SessionCmdlet
         {
             _target ??= To is not null
                 ? Await(token => session.Secure.DirectRoomAsync(To, token))
-                : Room ?? DefaultRoom(session);
+                : Room is not null ? RoomNames.Normalize(Room) : DefaultRoom(session);
             var target = _target;
             if (!ShouldProcess(target, $"Send message ({Message.Length} characters)"))
             {

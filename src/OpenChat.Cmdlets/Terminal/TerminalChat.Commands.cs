@@ -34,14 +34,15 @@ internal sealed partial class TerminalChat
                 case "/quit" or "/exit":
                     return false;
                 case "/help":
-                    Notice("/join ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit   "
+                    Notice("/join ROOM  /create ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit   "
                         + "PageUp / PageDown scroll back and forward, End returns to the newest.");
+                    Notice("/join enters a room that exists; /create makes a new one (a typo in /join creates nothing).");
                     Notice("Before a name: ✓ you verified this sender's safety number (/verify); · not verified yet; "
                         + "! KEY CHANGED the sender's key changed since you verified it: check with them before trusting it. "
                         + "✗ marks an event that was refused (not shown as a message).");
                     break;
                 case "/join" when argument is not null:
-                    var joined = Await(_secure.EnterAsync(argument, stop));
+                    var joined = Await(JoinExistingAsync(argument));
                     if (joined.Name == _room)
                     {
                         Notice($"Already in {joined.Name}.");
@@ -51,6 +52,10 @@ internal sealed partial class TerminalChat
                         OpenRoom(joined.Name, $"Now in {joined.Name}.");
                     }
 
+                    break;
+                case "/create" when argument is not null:
+                    var created = Await(_secure.CreateRoomAsync(argument, stop));
+                    OpenRoom(created.Name, $"Created {created.Name}. Now in {created.Name}.");
                     break;
                 case "/leave" when (argument ?? _room) is null:
                     Notice("You are in no room. /join ROOM enters one.");
@@ -121,6 +126,20 @@ internal sealed partial class TerminalChat
         }
 
         return true;
+    }
+
+    // A room that does not exist is not made by /join: the notice names the nearest rooms and
+    // the command that would create it.
+    private async Task<Engine.Client.JoinedRoom> JoinExistingAsync(string room)
+    {
+        try
+        {
+            return await _secure.EnterAsync(room, stop).ConfigureAwait(false);
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.RoomNotFound)
+        {
+            throw MissingRoomText.WithCreateHint(e, room, name => $"Create it with /create {name}.");
+        }
     }
 
     // Leaves a room for good; leaving the one on screen opens another the user is in: the one

@@ -162,32 +162,6 @@ public sealed partial class ChatClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Joins (creating if needed) a room and starts receiving it from
-    /// <paramref name="fromSequence"/>, else from after the last event read in an earlier run,
-    /// else from its beginning.</summary>
-    public async Task<JoinedRoom> JoinAsync(string room, ulong? fromSequence = null, CancellationToken cancellationToken = default)
-    {
-        lock (_gate)
-        {
-            _rooms.Open(room, fromSequence);
-        }
-
-        try
-        {
-            var joined = await RequestAsync<Joined>(tag => new NameRequest(MessageType.Join, tag, room), cancellationToken).ConfigureAwait(false);
-            return OnJoined(joined);
-        }
-        catch (OpenChatException)
-        {
-            lock (_gate)
-            {
-                _rooms.Close(room);
-            }
-
-            throw;
-        }
-    }
-
     /// <summary>Opens (or reopens) the direct conversation with another user; returns its room.</summary>
     public async Task<JoinedRoom> OpenDirectAsync(string userName, ulong? fromSequence = null, CancellationToken cancellationToken = default)
     {
@@ -229,7 +203,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         (await RequestAsync<RevocationsReply>(tag => new NameRequest(MessageType.GetRevocations, tag, ""), cancellationToken).ConfigureAwait(false)).Crl;
 
     public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) =>
-        (await RequestAsync<MemberList>(tag => new NameRequest(MessageType.ListMembers, tag, room), cancellationToken).ConfigureAwait(false)).Members;
+        (await RequestAsync<MemberList>(tag => new NameRequest(MessageType.ListMembers, tag, RoomNames.Normalize(room)), cancellationToken).ConfigureAwait(false)).Members;
 
     /// <summary>
     /// Stores a message in a room and returns its sequence once the server has it durably. The

@@ -90,6 +90,7 @@ public static class ChatEnrollment
     internal static ErrorKind KindOf(string code) => code switch
     {
         ErrorIds.InviteNotFound or ErrorIds.RoomNotFound or ErrorIds.UserNotFound => ErrorKind.NotFound,
+        ErrorIds.RoomExists => ErrorKind.AlreadyExists,
         ErrorIds.InviteSecretWrong => ErrorKind.AuthenticationFailed,
         ErrorIds.InviteMalformed or ErrorIds.InviteOutdated => ErrorKind.InvalidData,
         ErrorIds.RoomNameInvalid or ErrorIds.UserNameInvalid => ErrorKind.InvalidArgument,

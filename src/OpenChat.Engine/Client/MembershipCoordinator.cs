@@ -12,11 +12,19 @@ internal sealed class MembershipCoordinator(ChatClient client, GroupIdentity ide
 {
     private string UserName => client.UserName;
 
-    /// <summary>Joins a room and makes this device a member of its encrypted group.</summary>
-    public async Task<JoinedRoom> EnterAsync(string room, CancellationToken cancellationToken)
+    /// <summary>Joins an existing room and makes this device a member of its encrypted group.</summary>
+    public Task<JoinedRoom> EnterAsync(string room, CancellationToken cancellationToken) => EnterAsync(room, create: false, cancellationToken);
+
+    /// <summary>Joins a room, or with <paramref name="create"/> creates it first (the server
+    /// refuses one that exists), and makes this device a member of its encrypted group: the
+    /// first member founds the group.</summary>
+    public async Task<JoinedRoom> EnterAsync(string room, bool create, CancellationToken cancellationToken)
     {
+        room = RoomNames.Normalize(room);
         var group = rooms[room];
-        var joined = await client.JoinAsync(room, group.ProcessedThrough + 1, cancellationToken).ConfigureAwait(false);
+        var joined = create
+            ? await client.CreateRoomAsync(room, cancellationToken).ConfigureAwait(false)
+            : await client.JoinAsync(room, group.ProcessedThrough + 1, cancellationToken).ConfigureAwait(false);
         group.SetCatchUpTarget(joined.LastSequence);
         await EnsureMemberAsync(group, joined.LastSequence, cancellationToken).ConfigureAwait(false);
         return joined;

@@ -83,7 +83,8 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     public Task<IReadOnlyList<RoomInfo>> ListRoomsAsync(CancellationToken cancellationToken = default) => _client.ListRoomsAsync(cancellationToken);
 
-    public Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) => _client.ListMembersAsync(room, cancellationToken);
+    public Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) =>
+        _client.ListMembersAsync(RoomNames.Normalize(room), cancellationToken);
 
     /// <summary>Raised on a background thread when a contact's keys change.</summary>
     public event EventHandler<ContactRecord>? ContactChanged;
@@ -112,9 +113,36 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Joins a room and makes this device a member of its encrypted group (creating the
-    /// group, or committing its own join, as needed).</summary>
+    /// <summary>Joins an existing room and makes this device a member of its encrypted group
+    /// (founding the group, or committing its own join, as needed). A room that does not exist is
+    /// <see cref="ErrorIds.RoomNotFound"/>, with the nearest existing names in its message.</summary>
     public Task<JoinedRoom> EnterAsync(string room, CancellationToken cancellationToken = default) => _membership.EnterAsync(room, cancellationToken);
+
+    /// <summary>Creates a room on purpose and enters it as its first member; one that exists is
+    /// <see cref="ErrorIds.RoomExists"/>.</summary>
+    public Task<JoinedRoom> CreateRoomAsync(string room, CancellationToken cancellationToken = default) =>
+        _membership.EnterAsync(room, create: true, cancellationToken);
+
+    /// <summary>Enters the room, creating it first if it does not exist.</summary>
+    public async Task<JoinedRoom> EnterOrCreateAsync(string room, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await _membership.EnterAsync(room, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.RoomNotFound)
+        {
+            try
+            {
+                return await _membership.EnterAsync(room, create: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OpenChatException raced) when (raced.ErrorId == ErrorIds.RoomExists)
+            {
+                // Someone else created it in between: it exists now, which is all that was asked.
+                return await _membership.EnterAsync(room, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     public Task<JoinedRoom> OpenDirectAsync(string userName, CancellationToken cancellationToken = default) => _membership.OpenDirectAsync(userName, cancellationToken);
 
@@ -131,6 +159,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     public OutgoingMessage Queue(string room, string text)
     {
         FrameLimits.CheckText(text); // before anything is kept or encrypted, so a refusal costs no ratchet step
+        room = RoomNames.Normalize(room);
         if (RoomNames.IsDirect(room))
         {
             _ = _membership.DirectPeer(room); // ours, and well formed
@@ -176,6 +205,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     /// </summary>
     public async Task LeaveAsync(string room, CancellationToken cancellationToken = default)
     {
+        room = RoomNames.Normalize(room);
         var group = _rooms[room];
         if (group.Read(s => s.IsMember))
         {
@@ -230,10 +260,10 @@ public sealed partial class SecureSession : IAsyncDisposable
     public string OwnFingerprint => ContactBook.DeviceFingerprint(_identity.Certificate);
 
     /// <summary>Members (user names) of a room's current encrypted group.</summary>
-    public IReadOnlyList<string> GroupMembers(string room) => _rooms.Find(room)?.Read(s => s.MemberNames) ?? [];
+    public IReadOnlyList<string> GroupMembers(string room) => _rooms.Find(RoomNames.Normalize(room))?.Read(s => s.MemberNames) ?? [];
 
     /// <summary>How far the room's history has been processed, against where it stood at join.</summary>
-    public (ulong Processed, ulong Target) CatchUpStatus(string room) => _rooms.Find(room)?.CatchUp ?? (0, 0);
+    public (ulong Processed, ulong Target) CatchUpStatus(string room) => _rooms.Find(RoomNames.Normalize(room))?.CatchUp ?? (0, 0);
 
     /// <summary>The last sequence of the room this device has processed (for tests and diagnostics).</summary>
     internal ulong ProcessedThrough(string room) => _rooms.Find(room)?.ProcessedThrough ?? 0;

@@ -13,7 +13,7 @@ public static class MessageCodec
         MessageType.Hello => Hello.Read(payload),
         MessageType.Enroll => Enroll.Read(payload),
         MessageType.ListRooms or MessageType.Join or MessageType.Leave or MessageType.OpenDirect
-            or MessageType.ListMembers or MessageType.GetRevocations => NameRequest.Read(type, payload),
+            or MessageType.ListMembers or MessageType.GetRevocations or MessageType.CreateRoom => NameRequest.Read(type, payload),
         MessageType.History => HistoryRequest.Read(payload),
         MessageType.Publish => Publish.Read(payload),
         MessageType.Ping => Ping.Read(payload),

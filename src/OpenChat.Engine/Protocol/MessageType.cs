@@ -13,6 +13,9 @@ public enum MessageType : byte
     ListMembers = 0x14,
     History = 0x15,
     GetRevocations = 0x16,
+
+    /// <summary>Creates a room and joins it (reply Joined); Join alone never creates one.</summary>
+    CreateRoom = 0x17,
     Publish = 0x20,
     Ping = 0x30,
 

@@ -89,7 +89,7 @@ public sealed record ErrorReply(uint Tag, string Code, string Message) : IMessag
     }
 }
 
-/// <summary>A request that names only a room (Join, Leave, ListMembers) or a user (OpenDirect),
+/// <summary>A request that names only a room (Join, CreateRoom, Leave, ListMembers) or a user (OpenDirect),
 /// or nothing (ListRooms, with an empty name).</summary>
 public sealed record NameRequest(MessageType Type, uint Tag, string Name) : IMessage
 {

@@ -85,7 +85,8 @@ public sealed class ChatServerOptions
 
     public double CommitBurst { get; set; } = 100;
 
-    /// <summary>Rooms the server holds in all; beyond it, joining a room that does not exist is refused.</summary>
+    /// <summary>Rooms the server holds in all; beyond it, creating a room (CreateRoom, or a new direct
+    /// conversation) is refused with RoomLimitReached.</summary>
     public int MaxRooms { get; set; } = 100_000;
 
     /// <summary>The host:port clients should use (put in invites); by default the listening address,

@@ -88,13 +88,25 @@ internal sealed class RoomDirectory
             $"You are not a member of '{UserNamePolicy.Printable(name)}'. Join it first (direct conversations are opened with the other user's name).");
     }
 
-    public Room GetOrCreate(IClientChannel channel, string name, RoomKind kind)
+    /// <summary>The room, created if it does not exist (direct conversations: their name is
+    /// their members, so there is no typo to guard against).</summary>
+    public Room GetOrCreate(IClientChannel channel, string name, RoomKind kind) => Find(name) ?? CreateMissing(channel, name, kind);
+
+    /// <summary>A room that does not exist yet, created on purpose; an existing one is refused
+    /// (<see cref="ErrorIds.RoomExists"/>), so nobody "creates" a room someone else already runs.</summary>
+    public Room Create(IClientChannel channel, string name, RoomKind kind)
     {
-        if (Find(name) is { } existing)
+        if (Find(name) is not null)
         {
-            return existing;
+            throw new OpenChatException(ErrorIds.RoomExists, ErrorKind.AlreadyExists,
+                $"The room '{UserNamePolicy.Printable(name)}' exists already; join it instead.");
         }
 
+        return CreateMissing(channel, name, kind);
+    }
+
+    private Room CreateMissing(IClientChannel channel, string name, RoomKind kind)
+    {
         if (_rooms.Count >= _options.MaxRooms)
         {
             throw new OpenChatException(ErrorIds.RoomLimitReached, ErrorKind.Unavailable,
@@ -112,6 +124,7 @@ internal sealed class RoomDirectory
         }
 
         _store.EnsureRoom(name, kind, _time.GetUtcNow());
+        RoomLog.RoomCreated(_log, name, channel.UserName);
         return Load(name) ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
             $"The room '{UserNamePolicy.Printable(name)}' was created but cannot be read back from the store.");
     }

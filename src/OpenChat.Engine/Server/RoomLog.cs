@@ -37,4 +37,8 @@ internal static partial class RoomLog
     [LoggerMessage(EventId = 1507, EventName = "RoomReloadFailed", Level = LogLevel.Warning,
         Message = "Room {Room} could not be read again from the store ({ExceptionType}); it is read at its next use")]
     public static partial void RoomReloadFailed(ILogger log, Exception exception, string room, string exceptionType);
+
+    [LoggerMessage(EventId = 1508, EventName = "RoomCreated", Level = LogLevel.Information,
+        Message = "Room {Room} was created by {User}")]
+    public static partial void RoomCreated(ILogger log, string room, string user);
 }

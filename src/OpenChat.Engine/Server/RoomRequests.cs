@@ -3,8 +3,9 @@ using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Server;
 
-/// <summary>The requests about rooms and their members: join, leave, open a direct
-/// conversation, list members, list rooms. Refusals are thrown (<see cref="OpenChatException"/>)
+/// <summary>The requests about rooms and their members: join, create, leave, open a direct
+/// conversation, list members, list rooms. Room names are taken as <see cref="RoomNames.Normalize"/>
+/// makes them (capitals folded), whatever the client did. Refusals are thrown (<see cref="OpenChatException"/>)
 /// for the router to answer.</summary>
 internal sealed class RoomRequests(RoomDirectory rooms, PresenceTracker presence, Func<string, bool> userExists)
 {
@@ -13,16 +14,19 @@ internal sealed class RoomRequests(RoomDirectory rooms, PresenceTracker presence
         switch (request.Type)
         {
             case MessageType.Join:
-                Join(channel, request.Tag, request.Name);
+                Join(channel, request.Tag, RoomNames.Normalize(request.Name), create: false);
+                break;
+            case MessageType.CreateRoom:
+                Join(channel, request.Tag, RoomNames.Normalize(request.Name), create: true);
                 break;
             case MessageType.Leave:
-                Leave(channel, request.Tag, request.Name);
+                Leave(channel, request.Tag, RoomNames.Normalize(request.Name));
                 break;
             case MessageType.OpenDirect:
                 OpenDirect(channel, request.Tag, request.Name);
                 break;
             case MessageType.ListMembers:
-                var room = rooms.MemberRoom(channel, request.Name);
+                var room = rooms.MemberRoom(channel, RoomNames.Normalize(request.Name));
                 channel.Send(new MemberList(request.Tag, room.Name, presence.Members(room)));
                 break;
             case MessageType.ListRooms:
@@ -33,17 +37,22 @@ internal sealed class RoomRequests(RoomDirectory rooms, PresenceTracker presence
         }
     }
 
-    private void Join(IClientChannel channel, uint tag, string name)
+    // Join never creates: a typo must not become a room (and its first member) by itself.
+    // Create makes the room and joins it; direct conversations are opened, never created here.
+    private void Join(IClientChannel channel, uint tag, string name, bool create)
     {
         Room room;
-        if (RoomNames.IsDirect(name))
+        if (RoomNames.IsDirect(name) && !create)
         {
             room = rooms.MemberRoom(channel, name);
         }
         else
         {
             RoomNames.Validate(name);
-            room = rooms.GetOrCreate(channel, name, RoomKind.Room);
+            room = create
+                ? rooms.Create(channel, name, RoomKind.Room)
+                : rooms.Find(name) ?? throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.NotFound,
+                    $"There is no room '{name}'. Create it first (CreateRoom).");
             rooms.AddMember(room, channel.UserName);
         }
 

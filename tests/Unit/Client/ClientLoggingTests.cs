@@ -39,7 +39,7 @@ public class ClientLoggingTests
         var profile = await h.EnrollAsync("alice");
         var log = new RecordingLogger();
         await using var client = await h.ConnectAsync(profile, new ChatClientOptions { LoggerFactory = new RecordingLoggerFactory(log) });
-        await client.JoinAsync("ops");
+        await client.CreateRoomAsync("ops");
         await client.PublishAsync("ops", "a secret plan"u8.ToArray());
         await Eventually.NextAsync(client);
         client.DropConnection();

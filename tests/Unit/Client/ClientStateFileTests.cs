@@ -34,7 +34,7 @@ public class ClientStateFileTests
         var profile = await h.EnrollAsync("alice");
         await using (var first = await h.ConnectAsync(profile))
         {
-            await first.JoinAsync("ops");
+            await first.CreateRoomAsync("ops");
             for (var i = 1; i <= 3; i++)
             {
                 await first.PublishAsync("ops", Encoding.UTF8.GetBytes($"m{i}"));
@@ -66,7 +66,7 @@ public class ClientStateFileTests
         var profile = await h.EnrollAsync("alice");
         await using (var client = await h.ConnectAsync(profile))
         {
-            await client.JoinAsync("ops");
+            await client.CreateRoomAsync("ops");
             await client.PublishAsync("ops", "m1"u8.ToArray());
             Assert.Equal(1ul, (await Eventually.NextAsync(client)).Sequence);
         }

@@ -14,7 +14,7 @@ public class LateJoinerTests
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await alice.SendAsync("ops", "founded by alice");
         await SecureHarness.NextWithTextAsync(bob, "founded by alice");
@@ -57,7 +57,7 @@ public class FastClockTests
     {
         await using var h = await ChatHarness.StartAsync();
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await bob.EnterAsync("ops");
+        await bob.CreateRoomAsync("ops");
         await bob.SendAsync("ops", "bob founded ops");
 
         var fast = new ManualTime(DateTimeOffset.UtcNow.AddDays(366));

@@ -17,7 +17,7 @@ public class LongMessageTests
         var h = await ChatHarness.StartAsync();
         var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         return (h, alice, bob);
     }

@@ -47,7 +47,7 @@ public class MaliciousServerSessionTests
         var wrong = await Assert.ThrowsAsync<OpenChatException>(() => alice.Client.FetchRevocationsAsync());
         Assert.Equal(ErrorIds.ProtocolViolation, wrong.ErrorId);
 
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await bob.SendAsync("ops", "still reading");
         var received = await SecureHarness.NextWithTextAsync(alice, "still reading");
@@ -67,7 +67,7 @@ public class MaliciousServerSessionTests
                 ? [new Bye(ErrorIds.CertificateRevoked, "revoked").ToFrame(), []]
                 : null);
         var stale = await ThroughAsync(proxy, aliceProfile);
-        await stale.EnterAsync("ops");
+        await stale.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await stale.SendAsync("ops", "one");
         Volatile.Write(ref sayGoodbye, true);

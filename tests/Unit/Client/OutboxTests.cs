@@ -20,7 +20,7 @@ public class OutboxTests
         var senderProfile = await h.EnrollAsync("alice");
         var sender = await h.SecureAsync(senderProfile);
         var receiver = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await sender.EnterAsync("ops");
+        await sender.CreateRoomAsync("ops");
         await receiver.EnterAsync("ops");
         await sender.SendAsync("ops", "before");
         Assert.Equal("before", (await SecureHarness.NextWithTextAsync(receiver, "before")).Text);
@@ -77,7 +77,7 @@ public class OutboxTests
         var aliceProfile = await h.EnrollAsync("alice");
         var alice = await h.SecureAsync(aliceProfile);
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await bob.SendAsync("ops", "in ops");
 
@@ -310,7 +310,7 @@ public class ReconnectingPeerTests
         await using var relay = new TcpRelay(h.Server.Endpoint.Port);
         await using var bob = await SecureSession.ConnectAsync(await h.EnrollAsync("bob"), ReadOnlyMemory<char>.Empty,
             new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), Server = relay.Address });
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await alice.SendAsync("ops", "hello");
         await SecureHarness.NextWithTextAsync(bob, "hello");
@@ -337,7 +337,7 @@ public class UnreadBoundTests
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var bob = await SecureSession.ConnectAsync(await h.EnrollAsync("bob"), ReadOnlyMemory<char>.Empty,
             new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), MaxUnreadPerRoom = 5 });
-        await alice.EnterAsync("noise");
+        await alice.CreateRoomAsync("noise");
         await bob.EnterAsync("noise");
         ulong last = 0;
         for (var i = 1; i <= 12; i++)

@@ -17,7 +17,7 @@ public class SecureLogTests
         var logs = new CapturingLoggers();
         await using var alice = await SecureSession.ConnectAsync(await h.EnrollAsync("alice"), ReadOnlyMemory<char>.Empty,
             new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), LoggerFactory = logs });
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await using var mallory = await h.UserAsync("mallory");
         await mallory.JoinAsync("ops", 1, CancellationToken.None);
         await mallory.PublishAsync("ops", "secret words"u8.ToArray(), EventKind.Chat, alice.GroupEpoch("ops"), null, CancellationToken.None);

@@ -16,7 +16,7 @@ public class SecureNoticeTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         var created = await SecureHarness.NoticeAsync(alice, Kind(MembershipNoticeKind.Created, "alice"));
         Assert.Equal("", created.Text);
 
@@ -40,7 +40,7 @@ public class SecureNoticeTests
         await using var h = await ChatHarness.StartAsync();
         var aliceProfile = await h.EnrollAsync("alice");
         var alice = await h.SecureAsync(aliceProfile);
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await Eventually.TrueAsync(() => alice.GroupEpoch("ops") > 0, "the room to be founded");
         await alice.DisposeAsync();
 

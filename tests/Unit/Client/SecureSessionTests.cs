@@ -22,7 +22,7 @@ public class SecureSessionTests
         var one = await h.SecureAsync(await h.EnrollAsync(first));
         var profile = await h.EnrollAsync(second);
         var two = await h.SecureAsync(profile);
-        await one.EnterAsync("ops");
+        await one.CreateRoomAsync("ops");
         await two.EnterAsync("ops");
         await one.SendAsync("ops", "before");
         Assert.Equal("before", (await SecureHarness.NextAsync(two)).Text);
@@ -35,7 +35,7 @@ public class SecureSessionTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         const string canary = "CANARY-e2e-3b7f91";
         await alice.SendAsync("ops", canary + " hello");
@@ -60,7 +60,7 @@ public class SecureSessionTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await SecureSession.ConnectAsync(await h.EnrollAsync("alice"), ReadOnlyMemory<char>.Empty,
             new ChatClientOptions { PersistState = false });
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         Assert.True(await alice.SendAsync("ops", "no client state") > 0);
     }
 
@@ -86,7 +86,7 @@ public class SecureSessionTests
         var aliceProfile = await h.EnrollAsync("alice");
         var alice = await h.SecureAsync(aliceProfile);
         await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await carol.EnterAsync("ops");
         await alice.SendAsync("ops", "before");
         Assert.Equal("before", (await SecureHarness.NextAsync(carol)).Text);
@@ -128,7 +128,7 @@ public class SecureSessionTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await carol.EnterAsync("ops");
         await carol.LeaveAsync("ops");
         await carol.EnterAsync("ops");
@@ -151,7 +151,7 @@ public class SecureSessionTests
         var carolProfile = await h.EnrollAsync("carol");
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         var carol = await h.SecureAsync(carolProfile);
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await carol.EnterAsync("ops");
         await carol.DisposeAsync();
 
@@ -229,7 +229,7 @@ public class SecureSessionTests
     {
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await using var mallory = await h.SecureAsync(await h.EnrollAsync("mallory"));
         await mallory.EnterAsync("ops");
         var notice = await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice m && (m.Actor == "mallory" || m.Members.Contains("mallory")));
@@ -245,7 +245,7 @@ public class SecureSessionTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         // mallory speaks the protocol directly and publishes garbage as a commit on the current
         // epoch: the server refuses it before it is sequenced (CommitScreenTests has the rest).
@@ -281,7 +281,7 @@ public class SecureSessionTests
     {
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await alice.SendAsync("ops", "secret from before");
         await using var dave = await h.SecureAsync(await h.EnrollAsync("dave"));
         await dave.EnterAsync("ops");
@@ -334,7 +334,7 @@ public class SecureSessionTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await bob.SendAsync("ops", "first device");
         while ((await SecureHarness.NextAsync(alice)).Text != "first device")
@@ -362,7 +362,7 @@ public class SecureSessionTests
     {
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await alice.SendAsync("ops", "from this device");
         Assert.Equal(ContactTrust.Verified, (await SecureHarness.NextAsync(alice)).SenderTrust);
 
@@ -388,7 +388,7 @@ public class SecureSessionTests
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         var bobProfile = await h.EnrollAsync("bob");
         await using var bob = await h.SecureAsync(bobProfile);
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await bob.SendAsync("ops", "first device");
         while ((await SecureHarness.NextAsync(alice)).Text != "first device")

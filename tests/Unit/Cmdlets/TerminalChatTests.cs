@@ -348,6 +348,31 @@ public class TerminalChatTests
         Assert.Equal("back again", (await SecureHarness.NextWithTextAsync(chat.Bob, "back again")).Text);
     }
 
+    [Fact]
+    public async Task Join_of_a_missing_room_suggests_the_nearest_and_says_how_to_create_it_and_creates_nothing()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/join opss");
+
+        await chat.Console.WaitForTextAsync(Regex.Escape("RoomNotFound: There is no room 'opss'. Did you mean: ops? Create it with /create opss."));
+        Assert.DoesNotContain(await chat.Bob.ListRoomsAsync(), r => r.Name == "opss");
+        Assert.DoesNotContain("opss", chat.Alice.Client.JoinedRooms);
+    }
+
+    [Fact]
+    public async Task Create_makes_a_new_room_and_switches_to_it_and_help_names_it()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/help");
+        await chat.Console.WaitForTextAsync(Regex.Escape("/create ROOM"));
+
+        chat.Console.Enter("/create Dev");
+
+        await chat.Console.WaitForTextAsync("Created dev. Now in dev.");
+        await chat.Bob.EnterAsync("dev"); // it exists now, for others to join
+        Assert.Contains(await chat.Bob.ListRoomsAsync(), r => r.Name == "dev" && r.Members == 2);
+    }
+
     /// <summary>Alice's chat screen in "ops" on a test console, run on a thread of its own as the
     /// cmdlet runs it on the pipeline thread; bob is in the room too.</summary>
     private sealed class AliceOnScreen : IAsyncDisposable
@@ -372,7 +397,7 @@ public class TerminalChatTests
             var screen = new AliceOnScreen { _harness = await ChatHarness.StartAsync() };
             screen._alice = await screen._harness.SecureAsync(await screen._harness.EnrollAsync("alice"));
             screen.Bob = await screen._harness.SecureAsync(await screen._harness.EnrollAsync("bob"));
-            await screen._alice.EnterAsync("ops");
+            await screen._alice.CreateRoomAsync("ops");
             await screen.Bob.EnterAsync("ops");
             if (before is not null)
             {

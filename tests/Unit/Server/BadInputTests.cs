@@ -20,7 +20,7 @@ public class BadInputTests
     {
         var alice = await h.UserAsync("alice");
         var bob = await h.UserAsync("bob");
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.JoinAsync("ops");
         return (alice, bob);
     }
@@ -157,7 +157,7 @@ public class BadInputTests
         var (alice, bob) = await BystandersAsync(h);
         var profile = await h.EnrollAsync("mallory");
         await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile);
-        await raw.SendAsync(new NameRequest(MessageType.Join, 1, "ops").ToFrame());
+        await raw.SendAsync(new NameRequest(MessageType.CreateRoom, 1, "ops").ToFrame());
         var flood = new MemoryStream();
         for (var i = 0; i < 3000; i++)
         {
@@ -251,7 +251,7 @@ public class BadInputTests
 
             // Someone else still gets in and chats.
             await using var alice = await h.ConnectAsync(aliceProfile);
-            await alice.JoinAsync("ops");
+            await alice.CreateRoomAsync("ops");
             Assert.True(await alice.PublishAsync("ops", Text("still open")) > 0);
         }
         finally
@@ -266,8 +266,8 @@ public class BadInputTests
         await using var h = await ChatHarness.StartAsync(o => o.SendQueueFrames = 64);
         var alice = await h.UserAsync("alice");
         var bob = await h.UserAsync("bob");
-        await alice.JoinAsync("ops");
-        await alice.JoinAsync("dev");
+        await alice.CreateRoomAsync("ops");
+        await alice.CreateRoomAsync("dev");
         await bob.JoinAsync("dev");
         var closed = new TaskCompletionSource<string>();
         h.Server.ConnectionClosed += (_, e) =>
@@ -331,7 +331,7 @@ public class BadInputTests
     {
         await using var h = await ChatHarness.StartAsync();
         await using var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile: null);
-        await raw.SendAsync(new NameRequest(MessageType.Join, 1, "ops").ToFrame());
+        await raw.SendAsync(new NameRequest(MessageType.CreateRoom, 1, "ops").ToFrame());
         Assert.Equal(ErrorIds.NotEnrolled, await raw.ReadUntilClosedAsync());
     }
 

@@ -18,7 +18,7 @@ public class BurstDeliveryTests
         await using var receiver = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("bob"));
         foreach (var client in new[] { publisher, receiver })
         {
-            await client.SendAsync(new NameRequest(MessageType.Join, 1, "burst").ToFrame());
+            await client.SendAsync(new NameRequest(client == publisher ? MessageType.CreateRoom : MessageType.Join, 1, "burst").ToFrame());
             var joined = await client.Reader.ReadAsync(CancellationToken.None);
             Assert.Equal(MessageType.Joined, joined?.Type);
         }

@@ -18,7 +18,7 @@ public class CommitScreenTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        await alice.EnterAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.EnterAsync("ops");
         await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
         var joined = await mallory.JoinAsync("ops");
@@ -43,7 +43,7 @@ public class CommitScreenTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.ConnectAsync(await h.EnrollAsync("alice"));
         await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
-        await mallory.JoinAsync("ops");
+        await mallory.CreateRoomAsync("ops");
         await alice.JoinAsync("ops");
 
         var impersonating = SignedCommits.For(mallory, "ops", CommitReason.Create, committerSerial: alice.Identity.SerialNumber);
@@ -69,7 +69,7 @@ public class CommitScreenTests
         await using var h = await ChatHarness.StartAsync();
         await using var alice = await h.ConnectAsync(await h.EnrollAsync("alice"));
         await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await SignedCommits.PublishPackageAsync(alice, "ops");
         var join = SignedCommits.For(alice, "ops", CommitReason.Join);
         var e = await Assert.ThrowsAsync<OpenChatException>(() => alice.PublishAsync("ops", join, EventKind.Commit, 0));
@@ -96,7 +96,7 @@ public class CommitScreenTests
         var profile = await h.EnrollAsync("mallory");
         await using var observer = await h.UserAsync("olive");
         var mallory = await h.ConnectAsync(profile);
-        var epoch = (await mallory.JoinAsync("ops")).Epoch;
+        var epoch = (await mallory.CreateRoomAsync("ops")).Epoch;
         await SignedCommits.PublishPackageAsync(mallory, "ops");
         await mallory.PublishAsync("ops", SignedCommits.For(mallory, "ops", CommitReason.Create), EventKind.Commit, epoch++);
         for (var i = 0; i < 2; i++)
@@ -120,7 +120,7 @@ public class CommitScreenTests
     {
         await using var h = await ChatHarness.StartAsync();
         await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
-        await mallory.JoinAsync("ops");
+        await mallory.CreateRoomAsync("ops");
 
         // Each of these is signed by mallory's own device, names her and lists her, yet every
         // member would refuse it; stored, it would have left "ops" with no group for good.
@@ -149,7 +149,7 @@ public class CommitScreenTests
     {
         await using var h = await ChatHarness.StartAsync(o => o.RevocationPollInterval = TimeSpan.FromHours(1));
         await using var mallory = await h.ConnectAsync(await h.EnrollAsync("mallory"));
-        await mallory.JoinAsync("ops");
+        await mallory.CreateRoomAsync("ops");
         await SignedCommits.PublishPackageAsync(mallory, "ops");
         var registry = new OpenChat.Engine.Pki.CertificateRegistry(new OpenChat.Engine.Pki.CaDirectory(h.DataPath));
         registry.Revoke(mallory.Identity.SerialNumber);

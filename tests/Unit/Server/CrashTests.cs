@@ -31,7 +31,7 @@ public class CrashTests
                 var profile = await ChatEnrollment.RegisterAsync(code.ToString(), root, ReadOnlyMemory<char>.Empty, TimeSpan.FromSeconds(10), CancellationToken.None);
                 var client = await ChatClient.ConnectAsync(profile, ReadOnlyMemory<char>.Empty,
                     new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(100), ConnectTimeout = TimeSpan.FromSeconds(5) });
-                await client.JoinAsync("ops");
+                await (user == "alice" ? client.CreateRoomAsync("ops") : client.JoinAsync("ops"));
                 clients.Add(client);
             }
 

@@ -15,7 +15,7 @@ public class DeliveryTests
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
         var bob = await h.UserAsync("bob");
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.JoinAsync("ops");
 
         var seq1 = await alice.PublishAsync("ops", Text("one"));
@@ -36,7 +36,7 @@ public class DeliveryTests
     {
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         for (var i = 1; i <= 5; i++)
         {
             await alice.PublishAsync("ops", Text($"m{i}"));
@@ -61,15 +61,16 @@ public class DeliveryTests
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
         var mallory = await h.UserAsync("mallory");
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         var e = await Assert.ThrowsAsync<OpenChatException>(() => mallory.PublishAsync("ops", Text("hi")));
         Assert.Equal(ErrorIds.NotAMember, e.ErrorId);
         var members = await Assert.ThrowsAsync<OpenChatException>(() => mallory.ListMembersAsync("ops"));
         Assert.Equal(ErrorIds.NotAMember, members.ErrorId);
     }
 
+    // "Ops" is no longer refused: capitals are folded (RoomCreationTests, MissingRoomTests).
     [Theory]
-    [InlineData("Ops")]
+    [InlineData("\u212Aey")]
     [InlineData("#ops")]
     [InlineData("a b")]
     [InlineData("")]
@@ -110,7 +111,7 @@ public class DeliveryTests
         var alice = await h.UserAsync("alice");
         var bobProfile = await h.EnrollAsync("bob");
         var bob = await h.ConnectAsync(bobProfile);
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.JoinAsync("ops");
         var members = await alice.ListMembersAsync("ops");
         Assert.All(members, m => Assert.True(m.Online));
@@ -130,8 +131,8 @@ public class DeliveryTests
     {
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
-        await alice.JoinAsync("ops");
-        await alice.JoinAsync("dev");
+        await alice.CreateRoomAsync("ops");
+        await alice.CreateRoomAsync("dev");
         Assert.Equal(["dev", "ops"], (await alice.ListRoomsAsync()).Select(r => r.Name));
         await alice.LeaveAsync("dev");
         var dev = (await alice.ListRoomsAsync()).Single(r => r.Name == "dev");
@@ -146,7 +147,7 @@ public class DeliveryTests
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
         var bob = await h.UserAsync("bob");
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.JoinAsync("ops");
         await alice.PublishAsync("ops", Text("before"));
         Assert.Equal("before", Encoding.UTF8.GetString((await Eventually.NextAsync(bob)).Body));
@@ -172,7 +173,7 @@ public class DeliveryTests
     {
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         var id = Guid.NewGuid();
         var first = await alice.PublishAsync("ops", Text("once"), messageId: id);
         var again = await alice.PublishAsync("ops", Text("once"), messageId: id);
@@ -188,7 +189,7 @@ public class DeliveryTests
     {
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         alice.DropConnection();
         var pending = alice.PublishAsync("ops", Text("queued"));
         var seq = await pending.WaitAsync(TimeSpan.FromSeconds(10));
@@ -203,7 +204,7 @@ public class DeliveryTests
         var alice = await h.UserAsync("alice");
         var bobProfile = await h.EnrollAsync("bob");
         var bob = await h.ConnectAsync(bobProfile);
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await bob.JoinAsync("ops");
 
         var closed = new TaskCompletionSource<string>();
@@ -230,7 +231,7 @@ public class DeliveryTests
         await using var h = await ChatHarness.StartAsync();
         var alice = await h.UserAsync("alice");
         var bob = await h.UserAsync("bob");
-        var joined = await alice.JoinAsync("ops");
+        var joined = await alice.CreateRoomAsync("ops");
         await bob.JoinAsync("ops");
         Assert.Equal(0UL, joined.Epoch);
         await SignedCommits.PublishPackageAsync(alice, "ops");
@@ -248,7 +249,7 @@ public class DeliveryTests
         await using var h = await ChatHarness.StartAsync();
         var profile = await h.EnrollAsync("alice");
         var alice = await h.ConnectAsync(profile);
-        await alice.JoinAsync("ops");
+        await alice.CreateRoomAsync("ops");
         await alice.PublishAsync("ops", Text("a"));
         await alice.PublishAsync("ops", Text("b"));
         await h.RestartAsync();

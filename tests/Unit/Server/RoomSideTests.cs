@@ -37,6 +37,13 @@ public sealed class RoomSideTests : IAsyncDisposable
         return channel;
     }
 
+    // Rooms are created on purpose: the first member of each test creates it.
+    private async Task CreateAsync(TestChannel channel, string room)
+    {
+        await _hub.HandleAsync(channel, TestChannel.FrameOf(new NameRequest(MessageType.CreateRoom, 1, room)));
+        await channel.WaitForAsync<Joined>(j => j.Room == room);
+    }
+
     private async Task JoinAsync(TestChannel channel, string room)
     {
         await _hub.HandleAsync(channel, TestChannel.FrameOf(new NameRequest(MessageType.Join, 1, room)));
@@ -50,7 +57,7 @@ public sealed class RoomSideTests : IAsyncDisposable
     {
         var alice = Connect("alice");
         var bob = Connect("bob");
-        await JoinAsync(alice, "ops");
+        await CreateAsync(alice, "ops");
         await JoinAsync(bob, "ops");
 
         var publish = Chat(7, "ops");
@@ -72,7 +79,7 @@ public sealed class RoomSideTests : IAsyncDisposable
     {
         var alice = Connect("alice");
         var mallory = Connect("mallory");
-        await JoinAsync(alice, "ops");
+        await CreateAsync(alice, "ops");
 
         await _hub.HandleAsync(mallory, TestChannel.FrameOf(Chat(9, "ops")));
 
@@ -85,7 +92,7 @@ public sealed class RoomSideTests : IAsyncDisposable
     public async Task History_is_read_from_the_store_for_a_member()
     {
         var alice = Connect("alice");
-        await JoinAsync(alice, "ops");
+        await CreateAsync(alice, "ops");
         for (uint tag = 10; tag < 13; tag++)
         {
             await _hub.HandleAsync(alice, TestChannel.FrameOf(Chat(tag, "ops")));
@@ -105,7 +112,7 @@ public sealed class RoomSideTests : IAsyncDisposable
     public async Task A_member_added_or_removed_by_another_writer_counts_once_the_room_is_invalidated()
     {
         var alice = Connect("alice");
-        await JoinAsync(alice, "ops");
+        await CreateAsync(alice, "ops");
         using (var other = new SqliteMessageStore(_temp.Combine(SqliteMessageStore.FileName)))
         {
             other.AddMember("ops", "Carol");
@@ -129,7 +136,7 @@ public sealed class RoomSideTests : IAsyncDisposable
     {
         var alice = Connect("alice");
         alice.Requests = new TokenBucket(0, 1);
-        await JoinAsync(alice, "ops");
+        await CreateAsync(alice, "ops");
 
         await _hub.HandleAsync(alice, TestChannel.FrameOf(new NameRequest(MessageType.ListRooms, 4, "")));
 
@@ -145,7 +152,7 @@ public sealed class RoomSideTests : IAsyncDisposable
         var alice = new TestChannel("alice", "01");
         failing.Connected(alice);
 
-        await failing.HandleAsync(alice, TestChannel.FrameOf(new NameRequest(MessageType.Join, 3, "ops")));
+        await failing.HandleAsync(alice, TestChannel.FrameOf(new NameRequest(MessageType.CreateRoom, 3, "ops")));
 
         Assert.Equal(ErrorIds.StoreUnavailable, (await alice.WaitForAsync<ErrorReply>(e => e.Tag == 3)).Code);
         Assert.False(alice.IsClosed);
@@ -163,7 +170,7 @@ public sealed class RoomSideTests : IAsyncDisposable
         foreach (var channel in new[] { alice, phone, laptop })
         {
             hub.Connected(channel);
-            await hub.HandleAsync(channel, TestChannel.FrameOf(new NameRequest(MessageType.Join, 1, "ops")));
+            await hub.HandleAsync(channel, TestChannel.FrameOf(new NameRequest(channel == alice ? MessageType.CreateRoom : MessageType.Join, 1, "ops")));
         }
 
         hub.Disconnected(phone);

@@ -24,10 +24,11 @@ public class ServerHardeningTests
         return null;
     }
 
-    private static async Task<RawClient> MemberAsync(ChatHarness h, string user, string room)
+    // The first member creates the room (create: true); the others join it.
+    private static async Task<RawClient> MemberAsync(ChatHarness h, string user, string room, bool create = false)
     {
         var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync(user));
-        await raw.SendAsync(new NameRequest(MessageType.Join, 1, room).ToFrame());
+        await raw.SendAsync(new NameRequest(create ? MessageType.CreateRoom : MessageType.Join, 1, room).ToFrame());
         Assert.Equal(MessageType.Joined, (await NextOfAsync(raw, MessageType.Joined))?.Type);
         return raw;
     }
@@ -36,7 +37,7 @@ public class ServerHardeningTests
     public async Task A_message_too_large_to_deliver_is_refused_before_it_is_stored()
     {
         await using var h = await ChatHarness.StartAsync();
-        await using var mallory = await MemberAsync(h, "mallory", "ops");
+        await using var mallory = await MemberAsync(h, "mallory", "ops", create: true);
         await using var bob = await MemberAsync(h, "bob", "ops");
         // The largest Publish the frame limit allows; its Event (with sender and serial) would not fit.
         var publish = new Publish(2, "ops", Guid.NewGuid(), EventKind.Chat, 0, new byte[FrameLimits.MaxFrameSize - 39]).ToFrame();
@@ -63,7 +64,7 @@ public class ServerHardeningTests
             o.RoomCreationsPerMinute = 1_000_000; // what a patient flooder gets over time
             o.RoomCreationBurst = 1_000_000;
         });
-        await using var bob = await MemberAsync(h, "bob", "zz-mine");
+        await using var bob = await MemberAsync(h, "bob", "zz-mine", create: true);
         await using var mallory = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("mallory"));
         const int rooms = 4200; // 48-character names: a full list would be well over 256 KB
         var pad = new string('x', 41);
@@ -82,7 +83,7 @@ public class ServerHardeningTests
             var batch = new MemoryStream();
             for (var j = i; j < Math.Min(rooms, i + 100); j++)
             {
-                batch.Write(new NameRequest(MessageType.Join, (uint)j + 10, $"r{j:D6}{pad}").ToFrame());
+                batch.Write(new NameRequest(MessageType.CreateRoom, (uint)j + 10, $"r{j:D6}{pad}").ToFrame());
             }
 
             await mallory.SendAsync(batch.ToArray());
@@ -130,7 +131,7 @@ public class ServerHardeningTests
                 closed.Add($"{e.UserName}:{e.Reason}");
             }
         };
-        await using var alice = await MemberAsync(h, "alice", "ops");
+        await using var alice = await MemberAsync(h, "alice", "ops", create: true);
         await using var mallory = await MemberAsync(h, "mallory", "ops");
         var body = new byte[200 * 1024];
         var flood = new MemoryStream();
@@ -179,24 +180,24 @@ public class ServerHardeningTests
     public async Task New_rooms_are_limited_per_connection_and_per_server()
     {
         await using var h = await ChatHarness.StartAsync(o => { o.RoomCreationBurst = 3; o.RoomCreationsPerMinute = 0.001; o.MaxRooms = 5; });
-        await using var mallory = await MemberAsync(h, "mallory", "first");
-        async Task<Frame?> JoinAsync(RawClient client, string room)
+        await using var mallory = await MemberAsync(h, "mallory", "first", create: true);
+        async Task<Frame?> CreateAsync(RawClient client, string room)
         {
-            await client.SendAsync(new NameRequest(MessageType.Join, 5, room).ToFrame());
+            await client.SendAsync(new NameRequest(MessageType.CreateRoom, 5, room).ToFrame());
             return await NextOfAsync(client, MessageType.Joined);
         }
 
-        Assert.Equal(MessageType.Joined, (await JoinAsync(mallory, "second"))?.Type);
-        Assert.Equal(MessageType.Joined, (await JoinAsync(mallory, "third"))?.Type);
-        var limited = await JoinAsync(mallory, "fourth");
+        Assert.Equal(MessageType.Joined, (await CreateAsync(mallory, "second"))?.Type);
+        Assert.Equal(MessageType.Joined, (await CreateAsync(mallory, "third"))?.Type);
+        var limited = await CreateAsync(mallory, "fourth");
         Assert.Equal(ErrorIds.RateLimited, ErrorReply.Read(limited!.Value.Payload.Span).Code);
         // Joining a room that exists is not creating one.
         await using var bob = await MemberAsync(h, "bob", "first");
 
         // The server's own bound holds whoever asks.
-        Assert.Equal(MessageType.Joined, (await JoinAsync(bob, "fourth"))?.Type);
-        Assert.Equal(MessageType.Joined, (await JoinAsync(bob, "fifth"))?.Type);
-        var full = await JoinAsync(bob, "sixth");
+        Assert.Equal(MessageType.Joined, (await CreateAsync(bob, "fourth"))?.Type);
+        Assert.Equal(MessageType.Joined, (await CreateAsync(bob, "fifth"))?.Type);
+        var full = await CreateAsync(bob, "sixth");
         Assert.Equal(ErrorIds.RoomLimitReached, ErrorReply.Read(full!.Value.Payload.Span).Code);
     }
 }
