@@ -121,7 +121,7 @@ internal sealed class GroupSender(ChatClient client, RoomGroups rooms, Membershi
 
     // A direct conversation is readable by the other person only once their device has joined its
     // group, which happens as soon as they are online; until then, refuse rather than send blind.
-    private Task WaitForPeerAsync(RoomGroup group, CancellationToken cancellationToken) =>
+    internal Task WaitForPeerAsync(RoomGroup group, CancellationToken cancellationToken) =>
         progress.WaitUntilAsync(
             () => group.Read(s => s.DirectUsers() is { } users && s.MemberSerials.Any(serial => s.Packages.TryGetValue(serial, out var p)
                 && !string.Equals(p.UserName, client.UserName, StringComparison.OrdinalIgnoreCase) && users.Contains(p.UserName, StringComparer.OrdinalIgnoreCase))),

@@ -15,6 +15,11 @@ public enum MessageType : byte
     GetRevocations = 0x16,
     Publish = 0x20,
     Ping = 0x30,
+    FileBegin = 0x40,
+    FileChunk = 0x41,
+    FileStatus = 0x42,
+    FileComplete = 0x43,
+    FileFetch = 0x44,
 
     Welcome = 0x81,
     Enrolled = 0x82,
@@ -29,6 +34,11 @@ public enum MessageType : byte
     Event = 0xA1,
     Presence = 0xA2,
     Pong = 0xB0,
+    FileBegun = 0xC0,
+    FileChunkStored = 0xC1,
+    FileState = 0xC2,
+    FileCompleted = 0xC3,
+    FileChunkData = 0xC4,
     Bye = 0xB1,
 }
 
