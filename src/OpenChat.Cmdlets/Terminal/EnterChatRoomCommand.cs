@@ -62,7 +62,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             var chosen = session;
             AwaitCatchingUp(chosen.Secure, room, token => chosen.Secure.EnterAsync(room, token));
             var log = new DeferredLogger();
-            new TerminalChat(session, room, new SystemChatConsole(), log, CancelToken).Run();
+            new TerminalChat(session, room, new SystemChatConsole(), log, CancelToken) { SaveDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath }.Run();
             if (owned && session.Secure.PendingMessages is > 0 and var pending)
             {
                 WriteWarning($"{pending} message(s) could not be sent yet; they are kept, encrypted, in the profile's outbox and sent the next time this identity connects.");

@@ -162,7 +162,9 @@ internal sealed class FileRequests(IFileStore store, RoomDirectory rooms, ChatSe
     // would: a large transfer slows down instead of failing.
     private async ValueTask PaceAsync(IClientChannel channel, int bytes)
     {
-        var bucket = _bytes.GetOrAdd(UserNamePolicy.Normalize(channel.UserName), _ => new TokenBucket(options.FileBytesPerSecond, options.FileBytesBurst, time));
+        // The burst holds at least one whole chunk, or a chunk could never pass.
+        var bucket = _bytes.GetOrAdd(UserNamePolicy.Normalize(channel.UserName), _ => new TokenBucket(options.FileBytesPerSecond,
+            Math.Max(options.FileBytesBurst, FileLimits.MaxChunkSize + FileChunkCipher.TagSize), time));
         while (true)
         {
             lock (bucket)
