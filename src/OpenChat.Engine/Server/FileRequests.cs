@@ -21,7 +21,7 @@ internal sealed class FileRequests(IFileStore store, RoomDirectory rooms, ChatSe
     // Begin checks the quota and reserves it in one step: two uploads at once cannot both fit.
     private readonly Lock _quota = new();
     private readonly ConcurrentDictionary<string, TokenBucket> _bytes = new(StringComparer.Ordinal);
-    private long _lastClean = long.MinValue;
+    private long _lastClean = long.MinValue; // UTC ticks of the server's clock
 
     public async ValueTask HandleAsync(IClientChannel channel, IMessage message)
     {
@@ -51,15 +51,15 @@ internal sealed class FileRequests(IFileStore store, RoomDirectory rooms, ChatSe
     /// <summary>Deletes uploads left incomplete past their lifetime (at most once a minute).</summary>
     public int CleanIncomplete()
     {
-        var now = time.GetTimestamp();
+        var now = time.GetUtcNow();
         var last = Interlocked.Read(ref _lastClean);
-        if (last != long.MinValue && time.GetElapsedTime(last, now) < CleanEvery)
+        if (last != long.MinValue && now.UtcTicks - last < CleanEvery.Ticks)
         {
             return 0;
         }
 
-        Interlocked.Exchange(ref _lastClean, now);
-        var deleted = store.DeleteIncompleteBefore(time.GetUtcNow() - options.IncompleteFileLifetime);
+        Interlocked.Exchange(ref _lastClean, now.UtcTicks);
+        var deleted = store.DeleteIncompleteBefore(now - options.IncompleteFileLifetime);
         if (deleted > 0)
         {
             FileServerLog.IncompleteDeleted(log, deleted);

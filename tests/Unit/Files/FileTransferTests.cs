@@ -328,4 +328,41 @@ public class FileTransferTests
         Assert.NotNull(store.ReadChunk(done.Id, 0));
         Assert.Equal(10UL, store.BytesOwnedBy("alice"));
     }
+
+    [Fact]
+    public void The_server_deletes_an_upload_left_incomplete_past_its_lifetime_by_its_own_clock()
+    {
+        var clock = new ManualTime(DateTimeOffset.UtcNow);
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        using var store = new SqliteFileStore(temp.Combine(SqliteFileStore.FileName));
+        var files = new OpenChat.Engine.Server.FileRequests(store, null!, new OpenChat.Engine.Server.ChatServerOptions { IncompleteFileLifetime = TimeSpan.FromHours(1) },
+            clock, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var upload = new StoredFile(Guid.NewGuid(), "ops", "alice", 10, 65536, 1, clock.GetUtcNow(), null);
+        store.Create(upload);
+        clock.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal(0, files.CleanIncomplete()); // not old enough
+        clock.Advance(TimeSpan.FromMinutes(31));
+        Assert.Equal(1, files.CleanIncomplete());
+        Assert.Null(store.Find(upload.Id));
+        Assert.Equal(0UL, store.BytesOwnedBy("alice")); // its share of the quota is back
+    }
+
+    [Fact]
+    public async Task A_file_sent_to_a_user_arrives_in_the_direct_conversation()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        await using var h = await ChatHarness.StartAsync();
+        var (alice, bob) = await AliceAndBobInOpsAsync(h);
+        await using var a = alice;
+        await using var b = bob;
+        var direct = await alice.DirectRoomAsync("bob");
+        var path = WriteRandomFile(temp, "for-bob.bin", 5000);
+        var sent = await alice.SendFileAsync(direct, path);
+        Assert.Equal(OpenChat.Engine.Protocol.RoomNames.Direct("alice", "bob"), sent.Room);
+        var message = await NextAttachmentAsync(bob);
+        Assert.Equal(direct, message.Room);
+        Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(await bob.SaveFileAsync(message, Directory.CreateDirectory(temp.Combine("in")).FullName)));
+    }
 }
