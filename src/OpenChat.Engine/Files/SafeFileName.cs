@@ -77,7 +77,7 @@ public static class SafeFileName
         if (!full.StartsWith(prefix, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)
             || !string.Equals(Path.GetDirectoryName(full), Path.TrimEndingDirectorySeparator(root), StringComparison.Ordinal))
         {
-            throw new OpenChatException(ErrorIds.FileCorrupt, ErrorKind.PolicyViolation,
+            throw new OpenChatException(ErrorIds.FileNameInvalid, ErrorKind.PolicyViolation,
                 $"The attachment's name would be saved outside '{root}'; it was not saved.");
         }
 

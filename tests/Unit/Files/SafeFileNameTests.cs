@@ -58,7 +58,7 @@ public class SafeFileNameTests
     {
         using var temp = new TempDirectory();
         Directory.CreateDirectory(temp.Path);
-        Assert.Equal(ErrorIds.FileCorrupt, Assert.Throws<OpenChatException>(() => SafeFileName.PathUnder(temp.Path, "../evil")).ErrorId);
+        Assert.Equal(ErrorIds.FileNameInvalid, Assert.Throws<OpenChatException>(() => SafeFileName.PathUnder(temp.Path, "../evil")).ErrorId);
         Assert.Throws<OpenChatException>(() => SafeFileName.PathUnder(temp.Path, "sub/evil"));
         Assert.Throws<OpenChatException>(() => SafeFileName.PathUnder(temp.Path, ".."));
     }
