@@ -34,6 +34,8 @@
         'Get-ChatSession'
         'Send-ChatMessage'
         'Receive-ChatMessage'
+        'Send-ChatFile'
+        'Save-ChatFile'
         'Get-ChatContact'
         'Confirm-ChatContact'
         'Enter-ChatRoom'

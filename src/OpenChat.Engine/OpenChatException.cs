@@ -116,6 +116,14 @@ public static class ErrorIds
     public const string SafetyNumberChanged = "SafetyNumberChanged";
     public const string RoomLimitReached = "RoomLimitReached";
 
+    // Files (Send-ChatFile, Save-ChatFile).
+    public const string FileTooLarge = "FileTooLarge";
+    public const string FileQuotaExceeded = "FileQuotaExceeded";
+    public const string FileNotFound = "FileNotFound";
+    public const string FileCorrupt = "FileCorrupt";
+    public const string NotAnAttachment = "NotAnAttachment";
+    public const string FileNameInvalid = "FileNameInvalid";
+
     // Why the server closed a connection (the code of its Bye frame, or of an abort that sends none).
     public const string SlowReader = "SlowReader";
     public const string IdleTimeout = "IdleTimeout";

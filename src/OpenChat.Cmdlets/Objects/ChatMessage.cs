@@ -23,7 +23,15 @@ public sealed class ChatMessage
         IsOwn = message.IsOwn;
         IsNotice = message.IsNotice;
         Notice = message.Notice;
+        Attachment = message.Attachment is { } file ? new ChatAttachment(file) : null;
+        Source = message;
     }
+
+    /// <summary>The file the message carries (save it with Save-ChatFile); null for text.</summary>
+    public ChatAttachment? Attachment { get; }
+
+    /// <summary>The engine's message, with the attachment's key, for Save-ChatFile.</summary>
+    internal SecureMessage Source { get; }
 
     /// <summary>A change of the room's encrypted membership rather than a message.</summary>
     public bool IsNotice { get; }
@@ -71,7 +79,9 @@ public sealed class ChatMessage
 
     /// <summary>How the message reads as one line of a terminal (neutralised: see
     /// <see cref="OpenChat.Engine.TerminalText"/>); <see cref="Text"/> keeps the exact characters.</summary>
-    public override string ToString() => OpenChat.Engine.TerminalText.Neutralise($"[{Room}] {Sender}: {Text}");
+    public override string ToString() => Attachment is { } file
+        ? OpenChat.Engine.TerminalText.Neutralise($"[{Room}] {Sender}: [file] {file.Name} ({ChatAttachment.FormatSize(file.Size)})")
+        : OpenChat.Engine.TerminalText.Neutralise($"[{Room}] {Sender}: {Text}");
 }
 
 /// <summary>A contact and the safety number to compare with them.</summary>

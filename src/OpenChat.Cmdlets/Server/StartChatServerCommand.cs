@@ -42,6 +42,22 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [ValidateRange(1, 100_000)]
     public int MaxEnrollmentConnections { get; set; } = 100;
 
+    /// <summary>The largest file one upload may carry, in bytes (100 MiB by default).</summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>What one user's files may take on the server in all, in bytes (1 GiB by default).</summary>
+    [Parameter]
+    [ValidateRange(0L, long.MaxValue)]
+    public long MaxStoredFileBytesPerUser { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>File bytes one user may upload and fetch a second (16 MiB by default); faster
+    /// transfers are slowed down, not refused.</summary>
+    [Parameter]
+    [ValidateRange(1024L, long.MaxValue)]
+    public long FileBytesPerSecond { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>A file the server writes its log to, one JSON object per line.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -76,6 +92,10 @@ public sealed class StartChatServerCommand : ChatCmdlet
                 Port = Port,
                 MaxConnections = MaxConnections,
                 MaxEnrollmentConnections = MaxEnrollmentConnections,
+                MaxFileBytes = MaxFileBytes,
+                MaxStoredFileBytesPerUser = MaxStoredFileBytesPerUser,
+                FileBytesPerSecond = FileBytesPerSecond,
+                FileBytesBurst = Math.Min(2.0 * FileBytesPerSecond, 32.0 * 1024 * 1024),
                 AdvertisedAddress = AdvertisedAddress,
                 CaPassword = password.Length == 0 ? null : new string(password),
             };

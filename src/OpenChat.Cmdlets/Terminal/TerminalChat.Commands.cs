@@ -7,6 +7,12 @@ namespace OpenChat.Cmdlets.Terminal;
 /// <summary>The chat's slash commands (/join, /rooms, /who, /msg, ...); any other line is a message.</summary>
 internal sealed partial class TerminalChat
 {
+    // The attachments shown on this screen, oldest first, for /save.
+    private readonly List<Engine.Client.SecureMessage> _attachments = [];
+
+    /// <summary>Where /save writes (the PowerShell location the chat was entered from).</summary>
+    internal string SaveDirectory { get; init; } = Environment.CurrentDirectory;
+
     // Returns false to leave the chat.
     private bool Submit(string line)
     {
@@ -34,7 +40,7 @@ internal sealed partial class TerminalChat
                 case "/quit" or "/exit":
                     return false;
                 case "/help":
-                    Notice("/join ROOM  /create ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /quit   "
+                    Notice("/join ROOM  /create ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /save [N]  /quit   "
                         + "PageUp / PageDown scroll back and forward, End returns to the newest.");
                     Notice("/join enters a room that exists; /create makes a new one (a typo in /join creates nothing).");
                     Notice("Before a name: ✓ you verified this sender's safety number (/verify); · not verified yet; "
@@ -96,6 +102,9 @@ internal sealed partial class TerminalChat
                     }
 
                     break;
+                case "/save":
+                    Save(argument);
+                    break;
                 default:
                     Notice($"Unknown command {parts[0]}. /help lists the commands.");
                     break;
@@ -126,6 +135,39 @@ internal sealed partial class TerminalChat
         }
 
         return true;
+    }
+
+    // /save [n]: the latest (n = 1) or nth latest attachment of the room, to the current
+    // directory, with a progress line that this thread redraws while it waits.
+    private void Save(string? argument)
+    {
+        var n = 1;
+        if (argument is not null && (!int.TryParse(argument, out n) || n < 1))
+        {
+            Notice("/save [N]: N = 1 saves the latest attachment of the room, 2 the one before, and so on.");
+            return;
+        }
+
+        var shown = _attachments.Where(m => m.Room == _room).ToList();
+        if (shown.Count < n)
+        {
+            Notice(shown.Count == 0 ? $"No attachment in {_room} on this screen yet." : $"Only {shown.Count} attachment(s) in {_room} on this screen.");
+            return;
+        }
+
+        var message = shown[^n];
+        var file = message.Attachment!;
+        var label = $"{TerminalText.Neutralise(file.Name)} ({ChatAttachment.FormatSize(file.Size)})";
+        var progress = new Files.TransferProgress(0, label, file.Size);
+        var line = _screen.Show(new Entry("", $"Saving {label}…", Style: "2"));
+        var saving = _secure.SaveFileAsync(message, SaveDirectory, overwrite: false, progress, stop);
+        while (!((IAsyncResult)saving).AsyncWaitHandle.WaitOne(200))
+        {
+            _screen.Replace(line, new Entry("", $"Saving {label}: {progress.Percent}%", Style: "2"));
+        }
+
+        var path = Await(saving);
+        _screen.Replace(line, new Entry("", $"Saved {label} as {TerminalText.Neutralise(path)}", Style: "2"));
     }
 
     // A room that does not exist is not made by /join: the notice names the nearest rooms and

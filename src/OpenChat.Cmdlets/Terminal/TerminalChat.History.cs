@@ -70,6 +70,10 @@ internal sealed partial class TerminalChat
 
                 _shown.Add(message.Sequence);
                 _screen.Show(Format(message));
+                if (message.Attachment is not null)
+                {
+                    _attachments.Add(message); // for /save
+                }
             }
         }
 
@@ -98,7 +102,9 @@ internal sealed partial class TerminalChat
             _oldest = older[0].Sequence;
         }
 
-        entries.AddRange(older.Where(m => _shown.Add(m.Sequence)).Select(Format));
+        var added = older.Where(m => _shown.Add(m.Sequence)).ToList();
+        _attachments.InsertRange(0, added.Where(m => m.Attachment is not null)); // older than any held
+        entries.AddRange(added.Select(Format));
         return entries;
     }
 

@@ -100,6 +100,10 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
             }
 
             _screen.Show(Format(message));
+            if (message.Attachment is not null)
+            {
+                _attachments.Add(message); // for /save
+            }
         }
 
         foreach (var (id, (outgoing, entry)) in _pending.ToList())
@@ -214,7 +218,9 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
             _ => ($"{Esc}33m·{Esc}0m", "·"),
         };
         var color = 31 + (Math.Abs(StringComparer.OrdinalIgnoreCase.GetHashCode(m.Sender)) % 6);
-        return new Entry($"{time} {badge} {Esc}{color};1m{sender}{Esc}0m: ", m.Text,
+        // An attachment: its sender, name and size; the name is the sender's word, neutralised.
+        var body = m.Attachment is { } file ? $"[file] {TerminalText.Neutralise(file.Name)} ({ChatAttachment.FormatSize(file.Size)}) — /save to fetch it" : m.Text;
+        return new Entry($"{time} {badge} {Esc}{color};1m{sender}{Esc}0m: ", body,
             time.Length + 1 + badgeText.Length + 1 + TerminalText.Width(sender) + 2);
     }
 

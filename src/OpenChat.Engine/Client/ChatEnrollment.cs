@@ -89,14 +89,14 @@ public static class ChatEnrollment
 
     internal static ErrorKind KindOf(string code) => code switch
     {
-        ErrorIds.InviteNotFound or ErrorIds.RoomNotFound or ErrorIds.UserNotFound => ErrorKind.NotFound,
+        ErrorIds.InviteNotFound or ErrorIds.RoomNotFound or ErrorIds.UserNotFound or ErrorIds.FileNotFound => ErrorKind.NotFound,
         ErrorIds.RoomExists => ErrorKind.AlreadyExists,
         ErrorIds.InviteSecretWrong => ErrorKind.AuthenticationFailed,
         ErrorIds.InviteMalformed or ErrorIds.InviteOutdated => ErrorKind.InvalidData,
         ErrorIds.RoomNameInvalid or ErrorIds.UserNameInvalid => ErrorKind.InvalidArgument,
         ErrorIds.RateLimited or ErrorIds.StoreUnavailable => ErrorKind.Unavailable,
         ErrorIds.StaleEpoch => ErrorKind.InvalidOperation,
-        ErrorIds.MessageTooLarge => ErrorKind.LimitExceeded,
+        ErrorIds.MessageTooLarge or ErrorIds.FileTooLarge or ErrorIds.FileQuotaExceeded => ErrorKind.LimitExceeded,
         _ => ErrorKind.PolicyViolation,
     };
 }

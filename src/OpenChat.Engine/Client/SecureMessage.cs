@@ -30,4 +30,8 @@ public sealed record SecureMessage(
 
     /// <summary>The id the sender gave the message (the same on every resend); empty for notices.</summary>
     public Guid MessageId { get; init; }
+
+    /// <summary>The file this message announces (content type File), with the key to fetch and
+    /// decrypt it; null for text. <see cref="Text"/> is empty for an attachment.</summary>
+    public Files.FileAttachment? Attachment { get; init; }
 }

@@ -89,14 +89,17 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
             return;
         }
 
+        var (attachment, attachmentProblem) = AttachmentOf(e, outcome);
         SecureMessage? message = outcome.Kind switch
         {
             GroupOutcomeKind.Message => new SecureMessage(e.Room, e.Sequence, outcome.Message!.Sender, outcome.Message.SenderSerial,
-                Encoding.UTF8.GetString(outcome.Message.Content), e.Time, outcome.Message.SentAt, true, TrustOf(outcome.Message.Sender, outcome.Message.SenderSerial), null,
+                outcome.Message.ContentType == ContentType.File ? "" : Encoding.UTF8.GetString(outcome.Message.Content), e.Time, outcome.Message.SentAt,
+                attachmentProblem is null, TrustOf(outcome.Message.Sender, outcome.Message.SenderSerial), attachmentProblem,
                 outcome.Message.Epoch, outcome.Message.OutOfOrder, outcome.Message.MissingBefore)
             {
                 IsOwn = string.Equals(outcome.Message.Sender, UserName, StringComparison.OrdinalIgnoreCase),
                 MessageId = e.MessageId,
+                Attachment = attachment,
             },
             GroupOutcomeKind.Rejected when _refusals.Admit(e.Room, e.Sender, e.Time, $"{e.Kind} refused: {outcome.Reason}") is { } refusal =>
                 new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, false, TrustOf(e.Sender, e.SenderSerial), refusal, e.Epoch, false, 0) { MessageId = e.MessageId },
@@ -111,6 +114,26 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
         if (message is not null)
         {
             inbox.Add(message);
+        }
+    }
+
+    // An attachment's announcement is signed, but its fields are the sender's word: one that
+    // does not hold together (name, size against chunks, hash or key length) is shown refused.
+    private (Files.FileAttachment? Attachment, string? Problem) AttachmentOf(RoomEvent e, GroupOutcome outcome)
+    {
+        if (outcome.Kind != GroupOutcomeKind.Message || outcome.Message!.ContentType != ContentType.File)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (Files.FileAttachment.Parse(outcome.Message.Content), null);
+        }
+        catch (Crypto.CryptoException ex)
+        {
+            FileLog.AttachmentRefused(log, e.Room, e.Sequence, ex.Message);
+            return (null, $"attachment refused: {ex.Message}");
         }
     }
 

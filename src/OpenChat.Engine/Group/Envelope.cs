@@ -11,6 +11,10 @@ public enum ContentType : byte
     /// the only thing that makes the other members remove that user's devices (the server's
     /// member list is not trusted for that). Its content is empty.</summary>
     Departure = 2,
+
+    /// <summary>An attachment: the content is a <see cref="Files.FileAttachment"/> (the file's id,
+    /// name, size, hash and key); the file itself is stored by the server as encrypted chunks.</summary>
+    File = 3,
 }
 
 /// <summary>

@@ -59,7 +59,7 @@ internal static class MessageProcessor
             CryptographicOperations.ZeroMemory(messageKey);
         }
 
-        if (envelope.ContentType is not (ContentType.Text or ContentType.Departure))
+        if (envelope.ContentType is not (ContentType.Text or ContentType.Departure or ContentType.File))
         {
             // Verified, but of a kind this version cannot show: never passed off as text.
             return GroupOutcome.Reject(RejectReason.UnknownContentType, $"content type {(byte)envelope.ContentType} is not known to this version of OpenChat");

@@ -18,6 +18,11 @@ public enum MessageType : byte
     CreateRoom = 0x17,
     Publish = 0x20,
     Ping = 0x30,
+    FileBegin = 0x40,
+    FileChunk = 0x41,
+    FileStatus = 0x42,
+    FileComplete = 0x43,
+    FileFetch = 0x44,
 
     Welcome = 0x81,
     Enrolled = 0x82,
@@ -32,6 +37,11 @@ public enum MessageType : byte
     Event = 0xA1,
     Presence = 0xA2,
     Pong = 0xB0,
+    FileBegun = 0xC0,
+    FileChunkStored = 0xC1,
+    FileState = 0xC2,
+    FileCompleted = 0xC3,
+    FileChunkData = 0xC4,
     Bye = 0xB1,
 }
 

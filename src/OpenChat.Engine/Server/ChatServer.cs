@@ -41,6 +41,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly FileStream _lock;
     private readonly IMessageStore _messages;
+    private readonly IFileStore _files;
     private readonly RoomHub _hub;
     private readonly ConnectionAdmission _admission;
     private readonly ServerHandshake _handshake;
@@ -75,8 +76,9 @@ public sealed partial class ChatServer : IAsyncDisposable
         _enrollment = new EnrollmentEndpoint(ca, System.Security.Cryptography.SHA256.HashData(serverCertificate.RawData), caPem, logs.CreateLogger<EnrollmentEndpoint>());
         _revocationList = new RevocationListCache(directory.Store, ca);
         _messages = options.MessageStoreFactory(directory.Path);
+        _files = options.FileStoreFactory(directory.Path);
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
-            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time);
+            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files);
         _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>());
         _listener = new TcpListener(options.Address, options.Port);
     }
@@ -198,6 +200,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
         await _hub.DisposeAsync().ConfigureAwait(false);
         _messages.Dispose();
+        _files.Dispose();
         _ca.Dispose();
         _lock.Dispose();
         State = ChatServerState.Stopped;
@@ -232,6 +235,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     {
         _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _messages.Dispose();
+        _files.Dispose();
         _ca.Dispose();
         _lock.Dispose();
     }

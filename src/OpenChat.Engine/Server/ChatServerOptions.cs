@@ -25,6 +25,26 @@ public sealed class ChatServerOptions
 
     private Func<string, Storage.IMessageStore>? _messageStoreFactory;
 
+    /// <summary>Opens the server's file store for a data directory; by default the SQLite file
+    /// <see cref="Storage.SqliteFileStore.FileName"/> in it.</summary>
+    public Func<string, Storage.IFileStore> FileStoreFactory { get; set; } =
+        directory => new Storage.SqliteFileStore(Path.Combine(directory, Storage.SqliteFileStore.FileName));
+
+    /// <summary>The largest file one upload may carry (plaintext bytes); 100 MiB by default.</summary>
+    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>What one user's files (complete or still uploading) may take in all; 1 GiB by default.</summary>
+    public long MaxStoredFileBytesPerUser { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>Bytes of file chunks (uploaded and fetched) one user may move a second, and in a
+    /// burst: past it the server reads that user's chunks more slowly instead of refusing them.</summary>
+    public double FileBytesPerSecond { get; set; } = 16 * 1024 * 1024;
+
+    public double FileBytesBurst { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>An upload not completed within this time (server clock) is deleted with its chunks.</summary>
+    public TimeSpan IncompleteFileLifetime { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Where committed events go to the rooms' subscribers; null for this server's own
     /// in-process bus (<see cref="LocalRoomEventBus"/>). The seam a bus across nodes plugs into.</summary>
     internal IRoomEventBus? RoomEventBus { get; set; }

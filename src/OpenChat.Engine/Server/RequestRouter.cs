@@ -12,7 +12,7 @@ namespace OpenChat.Engine.Server;
 /// connection.
 /// </summary>
 internal sealed class RequestRouter(
-    RoomRequests rooms, RoomPublisher publisher, HistoryReader history, Func<byte[]> revocations, ILogger log)
+    RoomRequests rooms, RoomPublisher publisher, HistoryReader history, Func<byte[]> revocations, ILogger log, FileRequests? files = null)
 {
     // A peer can cause this at will: its log lines are throttled, the refusals never are.
     private readonly LogThrottle _rateLimitLines = new("RateLimited (request)");
@@ -26,9 +26,14 @@ internal sealed class RequestRouter(
             Publish publish => publish.Tag,
             HistoryRequest request => request.Tag,
             NameRequest request => request.Tag,
+            FileBegin request => request.Tag,
+            FileChunk request => request.Tag,
+            FileRequest request => request.Tag,
+            FileFetch request => request.Tag,
             _ => throw MessageCodec.Unexpected(message, "a client"),
         };
-        if (message is HistoryRequest or NameRequest && !Admitted(channel, tag))
+        // Chunks are paced by their bytes instead (FileRequests): a file is many of them.
+        if (message is HistoryRequest or NameRequest or FileBegin or FileRequest && !Admitted(channel, tag))
         {
             return;
         }
@@ -51,6 +56,10 @@ internal sealed class RequestRouter(
                     break;
                 case NameRequest request:
                     rooms.Handle(channel, request);
+                    break;
+                case FileBegin or FileChunk or FileRequest or FileFetch:
+                    await (files ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable, "This server keeps no files."))
+                        .HandleAsync(channel, message).ConfigureAwait(false);
                     break;
             }
         }

@@ -22,7 +22,7 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <param name="revocations">The current CA-signed revocation list, as served to clients.</param>
     /// <param name="isRevoked">Whether a certificate serial is revoked now.</param>
     public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations,
-        Func<string, bool> isRevoked, TimeProvider? time = null)
+        Func<string, bool> isRevoked, TimeProvider? time = null, IFileStore? files = null)
     {
         time ??= TimeProvider.System;
         var bus = options.RoomEventBus ?? new LocalRoomEventBus();
@@ -31,8 +31,9 @@ internal sealed class RoomHub : IAsyncDisposable
         _presence = new PresenceTracker(Directory, bus, time);
         _publisher = new RoomPublisher(Directory, bus, store, options, isRevoked, time, logs.CreateLogger<RoomPublisher>());
         var history = new HistoryReader(Directory, store, options, ClientConnection.MaxQueuedBytes / 8);
+        var fileRequests = files is null ? null : new FileRequests(files, Directory, options, time, logs.CreateLogger<FileRequests>());
         _router = new RequestRouter(new RoomRequests(Directory, _presence, userExists), _publisher, history, revocations,
-            logs.CreateLogger<RequestRouter>());
+            logs.CreateLogger<RequestRouter>(), fileRequests);
     }
 
     /// <summary>The rooms and members; a bus that learns of another node's change calls

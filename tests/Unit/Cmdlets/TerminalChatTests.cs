@@ -268,7 +268,7 @@ public class TerminalChatTests
         await using var chat = await AliceOnScreen.StartAsync(history: history);
         await chat.Console.WaitForTextAsync(@"(?m)^No messages in ops yet\.$");
 
-        chat.Console.Enter("/join dev");
+        chat.Console.Enter("/create dev");
         var screen = await chat.Console.WaitForTextAsync(@"(?m)^ dev \| alice@");
         Assert.StartsWith("Earlier messages of dev were sent before this device joined and cannot be read here", chat.Console.Read(s => s.Rows.First(r => r.Length > 0)), StringComparison.Ordinal);
         Assert.DoesNotContain("No messages in ops", screen, StringComparison.Ordinal); // the screen is dev's now
@@ -326,7 +326,7 @@ public class TerminalChatTests
     public async Task Leave_switches_to_the_room_before_and_leaving_the_last_one_keeps_the_chat_usable()
     {
         await using var chat = await AliceOnScreen.StartAsync();
-        chat.Console.Enter("/join dev");
+        chat.Console.Enter("/create dev");
         await chat.Console.WaitForTextAsync(@"(?m)^ dev \| alice@");
 
         chat.Console.Enter("/leave");
