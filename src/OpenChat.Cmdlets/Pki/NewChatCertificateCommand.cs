@@ -79,10 +79,9 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
         string? outFile = null;
         try
         {
-            outFile = OutputFile();
-            if (outFile is not null)
+            if (OutFile is not null)
             {
-                CheckOutFile(outFile);
+                CheckOutFile(ResolvePath(OutFile));
             }
 
             if (!ShouldProcess(target, "Issue"))
@@ -90,7 +89,14 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
                 return;
             }
 
+            // The CA first: without it no input can succeed, and its failure stops the pipeline.
             _ca ??= OpenCa();
+            outFile = OutputFile();
+            if (outFile is not null)
+            {
+                CheckOutFile(outFile);
+            }
+
             var issued = ParameterSetName == ServerSet
                 ? _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays), replaceInstalled: Force)
                 : HasRequest

@@ -58,7 +58,7 @@ public static class CertificateRegistration
         else if (!file.Integrity)
         {
             throw new OpenChatException(ErrorIds.CaFingerprintRequired, ErrorKind.InvalidArgument,
-                "A PEM file is not protected by a password, so the CA in it is pinned only with its fingerprint from the admin: give -CaFingerprint (Get-ChatCertificateAuthority shows it).");
+                "The file is not protected by a password (a PEM file, or a PKCS#12 without one), so the CA in it is pinned only with its fingerprint from the admin: give -CaFingerprint (Get-ChatCertificateAuthority shows it).");
         }
 
         if (!IdentityFile.IsCa(file.Ca))

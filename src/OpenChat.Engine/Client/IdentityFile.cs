@@ -61,12 +61,9 @@ public sealed class IdentityFile : IDisposable
                 : $"The password does not open '{path}' (or the file is damaged).", e);
         }
 
-        if (OpensWithoutItsPassword(bytes))
-        {
-            Dispose(all);
-            throw Invalid(path, "it is a PKCS#12 file that is not protected by a password");
-        }
-
+        // An empty password, or a file without a MAC, protects nothing: anyone on the way could
+        // have put another CA in it.
+        var integrity = !password.IsEmpty && !OpensWithoutItsPassword(bytes);
         var keyed = all.Where(c => c.HasPrivateKey).ToList();
         if (keyed.Count != 1)
         {
@@ -88,7 +85,7 @@ public sealed class IdentityFile : IDisposable
             other.Dispose();
         }
 
-        return new IdentityFile(certificate, key, ca, integrity: true);
+        return new IdentityFile(certificate, key, ca, integrity);
     }
 
     private static IdentityFile FromPem(string path, byte[] bytes, ReadOnlySpan<char> password, string? keyPath)
