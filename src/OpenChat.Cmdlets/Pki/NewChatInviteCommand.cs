@@ -25,10 +25,10 @@ public sealed class NewChatInviteCommand : ChatCmdlet
     [Parameter]
     public TimeSpan? ValidFor { get; set; }
 
-    /// <summary>The same as -ValidFor in whole days, so a CSV column can say it per row.</summary>
+    /// <summary>The same as -ValidFor in whole days, so a CSV column can say it per row; 0 (an
+    /// empty cell) means the default. The range is the invite book's (ValidityInvalid).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, 90)]
-    public int? ValidDays { get; set; }
+    public int ValidDays { get; set; }
 
     /// <summary>The address the new user's client connects to, host:port.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -66,7 +66,7 @@ public sealed class NewChatInviteCommand : ChatCmdlet
                     $"'{UserName}' was already invited earlier in this pipeline; no second invite was made (use -AdditionalDevice for another device).");
             }
 
-            var (record, code) = _book.Create(UserName, ValidDays is { } days ? TimeSpan.FromDays(days) : ValidFor, Server, AdditionalDevice);
+            var (record, code) = _book.Create(UserName, ValidDays != 0 ? TimeSpan.FromDays(ValidDays) : ValidFor, Server, AdditionalDevice);
             _invitedNow.Add(record.UserName);
             _created++;
             WriteProgress(new ProgressRecord(1, "Creating invites", $"{_created} created, last: {record.UserName}") { CurrentOperation = $"input {_row}" });
