@@ -16,11 +16,24 @@ Import-Module $ModuleManifest
 
 function Step([string] $Text) { Write-Host "`n>> $Text" -ForegroundColor Cyan }
 
-# What one user's session shows: a table is labelled with whose view it is, and -Wrap keeps
-# every message whole instead of cutting the Text column at the window's edge.
+# What one user's session shows, labelled with whose view it is. Messages are one line each
+# with the whole text (a table would cut the Text column at the window's edge, or break it
+# mid-word); other objects are tables sized to their contents.
 function Show-View([string] $Who, [string] $What, $Objects) {
     Write-Host "${Who}'s view ($What):" -ForegroundColor Yellow
-    $Objects | Format-Table -Wrap | Out-Host
+    $messages = @($Objects | Where-Object { $_ -is [OpenChat.ChatMessage] })
+    if ($messages.Count -gt 0) {
+        foreach ($m in $messages) {
+            # The same marks and neutralising as the ChatMessage table view: text from another person.
+            $state = if (-not $m.Verified) { 'REFUSED' } elseif ($m.SenderTrust -eq 'Verified') { 'verified' } elseif ($m.SenderTrust -eq 'Changed') { 'KEY CHANGED' } else { 'signed' }
+            $text = [OpenChat.Engine.TerminalText]::Neutralise($(if ($m.Verified) { $m.Text } else { $m.Problem }))
+            Write-Host ('  {0:HH:mm:ss}  {1,-12} {2,-8} {3,-9} {4}' -f $m.Time.LocalDateTime, [OpenChat.Engine.TerminalText]::Neutralise($m.Room),
+                [OpenChat.Engine.TerminalText]::Neutralise($m.Sender), $state, $text)
+        }
+        Write-Host ''
+        return
+    }
+    $Objects | Format-Table -AutoSize -Wrap | Out-String -Width 200 | Out-Host
 }
 
 $work = Join-Path ([IO.Path]::GetTempPath()) "openchat-demo-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
@@ -40,7 +53,7 @@ try {
     # A demo runs unattended; by hand the password comes from Read-Host -AsSecureString.
     $pfxPassword = ConvertTo-SecureString ([guid]::NewGuid().ToString('N')) -AsPlainText -Force
     $certs = Join-Path $work 'certs'
-    Import-Csv $csv | New-ChatCertificate -Path $data -OutDirectory $certs -Password $pfxPassword | Format-Table UserName, Serial, NotAfter, OutFile | Out-Host
+    Import-Csv $csv | New-ChatCertificate -Path $data -OutDirectory $certs -Password $pfxPassword | Format-Table UserName, Serial, @{ n = 'OutFile'; e = { Split-Path -Leaf $_.OutFile } } | Out-Host
 
     Step 'Revoke-ChatCertificate -UserName bob -Reason KeyCompromise'
     Revoke-ChatCertificate -Path $data -UserName bob -Reason KeyCompromise -Confirm:$false -PassThru | Format-Table | Out-Host
