@@ -9,7 +9,8 @@ BeforeAll {
     $dir = New-TestCa -WithServer
     $longest = 'a' + ('b' * 30) + 'c'   # 32 characters, the most a user name may have
     $null = $longest, 'alice' | New-ChatCertificate -Path $dir -ErrorAction Stop
-    $null = $longest, 'bob' | New-ChatInvite -Path $dir -Server 'chat.example.org:7443' -ErrorAction Stop
+    $longestInvited = 'z' + ('y' * 30) + 'x'   # an invite cannot go to a name that holds a valid certificate
+    $null = $longestInvited, 'bob' | New-ChatInvite -Path $dir -Server 'chat.example.org:7443' -ErrorAction Stop
     $null = Revoke-ChatCertificate -Path $dir -UserName alice -Confirm:$false -WarningAction SilentlyContinue -ErrorAction Stop
 
     function Get-TestTableLines($Objects) {
@@ -33,7 +34,7 @@ Describe 'Table views fit 120 columns' {
         $lines = Get-TestTableLines $invites
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
         $lines[0] | Should -Match '^UserName\s+Status\s+ExpiresAt\s+Server\s+Id'
-        ($lines -join "`n") | Should -Match ([regex]::Escape($longest))
+        ($lines -join "`n") | Should -Match ([regex]::Escape($longestInvited))
         foreach ($i in $invites) { ($lines -join "`n") | Should -Match $i.Id }
         ($lines -join "`n") | Should -Match 'chat\.example\.org:7443'
     }
