@@ -135,6 +135,32 @@ Describe 'Register-ChatUser -Certificate: an identity from the admin''s file' {
         $got.Verified | Should -BeTrue
     }
 
+    It 'makes an identity from a certificate signed from the user''s own CSR and key (PEM), which needs the fingerprint' {
+        $csr = New-TestCsr -Directory $script:Root -Subject '/CN=dave' -Name dave
+        $pem = Join-Path $script:Root 'dave.crt.pem'
+        $null = New-ChatCertificate -Path $data -UserName dave -CertificateRequest $csr -OutFile $pem -ErrorAction Stop
+        $key = Join-Path $script:Root 'dave.key.pem'
+        $key | Should -Exist
+        $home3 = Join-Path $script:Root 'home3'
+        Get-ErrorId (Get-ChatErrorRecord { Register-ChatUser -Certificate $pem -KeyFile $key -Server $address -ProfilePath $home3 }) | Should -Be 'CaFingerprintRequired'
+        $dave = Register-ChatUser -Certificate $pem -KeyFile $key -Server $address -CaFingerprint $fingerprint -ProfilePath $home3 -ErrorAction Stop
+        $dave.UserName | Should -Be 'dave'
+        $dave.CaFingerprint | Should -Be $fingerprint
+    }
+
+    It 'refuses a certificate another CA issued, even bundled with the pinned CA (CertificateNotFromCa)' {
+        $csr = New-TestCsr -Directory $script:Root -Subject '/CN=trudy' -Name trudy
+        $foreignPem = Join-Path $script:Root 'trudy.foreign.pem'
+        $null = New-ChatCertificate -Path $otherCa -UserName trudy -CertificateRequest $csr -OutFile $foreignPem -ErrorAction Stop
+        # The foreign certificate alone, then this server's CA: as if someone swapped the certificate in a bundle.
+        $leaf = [regex]::Match((Get-Content -Raw $foreignPem), '(?s)-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----').Value
+        $bundle = Join-Path $script:Root 'trudy.bundle.pem'
+        Set-Content -LiteralPath $bundle -Value ($leaf + "`n" + (Get-Content -Raw (Join-Path $data 'ca.crt.pem')))
+        $err = Get-ChatErrorRecord { Register-ChatUser -Certificate $bundle -KeyFile (Join-Path $script:Root 'trudy.key.pem') -Server $address -CaFingerprint $fingerprint -ProfilePath (Join-Path $script:Root 'home4') }
+        Get-ErrorId $err | Should -Be 'CertificateNotFromCa'
+        Join-Path $script:Root 'home4' | Should -Not -Exist
+    }
+
     It 'pins the CA carried in the password-protected file when no fingerprint is given' {
         $home2 = Join-Path $script:Root 'home2'
         $mallet = Register-ChatUser -Certificate (Join-Path $keys 'mallet.pfx') -Server $address -CertificatePassword $filePassword -ProfilePath $home2 -ErrorAction Stop
