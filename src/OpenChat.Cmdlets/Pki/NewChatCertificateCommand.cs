@@ -76,7 +76,6 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
     protected override void ProcessRecord()
     {
         var target = ParameterSetName == ServerSet ? "server certificate" : $"client certificate for '{UserName}'";
-        string? outFile = null;
         try
         {
             if (OutFile is not null)
@@ -91,7 +90,7 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
 
             // The CA first: without it no input can succeed, and its failure stops the pipeline.
             _ca ??= OpenCa();
-            outFile = OutputFile();
+            var outFile = OutputFile();
             if (outFile is not null)
             {
                 CheckOutFile(outFile);
