@@ -2,10 +2,11 @@
 <#
 .SYNOPSIS
     The main job, end to end, against a fresh CA in a temporary directory (cleaned up after).
-    A CA, a server certificate, three users issued from a CSV through the pipeline, one revoked,
-    the CRL verified by OpenSSL; then a live server, two users enrolled through invites, a short
-    end-to-end encrypted conversation as they see it (with verification state), proof that the
-    server stored only ciphertext, and a revocation that locks a user out at once.
+    A CA, a server certificate, three users issued from a CSV through the pipeline into one
+    password-protected PKCS#12 each, one revoked, the CRL verified by OpenSSL; then a live server,
+    two users enrolled through invites and one from her PKCS#12, a short end-to-end encrypted
+    conversation with each table labelled by whose view it is and every message whole, proof that
+    the server stored only ciphertext, and a revocation that locks a user out at once.
 #>
 [CmdletBinding()]
 param([Parameter(Mandatory)] [string] $ModuleManifest)
@@ -14,6 +15,26 @@ $ErrorActionPreference = 'Stop'
 Import-Module $ModuleManifest
 
 function Step([string] $Text) { Write-Host "`n>> $Text" -ForegroundColor Cyan }
+
+# What one user's session shows, labelled with whose view it is. Messages are one line each
+# with the whole text (a table would cut the Text column at the window's edge, or break it
+# mid-word); other objects are tables sized to their contents.
+function Show-View([string] $Who, [string] $What, $Objects) {
+    Write-Host "${Who}'s view ($What):" -ForegroundColor Yellow
+    $messages = @($Objects | Where-Object { $_ -is [OpenChat.ChatMessage] })
+    if ($messages.Count -gt 0) {
+        foreach ($m in $messages) {
+            # The same marks and neutralising as the ChatMessage table view: text from another person.
+            $state = if (-not $m.Verified) { 'REFUSED' } elseif ($m.SenderTrust -eq 'Verified') { 'verified' } elseif ($m.SenderTrust -eq 'Changed') { 'KEY CHANGED' } else { 'signed' }
+            $text = [OpenChat.Engine.TerminalText]::Neutralise($(if ($m.Verified) { $m.Text } else { $m.Problem }))
+            Write-Host ('  {0:HH:mm:ss}  {1,-12} {2,-8} {3,-9} {4}' -f $m.Time.LocalDateTime, [OpenChat.Engine.TerminalText]::Neutralise($m.Room),
+                [OpenChat.Engine.TerminalText]::Neutralise($m.Sender), $state, $text)
+        }
+        Write-Host ''
+        return
+    }
+    $Objects | Format-Table -AutoSize -Wrap | Out-String -Width 200 | Out-Host
+}
 
 $work = Join-Path ([IO.Path]::GetTempPath()) "openchat-demo-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
 New-Item -ItemType Directory $work | Out-Null
@@ -25,11 +46,14 @@ try {
     Step 'New-ChatCertificate -Server -DnsName localhost -IPAddress 127.0.0.1'
     New-ChatCertificate -Path $data -Server -DnsName localhost -IPAddress 127.0.0.1 | Format-Table | Out-Host
 
-    Step 'Import-Csv users.csv | New-ChatCertificate -Path $data'
+    Step 'Import-Csv users.csv | New-ChatCertificate -Path $data -OutDirectory ./certs -Password $pfxPassword'
     $csv = Join-Path $work 'users.csv'
     @('UserName', 'alice', 'bob', 'carol') | Set-Content $csv
     Get-Content $csv | Out-Host
-    Import-Csv $csv | New-ChatCertificate -Path $data | Format-Table | Out-Host
+    # A demo runs unattended; by hand the password comes from Read-Host -AsSecureString.
+    $pfxPassword = ConvertTo-SecureString ([guid]::NewGuid().ToString('N')) -AsPlainText -Force
+    $certs = Join-Path $work 'certs'
+    Import-Csv $csv | New-ChatCertificate -Path $data -OutDirectory $certs -Password $pfxPassword | Format-Table UserName, Serial, @{ n = 'OutFile'; e = { Split-Path -Leaf $_.OutFile } } | Out-Host
 
     Step 'Revoke-ChatCertificate -UserName bob -Reason KeyCompromise'
     Revoke-ChatCertificate -Path $data -UserName bob -Reason KeyCompromise -Confirm:$false -PassThru | Format-Table | Out-Host
@@ -63,22 +87,25 @@ try {
         ForEach-Object { Register-ChatUser -Invite $_.Invite -ProfilePath $profiles }
     $identities | Format-Table | Out-Host
 
+    Step 'Register-ChatUser -Certificate ./certs/carol.pfx: the PKCS#12 issued above becomes an identity, pinned to the CA inside it'
+    Register-ChatUser -Certificate (Join-Path $certs 'carol.pfx') -Server "127.0.0.1:$($server.Port)" -CertificatePassword $pfxPassword -ProfilePath $profiles | Format-Table | Out-Host
+
     Step 'New-ChatRoom ops as dave (rooms are created on purpose), Connect-ChatRoom -Room ops as erin; Get-ChatRoomMember shows presence'
     $dave = Connect-ChatRoom -Identity $identities[0].Path
     New-ChatRoom -Name ops -Session $dave | Format-Table | Out-Host
     $erin = Connect-ChatRoom -Room ops -Identity $identities[1].Path
-    Get-ChatRoomMember -Session $dave -Room ops | Format-Table | Out-Host
-    Join-ChatRoom -Session $dave -User erin | Format-Table | Out-Host
-    Get-ChatRoom -Session $erin | Format-Table | Out-Host
+    Show-View dave 'Get-ChatRoomMember -Room ops' (Get-ChatRoomMember -Session $dave -Room ops)
+    Show-View dave 'Join-ChatRoom -User erin' (Join-ChatRoom -Session $dave -User erin)
+    Show-View erin 'Get-ChatRoom' (Get-ChatRoom -Session $erin)
 
     Step 'An end-to-end encrypted conversation, as each user sees it'
     'Morning! Deploy at 10?', 'Release notes are in the wiki.' | Send-ChatMessage -Session $dave -Room ops
-    Receive-ChatMessage -Session $erin -Room ops -Wait -Count 2 -Timeout 20 | Format-Table | Out-Host
+    Show-View erin 'Receive-ChatMessage -Room ops' (Receive-ChatMessage -Session $erin -Room ops -Wait -Count 2 -Timeout 20)
     'Sounds good - I will watch the dashboards.' | Send-ChatMessage -Session $erin -Room ops
     $seenByDave = Receive-ChatMessage -Session $dave -Room ops -Wait -Count 3 -Timeout 20
-    $seenByDave | Format-Table | Out-Host
+    Show-View dave 'Receive-ChatMessage -Room ops: his own two and erin''s reply' $seenByDave
     Send-ChatMessage -Session $dave -To erin -Message 'Thanks for covering on-call.'
-    Receive-ChatMessage -Session $erin -Room '@*' -Wait -Count 1 -Timeout 20 | Format-Table | Out-Host
+    Show-View erin 'Receive-ChatMessage -Room @*: the direct message' (Receive-ChatMessage -Session $erin -Room '@*' -Wait -Count 1 -Timeout 20)
 
     Step 'Safety numbers: both sides compute the same; dave confirms erin after comparing'
     $fromDave = (Get-ChatContact -Session $dave erin).SafetyNumber
@@ -86,7 +113,7 @@ try {
     Write-Host "dave sees: $fromDave"
     Write-Host "erin sees: $fromErin"
     if ($fromDave -ne $fromErin) { throw 'safety numbers differ' }
-    Confirm-ChatContact -Session $dave erin -Confirm:$false -PassThru | Format-Table | Out-Host
+    Show-View dave 'Confirm-ChatContact erin' (Confirm-ChatContact -Session $dave erin -Confirm:$false -PassThru)
 
     Step 'The server stored only ciphertext: no sentence above appears in any of its files'
     foreach ($file in Get-ChildItem $data -File | Where-Object Extension -ne '.lock') {
@@ -106,7 +133,7 @@ try {
     Revoke-ChatCertificate -Path $data -UserName erin -Reason AffiliationChanged -Confirm:$false
     $deadline = [DateTime]::UtcNow.AddSeconds(10)
     while ($erin.State -ne 'Closed' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-    $erin | Format-Table | Out-Host
+    Show-View erin 'her session' $erin
     try {
         Disconnect-ChatRoom -Session $erin
         Connect-ChatRoom -Identity $identities[1].Path -ErrorAction Stop | Out-Null

@@ -3,9 +3,9 @@
     Description = @'
 Issues certificates signed by the CA in the data directory given by -Path. There are three ways to use it, one per parameter set:
 
-User (the default): -UserName issues a client certificate for a new ECDSA P-256 key that is generated on this machine. The output object carries the private key; with -OutFile and -Password it is also written to a password-protected PKCS#12 (.pfx) file.
+User (the default): -UserName issues a client certificate for a new ECDSA P-256 key that is generated on this machine. The key must go to a file, so that it does not exist only in an object printed to the console: -OutDirectory <folder> writes one password-protected PKCS#12 file per user, <user>.pfx, and -OutFile <file> writes one named file; both need -Password (alias -CertificatePassword, a SecureString: Read-Host -AsSecureString), and both write mode 0600. Without either the command refuses with KeyOutputRequired and issues nothing. The PKCS#12 holds the user's certificate and key and, as a second certificate, the CA certificate, so that the user can turn it into a chat identity with Register-ChatUser -Certificate <file> -Server <host:port>. The output object also carries the private key.
 
-Request: -CertificateRequest (with -UserName, in the same parameter set) signs a PEM PKCS#10 certificate signing request (CSR) that was made elsewhere, so the private key never leaves the user's machine. The result has no private key; with -OutFile the certificate is written as PEM.
+Request: -CertificateRequest (with -UserName, in the same parameter set) signs a PEM PKCS#10 certificate signing request (CSR) that was made elsewhere, so the private key never leaves the user's machine. The result has no private key, so neither -OutFile nor -OutDirectory is required; with -OutFile (or -OutDirectory, as <user>.crt.pem) the certificate is written as PEM, followed by the CA certificate.
 
 Server: -Server issues the TLS certificate of the chat server, with the names given in -DnsName and -IPAddress as subject alternative names. Its certificate and unencrypted private key are installed in the data directory as server.crt.pem and server.key.pem (mode 0600). If a server certificate is already installed, -Force is needed to replace it (ServerCertificateExists); the old certificate stays valid until revoked. A running server keeps presenting the old certificate until it is restarted. Invites name the server key installed when they were made, so replacing it warns about pending invites (naming them): once the server uses the new certificate, enrolling with them fails with ServerKeyMismatch; cancel them and issue new ones. To retire a key that may be in other hands, replace the certificate, revoke the old one by serial (Revoke-ChatCertificate), restart the server and issue the pending invites again: clients that have seen the revocation then refuse a server presenting the old certificate (ServerCertificateRevoked). Without -DnsName and -IPAddress the certificate names localhost, the machine's host name (when it is a valid DNS name), 127.0.0.1 and ::1.
 
@@ -19,7 +19,7 @@ Certificate requests. A CSR is signed only when all of these hold: it is a PEM P
 
 Nothing is stored or written when a check fails. A certificate exists only once it is recorded in openchat.db, where Get-ChatCertificate and Revoke-ChatCertificate find it.
 
-Pipeline. -UserName binds from the pipeline by value and by property name (aliases User and Name), and -CertificateRequest and -OutFile bind by property name, so a CSV file with a UserName column (and optionally OutFile or CertificateRequest columns) can be piped in. The CA is opened once for the whole pipeline. A failure for one input (an invalid or taken name, a bad CSR, an existing output file) is written as a non-terminating error and the pipeline goes on; a failure to open the CA (CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid) stops it. Progress is shown as certificates are issued.
+Pipeline. -UserName binds from the pipeline by value and by property name (aliases User and Name), and -CertificateRequest and -OutFile bind by property name, so a CSV file with a UserName column (and optionally OutFile or CertificateRequest columns) can be piped in. A row's own OutFile wins over -OutDirectory. The CA is opened once for the whole pipeline. A failure for one input (an invalid or taken name, a bad CSR, an existing output file) is written as a non-terminating error and the pipeline goes on; a failure to open the CA (CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid) stops it. Progress is shown as certificates are issued.
 '@
     Parameters  = @{
         Path               = 'The data directory of the server that holds the CA (ca.crt.pem, ca.key.pem, openchat.db).'
@@ -32,7 +32,8 @@ Pipeline. -UserName binds from the pipeline by value and by property name (alias
         AdditionalDevice   = 'Allows a certificate for a user who already holds a valid one: another device of the same person. Without it such a request fails with UserNameTaken.'
         CAPassword         = 'The password of the CA private key, needed when the CA was created with -Password. A missing password fails with CaPasswordRequired, a wrong one with CaPasswordWrong.'
         OutFile            = 'Also writes the certificate to this file (mode 0600). A certificate with a private key (User and Server sets) is written as PKCS#12 protected by -Password (PBES2, AES-256, SHA-256); a certificate signed from a CSR is written as PEM. An existing file is not overwritten unless -Force is given (OutputFileExists). Accepts pipeline input by property name.'
-        Password           = 'The password that protects the PKCS#12 file written by -OutFile. Required with -OutFile for generated keys (PasswordRequired). Not used with -CertificateRequest, whose certificate carries no private key and is written as PEM.'
+        OutDirectory       = 'A folder (created with mode 0700 when missing) that receives one file per user: <user>.pfx (PKCS#12 protected by -Password, mode 0600, with the CA certificate inside) for a generated key, <user>.crt.pem for a certificate signed from a CSR. An existing file is not overwritten unless -Force is given (OutputFileExists). A row''s own OutFile value takes precedence. User set only.'
+        Password           = 'The password that protects the PKCS#12 files written by -OutFile or -OutDirectory (alias: CertificatePassword). A SecureString, so that it never appears in clear on the command line: use Read-Host -AsSecureString. Required for generated keys (PasswordRequired). Not used with -CertificateRequest, whose certificate carries no private key and is written as PEM.'
         Force              = 'Overwrites an existing -OutFile, and with -Server replaces a server certificate already installed in the data directory.'
     }
     Inputs      = @(
@@ -43,20 +44,15 @@ Pipeline. -UserName binds from the pipeline by value and by property name (alias
         @{ Type = 'OpenChat.ChatCertificate'; Description = 'One object per certificate issued: Name, UserName, Kind, Serial, Thumbprint, Status, NotBefore, NotAfter, IssuedAt, HasPrivateKey, Certificate (an X509Certificate2, with the private key when it was generated here) and OutFile.' }
     )
     Notes       = @'
-The private key of a generated client certificate exists only in the output object and in the -OutFile file; the CA does not keep it. If neither is saved, the key is lost and a new certificate has to be issued (after revoking the old one, or with -AdditionalDevice).
+The private key of a generated client certificate exists only in the output object and in the -OutFile or -OutDirectory file; the CA does not keep it. That is why a generated key needs one of them (KeyOutputRequired). Give each user the file and the password through different channels. One -Password protects every file of one run; run the command once per user to give each a password of their own.
 
 Prefer -CertificateRequest, or invites (New-ChatInvite), when users can make their own keys: then no private key is ever handled by the admin.
 
 Each new server certificate overwrites server.crt.pem and server.key.pem without asking and does not revoke the previous one; revoke it with Revoke-ChatCertificate if it should stop working.
 
-Error ids: UserNameInvalid, UserNameReserved, UserNameTaken, CsrMalformed, CsrSignatureInvalid, CsrKeyNotAllowed, CsrSubjectMismatch, ServerNameInvalid, ValidityInvalid, CaExpired, CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, OutputFileExists, PasswordRequired, StoreUnavailable.
+Error ids: UserNameInvalid, UserNameReserved, UserNameTaken, CsrMalformed, CsrSignatureInvalid, CsrKeyNotAllowed, CsrSubjectMismatch, ServerNameInvalid, ValidityInvalid, CaExpired, CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, OutputFileExists, PasswordRequired, KeyOutputRequired (a generated key with neither -OutFile nor -OutDirectory), StoreUnavailable.
 '@
     Examples    = @(
-        @{
-            Title   = 'Issue a certificate for one user'
-            Code    = 'New-ChatCertificate -Path ./chat -UserName alice'
-            Remarks = 'Generates a P-256 key, issues a one-year client certificate with the subject CN=alice and returns it with its private key. Nothing is written to disk except the record in ./chat/openchat.db.'
-        }
         @{
             Title   = 'Issue a certificate and save it as a password-protected PFX file'
             Code    = @'
@@ -66,16 +62,26 @@ New-ChatCertificate -Path ./chat -UserName alice -OutFile alice.pfx -Password $p
             Remarks = 'Writes alice.pfx (PKCS#12, mode 0600) holding the certificate and its private key. Give the file and the password to Alice through different channels.'
         }
         @{
-            Title   = 'Issue certificates for every user in a CSV file'
+            Title   = 'Issue certificates for every user in a CSV file, one PFX file each'
             Code    = @'
 # users.csv:
 # UserName
 # alice
 # bob
-$issued = Import-Csv users.csv | New-ChatCertificate -Path ./chat
-$issued | Select-Object UserName, Serial, NotAfter | Export-Csv issued.csv
+$password = Read-Host -AsSecureString -Prompt 'PFX password'
+Import-Csv users.csv | New-ChatCertificate -Path ./chat -OutDirectory ./certs -Password $password |
+    Select-Object UserName, Serial, NotAfter, OutFile | Export-Csv issued.csv
 '@
-            Remarks = 'The UserName column binds to -UserName by property name and the CA is opened once for all rows; issued.csv records who got which serial. A row that fails (for example a reserved or already taken name) produces a non-terminating error and the rest of the file is still processed. The private keys exist only in $issued; save them (see the next example) before the session ends.'
+            Remarks = 'Writes ./certs/alice.pfx and ./certs/bob.pfx (mode 0600, with the CA certificate inside) and records who got which serial in issued.csv. A row that fails (for example a reserved or already taken name) produces a non-terminating error and the rest of the file is still processed. Each user then runs Register-ChatUser -Certificate ./alice.pfx -Server chat.example.org:7443.'
+        }
+        @{
+            Title   = 'A generated key with nowhere to go is refused'
+            Code    = @'
+New-ChatCertificate -Path ./chat -UserName carol
+# New-ChatCertificate: A user certificate issued here comes with a private key, which must go to a file ...
+# FullyQualifiedErrorId: KeyOutputRequired,OpenChat.Cmdlets.Pki.NewChatCertificateCommand
+'@
+            Remarks = 'Nothing is issued. Add -OutDirectory or -OutFile with -Password, or sign a request made on the user''s machine with -CertificateRequest.'
         }
         @{
             Title   = 'Issue certificates from a CSV file straight into PFX files'

@@ -11,7 +11,7 @@ An invite can be redeemed once, with Register-ChatUser, for the user name it nam
 
 The user name must follow the OpenChat user name rules (2 to 32 ASCII letters, digits, '.', '_' or '-', starting with a letter and ending with a letter or digit, not reserved; see about_OpenChat). A user who already holds a valid certificate cannot be invited again unless -AdditionalDevice is given, in which case the invite is for another device of that user.
 
--UserName binds from the pipeline by value and by property name, and -Server by property name, so invites for many users can be created from a CSV file. A failure for one user (UserNameInvalid, UserNameReserved, UserNameTaken, ServerAddressInvalid, ValidityInvalid, ServerCertificateMissing) is a non-terminating error and the pipeline goes on; a data directory without a CA stops it (CaNotFound). Progress is shown as invites are created.
+-UserName binds from the pipeline by value and by property name, and -Server and -ValidDays by property name, so invites for many users can be created from a CSV file: Import-Csv users.csv | New-ChatInvite -Path ./chat | Export-Csv invites.csv writes one line per invite with its UserName, Server, Status, CreatedAt, ExpiresAt and Invite text as plain columns. A failure for one row (UserNameInvalid, UserNameReserved, UserNameTaken, UserNameDuplicate for a name already invited earlier in the same pipeline, ServerAddressInvalid, ValidityInvalid, ServerCertificateMissing) is a non-terminating error whose message begins with the input's number and name ("Input 3 ('bad name'): ..."), and the other rows still get their invites; a data directory without a CA stops it (CaNotFound). Progress is shown as invites are created.
 
 Creating invites does not use the CA private key and never asks for the CA password.
 '@
@@ -19,12 +19,13 @@ Creating invites does not use the CA private key and never asks for the CA passw
         Path             = 'The data directory of the server that holds the CA.'
         UserName         = 'The user name the invite is for. The enrolled certificate will have the subject CN=<UserName>. Aliases: User, Name. Accepts pipeline input by value and by property name.'
         ValidFor         = 'How long the invite can be redeemed, as a TimeSpan of at least one minute and at most 90 days. The default is 7 days. Pass a TimeSpan, such as (New-TimeSpan -Days 2) or ''2.00:00:00''; a bare number would be read as ticks (100 ns units), so anything under a minute is refused with ValidityInvalid.'
+        ValidDays        = 'How long the invite can be redeemed, in whole days from 1 to 90 (ValidityInvalid otherwise); the same as -ValidFor, and it wins when both are given; 0, or an empty CSV cell, means the default. Accepts pipeline input by property name, so a ValidDays column in a CSV gives each row its own expiry.'
         Server           = 'The address the new user''s client will connect to, as host:port, [IPv6]:port, or a host name alone (port 7443). When omitted, the invite carries the server address recorded in the data directory, or localhost:7443 when none is recorded. Accepts pipeline input by property name.'
         AdditionalDevice = 'Creates an invite for another device of a user who already holds a valid certificate. Without it, inviting such a user fails with UserNameTaken.'
     }
     Inputs      = @(
         @{ Type = 'System.String'; Description = 'A user name, bound to -UserName.' }
-        @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects (for example rows from Import-Csv) with UserName (or User or Name) and Server properties, bound by property name.' }
+        @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects (for example rows from Import-Csv) with UserName (or User or Name), Server and ValidDays properties, bound by property name.' }
     )
     Outputs     = @(
         @{ Type = 'OpenChat.ChatInvite'; Description = 'One object per invite: Id, UserName, Server, Status (Pending), CreatedAt, ExpiresAt, RedeemedAt, RevokedAt, CancelReason (why a Revoked invite was cancelled, when it was not by Revoke-ChatInvite), AdditionalDevice and Invite, the text to give to the user.' }
@@ -55,6 +56,19 @@ $people | New-ChatInvite -Path ./chat -Server chat.example.org:7443 -ValidFor (N
     Export-Csv invites.csv
 '@
             Remarks = 'UserName binds from the CSV column. invites.csv then holds secrets: protect it and delete it once the invites are sent.'
+        }
+        @{
+            Title   = 'Bulk onboarding from a CSV, with per-row expiry and a report of bad rows'
+            Code    = @'
+# users.csv:
+# UserName,ValidDays
+# alice,7
+# bob,14
+# bad name,7
+Import-Csv users.csv | New-ChatInvite -Path ./chat -ErrorVariable bad | Export-Csv invites.csv
+$bad | ForEach-Object { $_.ErrorDetails.Message }
+'@
+            Remarks = 'alice and bob get invites (invites.csv has their UserName, ExpiresAt and Invite columns); the third row is reported as "Input 3 (''bad name''): ..." with the id UserNameInvalid and does not stop the others.'
         }
         @{
             Title   = 'Invite a second device of an existing user'

@@ -109,6 +109,15 @@ public static class ErrorIds
 
     public const string OutputFileExists = "OutputFileExists";
     public const string PasswordRequired = "PasswordRequired";
+    public const string KeyOutputRequired = "KeyOutputRequired";
+    public const string UserNameDuplicate = "UserNameDuplicate";
+    public const string CertificateFileInvalid = "CertificateFileInvalid";
+    public const string CertificatePasswordWrong = "CertificatePasswordWrong";
+    public const string CaFingerprintRequired = "CaFingerprintRequired";
+    public const string CaFingerprintMismatch = "CaFingerprintMismatch";
+    public const string CaFingerprintInvalid = "CaFingerprintInvalid";
+    public const string CertificateNotFromCa = "CertificateNotFromCa";
+    public const string CertificateNotForClients = "CertificateNotForClients";
     public const string StoreUnavailable = "StoreUnavailable";
     public const string StoreVersionUnsupported = "StoreVersionUnsupported";
     public const string ServerBusy = "ServerBusy";

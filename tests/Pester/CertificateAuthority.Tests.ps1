@@ -4,6 +4,7 @@
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
     . "$PSScriptRoot/TestHelpers.ps1"
+    $PSDefaultParameterValues = Get-TestKeyOutputDefaults
     $OwnerReadWrite = [IO.UnixFileMode]'UserRead, UserWrite'
     $OwnerAll = [IO.UnixFileMode]'UserRead, UserWrite, UserExecute'
 }

@@ -4,6 +4,7 @@
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
     . "$PSScriptRoot/TestHelpers.ps1"
+    $PSDefaultParameterValues = Get-TestKeyOutputDefaults
 
     function ConvertFrom-Base64Url([string] $Text) {
         $s = $Text.Replace('-', '+').Replace('_', '/')
@@ -299,5 +300,62 @@ Describe 'Invite names and servers' {
     It 'fails with CaNotFound in a directory without a CA' {
         $empty = New-Item -ItemType Directory -Path (New-TestDirectoryPath)
         Get-ErrorId (Get-ChatErrorRecord { New-ChatInvite -Path $empty.FullName -UserName someone }) | Should -Be 'CaNotFound'
+    }
+}
+
+Describe 'Bulk invites from a CSV' {
+    BeforeAll {
+        $dir = New-TestCa -WithServer
+        $csv = Join-Path $TestDrive 'users.csv'
+        $out = Join-Path $TestDrive 'invites.csv'
+        @(
+            'UserName,ValidDays,Email'
+            'alice,3,alice@example.org'
+            'bad name,7,x@example.org'
+            'bob,,bob@example.org'
+            'ALICE,7,again@example.org'
+            'carol,14,carol@example.org'
+        ) | Set-Content -LiteralPath $csv
+    }
+
+    It 'Import-Csv | New-ChatInvite | Export-Csv writes one row per good user with name, expiry and invite text, and names the bad rows' {
+        # UserName and ValidDays bind from the columns by property name (an empty ValidDays is the default, 7 days).
+        Import-Csv $csv |
+            New-ChatInvite -Path $dir -ErrorVariable bad -ErrorAction SilentlyContinue -ProgressAction SilentlyContinue |
+            Export-Csv -LiteralPath $out
+
+        $rows = @(Import-Csv -LiteralPath $out)
+        $rows.UserName | Should -Be @('alice', 'bob', 'carol')
+        $rows | ForEach-Object { $_.Invite | Should -BeLike 'ocinvite2.*' }
+        $rows[0].PSObject.Properties.Name | Should -Contain 'ExpiresAt'
+        $rows[0].PSObject.Properties.Name | Should -Not -Contain 'Certificate'
+        $expires = $rows | ForEach-Object { [DateTimeOffset]::Parse($_.ExpiresAt, [cultureinfo]::CurrentCulture) }
+        $now = [DateTimeOffset]::UtcNow
+        ($expires[0] - $now).TotalDays | Should -BeGreaterThan 2.9
+        ($expires[0] - $now).TotalDays | Should -BeLessThan 3.1
+        ($expires[1] - $now).TotalDays | Should -BeGreaterThan 6.9
+        ($expires[2] - $now).TotalDays | Should -BeGreaterThan 13.9
+
+        # The two bad rows are non-terminating errors that say which input they were.
+        $bad | Should -HaveCount 2
+        Get-ErrorId $bad[0] | Should -Be 'UserNameInvalid'
+        $bad[0].ErrorDetails.Message | Should -BeLike "Input 2 ('bad name'):*"
+        $bad[0].TargetObject | Should -Be 'bad name'
+        Get-ErrorId $bad[1] | Should -Be 'UserNameDuplicate'
+        $bad[1].ErrorDetails.Message | Should -BeLike "Input 4 ('ALICE'):*"
+        @(Get-ChatInvite -Path $dir -UserName alice) | Should -HaveCount 1
+    }
+
+    It 'shows progress over the pipeline' {
+        # Progress cannot be redirected: a runspace of its own collects the records.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$env:OPENCHAT_MODULE'; 1..5 | ForEach-Object { [pscustomobject]@{ UserName = ""prog`$_"" } } | New-ChatInvite -Path '$dir'")
+        $invites = $ps.Invoke()
+        $invites | Should -HaveCount 5
+        $shown = @($ps.Streams.Progress | Where-Object Activity -eq 'Creating invites')
+        $ps.Dispose()
+        $shown.Count | Should -BeGreaterThan 5
+        $shown[-1].RecordType | Should -Be 'Completed'
+        $shown[4].StatusDescription | Should -Match '5 created, last: prog5'
     }
 }

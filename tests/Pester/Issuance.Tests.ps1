@@ -4,6 +4,7 @@
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
     . "$PSScriptRoot/TestHelpers.ps1"
+    $PSDefaultParameterValues = Get-TestKeyOutputDefaults
     $OwnerReadWrite = [IO.UnixFileMode]'UserRead, UserWrite'
 }
 
@@ -312,6 +313,8 @@ Describe 'Signing a CSR made by openssl' {
 
 Describe 'Writing a PKCS#12 file with -OutFile' {
     BeforeAll {
+        # These tests are about where keys go and which password protects them: no defaults.
+        $PSDefaultParameterValues = @{}
         $dir = New-TestCa
         $pfxPassword = 'pfx-secret-123'
     }

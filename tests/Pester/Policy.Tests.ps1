@@ -5,6 +5,7 @@
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
     . "$PSScriptRoot/TestHelpers.ps1"
+    $PSDefaultParameterValues = Get-TestKeyOutputDefaults
 
     # Runs a refused request and checks the error id, the category and that the store is unchanged.
     function Assert-Refused {

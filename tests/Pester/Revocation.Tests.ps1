@@ -4,6 +4,7 @@
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
     . "$PSScriptRoot/TestHelpers.ps1"
+    $PSDefaultParameterValues = Get-TestKeyOutputDefaults
 
     # True when openssl's CRL text lists this serial (entries print as upper-case hex, no colons).
     function Test-CrlListsSerial([string] $CrlText, [string] $Serial) {

@@ -5,6 +5,7 @@
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
     . "$PSScriptRoot/TestHelpers.ps1"
+    $PSDefaultParameterValues = Get-TestKeyOutputDefaults
 
     # Every form in which a leaked CA key could show up: the PEM body and its lines, the PKCS#8
     # DER as base64 and hex, and the private scalar as hex and base64.

@@ -37,6 +37,17 @@ function ConvertTo-TestSecureString([string] $Text) {
     ConvertTo-SecureString -String $Text -AsPlainText -Force
 }
 
+# Since issue 11 a key made by New-ChatCertificate must go to a file (-OutDirectory or -OutFile).
+# Suites that issue certificates as a means, not to test where keys go, assign this in BeforeAll:
+#   $PSDefaultParameterValues = Get-TestKeyOutputDefaults
+# Each call gets a folder of its own under TestDrive, so the same user name can be issued again.
+function Get-TestKeyOutputDefaults {
+    @{
+        'New-ChatCertificate:OutDirectory' = { Join-Path $TestDrive ('keys-' + [guid]::NewGuid().ToString('N').Substring(0, 12)) }
+        'New-ChatCertificate:Password'     = (ConvertTo-TestSecureString 'test-pfx-password')
+    }
+}
+
 # Runs a script block with ErrorActionPreference Stop and returns the first error record it
 # produced (terminating or not), or $null when it succeeded.
 function Get-ChatErrorRecord {

@@ -7,6 +7,7 @@
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
     . "$PSScriptRoot/TestHelpers.ps1"
+    $PSDefaultParameterValues = Get-TestKeyOutputDefaults
 
     $script:SavedOpenChatHome = $env:OPENCHAT_HOME
     $script:Root = Join-Path ([IO.Path]::GetTempPath()) ('oc-tls-' + [guid]::NewGuid().ToString('N').Substring(0, 12))

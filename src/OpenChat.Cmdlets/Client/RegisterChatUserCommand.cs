@@ -4,13 +4,41 @@ using OpenChat.Engine.Client;
 
 namespace OpenChat.Cmdlets.Client;
 
-[Cmdlet(VerbsLifecycle.Register, "ChatUser", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsLifecycle.Register, "ChatUser", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = InviteSet)]
 [OutputType(typeof(ChatIdentity))]
 public sealed class RegisterChatUserCommand : ChatCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    private const string InviteSet = "Invite";
+    private const string CertificateSet = "Certificate";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = InviteSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Invite { get; set; } = "";
+
+    /// <summary>A PKCS#12 (.pfx) from New-ChatCertificate, or a PEM certificate signed from a CSR.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = CertificateSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("OutFile", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Certificate { get; set; } = "";
+
+    /// <summary>The PEM private key made with the CSR, when it is not in the certificate file.</summary>
+    [Parameter(ParameterSetName = CertificateSet)]
+    [ValidateNotNullOrEmpty]
+    public string? KeyFile { get; set; }
+
+    /// <summary>Opens the PKCS#12 file (or an encrypted PEM key).</summary>
+    [Parameter(ParameterSetName = CertificateSet)]
+    public SecureString? CertificatePassword { get; set; }
+
+    /// <summary>The address the identity connects to, host:port.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = CertificateSet)]
+    [ValidateNotNullOrEmpty]
+    public string Server { get; set; } = "";
+
+    /// <summary>The CA's SHA-256 fingerprint, from the admin by another channel than the file.</summary>
+    [Parameter(ParameterSetName = CertificateSet)]
+    [ValidateNotNullOrEmpty]
+    public string? CaFingerprint { get; set; }
 
     /// <summary>The folder that holds identities; default $env:OPENCHAT_HOME, else ~/.openchat.</summary>
     [Parameter]
@@ -28,6 +56,12 @@ public sealed class RegisterChatUserCommand : ChatCmdlet
     protected override void ProcessRecord()
     {
         var root = ProfilePath is null ? null : ResolvePath(ProfilePath);
+        if (ParameterSetName == CertificateSet)
+        {
+            RegisterCertificate(root);
+            return;
+        }
+
         Engine.Pki.InviteCode invite;
         try
         {
@@ -53,6 +87,37 @@ public sealed class RegisterChatUserCommand : ChatCmdlet
         catch (Exception e) when (IsPerInput(e))
         {
             WriteFailure(e, invite.UserName);
+        }
+        finally
+        {
+            Array.Clear(password);
+        }
+    }
+
+    private void RegisterCertificate(string? root)
+    {
+        var path = ResolvePath(Certificate);
+        if (!ShouldProcess($"'{path}' for {Server}", "Create an identity from a certificate file"))
+        {
+            return;
+        }
+
+        var password = PasswordChars(Password);
+        try
+        {
+            var pin = CaFingerprint is null ? null : CertificateRegistration.ParseFingerprint(CaFingerprint);
+            using var file = WithPassword(CertificatePassword, chars => IdentityFile.Read(path, chars, KeyFile is null ? null : ResolvePath(KeyFile)));
+            if (pin is null)
+            {
+                WriteVerbose($"No -CaFingerprint given: pinning the CA carried in the password-protected file '{path}'.");
+            }
+
+            var profile = CertificateRegistration.Register(file, Server, pin, root, password);
+            WriteObject(new ChatIdentity(profile));
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            WriteFailure(e, path);
         }
         finally
         {

@@ -59,7 +59,15 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
     [ValidateNotNullOrEmpty]
     public string? OutFile { get; set; }
 
+    /// <summary>A folder (created owner-only) that gets one file per user: &lt;user&gt;.pfx, or
+    /// &lt;user&gt;.crt.pem for a certificate signed from a CSR. A row's own OutFile wins.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? OutDirectory { get; set; }
+
+    /// <summary>Protects the PKCS#12 files written by -OutFile or -OutDirectory.</summary>
     [Parameter]
+    [Alias("CertificatePassword")]
     public SecureString? Password { get; set; }
 
     [Parameter]
@@ -68,12 +76,11 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
     protected override void ProcessRecord()
     {
         var target = ParameterSetName == ServerSet ? "server certificate" : $"client certificate for '{UserName}'";
-        var outFile = OutFile is null ? null : ResolvePath(OutFile);
         try
         {
-            if (outFile is not null)
+            if (OutFile is not null)
             {
-                CheckOutFile(outFile);
+                CheckOutFile(ResolvePath(OutFile));
             }
 
             if (!ShouldProcess(target, "Issue"))
@@ -81,7 +88,14 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
                 return;
             }
 
+            // The CA first: without it no input can succeed, and its failure stops the pipeline.
             _ca ??= OpenCa();
+            var outFile = OutputFile();
+            if (outFile is not null)
+            {
+                CheckOutFile(outFile);
+            }
+
             var issued = ParameterSetName == ServerSet
                 ? _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays), replaceInstalled: Force)
                 : HasRequest
@@ -139,6 +153,40 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
         }
     }
 
+    // A private key made here exists nowhere but in the output object unless it goes to a file:
+    // printed to a console (or lost with the pipeline), it would be a key nobody can use or one
+    // anybody reading the scrollback can. So a keyed user certificate needs -OutFile or
+    // -OutDirectory; a CSR-signed one carries no key and needs neither.
+    private string? OutputFile()
+    {
+        if (OutFile is not null)
+        {
+            return ResolvePath(OutFile);
+        }
+
+        if (ParameterSetName == ServerSet)
+        {
+            return null;
+        }
+
+        if (OutDirectory is not null)
+        {
+            var directory = ResolvePath(OutDirectory);
+            UserNamePolicy.Validate(UserName);
+            SecureFile.CreateDirectory(directory);
+            return System.IO.Path.Combine(directory, UserNamePolicy.Normalize(UserName) + (HasRequest ? ".crt.pem" : ".pfx"));
+        }
+
+        if (!HasRequest)
+        {
+            ThrowFailure(new OpenChatException(ErrorIds.KeyOutputRequired, ErrorKind.InvalidArgument,
+                "A user certificate issued here comes with a private key, which must go to a file: give -OutDirectory <folder> (one password-protected <user>.pfx per user) "
+                + "or -OutFile <file.pfx>, with -Password (Read-Host -AsSecureString). Nothing was issued."), UserName);
+        }
+
+        return null;
+    }
+
     private CertificateAuthority OpenCa()
     {
         var directory = new CaDirectory(ResolvePath(Path));
@@ -190,16 +238,21 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
         }
     }
 
+    // The CA certificate goes with the user's certificate (after it in the PEM, as a second bag
+    // in the PKCS#12), so that Register-ChatUser -Certificate can pin the CA from the file.
     private void WriteOutFile(X509Certificate2 certificate, string outFile)
     {
+        var ca = _ca!.Directory.Certificate;
         if (!certificate.HasPrivateKey)
         {
-            SecureFile.WriteAllText(outFile, certificate.ExportCertificatePem(), overwrite: true);
+            SecureFile.WriteAllText(outFile, certificate.ExportCertificatePem() + "\n" + ca.ExportCertificatePem() + "\n", overwrite: true);
             return;
         }
 
+        using var caOnly = X509CertificateLoader.LoadCertificate(ca.RawData);
+        var bundle = new X509Certificate2Collection { certificate, caOnly };
         var pfx = WithPassword(Password, password =>
-            certificate.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, new string(password)));
+            bundle.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, new string(password)));
         SecureFile.WriteAllBytes(outFile, pfx, overwrite: true);
     }
 }

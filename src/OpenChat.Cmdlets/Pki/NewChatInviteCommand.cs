@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using OpenChat.Engine;
 using OpenChat.Engine.Pki;
 
 namespace OpenChat.Cmdlets.Pki;
@@ -7,8 +8,10 @@ namespace OpenChat.Cmdlets.Pki;
 [OutputType(typeof(ChatInvite))]
 public sealed class NewChatInviteCommand : ChatCmdlet
 {
+    private readonly HashSet<string> _invitedNow = new(StringComparer.OrdinalIgnoreCase);
     private InviteBook? _book;
     private int _created;
+    private int _row;
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -22,6 +25,11 @@ public sealed class NewChatInviteCommand : ChatCmdlet
     [Parameter]
     public TimeSpan? ValidFor { get; set; }
 
+    /// <summary>The same as -ValidFor in whole days, so a CSV column can say it per row; 0 (an
+    /// empty cell) means the default. The range is the invite book's (ValidityInvalid).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int ValidDays { get; set; }
+
     /// <summary>The address the new user's client connects to, host:port.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
@@ -32,6 +40,7 @@ public sealed class NewChatInviteCommand : ChatCmdlet
 
     protected override void ProcessRecord()
     {
+        _row++;
         try
         {
             _book ??= new InviteBook(new Engine.Pki.CaDirectory(ResolvePath(Path)));
@@ -49,14 +58,26 @@ public sealed class NewChatInviteCommand : ChatCmdlet
 
         try
         {
-            var (record, code) = _book.Create(UserName, ValidFor, Server, AdditionalDevice);
+            // Two rows for one person would give them two live invites: the second is a mistake
+            // in the list, unless it is for another device.
+            if (!AdditionalDevice && _invitedNow.Contains(UserName))
+            {
+                throw new OpenChatException(ErrorIds.UserNameDuplicate, ErrorKind.AlreadyExists,
+                    $"'{UserName}' was already invited earlier in this pipeline; no second invite was made (use -AdditionalDevice for another device).");
+            }
+
+            var (record, code) = _book.Create(UserName, ValidDays != 0 ? TimeSpan.FromDays(ValidDays) : ValidFor, Server, AdditionalDevice);
+            _invitedNow.Add(record.UserName);
             _created++;
-            WriteProgress(new ProgressRecord(1, "Creating invites", $"{_created} created, last: {record.UserName}"));
+            WriteProgress(new ProgressRecord(1, "Creating invites", $"{_created} created, last: {record.UserName}") { CurrentOperation = $"input {_row}" });
             WriteObject(new ChatInvite(record, _book.Now, code.ToString()));
         }
         catch (Exception e) when (IsPerInput(e))
         {
-            WriteFailure(e, UserName);
+            // The row number lets an admin find the line in a long CSV (row 1 is the first data row).
+            var error = ToErrorRecord(e, UserName);
+            error.ErrorDetails = new ErrorDetails($"Input {_row} ('{TerminalText.Neutralise(UserName)}'): {error.ErrorDetails?.Message ?? e.Message}");
+            WriteError(error);
         }
     }
 
