@@ -33,6 +33,7 @@
         'Get-ChatSession'
         'Send-ChatMessage'
         'Receive-ChatMessage'
+        'Get-ChatMessage'
         'Get-ChatContact'
         'Confirm-ChatContact'
         'Enter-ChatRoom'

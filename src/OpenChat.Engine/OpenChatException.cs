@@ -114,6 +114,7 @@ public static class ErrorIds
     public const string MessageTooLarge = "MessageTooLarge";
     public const string SafetyNumberChanged = "SafetyNumberChanged";
     public const string RoomLimitReached = "RoomLimitReached";
+    public const string MatchPatternInvalid = "MatchPatternInvalid";
 
     // Why the server closed a connection (the code of its Bye frame, or of an abort that sends none).
     public const string SlowReader = "SlowReader";

@@ -47,6 +47,10 @@ public sealed class ChatSession
     /// encrypted, in the profile) or waiting for its acknowledgement.</summary>
     public int PendingMessages => Secure.PendingMessages;
 
+    /// <summary>Unread messages per room: from others (never your own, nor notices) after what you
+    /// last read there; kept in the profile's history, so they survive restarts.</summary>
+    public IReadOnlyDictionary<string, int> Unread => Secure.UnreadCounts();
+
     /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
 

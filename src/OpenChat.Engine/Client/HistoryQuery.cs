@@ -31,8 +31,12 @@ public sealed record HistoryQuery
     /// character never matches one).</summary>
     public Regex? Match { get; init; }
 
+    /// <summary>Membership notices too (the default); false for messages and refused events only.</summary>
+    public bool IncludeNotices { get; init; } = true;
+
     internal bool Accepts(SecureMessage message) =>
-        (Since is not { } since || message.Time >= since)
+        (IncludeNotices || !message.IsNotice)
+        && (Since is not { } since || message.Time >= since)
         && (Before is not { } before || message.Time < before)
         && (From is null || string.Equals(message.Sender, From, StringComparison.OrdinalIgnoreCase))
         && (Match is null || Match.IsMatch(message.Text));
