@@ -114,7 +114,17 @@ public sealed partial class SecureSession : IAsyncDisposable
                 throw;
             }
 
-            var session = new SecureSession(client, identity, stateKey, saved, history, options.LoggerFactory);
+            SecureSession session;
+            try
+            {
+                session = new SecureSession(client, identity, stateKey, saved, history, options.LoggerFactory);
+            }
+            catch
+            {
+                history.Dispose();
+                throw;
+            }
+
             session._state.SaveNow();
             session._historyWriting = Task.Run(() => history.RunAsync(session._closing.Token));
             session._pumping = Task.Run(session._pump.RunAsync);

@@ -37,7 +37,16 @@ internal sealed class SessionHistory : IDisposable
     {
         _keys = keys;
         _log = log;
-        _store = new HistoryStore(HistoryStore.PathIn(profilePath), keys, log);
+        try
+        {
+            _store = new HistoryStore(HistoryStore.PathIn(profilePath), keys, log);
+        }
+        catch
+        {
+            keys.Dispose();
+            throw;
+        }
+
         try
         {
             _rooms = _store.LoadRooms();
@@ -49,6 +58,7 @@ internal sealed class SessionHistory : IDisposable
         catch (SqliteException e)
         {
             _store.Dispose();
+            keys.Dispose();
             throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable, $"Cannot read the message history in '{profilePath}': {e.Message}", e);
         }
 
