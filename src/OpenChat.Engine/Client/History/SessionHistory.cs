@@ -104,12 +104,22 @@ internal sealed class SessionHistory : IDisposable
     public void NoteUnreadable(string room, ulong sequence) =>
         Change(room, s => s.FirstMessage == 0 && sequence > s.EarlierThrough ? s with { EarlierThrough = sequence } : s);
 
-    /// <summary>The reader took <paramref name="message"/> out of the session: read up to it.</summary>
+    /// <summary>The reader took <paramref name="message"/> out of the session: read up to it.
+    /// One's own message or a notice taken past a message of someone else still unread (the chat
+    /// screen takes the echo of a /msg without showing that conversation) does not read that one.</summary>
     public void MarkRead(SecureMessage message)
     {
         if (message.Sequence == 0)
         {
             return;
+        }
+
+        lock (_gate)
+        {
+            if ((message.IsOwn || message.IsNotice) && _unread.GetValueOrDefault(message.Room) is { Count: > 0 } unread && unread.Min < message.Sequence)
+            {
+                return;
+            }
         }
 
         Change(message.Room, s => message.Sequence > s.LastRead ? s with { LastRead = message.Sequence } : s);

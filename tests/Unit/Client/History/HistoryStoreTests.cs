@@ -153,8 +153,24 @@ public sealed class HistoryStoreTests : IDisposable
         using var again = Open();
         Assert.Equal(5UL, again.LastRead("ops"));
         Assert.Equal(new Dictionary<string, int> { ["ops"] = 1, ["dev"] = 1 }, again.UnreadCounts());
-        again.MarkRead(Message("dev", 4, "alice", "fixed the build", 6, own: true));
+        again.MarkRead(Message("dev", 2, "carol", "build is red", 4));
         Assert.False(again.UnreadCounts().ContainsKey("dev"));
+    }
+
+    [Fact]
+    public void Taking_ones_own_message_or_a_notice_does_not_read_an_earlier_message_of_someone_else()
+    {
+        using var history = Open();
+        history.Record(Message("@alice+bob", 3, "bob", "not seen yet", 1));
+        history.Record(Message("@alice+bob", 4, "alice", "my reply from another screen", 2, own: true));
+        history.Record(Notice("@alice+bob", 5, 3));
+        history.MarkRead(Message("@alice+bob", 4, "alice", "my reply from another screen", 2, own: true));
+        history.MarkRead(Notice("@alice+bob", 5, 3));
+        Assert.Equal((0UL, 1), (history.LastRead("@alice+bob"), history.UnreadCounts()["@alice+bob"]));
+        history.MarkRead(Message("@alice+bob", 3, "bob", "not seen yet", 1));
+        history.MarkRead(Notice("@alice+bob", 5, 3));
+        Assert.Equal(5UL, history.LastRead("@alice+bob"));
+        Assert.Empty(history.UnreadCounts());
     }
 
     [Fact]
