@@ -36,6 +36,7 @@
         'Receive-ChatMessage'
         'Send-ChatFile'
         'Save-ChatFile'
+        'Get-ChatMessage'
         'Get-ChatContact'
         'Confirm-ChatContact'
         'Enter-ChatRoom'

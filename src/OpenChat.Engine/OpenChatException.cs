@@ -124,6 +124,7 @@ public static class ErrorIds
     public const string MessageTooLarge = "MessageTooLarge";
     public const string SafetyNumberChanged = "SafetyNumberChanged";
     public const string RoomLimitReached = "RoomLimitReached";
+    public const string MatchPatternInvalid = "MatchPatternInvalid";
 
     // Files (Send-ChatFile, Save-ChatFile).
     public const string FileTooLarge = "FileTooLarge";

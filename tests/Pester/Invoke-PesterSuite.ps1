@@ -19,11 +19,16 @@ $config = New-PesterConfiguration
 $config.Run.Path = $PSScriptRoot
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
-$config.TestResult.Enabled = $true
-$config.TestResult.OutputFormat = 'NUnitXml'
-$config.TestResult.OutputPath = Join-Path (Split-Path $SummaryFile) 'pester.xml'
 
 $result = Invoke-Pester -Configuration $config
+# The XML report is written after the counts are safe: a failure message holding a character XML
+# cannot carry (an escape from a terminal test, say) once made Pester throw and lose the summary.
+try {
+    Export-NUnitReport -Result $result -Path (Join-Path (Split-Path $SummaryFile) 'pester.xml')
+}
+catch {
+    Write-Warning "The NUnit XML report could not be written: $_"
+}
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 @{ Passed = $result.PassedCount; Failed = $failed } | ConvertTo-Json | Set-Content $SummaryFile
 exit ([int]($failed -gt 0))

@@ -11,6 +11,10 @@ BeforeAll {
     $invite = New-ChatInvite -Path (Join-Path $work 'chat') -UserName dora -Server "127.0.0.1:$($server.Port)"
     $script:profiles = Join-Path $work 'profiles'
     $null = Register-ChatUser -Invite $invite.Invite -ProfilePath $profiles -Password (ConvertTo-TestSecureString $secret)
+    # The room Enter-ChatRoom opens exists first: it never creates one.
+    $creator = Connect-ChatRoom -Identity dora -ProfilePath $profiles -Password (ConvertTo-TestSecureString $secret) -ErrorAction Stop
+    $null = New-ChatRoom -Name ops -Session $creator -ErrorAction Stop
+    Disconnect-ChatRoom -Session $creator
 
     # A private tmux server, so nothing else on the machine is touched; panes stay after their
     # command ends, so what a non-interactive run printed can still be read.

@@ -68,6 +68,8 @@ Describe 'The README walkthroughs, pasted in order' {
         Push-Location $work
         try {
             $output = & dotnet "$PSHOME/pwsh.dll" -NoProfile -NonInteractive -File $script 2>&1 | Out-String -Width 200
+            # Plain text only: colour escapes in a failure message would break Pester's XML report.
+            $output = $output -replace '\x1b\[[0-9;?]*[A-Za-z]', '' -replace '[\x00-\x08\x0b\x0c\x0e-\x1f]', ''
             $exitCode = $LASTEXITCODE
         }
         finally {

@@ -176,6 +176,31 @@ Describe 'Leaving the chat screen loses nothing' {
         }
     }
 
+    It 'opens the room again with what was said before, once, and a line where what came while away begins' {
+        Start-ChatAndWait bob
+        tmux -L $socket send-keys -t alice 'said before bob left' Enter
+        $null = Wait-Screen bob { param($s) $s -match 'alice: said before bob left' }
+        tmux -L $socket send-keys -t bob '/quit' Enter
+        Wait-Exit bob
+        tmux -L $socket send-keys -t alice 'said while bob was away' Enter
+        $null = Wait-Screen alice { param($s) $s -match 'alice: said while bob was away' }
+
+        Start-ChatAndWait bob
+        $screen = Wait-Screen bob { param($s) $s -match 'alice: said while bob was away' } -Seconds 15
+        ([regex]::Matches($screen, 'alice: said before bob left')).Count | Should -Be 1
+        $rows = $screen -split "`n"
+        $before = [array]::FindIndex($rows, [Predicate[string]] { param($r) $r -match 'alice: said before bob left' })
+        $marker = [array]::FindIndex($rows, [Predicate[string]] { param($r) $r -match '── unread ──' })
+        $away = [array]::FindIndex($rows, [Predicate[string]] { param($r) $r -match 'alice: said while bob was away' })
+        $marker | Should -BeGreaterThan $before
+        $away | Should -BeGreaterThan $marker
+        # What bob said himself earlier (the scroll-back lines) is history too, a PageUp away.
+        tmux -L $socket send-keys -t bob PPage
+        $null = Wait-Screen bob { param($s) $s -match 'bob: scroll line \d\d' -and $s -match 'SCROLLED BACK' } -Seconds 15
+        tmux -L $socket send-keys -t bob '/quit' Enter
+        Wait-Exit bob
+    }
+
     It 'keeps a direct message that was unread on another room''s screen after /quit, and shows it when the room is opened' {
         Start-ChatAndWait bob
         tmux -L $socket send-keys -t alice '/msg bob kept for later one' Enter

@@ -52,6 +52,10 @@ public sealed class ChatSession
     /// message that waits for their device to join).</summary>
     public Cmdlets.Client.SentChatMessage[] Outgoing => [.. Secure.Outgoing().Select(o => new Cmdlets.Client.SentChatMessage(o))];
 
+    /// <summary>Unread messages per room: from others (never your own, nor notices) after what you
+    /// last read there; kept in the profile's history, so they survive restarts.</summary>
+    public IReadOnlyDictionary<string, int> Unread => Secure.UnreadCounts();
+
     /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
 

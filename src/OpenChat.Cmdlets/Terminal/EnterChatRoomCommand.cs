@@ -73,8 +73,7 @@ public sealed class EnterChatRoomCommand : ChatCmdlet
             var chosen = session;
             AwaitCatchingUp(chosen.Secure, room, token => chosen.Secure.EnterAsync(room, token));
             var log = new DeferredLogger();
-            // NoRoomHistory until the engine's history store is wired in: the room opens with what the session brings.
-            new TerminalChat(session, room, new SystemChatConsole(), NoRoomHistory.Instance, log, CancelToken) { SaveDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath }.Run();
+            new TerminalChat(session, room, new SystemChatConsole(), new SessionRoomHistory(session.Secure), log, CancelToken) { SaveDirectory = SessionState.Path.CurrentFileSystemLocation.ProviderPath }.Run();
             if (owned && session.Secure.PendingMessages is > 0 and var pending)
             {
                 WriteWarning($"{pending} message(s) could not be sent yet; they are kept, encrypted, in the profile's outbox and sent the next time this identity connects.");

@@ -21,7 +21,3 @@ internal interface IRoomHistory
     /// <summary>Where the room's history on this device begins, or null when it holds nothing of the room.</summary>
     HistoryBeginning? Beginning(string room);
 }
-
-/// <summary>The first message of a room this device holds, and whether the room had earlier
-/// ones: sent before this device joined, so encrypted for others and never readable here.</summary>
-internal sealed record HistoryBeginning(ulong FirstSequence, DateTimeOffset FirstTime, bool EarlierExist);

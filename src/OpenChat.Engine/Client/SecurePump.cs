@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Client.History;
 using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Protocol;
@@ -8,7 +9,7 @@ namespace OpenChat.Engine.Client;
 
 /// <summary>The receiving loop: every event of every room, in sequence order, through the room's
 /// group, and what each outcome becomes for the user (messages, notices, key changes).</summary>
-internal sealed class SecurePump(ChatClient client, GroupIdentity identity, RoomGroups rooms, SecureInbox inbox, ContactBook contacts,
+internal sealed class SecurePump(ChatClient client, GroupIdentity identity, RoomGroups rooms, SecureInbox inbox, SessionHistory history, ContactBook contacts,
     RevocationTracker revocations, SecureOutbox outbox, MembershipCoordinator membership, PumpProgress progress, SessionStateStore state,
     Action<ContactRecord> contactChanged, ILogger log, CancellationToken closing)
 {
@@ -70,6 +71,13 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
 
     private void Handle(RoomGroup group, RoomEvent e, GroupOutcome outcome)
     {
+        if (e.Kind == EventKind.Chat && outcome.Kind == GroupOutcomeKind.NotForUs)
+        {
+            // Sent in an epoch this device holds no key for: before it joined, or after it was removed.
+            history.NoteUnreadable(e.Room, e.Sequence);
+            return;
+        }
+
         if (e.Kind == EventKind.Key && outcome.Kind == GroupOutcomeKind.Applied)
         {
             ObservePackage(e, outcome);
@@ -113,6 +121,7 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
 
         if (message is not null)
         {
+            history.Record(message);
             inbox.Add(message);
         }
     }
@@ -177,13 +186,17 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
         }
     }
 
-    private void Notice(RoomEvent e, SecureNotice notice) =>
-        inbox.Add(new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, true, TrustOf(e.Sender, e.SenderSerial), null, e.Epoch, false, 0)
+    private void Notice(RoomEvent e, SecureNotice notice)
+    {
+        var message = new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, true, TrustOf(e.Sender, e.SenderSerial), null, e.Epoch, false, 0)
         {
             IsNotice = true,
             IsOwn = string.Equals(e.Sender, UserName, StringComparison.OrdinalIgnoreCase),
             Notice = notice,
-        });
+        };
+        history.Record(message);
+        inbox.Add(message);
+    }
 
     // This device is trusted by definition; everyone else, our own other devices included, is
     // trusted as far as the contact book says.

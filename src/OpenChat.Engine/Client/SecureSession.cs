@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Client.History;
 using OpenChat.Engine.Crypto;
 using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Group;
@@ -34,14 +35,17 @@ public sealed partial class SecureSession : IAsyncDisposable
     private readonly GroupSender _sender;
     private readonly SecureOutbox _outbox;
     private readonly SecurePump _pump;
+    private readonly SessionHistory _history;
     private readonly ILogger _log;
     private Task _pumping = Task.CompletedTask;
     private Task _saving = Task.CompletedTask;
+    private Task _historyWriting = Task.CompletedTask;
 
-    private SecureSession(ChatClient client, GroupIdentity identity, byte[] stateKey, SessionStateFile? saved, ILoggerFactory logs)
+    private SecureSession(ChatClient client, GroupIdentity identity, byte[] stateKey, SessionStateFile? saved, SessionHistory history, ILoggerFactory logs)
     {
         _client = client;
         _identity = identity;
+        _history = history;
         _log = logs.CreateLogger<SecureSession>();
         var verifier = new MemberVerifier(client.PinnedCa);
         var closing = _closing.Token;
@@ -59,7 +63,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         _membership = new MembershipCoordinator(client, identity, verifier, _rooms, _committer, _revocations, logs.CreateLogger<MembershipCoordinator>(), closing);
         _sender = new GroupSender(client, _rooms, _membership, _committer, progress, _revocations, _state.SaveNow, logs.CreateLogger<GroupSender>());
         _outbox = new SecureOutbox(client, identity.Serial, _inbox, _state, _sender, logs.CreateLogger<SecureOutbox>(), closing);
-        _pump = new SecurePump(client, identity, _rooms, _inbox, _contacts, _revocations, _outbox, _membership, progress, _state,
+        _pump = new SecurePump(client, identity, _rooms, _inbox, history, _contacts, _revocations, _outbox, _membership, progress, _state,
             contact => ContactChanged?.Invoke(this, contact), logs.CreateLogger<SecurePump>(), closing);
         _state.TakeSnapshotsFrom(Snapshot);
         client.StateChanged += OnClientStateChanged;
@@ -69,6 +73,8 @@ public sealed partial class SecureSession : IAsyncDisposable
 
             foreach (var message in saved.Undelivered)
             {
+                // Already in the history unless it was kept by a version without one.
+                history.Record(message);
                 _inbox.Add(message);
             }
 
@@ -97,8 +103,31 @@ public sealed partial class SecureSession : IAsyncDisposable
         try
         {
             var (stateKey, saved, identity) = SessionStateStore.Open(client);
-            var session = new SecureSession(client, identity, stateKey, saved, options.LoggerFactory);
+            SessionHistory history;
+            try
+            {
+                history = new SessionHistory(client.Profile.Path, HistoryKeys.Of(client),
+                    saved?.Rooms.Select(r => (r.Key, r.Value.ProcessedThrough)) ?? [], options.LoggerFactory.CreateLogger<SessionHistory>());
+            }
+            catch
+            {
+                identity.Dispose();
+                throw;
+            }
+
+            SecureSession session;
+            try
+            {
+                session = new SecureSession(client, identity, stateKey, saved, history, options.LoggerFactory);
+            }
+            catch
+            {
+                history.Dispose();
+                throw;
+            }
+
             session._state.SaveNow();
+            session._historyWriting = Task.Run(() => history.RunAsync(session._closing.Token));
             session._pumping = Task.Run(session._pump.RunAsync);
             session._saving = Task.Run(() => session._state.RunAsync(session._revocations, session._closing.Token));
             session._outbox.StartQueuedSenders();
@@ -110,6 +139,12 @@ public sealed partial class SecureSession : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
             throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.InvalidData,
                 $"The end-to-end state in '{profile.Path}' cannot be read ({e.Message}).", e);
+        }
+        catch (OpenChatException)
+        {
+            // The history store refused to open (a newer or foreign file): the connection goes too.
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -228,16 +263,31 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     /// <summary>The next verified message (or refused event) of any entered room, or of the rooms
     /// <paramref name="filter"/> accepts; others stay queued (and saved) for a later call.</summary>
-    public ValueTask<SecureMessage> ReceiveAsync(CancellationToken cancellationToken = default, Func<SecureMessage, bool>? filter = null) =>
-        _inbox.ReceiveAsync(cancellationToken, filter);
+    public async ValueTask<SecureMessage> ReceiveAsync(CancellationToken cancellationToken = default, Func<SecureMessage, bool>? filter = null)
+    {
+        var message = await _inbox.ReceiveAsync(cancellationToken, filter).ConfigureAwait(false);
+        _history.MarkRead(message);
+        return message;
+    }
 
     /// <summary>The next waiting message (of the rooms <paramref name="filter"/> accepts), without
     /// blocking. Messages of other rooms are not taken: they stay queued, and saved, for a later
     /// call, Receive-ChatMessage or the next session.</summary>
-    public bool TryReceive(out SecureMessage? message, Func<SecureMessage, bool>? filter = null) => _inbox.TryReceive(out message, filter);
+    public bool TryReceive(out SecureMessage? message, Func<SecureMessage, bool>? filter = null)
+    {
+        if (!_inbox.TryReceive(out message, filter))
+        {
+            return false;
+        }
 
-    /// <summary>Unread messages (not notices) per room; counting takes nothing out of the inbox.</summary>
-    public IReadOnlyDictionary<string, int> UnreadCounts() => _inbox.UnreadCounts();
+        _history.MarkRead(message!);
+        return true;
+    }
+
+    /// <summary>Unread messages per room: from others (not notices, never this user's own) past the
+    /// room's <see cref="LastRead"/>, as the history store counts them (they survive restarts).
+    /// Counting takes nothing out of the session.</summary>
+    public IReadOnlyDictionary<string, int> UnreadCounts() => _history.UnreadCounts();
 
     /// <summary>Messages queued and not yet stored by the server, and the encryption's own
     /// publishes (key packages, commits) waiting for its acknowledgement.</summary>
@@ -282,7 +332,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         _closing.Cancel();
         try
         {
-            await Task.WhenAll([_pumping, _saving, .. _outbox.Senders()]).ConfigureAwait(false);
+            await Task.WhenAll([_pumping, _saving, _historyWriting, .. _outbox.Senders()]).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -293,6 +343,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         // Saved while the client still holds the profile; then the connection and the lock go.
         _state.SaveNow();
         _outbox.AbandonQueued();
+        _history.Dispose(); // written and closed while the client still holds the profile
         await _client.DisposeAsync().ConfigureAwait(false);
         _identity.Dispose();
         _state.Dispose();

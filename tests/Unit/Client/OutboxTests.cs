@@ -346,7 +346,9 @@ public class UnreadBoundTests
         }
 
         await Eventually.TrueAsync(() => bob.ProcessedThrough("noise") >= last, "bob to have received all twelve");
-        Assert.Equal(5, bob.UnreadCounts().GetValueOrDefault("noise"));
+        // The inbox keeps the newest five; all twelve are in the history, and unread until read.
+        Assert.Equal(12, bob.UnreadCounts().GetValueOrDefault("noise"));
+        Assert.Equal(12, bob.GetHistory(new HistoryQuery { Room = "noise" }).Count(m => !m.IsNotice));
         var all = new List<SecureMessage>();
         while (bob.TryReceive(out var m))
         {
