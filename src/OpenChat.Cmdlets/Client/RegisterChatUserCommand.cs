@@ -107,12 +107,15 @@ public sealed class RegisterChatUserCommand : ChatCmdlet
         {
             var pin = CaFingerprint is null ? null : CertificateRegistration.ParseFingerprint(CaFingerprint);
             using var file = WithPassword(CertificatePassword, chars => IdentityFile.Read(path, chars, KeyFile is null ? null : ResolvePath(KeyFile)));
+            var profile = CertificateRegistration.Register(file, Server, pin, root, password);
             if (pin is null)
             {
-                WriteVerbose($"No -CaFingerprint given: pinning the CA carried in the password-protected file '{path}'.");
+                // The file's password proves only that someone who knows it made the file; when the
+                // admin gave one password to many people, any of them could have put in another CA.
+                WriteWarning($"Pinned the CA carried in '{path}', fingerprint {Engine.Pki.CaDirectory.FormatFingerprint(profile.CaFingerprint)}. "
+                    + "Compare it with the fingerprint your admin gives you (Get-ChatCertificateAuthority on the server), or register with -CaFingerprint.");
             }
 
-            var profile = CertificateRegistration.Register(file, Server, pin, root, password);
             WriteObject(new ChatIdentity(profile));
         }
         catch (Exception e) when (IsPerInput(e))

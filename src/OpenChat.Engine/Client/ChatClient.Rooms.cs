@@ -21,8 +21,10 @@ public sealed partial class ChatClient
     private async Task<JoinedRoom> JoinAsync(MessageType type, string room, ulong? fromSequence, CancellationToken cancellationToken)
     {
         room = RoomNames.Normalize(room);
+        bool opened;
         lock (_gate)
         {
+            opened = !_rooms.IsJoined(room);
             _rooms.Open(room, fromSequence);
         }
 
@@ -33,9 +35,14 @@ public sealed partial class ChatClient
         }
         catch (OpenChatException e)
         {
-            lock (_gate)
+            // A refusal ends only what this call began: creating a room one is already in (RoomExists)
+            // must not stop receiving it.
+            if (opened)
             {
-                _rooms.Close(room);
+                lock (_gate)
+                {
+                    _rooms.Close(room);
+                }
             }
 
             if (e.ErrorId == ErrorIds.RoomNotFound && !RoomNames.IsDirect(room))

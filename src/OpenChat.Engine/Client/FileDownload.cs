@@ -29,7 +29,7 @@ internal sealed class FileDownload(ChatClient client, ILogger log)
         using var cipher = new FileChunkCipher(file.Key, file.FileId);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         uint next;
-        await using (var output = new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        await using (var output = OpenPartial(partial))
         {
             next = Resume(output, file, hash);
             if (next > 0)
@@ -77,6 +77,30 @@ internal sealed class FileDownload(ChatClient client, ILogger log)
     }
 
     // The whole chunks a partial file holds are kept (and hashed again); a cut-off chunk is dropped.
+    // The partial file's name is known to the sender and the server: in a folder others can write,
+    // a link planted under that name would make the save truncate and fill the file it points to.
+    // Only a plain file is continued; a new one is the user's alone until it is renamed into place.
+    private static FileStream OpenPartial(string partial)
+    {
+        var existing = new FileInfo(partial);
+        if (existing.Exists || existing.LinkTarget is not null)
+        {
+            if (existing.LinkTarget is not null || existing.Attributes.HasFlag(FileAttributes.ReparsePoint))
+            {
+                throw new OpenChatException(ErrorIds.FileCorrupt, ErrorKind.PolicyViolation,
+                    $"'{partial}' is a link, not the partial file of an earlier save: nothing was written. Remove it, or save into a folder only you can write.");
+            }
+        }
+
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        return new FileStream(partial, options);
+    }
+
     private static uint Resume(FileStream output, FileAttachment file, IncrementalHash hash)
     {
         var whole = (uint)Math.Min(file.ChunkCount, (ulong)output.Length / file.ChunkSize);

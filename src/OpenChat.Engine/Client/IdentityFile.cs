@@ -63,7 +63,7 @@ public sealed class IdentityFile : IDisposable
 
         // An empty password, or a file without a MAC, protects nothing: anyone on the way could
         // have put another CA in it.
-        var integrity = !password.IsEmpty && !OpensWithoutItsPassword(bytes);
+        var integrity = !password.IsEmpty && HasMac(bytes);
         var keyed = all.Where(c => c.HasPrivateKey).ToList();
         if (keyed.Count != 1)
         {
@@ -150,17 +150,20 @@ public sealed class IdentityFile : IDisposable
     // PKCS#12 is DER (a SEQUENCE); PEM is text.
     private static bool IsPkcs12(byte[] bytes) => bytes.Length > 0 && bytes[0] == 0x30;
 
-    // A file whose MAC holds under a password nobody chose has no password integrity: what it
-    // says about the CA could come from anyone who had the file on the way.
-    private static bool OpensWithoutItsPassword(byte[] bytes)
+    // The loader checks a MAC only when the file has one: a file stripped of its MAC still opens,
+    // with whatever unencrypted certificates someone put in it next to the encrypted parts copied
+    // from the real file. Only a MAC (which the loader has verified with the password) covers
+    // everything the file says, the CA included. PFX ::= SEQUENCE { version, authSafe, macData OPTIONAL }.
+    internal static bool HasMac(byte[] bytes)
     {
         try
         {
-            var probe = X509CertificateLoader.LoadPkcs12Collection(bytes, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
-            Dispose(probe);
-            return true;
+            var pfx = new System.Formats.Asn1.AsnReader(bytes, System.Formats.Asn1.AsnEncodingRules.BER).ReadSequence();
+            _ = pfx.ReadInteger();
+            _ = pfx.ReadEncodedValue(); // authSafe
+            return pfx.HasData && pfx.PeekTag().HasSameClassAndValue(System.Formats.Asn1.Asn1Tag.Sequence);
         }
-        catch (CryptographicException)
+        catch (System.Formats.Asn1.AsnContentException)
         {
             return false;
         }

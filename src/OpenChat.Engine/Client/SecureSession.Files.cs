@@ -22,6 +22,7 @@ public sealed partial class SecureSession
     public async Task<SentFile> SendFileAsync(string room, string path, string? name = null, IProgress<long>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        room = RoomNames.Normalize(room); // -Room Ops is ops, as for messages
         name ??= Path.GetFileName(path);
         var nameBytes = Encoding.UTF8.GetByteCount(name);
         if (nameBytes is 0 or > FileLimits.MaxNameBytes)

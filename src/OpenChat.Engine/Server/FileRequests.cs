@@ -74,7 +74,7 @@ internal sealed class FileRequests(IFileStore store, RoomDirectory rooms, ChatSe
         if (!FileLimits.Consistent(request.Size, request.ChunkSize, request.ChunkCount))
         {
             throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidArgument,
-                $"An upload of {request.Size} bytes in chunks of {request.ChunkSize} has {FileLimits.ChunkCount(request.Size, Math.Max(1, request.ChunkSize))} chunks, not {request.ChunkCount}.");
+                $"An upload of {request.Size} bytes in chunks of {request.ChunkSize} bytes cannot have {request.ChunkCount} chunks."); // no arithmetic on what the peer declared: it may overflow
         }
 
         if (request.Size > (ulong)options.MaxFileBytes)

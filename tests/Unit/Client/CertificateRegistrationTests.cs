@@ -117,6 +117,31 @@ public sealed class CertificateRegistrationTests : IDisposable
     }
 
     [Fact]
+    public void A_pfx_stripped_of_its_mac_cannot_vouch_for_its_ca_even_when_it_opens_with_the_real_password()
+    {
+        // What someone on the way can do without the password: drop the MAC (and then add their
+        // own CA unencrypted beside the parts they cannot read). The loader opens such a file.
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        var real = File.ReadAllBytes(Pfx(issued, _ca.Directory.Certificate));
+        var pfx = new System.Formats.Asn1.AsnReader(real, System.Formats.Asn1.AsnEncodingRules.BER).ReadSequence();
+        var writer = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            writer.WriteInteger(pfx.ReadInteger());
+            writer.WriteEncodedValue(pfx.ReadEncodedValue().Span);
+        }
+
+        var stripped = _temp.Combine("stripped.pfx");
+        File.WriteAllBytes(stripped, writer.Encode());
+        Assert.True(IdentityFile.HasMac(real));
+        Assert.False(IdentityFile.HasMac(File.ReadAllBytes(stripped)));
+        Assert.NotEmpty(X509CertificateLoader.LoadPkcs12Collection(File.ReadAllBytes(stripped), FilePassword)); // it does open
+
+        Assert.Equal(ErrorIds.CaFingerprintRequired, ErrorOf(() => Register(stripped, null)));
+        Assert.Equal("alice", Register(stripped, Fingerprint).UserName); // the admin's fingerprint still pins it
+    }
+
+    [Fact]
     public void A_pem_certificate_from_a_csr_needs_the_fingerprint_and_its_own_key()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

@@ -70,6 +70,24 @@ public class MissingRoomTests
     }
 
     [Fact]
+    public async Task Creating_a_room_one_is_already_in_is_RoomExists_and_it_keeps_receiving_that_room()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var alice = await h.UserAsync("alice");
+        var bob = await h.UserAsync("bob");
+        await alice.CreateRoomAsync("ops");
+        await bob.JoinAsync("ops");
+
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => alice.CreateRoomAsync("ops"));
+
+        Assert.Equal(ErrorIds.RoomExists, e.ErrorId);
+        Assert.Contains("ops", alice.JoinedRooms);
+        await bob.PublishAsync("ops", "still heard"u8.ToArray());
+        var heard = await Eventually.NextAsync(alice);
+        Assert.Equal(("ops", "bob"), (heard.Room, heard.Sender));
+    }
+
+    [Fact]
     public async Task A_message_to_a_missing_room_fails_with_RoomNotFound_and_creates_nothing()
     {
         await using var h = await ChatHarness.StartAsync();

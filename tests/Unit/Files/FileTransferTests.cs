@@ -286,6 +286,35 @@ public class FileTransferTests
     }
 
     [Fact]
+    public async Task A_link_planted_under_the_partial_files_name_is_refused_and_its_target_left_alone()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        await using var h = await ChatHarness.StartAsync();
+        var (alice, bob) = await AliceAndBobInOpsAsync(h);
+        await using var a = alice;
+        await using var b = bob;
+        var path = WriteRandomFile(temp, "f.bin", 100_000);
+        await alice.SendFileAsync("ops", path);
+        var message = await NextAttachmentAsync(bob);
+        var destination = Directory.CreateDirectory(temp.Combine("shared")).FullName;
+        var victim = temp.Combine("precious.txt");
+        File.WriteAllText(victim, "bob's own words");
+        File.CreateSymbolicLink(Path.Combine(destination, $".openchat-{message.Attachment!.FileId:N}.partial"), victim);
+
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => bob.SaveFileAsync(message, destination));
+
+        Assert.Equal(ErrorIds.FileCorrupt, refused.ErrorId);
+        Assert.Equal("bob's own words", File.ReadAllText(victim));
+        Assert.Single(Directory.GetFileSystemEntries(destination)); // only the link: nothing saved
+    }
+
+    [Fact]
     public async Task A_partial_file_tampered_with_on_disk_fails_the_whole_file_check_and_is_not_saved()
     {
         using var temp = new TempDirectory();
