@@ -145,6 +145,18 @@ Describe 'Send-ChatFile and Save-ChatFile' {
         ($m | Save-ChatFile -Session $sb -Destination $dest.FullName -Force -ErrorAction Stop).Name | Should -Be 'evil'
     }
 
+    It 'shows a file name with terminal escapes neutralised, in the message and in the attachment''s own view' {
+        $path = Join-Path $script:Root 'plain.txt'
+        Set-Content -LiteralPath $path -Value 'plain' -NoNewline
+        $null = Send-ChatFile -Session $sa -Room ops -Path $path -Name "red`e[31m.txt" -ErrorAction Stop
+        $m = Receive-Attachment $sb
+        $m.Attachment.Name | Should -Be "red`e[31m.txt"
+        foreach ($shown in @(($m | Out-String -Width 200), ($m.Attachment | Out-String -Width 200), ($m | Format-List | Out-String -Width 200))) {
+            $shown | Should -Not -Match "`e"
+            $shown | Should -Match 'red'
+        }
+    }
+
     It 'sends the files Get-ChildItem passes down the pipeline, one attachment each' {
         $dir = New-Item -ItemType Directory -Path (Join-Path $script:Root 'logs')
         'one' | Set-Content -LiteralPath (Join-Path $dir 'a.log')
