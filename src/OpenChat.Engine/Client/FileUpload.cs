@@ -28,6 +28,10 @@ internal sealed class FileUpload(ChatClient client, ILogger log)
             using var cipher = new FileChunkCipher(key, fileId);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             var buffer = new byte[chunkSize];
+            // Each chunk's plaintext hash from its first read: a chunk sent again reuses its nonce, so
+            // it must be the same bytes (a file rewritten meanwhile would otherwise show the server
+            // the XOR of two plaintexts under one key and nonce).
+            var chunkHashes = new byte[count][];
             var interruptions = 0;
             var next = 0u; // chunks before it are hashed and were acknowledged once
             while (true)
@@ -39,6 +43,7 @@ internal sealed class FileUpload(ChatClient client, ILogger log)
                         var length = FileLimits.PlainLength(size, chunkSize, next);
                         Read(handle, next, chunkSize, buffer.AsSpan(0, length));
                         hash.AppendData(buffer, 0, length);
+                        chunkHashes[next] = SHA256.HashData(buffer.AsSpan(0, length));
                         await client.PutFileChunkAsync(fileId, next, cipher.Encrypt(next, next + 1 == count, buffer.AsSpan(0, length)), cancellationToken)
                             .ConfigureAwait(false);
                         interruptions = 0;
@@ -51,12 +56,12 @@ internal sealed class FileUpload(ChatClient client, ILogger log)
                 catch (OpenChatException e) when (TransferRetry.Resumable(client, e, ++interruptions, cancellationToken))
                 {
                     await TransferRetry.PauseAsync(client, fileId, e, interruptions, log, cancellationToken).ConfigureAwait(false);
-                    await ResendMissingAsync(fileId, handle, size, chunkSize, count, next, cipher, buffer, cancellationToken).ConfigureAwait(false);
+                    await ResendMissingAsync(fileId, handle, size, chunkSize, count, next, cipher, buffer, chunkHashes, cancellationToken).ConfigureAwait(false);
                     // The chunk that failed was hashed already: send it again without hashing it twice.
                     if (next < count)
                     {
                         var length = FileLimits.PlainLength(size, chunkSize, next);
-                        Read(handle, next, chunkSize, buffer.AsSpan(0, length));
+                        ReadAgain(handle, next, chunkSize, buffer.AsSpan(0, length), chunkHashes[next]);
                         await TransferRetry.RunAsync(client, fileId, token =>
                             Put(fileId, next, cipher.Encrypt(next, next + 1 == count, buffer.AsSpan(0, length)), token), log, cancellationToken).ConfigureAwait(false);
                         progress?.Report((long)Math.Min(size, (ulong)(next + 1) * chunkSize));
@@ -78,7 +83,7 @@ internal sealed class FileUpload(ChatClient client, ILogger log)
     // After a reconnect: the server says which chunks it holds; those acknowledged before (all
     // under `sent`) that it lacks now are read again and sent again.
     private async Task ResendMissingAsync(Guid fileId, SafeFileHandle handle, ulong size, uint chunkSize, uint count, uint sent, FileChunkCipher cipher,
-        byte[] buffer, CancellationToken cancellationToken)
+        byte[] buffer, byte[][] chunkHashes, CancellationToken cancellationToken)
     {
         var state = await TransferRetry.RunAsync(client, fileId, token => client.FileStateAsync(fileId, token), log, cancellationToken).ConfigureAwait(false);
         for (var index = 0u; index < sent; index++)
@@ -89,7 +94,7 @@ internal sealed class FileUpload(ChatClient client, ILogger log)
             }
 
             var length = FileLimits.PlainLength(size, chunkSize, index);
-            Read(handle, index, chunkSize, buffer.AsSpan(0, length));
+            ReadAgain(handle, index, chunkSize, buffer.AsSpan(0, length), chunkHashes[index]);
             var data = cipher.Encrypt(index, index + 1 == count, buffer.AsSpan(0, length));
             await TransferRetry.RunAsync(client, fileId, token => Put(fileId, index, data, token), log, cancellationToken).ConfigureAwait(false);
         }
@@ -99,6 +104,15 @@ internal sealed class FileUpload(ChatClient client, ILogger log)
     {
         await client.PutFileChunkAsync(fileId, index, data, cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    internal static void ReadAgain(SafeFileHandle handle, uint index, uint chunkSize, Span<byte> into, byte[] firstRead)
+    {
+        Read(handle, index, chunkSize, into);
+        if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(into), firstRead))
+        {
+            throw new IOException("The file changed while it was being sent; it was not sent. Send it again once nothing writes to it.");
+        }
     }
 
     private static void Read(SafeFileHandle handle, uint index, uint chunkSize, Span<byte> into)

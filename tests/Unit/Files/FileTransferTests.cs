@@ -235,6 +235,32 @@ public class FileTransferTests
     }
 
     [Fact]
+    public void A_chunk_read_again_for_a_resend_must_be_the_bytes_first_sent_under_its_nonce()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = WriteRandomFile(temp, "log.bin", 3 * FileLimits.ChunkSize);
+        var buffer = new byte[FileLimits.ChunkSize];
+        byte[] first;
+        using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            RandomAccess.Read(handle, buffer, FileLimits.ChunkSize);
+            first = SHA256.HashData(buffer);
+            FileUpload.ReadAgain(handle, 1, (uint)FileLimits.ChunkSize, buffer, first); // unchanged: fine
+        }
+
+        // Rewritten in between (a log that rotated): chunk 1 now holds other bytes.
+        using (var writer = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            writer.Write(RandomNumberGenerator.GetBytes(3 * FileLimits.ChunkSize));
+        }
+
+        using var again = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var refused = Assert.Throws<IOException>(() => FileUpload.ReadAgain(again, 1, (uint)FileLimits.ChunkSize, buffer, first));
+        Assert.Contains("changed while it was being sent", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_download_cut_off_half_way_resumes_and_one_cancelled_continues_from_its_partial_file()
     {
         using var temp = new TempDirectory();

@@ -47,7 +47,7 @@ internal sealed class HistoryStore : IDisposable
         catch (SqliteException e)
         {
             _connection.Dispose();
-            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable, $"Cannot open the message history at '{path}': {e.Message}", e);
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable, $"Cannot open the message history at '{path}': {e.Message}. If the file is damaged, move it (and any -wal and -shm beside it) out of the profile: the next session starts a new history, and what the old one held stays unreadable here.", e);
         }
         catch
         {

@@ -59,7 +59,7 @@ internal sealed class SessionHistory : IDisposable
         {
             _store.Dispose();
             keys.Dispose();
-            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable, $"Cannot read the message history in '{profilePath}': {e.Message}", e);
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable, $"Cannot read the message history in '{profilePath}': {e.Message}. If {HistoryStore.FileName} is damaged, move it out of the profile to start a new history.", e);
         }
 
         if (_store.IsNew)
@@ -220,9 +220,11 @@ internal sealed class SessionHistory : IDisposable
                     _store.SaveRooms(rooms);
                 }
             }
-            catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception e)
             {
-                // The messages were delivered; only their copy on the disk is missing. The rooms'
+                // Whatever it was (the disk, SQLite, a record that would not serialize), it must not
+                // stop the writer or reach the session's reader or its closing: the messages were
+                // delivered; only their copy on the disk is missing. The rooms'
                 // positions are tried again with the next batch.
                 Interlocked.Increment(ref _failures);
                 EngineLog.FailureCounter.Add(1, new KeyValuePair<string, object?>("where", "secure.history.write"));
