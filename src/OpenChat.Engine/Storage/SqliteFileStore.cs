@@ -11,7 +11,6 @@ public sealed class SqliteFileStore : IFileStore
 {
     public const string FileName = "files.db";
 
-    private const int SchemaVersion = 1;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS files (
@@ -49,21 +48,7 @@ public sealed class SqliteFileStore : IFileStore
         {
             _connection.Open();
             Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
-            var version = Convert.ToInt32(Scalar("PRAGMA user_version;"), System.Globalization.CultureInfo.InvariantCulture);
-            if (version > SchemaVersion)
-            {
-                throw new OpenChatException(ErrorIds.StoreVersionUnsupported, ErrorKind.InvalidData,
-                    $"The file store at '{path}' has schema version {version}; this OpenChat understands version {SchemaVersion} and older.");
-            }
-
-            if (version < SchemaVersion)
-            {
-                using var transaction = _connection.BeginTransaction();
-                using var command = Command(Schema + $"\nPRAGMA user_version={SchemaVersion};");
-                command.Transaction = transaction;
-                command.ExecuteNonQuery();
-                transaction.Commit();
-            }
+            SqliteSchemaSteps.Upgrade(_connection, [Schema], $"The file store at '{path}'");
         }
         catch (SqliteException e)
         {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
+using OpenChat.Engine.Storage;
 
 namespace OpenChat.Engine.Client.History;
 
@@ -45,34 +45,10 @@ internal static class HistorySchema
         """,
     ];
 
-    public static int Read(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA user_version;";
-        return Convert.ToInt32(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-    }
+    /// <summary>The file's version now.</summary>
+    public static int Read(SqliteConnection connection) => SqliteSchemaSteps.Read(connection);
 
     /// <summary>Brings the file to <see cref="Version"/>; returns the version it had (0: new).</summary>
     /// <exception cref="OpenChatException">The file was written by a newer OpenChat.</exception>
-    public static int Upgrade(SqliteConnection connection, string path)
-    {
-        var found = Read(connection);
-        if (found > Version)
-        {
-            throw new OpenChatException(ErrorIds.StoreVersionUnsupported, ErrorKind.InvalidData,
-                $"The message history at '{path}' has schema version {found}; this OpenChat understands version {Version} and older. Use the newer OpenChat that wrote it.");
-        }
-
-        for (var version = found; version < Version; version++)
-        {
-            using var transaction = connection.BeginTransaction();
-            using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = Steps[version] + string.Create(CultureInfo.InvariantCulture, $"\nPRAGMA user_version={version + 1};");
-            command.ExecuteNonQuery();
-            transaction.Commit();
-        }
-
-        return found;
-    }
+    public static int Upgrade(SqliteConnection connection, string path) => SqliteSchemaSteps.Upgrade(connection, Steps, $"The message history at '{path}'");
 }
