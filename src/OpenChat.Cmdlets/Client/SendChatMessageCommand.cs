@@ -43,9 +43,7 @@ public sealed class SendChatMessageCommand : SessionCmdlet
         var session = ResolveSession();
         try
         {
-            _target ??= To is not null
-                ? Await(token => session.Secure.DirectRoomAsync(To, token))
-                : Room is not null ? RoomNames.Normalize(Room) : DefaultRoom(session);
+            _target ??= ResolveTarget(session, Room, To);
             var target = _target;
             if (!ShouldProcess(target, $"Send message ({Message.Length} characters)"))
             {
@@ -77,16 +75,6 @@ public sealed class SendChatMessageCommand : SessionCmdlet
         {
             WriteFailure(e, Room ?? To);
         }
-    }
-
-    private string DefaultRoom(ChatSession session)
-    {
-        var rooms = session.Rooms;
-        return rooms.Length == 1
-            ? rooms[0]
-            : throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.InvalidArgument, rooms.Length == 0
-                ? "The session has joined no room. Give -Room or -To, or join one with Join-ChatRoom."
-                : $"The session is in several rooms ({string.Join(", ", rooms)}). Say which with -Room.");
     }
 }
 

@@ -33,4 +33,26 @@ public abstract class SessionCmdlet : ChatCmdlet
         WriteDeferred(session!.Log);
         return session;
     }
+
+    /// <summary>Where a send goes: the direct conversation with <paramref name="to"/>, else
+    /// <paramref name="room"/> (capitals folded), else the session's only room.</summary>
+    protected string ResolveTarget(ChatSession session, string? room, string? to)
+    {
+        if (to is not null)
+        {
+            return Await(token => session.Secure.DirectRoomAsync(to, token));
+        }
+
+        if (room is not null)
+        {
+            return Engine.Protocol.RoomNames.Normalize(room);
+        }
+
+        var rooms = session.Rooms;
+        return rooms.Length == 1
+            ? rooms[0]
+            : throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.InvalidArgument, rooms.Length == 0
+                ? "The session has joined no room. Give -Room or -To, or join one with Join-ChatRoom."
+                : $"The session is in several rooms ({string.Join(", ", rooms)}). Say which with -Room.");
+    }
 }

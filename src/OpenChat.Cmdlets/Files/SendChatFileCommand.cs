@@ -45,9 +45,7 @@ public sealed class SendChatFileCommand : Client.SessionCmdlet
                 throw new OpenChatException(ErrorIds.FileNotFound, ErrorKind.NotFound, $"There is no file '{path}'.");
             }
 
-            _target ??= To is not null
-                ? Await(token => session.Secure.DirectRoomAsync(To, token))
-                : Room ?? SingleRoom(session);
+            _target ??= ResolveTarget(session, Room, To);
             var length = (ulong)new FileInfo(path).Length;
             if (!ShouldProcess(_target, $"Send file '{path}' ({ChatAttachment.FormatSize(length)})"))
             {
@@ -64,15 +62,5 @@ public sealed class SendChatFileCommand : Client.SessionCmdlet
         {
             WriteFailure(e, path);
         }
-    }
-
-    private static string SingleRoom(ChatSession session)
-    {
-        var rooms = session.Rooms;
-        return rooms.Length == 1
-            ? rooms[0]
-            : throw new OpenChatException(ErrorIds.RoomNotFound, ErrorKind.InvalidArgument, rooms.Length == 0
-                ? "The session has joined no room. Give -Room or -To, or join one with Join-ChatRoom."
-                : $"The session is in several rooms ({string.Join(", ", rooms)}). Say which with -Room.");
     }
 }
