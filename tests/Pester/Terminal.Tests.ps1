@@ -84,7 +84,8 @@ Describe 'Enter-ChatRoom in two terminals' {
         tmux -L $socket send-keys -t alice '/msg bob a word in private' Enter
         $null = Wait-Screen bob { param($s) $s -match 'unread: @alice\+bob\(1\)' }
         tmux -L $socket send-keys -t bob '/join @alice+bob' Enter
-        $screen = Wait-Screen bob { param($s) $s -match 'alice: a word in private' }
+        # The status line is drawn after the messages of a tick: wait for both.
+        $screen = Wait-Screen bob { param($s) $s -match 'alice: a word in private' -and $s -match ' @alice\+bob \| bob@' }
         $screen | Should -Match ' @alice\+bob \| bob@'
     }
 
