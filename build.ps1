@@ -9,7 +9,6 @@
     Demo     Build, then runs the main job against a fresh CA in a temporary directory.
     Package  Build, then publishes the module to a local PSResourceGet repository folder,
              out/packages, as OpenChat.<version>.nupkg (install it from there by name).
-             -ProjectUri and -LicenseUri stamp the package's project and licence addresses.
     Clean    removes out/ and every bin/ and obj/.
     Needs only the .NET SDK: PowerShell comes from the tool manifest (dotnet tool restore) and
     Pester from a NuGet download made here.
@@ -20,11 +19,7 @@ param(
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release',
-
-    # Package only: written into the published manifest (PSData) and the package's metadata.
-    [uri] $ProjectUri,
-    [uri] $LicenseUri
+    [string] $Configuration = 'Release'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -122,8 +117,6 @@ function Invoke-Package {
     if (Test-Path $packages) { Remove-Item $packages -Recurse -Force }
     New-Item -ItemType Directory $packages | Out-Null
     $arguments = @('-ModulePath', $ModuleOut, '-Repository', $packages)
-    if ($ProjectUri) { $arguments += @('-ProjectUri', $ProjectUri.OriginalString) }
-    if ($LicenseUri) { $arguments += @('-LicenseUri', $LicenseUri.OriginalString) }
     $code = Invoke-ChildPwsh (Join-Path $Root 'build/Publish-Module.ps1') $arguments
     if ($code -ne 0) { throw 'Packaging failed.' }
 }

@@ -46,6 +46,8 @@
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
+            # MIT (LICENSE at the root and in the package). No public project home yet, so no ProjectUri.
+            LicenseUri   = 'https://spdx.org/licenses/MIT.html'
             Tags         = @('chat', 'encryption', 'e2ee', 'pki', 'certificate-authority', 'tls', 'PSEdition_Core', 'Linux', 'MacOS', 'Windows')
             ReleaseNotes = 'Certificate authority (CA, certificates, CSR policy, revocation, CRLs, invites); chat server (TLS 1.3 mutual auth, enrollment by invite, rooms, direct conversations, presence, durable gap-free history, resume and deduplication); end-to-end encryption (epochs, hash ratchets, Fernet, signed envelopes, safety numbers).'
         }

@@ -95,13 +95,15 @@ Describe 'Installing OpenChat by name' {
 Describe 'The package build (build/Publish-Module.ps1)' {
     BeforeAll {
         $script:publishScript = Join-Path $PSScriptRoot '../../build/Publish-Module.ps1'
-        $script:stampRepo = Join-Path $fakeHome 'stamped'
-        New-Item -ItemType Directory $stampRepo -Force | Out-Null
 
-        function Get-Nuspec([string] $Folder) {
+        function Get-PackageZip([string] $Folder) {
             Add-Type -AssemblyName System.IO.Compression.FileSystem
             $package = Get-ChildItem $Folder -Filter 'OpenChat.*.nupkg' | Select-Object -First 1
-            $zip = [IO.Compression.ZipFile]::OpenRead($package.FullName)
+            [IO.Compression.ZipFile]::OpenRead($package.FullName)
+        }
+
+        function Get-Nuspec([string] $Folder) {
+            $zip = Get-PackageZip $Folder
             try {
                 $entry = $zip.Entries | Where-Object FullName -eq 'OpenChat.nuspec'
                 $reader = [IO.StreamReader]::new($entry.Open())
@@ -111,38 +113,34 @@ Describe 'The package build (build/Publish-Module.ps1)' {
         }
     }
 
-    It 'writes -ProjectUri and -LicenseUri into the package metadata and leaves the built module untouched' {
-        $before = Get-FileHash $env:OPENCHAT_MODULE
-        $result = Invoke-Fresh "& '$publishScript' -ModulePath '$moduleDir' -Repository '$stampRepo' -ProjectUri 'https://chat.example.org/openchat' -LicenseUri 'https://chat.example.org/openchat/LICENSE'"
-        $result.ExitCode | Should -Be 0 -Because $result.Output
-        $metadata = (Get-Nuspec $stampRepo).package.metadata
-        $metadata.projectUrl | Should -Be 'https://chat.example.org/openchat'
-        $metadata.licenseUrl | Should -Be 'https://chat.example.org/openchat/LICENSE'
-        (Get-FileHash $env:OPENCHAT_MODULE).Hash | Should -Be $before.Hash
-    }
-
-    It 'publishes without project or licence addresses when none is given' {
+    It 'names the MIT licence by its SPDX page and no project address (there is no public home yet)' {
         $metadata = (Get-Nuspec $repo).package.metadata
+        $metadata.licenseUrl | Should -Be 'https://spdx.org/licenses/MIT.html'
         $metadata.PSObject.Properties.Name | Should -Not -Contain 'projectUrl'
-        $metadata.PSObject.Properties.Name | Should -Not -Contain 'licenseUrl'
     }
 
-    It 'refuses an address that is not an absolute web address, and publishes nothing' {
+    It 'carries the LICENSE file, the MIT text of the repository root' {
+        $zip = Get-PackageZip $repo
+        try {
+            $entry = $zip.Entries | Where-Object FullName -eq 'LICENSE'
+            $entry | Should -Not -BeNullOrEmpty
+            $reader = [IO.StreamReader]::new($entry.Open())
+            try { $text = $reader.ReadToEnd() } finally { $reader.Dispose() }
+        }
+        finally { $zip.Dispose() }
+        $text | Should -Be (Get-Content -Raw (Join-Path $PSScriptRoot '../../LICENSE'))
+        $text | Should -Match '^MIT License'
+    }
+
+    It 'refuses a module folder without its LICENSE, and publishes nothing' {
+        $bare = Join-Path (New-Item -ItemType Directory (Join-Path $fakeHome 'bare') -Force).FullName 'OpenChat'
+        Copy-Item $moduleDir $bare -Recurse
+        Remove-Item (Join-Path $bare 'LICENSE')
         $refusedRepo = Join-Path $fakeHome 'refused'
         New-Item -ItemType Directory $refusedRepo -Force | Out-Null
-        $result = Invoke-Fresh "& '$publishScript' -ModulePath '$moduleDir' -Repository '$refusedRepo' -ProjectUri 'file:///etc/passwd'"
+        $result = Invoke-Fresh "& '$publishScript' -ModulePath '$bare' -Repository '$refusedRepo'"
         $result.ExitCode | Should -Not -Be 0
-        $result.Output | Should -Match 'ProjectUri must be an absolute http\(s\) address'
+        $result.Output | Should -Match 'has no\s+(\|\s+)?LICENSE file'
         Get-ChildItem $refusedRepo -Filter '*.nupkg' | Should -BeNullOrEmpty
-    }
-
-    It 'leaves no staging folder behind, after a refusal or a publish' {
-        $refusedRepo = Join-Path $fakeHome 'refused-late'
-        New-Item -ItemType Directory $refusedRepo -Force | Out-Null
-        # A bad licence address with a good project address: the script used to check the second
-        # address only after making its staging copy, and left the copy behind.
-        $late = Invoke-Fresh "& '$publishScript' -ModulePath '$moduleDir' -Repository '$refusedRepo' -ProjectUri 'https://chat.example.org/' -LicenseUri 'ftp://example.org/l'"
-        $late.ExitCode | Should -Not -Be 0
-        Get-ChildItem $fakeTemp -Directory -Filter 'oc-publish-*' | Should -BeNullOrEmpty
     }
 }
