@@ -46,7 +46,6 @@ public static class ErrorIds
     public const string CaExpired = "CaExpired";
     public const string CaNameInvalid = "CaNameInvalid";
     public const string ValidityInvalid = "ValidityInvalid";
-    public const string ValidityTooShort = "ValidityTooShort";
     public const string ValidityConflict = "ValidityConflict";
 
     public const string UserNameInvalid = "UserNameInvalid";

@@ -8,14 +8,14 @@ public static class CertificateLifetime
     /// allowance (<c>notBefore</c> is set five minutes back) stopped mattering.</summary>
     public static readonly TimeSpan Minimum = TimeSpan.FromMinutes(10);
 
-    /// <summary>Refuses a lifetime under <see cref="Minimum"/> (ValidityTooShort) or over
-    /// <paramref name="maximum"/> (ValidityInvalid).</summary>
+    /// <summary>Refuses a lifetime under <see cref="Minimum"/> or over <paramref name="maximum"/>
+    /// (ValidityInvalid either way; the message says which bound).</summary>
     public static void Check(TimeSpan lifetime, TimeSpan maximum, string what)
     {
         if (lifetime < Minimum)
         {
             // A bare number given to a TimeSpan parameter becomes ticks: say how to write one.
-            throw new OpenChatException(ErrorIds.ValidityTooShort, ErrorKind.InvalidArgument,
+            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
                 $"{what} must be valid for at least {Minimum.TotalMinutes} minutes (got {lifetime}). Pass a TimeSpan such as 10m, 12h, 30d or (New-TimeSpan -Hours 2).");
         }
 

@@ -30,7 +30,7 @@ public sealed record ExpiryReport(
         var span = window ?? DefaultWindow;
         var users = directory.Store.FindCertificates(CertificateKind.Client)
             .Where(r => r.IsExpiringWithin(now, span))
-            .OrderBy(r => r.NotAfter)
+            .OrderBy(r => r.NotAfter).ThenBy(r => r.Name, StringComparer.OrdinalIgnoreCase)
             .ToList();
         return new ExpiryReport(now, span,
             new DateTimeOffset(serverCertificate.NotAfter.ToUniversalTime()),
