@@ -7,6 +7,8 @@ Without filters every certificate is returned. The filters combine: a certificat
 
 The command does not use the CA private key and never asks for the CA password.
 
+-ExpiringWithin returns only certificates (user and server) that are valid now and expire within the span, soonest first: the list to act on before something stops working. Start-ChatServer warns about the same for 30 days, and Get-ChatServer counts the user certificates among them.
+
 -UserName and -Serial bind from the pipeline by property name, so objects with a UserName or Serial property (for example the output of New-ChatCertificate or Get-ChatInvite) can be piped in.
 '@
     Parameters  = @{
@@ -15,6 +17,7 @@ The command does not use the CA private key and never asks for the CA password.
         Serial   = 'Returns only the certificates with these serial numbers (hexadecimal; case, colons, spaces and dashes are ignored). A value that is not hexadecimal is reported as a non-terminating SerialInvalid error and skipped. Accepts pipeline input by property name.'
         Status   = 'Returns only certificates whose current status is one of these: Valid, Revoked, Expired.'
         Kind     = 'Returns only Client or only Server certificates.'
+        ExpiringWithin = 'Returns only certificates that are valid now (not revoked, not expired) and expire within this span from now, soonest first. Give a TimeSpan (''30.00:00:00'', (New-TimeSpan -Hours 12)) or a short form: a whole number followed by w (weeks), d (days), h (hours), m (minutes) or s (seconds), such as 30d, 12h or 10m. A negative span is refused with ValidityInvalid.'
     }
     Inputs      = @(
         @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects with UserName or Serial properties, bound by property name.' }
@@ -40,14 +43,14 @@ The command does not use the CA private key and never asks for the CA password.
             Remarks = 'Returns one object per device Alice holds a valid certificate for.'
         }
         @{
-            Title   = 'List client certificates that expire in the next 30 days'
-            Code    = @'
-Get-ChatCertificate ./chat -Kind Client -Status Valid |
-    Where-Object NotAfter -lt (Get-Date).AddDays(30) |
-    Sort-Object NotAfter |
-    Format-Table UserName, NotAfter, Serial
-'@
-            Remarks = 'Useful in a scheduled script that reminds the admin to reissue certificates.'
+            Title   = 'List the certificates that expire in the next 30 days'
+            Code    = 'Get-ChatCertificate ./chat -ExpiringWithin 30d | Format-Table Kind, Name, NotAfter, Serial'
+            Remarks = 'User and server certificates that are valid now and end within 30 days, soonest first. Useful in a scheduled script that reminds the admin to reissue certificates.'
+        }
+        @{
+            Title   = 'The same span written as a TimeSpan, for users only'
+            Code    = 'Get-ChatCertificate ./chat -ExpiringWithin ''7.00:00:00'' -Kind Client'
+            Remarks = 'PowerShell converts ''7.00:00:00'' (days.hours:minutes:seconds) to a TimeSpan; 7d means the same.'
         }
         @{
             Title   = 'Look up a certificate by a serial copied from OpenSSL'

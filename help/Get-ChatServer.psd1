@@ -3,7 +3,7 @@
     Description = @'
 Lists the servers that Start-ChatServer started in this PowerShell process and that have not been stopped. With -Path, only the server of that data directory is returned; without it, all of them.
 
-Each object reports the data directory (Path), where the server listens (Address, Port and Endpoint), the SHA-256 fingerprint of its CA (CaFingerprint, the value invites carry and clients pin), State, StartedAt, and the live figures: the number of open connections (Connections), of rooms (Rooms, including direct conversations), of messages stored (MessagesStored, counted over the whole life of the data directory), and the number of messages stored during the last completed second (MessagesPerSecond). The figures are read from the running server every time a property is read, so the same object can be displayed again to see fresh values.
+Each object reports the data directory (Path), where the server listens (Address, Port and Endpoint), the SHA-256 fingerprint of its CA (CaFingerprint, the value invites carry and clients pin), State, StartedAt, and the live figures: the number of open connections (Connections), of rooms (Rooms, including direct conversations), of messages stored (MessagesStored, counted over the whole life of the data directory), and the number of messages stored during the last completed second (MessagesPerSecond). Three properties say what is about to expire: ServerCertificateExpires (when the TLS certificate the server presents ends), CaExpires (when the CA certificate ends; nothing it issues outlives it) and CertificatesExpiringSoon (how many user certificates are valid now and end within 30 days; Get-ChatCertificate -ExpiringWithin 30d lists them). The figures are read from the running server every time a property is read, so the same object can be displayed again to see fresh values.
 
 This command does not find servers running in other processes or on other machines.
 '@
@@ -14,7 +14,7 @@ This command does not find servers running in other processes or on other machin
         @{ Type = 'None'; Description = 'This cmdlet does not take pipeline input.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatServer'; Description = 'One object per running server: Path, Address, Port, Endpoint, CaFingerprint, State, StartedAt, Connections, Rooms, MessagesStored and MessagesPerSecond.' }
+        @{ Type = 'OpenChat.ChatServer'; Description = 'One object per running server: Path, Address, Port, Endpoint, CaFingerprint, State, StartedAt, Connections, Rooms, MessagesStored, MessagesPerSecond, ServerCertificateExpires, CaExpires and CertificatesExpiringSoon.' }
     )
     Notes       = @'
 The object also exposes a ConnectionClosed event (see Start-ChatServer) that can be watched with Register-ObjectEvent.
@@ -23,9 +23,17 @@ When no server is running, or none serves -Path, the command writes nothing and 
 '@
     Examples    = @(
         @{
+            Title   = 'See what expires soon'
+            Code    = @'
+Get-ChatServer -Path ./chat | Format-List Endpoint, ServerCertificateExpires, CaExpires, CertificatesExpiringSoon
+Get-ChatCertificate ./chat -ExpiringWithin 30d
+'@
+            Remarks = 'The first line shows when the server certificate and the CA end and how many user certificates end within 30 days; the second lists those certificates.'
+        }
+        @{
             Title   = 'List the running servers'
             Code    = 'Get-ChatServer'
-            Remarks = 'Shows a table with Endpoint, State, Connections, Rooms, MessagesStored and Path for each server started in this session.'
+            Remarks = 'Shows a table with Endpoint, State, Connections, Rooms, MessagesStored, Expiring (CertificatesExpiringSoon) and Path for each server started in this session.'
         }
         @{
             Title   = 'Show the CA fingerprint to give to users'

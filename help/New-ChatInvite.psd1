@@ -18,8 +18,8 @@ Creating invites does not use the CA private key and never asks for the CA passw
     Parameters  = @{
         Path             = 'The data directory of the server that holds the CA.'
         UserName         = 'The user name the invite is for. The enrolled certificate will have the subject CN=<UserName>. Aliases: User, Name. Accepts pipeline input by value and by property name.'
-        ValidFor         = 'How long the invite can be redeemed, as a TimeSpan of at least one minute and at most 90 days. The default is 7 days. Pass a TimeSpan, such as (New-TimeSpan -Days 2) or ''2.00:00:00''; a bare number would be read as ticks (100 ns units), so anything under a minute is refused with ValidityInvalid.'
-        ValidDays        = 'How long the invite can be redeemed, in whole days from 1 to 90 (ValidityInvalid otherwise); the same as -ValidFor, and it wins when both are given; 0, or an empty CSV cell, means the default. Accepts pipeline input by property name, so a ValidDays column in a CSV gives each row its own expiry.'
+        ValidFor         = 'How long the invite can be redeemed, from ten minutes to 90 days. The default is 7 days. Pass a TimeSpan, such as (New-TimeSpan -Days 2) or ''2.00:00:00'', or a short form: a whole number followed by w, d, h, m or s, such as 10m, 12h or 2d. A bare number would be read as ticks (100 ns units), so it is refused, like anything under ten minutes, with ValidityInvalid. Not together with -ValidDays (ValidityConflict).'
+        ValidDays        = 'How long the invite can be redeemed, in whole days from 1 to 90 (ValidityInvalid otherwise); the same as -ValidFor; giving both is refused with ValidityConflict; 0, or an empty CSV cell, means the default. Accepts pipeline input by property name, so a ValidDays column in a CSV gives each row its own expiry.'
         Server           = 'The address the new user''s client will connect to, as host:port, [IPv6]:port, or a host name alone (port 7443). When omitted, the invite carries the server address recorded in the data directory, or localhost:7443 when none is recorded. Accepts pipeline input by property name.'
         AdditionalDevice = 'Creates an invite for another device of a user who already holds a valid certificate. Without it, inviting such a user fails with UserNameTaken.'
     }
@@ -38,6 +38,11 @@ Invites of the old format ("ocinvite1.") are no longer accepted (InviteOutdated)
 Creating an invite does not reserve the user name: a certificate issued for the same name with New-ChatCertificate before the invite is redeemed makes the invite unusable: redeeming it will fail with UserNameTaken.
 '@
     Examples    = @(
+        @{
+            Title   = 'An invite that must be used within ten minutes'
+            Code    = 'New-ChatInvite ./chat alice -ValidFor 10m'
+            Remarks = 'Ten minutes is the shortest lifetime an invite may have; -ValidFor 5m is refused with ValidityInvalid.'
+        }
         @{
             Title   = 'Invite one user'
             Code    = '(New-ChatInvite -Path ./chat -UserName alice -Server chat.example.org:7443).Invite'

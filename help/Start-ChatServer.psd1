@@ -47,6 +47,8 @@ The server lives in this PowerShell process. Closing the process, or the termina
 
 Only one server can serve a data directory at a time: while one runs it holds server.lock there, and a second Start-ChatServer on the same directory (in this process or another) fails with the error id ServerAlreadyRunning and changes nothing.
 
+At start the server checks what expires within 30 days: its TLS certificate, the CA certificate, and users' certificates. When anything does, Start-ChatServer writes a warning naming it (for users, a count and the first three names) and the server logs the same as event 1050 CertificatesExpiringSoon (with -LogPath). Get-ChatCertificate -ExpiringWithin 30d lists the certificates; Get-ChatServer shows ServerCertificateExpires, CaExpires and CertificatesExpiringSoon.
+
 The server loads its TLS certificate when it starts. After replacing it (New-ChatCertificate -Server -Force), restart the server: invites made from then on name the new key, and clients that have seen the old certificate revoked refuse a server still presenting it (ServerCertificateRevoked).
 
 When MaxConnections connections are open, a few more connections at a time are still answered, with a ServerBusy goodbye, so users are told the server is full (Connect-ChatRoom and Register-ChatUser fail with the error id ServerBusy); beyond that, sockets of a flood are closed at once.
@@ -58,6 +60,14 @@ Reasons reported by the ConnectionClosed event include ClientClosed, IdleTimeout
 Error ids: AddressInUse, ServerAlreadyRunning, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
 '@
     Examples    = @(
+        @{
+            Title   = 'Act on the expiry warning at start'
+            Code    = @'
+$server = Start-ChatServer -Path ./chat -WarningVariable expiring
+if ($expiring) { Get-ChatCertificate ./chat -ExpiringWithin 30d | Format-Table Kind, Name, NotAfter }
+'@
+            Remarks = 'A warning such as "Expiring within 30 days: 2 user certificate(s) (alice, bob)." names what ends within 30 days; the second line lists those certificates.'
+        }
         @{
             Title   = 'Start a server for local use from an empty directory'
             Code    = 'Start-ChatServer -Path ./chat'

@@ -46,6 +46,7 @@ public static class ErrorIds
     public const string CaExpired = "CaExpired";
     public const string CaNameInvalid = "CaNameInvalid";
     public const string ValidityInvalid = "ValidityInvalid";
+    public const string ValidityConflict = "ValidityConflict";
 
     public const string UserNameInvalid = "UserNameInvalid";
     public const string UserNameReserved = "UserNameReserved";

@@ -137,7 +137,7 @@ Describe 'Invite lifetime and cancellation' {
     }
 
     It 'refuses a -ValidFor under a minute (New-TimeSpan -Seconds 1) with ValidityInvalid and stores nothing' {
-        # An invite that dies before it can be delivered is refused (the CA's minimum is a minute).
+        # An invite that dies before it can be delivered is refused (the CA's minimum is ten minutes).
         $err = Get-ChatErrorRecord { New-ChatInvite -Path $dir -UserName tooshort -ValidFor (New-TimeSpan -Seconds 1) }
         Get-ErrorId $err | Should -Be 'ValidityInvalid'
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
@@ -145,13 +145,13 @@ Describe 'Invite lifetime and cancellation' {
     }
 
     It 'is listed Expired once its time has run out' {
-        $inv = New-ChatInvite -Path $dir -UserName shortlived -ValidFor (New-TimeSpan -Minutes 1)
+        $inv = New-ChatInvite -Path $dir -UserName shortlived -ValidFor 10m
         $inv.Status | Should -Be 'Pending'
-        ($inv.ExpiresAt - $inv.CreatedAt).TotalSeconds | Should -BeGreaterOrEqual 59
-        ($inv.ExpiresAt - $inv.CreatedAt).TotalSeconds | Should -BeLessOrEqual 61
+        ($inv.ExpiresAt - $inv.CreatedAt).TotalSeconds | Should -BeGreaterOrEqual 599
+        ($inv.ExpiresAt - $inv.CreatedAt).TotalSeconds | Should -BeLessOrEqual 601
         (Get-ChatInvite -Path $dir -Id $inv.Id).Status | Should -Be 'Pending'
-        # Waiting a real minute would make the suite slow; instead move the stored expiry time
-        # (unix milliseconds) a moment into the past, as if the minute had passed.
+        # Waiting ten real minutes would make the suite slow; instead move the stored expiry time
+        # (unix milliseconds) a moment into the past, as if the ten minutes had passed.
         Set-TestInviteExpiry -Directory $dir -Id $inv.Id -ExpiresAt ([DateTimeOffset]::UtcNow.AddMilliseconds(500))
         $deadline = [DateTime]::UtcNow.AddSeconds(10)
         do {
@@ -165,7 +165,7 @@ Describe 'Invite lifetime and cancellation' {
     }
 
     It 'cannot cancel an expired invite (InviteExpired)' {
-        $inv = New-ChatInvite -Path $dir -UserName expiredcancel -ValidFor (New-TimeSpan -Minutes 1)
+        $inv = New-ChatInvite -Path $dir -UserName expiredcancel -ValidFor (New-TimeSpan -Minutes 10)
         Set-TestInviteExpiry -Directory $dir -Id $inv.Id -ExpiresAt ([DateTimeOffset]::UtcNow.AddSeconds(-1))
         $null = Revoke-ChatInvite -Path $dir -Id $inv.Id -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable ev
         $ev | Should -HaveCount 1

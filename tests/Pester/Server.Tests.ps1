@@ -296,7 +296,7 @@ Describe 'Enrollment with Register-ChatUser' {
         }
 
         It 'fails with an expired invite (InviteExpired)' {
-            $inv = New-ChatInvite -Path $data -UserName lateuser -Server $address -ValidFor (New-TimeSpan -Minutes 1)
+            $inv = New-ChatInvite -Path $data -UserName lateuser -Server $address -ValidFor (New-TimeSpan -Minutes 10)
             Set-TestInviteExpiry -Directory $data -Id $inv.Id -ExpiresAt ([DateTimeOffset]::UtcNow.AddSeconds(-5))
             $err = Get-ChatErrorRecord { Register-ChatUser -Invite $inv.Invite -ProfilePath (New-TempPath 'profiles-expired') }
             Get-ErrorId $err | Should -Be 'InviteExpired'

@@ -69,6 +69,16 @@ public sealed class ChatServer
 
     public double MessagesPerSecond => Engine.GetStatistics().MessagesPerSecond;
 
+    /// <summary>When the TLS certificate the server presents expires.</summary>
+    public DateTimeOffset ServerCertificateExpires => Engine.CheckExpiry().ServerCertificateExpires;
+
+    /// <summary>When the CA certificate expires; no certificate it issues outlives it.</summary>
+    public DateTimeOffset CaExpires => Engine.CheckExpiry().CaExpires;
+
+    /// <summary>User certificates valid now that expire within 30 days
+    /// (Get-ChatCertificate -ExpiringWithin 30d lists them).</summary>
+    public int CertificatesExpiringSoon => Engine.CheckExpiry().UserCertificatesExpiring.Count;
+
     /// <summary>Raised on a background thread when a client connection closes; use Register-ObjectEvent.</summary>
     public event EventHandler<Engine.Server.ConnectionClosedEventArgs>? ConnectionClosed;
 

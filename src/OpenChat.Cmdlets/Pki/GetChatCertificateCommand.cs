@@ -30,6 +30,11 @@ public sealed class GetChatCertificateCommand : ChatCmdlet
     [Parameter]
     public CertificateKind? Kind { get; set; }
 
+    /// <summary>Only certificates valid now that expire within this span (30d, 12h, 10m or a TimeSpan).</summary>
+    [Parameter]
+    [FriendlyTimeSpan]
+    public TimeSpan? ExpiringWithin { get; set; }
+
     protected override void ProcessRecord()
     {
         string path;
@@ -65,7 +70,8 @@ public sealed class GetChatCertificateCommand : ChatCmdlet
 
             var patterns = UserName?.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
             var now = registry.Now;
-            foreach (var record in registry.Find(Kind))
+            var found = ExpiringWithin is { } within ? registry.ExpiringWithin(within, Kind) : registry.Find(Kind);
+            foreach (var record in found)
             {
                 if (serials is not null && !serials.Contains(record.Serial))
                 {

@@ -49,6 +49,12 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
     [ValidateRange(1, CertificateAuthority.MaxLeafValidDays)]
     public int ValidDays { get; set; }
 
+    /// <summary>The lifetime as a span (10m, 12h, 30d or a TimeSpan), at least ten minutes;
+    /// not together with -ValidDays.</summary>
+    [Parameter]
+    [FriendlyTimeSpan]
+    public TimeSpan? ValidFor { get; set; }
+
     [Parameter(ParameterSetName = UserSet)]
     public SwitchParameter AdditionalDevice { get; set; }
 
@@ -76,6 +82,12 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
     protected override void ProcessRecord()
     {
         var target = ParameterSetName == ServerSet ? "server certificate" : $"client certificate for '{UserName}'";
+        if (ValidFor is not null && ValidDays > 0)
+        {
+            ThrowFailure(new OpenChatException(ErrorIds.ValidityConflict, ErrorKind.InvalidArgument,
+                "Give the lifetime once: -ValidFor (a span such as 10m, 12h, 30d) or -ValidDays (whole days), not both. Nothing was issued."), ValidFor);
+        }
+
         try
         {
             if (OutFile is not null)
@@ -97,10 +109,10 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
             }
 
             var issued = ParameterSetName == ServerSet
-                ? _ca.IssueServer(DnsName, IPAddress, DaysOr(CertificateAuthority.DefaultServerValidDays), replaceInstalled: Force)
+                ? _ca.IssueServer(DnsName, IPAddress, LifetimeOr(CertificateAuthority.DefaultServerValidDays), replaceInstalled: Force)
                 : HasRequest
-                    ? _ca.SignRequest(ReadRequest(), UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice)
-                    : _ca.IssueClient(UserName, DaysOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice);
+                    ? _ca.SignRequest(ReadRequest(), UserName, LifetimeOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice)
+                    : _ca.IssueClient(UserName, LifetimeOr(CertificateAuthority.DefaultClientValidDays), AdditionalDevice);
 
             if (outFile is not null)
             {
@@ -195,7 +207,8 @@ public sealed class NewChatCertificateCommand : ChatCmdlet
 
     private bool HasRequest => !string.IsNullOrWhiteSpace(CertificateRequest);
 
-    private int DaysOr(int fallback) => ValidDays > 0 ? ValidDays : fallback;
+    private TimeSpan LifetimeOr(int fallbackDays) =>
+        ValidFor ?? TimeSpan.FromDays(ValidDays > 0 ? ValidDays : fallbackDays);
 
     private string ReadRequest()
     {

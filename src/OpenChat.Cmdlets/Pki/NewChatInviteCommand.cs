@@ -21,8 +21,10 @@ public sealed class NewChatInviteCommand : ChatCmdlet
     [Alias("User", "Name")]
     public string UserName { get; set; } = "";
 
-    /// <summary>How long the invite can be redeemed; 7 days unless given.</summary>
+    /// <summary>How long the invite can be redeemed (10m, 12h, 2d or a TimeSpan, at least ten
+    /// minutes); 7 days unless given.</summary>
     [Parameter]
+    [FriendlyTimeSpan]
     public TimeSpan? ValidFor { get; set; }
 
     /// <summary>The same as -ValidFor in whole days, so a CSV column can say it per row; 0 (an
@@ -64,6 +66,12 @@ public sealed class NewChatInviteCommand : ChatCmdlet
             {
                 throw new OpenChatException(ErrorIds.UserNameDuplicate, ErrorKind.AlreadyExists,
                     $"'{UserName}' was already invited earlier in this pipeline; no second invite was made (use -AdditionalDevice for another device).");
+            }
+
+            if (ValidDays != 0 && ValidFor is not null)
+            {
+                throw new OpenChatException(ErrorIds.ValidityConflict, ErrorKind.InvalidArgument,
+                    "Give the lifetime once: -ValidFor (a span such as 10m, 12h, 2d) or -ValidDays (whole days, also a CSV column), not both. No invite was made.");
             }
 
             var (record, code) = _book.Create(UserName, ValidDays != 0 ? TimeSpan.FromDays(ValidDays) : ValidFor, Server, AdditionalDevice);

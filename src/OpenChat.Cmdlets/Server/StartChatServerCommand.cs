@@ -125,6 +125,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
         var server = new ChatServer(engine, log);
         ServerRegistry.Add(server);
         WriteVerbose($"Serving {path} on {server.Endpoint}; CA fingerprint {server.CaFingerprint}.");
+        WarnAboutExpiry(engine);
         if (!Wait)
         {
             WriteObject(server);
@@ -149,6 +150,23 @@ public sealed class StartChatServerCommand : ChatCmdlet
         }
 
         WriteObject(server);
+    }
+
+    // The same report the server put in its log at start, said where the admin is looking.
+    private void WarnAboutExpiry(EngineServer engine)
+    {
+        try
+        {
+            if (engine.CheckExpiry().Summary() is { } summary)
+            {
+                WriteWarning(summary + " See Get-ChatCertificate -ExpiringWithin 30d.");
+            }
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            // The server is running; an unreadable store is no reason to stop it here.
+            WriteWarning($"Could not check what expires soon: {e.Message}");
+        }
     }
 
     /// <summary>The logger factory for -LogPath, or null without it; the server object owns it

@@ -116,22 +116,30 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>Issues a client certificate for a key generated here.</summary>
-    public IssuedCertificate IssueClient(string userName, int validDays = DefaultClientValidDays, bool additionalDevice = false)
+    public IssuedCertificate IssueClient(string userName, int validDays = DefaultClientValidDays, bool additionalDevice = false) =>
+        IssueClient(userName, Days(validDays), additionalDevice);
+
+    /// <summary>Issues a client certificate valid for <paramref name="validFor"/> (at least
+    /// <see cref="CertificateLifetime.Minimum"/>) for a key generated here.</summary>
+    public IssuedCertificate IssueClient(string userName, TimeSpan validFor, bool additionalDevice = false)
     {
         CheckClientName(userName, additionalDevice);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var issued = SignClient(userName, new PublicKey(key), validDays, additionalDevice);
+        var issued = SignClient(userName, new PublicKey(key), validFor, additionalDevice);
         var withKey = issued.Certificate.CopyWithPrivateKey(key);
         issued.Certificate.Dispose();
         return issued with { Certificate = withKey };
     }
 
     /// <summary>Signs a PEM CSR made elsewhere, after <see cref="CsrPolicy"/>.</summary>
-    public IssuedCertificate SignRequest(string csrPem, string userName, int validDays = DefaultClientValidDays, bool additionalDevice = false)
+    public IssuedCertificate SignRequest(string csrPem, string userName, int validDays = DefaultClientValidDays, bool additionalDevice = false) =>
+        SignRequest(csrPem, userName, Days(validDays), additionalDevice);
+
+    public IssuedCertificate SignRequest(string csrPem, string userName, TimeSpan validFor, bool additionalDevice = false)
     {
         var publicKey = CsrPolicy.Check(csrPem, userName);
         CheckClientName(userName, additionalDevice);
-        return SignClient(userName, publicKey, validDays, additionalDevice);
+        return SignClient(userName, publicKey, validFor, additionalDevice);
     }
 
     /// <summary>Redeems an invite: checks the claim's proof for this connection (the hash of the
@@ -144,13 +152,17 @@ public sealed class CertificateAuthority : IDisposable
         var publicKey = CsrPolicy.Check(claim.CertificateRequest, record.UserName);
         CheckClientName(record.UserName, record.AdditionalDevice);
         invites.Redeem(record);
-        return SignClient(record.UserName, publicKey, validDays, record.AdditionalDevice);
+        return SignClient(record.UserName, publicKey, Days(validDays), record.AdditionalDevice);
     }
 
     /// <summary>Issues the server's TLS certificate and, when asked, installs it (certificate and
     /// owner-only key) in the data directory for the server to use.</summary>
     public IssuedCertificate IssueServer(IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses,
-        int validDays = DefaultServerValidDays, bool install = true, bool replaceInstalled = false)
+        int validDays = DefaultServerValidDays, bool install = true, bool replaceInstalled = false) =>
+        IssueServer(dnsNames, addresses, Days(validDays), install, replaceInstalled);
+
+    public IssuedCertificate IssueServer(IReadOnlyCollection<string> dnsNames, IReadOnlyCollection<IPAddress> addresses,
+        TimeSpan validFor, bool install = true, bool replaceInstalled = false)
     {
         if (install && !replaceInstalled && File.Exists(Directory.ServerCertificatePath))
         {
@@ -174,7 +186,7 @@ public sealed class CertificateAuthority : IDisposable
         subject.AddCommonName(primary);
         var request = new CertificateRequest(subject.Build(), key, CertificateProfile.HashFor(_key));
         CertificateProfile.ApplyServer(request, Directory.Certificate, dnsNames, addresses);
-        var (record, certificate) = Sign(request, CertificateKind.Server, primary, validDays, uniqueName: false);
+        var (record, certificate) = Sign(request, CertificateKind.Server, primary, validFor, uniqueName: false);
         var withKey = certificate.CopyWithPrivateKey(key);
         certificate.Dispose();
         if (install)
@@ -214,20 +226,20 @@ public sealed class CertificateAuthority : IDisposable
 
     public void Dispose() => _key.Dispose();
 
-    private IssuedCertificate SignClient(string userName, PublicKey publicKey, int validDays, bool additionalDevice)
+    private IssuedCertificate SignClient(string userName, PublicKey publicKey, TimeSpan validFor, bool additionalDevice)
     {
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(userName);
         // The request's hash is the one the CA signs with, so it follows the CA's curve.
         var request = new CertificateRequest(subject.Build(), publicKey, CertificateProfile.HashFor(_key));
         CertificateProfile.ApplyClient(request, Directory.Certificate);
-        var (record, certificate) = Sign(request, CertificateKind.Client, userName, validDays, uniqueName: !additionalDevice);
+        var (record, certificate) = Sign(request, CertificateKind.Client, userName, validFor, uniqueName: !additionalDevice);
         return new IssuedCertificate(record, certificate);
     }
 
-    private (CertificateRecord, X509Certificate2) Sign(CertificateRequest request, CertificateKind kind, string name, int validDays, bool uniqueName)
+    private (CertificateRecord, X509Certificate2) Sign(CertificateRequest request, CertificateKind kind, string name, TimeSpan validFor, bool uniqueName)
     {
-        ValidateDays(validDays, MaxLeafValidDays);
+        CertificateLifetime.Check(validFor, TimeSpan.FromDays(MaxLeafValidDays), "A certificate");
         var ca = Directory.Certificate;
         var now = _time.GetUtcNow();
         var caNotAfter = new DateTimeOffset(ca.NotAfter.ToUniversalTime());
@@ -245,7 +257,7 @@ public sealed class CertificateAuthority : IDisposable
         }
 
         var notBefore = now - ClockSkew < caNotBefore ? caNotBefore : now - ClockSkew;
-        var notAfter = now.AddDays(validDays) > caNotAfter ? caNotAfter : now.AddDays(validDays);
+        var notAfter = now + validFor > caNotAfter ? caNotAfter : now + validFor;
 
         var serial = CertificateProfile.NewSerial();
         var generator = X509SignatureGenerator.CreateForECDsa(_key);
@@ -278,6 +290,12 @@ public sealed class CertificateAuthority : IDisposable
             throw new OpenChatException(ErrorIds.CaNameInvalid, ErrorKind.InvalidArgument,
                 $"The CA name must be 1 to {MaxCaNameLength} printable characters without leading or trailing spaces.");
         }
+    }
+
+    private static TimeSpan Days(int days)
+    {
+        ValidateDays(days, MaxLeafValidDays);
+        return TimeSpan.FromDays(days);
     }
 
     private static void ValidateDays(int days, int max)

@@ -36,5 +36,10 @@ public sealed record CertificateRecord(
         : now > NotAfter ? CertificateStatus.Expired
         : CertificateStatus.Valid;
 
+    /// <summary>True when the certificate is in force at <paramref name="now"/> (issued, not
+    /// revoked, not expired) and stops being so within <paramref name="within"/>.</summary>
+    public bool IsExpiringWithin(DateTimeOffset now, TimeSpan within) =>
+        StatusAt(now) == CertificateStatus.Valid && NotBefore <= now && NotAfter - now <= within;
+
     public X509Certificate2 ToCertificate() => X509CertificateLoader.LoadCertificate(RawData);
 }

@@ -42,6 +42,20 @@ public sealed class CertificateRegistry
             .ToList();
     }
 
+    /// <summary>Certificates of any kind that are valid now and expire within <paramref name="within"/>,
+    /// soonest first.</summary>
+    public IReadOnlyList<CertificateRecord> ExpiringWithin(TimeSpan within, CertificateKind? kind = null)
+    {
+        if (within < TimeSpan.Zero)
+        {
+            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
+                $"-ExpiringWithin must be a span from now into the future (got {within}).");
+        }
+
+        var now = Now;
+        return [.. _directory.Store.FindCertificates(kind).Where(r => r.IsExpiringWithin(now, within)).OrderBy(r => r.NotAfter)];
+    }
+
     /// <summary>Revokes one certificate by serial; a second revocation is refused.</summary>
     public CertificateRecord Revoke(string serial, X509RevocationReason reason = X509RevocationReason.Unspecified) =>
         RevokeAndCancelInvites(serial, reason).Record;

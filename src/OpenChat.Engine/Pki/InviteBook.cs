@@ -9,7 +9,7 @@ namespace OpenChat.Engine.Pki;
 public sealed class InviteBook
 {
     public static readonly TimeSpan DefaultValidFor = TimeSpan.FromDays(7);
-    public static readonly TimeSpan MinValidFor = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MinValidFor = CertificateLifetime.Minimum;
     public static readonly TimeSpan MaxValidFor = TimeSpan.FromDays(90);
     public const string ServerAddressSetting = "server_address";
 
@@ -36,13 +36,7 @@ public sealed class InviteBook
     {
         UserNamePolicy.Validate(userName);
         var lifetime = validFor ?? DefaultValidFor;
-        if (lifetime < MinValidFor || lifetime > MaxValidFor)
-        {
-            // A bare number given to a TimeSpan parameter becomes ticks: refuse it rather than
-            // hand out an invite that is already dead.
-            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
-                $"An invite must be valid for at least a minute and at most {MaxValidFor.TotalDays} days (got {lifetime}). Pass a TimeSpan such as (New-TimeSpan -Days 2).");
-        }
+        CertificateLifetime.Check(lifetime, MaxValidFor, "An invite");
 
         var (host, port) = ServerNames.ParseAddress(server ?? DefaultServer);
         var address = ServerNames.FormatAddress(host, port);

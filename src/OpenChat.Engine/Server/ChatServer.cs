@@ -125,6 +125,7 @@ public sealed partial class ChatServer : IAsyncDisposable
                 log: options.LoggerFactory.CreateLogger(typeof(CertificateAuthority).FullName!));
             var server = new ChatServer(directory, ca, certificate, options, serverLock);
             server.Listen();
+            server.LogExpiry();
             return Task.FromResult(server);
         }
         catch (OpenChatException e) when (e.ErrorId == ErrorIds.AddressInUse)

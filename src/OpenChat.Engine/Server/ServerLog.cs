@@ -97,4 +97,8 @@ internal static partial class ServerLog
     [LoggerMessage(EventId = 1031, EventName = "EnrollmentRefused", Level = LogLevel.Warning,
         Message = "Refused the enrollment of '{UserName}' from {RemoteAddress}: {ErrorId}")]
     public static partial void EnrollmentRefused(this ILogger log, string userName, string remoteAddress, string errorId);
+
+    [LoggerMessage(EventId = 1050, EventName = "CertificatesExpiringSoon", Level = LogLevel.Warning,
+        Message = "Certificates expire within {WindowDays} days: {Summary}")]
+    public static partial void ExpiringSoon(this ILogger log, double windowDays, string summary);
 }
