@@ -9,6 +9,8 @@ A working server from a bare path. When -Path holds no certificate authority yet
 
 The CA key stays open while the server runs, because the server signs the certificate requests of users who enroll with an invite. If the CA key is encrypted, -CAPassword is required (CaPasswordRequired, CaPasswordWrong).
 
+Renewal of the server certificate. The server renews its own TLS certificate, since it holds the CA: at start when the installed certificate has expired or has passed two thirds of its validity, and while running once two thirds have passed. The renewed certificate has the same names and the same key (invites made before it still enroll), a lifetime as long as the old one's and a new serial; it is recorded in the CA store (Get-ChatCertificate shows it), written to server.crt.pem atomically, and presented to every new connection at once, while open connections carry on. Events ServerCertificateRenewed (4020), ServerCertificateRenewalFailed (4021, tried again a minute later while the old certificate is still valid) and ServerCertificateRefused (4022) go to -LogPath. An expired certificate that cannot be renewed (the CA key is encrypted and -CAPassword is missing or wrong, or the CA has expired) refuses the start with ServerCertificateExpired and changes nothing: the server never serves an expired certificate.
+
 Transport and authentication. Every connection uses TLS 1.3; older versions are refused. Chat connections use mutual TLS: at each handshake the server checks that the client certificate chains to this CA and to nothing else, is within its validity period, carries the clientAuth extended key usage, was issued by this CA to a user and is not revoked. A connection without a client certificate may only redeem an invite (Register-ChatUser); any other request closes it. The server looks for newly revoked certificates about four times a second and closes the live connections of a revoked certificate, so Revoke-ChatCertificate takes effect within about a second; reconnecting with that certificate is refused.
 
 Invites. When it starts listening, the server records the address clients should dial in the data directory: -AdvertisedAddress when given, otherwise localhost:<port> when bound to a loopback or wildcard address, otherwise <address>:<port>. One server serves a data directory at a time; a second fails with ServerAlreadyRunning. New-ChatInvite puts that address into invites when it is not given -Server.
@@ -47,7 +49,7 @@ The server lives in this PowerShell process. Closing the process, or the termina
 
 Only one server can serve a data directory at a time: while one runs it holds server.lock there, and a second Start-ChatServer on the same directory (in this process or another) fails with the error id ServerAlreadyRunning and changes nothing.
 
-The server loads its TLS certificate when it starts. After replacing it (New-ChatCertificate -Server -Force), restart the server: invites made from then on name the new key, and clients that have seen the old certificate revoked refuse a server still presenting it (ServerCertificateRevoked).
+The server loads its TLS certificate when it starts (and renews it by itself, see the description). After replacing it by hand (New-ChatCertificate -Server -Force), restart the server: invites made from then on name the new key, and clients that have seen the old certificate revoked refuse a server still presenting it (ServerCertificateRevoked).
 
 When MaxConnections connections are open, a few more connections at a time are still answered, with a ServerBusy goodbye, so users are told the server is full (Connect-ChatRoom and Register-ChatUser fail with the error id ServerBusy); beyond that, sockets of a flood are closed at once.
 
@@ -55,7 +57,7 @@ Files the server uses in the data directory: ca.crt.pem, ca.key.pem, openchat.db
 
 Reasons reported by the ConnectionClosed event include ClientClosed, IdleTimeout, SlowReader, CertificateRevoked, ProtocolViolation, NotEnrolled, RateLimited, ServerShutdown and ConnectionLost. Enrollment connections have an empty UserName and Serial.
 
-Error ids: AddressInUse, ServerAlreadyRunning, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
+Error ids: AddressInUse, ServerAlreadyRunning, ServerCertificateExpired, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
 '@
     Examples    = @(
         @{
