@@ -27,6 +27,11 @@ public static class ServerCertificateRenewal
         return notBefore + (notAfter - notBefore) * 2 / 3;
     }
 
+    /// <summary>Due, and a renewal would last longer: a certificate that already ends with the CA
+    /// (renewals are cut at the CA's end) gains nothing, and renewing it would repeat on every check.</summary>
+    public static bool IsWorthRenewing(X509Certificate2 certificate, X509Certificate2 ca, DateTimeOffset now) =>
+        IsDue(certificate, now) && certificate.NotAfter.ToUniversalTime() < ca.NotAfter.ToUniversalTime();
+
     public static bool IsExpired(X509Certificate2 certificate, DateTimeOffset now) =>
         now >= new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
 
@@ -47,7 +52,7 @@ public static class ServerCertificateRenewal
     internal static X509Certificate2 AtStart(CertificateAuthority authority, X509Certificate2 installed, TimeProvider time, ILogger log)
     {
         var now = time.GetUtcNow();
-        if (!IsDue(installed, now))
+        if (!IsExpired(installed, now) && !IsWorthRenewing(installed, authority.Directory.Certificate, now))
         {
             return installed;
         }
@@ -58,7 +63,7 @@ public static class ServerCertificateRenewal
             installed.Dispose();
             return renewed;
         }
-        catch (OpenChatException e) when (!IsExpired(installed, now))
+        catch (Exception e) when (!IsExpired(installed, now))
         {
             PkiLog.ServerCertificateRenewalFailed(log, e, installed.SerialNumber, installed.NotAfter.ToUniversalTime());
             return installed;

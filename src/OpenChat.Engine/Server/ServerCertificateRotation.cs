@@ -40,7 +40,7 @@ internal sealed class ServerCertificateRotation
         {
             var now = _time.GetUtcNow();
             var current = _current;
-            if (!ServerCertificateRenewal.IsDue(current.Certificate, now) || now < _nextTry)
+            if (!ServerCertificateRenewal.IsWorthRenewing(current.Certificate, _ca.Directory.Certificate, now) || now < _nextTry)
             {
                 return false;
             }

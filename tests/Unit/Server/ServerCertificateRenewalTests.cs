@@ -164,6 +164,38 @@ public class ServerCertificateRenewalTests
         Assert.Single(new CertificateRegistry(directory).Find(CertificateKind.Server));
     }
 
+    [Fact]
+    public async Task A_certificate_that_already_ends_with_the_CA_is_not_renewed_again_and_again()
+    {
+        // A 30-day CA made 25 days ago: the server certificate is cut at the CA's end, so it is past
+        // two thirds, but a renewal would end at the same moment and would be due at once again.
+        using var temp = new TempDirectory();
+        var past = new ManualTime(DateTimeOffset.UtcNow.AddDays(-25));
+        var directory = CertificateAuthority.Create(temp.Combine("server"), "Ending CA", "", validDays: 30, time: past);
+        using (var ca = CertificateAuthority.Open(directory, "", past))
+        {
+            ca.IssueServer([], []).Certificate.Dispose();
+        }
+
+        using var installed = Installed(directory);
+        Assert.True(ServerCertificateRenewal.IsDue(installed, DateTimeOffset.UtcNow));
+        await using (var server = await OpenChat.Engine.Server.ChatServer.StartAsync(directory.Path, new ChatServerOptions { Port = 0 }))
+        {
+            Assert.Equal(installed.SerialNumber, server.ServerCertificate.SerialNumber);
+        }
+
+        // What a running server's every tick asks: nothing to renew, however often it asks.
+        using (var ca = CertificateAuthority.Open(directory, ""))
+        {
+            var rotation = new ServerCertificateRotation(ca, Installed(directory), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            Assert.False(rotation.RenewIfDue());
+            Assert.False(rotation.RenewIfDue());
+            Assert.Equal(installed.SerialNumber, rotation.Current.Certificate.SerialNumber);
+        }
+
+        Assert.Single(new CertificateRegistry(directory).Find(CertificateKind.Server));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("not the password")]
