@@ -116,7 +116,7 @@ Describe 'A server started on a data directory whose certificate has expired' {
             "$($record[0].Status)" | Should -Be 'Valid'
             $record[0].NotAfter | Should -BeGreaterThan ([DateTimeOffset]::UtcNow.AddDays(20))
             if (-not $IsWindows) {
-                (Get-Item (Join-Path $dir 'server.key.pem')).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+                (Get-Item (Join-Path $dir 'server.key.pem')).UnixFileMode | Should -Be ([IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite)
             }
         }
         finally {
