@@ -196,6 +196,29 @@ public class ServerCertificateRenewalTests
         Assert.Single(new CertificateRegistry(directory).Find(CertificateKind.Server));
     }
 
+    [Fact]
+    public void A_renewal_that_fails_while_running_is_logged_never_thrown_and_tried_again_only_later()
+    {
+        using var temp = new TempDirectory();
+        var directory = MadeInThePast(temp.Combine("server"), daysAgo: 300);
+        var logs = new RecordingLoggerFactory();
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        var ca = CertificateAuthority.Open(directory, "");
+        var rotation = new ServerCertificateRotation(ca, Installed(directory), time, logs.CreateLogger("test"));
+        var before = rotation.Current;
+        ca.Dispose(); // its key is gone: signing fails
+
+        Assert.False(rotation.RenewIfDue());
+        Assert.False(rotation.RenewIfDue());
+        Assert.Same(before, rotation.Current);
+        Assert.Single(logs.Events, e => e.EventId == 4021);
+
+        time.Advance(ServerCertificateRotation.RetryAfter);
+        Assert.False(rotation.RenewIfDue());
+        Assert.Equal(2, logs.Events.Count(e => e.EventId == 4021));
+        Assert.Single(new CertificateRegistry(directory).Find(CertificateKind.Server));
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData("not the password")]
