@@ -5,9 +5,11 @@ Starts the chat server that serves the data directory given by -Path, and return
 
 Listening address. The server binds 127.0.0.1 on port 7443 unless told otherwise. -Port 0 lets the operating system pick a free port; read the chosen one from the Port or Endpoint property of the output. -Address binds another local address, for example 0.0.0.0 (every IPv4 interface) or :: (every IPv6 interface); a warning is written whenever the address is not a loopback address. A port that is already in use fails with AddressInUse.
 
-A working server from a bare path. When -Path holds no certificate authority yet, the command creates one there (named "OpenChat CA <machine name>", its key encrypted with -CAPassword when given) and then, when no server certificate is installed, issues one for localhost, the machine's host name, 127.0.0.1 and ::1. So Start-ChatServer -Path ./chat alone gives a server that local clients can use. For clients on other machines, install a server certificate that names the address they will dial (New-ChatCertificate -Server -DnsName ...) before starting the server: the certificate is read once, at start.
+A working server from a bare path. When -Path holds no certificate authority yet, the command creates one there (named "OpenChat CA <machine name>", its key encrypted with -CAPassword when given) and then, when no server certificate is installed, issues one for localhost, the machine's host name, 127.0.0.1 and ::1. So Start-ChatServer -Path ./chat alone gives a server that local clients can use. For clients on other machines, install a server certificate that names the address they will dial (New-ChatCertificate -Server -DnsName ...) before starting the server: the certificate is read at start (the server renews it by itself with the same names, see below; one replaced by hand takes a restart).
 
 The CA key stays open while the server runs, because the server signs the certificate requests of users who enroll with an invite. If the CA key is encrypted, -CAPassword is required (CaPasswordRequired, CaPasswordWrong).
+
+Renewal of the server certificate. The server renews its own TLS certificate, since it holds the CA: at start when the installed certificate has expired or has passed two thirds of its validity, and while running once two thirds have passed. The renewed certificate has the same names and the same key (invites made before it still enroll), a lifetime as long as the old one's and a new serial; it is recorded in the CA store (Get-ChatCertificate shows it), written to server.crt.pem atomically, and presented to every new connection at once, while open connections carry on. Events ServerCertificateRenewed (4020), ServerCertificateRenewalFailed (4021, tried again a minute later while the old certificate is still valid) and ServerCertificateRefused (4022) go to -LogPath. An expired certificate that cannot be renewed (the CA key is encrypted and -CAPassword is missing or wrong, or the CA has expired) refuses the start with ServerCertificateExpired and changes nothing: the server never serves an expired certificate.
 
 Transport and authentication. Every connection uses TLS 1.3; older versions are refused. Chat connections use mutual TLS: at each handshake the server checks that the client certificate chains to this CA and to nothing else, is within its validity period, carries the clientAuth extended key usage, was issued by this CA to a user and is not revoked. A connection without a client certificate may only redeem an invite (Register-ChatUser); any other request closes it. The server looks for newly revoked certificates about four times a second and closes the live connections of a revoked certificate, so Revoke-ChatCertificate takes effect within about a second; reconnecting with that certificate is refused.
 
@@ -49,7 +51,7 @@ Only one server can serve a data directory at a time: while one runs it holds se
 
 At start the server checks what expires within 30 days: its TLS certificate, the CA certificate, and users' certificates. When anything does, Start-ChatServer writes a warning naming it (for users, a count and the first three names) and the server logs the same as event 1050 CertificatesExpiringSoon (with -LogPath). Get-ChatCertificate -ExpiringWithin 30d lists the certificates; Get-ChatServer shows ServerCertificateExpires, CaExpires and CertificatesExpiringSoon.
 
-The server loads its TLS certificate when it starts. After replacing it (New-ChatCertificate -Server -Force), restart the server: invites made from then on name the new key, and clients that have seen the old certificate revoked refuse a server still presenting it (ServerCertificateRevoked).
+The server loads its TLS certificate when it starts (and renews it by itself, see the description). After replacing it by hand (New-ChatCertificate -Server -Force), restart the server: invites made from then on name the new key, and clients that have seen the old certificate revoked refuse a server still presenting it (ServerCertificateRevoked).
 
 When MaxConnections connections are open, a few more connections at a time are still answered, with a ServerBusy goodbye, so users are told the server is full (Connect-ChatRoom and Register-ChatUser fail with the error id ServerBusy); beyond that, sockets of a flood are closed at once.
 
@@ -57,7 +59,7 @@ Files the server uses in the data directory: ca.crt.pem, ca.key.pem, openchat.db
 
 Reasons reported by the ConnectionClosed event include ClientClosed, IdleTimeout, SlowReader, CertificateRevoked, ProtocolViolation, NotEnrolled, RateLimited, ServerShutdown and ConnectionLost. Enrollment connections have an empty UserName and Serial.
 
-Error ids: AddressInUse, ServerAlreadyRunning, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
+Error ids: AddressInUse, ServerAlreadyRunning, ServerCertificateExpired, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
 '@
     Examples    = @(
         @{

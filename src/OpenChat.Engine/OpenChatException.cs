@@ -76,6 +76,7 @@ public static class ErrorIds
     public const string ServerKeyMismatch = "ServerKeyMismatch";
     public const string ServerCertificateRevoked = "ServerCertificateRevoked";
     public const string ServerCertificateMissing = "ServerCertificateMissing";
+    public const string ServerCertificateExpired = "ServerCertificateExpired";
     public const string ServerAddressInvalid = "ServerAddressInvalid";
 
     public const string RoomNameInvalid = "RoomNameInvalid";

@@ -198,6 +198,27 @@ public sealed class CertificateAuthority : IDisposable
         return new IssuedCertificate(record, withKey);
     }
 
+    /// <summary>Renews the installed server certificate <paramref name="current"/> (which must
+    /// carry its key): the same names and the same key, a new serial and a lifetime as long as the
+    /// old one's, recorded like any issuance and installed atomically. See
+    /// <see cref="ServerCertificateRenewal"/> for why the key stays.</summary>
+    public IssuedCertificate RenewServer(X509Certificate2 current)
+    {
+        using var key = current.GetECDsaPrivateKey()
+            ?? throw new OpenChatException(ErrorIds.CertificateFileInvalid, ErrorKind.InvalidData, "The server certificate to renew has no ECDSA private key.");
+        var (dnsNames, addresses, lifetime) = ServerCertificateRenewal.Describe(current);
+        var request = new CertificateRequest(current.SubjectName, key, CertificateProfile.HashFor(_key));
+        CertificateProfile.ApplyServer(request, Directory.Certificate, dnsNames, addresses);
+        var primary = dnsNames.FirstOrDefault() ?? addresses.FirstOrDefault()?.ToString() ?? current.GetNameInfo(X509NameType.SimpleName, false);
+        var (record, certificate) = Sign(request, CertificateKind.Server, primary, lifetime, uniqueName: false);
+        var withKey = certificate.CopyWithPrivateKey(key);
+        certificate.Dispose();
+        // The key file is rewritten too (same key, owner-only, atomic), so certificate and key on disk always match.
+        SecureFile.WriteAllText(Directory.ServerKeyPath, key.ExportPkcs8PrivateKeyPem(), overwrite: true);
+        SecureFile.WriteAllText(Directory.ServerCertificatePath, withKey.ExportCertificatePem(), overwrite: true);
+        return new IssuedCertificate(record, withKey);
+    }
+
     /// <summary>Signs a CRL listing every revoked certificate, numbered one past the last.</summary>
     public RevocationList CreateRevocationList(TimeSpan validFor)
     {

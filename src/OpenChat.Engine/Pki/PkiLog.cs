@@ -34,4 +34,16 @@ internal static partial class PkiLog
     [LoggerMessage(EventId = 4006, EventName = "RevocationListSigned", Level = LogLevel.Information,
         Message = "Signed revocation list number {Number} with {Revoked} revoked certificates")]
     public static partial void RevocationListSigned(ILogger log, long number, int revoked);
+
+    [LoggerMessage(EventId = 4020, EventName = "ServerCertificateRenewed", Level = LogLevel.Information,
+        Message = "Renewed the server certificate {OldSerial} (valid until {OldNotAfter:u}) as {NewSerial}, valid until {NewNotAfter:u}, with the same key")]
+    public static partial void ServerCertificateRenewed(ILogger log, string oldSerial, DateTimeOffset oldNotAfter, string newSerial, DateTimeOffset newNotAfter);
+
+    [LoggerMessage(EventId = 4021, EventName = "ServerCertificateRenewalFailed", Level = LogLevel.Warning,
+        Message = "Could not renew the server certificate {Serial}, valid until {NotAfter:u}; it is served until then and renewal is tried again")]
+    public static partial void ServerCertificateRenewalFailed(ILogger log, Exception error, string serial, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 4022, EventName = "ServerCertificateRefused", Level = LogLevel.Error,
+        Message = "Refused to start: the server certificate {Serial} expired on {NotAfter:u} and could not be renewed ({Reason})")]
+    public static partial void ServerCertificateRefused(ILogger log, string serial, DateTimeOffset notAfter, string reason);
 }

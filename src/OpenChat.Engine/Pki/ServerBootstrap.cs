@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace OpenChat.Engine.Pki;
 
@@ -25,7 +26,9 @@ public static class ServerBootstrap
             CertificateAuthority.Create(directory.Path, DefaultCaName, caPassword, time: time, stores: directory.StoreFactory, log: log);
         }
 
-        var authority = CertificateAuthority.Open(directory, caPassword, time, log);
+        time ??= TimeProvider.System;
+        log ??= NullLogger.Instance;
+        var authority = OpenForServer(directory, caPassword, time, log);
         try
         {
             if (!File.Exists(directory.ServerCertificatePath) || !File.Exists(directory.ServerKeyPath))
@@ -33,12 +36,40 @@ public static class ServerBootstrap
                 authority.IssueServer([], []).Certificate.Dispose();
             }
 
-            return (authority, X509Certificate2.CreateFromPemFile(directory.ServerCertificatePath, directory.ServerKeyPath));
+            var installed = X509Certificate2.CreateFromPemFile(directory.ServerCertificatePath, directory.ServerKeyPath);
+            return (authority, ServerCertificateRenewal.AtStart(authority, installed, time, log));
         }
         catch
         {
             authority.Dispose();
             throw;
         }
+    }
+
+    // Without the CA's key the server cannot renew: an expired certificate then refuses the
+    // start by name rather than as a missing password, which is only the reason.
+    private static CertificateAuthority OpenForServer(CaDirectory directory, ReadOnlySpan<char> caPassword, TimeProvider time, ILogger log)
+    {
+        try
+        {
+            return CertificateAuthority.Open(directory, caPassword, time, log);
+        }
+        catch (OpenChatException e) when (e.ErrorId is ErrorIds.CaPasswordRequired or ErrorIds.CaPasswordWrong && InstalledExpired(directory, time) is { } expired)
+        {
+            throw ServerCertificateRenewal.Refusal(expired.Serial, expired.NotAfter, e, log);
+        }
+    }
+
+    private static (string Serial, DateTimeOffset NotAfter)? InstalledExpired(CaDirectory directory, TimeProvider time)
+    {
+        if (!File.Exists(directory.ServerCertificatePath))
+        {
+            return null;
+        }
+
+        using var installed = X509Certificate2.CreateFromPem(File.ReadAllText(directory.ServerCertificatePath));
+        return ServerCertificateRenewal.IsExpired(installed, time.GetUtcNow())
+            ? (installed.SerialNumber, new DateTimeOffset(installed.NotAfter.ToUniversalTime()))
+            : null;
     }
 }

@@ -12,7 +12,7 @@ namespace OpenChat.Engine.Server;
 /// full instead of seeing the socket drop mid-handshake. Beyond that bound (a flood) sockets are
 /// closed at once, as before: telling costs a handshake, and a flood must not buy handshakes.
 /// </summary>
-internal sealed class BusyRefusal(SslStreamCertificateContext certificate, TimeSpan timeout, ILogger log)
+internal sealed class BusyRefusal(Func<SslStreamCertificateContext> certificate, TimeSpan timeout, ILogger log)
 {
     public const int MaxAtOnce = 16;
 
@@ -41,7 +41,7 @@ internal sealed class BusyRefusal(SslStreamCertificateContext certificate, TimeS
             await using var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             await stream.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificateContext = certificate,
+                ServerCertificateContext = certificate(),
                 EnabledSslProtocols = SslProtocols.Tls13,
                 // Nobody is admitted here, so nobody's certificate needs asking for or checking.
                 ClientCertificateRequired = false,

@@ -80,6 +80,7 @@ public sealed partial class ChatServer
             connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, peer.Identity, _options.SendQueueFrames, _options)
             {
                 EnrollmentNonce = peer.Identity is null ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(Pki.InviteProof.NonceLength) : [],
+                ServerCertificateHash = peer.ServerCertificateHash,
                 RemoteAddress = remoteAddress,
                 Log = _log,
             };

@@ -48,6 +48,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly EnrollmentEndpoint _enrollment;
     private readonly ConnectionWatchdog _watchdog;
     private readonly RevocationListCache _revocationList;
+    private readonly ServerCertificateRotation _certificate;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<long, ClientConnection> _connections = [];
@@ -63,23 +64,23 @@ public sealed partial class ChatServer : IAsyncDisposable
         _options = options;
         _directory = directory;
         _ca = ca;
-        ServerCertificate = serverCertificate;
         StartedAt = options.Time.GetUtcNow();
         var logs = options.LoggerFactory;
         _log = logs.CreateLogger<ChatServer>();
-        var certificateContext = SslStreamCertificateContext.Create(serverCertificate, [directory.Certificate], offline: true);
-        var busy = new BusyRefusal(certificateContext, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
+        _certificate = new ServerCertificateRotation(ca, serverCertificate, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!));
+        var busy = new BusyRefusal(() => _certificate.Current.Context, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
         _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
         var caPem = directory.Certificate.ExportCertificatePem();
-        _handshake = new ServerHandshake(certificateContext, new ClientCertificateValidator(directory.Certificate, directory.Store), directory.Store,
+        _handshake = new ServerHandshake(() => _certificate.Current, new ClientCertificateValidator(directory.Certificate, directory.Store), directory.Store,
             caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
-        _enrollment = new EnrollmentEndpoint(ca, System.Security.Cryptography.SHA256.HashData(serverCertificate.RawData), caPem, logs.CreateLogger<EnrollmentEndpoint>());
+        _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());
         _revocationList = new RevocationListCache(directory.Store, ca);
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
             serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files);
-        _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>());
+        _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>(),
+            () => _certificate.RenewIfDue());
         _listener = new TcpListener(options.Address, options.Port);
     }
 
@@ -90,7 +91,8 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     public string CaFingerprint => CaDirectory.FormatFingerprint(_directory.Fingerprint);
 
-    public X509Certificate2 ServerCertificate { get; }
+    /// <summary>The certificate new connections are shown: renewed in place past two thirds of its validity.</summary>
+    public X509Certificate2 ServerCertificate => _certificate.Current.Certificate;
 
     public ChatServerState State { get; private set; } = ChatServerState.Running;
 

@@ -75,6 +75,9 @@ internal sealed class ClientConnection : IClientChannel
     /// an invite proof counts only if made for it.</summary>
     public byte[] EnrollmentNonce { get; init; } = [];
 
+    /// <summary>The SHA-256 of the server certificate this connection's handshake presented.</summary>
+    public byte[] ServerCertificateHash { get; init; } = [];
+
     /// <summary>Bytes queued and not yet written: bounded, like the frame count.</summary>
     public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
 

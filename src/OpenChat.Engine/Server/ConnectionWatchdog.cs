@@ -8,13 +8,15 @@ namespace OpenChat.Engine.Server;
 /// The server's periodic look at its live connections: those of certificates revoked or expired
 /// since, enrollment connections that outstayed their time, and connections without traffic are
 /// closed with a goodbye that says why. A store that fails on one tick is tried on the next.
+/// Each tick also runs <c>everyTick</c> (the server's certificate renewal check), which must not throw.
 /// </summary>
 internal sealed class ConnectionWatchdog(
     ChatServerOptions options,
     ICaStore store,
     Func<IReadOnlySet<string>, IReadOnlyList<IClientChannel>> connectionsWithSerials,
     Func<IReadOnlyList<ClientConnection>> connections,
-    ILogger log)
+    ILogger log,
+    Action? everyTick = null)
 {
     public async Task RunAsync(CancellationToken stopping)
     {
@@ -30,6 +32,7 @@ internal sealed class ConnectionWatchdog(
                     CloseRevoked(since);
                     since = now.AddSeconds(-2); // overlap: a revocation stamped just before "now" is not missed
                     CloseTimedOut(now);
+                    everyTick?.Invoke();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

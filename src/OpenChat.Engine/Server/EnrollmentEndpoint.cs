@@ -10,7 +10,7 @@ namespace OpenChat.Engine.Server;
 /// Enrolled or Error), and ping. Anything else closes it with NotEnrolled. The log names the user
 /// and the outcome's error id, never the invite, the certificate request or the proof.
 /// </summary>
-internal sealed class EnrollmentEndpoint(CertificateAuthority ca, byte[] serverCertificateHash, string caPem, ILogger log)
+internal sealed class EnrollmentEndpoint(CertificateAuthority ca, string caPem, ILogger log)
 {
     // A peer can cause this at will: its log lines are throttled, the refusals never are.
     private readonly LogThrottle _refusals = new("EnrollmentRefused");
@@ -53,7 +53,7 @@ internal sealed class EnrollmentEndpoint(CertificateAuthority ca, byte[] serverC
             // The proof must be for this connection: the certificate this server presented in
             // its handshake and the nonce it sent in Welcome.
             var claim = new EnrollmentClaim(request.InviteId, request.UserName, request.CertificateRequest, request.Proof);
-            var issued = ca.Enroll(claim, serverCertificateHash, connection.EnrollmentNonce);
+            var issued = ca.Enroll(claim, connection.ServerCertificateHash, connection.EnrollmentNonce);
             connection.Send(new Enrolled(request.Tag, issued.Certificate.ExportCertificatePem(), caPem));
             log.EnrollmentSucceeded(issued.Record.Name, connection.RemoteAddress, issued.Record.Serial);
             issued.Certificate.Dispose();

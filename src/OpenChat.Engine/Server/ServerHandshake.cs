@@ -9,8 +9,9 @@ using OpenChat.Engine.Transport;
 
 namespace OpenChat.Engine.Server;
 
-/// <summary>A peer past the handshake: its frames, and who it is (null on an enrollment connection).</summary>
-internal sealed record GreetedPeer(FrameReader Reader, PeerIdentity? Identity);
+/// <summary>A peer past the handshake: its frames, who it is (null on an enrollment connection),
+/// and the hash of the server certificate it was shown.</summary>
+internal sealed record GreetedPeer(FrameReader Reader, PeerIdentity? Identity, byte[] ServerCertificateHash);
 
 /// <summary>
 /// The server's side of opening a connection, within the handshake timeout: TLS 1.3 with the
@@ -23,7 +24,7 @@ internal sealed class ServerHandshake
     // A peer can cause this at will: its log lines are throttled, the refusals never are.
     private readonly LogThrottle _failures = new("HandshakeFailed");
 
-    private readonly SslStreamCertificateContext _certificate;
+    private readonly Func<ServerCredential> _certificate;
     private readonly ClientCertificateValidator _validator;
     private readonly X509ChainPolicy _chainPolicy;
     private readonly ICaStore _store;
@@ -31,7 +32,7 @@ internal sealed class ServerHandshake
     private readonly TimeSpan _timeout;
     private readonly ILogger _log;
 
-    public ServerHandshake(SslStreamCertificateContext certificate, ClientCertificateValidator validator, ICaStore store, string caPem, TimeSpan timeout, ILogger log)
+    public ServerHandshake(Func<ServerCredential> certificate, ClientCertificateValidator validator, ICaStore store, string caPem, TimeSpan timeout, ILogger log)
     {
         _certificate = certificate;
         _validator = validator;
@@ -52,9 +53,11 @@ internal sealed class ServerHandshake
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
             deadline.CancelAfter(_timeout);
+            // Taken once: a renewal during this handshake changes what the next one presents.
+            var credential = _certificate();
             var tls = new SslServerAuthenticationOptions
             {
-                ServerCertificateContext = _certificate,
+                ServerCertificateContext = credential.Context,
                 EnabledSslProtocols = SslProtocols.Tls13,
                 ClientCertificateRequired = true,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
@@ -111,7 +114,7 @@ internal sealed class ServerHandshake
                 return null;
             }
 
-            return new GreetedPeer(reader, identity);
+            return new GreetedPeer(reader, identity, credential.Hash);
         }
         catch (AuthenticationException) when (refusal.Length > 0)
         {

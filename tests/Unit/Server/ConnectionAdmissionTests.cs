@@ -19,7 +19,7 @@ public class ConnectionAdmissionTests
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1));
         var context = SslStreamCertificateContext.Create(X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null), null, offline: true);
-        return new ConnectionAdmission(options, new BusyRefusal(context, TimeSpan.FromSeconds(1), NullLogger.Instance), NullLogger.Instance);
+        return new ConnectionAdmission(options, new BusyRefusal(() => context, TimeSpan.FromSeconds(1), NullLogger.Instance), NullLogger.Instance);
     }
 
     [Fact]
