@@ -277,7 +277,18 @@ Describe 'Ctrl+C in an interactive PowerShell' {
     It 'ends Receive-ChatMessage -Wait cleanly and returns to the prompt' {
         tmux -L $socket send-keys -t shell "Receive-ChatMessage -Session `$s -Room nothing-here -Wait; 'receive-returned'" Enter
         $null = Wait-Screen shell { param($s) $s -match 'Receive-ChatMessage -Session \$s -Room nothing-here -Wait' }
-        tmux -L $socket send-keys -t shell C-c
+        # The line shows before the command runs: a Ctrl+C that lands in between is the line
+        # editor's, not the command's. Press it until a new prompt follows the command.
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        do {
+            tmux -L $socket send-keys -t shell C-c
+            $back = $false
+            $until = [DateTime]::UtcNow.AddSeconds(1)
+            while (-not $back -and [DateTime]::UtcNow -lt $until) {
+                $back = (Get-Screen shell) -match "nothing-here -Wait; 'receive-returned'\s*\n(.*\n)*PS [^\n]*>\s*$"
+                if (-not $back) { Start-Sleep -Milliseconds 100 }
+            }
+        } while (-not $back -and [DateTime]::UtcNow -lt $deadline)
         tmux -L $socket send-keys -t shell "'after-' + `$s.State" Enter
         $screen = Wait-Screen shell { param($s) $s -match '(?m)^after-Connected' }
         $screen | Should -Not -Match 'Exception'
