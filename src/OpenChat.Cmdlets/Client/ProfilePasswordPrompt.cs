@@ -33,9 +33,10 @@ internal static class ProfilePasswordPrompt
             host!.UI.Write($"Password for {profile.Name} ({profile.UserName}@{profile.Server}): ");
             return host.UI.ReadLineAsSecureString();
         }
-        catch (Exception e) when (e is PSInvalidOperationException or HostException or NotImplementedException or PSNotImplementedException)
+        catch (Exception e) when (e is PSInvalidOperationException or HostException)
         {
-            // The host cannot read (a non-interactive host that says so only when asked).
+            // The host cannot read: pwsh's console host under -NonInteractive and the default host
+            // of a runspace say so only when asked, with one of these two.
             notAsked = $"the host cannot prompt ({e.GetType().Name})";
             return null;
         }
