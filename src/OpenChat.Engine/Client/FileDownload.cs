@@ -92,13 +92,7 @@ internal sealed class FileDownload(ChatClient client, ILogger log)
             }
         }
 
-        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        return new FileStream(partial, options);
+        return Storage.SecureFile.Open(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
     }
 
     private static uint Resume(FileStream output, FileAttachment file, IncrementalHash hash)

@@ -30,19 +30,7 @@ public sealed class JsonLinesLoggerProvider : ILoggerProvider
 
         // Owner-only, like everything else the server writes: the lines name users, addresses
         // and serials.
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.Append,
-            Access = FileAccess.Write,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        _file = new FileStream(Path, options);
+        _file = Storage.SecureFile.Open(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
     }
 
     public string Path { get; }

@@ -29,18 +29,7 @@ public static class SecureFile
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, bool overwrite = false)
     {
         var target = overwrite ? path + ".tmp-" + Guid.NewGuid().ToString("N") : path;
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-        };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerReadWrite;
-        }
-
-        using (var stream = new FileStream(target, options))
+        using (var stream = Open(target, FileMode.CreateNew, FileAccess.Write, FileShare.None))
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);
@@ -50,6 +39,18 @@ public static class SecureFile
         {
             File.Move(target, path, overwrite: true);
         }
+    }
+
+    /// <summary>Opens a file that, if this creates it, is the owner's alone from its first byte.</summary>
+    public static FileStream Open(string path, FileMode mode, FileAccess access, FileShare share, int bufferSize = 4096)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = access, Share = share, BufferSize = bufferSize };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerReadWrite;
+        }
+
+        return new FileStream(path, options);
     }
 
     public static void WriteAllText(string path, string content, bool overwrite = false) =>
