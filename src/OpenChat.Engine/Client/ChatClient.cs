@@ -126,6 +126,13 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// <summary>Raised on a background thread when a member of a joined room comes online or goes away.</summary>
     public event EventHandler<PresenceChangedEventArgs>? PresenceChanged;
 
+    /// <summary>Raised on a background thread after this device's certificate was renewed over the
+    /// live connection (see <see cref="CertificateRenewedEventArgs"/>); handlers must not throw.</summary>
+    public event EventHandler<CertificateRenewedEventArgs>? CertificateRenewed;
+
+    private void OnCertificateRenewed(X509Certificate2 previous, X509Certificate2 renewed) =>
+        CertificateRenewed?.Invoke(this, new CertificateRenewedEventArgs(previous, renewed));
+
     public static async Task<ChatClient> ConnectAsync(ChatProfile profile, ReadOnlyMemory<char> password, ChatClientOptions? options = null,
         CancellationToken cancellationToken = default)
     {

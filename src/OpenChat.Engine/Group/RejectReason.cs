@@ -160,4 +160,25 @@ public enum RejectReason
 
     /// <summary>A verified message of a content type this version cannot show.</summary>
     UnknownContentType = 69,
+
+    // Key handovers (a device moving to a new key, signed by its previous one).
+
+    /// <summary>The handover does not parse.</summary>
+    HandoverMalformed = 80,
+
+    /// <summary>The previous certificate is not a client certificate of the pinned CA valid (and
+    /// not revoked) when the handover says it was made.</summary>
+    HandoverPreviousNotValid = 81,
+
+    /// <summary>The previous and the next certificate name different users.</summary>
+    HandoverOtherUser = 82,
+
+    /// <summary>The handover names another key than the next certificate's.</summary>
+    HandoverOtherKey = 83,
+
+    /// <summary>The next certificate did not begin near the time the handover was made.</summary>
+    HandoverOutOfTime = 84,
+
+    /// <summary>The handover's signature does not verify under the previous certificate's key.</summary>
+    HandoverBadSignature = 85,
 }
