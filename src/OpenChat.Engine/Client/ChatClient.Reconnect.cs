@@ -17,7 +17,7 @@ public sealed partial class ChatClient
     private async Task OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken,
-            revokedSerials: _profile.LoadRevokedSerials(_log)).ConfigureAwait(false);
+            revokedSerials: _profile.LoadRevokedSerials(_log), time: _options.Time).ConfigureAwait(false);
         var connection = new ServerConnection(opened.Stream, opened.Reader, _options.Time, _connectionLog);
         List<RoomCursor> rooms;
         lock (_gate)

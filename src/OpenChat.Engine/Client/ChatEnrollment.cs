@@ -16,8 +16,9 @@ namespace OpenChat.Engine.Client;
 public static class ChatEnrollment
 {
     public static async Task<ChatProfile> RegisterAsync(string inviteText, string? profileRoot, ReadOnlyMemory<char> password,
-        TimeSpan timeout, CancellationToken cancellationToken)
+        TimeSpan timeout, CancellationToken cancellationToken, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var invite = InviteCode.Parse(inviteText);
         var root = profileRoot ?? ChatProfile.DefaultRoot();
         if (File.Exists(Path.Combine(root, ChatProfile.DirectoryName(invite.UserName, invite.Server), ChatProfile.InfoFile)))
@@ -31,7 +32,7 @@ public static class ChatEnrollment
         subject.AddCommonName(invite.UserName);
         var csr = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
 
-        var opened = await ClientTransport.OpenAsync(invite.Server, invite.CaFingerprint, null, null, timeout, cancellationToken, serverKeyPin: invite.ServerKeyPin)
+        var opened = await ClientTransport.OpenAsync(invite.Server, invite.CaFingerprint, null, null, timeout, cancellationToken, serverKeyPin: invite.ServerKeyPin, time: time)
             .ConfigureAwait(false);
         using var stream = opened.Stream;
         if (opened.Welcome.Nonce.Length != InviteProof.NonceLength)
@@ -52,7 +53,7 @@ public static class ChatEnrollment
             case Enrolled enrolled:
                 var ca = X509Certificate2.CreateFromPem(enrolled.CaCertificate);
                 var certificate = X509Certificate2.CreateFromPem(enrolled.Certificate);
-                Verify(invite, ca, certificate, key);
+                Verify(invite, ca, certificate, key, time.GetUtcNow());
                 return ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
             case ErrorReply error:
                 throw new OpenChatException(error.Code, KindOf(error.Code), error.Message);
@@ -66,7 +67,7 @@ public static class ChatEnrollment
 
     // The server could be anyone who got hold of the CA's certificate; what it returns is trusted
     // only if it is exactly what we asked for, signed by the pinned CA.
-    private static void Verify(InviteCode invite, X509Certificate2 ca, X509Certificate2 certificate, ECDsa key)
+    private static void Verify(InviteCode invite, X509Certificate2 ca, X509Certificate2 certificate, ECDsa key, DateTimeOffset now)
     {
         if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(ca.RawData), invite.CaFingerprint))
         {
@@ -74,6 +75,7 @@ public static class ChatEnrollment
         }
 
         using var chain = new X509Chain();
+        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;

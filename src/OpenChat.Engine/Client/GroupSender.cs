@@ -97,7 +97,7 @@ internal sealed class GroupSender(ChatClient client, RoomGroups rooms, Membershi
                         throw PeerNotJoined(room);
                     }
 
-                    body = state.Encrypt(content, contentType, DateTimeOffset.UtcNow);
+                    body = state.Encrypt(content, contentType, client.Time.GetUtcNow());
                     epoch = state.ServerEpoch;
                 }
             });

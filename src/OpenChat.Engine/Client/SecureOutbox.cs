@@ -69,7 +69,7 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
     public OutgoingMessage Queue(string room, string text)
     {
         ThrowIfClosed();
-        var outgoing = new OutgoingMessage(new QueuedMessage { MessageId = Guid.CreateVersion7(), Room = room, Text = text, QueuedAt = DateTimeOffset.UtcNow }, restored: false);
+        var outgoing = new OutgoingMessage(new QueuedMessage { MessageId = Guid.CreateVersion7(), Room = room, Text = text, QueuedAt = client.Time.GetUtcNow() }, restored: false);
         lock (_gate)
         {
             _outgoing.Add(outgoing);
@@ -368,7 +368,7 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
         if (outgoing.Restored || outgoing.Deferred.IsCompleted)
         {
             var preview = outgoing.Text.Length > 60 ? outgoing.Text[..60] + "…" : outgoing.Text;
-            inbox.Add(new SecureMessage(outgoing.Room, 0, client.UserName, ownSerial, "", DateTimeOffset.UtcNow, outgoing.QueuedAt, true, ContactTrust.Verified, error.ErrorId, 0, false, 0)
+            inbox.Add(new SecureMessage(outgoing.Room, 0, client.UserName, ownSerial, "", client.Time.GetUtcNow(), outgoing.QueuedAt, true, ContactTrust.Verified, error.ErrorId, 0, false, 0)
             {
                 IsNotice = true,
                 IsOwn = true,

@@ -45,7 +45,7 @@ internal sealed class SessionStateStore : IDisposable
         ECDiffieHellman agreement;
         if (File.Exists(path))
         {
-            saved = JsonSerializer.Deserialize(Fernet.Decrypt(key, File.ReadAllText(path), DateTimeOffset.UtcNow), SessionJson.Default.SessionStateFile);
+            saved = JsonSerializer.Deserialize(Fernet.Decrypt(key, File.ReadAllText(path), client.Time.GetUtcNow()), SessionJson.Default.SessionStateFile);
             agreement = ECDiffieHellman.Create();
             agreement.ImportPkcs8PrivateKey(saved!.AgreementKey, out _);
         }
@@ -56,7 +56,7 @@ internal sealed class SessionStateStore : IDisposable
 
         var identity = saved?.Package is { } packageBytes
             ? new GroupIdentity(client.Identity, signing, agreement, KeyPackage.Parse(packageBytes))
-            : new GroupIdentity(client.Identity, signing, agreement, DateTimeOffset.UtcNow);
+            : new GroupIdentity(client.Identity, signing, agreement, client.Time.GetUtcNow());
         return (key, saved, identity);
     }
 

@@ -98,8 +98,16 @@ public sealed partial class GroupState
 
     /// <summary>Members whose certificate is revoked (at any date this device knows of) or expired:
     /// to be removed before the next message.</summary>
+    /// <remarks>Expiry is judged at <see cref="RemovalTime"/>, not at this device's clock: a
+    /// removal is judged by everyone at the time the server sequences it, so a device whose clock
+    /// is fast must not decide one (and refuse to send until it is accepted) before the room's
+    /// clock can have passed the end.</remarks>
     public IReadOnlyList<string> InvalidMembers =>
-        _roster.Members.Where(s => _validity.IsRevoked(s) || !_roster.TryGetPackage(s, out var p) || !_validity.ValidAt(p, SendingTime)).ToList();
+        _roster.Members.Where(s => _validity.IsRevoked(s) || !_roster.TryGetPackage(s, out var p) || !_validity.ValidAt(p, RemovalTime)).ToList();
+
+    // The earliest time the server can sequence this device's next event at: the room's clock, or
+    // this device's clock less the tolerated skew when that is later.
+    private DateTimeOffset RemovalTime => ClockSkew.EarliestElsewhere(_time.GetUtcNow()) is var earliest && earliest > RoomClock ? earliest : RoomClock;
 
     private GroupPosition Position => new(Room, Epoch, LastCommitHash);
 

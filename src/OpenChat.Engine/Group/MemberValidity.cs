@@ -21,7 +21,7 @@ internal sealed class MemberValidity(MemberVerifier verifier)
             return Revoked;
         }
 
-        if (at > package.NotAfter || (at < package.NotBefore && package.NotBefore - at > TimeSpan.FromMinutes(5)))
+        if (at > package.NotAfter || !ClockSkew.HasStarted(package.NotBefore, at))
         {
             return OutsideValidity;
         }

@@ -124,7 +124,7 @@ public sealed class MemberVerifier
             return MemberValidity.Revoked;
         }
 
-        if (at < certificate.NotBefore.ToUniversalTime().AddMinutes(-5) || at > certificate.NotAfter.ToUniversalTime())
+        if (!ClockSkew.HasStarted(certificate.NotBefore.ToUniversalTime(), at) || at > certificate.NotAfter.ToUniversalTime())
         {
             return MemberValidity.OutsideValidity;
         }

@@ -38,9 +38,6 @@ public sealed class CertificateAuthority : IDisposable
     public const int DefaultServerValidDays = 397;
     public const int MaxCaNameLength = 64;
 
-    // Certificates start a little in the past so that peers with slightly slow clocks accept them.
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
-
     private readonly ECDsa _key;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -87,7 +84,7 @@ public sealed class CertificateAuthority : IDisposable
         CertificateProfile.ApplyRoot(request);
         var now = time.GetUtcNow();
         using var root = request.Create(request.SubjectName, X509SignatureGenerator.CreateForECDsa(key),
-            now - ClockSkew, now.AddDays(validDays), CertificateProfile.NewSerial());
+            now - ClockSkew.Backdating, now.AddDays(validDays), CertificateProfile.NewSerial());
 
         // Key first: a directory with a certificate but no key is unusable, the reverse is not visible.
         SecureFile.WriteAllText(directory.KeyPath, CaKeyFile.Export(key, password));
@@ -277,7 +274,8 @@ public sealed class CertificateAuthority : IDisposable
                 $"The CA is valid only from {caNotBefore:u}; check this machine's clock.");
         }
 
-        var notBefore = now - ClockSkew < caNotBefore ? caNotBefore : now - ClockSkew;
+        // Certificates start in the past so that peers whose clocks are slow accept them at once.
+        var notBefore = now - ClockSkew.Backdating < caNotBefore ? caNotBefore : now - ClockSkew.Backdating;
         var notAfter = now + validFor > caNotAfter ? caNotAfter : now + validFor;
 
         var serial = CertificateProfile.NewSerial();

@@ -71,7 +71,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         var busy = new BusyRefusal(() => _certificate.Current.Context, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
         _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
         var caPem = directory.Certificate.ExportCertificatePem();
-        _handshake = new ServerHandshake(() => _certificate.Current, new ClientCertificateValidator(directory.Certificate, directory.Store), directory.Store,
+        _handshake = new ServerHandshake(() => _certificate.Current, new ClientCertificateValidator(directory.Certificate, directory.Store, options.Time), directory.Store,
             caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
         _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());
         _revocationList = new RevocationListCache(directory.Store, ca);

@@ -26,7 +26,6 @@ internal sealed class ServerHandshake
 
     private readonly Func<ServerCredential> _certificate;
     private readonly ClientCertificateValidator _validator;
-    private readonly X509ChainPolicy _chainPolicy;
     private readonly ICaStore _store;
     private readonly string _caPem;
     private readonly TimeSpan _timeout;
@@ -36,7 +35,6 @@ internal sealed class ServerHandshake
     {
         _certificate = certificate;
         _validator = validator;
-        _chainPolicy = validator.ChainPolicy();
         _store = store;
         _caPem = caPem;
         _timeout = timeout;
@@ -63,7 +61,7 @@ internal sealed class ServerHandshake
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 // The platform's own chain build must not download issuers named by a client's
                 // certificate (a stall and a request forgery); our callback decides alone.
-                CertificateChainPolicy = _chainPolicy,
+                CertificateChainPolicy = _validator.ChainPolicy(),
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 {
                     // No certificate: an enrollment connection, which can only redeem an invite.

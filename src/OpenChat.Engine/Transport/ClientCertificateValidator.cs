@@ -11,13 +11,17 @@ namespace OpenChat.Engine.Transport;
 /// no downloads of what a certificate points at), then the store: a certificate this CA issued to
 /// a user (known serial and thumbprint) and not revoked.
 /// </summary>
-public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store)
+public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store, TimeProvider? time = null)
 {
-    /// <summary>The chain policy for SslServerAuthenticationOptions.CertificateChainPolicy.</summary>
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>The chain policy for SslServerAuthenticationOptions.CertificateChainPolicy, for
+    /// one handshake: validity is judged at the server's clock as it is now, not the machine's.</summary>
     public X509ChainPolicy ChainPolicy()
     {
         var policy = new X509ChainPolicy
         {
+            VerificationTime = _time.GetUtcNow().UtcDateTime,
             TrustMode = X509ChainTrustMode.CustomRootTrust,
             RevocationMode = X509RevocationMode.NoCheck,
             DisableCertificateDownloads = true,
