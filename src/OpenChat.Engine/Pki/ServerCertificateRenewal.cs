@@ -43,8 +43,9 @@ public static class ServerCertificateRenewal
         IReadOnlyList<string> dnsNames = san is null ? [] : [.. san.EnumerateDnsNames()];
         IReadOnlyList<IPAddress> addresses = san is null ? [] : [.. san.EnumerateIPAddresses()];
         // The same lifetime as the certificate it replaces, to the minute (a ten-minute one stays
-        // ten minutes), within what the CA issues at all.
-        var lifetime = TimeSpan.FromMinutes(Math.Round((certificate.NotAfter - certificate.NotBefore).TotalMinutes));
+        // ten minutes), within what the CA issues at all. The span from NotBefore includes the
+        // CA's backdating, which is not lifetime: counted in, every renewal would grow by it.
+        var lifetime = TimeSpan.FromMinutes(Math.Round((certificate.NotAfter - certificate.NotBefore - ClockSkew.Backdating).TotalMinutes));
         var longest = TimeSpan.FromDays(CertificateAuthority.MaxLeafValidDays);
         return (dnsNames, addresses, lifetime < CertificateLifetime.Minimum ? CertificateLifetime.Minimum : lifetime > longest ? longest : lifetime);
     }
