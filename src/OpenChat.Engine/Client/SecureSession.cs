@@ -320,6 +320,9 @@ public sealed partial class SecureSession : IAsyncDisposable
 
     public ulong GroupEpoch(string room) => _rooms.Find(room)?.Read(s => s.Epoch) ?? 0;
 
+    /// <summary>The hash of the last commit this device applied in the room (for tests: one chain).</summary>
+    internal byte[] GroupCommitHash(string room) => _rooms.Find(room)?.Read(s => s.LastCommitHash) ?? [];
+
     internal void AcceptRevocations(byte[] der) => _revocations.Accept(der);
 
     public async ValueTask DisposeAsync()

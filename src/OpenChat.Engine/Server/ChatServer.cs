@@ -74,7 +74,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _handshake = new ServerHandshake(() => _certificate.Current, new ClientCertificateValidator(directory.Certificate, directory.Store, options.Time), directory.Store,
             caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
         _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());
-        _revocationList = new RevocationListCache(directory.Store, ca);
+        _revocationList = new RevocationListCache(directory.Store, ca, options.Time);
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
