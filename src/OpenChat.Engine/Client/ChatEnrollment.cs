@@ -74,8 +74,12 @@ public static class ChatEnrollment
             throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed, "The server returned a CA certificate other than the one the invite pins.");
         }
 
+        // Judged on this device's clock, except that a certificate the server issued a moment ago
+        // is not refused for starting after a clock that is behind (the invite is spent by now):
+        // the profile is kept, and it works once the clock is right or the start has passed.
+        var start = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
         using var chain = new X509Chain();
-        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+        chain.ChainPolicy.VerificationTime = (now < start ? start : now).UtcDateTime;
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;

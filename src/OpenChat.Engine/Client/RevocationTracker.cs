@@ -51,7 +51,7 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
     // state, any earlier one) could be a replay that hides a revocation: refused.
     public void Accept(byte[] der)
     {
-        var (serials, number) = CrlReader.VerifiedEntries(der, client.PinnedCa, client.Time);
+        var (serials, number) = CrlReader.VerifiedEntries(der, client.PinnedCa);
         bool newer;
         lock (_gate)
         {

@@ -4,8 +4,9 @@ namespace OpenChat.Engine.Pki;
 public static class CertificateLifetime
 {
     /// <summary>Ten minutes: long enough to deliver and use, short enough for tests and admins who
-    /// want certificates that die soon; shorter ones would be dead before the clock skew
-    /// allowance (<c>notBefore</c> is set five minutes back) stopped mattering.</summary>
+    /// want certificates that die soon. <c>notBefore</c> is set <see cref="ClockSkew.Backdating"/>
+    /// back on top of it, so the span covers a clock slow by the whole tolerance; a shorter life
+    /// would leave a clock that is fast little or nothing of it.</summary>
     public static readonly TimeSpan Minimum = TimeSpan.FromMinutes(10);
 
     /// <summary>Refuses a lifetime under <see cref="Minimum"/> or over <paramref name="maximum"/>

@@ -90,6 +90,31 @@ public class ClockSkewSessionTests
         }
     }
 
+    [Fact]
+    public async Task A_device_twenty_minutes_slow_keeps_the_certificate_it_enrolled_for_and_chats_once_the_servers_certificate_has_started_for_it()
+    {
+        var server = new SkewedTime(TimeSpan.Zero);
+        await using var h = await ChatHarness.StartAsync(o => o.Time = server);
+        // Half an hour on, the server's certificate started long ago for everyone, but the one it
+        // issues now starts fifteen minutes back: after the clock of a device twenty minutes slow.
+        server.Offset = TimeSpan.FromMinutes(30);
+        var slow = new SkewedTime(TimeSpan.FromMinutes(10));
+        var profile = await EnrollAsync(h, "alice", slow);
+        using (var issued = profile.LoadPublicCertificate())
+        {
+            Assert.True(issued.NotBefore.ToUniversalTime() > slow.GetUtcNow().UtcDateTime);
+        }
+
+        await using var alice = await SecureSession.ConnectAsync(profile, ReadOnlyMemory<char>.Empty, Options(slow));
+        await using var bob = await SecureSession.ConnectAsync(await EnrollAsync(h, "bob", server), ReadOnlyMemory<char>.Empty, Options(server));
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "my clock is behind");
+        Assert.True((await SecureHarness.NextWithTextAsync(bob, "my clock is behind")).Verified);
+        await bob.SendAsync("ops", "read you");
+        Assert.True((await SecureHarness.NextWithTextAsync(alice, "read you")).Verified);
+    }
+
     private static async Task<SecureSession> SkewedAsync(ChatHarness h, string user, TimeSpan offset, List<SecureSession> sessions)
     {
         var time = new SkewedTime(offset);
@@ -106,6 +131,8 @@ public class ClockSkewSessionTests
     /// <summary>This machine's clock off by a fixed amount (timers run as the machine's do).</summary>
     private sealed class SkewedTime(TimeSpan offset) : TimeProvider
     {
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + offset;
+        public TimeSpan Offset { get; set; } = offset;
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
     }
 }
