@@ -11,7 +11,9 @@ namespace OpenChat.Engine.Transport;
 /// no downloads of what a certificate points at), then the store: a certificate this CA issued to
 /// a user (known serial and thumbprint) and not revoked.
 /// </summary>
-public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store)
+/// During a CA rollover's overlap the previous root is trusted too: users not yet renewed hold
+/// certificates under it, and the store knows both roots' certificates.
+public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store, X509Certificate2? previousRoot = null)
 {
     /// <summary>The chain policy for SslServerAuthenticationOptions.CertificateChainPolicy.</summary>
     public X509ChainPolicy ChainPolicy()
@@ -23,6 +25,11 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore sto
             DisableCertificateDownloads = true,
         };
         policy.CustomTrustStore.Add(ca);
+        if (previousRoot is not null)
+        {
+            policy.CustomTrustStore.Add(previousRoot);
+        }
+
         policy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
         return policy;
     }
