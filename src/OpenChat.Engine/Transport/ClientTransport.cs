@@ -22,7 +22,8 @@ public static class ClientTransport
     /// its key is checked against <paramref name="serverKeyPin"/> during the handshake and its
     /// chain against <paramref name="pinnedCaFingerprint"/> when Welcome arrives.</summary>
     public static async Task<Opened> OpenAsync(string server, byte[] pinnedCaFingerprint, X509Certificate2? caCertificate, X509Certificate2? clientCertificate,
-        TimeSpan timeout, CancellationToken cancellationToken, byte[]? serverKeyPin = null, IReadOnlyCollection<string>? revokedSerials = null)
+        TimeSpan timeout, CancellationToken cancellationToken, byte[]? serverKeyPin = null, IReadOnlyCollection<string>? revokedSerials = null,
+        IReadOnlyCollection<X509Certificate2>? additionalRoots = null)
     {
         var (host, port) = ServerNames.ParseAddress(server);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -41,15 +42,15 @@ public static class ClientTransport
                     $"Cannot reach the chat server at {server}: {(e is SocketException s ? s.Message : "no answer in time")}. Check the address and that the server is running.", e);
             }
 
-            var validator = new ServerCertificateValidator(pinnedCaFingerprint, host, caCertificate, serverKeyPin, revokedSerials);
+            var validator = new ServerCertificateValidator(pinnedCaFingerprint, host, caCertificate, serverKeyPin, revokedSerials, additionalRoots: additionalRoots);
             stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = host,
                 EnabledSslProtocols = SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    validator.ValidateHandshake(certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())),
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                    validator.ValidateHandshake(certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), chain),
             };
             if (clientCertificate is not null)
             {
