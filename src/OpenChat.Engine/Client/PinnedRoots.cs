@@ -39,9 +39,12 @@ public sealed class PinnedRoots
     /// pinned or dropped; handlers must not throw.</summary>
     public event Action<IReadOnlyList<X509Certificate2>>? Changed;
 
-    public static PinnedRoots Load(ChatProfile profile, TimeProvider time, ILogger log)
+    public static PinnedRoots Load(ChatProfile profile, TimeProvider time, ILogger log) => Load(profile.Path, time, log);
+
+    /// <summary>The roots pinned in the profile directory <paramref name="directory"/>.</summary>
+    internal static PinnedRoots Load(string directory, TimeProvider time, ILogger log)
     {
-        var list = Path.Combine(profile.Path, RootsFile);
+        var list = Path.Combine(directory, RootsFile);
         var roots = new List<X509Certificate2>();
         if (File.Exists(list))
         {
@@ -51,10 +54,10 @@ public sealed class PinnedRoots
         }
         else
         {
-            roots.Add(profile.LoadCaCertificate());
+            roots.Add(X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(directory, ChatProfile.CaFile))));
         }
 
-        return new PinnedRoots(profile.Path, roots, time, log);
+        return new PinnedRoots(directory, roots, time, log);
     }
 
     /// <summary>Every root pinned, expired ones included until the next <see cref="Live"/>.</summary>
