@@ -90,6 +90,8 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
             }
             catch (CryptographicException e)
             {
+                // During an overlap one list may be signed by a root this device does not pin.
+                CaRolloverLog.RevocationListNotVerified(log, e.Message);
                 refused = e;
             }
         }
@@ -109,6 +111,8 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
             }
             catch (CryptographicException e)
             {
+                // Signed by another pinned root, perhaps: the next one is tried.
+                CaRolloverLog.RevocationListNotVerified(log, e.Message);
                 refused = e;
             }
         }

@@ -20,4 +20,8 @@ internal static partial class CaRolloverLog
     [LoggerMessage(EventId = 4093, EventName = "CaRootDropped", Level = LogLevel.Information,
         Message = "Dropped the pinned CA root {Subject}, which expired on {NotAfter:u}")]
     public static partial void RootDropped(ILogger log, string subject, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 4094, EventName = "RevocationListNotVerified", Level = LogLevel.Debug,
+        Message = "A revocation list did not verify under a pinned root ({Reason}); the next one is tried")]
+    public static partial void RevocationListNotVerified(ILogger log, string reason);
 }
