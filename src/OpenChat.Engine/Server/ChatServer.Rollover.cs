@@ -26,6 +26,15 @@ public sealed partial class ChatServer
         return CaRollover.Run(directory, password, newPassword, keepPassword, validDays, time ?? TimeProvider.System, log ?? NullLogger.Instance);
     }
 
+    /// <summary>What Welcome and Enrolled name as the CA: the current root and, during an overlap,
+    /// the previous root and the cross-certificate after it, so that an invite made before the
+    /// rollover (it pins the previous root) still enrolls. Clients read the root their invite
+    /// pins (older ones read the first).</summary>
+    private static string RootsPem(CaDirectory directory, PreviousRoot? previous) =>
+        previous is null
+            ? directory.Certificate.ExportCertificatePem()
+            : string.Join('\n', directory.Certificate.ExportCertificatePem(), previous.Certificate.ExportCertificatePem(), previous.Cross.ExportCertificatePem());
+
     // The previous root only while it is valid: after its expiry nothing under it verifies anyway.
     private static PreviousRoot? OpenPreviousRoot(CaDirectory directory, ChatServerOptions options)
     {

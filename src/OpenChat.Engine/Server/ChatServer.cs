@@ -72,7 +72,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _certificate = new ServerCertificateRotation(ca, serverCertificate, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!), _previousRoot);
         var busy = new BusyRefusal(() => _certificate.Current.Context, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
         _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
-        var caPem = directory.Certificate.ExportCertificatePem();
+        var caPem = RootsPem(directory, _previousRoot);
         _handshake = new ServerHandshake(() => _certificate.Current, new ClientCertificateValidator(directory.Certificate, directory.Store, _previousRoot?.Certificate), directory.Store,
             caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
         _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());

@@ -104,7 +104,7 @@ public static class ClientTransport
             switch (MessageCodec.Decode(first.Value))
             {
                 case Welcome welcome:
-                    var ca = caCertificate ?? ReadCa(welcome.CaCertificate);
+                    var ca = caCertificate ?? ReadCa(welcome.CaCertificate, pinnedCaFingerprint);
                     if (!validator.Confirm(ca))
                     {
                         throw new OpenChatException(validator.LastRefusalId, ErrorKind.AuthenticationFailed,
@@ -133,11 +133,18 @@ public static class ClientTransport
         }
     }
 
-    private static X509Certificate2 ReadCa(string pem)
+    /// <summary>The certificate among <paramref name="pem"/> whose fingerprint is
+    /// <paramref name="fingerprint"/> (during a CA rollover the server names both roots), else the
+    /// first: checked against the pin afterwards either way.</summary>
+    internal static X509Certificate2 ReadCa(string pem, byte[] fingerprint)
     {
         try
         {
-            return X509Certificate2.CreateFromPem(pem);
+            var all = new X509Certificate2Collection();
+            all.ImportFromPem(pem);
+            return all.FirstOrDefault(c => CryptographicOperations.FixedTimeEquals(SHA256.HashData(c.RawData), fingerprint))
+                ?? all.FirstOrDefault()
+                ?? throw new CryptographicException("No certificate in the PEM text.");
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {

@@ -142,6 +142,22 @@ public class CaRolloverChatTests
     }
 
     [Fact]
+    public async Task An_invite_made_before_the_rollover_still_enrolls_and_its_identity_learns_the_new_root()
+    {
+        await using var rig = await Rig.StartAsync();
+        var oldRoot = Fingerprint(new CaDirectory(rig.DataPath).Certificate);
+        var (_, invite) = new InviteBook(new CaDirectory(rig.DataPath)).Create("frank", server: rig.Address);
+        var result = await rig.StopAndRollOverAsync();
+        await rig.StartAgainAsync();
+
+        var profile = await ChatEnrollment.RegisterAsync(invite.ToString(), rig.ProfileRoot, ReadOnlyMemory<char>.Empty, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(result.Subject, profile.LoadPublicCertificate().Issuer);
+        Assert.Equal(oldRoot, Fingerprint(profile.LoadCaCertificate()));
+        var frank = await rig.SecureAsync(profile);
+        await Eventually.TrueAsync(() => Pinned(frank).SequenceEqual(new[] { oldRoot, result.Fingerprint }.Order()), "frank learns the new root");
+    }
+
+    [Fact]
     public async Task Certificates_revoked_under_the_old_root_and_under_the_new_root_are_both_refused_and_listed_by_both_roots()
     {
         await using var rig = await Rig.StartAsync();
