@@ -15,6 +15,7 @@
         'New-ChatCertificate'
         'Get-ChatCertificate'
         'Revoke-ChatCertificate'
+        'Update-ChatCertificateAuthority'
         'Export-ChatRevocationList'
         'New-ChatInvite'
         'Get-ChatInvite'

@@ -45,6 +45,9 @@ public static class ErrorIds
     public const string CaKeyInvalid = "CaKeyInvalid";
     public const string CaExpired = "CaExpired";
     public const string CaNameInvalid = "CaNameInvalid";
+    public const string CaRolloverInProgress = "CaRolloverInProgress";
+    public const string CaRolloverUnsupported = "CaRolloverUnsupported";
+    public const string PinnedCaExpired = "PinnedCaExpired";
     public const string ValidityInvalid = "ValidityInvalid";
     public const string ValidityConflict = "ValidityConflict";
 

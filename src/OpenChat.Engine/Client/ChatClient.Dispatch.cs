@@ -101,6 +101,11 @@ public sealed partial class ChatClient
             case HistoryEnd end:
                 OnHistoryEnd(end);
                 break;
+            case CaRoots roots:
+                // Pinned only on a proof under a root already pinned (PinnedRoots.Adopt); a
+                // refusal is logged there and changes nothing.
+                _roots.Adopt(roots);
+                break;
             case Presence presence:
                 OnPresence(presence);
                 break;

@@ -16,8 +16,12 @@ public sealed partial class ChatClient
 
     private async Task OpenConnectionAsync(CancellationToken cancellationToken)
     {
-        var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken,
-            revokedSerials: _profile.LoadRevokedSerials(_log), time: _options.Time).ConfigureAwait(false);
+        // Every live pinned root: after a CA rollover the server's certificate chains to the new
+        // root, or through the cross-certificate it sends to the old one.
+        var roots = _roots.RequireLive();
+        var opened = await ClientTransport.OpenAsync(_server, System.Security.Cryptography.SHA256.HashData(roots[0].RawData), roots[0], _identity,
+            _options.ConnectTimeout, cancellationToken, revokedSerials: _profile.LoadRevokedSerials(_log), time: _options.Time,
+            additionalRoots: [.. roots.Skip(1)]).ConfigureAwait(false);
         var connection = new ServerConnection(opened.Stream, opened.Reader, _options.Time, _connectionLog);
         List<RoomCursor> rooms;
         lock (_gate)

@@ -25,7 +25,7 @@ public sealed partial class ChatClient : IAsyncDisposable
 {
     private readonly ChatProfile _profile;
     private readonly X509Certificate2 _identity;
-    private readonly X509Certificate2 _ca;
+    private readonly PinnedRoots _roots;
     private readonly ChatClientOptions _options;
     private readonly string _server;
     private readonly ILogger _log;
@@ -44,8 +44,8 @@ public sealed partial class ChatClient : IAsyncDisposable
     {
         _profile = profile;
         _identity = identity;
-        _ca = profile.LoadCaCertificate();
         _options = options;
+        _roots = PinnedRoots.Load(profile, options.Time, options.LoggerFactory.CreateLogger<PinnedRoots>());
         _server = options.Server ?? profile.Server;
         _log = options.LoggerFactory.CreateLogger<ChatClient>();
         _connectionLog = options.LoggerFactory.CreateLogger<ServerConnection>();
@@ -118,7 +118,11 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// <summary>This device's certificate with its private key.</summary>
     internal X509Certificate2 Identity => _identity;
 
-    internal X509Certificate2 PinnedCa => _ca;
+    /// <summary>The newest live pinned root (see <see cref="PinnedRoots"/> for all of them).</summary>
+    internal X509Certificate2 PinnedCa => _roots.Live().FirstOrDefault() ?? _roots.All[0];
+
+    /// <summary>The CA roots this profile trusts: one from enrollment, two during a CA rollover's overlap.</summary>
+    public PinnedRoots PinnedRoots => _roots;
 
     /// <summary>Raised on a background thread when the connection drops, comes back or closes for good.</summary>
     public event EventHandler<ChatClientStateChangedEventArgs>? StateChanged;
@@ -208,6 +212,11 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// <summary>The CA's revocation list as the server relays it (DER); check it with <see cref="Pki.CrlReader"/>.</summary>
     public async Task<byte[]> FetchRevocationsAsync(CancellationToken cancellationToken = default) =>
         (await RequestAsync<RevocationsReply>(tag => new NameRequest(MessageType.GetRevocations, tag, ""), cancellationToken).ConfigureAwait(false)).Crl;
+
+    /// <summary>The revocation list of each root of the CA still valid (two during a rollover's
+    /// overlap, each signed by its root); verify one under a pinned root with <see cref="Pki.CrlReader"/>.</summary>
+    public async Task<IReadOnlyList<byte[]>> FetchRevocationListsAsync(CancellationToken cancellationToken = default) =>
+        (await RequestAsync<RevocationListsReply>(tag => new NameRequest(MessageType.GetRevocationLists, tag, ""), cancellationToken).ConfigureAwait(false)).Crls;
 
     public async Task<IReadOnlyList<MemberInfo>> ListMembersAsync(string room, CancellationToken cancellationToken = default) =>
         (await RequestAsync<MemberList>(tag => new NameRequest(MessageType.ListMembers, tag, RoomNames.Normalize(room)), cancellationToken).ConfigureAwait(false)).Members;

@@ -51,9 +51,14 @@ public static class ChatEnrollment
         switch (MessageCodec.Decode(reply))
         {
             case Enrolled enrolled:
-                var ca = X509Certificate2.CreateFromPem(enrolled.CaCertificate);
+                // During a CA rollover the server names both roots and the cross-certificate: an
+                // invite made before it pins the old root, and the new certificate chains to it
+                // through the cross-certificate (the rest are untrusted intermediates only).
+                var ca = ClientTransport.ReadCa(enrolled.CaCertificate, invite.CaFingerprint);
+                var named = new X509Certificate2Collection();
+                named.ImportFromPem(enrolled.CaCertificate);
                 var certificate = X509Certificate2.CreateFromPem(enrolled.Certificate);
-                Verify(invite, ca, certificate, key, time.GetUtcNow());
+                Verify(invite, ca, certificate, key, named, time.GetUtcNow());
                 return ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
             case ErrorReply error:
                 throw new OpenChatException(error.Code, KindOf(error.Code), error.Message);
@@ -67,7 +72,7 @@ public static class ChatEnrollment
 
     // The server could be anyone who got hold of the CA's certificate; what it returns is trusted
     // only if it is exactly what we asked for, signed by the pinned CA.
-    private static void Verify(InviteCode invite, X509Certificate2 ca, X509Certificate2 certificate, ECDsa key, DateTimeOffset now)
+    private static void Verify(InviteCode invite, X509Certificate2 ca, X509Certificate2 certificate, ECDsa key, X509Certificate2Collection intermediates, DateTimeOffset now)
     {
         if (!CryptographicOperations.FixedTimeEquals(SHA256.HashData(ca.RawData), invite.CaFingerprint))
         {
@@ -82,6 +87,9 @@ public static class ChatEnrollment
         chain.ChainPolicy.VerificationTime = (now < start ? start : now).UtcDateTime;
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
+        // Roots among them are left out: a chain builder that meets an unpinned root stops there
+        // instead of going on through the cross-certificate to the pinned one.
+        chain.ChainPolicy.ExtraStore.AddRange(intermediates.Where(c => !c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData)).ToArray());
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));

@@ -51,7 +51,7 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
     // state, any earlier one) could be a replay that hides a revocation: refused.
     public void Accept(byte[] der)
     {
-        var (serials, number) = CrlReader.VerifiedEntries(der, client.PinnedCa);
+        var (serials, number) = VerifiedUnderAnyRoot(der);
         bool newer;
         lock (_gate)
         {
@@ -75,8 +75,50 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
 
     /// <summary>Fetches and accepts the newest list; any failure reaches the caller (a send that
     /// must not go before removals it would reveal).</summary>
-    public async Task FetchAsync(CancellationToken cancellationToken) =>
-        Accept(await client.FetchRevocationsAsync(cancellationToken).ConfigureAwait(false));
+    public async Task FetchAsync(CancellationToken cancellationToken)
+    {
+        // During a CA rollover's overlap the server sends each root's list; each names every
+        // revocation of the CA, so the first one signed by a root this device pins is enough.
+        var lists = await client.FetchRevocationListsAsync(cancellationToken).ConfigureAwait(false);
+        CryptographicException? refused = null;
+        foreach (var der in lists)
+        {
+            try
+            {
+                Accept(der);
+                return;
+            }
+            catch (CryptographicException e)
+            {
+                // During an overlap one list may be signed by a root this device does not pin.
+                CaRolloverLog.RevocationListNotVerified(log, e.Message);
+                refused = e;
+            }
+        }
+
+        throw refused ?? new CryptographicException("The server sent no revocation list.");
+    }
+
+    // Any live pinned root may have signed it (the newest first).
+    private (IReadOnlyList<RevokedSerial> Entries, BigInteger Number) VerifiedUnderAnyRoot(byte[] der)
+    {
+        CryptographicException? refused = null;
+        foreach (var root in client.PinnedRoots.Live())
+        {
+            try
+            {
+                return CrlReader.VerifiedEntries(der, root);
+            }
+            catch (CryptographicException e)
+            {
+                // Signed by another pinned root, perhaps: the next one is tried.
+                CaRolloverLog.RevocationListNotVerified(log, e.Message);
+                refused = e;
+            }
+        }
+
+        throw refused ?? new CryptographicException("No pinned root is valid any more.");
+    }
 
     // Before judging what depends on revocations, the newest list: asked for until it comes (the
     // events wait in order meanwhile), since judging without it could refuse what the others accept.

@@ -47,7 +47,9 @@ public sealed partial class SecureSession : IAsyncDisposable
         _identity = identity;
         _history = history;
         _log = logs.CreateLogger<SecureSession>();
-        var verifier = new MemberVerifier(client.PinnedCa);
+        // Every live pinned root, and those a CA rollover adds or drops later.
+        var verifier = new MemberVerifier(client.PinnedRoots.Live());
+        client.PinnedRoots.Changed += verifier.TrustRoots;
         var closing = _closing.Token;
         var progress = new PumpProgress(closing);
         _contacts = new ContactBook(client.Profile.Path);

@@ -9,7 +9,7 @@ namespace OpenChat.Engine.Group;
 /// client holds. The server is not asked: it is the party the group protects itself from.</summary>
 public sealed class MemberVerifier
 {
-    private readonly X509Certificate2 _ca;
+    private List<X509Certificate2> _roots;
     // Serial -> when it was revoked; MinValue when the date is not known (revoked for all time).
     private readonly Dictionary<string, DateTimeOffset> _revoked = new(Roster.SerialComparer);
     private readonly Dictionary<string, bool> _chainCache = new(StringComparer.Ordinal);
@@ -17,7 +17,25 @@ public sealed class MemberVerifier
 
     public MemberVerifier(X509Certificate2 pinnedCa)
     {
-        _ca = pinnedCa;
+        _roots = [pinnedCa];
+    }
+
+    /// <summary>Members' certificates may chain to any of <paramref name="pinnedRoots"/> (two
+    /// during a CA rollover's overlap).</summary>
+    public MemberVerifier(IEnumerable<X509Certificate2> pinnedRoots)
+    {
+        _roots = [.. pinnedRoots];
+    }
+
+    /// <summary>Replaces the roots (a CA rollover pinned or dropped one); verdicts cached under
+    /// the old set are forgotten.</summary>
+    public void TrustRoots(IReadOnlyList<X509Certificate2> pinnedRoots)
+    {
+        lock (_gate)
+        {
+            _roots = [.. pinnedRoots];
+            _chainCache.Clear();
+        }
     }
 
     /// <summary>Marks serials revoked at a time not known: they count as revoked for every
@@ -134,7 +152,7 @@ public sealed class MemberVerifier
         {
             using var chain = new X509Chain();
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(_ca);
+            chain.ChainPolicy.CustomTrustStore.AddRange(_roots.ToArray());
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
             chain.ChainPolicy.VerificationTime = certificate.NotBefore.AddMinutes(10) < certificate.NotAfter ? certificate.NotBefore.AddMinutes(10) : certificate.NotBefore;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Numerics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
@@ -217,30 +216,8 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>Signs a CRL listing every revoked certificate, numbered one past the last.</summary>
-    public RevocationList CreateRevocationList(TimeSpan validFor)
-    {
-        if (validFor <= TimeSpan.Zero || validFor > TimeSpan.FromDays(366))
-        {
-            throw new OpenChatException(ErrorIds.ValidityInvalid, ErrorKind.InvalidArgument,
-                "A revocation list must be valid for between a second and a year.");
-        }
-
-        var now = _time.GetUtcNow();
-        var builder = new CertificateRevocationListBuilder();
-        var serials = new List<string>();
-        foreach (var record in Directory.Store.FindCertificates().Where(r => r.RevokedAt is not null))
-        {
-            builder.AddEntry(Convert.FromHexString(record.Serial), record.RevokedAt!.Value, record.RevocationReason);
-            serials.Add(record.Serial);
-        }
-
-        var number = Directory.Store.NextCrlNumber();
-        var akid = X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Directory.Certificate, true, false);
-        var der = builder.Build(Directory.Certificate.SubjectName, X509SignatureGenerator.CreateForECDsa(_key),
-            new BigInteger(number), now + validFor, CertificateProfile.HashFor(_key), akid, now);
-        PkiLog.RevocationListSigned(_log, number, serials.Count);
-        return new RevocationList(der, number, now, now + validFor, serials);
-    }
+    public RevocationList CreateRevocationList(TimeSpan validFor) =>
+        RevocationListSigner.Sign(Directory.Store, Directory.Certificate, _key, validFor, _time.GetUtcNow(), _log);
 
     public void Dispose() => _key.Dispose();
 
@@ -334,6 +311,7 @@ public sealed class CertificateAuthority : IDisposable
         string[] files =
         [
             CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile, CaDirectory.CrlFile,
+            .. PreviousRoot.Files,
         ];
         foreach (var file in files)
         {

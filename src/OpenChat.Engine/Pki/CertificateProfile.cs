@@ -13,12 +13,28 @@ public static class CertificateProfile
     public const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
     public const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
 
+    // A path length of one leaves room for one cross-certificate under the root (CaRollover):
+    // verifiers such as OpenSSL enforce a root's path length, and zero would refuse leaf -> cross -> root.
+    public const int RootPathLength = 1;
+
     public static void ApplyRoot(CertificateRequest request)
+    {
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, RootPathLength, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+    }
+
+    /// <summary>A cross-certificate: one root certifying another root's name and key. It may sign
+    /// leaves only (path length zero), with the subject key identifier of the key it certifies, so
+    /// leaves of that root chain through it.</summary>
+    public static void ApplyCross(CertificateRequest request, X509Certificate2 issuer)
     {
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(
             X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
     }
 
     public static void ApplyClient(CertificateRequest request, X509Certificate2 issuer)

@@ -13,7 +13,7 @@ public static class MessageCodec
         MessageType.Hello => Hello.Read(payload),
         MessageType.Enroll => Enroll.Read(payload),
         MessageType.ListRooms or MessageType.Join or MessageType.Leave or MessageType.OpenDirect
-            or MessageType.ListMembers or MessageType.GetRevocations or MessageType.CreateRoom => NameRequest.Read(type, payload),
+            or MessageType.ListMembers or MessageType.GetRevocations or MessageType.CreateRoom or MessageType.GetRevocationLists => NameRequest.Read(type, payload),
         MessageType.History => HistoryRequest.Read(payload),
         MessageType.Publish => Publish.Read(payload),
         MessageType.Ping => Ping.Read(payload),
@@ -35,6 +35,8 @@ public static class MessageCodec
         MessageType.MemberList => MemberList.Read(payload),
         MessageType.HistoryEnd => HistoryEnd.Read(payload),
         MessageType.Revocations => RevocationsReply.Read(payload),
+        MessageType.RevocationLists => RevocationListsReply.Read(payload),
+        MessageType.CaRoots => CaRoots.Read(payload),
         MessageType.Ack => Ack.Read(payload),
         MessageType.Event => RoomEvent.Read(payload),
         MessageType.Presence => Presence.Read(payload),

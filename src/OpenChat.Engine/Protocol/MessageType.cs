@@ -16,6 +16,9 @@ public enum MessageType : byte
 
     /// <summary>Creates a room and joins it (reply Joined); Join alone never creates one.</summary>
     CreateRoom = 0x17,
+
+    /// <summary>The revocation list of every root still valid (reply RevocationLists; CA rollover).</summary>
+    GetRevocationLists = 0x1A,
     Publish = 0x20,
     Ping = 0x30,
     FileBegin = 0x40,
@@ -33,9 +36,13 @@ public enum MessageType : byte
     MemberList = 0x94,
     HistoryEnd = 0x95,
     Revocations = 0x96,
+    RevocationLists = 0x99,
     Ack = 0xA0,
     Event = 0xA1,
     Presence = 0xA2,
+
+    /// <summary>Pushed after Welcome during a CA rollover's overlap: roots with their cross-certificates.</summary>
+    CaRoots = 0xA3,
     Pong = 0xB0,
     FileBegun = 0xC0,
     FileChunkStored = 0xC1,

@@ -92,6 +92,7 @@ public sealed partial class ChatServer
             _admission.HandshakeEnded(address);
             handshaking = false;
             _handshake.Welcome(connection);
+            OfferRoots(connection);
             _hub.Connected(connection);
             _log.ConnectionOpened(connection.UserName, remoteAddress, connection.Id);
             var writer = connection.WriteLoopAsync();

@@ -49,6 +49,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly ConnectionWatchdog _watchdog;
     private readonly RevocationListCache _revocationList;
     private readonly ServerCertificateRotation _certificate;
+    private readonly PreviousRoot? _previousRoot;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<long, ClientConnection> _connections = [];
@@ -67,18 +68,20 @@ public sealed partial class ChatServer : IAsyncDisposable
         StartedAt = options.Time.GetUtcNow();
         var logs = options.LoggerFactory;
         _log = logs.CreateLogger<ChatServer>();
-        _certificate = new ServerCertificateRotation(ca, serverCertificate, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!));
+        _previousRoot = OpenPreviousRoot(directory, options);
+        _certificate = new ServerCertificateRotation(ca, serverCertificate, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!), _previousRoot);
         var busy = new BusyRefusal(() => _certificate.Current.Context, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
         _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
-        var caPem = directory.Certificate.ExportCertificatePem();
-        _handshake = new ServerHandshake(() => _certificate.Current, new ClientCertificateValidator(directory.Certificate, directory.Store, options.Time), directory.Store,
+        var caPem = RootsPem(directory, _previousRoot);
+        _handshake = new ServerHandshake(() => _certificate.Current,
+            new ClientCertificateValidator(directory.Certificate, directory.Store, options.Time, _previousRoot?.Certificate), directory.Store,
             caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
         _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());
-        _revocationList = new RevocationListCache(directory.Store, ca, options.Time);
+        _revocationList = new RevocationListCache(directory.Store, ca, _previousRoot, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!));
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
-            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files);
+            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files, _revocationList.All);
         _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>(),
             () => _certificate.RenewIfDue());
         _listener = new TcpListener(options.Address, options.Port);
@@ -205,6 +208,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _messages.Dispose();
         _files.Dispose();
         _ca.Dispose();
+        _previousRoot?.Dispose();
         _lock.Dispose();
         State = ChatServerState.Stopped;
         _log.ServerStopped(Endpoint.ToString());
@@ -240,6 +244,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _messages.Dispose();
         _files.Dispose();
         _ca.Dispose();
+        _previousRoot?.Dispose();
         _lock.Dispose();
     }
 

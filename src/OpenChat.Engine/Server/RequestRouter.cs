@@ -12,7 +12,8 @@ namespace OpenChat.Engine.Server;
 /// connection.
 /// </summary>
 internal sealed class RequestRouter(
-    RoomRequests rooms, RoomPublisher publisher, HistoryReader history, Func<byte[]> revocations, ILogger log, FileRequests? files = null)
+    RoomRequests rooms, RoomPublisher publisher, HistoryReader history, Func<byte[]> revocations, ILogger log, FileRequests? files = null,
+    Func<IReadOnlyList<byte[]>>? revocationLists = null)
 {
     // A peer can cause this at will: its log lines are throttled, the refusals never are.
     private readonly LogThrottle _rateLimitLines = new("RateLimited (request)");
@@ -53,6 +54,9 @@ internal sealed class RequestRouter(
                     break;
                 case NameRequest { Type: MessageType.GetRevocations }:
                     channel.Send(new RevocationsReply(tag, revocations()));
+                    break;
+                case NameRequest { Type: MessageType.GetRevocationLists }:
+                    channel.Send(new RevocationListsReply(tag, revocationLists?.Invoke() ?? [revocations()]));
                     break;
                 case NameRequest request:
                     rooms.Handle(channel, request);

@@ -22,7 +22,7 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <param name="revocations">The current CA-signed revocation list, as served to clients.</param>
     /// <param name="isRevoked">Whether a certificate serial is revoked now.</param>
     public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations,
-        Func<string, bool> isRevoked, TimeProvider? time = null, IFileStore? files = null)
+        Func<string, bool> isRevoked, TimeProvider? time = null, IFileStore? files = null, Func<IReadOnlyList<byte[]>>? revocationLists = null)
     {
         time ??= TimeProvider.System;
         var bus = options.RoomEventBus ?? new LocalRoomEventBus();
@@ -33,7 +33,7 @@ internal sealed class RoomHub : IAsyncDisposable
         var history = new HistoryReader(Directory, store, options, ClientConnection.MaxQueuedBytes / 8);
         var fileRequests = files is null ? null : new FileRequests(files, Directory, options, time, logs.CreateLogger<FileRequests>());
         _router = new RequestRouter(new RoomRequests(Directory, _presence, userExists), _publisher, history, revocations,
-            logs.CreateLogger<RequestRouter>(), fileRequests);
+            logs.CreateLogger<RequestRouter>(), fileRequests, revocationLists);
     }
 
     /// <summary>The rooms and members; a bus that learns of another node's change calls

@@ -19,12 +19,16 @@ internal sealed class ServerCertificateRotation
     private volatile ServerCredential _current;
     private DateTimeOffset _nextTry = DateTimeOffset.MinValue;
 
-    public ServerCertificateRotation(CertificateAuthority ca, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, TimeProvider time, ILogger log)
+    private readonly PreviousRoot? _previous;
+
+    public ServerCertificateRotation(CertificateAuthority ca, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate, TimeProvider time, ILogger log,
+        PreviousRoot? previous = null)
     {
         _ca = ca;
         _time = time;
         _log = log;
-        _current = new ServerCredential(certificate, ca.Directory.Certificate);
+        _previous = previous;
+        _current = new ServerCredential(certificate, ca.Directory.Certificate, previous);
     }
 
     // A renewal that failed (store busy, CA expired) is tried again after this, not on every tick.
@@ -47,7 +51,8 @@ internal sealed class ServerCertificateRotation
 
             try
             {
-                var renewed = new ServerCredential(ServerCertificateRenewal.Renew(_ca, current.Certificate, _log), _ca.Directory.Certificate);
+                var renewed = new ServerCredential(ServerCertificateRenewal.Renew(_ca, current.Certificate, _log), _ca.Directory.Certificate,
+                    _previous?.IsValidAt(now) == true ? _previous : null);
                 _current = renewed;
                 return true;
             }

@@ -10,8 +10,10 @@ namespace OpenChat.Engine.Transport;
 /// policy the TLS stack applies (this CA alone, never the system store; clientAuth; validity;
 /// no downloads of what a certificate points at), then the store: a certificate this CA issued to
 /// a user (known serial and thumbprint) and not revoked.
+/// During a CA rollover's overlap the previous root is trusted too: users not yet renewed hold
+/// certificates under it, and the store knows both roots' certificates.
 /// </summary>
-public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store, TimeProvider? time = null)
+public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore store, TimeProvider? time = null, X509Certificate2? previousRoot = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -27,6 +29,11 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore sto
             DisableCertificateDownloads = true,
         };
         policy.CustomTrustStore.Add(ca);
+        if (previousRoot is not null)
+        {
+            policy.CustomTrustStore.Add(previousRoot);
+        }
+
         policy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
         return policy;
     }

@@ -23,7 +23,7 @@ public static class ClientTransport
     /// chain against <paramref name="pinnedCaFingerprint"/> when Welcome arrives.</summary>
     public static async Task<Opened> OpenAsync(string server, byte[] pinnedCaFingerprint, X509Certificate2? caCertificate, X509Certificate2? clientCertificate,
         TimeSpan timeout, CancellationToken cancellationToken, byte[]? serverKeyPin = null, IReadOnlyCollection<string>? revokedSerials = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null, IReadOnlyCollection<X509Certificate2>? additionalRoots = null)
     {
         var (host, port) = ServerNames.ParseAddress(server);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -42,15 +42,15 @@ public static class ClientTransport
                     $"Cannot reach the chat server at {server}: {(e is SocketException s ? s.Message : "no answer in time")}. Check the address and that the server is running.", e);
             }
 
-            var validator = new ServerCertificateValidator(pinnedCaFingerprint, host, caCertificate, serverKeyPin, revokedSerials, time);
+            var validator = new ServerCertificateValidator(pinnedCaFingerprint, host, caCertificate, serverKeyPin, revokedSerials, time, additionalRoots: additionalRoots);
             stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = host,
                 EnabledSslProtocols = SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                    validator.ValidateHandshake(certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())),
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                    validator.ValidateHandshake(certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), chain),
             };
             if (clientCertificate is not null)
             {
@@ -104,7 +104,7 @@ public static class ClientTransport
             switch (MessageCodec.Decode(first.Value))
             {
                 case Welcome welcome:
-                    var ca = caCertificate ?? ReadCa(welcome.CaCertificate);
+                    var ca = caCertificate ?? ReadCa(welcome.CaCertificate, pinnedCaFingerprint);
                     if (!validator.Confirm(ca))
                     {
                         throw new OpenChatException(validator.LastRefusalId, ErrorKind.AuthenticationFailed,
@@ -133,11 +133,18 @@ public static class ClientTransport
         }
     }
 
-    private static X509Certificate2 ReadCa(string pem)
+    /// <summary>The certificate among <paramref name="pem"/> whose fingerprint is
+    /// <paramref name="fingerprint"/> (during a CA rollover the server names both roots), else the
+    /// first: checked against the pin afterwards either way.</summary>
+    internal static X509Certificate2 ReadCa(string pem, byte[] fingerprint)
     {
         try
         {
-            return X509Certificate2.CreateFromPem(pem);
+            var all = new X509Certificate2Collection();
+            all.ImportFromPem(pem);
+            return all.FirstOrDefault(c => CryptographicOperations.FixedTimeEquals(SHA256.HashData(c.RawData), fingerprint))
+                ?? all.FirstOrDefault()
+                ?? throw new CryptographicException("No certificate in the PEM text.");
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {

@@ -15,11 +15,17 @@ namespace OpenChat.Engine.Transport;
 /// self-signed root, so it checks the server's key against the invite's pin, name, usage and
 /// validity during the handshake, and the chain as soon as the server's Welcome hands over the
 /// CA certificate, before it sends anything but Hello.
+/// During a CA rollover's overlap a profile pins two roots (<paramref name="additionalRoots"/>
+/// besides <paramref name="caCertificate"/>), and the server sends a cross-certificate after its
+/// own: the certificates the server sent are used as untrusted intermediates only, so a client
+/// that pins only the old root builds leaf, cross-certificate, old root.
 /// </summary>
 public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, string host, X509Certificate2? caCertificate,
-    byte[]? serverKeyPin = null, IReadOnlyCollection<string>? revokedSerials = null, TimeProvider? time = null)
+    byte[]? serverKeyPin = null, IReadOnlyCollection<string>? revokedSerials = null, TimeProvider? time = null,
+    IReadOnlyCollection<X509Certificate2>? additionalRoots = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly X509Certificate2Collection _intermediates = [];
 
     /// <summary>The server certificate seen in the handshake.</summary>
     public X509Certificate2? Presented { get; private set; }
@@ -29,8 +35,18 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
     /// <summary>The stable error id for <see cref="LastRefusal"/>.</summary>
     public string LastRefusalId { get; private set; } = ErrorIds.ServerNotTrusted;
 
-    public bool ValidateHandshake(X509Certificate2? certificate)
+    /// <param name="sent">The chain the TLS stack built from what the server sent, if any: its
+    /// certificates beyond the leaf are kept as candidate intermediates, never as trust.</param>
+    public bool ValidateHandshake(X509Certificate2? certificate, X509Chain? sent = null)
     {
+        if (sent is not null)
+        {
+            foreach (var extra in sent.ChainPolicy.ExtraStore.Cast<X509Certificate2>().Concat(sent.ChainElements.Skip(1).Select(e => e.Certificate)))
+            {
+                _intermediates.Add(X509CertificateLoader.LoadCertificate(extra.RawData));
+            }
+        }
+
         if (certificate is null)
         {
             return Refuse("the server sent no certificate");
@@ -75,6 +91,12 @@ public sealed class ServerCertificateValidator(byte[] pinnedCaFingerprint, strin
         chain.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(ca);
+        if (additionalRoots is not null)
+        {
+            chain.ChainPolicy.CustomTrustStore.AddRange(additionalRoots.ToArray());
+        }
+
+        chain.ChainPolicy.ExtraStore.AddRange(_intermediates);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ServerAuthOid));

@@ -15,7 +15,7 @@ public class RevocationListClockTests
     {
         var time = new ManualTime(Start);
         using var ca = new Ca(time);
-        var cache = new RevocationListCache(ca.Directory.Store, ca.Authority, time);
+        var cache = new RevocationListCache(ca.Directory.Store, ca.Authority, time: time);
         var first = cache.Current();
         time.Advance(TimeSpan.FromMinutes(59));
         Assert.Same(first, cache.Current());
@@ -32,7 +32,7 @@ public class RevocationListClockTests
     {
         var time = new ManualTime(Start);
         using var ca = new Ca(time);
-        var cache = new RevocationListCache(ca.Directory.Store, ca.Authority, time);
+        var cache = new RevocationListCache(ca.Directory.Store, ca.Authority, time: time);
         var first = cache.Current();
         time.Advance(TimeSpan.FromMinutes(-30));
         Assert.NotSame(first, cache.Current());
