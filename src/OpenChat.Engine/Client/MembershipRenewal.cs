@@ -11,7 +11,7 @@ namespace OpenChat.Engine.Client;
 /// there, so no message goes out under the old serial after the switch: senders find the device
 /// not a member under its new serial and come here first.
 /// </summary>
-internal sealed class MembershipRenewal(DeviceIdentity identity, GroupCommitter committer, ILogger log)
+internal sealed class MembershipRenewal(DeviceIdentity identity, GroupCommitter committer, RevocationTracker revocations, ILogger log)
 {
     /// <summary>True when it did something (published or committed) and the caller must look again.</summary>
     public async Task<bool> RenewOnceAsync(RoomGroup group, CancellationToken cancellationToken)
@@ -29,6 +29,9 @@ internal sealed class MembershipRenewal(DeviceIdentity identity, GroupCommitter 
             return true;
         }
 
+        // A revoked certificate never renews: learn of revocations first, as the members judging
+        // the commit will, or this device would apply a renewal they all refuse.
+        await revocations.FetchAsync(cancellationToken).ConfigureAwait(false);
         (byte[] Body, ulong BuiltOn) commit;
         try
         {

@@ -1,5 +1,6 @@
 using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Group;
+using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Client;
 
@@ -9,6 +10,9 @@ public sealed partial class SecureSession
 {
     /// <summary>The certificate serial this device speaks under now.</summary>
     public string DeviceSerial => _identity.Serial;
+
+    /// <summary>The serials of a room's current group members (for tests and diagnostics).</summary>
+    internal IReadOnlyList<string> GroupMemberSerials(string room) => _rooms.Find(RoomNames.Normalize(room))?.Read(s => s.MemberSerials.ToList()) ?? [];
 
     // The profile's certificate is not the one the saved state knew (renewed or re-enrolled while
     // no session was open): every room this device held a place in renews it. Saved (with the

@@ -64,7 +64,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         _revocations = new RevocationTracker(client, verifier, _state.MarkChanged, logs.CreateLogger<RevocationTracker>(), closing);
         _committer = new GroupCommitter(client, progress, logs.CreateLogger<GroupCommitter>());
         _renewalLog = logs.CreateLogger<MembershipRenewal>();
-        var renewal = new MembershipRenewal(identity, _committer, _renewalLog);
+        var renewal = new MembershipRenewal(identity, _committer, _revocations, _renewalLog);
         _membership = new MembershipCoordinator(client, identity, verifier, _rooms, _committer, renewal, _revocations, logs.CreateLogger<MembershipCoordinator>(), closing);
         _sender = new GroupSender(client, _rooms, _membership, _committer, progress, _revocations, _state.SaveNow, logs.CreateLogger<GroupSender>());
         _outbox = new SecureOutbox(client, identity, _inbox, _state, _sender, logs.CreateLogger<SecureOutbox>(), closing);
