@@ -134,6 +134,8 @@ public sealed class CertificateRenewalSessionTests
             Assert.Equal([again.OwnFingerprint], contact.Devices);
             Assert.Equal([previousFingerprint], contact.ReplacedDevices);
             Assert.NotNull(contact.KeyRenewedAt);
+            // Her history moved to the new key with her.
+            Assert.Contains(again.GetHistory(new HistoryQuery { Room = Room }), m => m.Text == "before");
         }
     }
 
