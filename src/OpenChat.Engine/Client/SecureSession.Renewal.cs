@@ -66,7 +66,9 @@ public sealed partial class SecureSession
             return false;
         }
 
-        var next = current.Renewed(renewed, current.SigningKey, _client.Time.GetUtcNow());
+        // A copy of the public certificate: the raiser owns (and may dispose) the one it passed.
+        var next = current.Renewed(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(renewed.RawData), current.SigningKey,
+            _client.Time.GetUtcNow());
         _identity.Switch(next);
         foreach (var group in _rooms.All())
         {
