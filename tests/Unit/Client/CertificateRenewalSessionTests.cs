@@ -110,6 +110,27 @@ public sealed class CertificateRenewalSessionTests
     }
 
     [Fact]
+    public async Task A_message_queued_as_the_renewed_session_opens_waits_for_the_renewal_and_goes_under_the_new_certificate()
+    {
+        var (h, profile, alice, bob) = await ChattingAsync();
+        await using (h)
+        await using (bob)
+        {
+            await alice.DisposeAsync();
+            var renewed = RenewInProfile(h, profile);
+
+            await using var again = await h.SecureAsync(profile);
+            var queued = again.Queue(Room, "queued at once");
+            await queued.Delivered.WaitAsync(TimeSpan.FromSeconds(20));
+
+            var received = await SecureHarness.NextWithTextAsync(bob, "queued at once");
+            Assert.True(received.Verified);
+            Assert.Equal(renewed, received.SenderSerial, StringComparer.OrdinalIgnoreCase);
+            Assert.Empty(Drain(bob, m => !m.Verified));
+        }
+    }
+
+    [Fact]
     public async Task A_new_key_with_a_handover_is_renewed_its_key_for_bob_and_stays_verified()
     {
         var (h, profile, alice, bob) = await ChattingAsync();
