@@ -12,6 +12,8 @@ Unverified: keys pinned on first sight; nobody has compared safety numbers yet.
 Verified: the numbers were compared and Confirm-ChatContact was run; nothing has changed since.
 Changed: a key of the contact that was not pinned has appeared since (ChangedAt says when). Compare the safety number again before trusting what they send.
 
+A device that renews its certificate with the same key changes nothing here. A device that moves to a new key with a handover signed by its previous key (Update-ChatIdentity -NewKey) keeps its trust: its pinned fingerprint is replaced by the new one, KeyRenewedAt says when, ReplacedFingerprints lists the keys replaced, and rooms you share show the notice "<user> renewed its key". The safety number changes with the key, so compare it again when it matters. A new key without a handover is a change, as above.
+
 The contacts are kept in contacts.json in the profile directory (owner-only); it holds user names and public key fingerprints, no secrets. The command reads them locally and does not contact the server. It uses -Session if given, otherwise the newest open session; with no session it fails with NotConnected.
 '@
     Parameters  = @{
@@ -23,7 +25,7 @@ The contacts are kept in contacts.json in the profile directory (owner-only); it
         @{ Type = 'System.Management.Automation.PSObject'; Description = 'Any object with a UserName or Sender property, bound to -UserName by property name.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatContact'; Description = 'One object per contact: UserName, Trust (Unverified, Verified or Changed), SafetyNumber, Devices (how many device keys are pinned), Fingerprints (the SHA-256 of each device''s certificate public key, in hexadecimal), FirstSeen and ChangedAt.' }
+        @{ Type = 'OpenChat.ChatContact'; Description = 'One object per contact: UserName, Trust (Unverified, Verified or Changed), SafetyNumber, Devices (how many device keys are pinned), Fingerprints (the SHA-256 of each device''s certificate public key, in hexadecimal), FirstSeen, ChangedAt, KeyRenewedAt (when a device last moved to a new key with a handover, its trust kept) and ReplacedFingerprints (the keys such moves replaced).' }
     )
     Notes       = @'
 The number covers every device key of both users that has been published in rooms you share (your own devices included), so both sides compute the same number when they have seen the same devices. Keys are never unpinned. When either of you adds a device or re-enrolls, the numbers change: compare again once both sides have seen the new device.

@@ -43,4 +43,21 @@ Describe 'Table views fit 120 columns' {
         $new = New-ChatInvite -Path $dir -UserName carol -ErrorAction Stop
         ($new | Out-String -Width 120) | Should -Match ([regex]::Escape($new.Invite.Substring(0, 40)))
     }
+
+    It 'a contact whose device renewed its key fits 120 columns, with the date of the renewal and the safety number' {
+        # As Get-ChatContact writes it (made directly: no server is needed to see the view).
+        $record = [OpenChat.Engine.Client.ContactRecord]@{
+            UserName = $longest; Trust = 'Verified'; Devices = [System.Collections.Generic.List[string]]@('AB' * 32)
+            FirstSeen = [DateTimeOffset]::UtcNow.AddDays(-400); KeyRenewedAt = [DateTimeOffset]::new(2026, 11, 30, 12, 0, 0, [TimeSpan]::Zero)
+            ReplacedDevices = [System.Collections.Generic.List[string]]@('CD' * 32)
+        }
+        $number = (1..12 | ForEach-Object { '12345' }) -join ' '
+        $contact = [OpenChat.ChatContact].GetConstructors([System.Reflection.BindingFlags]'NonPublic,Instance')[0].Invoke(@($record, $number))
+        $lines = Get-TestTableLines @($contact)
+        $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 120 }
+        $lines[0] | Should -Match '^UserName\s+Trust\s+Devices\s+KeyRenewed\s+SafetyNumber'
+        ($lines -join "`n") | Should -Match $contact.KeyRenewedAt.ToLocalTime().ToString('yyyy-MM-dd')
+        ($lines -join "`n") | Should -Match ([regex]::Escape($number))
+        $contact.ReplacedFingerprints | Should -Be @('CD' * 32)
+    }
 }

@@ -96,6 +96,8 @@ public sealed class ChatContact
         Fingerprints = [.. record.Devices];
         FirstSeen = record.FirstSeen;
         ChangedAt = record.ChangedAt;
+        KeyRenewedAt = record.KeyRenewedAt;
+        ReplacedFingerprints = [.. record.ReplacedDevices];
     }
 
     public string UserName { get; }
@@ -112,6 +114,13 @@ public sealed class ChatContact
     public DateTimeOffset FirstSeen { get; }
 
     public DateTimeOffset? ChangedAt { get; }
+
+    /// <summary>When a device of the contact last renewed its key (moved to a new key with a
+    /// handover signed by the previous one, keeping its trust); null if none did.</summary>
+    public DateTimeOffset? KeyRenewedAt { get; }
+
+    /// <summary>The fingerprints such renewals replaced, oldest first.</summary>
+    public string[] ReplacedFingerprints { get; }
 
     public override string ToString() => OpenChat.Engine.TerminalText.Neutralise($"{UserName} ({Trust})");
 }

@@ -18,6 +18,8 @@ internal static class NoticeText
         MembershipNotice membership => Format(membership),
         UnreadDroppedNotice dropped =>
             $"Unread messages of this room beyond {dropped.MaxMessages:N0} (or {dropped.MaxChars / 1024 / 1024:N0} MiB of text) are dropped on this device, oldest first. Read them (Receive-ChatMessage -Room) to keep up.",
+        KeyRenewedNotice renewed =>
+            $"{renewed.UserName} renewed its key: its previous key signed over to the new one, so its trust stays as it was (its safety number changed).",
         NotSentNotice notSent =>
             $"Your message \"{notSent.Preview}\" (queued {notSent.QueuedAt.ToLocalTime():yyyy-MM-dd HH:mm}) was not sent: {notSent.Reason}",
         _ => notice.ToString(),

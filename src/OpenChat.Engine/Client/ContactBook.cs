@@ -32,6 +32,30 @@ public sealed class ContactRecord
     public DateTimeOffset? ChangedAt { get; set; }
 
     public ContactTrust Trust { get; set; }
+
+    /// <summary>When a device of the contact last moved to a new key with a handover signed by
+    /// its previous one ("renewed its key"); null if none did.</summary>
+    public DateTimeOffset? KeyRenewedAt { get; set; }
+
+    /// <summary>Fingerprints of device keys replaced by a handover, oldest first.</summary>
+    public List<string> ReplacedDevices { get; set; } = [];
+}
+
+/// <summary>What seeing a device key did to a contact.</summary>
+public enum ContactKeyChange
+{
+    /// <summary>The key was pinned already (a renewed certificate with the same key, a repeat).</summary>
+    None,
+
+    /// <summary>The contact's first key: pinned, unverified.</summary>
+    FirstSeen,
+
+    /// <summary>A pinned device moved to this key with a handover signed by its previous key: the
+    /// fingerprint is replaced, the trust kept.</summary>
+    Renewed,
+
+    /// <summary>A key nobody vouched for (a new device, a re-enrollment, a substituted key): the contact is Changed.</summary>
+    Changed,
 }
 
 /// <summary>
@@ -62,6 +86,20 @@ public sealed partial class ContactBook
     /// <summary>Records a verified device key of <paramref name="userName"/>; returns the contact's trust after it.</summary>
     public ContactTrust Observe(string userName, X509Certificate2 certificate, DateTimeOffset now)
     {
+        ObserveKey(userName, certificate, now, null);
+        return Find(userName)!.Trust;
+    }
+
+    /// <summary>
+    /// Records a verified device key of <paramref name="userName"/>. A key already pinned changes
+    /// nothing (a renewed certificate keeps its key, so its safety number too). A new key that
+    /// <paramref name="handover"/> (verified with its key package) hands over from a pinned
+    /// device replaces that device's fingerprint and keeps the trust; any other new key marks
+    /// the contact Changed. A handover from a key not pinned here (one replaced already, or
+    /// never seen) vouches for nothing.
+    /// </summary>
+    public ContactKeyChange ObserveKey(string userName, X509Certificate2 certificate, DateTimeOffset now, Group.KeyHandover? handover)
+    {
         var fingerprint = DeviceFingerprint(certificate);
         lock (_gate)
         {
@@ -69,18 +107,29 @@ public sealed partial class ContactBook
             {
                 _contacts[userName] = new ContactRecord { UserName = userName, Devices = [fingerprint], FirstSeen = now, Trust = ContactTrust.Unverified };
                 Save();
-                return ContactTrust.Unverified;
+                return ContactKeyChange.FirstSeen;
             }
 
-            if (!contact.Devices.Contains(fingerprint, StringComparer.Ordinal))
+            if (contact.Devices.Contains(fingerprint, StringComparer.Ordinal))
             {
-                contact.Devices.Add(fingerprint);
-                contact.Trust = ContactTrust.Changed;
-                contact.ChangedAt = now;
-                Save();
+                return ContactKeyChange.None;
             }
 
-            return contact.Trust;
+            var previous = handover is null ? -1 : contact.Devices.IndexOf(handover.PreviousFingerprint);
+            if (previous >= 0)
+            {
+                contact.ReplacedDevices.Add(contact.Devices[previous]);
+                contact.Devices[previous] = fingerprint;
+                contact.KeyRenewedAt = now;
+                Save();
+                return ContactKeyChange.Renewed;
+            }
+
+            contact.Devices.Add(fingerprint);
+            contact.Trust = ContactTrust.Changed;
+            contact.ChangedAt = now;
+            Save();
+            return ContactKeyChange.Changed;
         }
     }
 

@@ -7,8 +7,8 @@ namespace OpenChat.Engine.Client;
 
 /// <summary>This device in each room's encrypted group: entering and founding it, adding a peer's
 /// known devices to a direct conversation, and committing removals and rotations before a send.</summary>
-internal sealed class MembershipCoordinator(ChatClient client, GroupIdentity identity, MemberVerifier verifier, RoomGroups rooms,
-    GroupCommitter committer, RevocationTracker revocations, ILogger log, CancellationToken closing)
+internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity identity, MemberVerifier verifier, RoomGroups rooms,
+    GroupCommitter committer, MembershipRenewal renewal, RevocationTracker revocations, ILogger log, CancellationToken closing)
 {
     private string UserName => client.UserName;
 
@@ -108,6 +108,13 @@ internal sealed class MembershipCoordinator(ChatClient client, GroupIdentity ide
         using var sending = await group.EnterSendingAsync(cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; attempt < 8; attempt++)
         {
+            // A device whose certificate was renewed takes its old place first (a renewal), and
+            // joins as a newcomer only if it has no place to take.
+            if (await renewal.RenewOnceAsync(group, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
             var (isMember, hasPackage) = group.Read(s => (s.IsMember, s.HasPackage(identity.Serial)));
             if (isMember)
             {
@@ -116,7 +123,7 @@ internal sealed class MembershipCoordinator(ChatClient client, GroupIdentity ide
 
             if (!hasPackage)
             {
-                await committer.PublishPackageAsync(group, identity.Package, cancellationToken).ConfigureAwait(false);
+                await committer.PublishPackageAsync(group, identity.Current.Package, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -165,6 +172,11 @@ internal sealed class MembershipCoordinator(ChatClient client, GroupIdentity ide
     private async Task<bool> PrepareOnceAsync(RoomGroup group, CancellationToken cancellationToken)
     {
         await revocations.FetchAsync(cancellationToken).ConfigureAwait(false);
+        if (await renewal.RenewOnceAsync(group, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         var commit = group.Read(state =>
         {
             var leaving = state.InvalidMembers.Concat(state.DepartedMembers)
@@ -210,6 +222,24 @@ internal sealed class MembershipCoordinator(ChatClient client, GroupIdentity ide
         {
             // Offline or closing: the next connection tries again.
             SecureLog.DirectRoomsNotEntered(log, e.GetType().Name);
+        }
+    }
+
+    /// <summary>Renews this device's place in every room where it holds one under a previous
+    /// certificate: each room is entered, which renews before anything else is sent there. A room
+    /// that cannot be renewed now is tried again on the next connection, entry or send.</summary>
+    public async Task RenewRoomsAsync()
+    {
+        foreach (var group in rooms.All().Where(g => g.Read(s => s.NeedsRenewal)))
+        {
+            try
+            {
+                await EnterAsync(group.Room, closing).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                RenewalLog.RoomNotRenewed(log, group.Room, e.GetType().Name);
+            }
         }
     }
 

@@ -5,7 +5,7 @@ namespace OpenChat.Engine.Client;
 
 /// <summary>The session's rooms, each made on first use (a room seen in an event, entered, or
 /// sent to) and restored from the state file.</summary>
-internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier, TimeProvider time, IReadPositions positions, ILoggerFactory logs)
+internal sealed class RoomGroups(DeviceIdentity identity, MemberVerifier verifier, TimeProvider time, IReadPositions positions, ILoggerFactory logs)
 {
     private readonly ILogger _log = logs.CreateLogger<RoomGroup>();
     private readonly ILogger _groupLog = logs.CreateLogger<GroupState>();
@@ -22,7 +22,7 @@ internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier
             added = !_rooms.TryGetValue(room, out var group);
             if (added)
             {
-                group = new RoomGroup(new GroupState(room, identity, verifier, time, _groupLog), positions, _log);
+                group = new RoomGroup(new GroupState(room, identity.Current, verifier, time, _groupLog), positions, _log);
                 _rooms[room] = group;
             }
 
@@ -46,7 +46,7 @@ internal sealed class RoomGroups(GroupIdentity identity, MemberVerifier verifier
         {
             foreach (var (room, data) in saved)
             {
-                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity, verifier, time, _groupLog), positions, _log);
+                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity.Current, verifier, time, _groupLog), positions, _log);
             }
         }
     }

@@ -10,6 +10,7 @@ namespace OpenChat.Engine.Client;
 [JsonDerivedType(typeof(MembershipNotice), "membership")]
 [JsonDerivedType(typeof(UnreadDroppedNotice), "unread-dropped")]
 [JsonDerivedType(typeof(NotSentNotice), "not-sent")]
+[JsonDerivedType(typeof(KeyRenewedNotice), "key-renewed")]
 public abstract record SecureNotice;
 
 public enum MembershipNoticeKind
@@ -50,3 +51,8 @@ public sealed record UnreadDroppedNotice(int MaxMessages, long MaxChars) : Secur
 /// <summary>A queued message of this user was refused for good. <see cref="Reason"/> is the
 /// error's own message; <see cref="Preview"/> the start of the text, for the user to recognise it.</summary>
 public sealed record NotSentNotice(string Preview, DateTimeOffset QueuedAt, string ErrorId, string Reason) : SecureNotice;
+
+/// <summary>A device of <see cref="UserName"/> (a contact, or another device of this user) moved
+/// to a new key with a handover signed by its previous key: the same device, so its trust is
+/// kept; only its fingerprint (and so the safety number) changed.</summary>
+public sealed record KeyRenewedNotice(string UserName) : SecureNotice;

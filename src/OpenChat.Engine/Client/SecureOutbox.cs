@@ -13,7 +13,7 @@ namespace OpenChat.Engine.Client;
 /// message id through every attempt and restart, so the server stores it once. A direct message
 /// to someone with no device in the conversation yet waits (pending, for them) until one joins.
 /// </summary>
-internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureInbox inbox, SessionStateStore state,
+internal sealed class SecureOutbox(ChatClient client, DeviceIdentity identity, SecureInbox inbox, SessionStateStore state,
     IQueuedDelivery delivery, ILogger log, CancellationToken closing)
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
@@ -368,7 +368,7 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
         if (outgoing.Restored || outgoing.Deferred.IsCompleted)
         {
             var preview = outgoing.Text.Length > 60 ? outgoing.Text[..60] + "…" : outgoing.Text;
-            inbox.Add(new SecureMessage(outgoing.Room, 0, client.UserName, ownSerial, "", client.Time.GetUtcNow(), outgoing.QueuedAt, true, ContactTrust.Verified, error.ErrorId, 0, false, 0)
+            inbox.Add(new SecureMessage(outgoing.Room, 0, client.UserName, identity.Serial, "", client.Time.GetUtcNow(), outgoing.QueuedAt, true, ContactTrust.Verified, error.ErrorId, 0, false, 0)
             {
                 IsNotice = true,
                 IsOwn = true,
@@ -393,7 +393,7 @@ internal sealed class SecureOutbox(ChatClient client, string ownSerial, SecureIn
     // a connection or an earlier run), it is sent, and is never encrypted again.
     public void CompleteQueued(RoomEvent e)
     {
-        if (e.Kind != EventKind.Chat || !string.Equals(e.SenderSerial, ownSerial, StringComparison.OrdinalIgnoreCase))
+        if (e.Kind != EventKind.Chat || !identity.IsOwn(e.SenderSerial))
         {
             return;
         }

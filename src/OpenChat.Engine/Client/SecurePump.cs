@@ -9,7 +9,7 @@ namespace OpenChat.Engine.Client;
 
 /// <summary>The receiving loop: every event of every room, in sequence order, through the room's
 /// group, and what each outcome becomes for the user (messages, notices, key changes).</summary>
-internal sealed class SecurePump(ChatClient client, GroupIdentity identity, RoomGroups rooms, SecureInbox inbox, SessionHistory history, ContactBook contacts,
+internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, RoomGroups rooms, SecureInbox inbox, SessionHistory history, ContactBook contacts,
     RevocationTracker revocations, SecureOutbox outbox, MembershipCoordinator membership, PumpProgress progress, SessionStateStore state,
     Action<ContactRecord> contactChanged, ILogger log, CancellationToken closing)
 {
@@ -81,6 +81,13 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
         if (e.Kind == EventKind.Key && outcome.Kind == GroupOutcomeKind.Applied)
         {
             ObservePackage(e, outcome);
+            return;
+        }
+
+        if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied && outcome.Notice == nameof(CommitReason.Renew))
+        {
+            // A device took its own place under its renewed certificate: for the members nothing
+            // changed (a new key shows as "renewed its key" when its package is seen).
             return;
         }
 
@@ -170,8 +177,15 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
         // and a new one under our own name (the server, as CA, could mint it) is as loud as a
         // contact's: it could read our rooms and speak as us.
         var before = contacts.Find(package.UserName)?.Trust;
-        var after = contacts.Observe(package.UserName, package.LoadCertificate(), e.Time);
-        var isThisDevice = string.Equals(package.Serial, identity.Serial, StringComparison.OrdinalIgnoreCase);
+        // The package was accepted, so its handover (if any) was verified with it.
+        var change = contacts.ObserveKey(package.UserName, package.LoadCertificate(), e.Time, package.ParsedHandover);
+        var after = contacts.Find(package.UserName)!.Trust;
+        var isThisDevice = identity.IsOwn(package.Serial);
+        if (!isThisDevice && change == ContactKeyChange.Renewed)
+        {
+            Notice(e, new KeyRenewedNotice(package.UserName));
+        }
+
         if (!isThisDevice && after == ContactTrust.Changed && before != ContactTrust.Changed && before is not null)
         {
             try
@@ -201,5 +215,5 @@ internal sealed class SecurePump(ChatClient client, GroupIdentity identity, Room
     // This device is trusted by definition; everyone else, our own other devices included, is
     // trusted as far as the contact book says.
     private ContactTrust TrustOf(string user, string serial) =>
-        string.Equals(serial, identity.Serial, StringComparison.OrdinalIgnoreCase) ? ContactTrust.Verified : contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
+        identity.IsOwn(serial) ? ContactTrust.Verified : contacts.Find(user)?.Trust ?? ContactTrust.Unverified;
 }

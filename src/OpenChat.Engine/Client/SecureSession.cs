@@ -23,7 +23,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     public const string StateFile = "e2e.state";
 
     private readonly ChatClient _client;
-    private readonly GroupIdentity _identity;
+    private readonly DeviceIdentity _identity;
     private readonly ContactBook _contacts;
     private readonly CancellationTokenSource _closing = new();
     private readonly RoomGroups _rooms;
@@ -37,13 +37,16 @@ public sealed partial class SecureSession : IAsyncDisposable
     private readonly SecurePump _pump;
     private readonly SessionHistory _history;
     private readonly ILogger _log;
+    private readonly ILogger _renewalLog;
     private Task _pumping = Task.CompletedTask;
     private Task _saving = Task.CompletedTask;
     private Task _historyWriting = Task.CompletedTask;
 
-    private SecureSession(ChatClient client, GroupIdentity identity, byte[] stateKey, SessionStateFile? saved, SessionHistory history, ILoggerFactory logs)
+    private SecureSession(ChatClient client, GroupIdentity current, string? previousSerial, byte[] stateKey, SessionStateFile? saved, SessionHistory history,
+        ILoggerFactory logs)
     {
         _client = client;
+        var identity = new DeviceIdentity(current, previousSerial);
         _identity = identity;
         _history = history;
         _log = logs.CreateLogger<SecureSession>();
@@ -62,16 +65,20 @@ public sealed partial class SecureSession : IAsyncDisposable
         _inbox = new SecureInbox(client.MaxUnreadPerRoom, client.MaxUnreadCharsPerRoom, _state.MarkChanged);
         _revocations = new RevocationTracker(client, verifier, _state.MarkChanged, logs.CreateLogger<RevocationTracker>(), closing);
         _committer = new GroupCommitter(client, progress, logs.CreateLogger<GroupCommitter>());
-        _membership = new MembershipCoordinator(client, identity, verifier, _rooms, _committer, _revocations, logs.CreateLogger<MembershipCoordinator>(), closing);
+        _renewalLog = logs.CreateLogger<MembershipRenewal>();
+        var renewal = new MembershipRenewal(identity, _committer, _revocations, _renewalLog);
+        _membership = new MembershipCoordinator(client, identity, verifier, _rooms, _committer, renewal, _revocations, logs.CreateLogger<MembershipCoordinator>(), closing);
         _sender = new GroupSender(client, _rooms, _membership, _committer, progress, _revocations, _state.SaveNow, logs.CreateLogger<GroupSender>());
-        _outbox = new SecureOutbox(client, identity.Serial, _inbox, _state, _sender, logs.CreateLogger<SecureOutbox>(), closing);
+        _outbox = new SecureOutbox(client, identity, _inbox, _state, _sender, logs.CreateLogger<SecureOutbox>(), closing);
         _pump = new SecurePump(client, identity, _rooms, _inbox, history, _contacts, _revocations, _outbox, _membership, progress, _state,
             contact => ContactChanged?.Invoke(this, contact), logs.CreateLogger<SecurePump>(), closing);
         _state.TakeSnapshotsFrom(Snapshot);
         client.StateChanged += OnClientStateChanged;
+        client.CertificateRenewed += OnCertificateRenewed;
         if (saved is not null)
         {
             _rooms.Restore(saved.Rooms);
+            RenewFromSaved(previousSerial);
 
             foreach (var message in saved.Undelivered)
             {
@@ -104,7 +111,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         var client = await ChatClient.ConnectAsync(profile, password, options, cancellationToken).ConfigureAwait(false);
         try
         {
-            var (stateKey, saved, identity) = SessionStateStore.Open(client);
+            var (stateKey, saved, identity, previousSerial) = SessionStateStore.Open(client, options.LoggerFactory.CreateLogger<SessionStateStore>());
             SessionHistory history;
             try
             {
@@ -120,7 +127,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             SecureSession session;
             try
             {
-                session = new SecureSession(client, identity, stateKey, saved, history, options.LoggerFactory);
+                session = new SecureSession(client, identity, previousSerial, stateKey, saved, history, options.LoggerFactory);
             }
             catch
             {
@@ -134,6 +141,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             session._saving = Task.Run(() => session._state.RunAsync(session._revocations, session._closing.Token));
             session._outbox.StartQueuedSenders();
             _ = Task.Run(() => session._membership.EnterDirectRoomsAsync());
+            _ = Task.Run(session._membership.RenewRoomsAsync);
             return session;
         }
         catch (Exception e) when (e is CryptoException or JsonException)
@@ -244,7 +252,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     {
         room = RoomNames.Normalize(room);
         var group = _rooms[room];
-        if (group.Read(s => s.IsMember))
+        if (group.Read(s => s.IsMember || s.NeedsRenewal))
         {
             if (!_client.JoinedRooms.Contains(room))
             {
@@ -309,7 +317,7 @@ public sealed partial class SecureSession : IAsyncDisposable
     /// <summary>The safety number to compare with <paramref name="userName"/>, or null if unseen.</summary>
     public string? SafetyNumber(string userName) => _contacts.SafetyNumberWith(UserName, OwnFingerprint, userName);
 
-    public string OwnFingerprint => ContactBook.DeviceFingerprint(_identity.Certificate);
+    public string OwnFingerprint => ContactBook.DeviceFingerprint(_identity.Current.Certificate);
 
     /// <summary>Members (user names) of a room's current encrypted group.</summary>
     public IReadOnlyList<string> GroupMembers(string room) => _rooms.Find(RoomNames.Normalize(room))?.Read(s => s.MemberNames) ?? [];
@@ -335,6 +343,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         }
 
         _closing.Cancel();
+        _client.CertificateRenewed -= OnCertificateRenewed;
         try
         {
             await Task.WhenAll([_pumping, _saving, _historyWriting, .. _outbox.Senders()]).ConfigureAwait(false);
@@ -350,7 +359,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         _outbox.AbandonQueued();
         _history.Dispose(); // written and closed while the client still holds the profile
         await _client.DisposeAsync().ConfigureAwait(false);
-        _identity.Dispose();
+        _identity.Current.Dispose(); // the keys every identity of this session shares
         _state.Dispose();
     }
 
@@ -362,15 +371,18 @@ public sealed partial class SecureSession : IAsyncDisposable
             // A direct conversation opened while this connection was down was announced to
             // nobody here: look for it, as at the session's start.
             _ = Task.Run(() => _membership.EnterDirectRoomsAsync(onlyNew: true));
+            // A renewal cut short by the connection going down goes on now.
+            _ = Task.Run(_membership.RenewRoomsAsync);
         }
     }
 
     private SessionStateFile Snapshot()
     {
+        var current = _identity.Current;
         var file = new SessionStateFile
         {
-            AgreementKey = _identity.AgreementKey.ExportPkcs8PrivateKey(),
-            Package = _identity.Package.ToBytes(),
+            AgreementKey = current.AgreementKey.ExportPkcs8PrivateKey(),
+            Package = current.Package.ToBytes(),
             Rooms = _rooms.Export(),
             Undelivered = _inbox.Snapshot(),
             Outbox = _outbox.Snapshot(),

@@ -35,11 +35,13 @@ internal sealed class SessionStateStore : IDisposable
     public static string PathIn(string profilePath) => Path.Combine(profilePath, SecureSession.StateFile);
 
     /// <summary>The key of the client identity's state, the state saved (null before the first
-    /// session) and this device's group identity: the agreement key and key package saved, or new ones.</summary>
-    public static (byte[] Key, SessionStateFile? Saved, GroupIdentity Identity) Open(ChatClient client)
+    /// session), this device's group identity (the agreement key and key package saved, or new
+    /// ones) and, when the profile's certificate is not the one the saved state knew (renewed or
+    /// re-enrolled while no session was open), the serial the saved state knew this device by.</summary>
+    public static (byte[] Key, SessionStateFile? Saved, GroupIdentity Identity, string? PreviousSerial) Open(ChatClient client, ILogger? log = null)
     {
         var signing = client.Identity.GetECDsaPrivateKey() ?? throw new CryptoException("The identity has no ECDSA private key.");
-        var key = Kdf.Hkdf(signing.ExportParameters(true).D!, "OpenChat v1 client state"u8, "e2e"u8, Fernet.KeyLength);
+        var key = KeyOf(signing);
         var path = PathIn(client.Profile.Path);
         SessionStateFile? saved = null;
         ECDiffieHellman agreement;
@@ -54,10 +56,31 @@ internal sealed class SessionStateStore : IDisposable
             agreement = KeyAgreement.NewKey();
         }
 
-        var identity = saved?.Package is { } packageBytes
-            ? new GroupIdentity(client.Identity, signing, agreement, KeyPackage.Parse(packageBytes))
-            : new GroupIdentity(client.Identity, signing, agreement, client.Time.GetUtcNow());
-        return (key, saved, identity);
+        var savedPackage = saved?.Package is { } packageBytes ? KeyPackage.Parse(packageBytes) : null;
+        if (savedPackage is not null && Roster.SameSerial(savedPackage.Serial, client.Identity.SerialNumber))
+        {
+            return (key, saved, new GroupIdentity(client.Identity, signing, agreement, savedPackage), null);
+        }
+
+        // A new package for the profile's certificate, with the profile's handover when it hands
+        // over to this very certificate (one left from an earlier move would refuse the package).
+        // The agreement key stays: the device keeps reading its rooms under the previous serial
+        // until it has renewed its place in each.
+        var identity = new GroupIdentity(client.Identity, signing, agreement, client.Time.GetUtcNow(), HandoverFor(client, log));
+        return (key, saved, identity, savedPackage?.Serial);
+    }
+
+    /// <summary>The state file's key under an identity key.</summary>
+    public static byte[] KeyOf(ECDsa identityKey) => Kdf.Hkdf(identityKey.ExportParameters(true).D!, "OpenChat v1 client state"u8, "e2e"u8, Fernet.KeyLength);
+
+    private static KeyHandover? HandoverFor(ChatClient client, ILogger? log)
+    {
+        if (client.Profile.LoadHandover(log) is not { } handover)
+        {
+            return null;
+        }
+
+        return handover.Check(new MemberVerifier(client.PinnedRoots.Live()), client.Identity) is null ? handover : null;
     }
 
     // Saves state when it changed, and refreshes revocations now and then so that a device that

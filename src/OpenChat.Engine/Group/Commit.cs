@@ -11,6 +11,10 @@ public enum CommitReason : byte
     Join = 3,
     Remove = 4,
     Rotate = 5,
+
+    /// <summary>A device's renewed certificate (a new serial) takes the place of its previous
+    /// certificate, everyone else unchanged (<see cref="CommitPolicy"/> says when that is allowed).</summary>
+    Renew = 6,
 }
 
 /// <summary>One member of the new epoch: its certificate serial, a reference to the key

@@ -156,6 +156,7 @@ internal static class CommitPolicy
             CommitReason.Join when committerWasMember => null,
             CommitReason.Join when !(newMembers.Count == old.Count + 1 && keepsAll) => Refuse(RejectReason.JoinChangesOthers, "a join that also adds or removes others"),
             CommitReason.Join => null,
+            CommitReason.Renew => RenewalPolicy.Check(old, validity, commit, at, newMembers),
             _ when !committerWasMember => Refuse(RejectReason.CommitterNotAMember, "a commit by someone who is not a member"),
             CommitReason.Add when !(keepsAll && newMembers.Count > old.Count) => Refuse(RejectReason.AddRemovesMembers, "an add that removes members"),
             CommitReason.Remove when !(newMembers.All(old.Contains) && newMembers.Count < old.Count) => Refuse(RejectReason.RemovalAddsMembers, "a removal that adds members"),

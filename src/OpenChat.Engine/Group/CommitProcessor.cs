@@ -16,8 +16,10 @@ internal sealed record StagedCommit(Commit Commit, string CommitterSerial, IRead
 /// </summary>
 internal static class CommitProcessor
 {
-    public static Refusal? Stage(GroupPosition position, Roster roster, MemberValidity validity, GroupIdentity me, RoomEvent e, DateTimeOffset at,
-        out StagedCommit? staged)
+    /// <param name="listedAs">The serial this device is listed under now (its previous one while it
+    /// renews, with the same agreement key), or null.</param>
+    public static Refusal? Stage(GroupPosition position, Roster roster, MemberValidity validity, GroupIdentity me, string? listedAs, RoomEvent e,
+        DateTimeOffset at, out StagedCommit? staged)
     {
         staged = null;
         var commit = Commit.Parse(e.Body);
@@ -37,10 +39,12 @@ internal static class CommitProcessor
         }
 
         byte[]? secret = null;
-        if (members.Any(s => Roster.SameSerial(s, me.Serial)))
+        var own = members.FirstOrDefault(s => Roster.SameSerial(s, me.Serial))
+            ?? (listedAs is null ? null : members.FirstOrDefault(s => Roster.SameSerial(s, listedAs)));
+        if (own is not null)
         {
             // Opened before anything changes: a commit that cannot be opened leaves the state as it was.
-            secret = commit.Unwrap(me.Serial, me.AgreementKey);
+            secret = commit.Unwrap(own, me.AgreementKey);
             if (secret is null)
             {
                 return new Refusal(RejectReason.SecretDoesNotOpen, "the commit's secret for this device does not open");

@@ -8,12 +8,14 @@ namespace OpenChat.Engine.Group;
 /// <summary>This device's keys as a group member.</summary>
 public sealed class GroupIdentity : IDisposable
 {
-    public GroupIdentity(X509Certificate2 certificate, ECDsa signingKey, ECDiffieHellman agreementKey, DateTimeOffset now)
+    /// <param name="handover">The handover from the device's previous key to this certificate's
+    /// (the profile's, after a move to a new key), published in the package; null for none.</param>
+    public GroupIdentity(X509Certificate2 certificate, ECDsa signingKey, ECDiffieHellman agreementKey, DateTimeOffset now, KeyHandover? handover = null)
     {
         Certificate = certificate;
         SigningKey = signingKey;
         AgreementKey = agreementKey;
-        Package = KeyPackage.Create(certificate, signingKey, agreementKey, now);
+        Package = KeyPackage.Create(certificate, signingKey, agreementKey, now, handover);
     }
 
     /// <summary>Resumes with the key package published earlier (it must stay the same one).</summary>
@@ -36,6 +38,12 @@ public sealed class GroupIdentity : IDisposable
     public string UserName => Package.UserName;
 
     public string Serial => Certificate.SerialNumber;
+
+    /// <summary>The same device under a renewed certificate (a new serial): the same signing and
+    /// agreement keys, a new package (with <paramref name="handover"/> when the key changed).
+    /// The two identities share their keys: dispose only the one kept last.</summary>
+    public GroupIdentity Renewed(X509Certificate2 renewed, ECDsa signingKey, DateTimeOffset now, KeyHandover? handover = null) =>
+        new(renewed, signingKey, AgreementKey, now, handover);
 
     public void Dispose()
     {

@@ -39,9 +39,22 @@ public sealed partial class GroupState
         return (commit.ToBytes(), ServerEpoch);
     }
 
+    /// <summary>The renewal of this device's place (<see cref="NeedsRenewal"/>): its renewed
+    /// certificate in place of the previous one, every other member as they are.</summary>
+    public (byte[] Body, ulong BuiltOnEpoch) CreateRenewCommit()
+    {
+        if (!NeedsRenewal)
+        {
+            throw new CryptoException("This device has no place in the room's group to renew.");
+        }
+
+        var previous = RenewingFrom!;
+        return CreateCommit(CommitReason.Renew, _roster.Members.Where(s => !Roster.SameSerial(s, previous)).ToList());
+    }
+
     private GroupOutcome ProcessCommit(RoomEvent e, DateTimeOffset at)
     {
-        if (CommitProcessor.Stage(Position, _roster, _validity, _me, e, at, out var staged) is { } refusal)
+        if (CommitProcessor.Stage(Position, _roster, _validity, _me, OwnMemberSerial, e, at, out var staged) is { } refusal)
         {
             return GroupOutcome.Reject(refusal);
         }
@@ -53,12 +66,18 @@ public sealed partial class GroupState
     private GroupOutcome Merge(StagedCommit staged, RoomEvent e)
     {
         var commit = staged.Commit;
-        var wasMember = IsMember;
+        var wasMember = OwnMemberSerial is not null && CanRead && !HasDeparted;
         _roster.Advance(staged.Members, commit.Reason == CommitReason.Join ? staged.CommitterSerial : null);
         Epoch = commit.Epoch;
         EpochStarted = e.Time;
         LastCommitHash = commit.Hash;
-        _keys.Start(staged.Secret, Room, Epoch, _me.Serial);
+        if (RenewingFrom is { } previous && !_roster.Contains(previous))
+        {
+            // Renewed (this device's own renewal), or removed under the previous certificate.
+            RenewingFrom = null;
+        }
+
+        _keys.Start(staged.Secret, Room, Epoch, OwnMemberSerial ?? _me.Serial);
         var notice = commit.Reason.ToString();
         if (wasMember && _keys.Secret is null)
         {

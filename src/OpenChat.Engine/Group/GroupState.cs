@@ -29,7 +29,7 @@ public sealed partial class GroupState
     /// certificate by dating events in the future.</summary>
     public static readonly TimeSpan MaxEventClockLead = TimeSpan.FromHours(1);
 
-    private readonly GroupIdentity _me;
+    private GroupIdentity _me;
     private readonly MemberValidity _validity;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
@@ -77,7 +77,19 @@ public sealed partial class GroupState
     public bool IsMember => _roster.Contains(_me.Serial) && CanRead && !HasDeparted;
 
     /// <summary>This device's user announced that it leaves the room (from this or another device).</summary>
-    public bool HasDeparted => _roster.IsDeparted(_me.Serial);
+    public bool HasDeparted => _roster.IsDeparted(_me.Serial) || (RenewingFrom is { } previous && _roster.IsDeparted(previous));
+
+    /// <summary>This device's serial under which it is a member, until its renewed certificate takes
+    /// the place (<see cref="CommitReason.Renew"/>); null when the device is listed under its
+    /// current certificate, or not at all.</summary>
+    public string? RenewingFrom { get; private set; }
+
+    /// <summary>This device holds the epoch under its previous certificate and must commit its
+    /// renewal before it sends again (under the renewed one it is not a member yet).</summary>
+    public bool NeedsRenewal => RenewingFrom is { } previous && _roster.Contains(previous) && !_roster.Contains(_me.Serial) && CanRead && !HasDeparted;
+
+    /// <summary>The serial this device is listed under in the current epoch: its own, or the one it is renewing from.</summary>
+    private string? OwnMemberSerial => _roster.Contains(_me.Serial) ? _me.Serial : RenewingFrom is { } previous && _roster.Contains(previous) ? previous : null;
 
     public IReadOnlyList<string> MemberSerials => _roster.Members;
 
@@ -128,6 +140,7 @@ public sealed partial class GroupState
         HighestGeneration = new Dictionary<string, uint>(_keys.HighestGeneration),
         Sending = _keys.Sending?.Export(),
         SentInEpoch = _keys.SentInEpoch,
+        RenewingFrom = RenewingFrom,
     };
 
     public static GroupState Import(GroupStateData data, GroupIdentity me, MemberVerifier verifier, TimeProvider? time = null, ILogger? logger = null) =>
@@ -140,7 +153,37 @@ public sealed partial class GroupState
             LastCommitHash = data.LastCommitHash,
             _roster = Roster.Restore(data.Members, data.DepartedSerials, data.Packages.Select(b => KeyPackage.Parse(b))),
             _keys = EpochKeys.Restore(data),
+            RenewingFrom = data.RenewingFrom,
         };
+
+    /// <summary>This device continues under <paramref name="next"/>, its renewed certificate (the
+    /// same agreement key): if it was a member under the previous one, it stays able to read
+    /// while it renews (<see cref="NeedsRenewal"/>), and sends nothing until the renewal is applied.</summary>
+    public void SwitchIdentity(GroupIdentity next)
+    {
+        if (Roster.SameSerial(next.Serial, _me.Serial))
+        {
+            _me = next;
+            return;
+        }
+
+        var previous = RenewingFrom ?? _me.Serial;
+        _me = next;
+        RenewFrom(previous);
+    }
+
+    /// <summary>This device was a member as <paramref name="previousSerial"/> (the serial its saved
+    /// state knew it by, before a renewal while no session was open).</summary>
+    public void RenewFrom(string previousSerial)
+    {
+        if (!Roster.SameSerial(previousSerial, _me.Serial) && _roster.Contains(previousSerial) && !_roster.Contains(_me.Serial))
+        {
+            RenewingFrom = previousSerial;
+        }
+    }
+
+    /// <summary>Gives up renewing in place (the renewal was refused): the device joins as a newcomer.</summary>
+    public void AbandonRenewal() => RenewingFrom = null;
 
     public bool NeedsRotation() => NeedsRotation(SendingTime);
 

@@ -34,4 +34,7 @@ public sealed class GroupStateData
     public SenderChainData? Sending { get; set; }
 
     public int SentInEpoch { get; set; }
+
+    /// <summary>The serial this device is a member under while it renews to its current certificate.</summary>
+    public string? RenewingFrom { get; set; }
 }

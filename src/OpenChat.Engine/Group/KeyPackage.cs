@@ -10,9 +10,28 @@ namespace OpenChat.Engine.Group;
 /// secrets to. Published in the room's sequence (event kind Key). Anyone can check it against
 /// the pinned CA, so the server cannot swap the key without being caught.
 /// </summary>
+/// <remarks>Version 2 adds <see cref="Handover"/> (empty when there is none), signed with the rest:
+/// a device that moved to a new key says so in the package it publishes under it. Version 1
+/// packages, kept in rooms' histories, still parse, verify and re-encode as they were.</remarks>
 public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] AgreementKey, DateTimeOffset Created, byte[] Signature)
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
+
+    /// <summary>The first format, without a handover.</summary>
+    public const byte LegacyVersion = 1;
+
+    /// <summary>The format this package is encoded (and signed) in.</summary>
+    public byte FormatVersion { get; init; } = Version;
+
+    /// <summary>The encoded <see cref="KeyHandover"/> from the device's previous key, or empty.</summary>
+    public byte[] Handover { get; init; } = [];
+
+    private KeyHandover? _handover;
+
+    /// <summary>The handover read from <see cref="Handover"/> (null when empty); a malformed one
+    /// is a <see cref="CryptoException"/>. Only a package that passed <see cref="Check"/> has a
+    /// handover that was verified.</summary>
+    public KeyHandover? ParsedHandover => Handover.Length == 0 ? null : _handover ??= KeyHandover.Parse(Handover);
 
     private X509Certificate2? _certificate;
 
@@ -42,10 +61,13 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
     /// <summary>The agreement key imported (and validated) once, for wrapping secrets to it.</summary>
     internal ECDiffieHellman AgreementPublic => _agreementPublic ??= KeyAgreement.ImportPublic(AgreementKey);
 
-    public static KeyPackage Create(X509Certificate2 identity, ECDsa signingKey, ECDiffieHellman agreementKey, DateTimeOffset now)
+    public static KeyPackage Create(X509Certificate2 identity, ECDsa signingKey, ECDiffieHellman agreementKey, DateTimeOffset now, KeyHandover? handover = null)
     {
         var unsigned = new KeyPackage(identity.GetNameInfo(X509NameType.SimpleName, false), identity.RawData,
-            Signatures.PublicPoint(agreementKey), DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()), []);
+            Signatures.PublicPoint(agreementKey), DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()), [])
+        {
+            Handover = handover?.ToBytes() ?? [],
+        };
         return unsigned with { Signature = Signatures.Sign(signingKey, unsigned.SignedPart()) };
     }
 
@@ -56,7 +78,8 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
         try
         {
             var r = new PayloadReader(bytes);
-            if (r.U8() != Version)
+            var version = r.U8();
+            if (version is not (LegacyVersion or Version))
             {
                 throw new CryptoException("Unknown key package version.");
             }
@@ -70,7 +93,12 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
                 throw new CryptoException("Key package with an impossible creation time.");
             }
 
-            var package = new KeyPackage(user, certificate, agreement, DateTimeOffset.FromUnixTimeMilliseconds(created), r.Bytes());
+            var handover = version == Version ? r.Bytes() : [];
+            var package = new KeyPackage(user, certificate, agreement, DateTimeOffset.FromUnixTimeMilliseconds(created), r.Bytes())
+            {
+                FormatVersion = version,
+                Handover = handover,
+            };
             r.End();
             return package;
         }
@@ -135,14 +163,42 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
             return new Refusal(RejectReason.BadAgreementKey, "the agreement key is not a P-256 point");
         }
 
-        return null;
+        return CheckHandover(verifier, certificate);
+    }
+
+    // A handover that does not hold is refused with its own reason, never taken as no handover:
+    // a package that claims to continue a device must prove it or not be accepted at all.
+    private Refusal? CheckHandover(MemberVerifier verifier, X509Certificate2 certificate)
+    {
+        if (Handover.Length == 0)
+        {
+            return null;
+        }
+
+        KeyHandover handover;
+        try
+        {
+            handover = ParsedHandover!;
+        }
+        catch (CryptoException)
+        {
+            return new Refusal(RejectReason.HandoverMalformed, "the package's key handover does not parse");
+        }
+
+        return handover.Check(verifier, certificate) is { } refused ? refused with { Reason = $"the package's key handover is refused: {refused.Reason}" } : null;
     }
 
     internal byte[] SignedPart() => Write(withSignature: false);
 
     private byte[] Write(bool withSignature)
     {
-        var w = PayloadWriter.Body(Certificate.Length + 200).U8(Version).String(UserName).Bytes(Certificate).Bytes(AgreementKey).I64(Created.ToUnixTimeMilliseconds());
+        var w = PayloadWriter.Body(Certificate.Length + Handover.Length + 200).U8(FormatVersion).String(UserName).Bytes(Certificate).Bytes(AgreementKey)
+            .I64(Created.ToUnixTimeMilliseconds());
+        if (FormatVersion == Version)
+        {
+            w.Bytes(Handover);
+        }
+
         if (withSignature)
         {
             w.Bytes(Signature);

@@ -161,6 +161,35 @@ public enum RejectReason
     /// <summary>A verified message of a content type this version cannot show.</summary>
     UnknownContentType = 69,
 
+    // Commits: a renewal (a device's renewed certificate takes the place of its previous one).
+
+    /// <summary>A renewal by a device that is already a member.</summary>
+    RenewByMember = 70,
+
+    /// <summary>A renewal that replaces no member, or more than one.</summary>
+    RenewReplacesNotOne = 71,
+
+    /// <summary>A renewal that also adds someone besides the renewed device.</summary>
+    RenewAddsOthers = 72,
+
+    /// <summary>A renewal in place of another user's device.</summary>
+    RenewOfOtherUser = 73,
+
+    /// <summary>A renewal to a different key that carries no key handover.</summary>
+    RenewKeyWithoutHandover = 74,
+
+    /// <summary>A renewal whose key handover comes from another certificate than the one it replaces.</summary>
+    RenewHandoverFromAnother = 75,
+
+    /// <summary>A renewal in place of a certificate revoked when the renewal was sequenced.</summary>
+    RenewOfRevoked = 76,
+
+    /// <summary>A renewal in place of a device whose user announced a departure.</summary>
+    RenewOfDeparted = 77,
+
+    /// <summary>A renewal in place of a certificate that expired longer ago than the renewal grace window.</summary>
+    RenewAfterGrace = 78,
+
     // Key handovers (a device moving to a new key, signed by its previous one).
 
     /// <summary>The handover does not parse.</summary>

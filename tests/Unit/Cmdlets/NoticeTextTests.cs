@@ -72,4 +72,11 @@ public class NoticeTextTests
         Assert.Equal(expected, new ChatMessage(message).Text);
         Assert.Equal(expected, TerminalChat.Format(message).Body);
     }
+
+    [Fact]
+    public void A_key_renewal_is_told_calmly_with_the_trust_kept()
+    {
+        Assert.Equal("bob renewed its key: its previous key signed over to the new one, so its trust stays as it was (its safety number changed).",
+            NoticeText.Format(new KeyRenewedNotice("bob")));
+    }
 }

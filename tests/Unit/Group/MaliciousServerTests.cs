@@ -330,7 +330,7 @@ public class MaliciousCaTests
         {
             bob.CatchUp();
             var package = alice.Identity.Package;
-            var poisoned = PayloadWriter.Body().U8(KeyPackage.Version).String(package.UserName).Bytes(package.Certificate).Bytes(package.AgreementKey)
+            var poisoned = PayloadWriter.Body().U8(KeyPackage.LegacyVersion).String(package.UserName).Bytes(package.Certificate).Bytes(package.AgreementKey)
                 .I64(long.MaxValue).Bytes(package.Signature).ToBody();
             h.Store(alice, EventKind.Key, poisoned);
             alice.Send("still flowing");

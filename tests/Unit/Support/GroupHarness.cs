@@ -113,6 +113,20 @@ public sealed class GroupHarness : IDisposable
         return e;
     }
 
+    /// <summary>The CA renews <paramref name="member"/>'s certificate (a new serial): with its key,
+    /// or with <paramref name="newKey"/> and, when <paramref name="handover"/>, a handover signed by
+    /// the previous key. The same agreement key; nothing is published or switched yet.</summary>
+    public GroupIdentity Renewal(Member member, ECDsa? newKey = null, bool handover = true, X509Certificate2? handoverFrom = null, ECDsa? handoverKey = null)
+    {
+        var key = newKey ?? member.Identity.SigningKey;
+        var csr = new CertificateRequest($"CN={member.Identity.UserName}", key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
+        var renewed = _ca.Authority.SignRequest(csr, member.Identity.UserName, additionalDevice: true).Certificate;
+        var given = newKey is not null && handover
+            ? KeyHandover.Create(handoverFrom ?? member.Identity.Certificate, handoverKey ?? member.Identity.SigningKey, newKey, Time.GetUtcNow())
+            : null;
+        return member.Identity.Renewed(renewed, key, Time.GetUtcNow(), given);
+    }
+
     /// <summary>What a dishonest CA (the server) can do: a certificate with any name and serial.</summary>
     public Member Forge(string user, string serialHex)
     {
@@ -168,7 +182,25 @@ public sealed class GroupHarness : IDisposable
         /// <summary>What this member's client believes about revocations (it learns them from the CRL).</summary>
         public MemberVerifier Verifier { get; } = verifier;
 
-        public GroupIdentity Identity { get; } = identity;
+        public GroupIdentity Identity { get; private set; } = identity;
+
+        /// <summary>This device goes on under its renewed certificate (see <see cref="Renewal"/>).</summary>
+        public void SwitchTo(GroupIdentity renewed)
+        {
+            Identity = renewed;
+            State.SwitchIdentity(renewed);
+        }
+
+        /// <summary>Publishes the renewed package and commits the renewal of this device's place.</summary>
+        public void Renew()
+        {
+            CatchUp();
+            Publish();
+            CatchUp();
+            var (body, epoch) = State.CreateRenewCommit();
+            harness.Store(this, EventKind.Commit, body, epoch);
+            CatchUp();
+        }
 
         public GroupState State { get; } = state;
 
