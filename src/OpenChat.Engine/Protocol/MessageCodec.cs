@@ -15,6 +15,7 @@ public static class MessageCodec
         MessageType.ListRooms or MessageType.Join or MessageType.Leave or MessageType.OpenDirect
             or MessageType.ListMembers or MessageType.GetRevocations or MessageType.CreateRoom => NameRequest.Read(type, payload),
         MessageType.History => HistoryRequest.Read(payload),
+        MessageType.RenewCertificate => RenewCertificate.Read(payload),
         MessageType.Publish => Publish.Read(payload),
         MessageType.Ping => Ping.Read(payload),
         MessageType.FileBegin => FileBegin.Read(payload),
@@ -35,6 +36,7 @@ public static class MessageCodec
         MessageType.MemberList => MemberList.Read(payload),
         MessageType.HistoryEnd => HistoryEnd.Read(payload),
         MessageType.Revocations => RevocationsReply.Read(payload),
+        MessageType.CertificateRenewed => CertificateRenewed.Read(payload),
         MessageType.Ack => Ack.Read(payload),
         MessageType.Event => RoomEvent.Read(payload),
         MessageType.Presence => Presence.Read(payload),

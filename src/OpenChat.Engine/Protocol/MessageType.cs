@@ -16,6 +16,9 @@ public enum MessageType : byte
 
     /// <summary>Creates a room and joins it (reply Joined); Join alone never creates one.</summary>
     CreateRoom = 0x17,
+
+    /// <summary>Renews the connection's own certificate (reply CertificateRenewed).</summary>
+    RenewCertificate = 0x18,
     Publish = 0x20,
     Ping = 0x30,
     FileBegin = 0x40,
@@ -33,6 +36,7 @@ public enum MessageType : byte
     MemberList = 0x94,
     HistoryEnd = 0x95,
     Revocations = 0x96,
+    CertificateRenewed = 0x97,
     Ack = 0xA0,
     Event = 0xA1,
     Presence = 0xA2,

@@ -46,6 +46,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly ConnectionAdmission _admission;
     private readonly ServerHandshake _handshake;
     private readonly EnrollmentEndpoint _enrollment;
+    private readonly CertificateRenewalEndpoint _renewals;
     private readonly ConnectionWatchdog _watchdog;
     private readonly RevocationListCache _revocationList;
     private readonly ServerCertificateRotation _certificate;
@@ -72,7 +73,9 @@ public sealed partial class ChatServer : IAsyncDisposable
         _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
         var caPem = directory.Certificate.ExportCertificatePem();
         _handshake = new ServerHandshake(() => _certificate.Current, new ClientCertificateValidator(directory.Certificate, directory.Store), directory.Store,
-            caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
+            caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>(),
+            policy => new ExpiredCertificateGate(directory.Certificate, directory.Store, policy, () => options.RenewalGracePeriod, options.Time));
+        _renewals = new CertificateRenewalEndpoint(ca, () => options.RenewalGracePeriod, logs.CreateLogger<CertificateRenewalEndpoint>());
         _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());
         _revocationList = new RevocationListCache(directory.Store, ca);
         _messages = options.MessageStoreFactory(directory.Path);
