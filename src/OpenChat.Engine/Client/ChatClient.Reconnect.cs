@@ -12,10 +12,12 @@ public sealed partial class ChatClient
     private void StartBackground() => _background = Task.WhenAll(
         Task.Run(() => _supervisor.SuperviseAsync(_disposing.Token)),
         Task.Run(() => _supervisor.KeepAliveAsync(_disposing.Token)),
-        Task.Run(() => _store.RunAsync(_options.Time, _disposing.Token)));
+        Task.Run(() => _store.RunAsync(_options.Time, _disposing.Token)),
+        Task.Run(() => RenewalLoopAsync(_disposing.Token)));
 
     private async Task OpenConnectionAsync(CancellationToken cancellationToken)
     {
+        await RenewIfExpiredAsync(cancellationToken).ConfigureAwait(false);
         var opened = await ClientTransport.OpenAsync(_server, _profile.CaFingerprint, _ca, _identity, _options.ConnectTimeout, cancellationToken,
             revokedSerials: _profile.LoadRevokedSerials(_log)).ConfigureAwait(false);
         var connection = new ServerConnection(opened.Stream, opened.Reader, _options.Time, _connectionLog);

@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Pki;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>
+/// The client's check of a certificate the server handed back as this device's renewal, before
+/// anything is stored: it chains to the pinned CA (and nothing else), is for clientAuth, names
+/// this user, carries the key the device expects (its own, or the new one it asked for), and is
+/// valid now. A server that answers with anything else is not trusted with the identity.
+/// </summary>
+public static class RenewedCertificateCheck
+{
+    // The CA back-dates certificates by five minutes; a client clock a little ahead must still accept one.
+    private static readonly TimeSpan Skew = TimeSpan.FromMinutes(10);
+
+    public static void Check(X509Certificate2 renewed, X509Certificate2 pinnedCa, string userName, ReadOnlySpan<byte> expectedSpki, DateTimeOffset now)
+    {
+        string? refusal = null;
+        if (!string.Equals(renewed.GetNameInfo(X509NameType.SimpleName, false), userName, StringComparison.Ordinal))
+        {
+            refusal = $"it names '{UserNamePolicy.Printable(renewed.GetNameInfo(X509NameType.SimpleName, false))}', not {userName}";
+        }
+        else if (!renewed.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(expectedSpki))
+        {
+            refusal = "it carries another key than this device's";
+        }
+        else if (now + Skew < renewed.NotBefore.ToUniversalTime() || now >= renewed.NotAfter.ToUniversalTime())
+        {
+            refusal = $"it is valid only from {renewed.NotBefore.ToUniversalTime():u} to {renewed.NotAfter.ToUniversalTime():u}";
+        }
+        else if (!Chains(renewed, pinnedCa, now))
+        {
+            refusal = "it does not chain to the pinned CA for clientAuth";
+        }
+
+        if (refusal is not null)
+        {
+            throw new OpenChatException(ErrorIds.ServerNotTrusted, ErrorKind.AuthenticationFailed,
+                $"The server's renewed certificate was refused: {refusal}. Nothing was stored; the current certificate stays.");
+        }
+    }
+
+    private static bool Chains(X509Certificate2 certificate, X509Certificate2 ca, DateTimeOffset now)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
+        // Judged at the moment it is valid from our clock's view, so a slightly slow clock does not refuse it.
+        var at = now < certificate.NotBefore.ToUniversalTime() ? certificate.NotBefore.ToUniversalTime() : now.UtcDateTime;
+        chain.ChainPolicy.VerificationTimeIgnored = false;
+        chain.ChainPolicy.VerificationTime = at;
+        try
+        {
+            return chain.Build(certificate) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(ca.RawData);
+        }
+        finally
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                element.Certificate.Dispose();
+            }
+        }
+    }
+}
