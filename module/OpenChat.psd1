@@ -40,6 +40,7 @@
         'Get-ChatContact'
         'Confirm-ChatContact'
         'Enter-ChatRoom'
+        'Update-ChatIdentity'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

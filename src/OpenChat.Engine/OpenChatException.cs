@@ -69,6 +69,7 @@ public static class ErrorIds
     public const string CertificateAlreadyRenewed = "CertificateAlreadyRenewed";
     public const string RenewalRefused = "RenewalRefused";
     public const string RenewalOnly = "RenewalOnly";
+    public const string ReenrollUserMismatch = "ReenrollUserMismatch";
 
     public const string InviteMalformed = "InviteMalformed";
     public const string InviteNotFound = "InviteNotFound";

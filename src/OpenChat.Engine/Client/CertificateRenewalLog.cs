@@ -17,6 +17,10 @@ internal static partial class CertificateRenewalLog
         Message = "The server will never renew the certificate {Serial} ({Reason}): this device stops trying. If it did not renew the certificate itself, someone else holds its key: tell the admin")]
     public static partial void GivenUp(ILogger log, string serial, string reason);
 
+    [LoggerMessage(EventId = 2064, EventName = "CertificateRenewalClockAhead", Level = LogLevel.Warning,
+        Message = "The renewed certificate {Serial} (valid until {NotAfter:u}) is already due for renewal by this device's clock, which is probably wrong; renewing again only much later")]
+    public static partial void ClockAhead(ILogger log, string serial, DateTimeOffset notAfter);
+
     [LoggerMessage(EventId = 2063, EventName = "RenewingExpiredCertificate", Level = LogLevel.Information,
         Message = "The certificate {Serial} expired on {NotAfter:u}: renewing it before connecting")]
     public static partial void RenewingExpired(ILogger log, string serial, DateTimeOffset notAfter);

@@ -13,6 +13,10 @@ public sealed partial class ChatClient
     private readonly SemaphoreSlim _renewing = new(1, 1);
     private readonly List<X509Certificate2> _retiredIdentities = [];
 
+    // Set when a renewal came back already due by this device's clock: the clock is far ahead of
+    // the server's, and renewing by itself again would only repeat (and churn serials).
+    private volatile bool _clockAhead;
+
     /// <summary>Renews this device's certificate over the live connection, keeping its key. The
     /// server rebinds the connection to the renewed certificate (no reconnect); the certificate is
     /// checked (<see cref="RenewedCertificateCheck"/>), then stored in the profile, used for later
@@ -49,7 +53,7 @@ public sealed partial class ChatClient
     /// with it (the end-to-end session) may still hold it.</summary>
     private void Adopt(X509Certificate2 previous, X509Certificate2 renewed)
     {
-        RenewedCertificateCheck.Check(renewed, _ca, UserName, previous.PublicKey.ExportSubjectPublicKeyInfo(), Time.GetUtcNow());
+        RenewedCertificateCheck.Check(renewed, _ca, UserName, previous.PublicKey.ExportSubjectPublicKeyInfo(), Time.GetUtcNow(), previous);
         _profile.ReplaceCertificate(renewed);
         using (var key = previous.GetECDsaPrivateKey()
             ?? throw new OpenChatException(ErrorIds.CertificateFileInvalid, ErrorKind.InvalidData, "This identity has no ECDSA private key."))
@@ -63,6 +67,12 @@ public sealed partial class ChatClient
         }
 
         CertificateRenewalLog.Renewed(_log, UserName, previous.SerialNumber, renewed.SerialNumber, renewed.NotAfter.ToUniversalTime());
+        _clockAhead = ServerCertificateRenewal.IsDue(renewed, Time.GetUtcNow());
+        if (_clockAhead)
+        {
+            CertificateRenewalLog.ClockAhead(_log, renewed.SerialNumber, renewed.NotAfter.ToUniversalTime());
+        }
+
         try
         {
             OnCertificateRenewed(previous, _identity);
@@ -121,7 +131,7 @@ public sealed partial class ChatClient
                 var due = ServerCertificateRenewal.RenewAt(current);
                 // One that already ends with the CA gains nothing from a renewal (cut at the CA's end).
                 var worth = current.NotAfter.ToUniversalTime() < _ca.NotAfter.ToUniversalTime();
-                if (now < due || !worth || State != ChatClientState.Connected)
+                if (now < due || !worth || _clockAhead || State != ChatClientState.Connected)
                 {
                     var wait = now < due && due - now < _options.RenewalCheckInterval ? due - now : _options.RenewalCheckInterval;
                     await Task.Delay(wait, Time, stopping).ConfigureAwait(false);

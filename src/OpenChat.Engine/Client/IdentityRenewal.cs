@@ -21,7 +21,7 @@ public static class IdentityRenewal
             .ConfigureAwait(false);
         try
         {
-            RenewedCertificateCheck.Check(renewed, ca, profile.UserName, identity.PublicKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow());
+            RenewedCertificateCheck.Check(renewed, ca, profile.UserName, identity.PublicKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow(), identity);
             profile.ReplaceCertificate(renewed);
         }
         catch

@@ -8,15 +8,20 @@ namespace OpenChat.Engine.Client;
 /// The client's check of a certificate the server handed back as this device's renewal, before
 /// anything is stored: it chains to the pinned CA (and nothing else), is for clientAuth, names
 /// this user, carries the key the device expects (its own, or the new one it asked for), and is
-/// valid now. A server that answers with anything else is not trusted with the identity.
+/// valid now (or, when this device's clock is off, at least lasts longer than the certificate it
+/// replaces: the server judged by its own clock, and refusing would lose a renewal already
+/// recorded, since a certificate renews only once). A server that answers with anything else is not trusted with the identity.
 /// </summary>
 public static class RenewedCertificateCheck
 {
     // The CA back-dates certificates by five minutes; a client clock a little ahead must still accept one.
     private static readonly TimeSpan Skew = TimeSpan.FromMinutes(10);
 
-    public static void Check(X509Certificate2 renewed, X509Certificate2 pinnedCa, string userName, ReadOnlySpan<byte> expectedSpki, DateTimeOffset now)
+    public static void Check(X509Certificate2 renewed, X509Certificate2 pinnedCa, string userName, ReadOnlySpan<byte> expectedSpki, DateTimeOffset now,
+        X509Certificate2? previous = null)
     {
+        var notAfter = renewed.NotAfter.ToUniversalTime();
+        var extends = previous is not null && notAfter >= previous.NotAfter.ToUniversalTime();
         string? refusal = null;
         if (!string.Equals(renewed.GetNameInfo(X509NameType.SimpleName, false), userName, StringComparison.Ordinal))
         {
@@ -26,7 +31,7 @@ public static class RenewedCertificateCheck
         {
             refusal = "it carries another key than this device's";
         }
-        else if (now + Skew < renewed.NotBefore.ToUniversalTime() || now >= renewed.NotAfter.ToUniversalTime())
+        else if ((now + Skew < renewed.NotBefore.ToUniversalTime() || now >= notAfter) && !extends)
         {
             refusal = $"it is valid only from {renewed.NotBefore.ToUniversalTime():u} to {renewed.NotAfter.ToUniversalTime():u}";
         }
@@ -50,8 +55,10 @@ public static class RenewedCertificateCheck
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true;
         chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
-        // Judged at the moment it is valid from our clock's view, so a slightly slow clock does not refuse it.
-        var at = now < certificate.NotBefore.ToUniversalTime() ? certificate.NotBefore.ToUniversalTime() : now.UtcDateTime;
+        // Judged at a moment inside its validity (ours, when our clock agrees), so an off clock
+        // fails the validity rule above, not the chain.
+        var notBefore = certificate.NotBefore.ToUniversalTime();
+        var at = now.UtcDateTime < notBefore || now.UtcDateTime >= certificate.NotAfter.ToUniversalTime() ? notBefore.AddSeconds(1) : now.UtcDateTime;
         chain.ChainPolicy.VerificationTimeIgnored = false;
         chain.ChainPolicy.VerificationTime = at;
         try

@@ -130,7 +130,7 @@ public class CertificateRenewalTests
     }
 
     [Fact]
-    public async Task A_user_past_the_grace_window_gets_a_clear_error_naming_the_re_enrollment()
+    public async Task A_user_past_the_grace_window_gets_a_clear_error_then_re_enrolls_into_the_same_profile_with_an_invite()
     {
         await using var h = await StartedLongAgoAsync();
         var profile = await EnrolledLongAgoAsync(h, "alice", daysAgo: 70, lifetimeDays: 30);
@@ -139,6 +139,22 @@ public class CertificateRenewalTests
         Assert.Equal(ErrorIds.CertificateExpired, e.ErrorId);
         Assert.Contains("Register-ChatUser -Invite", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, Unrevoked(h));
+
+        // An invite for another user does not go into this profile.
+        var wrong = await Assert.ThrowsAsync<OpenChatException>(() => ChatEnrollment.ReenrollAsync(h.Invite("bob"), profile, ReadOnlyMemory<char>.Empty,
+            TimeSpan.FromSeconds(10), CancellationToken.None));
+        Assert.Equal(ErrorIds.ReenrollUserMismatch, wrong.ErrorId);
+
+        using var before = profile.LoadPublicCertificate();
+        File.WriteAllText(Path.Combine(profile.Path, "kept.marker"), "contacts, history and state stay");
+        var reenrolled = await ChatEnrollment.ReenrollAsync(h.Invite("alice"), profile, ReadOnlyMemory<char>.Empty, TimeSpan.FromSeconds(10), CancellationToken.None);
+        Assert.Equal(profile.Path, reenrolled.Path);
+        using var after = reenrolled.LoadPublicCertificate();
+        Assert.NotEqual(before.SerialNumber, after.SerialNumber);
+        Assert.Equal(Spki(before), Spki(after));
+        Assert.True(File.Exists(Path.Combine(profile.Path, "kept.marker")));
+        var alice = await h.ConnectAsync(reenrolled, Options(TimeProvider.System));
+        await alice.CreateRoomAsync("ops");
     }
 
     [Fact]
