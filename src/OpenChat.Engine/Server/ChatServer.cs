@@ -114,6 +114,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     public static Task<ChatServer> StartAsync(string path, ChatServerOptions? options = null)
     {
         options ??= new ChatServerOptions();
+        ClientRenewal.CheckGracePeriod(options.RenewalGracePeriod);
         var directory = new CaDirectory(path, options.CaStoreFactory);
         if (options.AdvertisedAddress is not null)
         {
