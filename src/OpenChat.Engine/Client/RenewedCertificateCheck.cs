@@ -21,7 +21,9 @@ public static class RenewedCertificateCheck
         X509Certificate2? previous = null)
     {
         var notAfter = renewed.NotAfter.ToUniversalTime();
-        var extends = previous is not null && notAfter >= previous.NotAfter.ToUniversalTime();
+        // Certificate times are whole seconds: a renewal in the same second as its predecessor ends with it.
+        var extends = previous is not null && !string.Equals(renewed.SerialNumber, previous.SerialNumber, StringComparison.OrdinalIgnoreCase)
+            && notAfter >= previous.NotAfter.ToUniversalTime();
         string? refusal = null;
         if (!string.Equals(renewed.GetNameInfo(X509NameType.SimpleName, false), userName, StringComparison.Ordinal))
         {
