@@ -240,6 +240,52 @@ public class CertificateRenewalTests
         Assert.Equal(ErrorIds.RateLimited, e.ErrorId);
     }
 
+    [Fact]
+    public async Task An_automatic_renewal_that_fails_is_logged_and_tried_again_never_thrown()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        var logs = new OpenChat.Tests.Unit.Support.RecordingLoggerFactory();
+        var options = Options(time);
+        options.LoggerFactory = logs;
+        options.RenewalRetryDelay = TimeSpan.FromMilliseconds(50);
+        var alice = await h.ConnectAsync(await h.EnrollAsync("alice"), options);
+        // The connection's renewals are spent, so the server refuses the next one (RateLimited).
+        for (var i = 0; i < 3; i++)
+        {
+            (await alice.RenewCertificateAsync()).Dispose();
+        }
+
+        time.Advance(TimeSpan.FromDays(250));
+        await Eventually.TrueAsync(() => logs.Events.Count(e => e.EventId == 2061 && e.Message.Contains(ErrorIds.RateLimited, StringComparison.Ordinal)) >= 2,
+            "the refused renewal to be logged and tried again");
+        Assert.Equal(ChatClientState.Connected, alice.State);
+        await alice.CreateRoomAsync("ops");
+    }
+
+    [Fact]
+    public async Task A_device_whose_certificate_someone_else_renewed_first_learns_it_loudly_and_stops_trying()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var profile = await h.EnrollAsync("alice");
+        using var temp = new TempDirectory();
+        var stolen = temp.Combine("stolen");
+        CopyDirectory(profile.Path, stolen);
+        var time = new ManualTime(DateTimeOffset.UtcNow);
+        var logs = new OpenChat.Tests.Unit.Support.RecordingLoggerFactory();
+        var options = Options(time);
+        options.LoggerFactory = logs;
+        var alice = await h.ConnectAsync(profile, options);
+
+        (await IdentityRenewal.RenewAsync(ChatProfile.Open(stolen), ReadOnlyMemory<char>.Empty)).Dispose();
+        time.Advance(TimeSpan.FromDays(250));
+        await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 2062 && e.Message.Contains(ErrorIds.CertificateAlreadyRenewed, StringComparison.Ordinal)),
+            "the owner to be told that the certificate was renewed elsewhere");
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => alice.RenewCertificateAsync());
+        Assert.Equal(ErrorIds.CertificateAlreadyRenewed, e.ErrorId);
+        Assert.Contains("tell the admin", e.Message, StringComparison.Ordinal);
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);
