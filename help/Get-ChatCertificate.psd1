@@ -23,9 +23,9 @@ The command does not use the CA private key and never asks for the CA password.
         @{ Type = 'System.Management.Automation.PSObject'; Description = 'Objects with UserName or Serial properties, bound by property name.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatCertificate'; Description = 'One object per matching certificate: Name, UserName (empty for the server certificate), Kind, Serial, Thumbprint, Status, NotBefore, NotAfter, IssuedAt, RevokedAt, RevocationReason and Certificate (an X509Certificate2 without private key).' }
+        @{ Type = 'OpenChat.ChatCertificate'; Description = 'One object per matching certificate: Name, UserName (empty for the server certificate), Kind, Serial, Thumbprint, Status, NotBefore, NotAfter, IssuedAt, RevokedAt, RevocationReason, RenewedFrom (the serial of the certificate this one renewed, empty for a first issuance), RenewedBy (the serial of the certificate that renewed this one) and Certificate (an X509Certificate2 without private key).' }
     )
-    Notes       = 'Status is computed when the command runs, from the revocation time in the store and the certificate''s NotAfter; it is not a stored value.'
+    Notes       = 'Status is computed when the command runs, from the revocation time in the store and the certificate''s NotAfter; it is not a stored value. In the table a valid certificate that a renewal replaced shows as Renewed (its RenewedBy is set): the device uses its successor, and -ExpiringWithin does not list it.'
     Examples    = @(
         @{
             Title   = 'Without -Path, on the server this session runs'

@@ -17,7 +17,7 @@ The Name of an identity is what Connect-ChatRoom -Identity takes. A user name al
         @{ Type = 'None'; Description = 'This cmdlet does not take pipeline input.' }
     )
     Outputs     = @(
-        @{ Type = 'OpenChat.ChatIdentity'; Description = 'One object per identity: Name (user@host-port), UserName, Server (host:port), CaFingerprint (the pinned CA), Serial and NotAfter of the certificate, KeyEncrypted (whether the private key needs a password) and Path (the profile directory).' }
+        @{ Type = 'OpenChat.ChatIdentity'; Description = 'One object per identity: Name (user@host-port), UserName, Server (host:port), CaFingerprint (the pinned CA), Serial and NotAfter of the certificate, Fingerprint (SHA-256 of the device''s public key, what contacts pin; a renewal with the same key keeps it), KeyEncrypted (whether the private key needs a password) and Path (the profile directory).' }
     )
     Notes       = @'
 When the profile root does not exist or holds no identities, the command writes nothing and no error.

@@ -29,6 +29,7 @@ A profile made this way connects like one made from an invite: each connection c
 '@
     Parameters  = @{
         Invite         = 'The invite text, beginning with "ocinvite2.", as New-ChatInvite produced it. Surrounding white space is ignored. Accepts pipeline input by value and by property name, so the output of New-ChatInvite (its Invite property) can be piped in.'
+        Identity       = 'With -Invite: an existing identity to re-enroll (its name, user name or profile directory), for a device whose certificate expired past the server''s renewal grace period (or was replaced by the admin). The invite must be for the identity''s own user (ReenrollUserMismatch otherwise). The identity keeps its private key (so contacts see nothing), its contacts, history, state and verification marks; its certificate is replaced, and its pinned CA becomes the one the invite pins. -Password opens the existing key. Without -Identity, an invite for a user who already has an identity here fails with ProfileExists.'
         ProfilePath    = 'The root folder that holds identities. The default is $env:OPENCHAT_HOME when it is set, otherwise ~/.openchat. The identity is written to a subdirectory named <user>@<host>-<port>. Use the same value with Get-ChatIdentity and Connect-ChatRoom.'
         Password       = 'Encrypts the new private key with this password. Connect-ChatRoom will need it (-Password) to use the identity. Without it the key is stored unencrypted, readable only by the owner.'
         Certificate    = 'The certificate file to make the identity from: a PKCS#12 file (.pfx) written by New-ChatCertificate -OutDirectory or -OutFile, or a PEM file with the certificate (signed from a CSR), the CA certificate after it, and optionally the private key. Aliases: OutFile, FullName, so the output of New-ChatCertificate or Get-ChildItem can be piped in.'
@@ -57,7 +58,7 @@ An invite cancelled by the admin, or by the revocation of the user it names (a r
 
 Error ids with -Certificate: CertificateFileInvalid, CertificatePasswordWrong, CaFingerprintRequired, CaFingerprintInvalid, CaFingerprintMismatch, CertificateNotFromCa, CertificateNotForClients, CertificateExpired, UserNameInvalid, ServerAddressInvalid, ProfileExists.
 
-Error ids with -Invite: InviteMalformed, InviteOutdated, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong (the proof does not hold: the secret is wrong, or the proof was made for another connection or request), InviteUserMismatch, UserNameTaken, ProfileExists, ServerUnreachable, ServerKeyMismatch, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, ServerBusy (the server is full, or has too many enrollments in progress: try again later), Timeout, StoreUnavailable.
+Error ids with -Invite: InviteMalformed, InviteOutdated, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong (the proof does not hold: the secret is wrong, or the proof was made for another connection or request), InviteUserMismatch, UserNameTaken, ProfileExists, ReenrollUserMismatch (with -Identity), ServerUnreachable, ServerKeyMismatch, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, ServerBusy (the server is full, or has too many enrollments in progress: try again later), Timeout, StoreUnavailable.
 '@
     Examples    = @(
         @{
@@ -99,6 +100,11 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout dave
 Register-ChatUser -Certificate ./dave.crt.pem -KeyFile ./dave.key -Server chat.example.org:7443 -CaFingerprint $fingerprint
 '@
             Remarks = 'The key never left this machine. A PEM file is not password-protected, so the CA fingerprint from the admin is required.'
+        }
+        @{
+            Title   = 'Re-enroll an identity whose certificate expired long ago'
+            Code    = 'Register-ChatUser -Invite (Get-Content ./invite.txt -Raw) -Identity alice@chat.example.org-7443'
+            Remarks = 'The same identity, the same key, a new certificate: its contacts, history and verification marks stay. Within the grace period Update-ChatIdentity (or simply connecting) renews without an invite.'
         }
         @{
             Title   = 'Keep identities in a folder of your choice'

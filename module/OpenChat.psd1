@@ -41,6 +41,7 @@
         'Get-ChatContact'
         'Confirm-ChatContact'
         'Enter-ChatRoom'
+        'Update-ChatIdentity'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -67,6 +67,12 @@ public static class ErrorIds
     public const string SerialInvalid = "SerialInvalid";
     public const string RevocationReasonInvalid = "RevocationReasonInvalid";
     public const string ServerCertificateExists = "ServerCertificateExists";
+    public const string RenewalOfRevokedCertificate = "RenewalOfRevokedCertificate";
+    public const string RenewalWindowPassed = "RenewalWindowPassed";
+    public const string CertificateAlreadyRenewed = "CertificateAlreadyRenewed";
+    public const string RenewalRefused = "RenewalRefused";
+    public const string RenewalOnly = "RenewalOnly";
+    public const string ReenrollUserMismatch = "ReenrollUserMismatch";
 
     public const string InviteMalformed = "InviteMalformed";
     public const string InviteNotFound = "InviteNotFound";

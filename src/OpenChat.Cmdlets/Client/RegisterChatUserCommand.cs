@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using System.Security;
+using OpenChat.Cmdlets.Completion;
 using OpenChat.Engine.Client;
 
 namespace OpenChat.Cmdlets.Client;
@@ -40,6 +41,14 @@ public sealed class RegisterChatUserCommand : ChatCmdlet
     [ValidateNotNullOrEmpty]
     public string? CaFingerprint { get; set; }
 
+    /// <summary>An existing identity to re-enroll with the invite (for the same user): it keeps
+    /// its key, contacts, history and verification marks; only its certificate (and the pinned
+    /// CA, to what the invite pins) is replaced. For a certificate past the renewal grace window.</summary>
+    [Parameter(ParameterSetName = InviteSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(IdentityCompleter))]
+    public string? Identity { get; set; }
+
     /// <summary>The folder that holds identities; default $env:OPENCHAT_HOME, else ~/.openchat.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -73,6 +82,12 @@ public sealed class RegisterChatUserCommand : ChatCmdlet
             return;
         }
 
+        if (Identity is not null)
+        {
+            Reenroll(root, invite);
+            return;
+        }
+
         if (!ShouldProcess($"'{invite.UserName}' on {invite.Server}", "Enroll (generate a key here, send a certificate request)"))
         {
             return;
@@ -87,6 +102,40 @@ public sealed class RegisterChatUserCommand : ChatCmdlet
         catch (Exception e) when (IsPerInput(e))
         {
             WriteFailure(e, invite.UserName);
+        }
+        finally
+        {
+            Array.Clear(password);
+        }
+    }
+
+    private void Reenroll(string? root, Engine.Pki.InviteCode invite)
+    {
+        ChatProfile profile;
+        try
+        {
+            profile = ChatProfile.Find(ResolveIdentity(Identity), root);
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            WriteFailure(e, Identity);
+            return;
+        }
+
+        if (!ShouldProcess($"'{profile.Name}' with the invite for '{invite.UserName}' on {invite.Server}", "Re-enroll (same key, new certificate)"))
+        {
+            return;
+        }
+
+        var password = PasswordChars(Password);
+        try
+        {
+            var renewed = Await(token => ChatEnrollment.ReenrollAsync(Invite, profile, password, TimeSpan.FromSeconds(TimeoutSeconds), token));
+            WriteObject(new ChatIdentity(renewed));
+        }
+        catch (Exception e) when (IsPerInput(e))
+        {
+            WriteFailure(e, profile.Name);
         }
         finally
         {

@@ -19,6 +19,8 @@ public sealed class ChatCertificate
         IssuedAt = record.IssuedAt;
         RevokedAt = record.RevokedAt;
         RevocationReason = record.RevocationReason;
+        RenewedFrom = record.RenewedFrom;
+        RenewedBy = record.RenewedBy;
         Certificate = certificate ?? record.ToCertificate();
         OutFile = outFile;
     }
@@ -45,6 +47,13 @@ public sealed class ChatCertificate
     public DateTimeOffset? RevokedAt { get; }
 
     public X509RevocationReason? RevocationReason { get; }
+
+    /// <summary>The serial of the certificate this one renewed (null for a first issuance).</summary>
+    public string? RenewedFrom { get; }
+
+    /// <summary>The serial of the certificate that renewed this one, which replaces it (null
+    /// while this one is the newest of its device).</summary>
+    public string? RenewedBy { get; }
 
     /// <summary>True when <see cref="Certificate"/> carries the private key (just issued here).</summary>
     public bool HasPrivateKey => Certificate.HasPrivateKey;

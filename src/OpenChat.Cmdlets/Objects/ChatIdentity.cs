@@ -15,6 +15,7 @@ public sealed class ChatIdentity
         using var certificate = profile.LoadPublicCertificate();
         Serial = certificate.SerialNumber;
         NotAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
+        Fingerprint = ContactBook.DeviceFingerprint(certificate);
         KeyEncrypted = profile.KeyEncrypted;
     }
 
@@ -30,6 +31,10 @@ public sealed class ChatIdentity
     public string Serial { get; }
 
     public DateTimeOffset NotAfter { get; }
+
+    /// <summary>The device's key fingerprint (SHA-256 of its public key), what contacts pin: a
+    /// renewal with the same key keeps it, a new key changes it.</summary>
+    public string Fingerprint { get; }
 
     public bool KeyEncrypted { get; }
 

@@ -58,6 +58,12 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [ValidateRange(1024L, long.MaxValue)]
     public long FileBytesPerSecond { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>How long after expiry a user's certificate may still renew itself (30d, 12h, a
+    /// TimeSpan; 0 turns renewal after expiry off); past it the user re-enrolls with an invite.</summary>
+    [Parameter]
+    [OpenChat.Cmdlets.Pki.FriendlyTimeSpan]
+    public TimeSpan RenewalGracePeriod { get; set; } = Engine.Pki.ClientRenewal.DefaultGracePeriod;
+
     /// <summary>A file the server writes its log to, one JSON object per line.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -98,6 +104,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
                 FileBytesBurst = Math.Min(2.0 * FileBytesPerSecond, 32.0 * 1024 * 1024),
                 AdvertisedAddress = AdvertisedAddress,
                 CaPassword = password.Length == 0 ? null : new string(password),
+                RenewalGracePeriod = RenewalGracePeriod,
             };
             if (log is not null)
             {

@@ -12,10 +12,12 @@ public sealed partial class ChatClient
     private void StartBackground() => _background = Task.WhenAll(
         Task.Run(() => _supervisor.SuperviseAsync(_disposing.Token)),
         Task.Run(() => _supervisor.KeepAliveAsync(_disposing.Token)),
-        Task.Run(() => _store.RunAsync(_options.Time, _disposing.Token)));
+        Task.Run(() => _store.RunAsync(_options.Time, _disposing.Token)),
+        Task.Run(() => RenewalLoopAsync(_disposing.Token)));
 
     private async Task OpenConnectionAsync(CancellationToken cancellationToken)
     {
+        await RenewIfExpiredAsync(cancellationToken).ConfigureAwait(false);
         // Every live pinned root: after a CA rollover the server's certificate chains to the new
         // root, or through the cross-certificate it sends to the old one.
         var roots = _roots.RequireLive();

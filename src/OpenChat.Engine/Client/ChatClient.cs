@@ -24,7 +24,8 @@ public sealed record JoinedRoom(string Name, RoomKind Kind, ulong LastSequence, 
 public sealed partial class ChatClient : IAsyncDisposable
 {
     private readonly ChatProfile _profile;
-    private readonly X509Certificate2 _identity;
+    // Replaced when the certificate is renewed (ChatClient.Renewal.cs).
+    private X509Certificate2 _identity;
     private readonly PinnedRoots _roots;
     private readonly ChatClientOptions _options;
     private readonly string _server;
@@ -150,7 +151,9 @@ public sealed partial class ChatClient : IAsyncDisposable
         }
         catch
         {
-            identity.Dispose();
+            // A renewal before the connection may have replaced the identity it was given.
+            client._identity.Dispose();
+            client.DisposeRetiredIdentities();
             profileLock?.Dispose();
             throw;
         }
@@ -160,7 +163,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     }
 
     // One live session per identity: two would overwrite each other's state and ratchets.
-    private static FileStream TakeProfileLock(ChatProfile profile)
+    internal static FileStream TakeProfileLock(ChatProfile profile)
     {
         try
         {
@@ -315,6 +318,7 @@ public sealed partial class ChatClient : IAsyncDisposable
 
         _events.Writer.TryComplete();
         _identity.Dispose();
+        DisposeRetiredIdentities();
         _store.DropLock();
     }
 

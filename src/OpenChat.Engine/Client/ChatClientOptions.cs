@@ -32,6 +32,15 @@ public sealed class ChatClientOptions
 
     public long MaxUnreadCharsPerRoom { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>How often a connected client looks whether its certificate is due for renewal
+    /// (two thirds of its validity passed, read from <see cref="Time"/>).</summary>
+    public TimeSpan RenewalCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The first wait after a renewal that failed; it doubles up to <see cref="MaxRenewalRetryDelay"/>.</summary>
+    public TimeSpan RenewalRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan MaxRenewalRetryDelay { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>This device's clock (tests move it; the group layer judges events by the room's own).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 }

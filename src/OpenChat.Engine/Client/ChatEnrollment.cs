@@ -28,6 +28,48 @@ public static class ChatEnrollment
         }
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var (ca, certificate) = await EnrollAsync(invite, key, timeout, cancellationToken, time).ConfigureAwait(false);
+        using (ca)
+        using (certificate)
+        {
+            return ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
+        }
+    }
+
+    /// <summary>Re-enrolls an existing profile with an invite for the same user: the device keeps
+    /// its key (so contacts see nothing), its contacts, history, state and verification marks; the
+    /// certificate is replaced, and the pinned CA becomes the one the invite pins. For a device
+    /// whose certificate expired past the server's renewal grace window.</summary>
+    public static async Task<ChatProfile> ReenrollAsync(string inviteText, ChatProfile profile, ReadOnlyMemory<char> password,
+        TimeSpan timeout, CancellationToken cancellationToken, TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var invite = InviteCode.Parse(inviteText);
+        if (UserNamePolicy.Normalize(invite.UserName) != UserNamePolicy.Normalize(profile.UserName))
+        {
+            throw new OpenChatException(ErrorIds.ReenrollUserMismatch, ErrorKind.InvalidArgument,
+                $"The invite is for '{UserNamePolicy.Printable(invite.UserName)}', but the identity '{profile.Name}' is '{profile.UserName}'. "
+                + "An identity re-enrolls only with an invite for its own user; enroll another user without -Identity.");
+        }
+
+        using var profileLock = ChatClient.TakeProfileLock(profile);
+        using var identity = profile.LoadIdentity(password.Span);
+        using var key = identity.GetECDsaPrivateKey()
+            ?? throw new OpenChatException(ErrorIds.CertificateFileInvalid, ErrorKind.InvalidData, $"The identity '{profile.Name}' has no ECDSA private key.");
+        var (ca, certificate) = await EnrollAsync(invite, key, timeout, cancellationToken, time).ConfigureAwait(false);
+        using (ca)
+        using (certificate)
+        {
+            profile.Reenrolled(invite.Server, ca, certificate);
+            return ChatProfile.Open(profile.Path);
+        }
+    }
+
+    /// <summary>Enrolls <paramref name="key"/> with <paramref name="invite"/>; returns the CA and
+    /// the certificate, both checked against the invite.</summary>
+    private static async Task<(X509Certificate2 Ca, X509Certificate2 Certificate)> EnrollAsync(InviteCode invite, ECDsa key, TimeSpan timeout,
+        CancellationToken cancellationToken, TimeProvider time)
+    {
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(invite.UserName);
         var csr = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
@@ -35,6 +77,7 @@ public static class ChatEnrollment
         var opened = await ClientTransport.OpenAsync(invite.Server, invite.CaFingerprint, null, null, timeout, cancellationToken, serverKeyPin: invite.ServerKeyPin, time: time)
             .ConfigureAwait(false);
         using var stream = opened.Stream;
+        opened.CaCertificate.Dispose();
         if (opened.Welcome.Nonce.Length != InviteProof.NonceLength)
         {
             throw new OpenChatException(ErrorIds.ProtocolViolation, ErrorKind.InvalidData,
@@ -58,8 +101,18 @@ public static class ChatEnrollment
                 var named = new X509Certificate2Collection();
                 named.ImportFromPem(enrolled.CaCertificate);
                 var certificate = X509Certificate2.CreateFromPem(enrolled.Certificate);
-                Verify(invite, ca, certificate, key, named, time.GetUtcNow());
-                return ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
+                try
+                {
+                    Verify(invite, ca, certificate, key, named, time.GetUtcNow());
+                }
+                catch
+                {
+                    ca.Dispose();
+                    certificate.Dispose();
+                    throw;
+                }
+
+                return (ca, certificate);
             case ErrorReply error:
                 throw new OpenChatException(error.Code, KindOf(error.Code), error.Message);
             case Bye bye:

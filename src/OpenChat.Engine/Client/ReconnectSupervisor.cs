@@ -39,7 +39,10 @@ internal sealed class ReconnectSupervisor(IReconnectTarget target, ChatClientOpt
     /// identity, or is no longer the server we trust.</summary>
     public static bool IsFinal(Exception e) => e is OpenChatException
     {
-        ErrorId: ErrorIds.ConnectionRefused or ErrorIds.ServerNotTrusted or ErrorIds.CertificateRevoked or ErrorIds.ServerCertificateRevoked,
+        ErrorId: ErrorIds.ConnectionRefused or ErrorIds.ServerNotTrusted or ErrorIds.CertificateRevoked or ErrorIds.ServerCertificateRevoked
+            // An expired certificate the server will not renew (past the grace window, or renewed
+            // by someone else): only the admin's invite helps.
+            or ErrorIds.CertificateExpired or ErrorIds.CertificateAlreadyRenewed or ErrorIds.RenewalOfRevokedCertificate or ErrorIds.RenewalWindowPassed,
     };
 
     public async Task SuperviseAsync(CancellationToken disposing)

@@ -215,6 +215,41 @@ public sealed class CertificateAuthority : IDisposable
         return new IssuedCertificate(record, withKey);
     }
 
+    /// <summary>Renews the user certificate <paramref name="current"/> that this CA issued (see
+    /// <see cref="ClientRenewal"/> for the rules): the same user, a new serial, a lifetime as long
+    /// as the old one's (cut at the CA's end), and the same key, or the key of
+    /// <paramref name="csrPem"/> when the device moves to a new one (the CSR passes
+    /// <see cref="CsrPolicy"/> for the same user). Recorded as renewing <paramref name="current"/>,
+    /// which can then never renew again. The caller proves possession of <paramref name="current"/>'s key
+    /// (the server: it is the connection's TLS certificate).</summary>
+    public IssuedCertificate RenewClient(X509Certificate2 current, string? csrPem = null, TimeSpan? gracePeriod = null)
+    {
+        var grace = ClientRenewal.CheckGracePeriod(gracePeriod ?? ClientRenewal.DefaultGracePeriod);
+        CertificateRecord previous;
+        PublicKey publicKey;
+        try
+        {
+            previous = ClientRenewal.Check(Directory.Store, current, _time.GetUtcNow(), grace);
+            publicKey = csrPem is null
+                ? PublicKey.CreateFromSubjectPublicKeyInfo(current.PublicKey.ExportSubjectPublicKeyInfo(), out _)
+                : CsrPolicy.Check(csrPem, previous.Name);
+        }
+        catch (OpenChatException e)
+        {
+            PkiLog.ClientRenewalRefused(_log, current.SerialNumber, e.ErrorId);
+            throw;
+        }
+
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(previous.Name);
+        var request = new CertificateRequest(subject.Build(), publicKey, CertificateProfile.HashFor(_key));
+        CertificateProfile.ApplyClient(request, Directory.Certificate);
+        var lifetime = ClientRenewal.Lifetime(previous);
+        var (record, certificate) = Sign(request, CertificateKind.Client, previous.Name, lifetime, uniqueName: false, renewedFrom: previous.Serial);
+        PkiLog.ClientCertificateRenewed(_log, previous.Name, previous.Serial, record.Serial, record.NotAfter, csrPem is not null);
+        return new IssuedCertificate(record, certificate);
+    }
+
     /// <summary>Signs a CRL listing every revoked certificate, numbered one past the last.</summary>
     public RevocationList CreateRevocationList(TimeSpan validFor) =>
         RevocationListSigner.Sign(Directory.Store, Directory.Certificate, _key, validFor, _time.GetUtcNow(), _log);
@@ -232,7 +267,8 @@ public sealed class CertificateAuthority : IDisposable
         return new IssuedCertificate(record, certificate);
     }
 
-    private (CertificateRecord, X509Certificate2) Sign(CertificateRequest request, CertificateKind kind, string name, TimeSpan validFor, bool uniqueName)
+    private (CertificateRecord, X509Certificate2) Sign(CertificateRequest request, CertificateKind kind, string name, TimeSpan validFor, bool uniqueName,
+        string? renewedFrom = null)
     {
         CertificateLifetime.Check(validFor, TimeSpan.FromDays(MaxLeafValidDays), "A certificate");
         var ca = Directory.Certificate;
@@ -261,10 +297,17 @@ public sealed class CertificateAuthority : IDisposable
         var record = new CertificateRecord(
             Convert.ToHexString(serial), kind, name, certificate.Thumbprint,
             new DateTimeOffset(certificate.NotBefore.ToUniversalTime()), new DateTimeOffset(certificate.NotAfter.ToUniversalTime()),
-            now, certificate.RawData);
+            now, certificate.RawData, RenewedFrom: renewedFrom);
         try
         {
-            Directory.Store.AddCertificate(record, uniqueName, now);
+            if (renewedFrom is null)
+            {
+                Directory.Store.AddCertificate(record, uniqueName, now);
+            }
+            else
+            {
+                Directory.Store.AddRenewal(record);
+            }
         }
         catch
         {

@@ -27,8 +27,14 @@ public sealed record CertificateRecord(
     DateTimeOffset IssuedAt,
     byte[] RawData,
     DateTimeOffset? RevokedAt = null,
-    X509RevocationReason? RevocationReason = null)
+    X509RevocationReason? RevocationReason = null,
+    string? RenewedFrom = null,
+    string? RenewedBy = null)
 {
+    /// <summary>True once a later certificate renewed this one: its successor is what is in force
+    /// for the device, and this one may not renew again.</summary>
+    public bool WasRenewed => RenewedBy is not null;
+
     public string NormalizedName => Kind == CertificateKind.Client ? UserNamePolicy.Normalize(Name) : Name.ToLowerInvariant();
 
     public CertificateStatus StatusAt(DateTimeOffset now) =>
@@ -37,9 +43,10 @@ public sealed record CertificateRecord(
         : CertificateStatus.Valid;
 
     /// <summary>True when the certificate is in force at <paramref name="now"/> (issued, not
-    /// revoked, not expired) and stops being so within <paramref name="within"/>.</summary>
+    /// revoked, not expired), stops being so within <paramref name="within"/>, and was not renewed
+    /// already (then its successor's expiry is what matters).</summary>
     public bool IsExpiringWithin(DateTimeOffset now, TimeSpan within) =>
-        StatusAt(now) == CertificateStatus.Valid && NotBefore <= now && NotAfter - now <= within;
+        !WasRenewed && StatusAt(now) == CertificateStatus.Valid && NotBefore <= now && NotAfter - now <= within;
 
     public X509Certificate2 ToCertificate() => X509CertificateLoader.LoadCertificate(RawData);
 }

@@ -35,6 +35,14 @@ internal static partial class PkiLog
         Message = "Signed revocation list number {Number} with {Revoked} revoked certificates")]
     public static partial void RevocationListSigned(ILogger log, long number, int revoked);
 
+    [LoggerMessage(EventId = 4010, EventName = "ClientCertificateRenewed", Level = LogLevel.Information,
+        Message = "Renewed the certificate {OldSerial} of {UserName} as {NewSerial}, valid until {NewNotAfter:u} (new key: {NewKey})")]
+    public static partial void ClientCertificateRenewed(ILogger log, string userName, string oldSerial, string newSerial, DateTimeOffset newNotAfter, bool newKey);
+
+    [LoggerMessage(EventId = 4011, EventName = "ClientRenewalRefused", Level = LogLevel.Warning,
+        Message = "Refused to renew certificate {Serial}: {Reason}")]
+    public static partial void ClientRenewalRefused(ILogger log, string serial, string reason);
+
     [LoggerMessage(EventId = 4020, EventName = "ServerCertificateRenewed", Level = LogLevel.Information,
         Message = "Renewed the server certificate {OldSerial} (valid until {OldNotAfter:u}) as {NewSerial}, valid until {NewNotAfter:u}, with the same key")]
     public static partial void ServerCertificateRenewed(ILogger log, string oldSerial, DateTimeOffset oldNotAfter, string newSerial, DateTimeOffset newNotAfter);

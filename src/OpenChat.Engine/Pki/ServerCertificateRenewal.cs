@@ -19,12 +19,16 @@ public static class ServerCertificateRenewal
     /// <summary>True once two thirds of the certificate's validity have passed at <paramref name="now"/>.</summary>
     public static bool IsDue(X509Certificate2 certificate, DateTimeOffset now) => now >= RenewAt(certificate);
 
-    /// <summary>The moment two thirds of the certificate's validity have passed.</summary>
+    /// <summary>The moment two thirds of the certificate's validity have passed, counted from its
+    /// issuance: the CA starts a certificate <see cref="ClockSkew.Backdating"/> early for slow
+    /// clocks, and counting that as life would renew a ten-minute certificate under two minutes
+    /// after it was issued.</summary>
     public static DateTimeOffset RenewAt(X509Certificate2 certificate)
     {
         var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime());
         var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime());
-        return notBefore + (notAfter - notBefore) * 2 / 3;
+        var issued = notBefore + ClockSkew.Backdating < notAfter ? notBefore + ClockSkew.Backdating : notBefore;
+        return issued + (notAfter - issued) * 2 / 3;
     }
 
     /// <summary>Due, and a renewal would last longer: a certificate that already ends with the CA

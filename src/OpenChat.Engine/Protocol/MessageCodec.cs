@@ -15,6 +15,7 @@ public static class MessageCodec
         MessageType.ListRooms or MessageType.Join or MessageType.Leave or MessageType.OpenDirect
             or MessageType.ListMembers or MessageType.GetRevocations or MessageType.CreateRoom or MessageType.GetRevocationLists => NameRequest.Read(type, payload),
         MessageType.History => HistoryRequest.Read(payload),
+        MessageType.RenewCertificate => RenewCertificate.Read(payload),
         MessageType.Publish => Publish.Read(payload),
         MessageType.Ping => Ping.Read(payload),
         MessageType.FileBegin => FileBegin.Read(payload),
@@ -37,6 +38,7 @@ public static class MessageCodec
         MessageType.Revocations => RevocationsReply.Read(payload),
         MessageType.RevocationLists => RevocationListsReply.Read(payload),
         MessageType.CaRoots => CaRoots.Read(payload),
+        MessageType.CertificateRenewed => CertificateRenewed.Read(payload),
         MessageType.Ack => Ack.Read(payload),
         MessageType.Event => RoomEvent.Read(payload),
         MessageType.Presence => Presence.Read(payload),

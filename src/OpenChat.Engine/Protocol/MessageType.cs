@@ -19,6 +19,8 @@ public enum MessageType : byte
 
     /// <summary>The revocation list of every root still valid (reply RevocationLists; CA rollover).</summary>
     GetRevocationLists = 0x1A,
+    /// <summary>Renews the connection's own certificate (reply CertificateRenewed).</summary>
+    RenewCertificate = 0x18,
     Publish = 0x20,
     Ping = 0x30,
     FileBegin = 0x40,
@@ -37,6 +39,7 @@ public enum MessageType : byte
     HistoryEnd = 0x95,
     Revocations = 0x96,
     RevocationLists = 0x99,
+    CertificateRenewed = 0x97,
     Ack = 0xA0,
     Event = 0xA1,
     Presence = 0xA2,

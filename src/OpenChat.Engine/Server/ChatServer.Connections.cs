@@ -77,8 +77,9 @@ public sealed partial class ChatServer
                 countedEnrollment = true;
             }
 
-            connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, peer.Identity, _options.SendQueueFrames, _options)
+            connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, peer.Identity, _options.SendQueueFrames, _options, peer.ClientCertificate)
             {
+                RenewalOnly = peer.RenewalOnly,
                 EnrollmentNonce = peer.Identity is null ? System.Security.Cryptography.RandomNumberGenerator.GetBytes(Pki.InviteProof.NonceLength) : [],
                 ServerCertificateHash = peer.ServerCertificateHash,
                 RemoteAddress = remoteAddress,
@@ -92,8 +93,13 @@ public sealed partial class ChatServer
             _admission.HandshakeEnded(address);
             handshaking = false;
             _handshake.Welcome(connection);
-            OfferRoots(connection);
-            _hub.Connected(connection);
+            if (!connection.RenewalOnly)
+            {
+                // A renewal-only connection is nobody's presence: it renews and goes.
+                OfferRoots(connection);
+                _hub.Connected(connection);
+            }
+
             _log.ConnectionOpened(connection.UserName, remoteAddress, connection.Id);
             var writer = connection.WriteLoopAsync();
             await ReadLoopAsync(connection, peer.Reader).ConfigureAwait(false);
@@ -130,7 +136,11 @@ public sealed partial class ChatServer
     private void Ended(ClientConnection connection)
     {
         connection.Abort(connection.CloseReason.Length > 0 ? connection.CloseReason : "Closed");
-        _hub.Disconnected(connection);
+        if (!connection.RenewalOnly)
+        {
+            _hub.Disconnected(connection);
+        }
+
         lock (_gate)
         {
             _connections.Remove(connection.Id);
@@ -162,6 +172,18 @@ public sealed partial class ChatServer
                 if (connection.Identity is null)
                 {
                     _enrollment.Serve(connection, frame.Value);
+                    continue;
+                }
+
+                if (connection.RenewalOnly)
+                {
+                    _renewals.ServeRenewalOnly(connection, frame.Value);
+                    continue;
+                }
+
+                if (frame.Value.Type == MessageType.RenewCertificate)
+                {
+                    _renewals.Renew(connection, (RenewCertificate)MessageCodec.Decode(frame.Value));
                     continue;
                 }
 

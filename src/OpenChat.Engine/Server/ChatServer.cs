@@ -46,6 +46,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly ConnectionAdmission _admission;
     private readonly ServerHandshake _handshake;
     private readonly EnrollmentEndpoint _enrollment;
+    private readonly CertificateRenewalEndpoint _renewals;
     private readonly ConnectionWatchdog _watchdog;
     private readonly RevocationListCache _revocationList;
     private readonly ServerCertificateRotation _certificate;
@@ -73,9 +74,11 @@ public sealed partial class ChatServer : IAsyncDisposable
         var busy = new BusyRefusal(() => _certificate.Current.Context, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
         _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
         var caPem = RootsPem(directory, _previousRoot);
-        _handshake = new ServerHandshake(() => _certificate.Current,
-            new ClientCertificateValidator(directory.Certificate, directory.Store, options.Time, _previousRoot?.Certificate), directory.Store,
-            caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>());
+        var clientValidator = new ClientCertificateValidator(directory.Certificate, directory.Store, options.Time, _previousRoot?.Certificate);
+        _handshake = new ServerHandshake(() => _certificate.Current, clientValidator, directory.Store,
+            caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>(),
+            policy => new ExpiredCertificateGate(directory.Store, policy, () => options.RenewalGracePeriod, options.Time));
+        _renewals = new CertificateRenewalEndpoint(ca, () => options.RenewalGracePeriod, logs.CreateLogger<CertificateRenewalEndpoint>());
         _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());
         _revocationList = new RevocationListCache(directory.Store, ca, _previousRoot, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!));
         _messages = options.MessageStoreFactory(directory.Path);
@@ -114,6 +117,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     public static Task<ChatServer> StartAsync(string path, ChatServerOptions? options = null)
     {
         options ??= new ChatServerOptions();
+        ClientRenewal.CheckGracePeriod(options.RenewalGracePeriod);
         var directory = new CaDirectory(path, options.CaStoreFactory);
         if (options.AdvertisedAddress is not null)
         {

@@ -120,6 +120,11 @@ public sealed class ChatServerOptions
     /// <summary>Password of the CA key, used only when the server must issue its own certificate.</summary>
     public string? CaPassword { get; set; }
 
+    /// <summary>How long after its expiry a user's certificate may still renew itself (over a
+    /// connection that may do nothing else); zero renews no expired certificate. Past it the
+    /// user re-enrolls with an invite. See <see cref="Pki.ClientRenewal"/>.</summary>
+    public TimeSpan RenewalGracePeriod { get; set; } = Pki.ClientRenewal.DefaultGracePeriod;
+
     /// <summary>The server's clock: certificate validity, expiry of connected peers, the times
     /// stamped on events and presence. Tests move a fake one instead of waiting.</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;

@@ -25,11 +25,12 @@ internal sealed class ClientConnection : IClientChannel
     private int _closed;
     private string _closeReason = "";
 
-    public ClientConnection(long id, SslStream stream, PeerIdentity? identity, int sendQueueFrames, ChatServerOptions options)
+    public ClientConnection(long id, SslStream stream, PeerIdentity? identity, int sendQueueFrames, ChatServerOptions options, byte[]? certificate = null)
     {
+        Certificate = certificate ?? [];
         Id = id;
         _stream = stream;
-        Identity = identity;
+        _identity = identity;
         _outgoing = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(sendQueueFrames)
         {
             SingleReader = true,
@@ -45,8 +46,34 @@ internal sealed class ClientConnection : IClientChannel
 
     public long Id { get; }
 
-    /// <summary>Null on an enrollment connection (no client certificate).</summary>
-    public PeerIdentity? Identity { get; }
+    /// <summary>Null on an enrollment connection (no client certificate). A renewal rebinds it
+    /// (<see cref="Rebind"/>): everything keyed by the connection's serial reads it here.</summary>
+    public PeerIdentity? Identity
+    {
+        get => Volatile.Read(ref _identity);
+        private set => Volatile.Write(ref _identity, value);
+    }
+
+    private PeerIdentity? _identity;
+
+    /// <summary>The certificate (DER) the connection speaks for: the one its handshake presented,
+    /// then the one a renewal gave it. Empty on an enrollment connection.</summary>
+    public byte[] Certificate { get; private set; } = [];
+
+    /// <summary>The handshake presented a certificate that expired within the renewal grace
+    /// window: the connection may renew it and ping, nothing else.</summary>
+    public bool RenewalOnly { get; init; }
+
+    /// <summary>Renewal requests: a few at once, then one a minute.</summary>
+    public TokenBucket Renewals { get; } = new(1.0 / 60, 3);
+
+    /// <summary>Makes the connection speak for <paramref name="certificate"/> from now on
+    /// (called by the connection's reader, between two frames).</summary>
+    public void Rebind(PeerIdentity identity, byte[] certificate)
+    {
+        Certificate = certificate;
+        Identity = identity;
+    }
 
     public string UserName => Identity?.UserName ?? "";
 

@@ -64,15 +64,16 @@ internal sealed class ConnectionWatchdog(
 
     private void CloseTimedOut(DateTimeOffset now)
     {
-        foreach (var connection in connections().Where(c => c.Identity is not null && c.Identity.NotAfter <= now && !c.IsClosed))
+        foreach (var connection in connections().Where(c => c.Identity is not null && !c.RenewalOnly && c.Identity.NotAfter <= now && !c.IsClosed))
         {
             log.ExpiredClosed(connection.UserName, connection.Identity!.Serial, connection.RemoteAddress);
-            connection.Close(ErrorIds.CertificateExpired, "Your certificate has expired; ask the admin for a new one.");
+            connection.Close(ErrorIds.CertificateExpired, "Your certificate has expired; connect again to renew it (within the server's renewal grace period), or ask the admin for an invite.");
         }
 
-        // A connection without a certificate has one job (enrolling): it gets the handshake timeout to do it.
+        // A connection without a certificate has one job (enrolling), and one with an expired
+        // certificate another (renewing): each gets the handshake timeout to do it.
         var enrollBefore = Environment.TickCount64 - (long)options.HandshakeTimeout.TotalMilliseconds * 3;
-        foreach (var connection in connections().Where(c => c.Identity is null && c.OpenedAt < enrollBefore && !c.IsClosed))
+        foreach (var connection in connections().Where(c => (c.Identity is null || c.RenewalOnly) && c.OpenedAt < enrollBefore && !c.IsClosed))
         {
             log.EnrollmentTimeout(connection.RemoteAddress);
             connection.Close(ErrorIds.EnrollmentTimeout, "Enrollment connections close after a short time.");

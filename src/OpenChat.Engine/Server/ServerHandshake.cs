@@ -10,8 +10,10 @@ using OpenChat.Engine.Transport;
 namespace OpenChat.Engine.Server;
 
 /// <summary>A peer past the handshake: its frames, who it is (null on an enrollment connection),
-/// and the hash of the server certificate it was shown.</summary>
-internal sealed record GreetedPeer(FrameReader Reader, PeerIdentity? Identity, byte[] ServerCertificateHash);
+/// the hash of the server certificate it was shown, the certificate it presented (DER, empty on
+/// an enrollment connection), and whether that certificate expired within the renewal grace
+/// window, so the connection may only renew it.</summary>
+internal sealed record GreetedPeer(FrameReader Reader, PeerIdentity? Identity, byte[] ServerCertificateHash, byte[] ClientCertificate, bool RenewalOnly = false);
 
 /// <summary>
 /// The server's side of opening a connection, within the handshake timeout: TLS 1.3 with the
@@ -30,11 +32,14 @@ internal sealed class ServerHandshake
     private readonly string _caPem;
     private readonly TimeSpan _timeout;
     private readonly ILogger _log;
+    private readonly ExpiredCertificateGate? _expired;
 
-    public ServerHandshake(Func<ServerCredential> certificate, ClientCertificateValidator validator, ICaStore store, string caPem, TimeSpan timeout, ILogger log)
+    public ServerHandshake(Func<ServerCredential> certificate, ClientCertificateValidator validator, ICaStore store, string caPem, TimeSpan timeout, ILogger log,
+        Func<X509ChainPolicy, ExpiredCertificateGate>? expired = null)
     {
         _certificate = certificate;
         _validator = validator;
+        _expired = expired?.Invoke(validator.ChainPolicy());
         _store = store;
         _caPem = caPem;
         _timeout = timeout;
@@ -46,6 +51,8 @@ internal sealed class ServerHandshake
     public async Task<GreetedPeer?> RunAsync(SslStream stream, string remoteAddress, CancellationToken stopping)
     {
         PeerIdentity? identity = null;
+        ExpiredVerdict? expired = null;
+        byte[] presentedDer = [];
         var refusal = "";
         try
         {
@@ -72,13 +79,24 @@ internal sealed class ServerHandshake
 
                     // The TLS stack built the chain with our policy (this CA only, clientAuth,
                     // validity, no downloads); what remains is the store: issued here, not revoked.
+                    using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                    presentedDer = presented.RawData;
                     if (errors != SslPolicyErrors.None)
                     {
-                        refusal = $"the certificate does not chain to this server's CA, is outside its validity or lacks clientAuth ({errors})";
-                        return false;
+                        // An expired certificate of ours gets as far as renewing, or a clear goodbye.
+                        expired = _expired?.Judge(presented, out refusal);
+                        if (expired is null)
+                        {
+                            refusal = _expired is null || refusal.Length == 0
+                                ? $"the certificate does not chain to this server's CA, is outside its validity or lacks clientAuth ({errors})"
+                                : $"{refusal} ({errors})";
+                            return false;
+                        }
+
+                        identity = expired.Identity;
+                        return true;
                     }
 
-                    using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
                     identity = _validator.ValidateIssued(presented, out refusal);
                     return identity is not null;
                 },
@@ -103,6 +121,18 @@ internal sealed class ServerHandshake
                 return null;
             }
 
+            if (expired is { Goodbye: { } goodbye })
+            {
+                using (var presented = X509CertificateLoader.LoadCertificate(presentedDer))
+                {
+                    RenewalLog.ExpiredRefused(_log, presented.GetNameInfo(X509NameType.SimpleName, false), remoteAddress, presented.SerialNumber,
+                        presented.NotAfter.ToUniversalTime(), goodbye.Code);
+                }
+
+                await SayGoodbyeAsync(stream, goodbye, remoteAddress).ConfigureAwait(false);
+                return null;
+            }
+
             // Revoked after the TLS handshake but before this greeting: the watchdog looks only
             // at recent revocations, and this connection was not yet among its own.
             if (identity is not null && _store.GetCertificate(identity.Serial) is { RevokedAt: not null })
@@ -112,7 +142,12 @@ internal sealed class ServerHandshake
                 return null;
             }
 
-            return new GreetedPeer(reader, identity, credential.Hash);
+            if (expired is not null && identity is not null)
+            {
+                RenewalLog.RenewalOnlyConnection(_log, identity.UserName, remoteAddress, identity.Serial, identity.NotAfter);
+            }
+
+            return new GreetedPeer(reader, identity, credential.Hash, identity is null ? [] : presentedDer, RenewalOnly: expired is not null);
         }
         catch (AuthenticationException) when (refusal.Length > 0)
         {

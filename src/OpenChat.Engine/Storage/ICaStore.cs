@@ -15,6 +15,13 @@ public interface ICaStore : IDisposable
     /// the same name; the check and the insert are one transaction.</summary>
     void AddCertificate(CertificateRecord record, bool uniqueClientName, DateTimeOffset now);
 
+    /// <summary>Stores a renewal: <paramref name="record"/> names the certificate it renews in
+    /// <see cref="CertificateRecord.RenewedFrom"/>. In one transaction with the insert, refuses
+    /// (and stores nothing) when that certificate is unknown, revoked
+    /// (<see cref="ErrorIds.RenewalOfRevokedCertificate"/>) or already renewed
+    /// (<see cref="ErrorIds.CertificateAlreadyRenewed"/>).</summary>
+    void AddRenewal(CertificateRecord record);
+
     CertificateRecord? GetCertificate(string serial);
 
     /// <summary>All certificates, optionally of one kind and one normalized name.</summary>

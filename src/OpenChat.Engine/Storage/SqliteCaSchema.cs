@@ -16,6 +16,7 @@ internal static class SqliteCaSchema
     [
         new(1, (connection, _) => SqliteCaStore.Execute(connection, Version1)),
         new(2, ToVersion2),
+        new(3, ToVersion3),
     ];
 
     public static int CurrentVersion => Migrations[^1].Version;
@@ -119,6 +120,16 @@ internal static class SqliteCaSchema
             UPDATE invites SET revoked_at = $now, cancel_reason = $why
             WHERE redeemed_at IS NULL AND revoked_at IS NULL;
             """, ("$now", now.ToUnixTimeMilliseconds()), ("$why", SqliteCaStore.LegacyInviteReason));
+
+    /// <summary>Version 3: a certificate remembers which one it renewed. The index is unique, so
+    /// a certificate is renewed at most once even by two renewals racing: the renewal chain of a
+    /// device never forks (an old key that renewed first locks the owner out, loudly, and the
+    /// other way round).</summary>
+    private static void ToVersion3(SqliteConnection connection, DateTimeOffset now) =>
+        SqliteCaStore.Execute(connection, """
+            ALTER TABLE certificates ADD COLUMN renewed_from TEXT NULL;
+            CREATE UNIQUE INDEX IF NOT EXISTS certificates_by_renewed_from ON certificates(renewed_from) WHERE renewed_from IS NOT NULL;
+            """);
 
     /// <summary>One step: what <paramref name="Apply"/> does to a store of the version before
     /// <paramref name="Version"/> makes it one of that version.</summary>

@@ -87,6 +87,42 @@ public sealed class SqliteCaStore : ICaStore
         transaction.Commit();
     }
 
+    public void AddRenewal(CertificateRecord record)
+    {
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var from = record.RenewedFrom?.ToUpperInvariant()
+            ?? throw new ArgumentException("A renewal names the certificate it renews.", nameof(record));
+        var previous = Scalar(connection, "SELECT revoked_at IS NULL FROM certificates WHERE serial = $from", ("$from", from));
+        if (previous is null)
+        {
+            throw new OpenChatException(ErrorIds.CertificateNotFromCa, ErrorKind.PolicyViolation,
+                $"Certificate {from} was not issued by this CA; it cannot be renewed here.");
+        }
+
+        // Checked again inside the write transaction: a revocation or another renewal that
+        // committed since the caller looked wins, and this one stores nothing.
+        if (Convert.ToInt64(previous, System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            throw ClientRenewal.Revoked(from);
+        }
+
+        if (Scalar(connection, "SELECT serial FROM certificates WHERE renewed_from = $from", ("$from", from)) is string successor)
+        {
+            throw ClientRenewal.AlreadyRenewed(from, successor);
+        }
+
+        Execute(connection, """
+            INSERT INTO certificates (serial, kind, name, name_norm, thumbprint, not_before, not_after, issued_at, der, renewed_from)
+            VALUES ($serial, $kind, $name, $norm, $thumb, $nb, $na, $issued, $der, $from)
+            """,
+            ("$serial", record.Serial), ("$kind", (int)record.Kind), ("$name", record.Name), ("$norm", record.NormalizedName),
+            ("$thumb", record.Thumbprint), ("$nb", record.NotBefore.ToUnixTimeMilliseconds()),
+            ("$na", record.NotAfter.ToUnixTimeMilliseconds()), ("$issued", record.IssuedAt.ToUnixTimeMilliseconds()),
+            ("$der", record.RawData), ("$from", from));
+        transaction.Commit();
+    }
+
     public CertificateRecord? GetCertificate(string serial)
     {
         using var connection = Open();
@@ -282,7 +318,8 @@ public sealed class SqliteCaStore : ICaStore
     private static List<CertificateRecord> ReadCertificates(SqliteConnection connection, string clause, params (string, object)[] args)
     {
         using var command = Command(connection,
-            "SELECT serial, kind, name, thumbprint, not_before, not_after, issued_at, der, revoked_at, revocation_reason FROM certificates " + clause, args);
+            "SELECT serial, kind, name, thumbprint, not_before, not_after, issued_at, der, revoked_at, revocation_reason, renewed_from, "
+            + "(SELECT r.serial FROM certificates r WHERE r.renewed_from = certificates.serial) FROM certificates " + clause, args);
         using var reader = command.ExecuteReader();
         var result = new List<CertificateRecord>();
         while (reader.Read())
@@ -297,7 +334,9 @@ public sealed class SqliteCaStore : ICaStore
                 FromMs(reader.GetInt64(6)),
                 (byte[])reader.GetValue(7),
                 reader.IsDBNull(8) ? null : FromMs(reader.GetInt64(8)),
-                reader.IsDBNull(9) ? null : (X509RevocationReason)reader.GetInt32(9)));
+                reader.IsDBNull(9) ? null : (X509RevocationReason)reader.GetInt32(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11)));
         }
 
         return result;

@@ -306,8 +306,9 @@ public class BadInputTests
     }
 
     [Fact]
-    public async Task An_expired_certificate_of_this_ca_gets_no_session()
+    public async Task An_expired_certificate_of_this_ca_past_the_renewal_grace_period_gets_no_session()
     {
+        // Within the grace period it would get a connection that may only renew (CertificateRenewalTests).
         using var temp = new TempDirectory();
         var past = new ManualTime(DateTimeOffset.UtcNow.AddDays(-10));
         var directory = OpenChat.Engine.Pki.CertificateAuthority.Create(temp.Combine("server"), "Old CA", "", time: past);
@@ -319,7 +320,7 @@ public class BadInputTests
                 expired.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
         }
 
-        await using var server = await OpenChat.Engine.Server.ChatServer.StartAsync(directory.Path, new ChatServerOptions { Port = 0 });
+        await using var server = await OpenChat.Engine.Server.ChatServer.StartAsync(directory.Path, new ChatServerOptions { Port = 0, RenewalGracePeriod = TimeSpan.Zero });
         var refused = await Record.ExceptionAsync(async () => await (await RawClient.ConnectAsync(server.Endpoint.Port, pfx)).DisposeAsync());
         Assert.NotNull(refused);
         Assert.Equal(0, server.GetStatistics().Connections);

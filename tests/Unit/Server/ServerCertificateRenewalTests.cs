@@ -44,15 +44,28 @@ public class ServerCertificateRenewalTests
     }
 
     [Fact]
+    public void A_ten_minute_certificate_is_due_two_thirds_of_ten_minutes_after_it_was_issued()
+    {
+        var issued = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        using var certificate = new CertificateRequest("CN=x", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+            .CreateSelfSigned(issued - ClockSkew.Backdating, issued.AddMinutes(10));
+
+        Assert.Equal(issued.AddSeconds(400), ServerCertificateRenewal.RenewAt(certificate));
+    }
+
+    [Fact]
     public void A_certificate_is_due_for_renewal_once_two_thirds_of_its_validity_have_passed()
     {
         var start = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         using var key = System.Security.Cryptography.ECDsa.Create();
         using var certificate = new CertificateRequest("CN=x", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
             .CreateSelfSigned(start, start.AddDays(300));
-        Assert.Equal(start.AddDays(200), ServerCertificateRenewal.RenewAt(certificate));
-        Assert.False(ServerCertificateRenewal.IsDue(certificate, start.AddDays(200).AddSeconds(-1)));
-        Assert.True(ServerCertificateRenewal.IsDue(certificate, start.AddDays(200)));
+        // Two thirds of the life after its issuance, which the CA dates back by the backdating.
+        var due = start + ClockSkew.Backdating + ((TimeSpan.FromDays(300) - ClockSkew.Backdating) * 2 / 3);
+        Assert.Equal(due, ServerCertificateRenewal.RenewAt(certificate));
+        Assert.False(ServerCertificateRenewal.IsDue(certificate, due.AddSeconds(-1)));
+        Assert.True(ServerCertificateRenewal.IsDue(certificate, due));
         Assert.False(ServerCertificateRenewal.IsExpired(certificate, start.AddDays(299)));
         Assert.True(ServerCertificateRenewal.IsExpired(certificate, start.AddDays(300)));
     }
