@@ -2,13 +2,15 @@ using System.Management.Automation;
 using System.Security;
 using OpenChat.Cmdlets.Completion;
 using OpenChat.Cmdlets.Diagnostics;
+using OpenChat.Engine;
 using OpenChat.Engine.Client;
 
 namespace OpenChat.Cmdlets.Client;
 
 /// <summary>Renews an identity's certificate now, with the same key: over the open session of
 /// that identity in this runspace if there is one (no reconnect), else over a connection of its
-/// own. An expired certificate renews within the server's grace window.</summary>
+/// own. An expired certificate renews within the server's grace window. With -NewKey the device
+/// moves to a new key, handed over by the current one, with no session of it open.</summary>
 [Cmdlet(VerbsData.Update, "ChatIdentity", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(ChatIdentity))]
 public sealed class UpdateChatIdentityCommand : ChatCmdlet
@@ -37,6 +39,10 @@ public sealed class UpdateChatIdentityCommand : ChatCmdlet
     [ValidateRange(1, 300)]
     public int TimeoutSeconds { get; set; } = 15;
 
+    /// <summary>Move the device to a new key (contacts see "renewed its key").</summary>
+    [Parameter]
+    public SwitchParameter NewKey { get; set; }
+
     protected override void ProcessRecord()
     {
         ChatProfile profile;
@@ -56,7 +62,7 @@ public sealed class UpdateChatIdentityCommand : ChatCmdlet
             serial = current.SerialNumber;
         }
 
-        if (!ShouldProcess($"'{profile.Name}' (certificate {serial})", "Renew the certificate (same key)"))
+        if (!ShouldProcess($"'{profile.Name}' (certificate {serial})", NewKey ? "Renew the certificate with a new key" : "Renew the certificate (same key)"))
         {
             return;
         }
@@ -65,6 +71,13 @@ public sealed class UpdateChatIdentityCommand : ChatCmdlet
         {
             var session = SessionRegistry.All().FirstOrDefault(s => s.State != ChatClientState.Closed
                 && string.Equals(s.Client.Profile.Path, profile.Path, StringComparison.Ordinal));
+            if (session is not null && NewKey)
+            {
+                // The session holds the key and the end-to-end files that move with it.
+                throw new OpenChatException(ErrorIds.ProfileInUse, ErrorKind.InvalidOperation,
+                    $"The identity '{profile.Name}' is connected in session {session.Id}. A move to a new key needs it closed: run Disconnect-ChatRoom, then Update-ChatIdentity -NewKey, then connect again.");
+            }
+
             if (session is not null)
             {
                 WriteVerbose($"Renewing over the open session {session.Id} of '{profile.Name}'.");
@@ -101,10 +114,12 @@ public sealed class UpdateChatIdentityCommand : ChatCmdlet
                 ConnectTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
                 LoggerFactory = new DeferredLoggerFactory(log),
             };
-            WriteVerbose($"Renewing '{profile.Name}' over a connection of its own.");
+            WriteVerbose(NewKey ? $"Moving '{profile.Name}' to a new key over a connection of its own." : $"Renewing '{profile.Name}' over a connection of its own.");
             try
             {
-                Await(token => IdentityRenewal.RenewAsync(profile, password, options, token)).Dispose();
+                Await(token => NewKey
+                    ? IdentityRenewal.RenewWithNewKeyAsync(profile, password, options, token)
+                    : IdentityRenewal.RenewAsync(profile, password, options, token)).Dispose();
             }
             finally
             {

@@ -23,6 +23,7 @@ public sealed partial class ChatProfile
     internal void Reenrolled(string server, X509Certificate2 ca, X509Certificate2 certificate)
     {
         SecureFile.WriteAllText(System.IO.Path.Combine(Path, CaFile), ca.ExportCertificatePem(), overwrite: true);
+        ForgetRootsOtherThan(ca);
         SecureFile.WriteAllText(System.IO.Path.Combine(Path, CertificateFile), certificate.ExportCertificatePem(), overwrite: true);
         Info.Serial = certificate.SerialNumber;
         Info.Server = server;
@@ -36,5 +37,29 @@ public sealed partial class ChatProfile
     {
         using var withKey = certificate.CopyWithPrivateKey(key);
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
+    }
+
+    // The roots a CA rollover had the profile pin: kept when they include the CA the invite pins
+    // (a re-enrollment during or after an overlap), else dropped, so the profile trusts what the
+    // invite pinned and nothing it pinned before (a CA the admin replaced).
+    private void ForgetRootsOtherThan(X509Certificate2 ca)
+    {
+        var list = System.IO.Path.Combine(Path, PinnedRoots.RootsFile);
+        if (!File.Exists(list))
+        {
+            return;
+        }
+
+        var pinned = new X509Certificate2Collection();
+        pinned.ImportFromPemFile(list);
+        if (!pinned.Any(root => root.RawData.AsSpan().SequenceEqual(ca.RawData)))
+        {
+            File.Delete(list);
+        }
+
+        foreach (var root in pinned)
+        {
+            root.Dispose();
+        }
     }
 }

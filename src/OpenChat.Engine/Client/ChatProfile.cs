@@ -166,11 +166,11 @@ public sealed partial class ChatProfile
     /// <summary>The certificate with its private key, for mutual TLS.</summary>
     public X509Certificate2 LoadIdentity(ReadOnlySpan<char> password)
     {
-        var pem = File.ReadAllText(System.IO.Path.Combine(Path, KeyFile));
         ECDsa key;
         try
         {
-            key = CaKeyFile.Import(pem, password);
+            ResumeKeyMove(password);
+            key = CaKeyFile.Import(File.ReadAllText(System.IO.Path.Combine(Path, KeyFile)), password);
         }
         catch (OpenChatException e) when (e.ErrorId is ErrorIds.CaPasswordRequired or ErrorIds.CaPasswordWrong)
         {

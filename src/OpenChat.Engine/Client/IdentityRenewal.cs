@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Group;
 using Microsoft.Extensions.Logging;
 
 namespace OpenChat.Engine.Client;
@@ -23,6 +25,50 @@ public static class IdentityRenewal
         {
             RenewedCertificateCheck.Check(renewed, roots, profile.UserName, identity.PublicKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow(), identity);
             profile.ReplaceCertificate(renewed);
+        }
+        catch
+        {
+            renewed.Dispose();
+            throw;
+        }
+
+        CertificateRenewalLog.Renewed(log, profile.UserName, identity.SerialNumber, renewed.SerialNumber, renewed.NotAfter.ToUniversalTime());
+        return renewed;
+    }
+
+    /// <summary>Moves the device to a new key: a new P-256 key made here, a CSR for it sent over
+    /// a connection authenticated by the current certificate, and a handover signed by the current
+    /// key so that contacts see "renewed its key" rather than a key change. The end-to-end files
+    /// move to the new key with it (<see cref="ChatProfile.MoveToNewKey"/>). An expired
+    /// certificate cannot hand over (its key no longer vouches for anything): renew it first.
+    /// Returns the new certificate (already stored).</summary>
+    public static async Task<X509Certificate2> RenewWithNewKeyAsync(ChatProfile profile, ReadOnlyMemory<char> password, ChatClientOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new ChatClientOptions();
+        var log = options.LoggerFactory.CreateLogger(typeof(IdentityRenewal).FullName!);
+        using var profileLock = ChatClient.TakeProfileLock(profile);
+        using var identity = profile.LoadIdentity(password.Span);
+        if (options.Time.GetUtcNow() >= identity.NotAfter.ToUniversalTime())
+        {
+            throw new OpenChatException(ErrorIds.CertificateExpired, ErrorKind.InvalidOperation,
+                $"The certificate of '{profile.Name}' has expired, and an expired key cannot hand over to a new one. Renew it first (Update-ChatIdentity without -NewKey), then move to a new key.");
+        }
+
+        using var previousKey = identity.GetECDsaPrivateKey()
+            ?? throw new OpenChatException(ErrorIds.CertificateFileInvalid, ErrorKind.InvalidData, $"The identity '{profile.Name}' has no ECDSA private key.");
+        using var nextKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(profile.UserName);
+        var csr = new CertificateRequest(subject.Build(), nextKey, HashAlgorithmName.SHA256).CreateSigningRequest();
+        var roots = PinnedRoots.Load(profile, options.Time, log).RequireLive();
+        var renewed = await RenewalExchange.RunAsync(profile, options.Server ?? profile.Server, roots, identity, csr, options.ConnectTimeout, cancellationToken, options.Time)
+            .ConfigureAwait(false);
+        try
+        {
+            RenewedCertificateCheck.Check(renewed, roots, profile.UserName, nextKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow(), identity);
+            var handover = KeyHandover.Create(identity, previousKey, nextKey, options.Time.GetUtcNow());
+            profile.MoveToNewKey(renewed, previousKey, nextKey, handover, password.Span);
         }
         catch
         {
