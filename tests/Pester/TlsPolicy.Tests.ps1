@@ -29,8 +29,8 @@ BeforeAll {
     }
 
     function New-HelloFrame {
-        # min version 3, max version 3 (the version this build speaks), client name
-        New-Frame 0x01 ([byte[]] (@(0, 3, 0, 3) + (ConvertTo-ProtocolString 'pester-foreign')))
+        # min version 4, max version 4 (the version this build speaks), client name
+        New-Frame 0x01 ([byte[]] (@(0, 4, 0, 4) + (ConvertTo-ProtocolString 'pester-foreign')))
     }
 
     function New-JoinFrame([uint32] $Tag, [string] $Room) {

@@ -84,7 +84,8 @@ public sealed partial class ChatServer : IAsyncDisposable
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
-            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files, _revocationList.All);
+            serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files, _revocationList.All,
+            serial => _directory.Store.GetCertificate(serial.ToUpperInvariant())?.RenewedFrom);
         _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>(),
             () => _certificate.RenewIfDue());
         _listener = new TcpListener(options.Address, options.Port);

@@ -22,14 +22,15 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <param name="revocations">The current CA-signed revocation list, as served to clients.</param>
     /// <param name="isRevoked">Whether a certificate serial is revoked now.</param>
     public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations,
-        Func<string, bool> isRevoked, TimeProvider? time = null, IFileStore? files = null, Func<IReadOnlyList<byte[]>>? revocationLists = null)
+        Func<string, bool> isRevoked, TimeProvider? time = null, IFileStore? files = null, Func<IReadOnlyList<byte[]>>? revocationLists = null,
+        Func<string, string?>? renewedFrom = null)
     {
         time ??= TimeProvider.System;
         var bus = options.RoomEventBus ?? new LocalRoomEventBus();
         var logs = options.LoggerFactory;
         Directory = new RoomDirectory(store, bus, options, time, logs.CreateLogger<RoomDirectory>());
         _presence = new PresenceTracker(Directory, bus, time);
-        _publisher = new RoomPublisher(Directory, bus, store, options, isRevoked, time, logs.CreateLogger<RoomPublisher>());
+        _publisher = new RoomPublisher(Directory, bus, store, options, isRevoked, time, logs.CreateLogger<RoomPublisher>(), renewedFrom);
         var history = new HistoryReader(Directory, store, options, ClientConnection.MaxQueuedBytes / 8);
         var fileRequests = files is null ? null : new FileRequests(files, Directory, options, time, logs.CreateLogger<FileRequests>());
         _router = new RequestRouter(new RoomRequests(Directory, _presence, userExists), _publisher, history, revocations,

@@ -1,5 +1,6 @@
 using OpenChat.Engine.Diagnostics;
 using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Group;
 using OpenChat.Engine.Pki;
 using OpenChat.Engine.Protocol;
 using OpenChat.Engine.Storage;
@@ -20,6 +21,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
     private readonly IRoomEventBus _bus;
     private readonly IMessageStore _store;
     private readonly Func<string, bool> _isRevoked;
+    private readonly Func<string, string?> _renewedFrom;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
     private readonly MessageLog _messageLog;
@@ -28,8 +30,9 @@ internal sealed class RoomPublisher : IAsyncDisposable
     private long _stored;
 
     public RoomPublisher(RoomDirectory rooms, IRoomEventBus bus, IMessageStore store, ChatServerOptions options,
-        Func<string, bool> isRevoked, TimeProvider time, ILogger log)
+        Func<string, bool> isRevoked, TimeProvider time, ILogger log, Func<string, string?>? renewedFrom = null)
     {
+        _renewedFrom = renewedFrom ?? (_ => null);
         _rooms = rooms;
         _bus = bus;
         _store = store;
@@ -75,7 +78,14 @@ internal sealed class RoomPublisher : IAsyncDisposable
             return;
         }
 
-        var request = new AppendRequest(room.Name, publish.MessageId, channel.UserName, identity.Serial,
+        var serial = PublisherSerial.For(identity, publish, _renewedFrom);
+        if (!Roster.SameSerial(serial, identity.Serial) && _isRevoked(serial))
+        {
+            channel.Send(new ErrorReply(publish.Tag, ErrorIds.CertificateRevoked, "The message is signed under a revoked certificate of this device; it was not stored."));
+            return;
+        }
+
+        var request = new AppendRequest(room.Name, publish.MessageId, channel.UserName, serial,
             publish.Kind, publish.Epoch, _time.GetUtcNow(), publish.Body);
         await _messageLog.EnqueueAsync(new MessageLog.Pending(request, channel, publish.Tag), channel.Closing).ConfigureAwait(false);
     }
