@@ -206,3 +206,66 @@ Describe 'Ten-minute certificates, renewed in real time through the cmdlets' {
         (Get-ChatCertificate -Path $script:Data -Serial $serial).RenewedBy | Should -BeNullOrEmpty
     }
 }
+
+Describe 'A renewed device keeps its place in its rooms; -NewKey is "renewed its key" for contacts' {
+    BeforeAll {
+        $script:GroupData = New-TempPath 'group-data'
+        $script:GroupServer = Start-ChatServer -Path $script:GroupData -Port 0 -Address 127.0.0.1 -ErrorAction Stop
+        $script:Frank = Register-TestUser $script:GroupServer frank
+        $script:Gina = Register-TestUser $script:GroupServer gina
+
+        function Send-AndReceive($From, $To, [string] $Prefix) {
+            $text = $Prefix + ' ' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            $null = Send-ChatMessage -Session $From -Room team -Message $text -ErrorAction Stop
+            Receive-ChatMessage -Session $To -Room team -Wait -Timeout 20 | Where-Object Text -eq $text | Select-Object -First 1
+        }
+    }
+
+    AfterAll {
+        Disconnect-ChatRoom -All -ErrorAction SilentlyContinue
+    }
+
+    It 'chats in an existing room after a same-key renewal over the open session, and gina sees nothing' {
+        $sf = Connect-ChatRoom -Identity $script:Frank.Path -ErrorAction Stop
+        $sg = Connect-ChatRoom -Identity $script:Gina.Path -ErrorAction Stop
+        $null = New-ChatRoom -Name team -Session $sf -ErrorAction Stop
+        $null = Join-ChatRoom -Room team -Session $sg -ErrorAction Stop
+        (Send-AndReceive $sf $sg 'before').Verified | Should -BeTrue
+        $null = Confirm-ChatContact -Session $sg frank -Confirm:$false -ErrorAction Stop
+        $null = Receive-ChatMessage -Session $sg -IncludeNotice -Timeout 1
+
+        $renewed = Update-ChatIdentity -Identity $script:Frank.Path -ErrorAction Stop
+
+        $renewed.Fingerprint | Should -Be $script:Frank.Fingerprint
+        $got = Send-AndReceive $sf $sg 'after the renewal'
+        $got.Verified | Should -BeTrue
+        (Send-AndReceive $sg $sf 'answer').Verified | Should -BeTrue
+        @(Receive-ChatMessage -Session $sg -IncludeNotice -Timeout 1 | Where-Object IsNotice) | Should -HaveCount 0
+        (Get-ChatContact -Session $sg frank).Trust | Should -Be 'Verified'
+    }
+
+    It 'refuses -NewKey while a session of the identity is open (ProfileInUse)' {
+        $before = (Get-ChatIdentity -ProfilePath (Split-Path $script:Frank.Path) frank).Fingerprint
+        Update-ChatIdentity -Identity $script:Frank.Path -NewKey -ErrorAction SilentlyContinue -ErrorVariable failure | Out-Null
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'ProfileInUse,*'
+        (Get-ChatIdentity -ProfilePath (Split-Path $script:Frank.Path) frank).Fingerprint | Should -Be $before
+    }
+
+    It 'moves to a new key: the fingerprint changes, gina is told "renewed its key" and keeps her verification' {
+        $sg = Get-ChatSession | Where-Object UserName -eq gina | Select-Object -First 1
+        Get-ChatSession | Where-Object UserName -eq frank | ForEach-Object { Disconnect-ChatRoom -Session $_ }
+
+        $moved = Update-ChatIdentity -Identity $script:Frank.Path -NewKey -ErrorAction Stop
+
+        $moved.Fingerprint | Should -Not -Be $script:Frank.Fingerprint
+        Join-Path $script:Frank.Path 'identity.handover' | Should -Exist
+        $sf = Connect-ChatRoom -Identity $script:Frank.Path -ErrorAction Stop
+        Wait-Until { @(Receive-ChatMessage -Session $sg -IncludeNotice -Timeout 1 | Where-Object { $_.IsNotice -and $_.Text -like '*frank renewed its key*' }).Count -gt 0 } 'gina to be told frank renewed his key'
+        (Send-AndReceive $sf $sg 'under the new key').Verified | Should -BeTrue
+        $contact = Get-ChatContact -Session $sg frank
+        $contact.Trust | Should -Be 'Verified'
+        $contact.KeyRenewedAt | Should -Not -BeNullOrEmpty
+        # His history moved to the new key with him.
+        @(Get-ChatMessage -Session $sf -Room team -ErrorAction Stop | Where-Object Text -like 'before *') | Should -HaveCount 1
+    }
+}
