@@ -18,12 +18,12 @@ public static class IdentityRenewal
         var log = options.LoggerFactory.CreateLogger(typeof(IdentityRenewal).FullName!);
         using var profileLock = ChatClient.TakeProfileLock(profile);
         using var identity = profile.LoadIdentity(password.Span);
-        var roots = PinnedRoots.Load(profile, options.Time, log).RequireLive();
-        var renewed = await RenewalExchange.RunAsync(profile, options.Server ?? profile.Server, roots, identity, [], options.ConnectTimeout, cancellationToken, options.Time)
+        var pinned = PinnedRoots.Load(profile, options.Time, log);
+        var renewed = await RenewalExchange.RunAsync(profile, options.Server ?? profile.Server, pinned, identity, [], options.ConnectTimeout, cancellationToken, options.Time)
             .ConfigureAwait(false);
         try
         {
-            RenewedCertificateCheck.Check(renewed, roots, profile.UserName, identity.PublicKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow(), identity);
+            RenewedCertificateCheck.Check(renewed, pinned.RequireLive(), profile.UserName, identity.PublicKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow(), identity);
             profile.ReplaceCertificate(renewed);
         }
         catch
@@ -57,18 +57,19 @@ public static class IdentityRenewal
 
         using var previousKey = identity.GetECDsaPrivateKey()
             ?? throw new OpenChatException(ErrorIds.CertificateFileInvalid, ErrorKind.InvalidData, $"The identity '{profile.Name}' has no ECDSA private key.");
-        using var nextKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var nextKey = PendingKey(profile, password.Span);
         var subject = new X500DistinguishedNameBuilder();
         subject.AddCommonName(profile.UserName);
         var csr = new CertificateRequest(subject.Build(), nextKey, HashAlgorithmName.SHA256).CreateSigningRequest();
-        var roots = PinnedRoots.Load(profile, options.Time, log).RequireLive();
-        var renewed = await RenewalExchange.RunAsync(profile, options.Server ?? profile.Server, roots, identity, csr, options.ConnectTimeout, cancellationToken, options.Time)
+        var pinned = PinnedRoots.Load(profile, options.Time, log);
+        var renewed = await RenewalExchange.RunAsync(profile, options.Server ?? profile.Server, pinned, identity, csr, options.ConnectTimeout, cancellationToken, options.Time)
             .ConfigureAwait(false);
         try
         {
-            RenewedCertificateCheck.Check(renewed, roots, profile.UserName, nextKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow(), identity);
+            RenewedCertificateCheck.Check(renewed, pinned.RequireLive(), profile.UserName, nextKey.ExportSubjectPublicKeyInfo(), options.Time.GetUtcNow(), identity);
             var handover = KeyHandover.Create(identity, previousKey, nextKey, options.Time.GetUtcNow());
             profile.MoveToNewKey(renewed, previousKey, nextKey, handover, password.Span);
+            File.Delete(Path.Combine(profile.Path, PendingKeyFile));
         }
         catch
         {
@@ -78,5 +79,23 @@ public static class IdentityRenewal
 
         CertificateRenewalLog.Renewed(log, profile.UserName, identity.SerialNumber, renewed.SerialNumber, renewed.NotAfter.ToUniversalTime());
         return renewed;
+    }
+
+    /// <summary>Where a new key waits until the move to it is stored: written before its CSR goes
+    /// out, so that asking again after a lost reply asks for the same key, which the CA answers
+    /// with the certificate it already issued for it, instead of refusing a second renewal.</summary>
+    public const string PendingKeyFile = "identity.key.pending.pem";
+
+    private static ECDsa PendingKey(ChatProfile profile, ReadOnlySpan<char> password)
+    {
+        var path = Path.Combine(profile.Path, PendingKeyFile);
+        if (File.Exists(path))
+        {
+            return Pki.CaKeyFile.Import(File.ReadAllText(path), password);
+        }
+
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Storage.SecureFile.WriteAllText(path, Pki.CaKeyFile.Export(key, password), overwrite: true);
+        return key;
     }
 }

@@ -16,9 +16,12 @@ internal static class RenewalExchange
 
     /// <summary>Connects with <paramref name="identity"/>, asks for its renewal (a new key's
     /// CSR in <paramref name="csrDer"/>, or none) and returns the certificate the server sent, unchecked.</summary>
-    public static async Task<X509Certificate2> RunAsync(ChatProfile profile, string server, IReadOnlyList<X509Certificate2> roots, X509Certificate2 identity,
+    /// The roots the server offers on the way (after a CA rollover, the renewal is issued under the
+    /// newest) are pinned into <paramref name="pinned"/> on their proofs, as on any connection.
+    public static async Task<X509Certificate2> RunAsync(ChatProfile profile, string server, PinnedRoots pinned, X509Certificate2 identity,
         byte[] csrDer, TimeSpan timeout, CancellationToken cancellationToken, TimeProvider time)
     {
+        var roots = pinned.RequireLive();
         var opened = await ClientTransport.OpenAsync(server, System.Security.Cryptography.SHA256.HashData(roots[0].RawData), roots[0], identity, timeout, cancellationToken,
             revokedSerials: profile.LoadRevokedSerials(), time: time, additionalRoots: [.. roots.Skip(1)]).ConfigureAwait(false);
         await using var stream = opened.Stream;
@@ -39,6 +42,9 @@ internal static class RenewalExchange
                         return X509CertificateLoader.LoadCertificate(renewed.Certificate);
                     case ErrorReply { Tag: Tag } error:
                         throw new OpenChatException(error.Code, ChatEnrollment.KindOf(error.Code), error.Message);
+                    case CaRoots offer:
+                        pinned.Adopt(offer);
+                        continue;
                     case Bye bye:
                         throw new OpenChatException(bye.Code, ChatEnrollment.KindOf(bye.Code), $"The server closed the connection: {bye.Message}");
                     default:

@@ -229,6 +229,14 @@ public sealed class CertificateAuthority : IDisposable
         PublicKey publicKey;
         try
         {
+            if (ClientRenewal.Repeated(Directory.Store, current, csrPem, _time.GetUtcNow()) is { } again)
+            {
+                // The device asks again for a renewal it was given (the reply was lost, or it
+                // could not store it): the same certificate, so a lost reply never locks it out.
+                PkiLog.ClientCertificateRenewed(_log, again.Name, current.SerialNumber.ToUpperInvariant(), again.Serial, again.NotAfter, csrPem is not null);
+                return new IssuedCertificate(again, X509CertificateLoader.LoadCertificate(again.RawData));
+            }
+
             previous = ClientRenewal.Check(Directory.Store, current, _time.GetUtcNow(), grace);
             publicKey = csrPem is null
                 ? PublicKey.CreateFromSubjectPublicKeyInfo(current.PublicKey.ExportSubjectPublicKeyInfo(), out _)

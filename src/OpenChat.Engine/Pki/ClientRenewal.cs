@@ -81,6 +81,25 @@ public static class ClientRenewal
         return record;
     }
 
+    /// <summary>The renewal <paramref name="current"/> was already given, when asking again is the
+    /// same request: its successor carries the key this request names (the current key, or the
+    /// CSR's) and is neither revoked nor expired. Null otherwise (a successor with another key is
+    /// someone else's renewal, refused by <see cref="Check"/> as already renewed).</summary>
+    public static CertificateRecord? Repeated(ICaStore store, X509Certificate2 current, string? csrPem, DateTimeOffset now)
+    {
+        var record = store.GetCertificate(current.SerialNumber.ToUpperInvariant());
+        if (record is not { Kind: CertificateKind.Client, RevokedAt: null, RenewedBy: { } successorSerial }
+            || !record.RawData.AsSpan().SequenceEqual(current.RawData)
+            || store.GetCertificate(successorSerial) is not { RevokedAt: null } successor || now > successor.NotAfter)
+        {
+            return null;
+        }
+
+        var requested = csrPem is null ? current.PublicKey.ExportSubjectPublicKeyInfo() : CsrPolicy.Check(csrPem, record.Name).ExportSubjectPublicKeyInfo();
+        using var issued = X509CertificateLoader.LoadCertificate(successor.RawData);
+        return issued.PublicKey.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(requested) ? successor : null;
+    }
+
     /// <summary>How long the renewal of <paramref name="previous"/> lasts: as long as it was
     /// issued for (from its issuance, so the clock-skew allowance before it does not add up over
     /// renewals), to the minute, within what the CA issues at all.</summary>

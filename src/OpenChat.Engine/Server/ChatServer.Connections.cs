@@ -93,10 +93,12 @@ public sealed partial class ChatServer
             _admission.HandshakeEnded(address);
             handshaking = false;
             _handshake.Welcome(connection);
+            // Roots go to a renewal-only connection too: its renewal is issued under the newest
+            // root, which a device offline for a whole rollover learns only here.
+            OfferRoots(connection);
             if (!connection.RenewalOnly)
             {
                 // A renewal-only connection is nobody's presence: it renews and goes.
-                OfferRoots(connection);
                 _hub.Connected(connection);
             }
 

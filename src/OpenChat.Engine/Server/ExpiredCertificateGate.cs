@@ -55,7 +55,7 @@ internal sealed class ExpiredCertificateGate(ICaStore store, X509ChainPolicy pol
         refusal = "";
         using var key = certificate.GetECDsaPublicKey();
         var identity = new PeerIdentity(record.Name, serial, record.NotAfter, key is null ? null : Crypto.Signatures.PublicPoint(key));
-        if (record.RenewedBy is not null)
+        if (record.RenewedBy is not null && ClientRenewal.Repeated(store, certificate, null, now) is null)
         {
             var e = ClientRenewal.AlreadyRenewed(serial, record.RenewedBy);
             return new ExpiredVerdict(null, new Protocol.Bye(e.ErrorId, e.Message));

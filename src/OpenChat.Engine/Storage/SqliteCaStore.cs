@@ -164,6 +164,21 @@ public sealed class SqliteCaStore : ICaStore
             return null;
         }
 
+        // A renewal keeps the key, so a certificate's predecessors and successors are the same
+        // device: revoking one must stop them all, or a thief holding the key would connect (and
+        // read on) with whichever certificate of the chain is still valid.
+        Execute(connection, """
+            WITH RECURSIVE chain(serial) AS (
+                SELECT $serial
+                UNION
+                SELECT c.serial FROM certificates c, chain
+                WHERE c.renewed_from = chain.serial
+                   OR c.serial = (SELECT p.renewed_from FROM certificates p WHERE p.serial = chain.serial)
+            )
+            UPDATE certificates SET revoked_at = $at, revocation_reason = $reason
+            WHERE serial IN (SELECT serial FROM chain) AND revoked_at IS NULL
+            """, ("$at", at), ("$reason", (int)reason), ("$serial", serial.ToUpperInvariant()));
+
         // In the same transaction, so no enrollment can slip in between: once a user has no
         // valid certificate left, nothing issued before the revocation may bring them back.
         var cancelled = new List<string>();

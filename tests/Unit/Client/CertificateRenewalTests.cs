@@ -171,17 +171,23 @@ public class CertificateRenewalTests
     }
 
     [Fact]
-    public async Task A_certificate_that_was_renewed_cannot_renew_again_from_a_copy_of_the_old_key()
+    public async Task A_copy_of_the_old_key_cannot_fork_a_renewed_device_it_gets_the_same_renewal_or_nothing()
     {
         await using var h = await ChatHarness.StartAsync();
         var profile = await h.EnrollAsync("alice");
         using var temp = new TempDirectory();
         var stolen = temp.Combine("stolen");
         CopyDirectory(profile.Path, stolen);
+        var stolenAgain = temp.Combine("stolen again");
+        CopyDirectory(profile.Path, stolenAgain);
         var alice = await h.ConnectAsync(profile);
-        (await alice.RenewCertificateAsync()).Dispose();
+        using var renewed = await alice.RenewCertificateAsync();
 
-        var e = await Assert.ThrowsAsync<OpenChatException>(() => IdentityRenewal.RenewAsync(ChatProfile.Open(stolen), ReadOnlyMemory<char>.Empty));
+        // Asking again for the same key is the same request: the same certificate, nothing new.
+        using var same = await IdentityRenewal.RenewAsync(ChatProfile.Open(stolen), ReadOnlyMemory<char>.Empty);
+        Assert.Equal(renewed.SerialNumber, same.SerialNumber);
+        // A move to another key is someone else's renewal: refused.
+        var e = await Assert.ThrowsAsync<OpenChatException>(() => IdentityRenewal.RenewWithNewKeyAsync(ChatProfile.Open(stolenAgain), ReadOnlyMemory<char>.Empty));
         Assert.Equal(ErrorIds.CertificateAlreadyRenewed, e.ErrorId);
         Assert.Equal(2, new CaDirectory(h.DataPath).Store.FindCertificates(CertificateKind.Client).Count);
     }
@@ -277,7 +283,7 @@ public class CertificateRenewalTests
         options.LoggerFactory = logs;
         var alice = await h.ConnectAsync(profile, options);
 
-        (await IdentityRenewal.RenewAsync(ChatProfile.Open(stolen), ReadOnlyMemory<char>.Empty)).Dispose();
+        (await IdentityRenewal.RenewWithNewKeyAsync(ChatProfile.Open(stolen), ReadOnlyMemory<char>.Empty)).Dispose();
         time.Advance(TimeSpan.FromDays(250));
         await Eventually.TrueAsync(() => logs.Events.Any(e => e.EventId == 2062 && e.Message.Contains(ErrorIds.CertificateAlreadyRenewed, StringComparison.Ordinal)),
             "the owner to be told that the certificate was renewed elsewhere");

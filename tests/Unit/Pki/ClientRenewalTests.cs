@@ -87,12 +87,13 @@ public class ClientRenewalTests
     }
 
     [Fact]
-    public void A_certificate_that_was_renewed_cannot_renew_again_so_an_old_key_cannot_fork_the_device()
+    public void A_certificate_that_was_renewed_cannot_renew_again_to_another_key_so_an_old_key_cannot_fork_the_device()
     {
         using var ca = new Ca(new ManualTime(Start));
         using var first = ca.Authority.IssueClient("alice", 30).Certificate;
         using var second = ca.Authority.RenewClient(first).Certificate;
-        var e = Assert.Throws<OpenChatException>(() => ca.Authority.RenewClient(first));
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var e = Assert.Throws<OpenChatException>(() => ca.Authority.RenewClient(first, Csr("CN=alice", other)));
         Assert.Equal(ErrorIds.CertificateAlreadyRenewed, e.ErrorId);
         Assert.Contains(second.SerialNumber, e.Message, StringComparison.Ordinal);
         // The newest one renews.
@@ -176,6 +177,51 @@ public class ClientRenewalTests
     }
 
     [Fact]
+    public void Asking_again_for_a_renewal_already_given_returns_the_same_certificate_so_a_lost_reply_locks_nobody_out()
+    {
+        var time = new ManualTime(Start);
+        using var ca = new Ca(time);
+        using var first = ca.Authority.IssueClient("alice", 30).Certificate;
+        using var second = ca.Authority.RenewClient(first).Certificate;
+        using var again = ca.Authority.RenewClient(first).Certificate;
+        Assert.Equal(second.SerialNumber, again.SerialNumber);
+
+        // The same for a move to a new key asked again with the same key's request.
+        using var next = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var moved = ca.Authority.RenewClient(second, Csr("CN=alice", next)).Certificate;
+        using var movedAgain = ca.Authority.RenewClient(second, Csr("CN=alice", next)).Certificate;
+        Assert.Equal(moved.SerialNumber, movedAgain.SerialNumber);
+        Assert.Equal(3, ca.Directory.Store.FindCertificates().Count);
+
+        // Not once the renewal it was given is revoked or has ended.
+        time.Advance(TimeSpan.FromDays(31));
+        Assert.Equal(ErrorIds.CertificateAlreadyRenewed, Assert.Throws<OpenChatException>(() => ca.Authority.RenewClient(first)).ErrorId);
+    }
+
+    [Fact]
+    public void Revoking_any_certificate_of_a_renewal_chain_revokes_the_whole_chain()
+    {
+        using var ca = new Ca(new ManualTime(Start));
+        using var first = ca.Authority.IssueClient("alice", 30).Certificate;
+        using var second = ca.Authority.RenewClient(first).Certificate;
+        using var third = ca.Authority.RenewClient(second).Certificate;
+        using var bobs = ca.Authority.IssueClient("bob", 30).Certificate;
+
+        ca.Registry.Revoke(second.SerialNumber, X509RevocationReason.KeyCompromise);
+
+        // The same key is in all three: a stolen device must not connect with the one left valid.
+        foreach (var serial in new[] { first.SerialNumber, second.SerialNumber, third.SerialNumber })
+        {
+            Assert.NotNull(ca.Directory.Store.GetCertificate(serial)!.RevokedAt);
+        }
+
+        Assert.Null(ca.Directory.Store.GetCertificate(bobs.SerialNumber)!.RevokedAt);
+        var validator = new OpenChat.Engine.Transport.ClientCertificateValidator(ca.Directory.Certificate, ca.Directory.Store);
+        Assert.Null(validator.ValidateIssued(first, out _));
+        Assert.NotNull(validator.ValidateIssued(bobs, out _));
+    }
+
+    [Fact]
     public void Renewals_and_refusals_are_logged_as_PKI_events()
     {
         using var ca = new Ca(new ManualTime(Start));
@@ -183,7 +229,8 @@ public class ClientRenewalTests
         using var authority = CertificateAuthority.Open(ca.Directory, "", ca.Time, log);
         using var first = authority.IssueClient("alice", 30).Certificate;
         authority.RenewClient(first).Certificate.Dispose();
-        Assert.Throws<OpenChatException>(() => authority.RenewClient(first));
+        using var other = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Assert.Throws<OpenChatException>(() => authority.RenewClient(first, Csr("CN=alice", other)));
         Assert.Contains(log.Events, e => e.Id.Id == 4010 && e.Text.Contains(first.SerialNumber, StringComparison.Ordinal));
         Assert.Contains(log.Events, e => e.Id.Id == 4011 && e.Text.Contains(ErrorIds.CertificateAlreadyRenewed, StringComparison.Ordinal));
     }
