@@ -23,6 +23,9 @@ internal sealed class RevocationTracker(ChatClient client, MemberVerifier verifi
     /// waits on something a revocation can end looks again then).</summary>
     public Task NextList => Volatile.Read(ref _newList).Task;
 
+    /// <summary>Revoked at any date this device knows of.</summary>
+    public bool IsRevoked(string serial) => verifier.IsRevoked(serial);
+
     public void Restore(SessionStateFile saved)
     {
         verifier.MarkRevoked(saved.Revoked.Where(s => !saved.RevokedAt.ContainsKey(s)));

@@ -177,8 +177,18 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
         // and a new one under our own name (the server, as CA, could mint it) is as loud as a
         // contact's: it could read our rooms and speak as us.
         var before = contacts.Find(package.UserName)?.Trust;
-        // The package was accepted, so its handover (if any) was verified with it.
-        var change = contacts.ObserveKey(package.UserName, package.LoadCertificate(), e.Time, package.ParsedHandover);
+        // The package was accepted, so its handover (if any) was verified with it, as of the time
+        // the handover says it was made. That time is the signer's word: a key revoked since, or
+        // one whose certificate ended long before this package, vouches for nothing here, and the
+        // new key is then the loud change it would be without a handover.
+        var handover = package.ParsedHandover;
+        if (handover is not null && (revocations.IsRevoked(handover.LoadPrevious().SerialNumber)
+            || e.Time > new DateTimeOffset(handover.LoadPrevious().NotAfter.ToUniversalTime()) + Group.RenewalPolicy.Grace))
+        {
+            handover = null;
+        }
+
+        var change = contacts.ObserveKey(package.UserName, package.LoadCertificate(), e.Time, handover);
         var after = contacts.Find(package.UserName)!.Trust;
         var isThisDevice = identity.IsOwn(package.Serial);
         if (!isThisDevice && change == ContactKeyChange.Renewed)

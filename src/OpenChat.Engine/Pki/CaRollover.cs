@@ -52,7 +52,7 @@ public static partial class CaRollover
         var request = new CertificateRequest(subject.Build(), newKey, CertificateProfile.HashFor(newKey));
         CertificateProfile.ApplyRoot(request);
         using var newRoot = request.Create(request.SubjectName, X509SignatureGenerator.CreateForECDsa(newKey),
-            now - TimeSpan.FromMinutes(5), now.AddDays(validDays), CertificateProfile.NewSerial());
+            now - ClockSkew.Backdating, now.AddDays(validDays), CertificateProfile.NewSerial());
         using var cross = RootProof.Issue(oldRoot, oldKey, newRoot, now);
         using var reverse = RootProof.Issue(newRoot, newKey, oldRoot, now);
 

@@ -252,10 +252,28 @@ public sealed class CertificateAuthority : IDisposable
         subject.AddCommonName(previous.Name);
         var request = new CertificateRequest(subject.Build(), publicKey, CertificateProfile.HashFor(_key));
         CertificateProfile.ApplyClient(request, Directory.Certificate);
-        var lifetime = ClientRenewal.Lifetime(previous);
+        var lifetime = ClientRenewal.Lifetime(previous, IssuerEnd(current));
         var (record, certificate) = Sign(request, CertificateKind.Client, previous.Name, lifetime, uniqueName: false, renewedFrom: previous.Serial);
         PkiLog.ClientCertificateRenewed(_log, previous.Name, previous.Serial, record.Serial, record.NotAfter, csrPem is not null);
         return new IssuedCertificate(record, certificate);
+    }
+
+    // The end of the root that issued a user's certificate: this CA's, or the one a rollover replaced.
+    private DateTimeOffset? IssuerEnd(X509Certificate2 issued)
+    {
+        if (issued.IssuerName.RawData.AsSpan().SequenceEqual(Directory.Certificate.SubjectName.RawData))
+        {
+            return new DateTimeOffset(Directory.Certificate.NotAfter.ToUniversalTime());
+        }
+
+        var previous = System.IO.Path.Combine(Directory.Path, PreviousRoot.CertificateFile);
+        if (!File.Exists(previous))
+        {
+            return null;
+        }
+
+        using var root = X509Certificate2.CreateFromPem(File.ReadAllText(previous));
+        return issued.IssuerName.RawData.AsSpan().SequenceEqual(root.SubjectName.RawData) ? new DateTimeOffset(root.NotAfter.ToUniversalTime()) : null;
     }
 
     /// <summary>Signs a CRL listing every revoked certificate, numbered one past the last.</summary>

@@ -103,8 +103,16 @@ public static class ClientRenewal
     /// <summary>How long the renewal of <paramref name="previous"/> lasts: as long as it was
     /// issued for (from its issuance, so the clock-skew allowance before it does not add up over
     /// renewals), to the minute, within what the CA issues at all.</summary>
-    public static TimeSpan Lifetime(CertificateRecord previous)
+    /// A lifetime that was cut at the end of the root that issued it (<paramref name="issuerEnd"/>)
+    /// was not what anyone asked for: its renewal gets the default lifetime instead, or every
+    /// renewal under a new root would repeat the cut for good.
+    public static TimeSpan Lifetime(CertificateRecord previous, DateTimeOffset? issuerEnd = null)
     {
+        if (issuerEnd is { } end && previous.NotAfter >= end - TimeSpan.FromMinutes(1))
+        {
+            return TimeSpan.FromDays(CertificateAuthority.DefaultClientValidDays);
+        }
+
         var lifetime = TimeSpan.FromMinutes(Math.Round((previous.NotAfter - previous.IssuedAt).TotalMinutes));
         var longest = TimeSpan.FromDays(CertificateAuthority.MaxLeafValidDays);
         return lifetime < CertificateLifetime.Minimum ? CertificateLifetime.Minimum : lifetime > longest ? longest : lifetime;

@@ -10,8 +10,6 @@ namespace OpenChat.Engine.Pki;
 /// </summary>
 public static class RootProof
 {
-    // Cross-certificates start a little in the past, as the CA's other certificates do.
-    private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
 
     /// <summary>The cross-certificate by which <paramref name="issuer"/> (with its key) certifies
     /// <paramref name="subject"/>'s name and key: CA, keyCertSign and cRLSign, valid from now to
@@ -21,7 +19,8 @@ public static class RootProof
         var request = new CertificateRequest(subject.SubjectName, subject.PublicKey, CertificateProfile.HashFor(issuerKey));
         CertificateProfile.ApplyCross(request, issuer);
         var issuerStart = new DateTimeOffset(issuer.NotBefore.ToUniversalTime());
-        var notBefore = now - ClockSkew < issuerStart ? issuerStart : now - ClockSkew;
+        // Back-dated like the CA's other certificates, so a clock the tolerance slow accepts it at once.
+        var notBefore = now - ClockSkew.Backdating < issuerStart ? issuerStart : now - ClockSkew.Backdating;
         var ends = new[] { issuer.NotAfter.ToUniversalTime(), subject.NotAfter.ToUniversalTime() }.Min();
         return request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(issuerKey), notBefore, new DateTimeOffset(ends), CertificateProfile.NewSerial());
     }

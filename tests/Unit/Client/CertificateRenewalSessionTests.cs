@@ -215,6 +215,33 @@ public sealed class CertificateRenewalSessionTests
     }
 
     [Fact]
+    public async Task A_handover_from_a_key_revoked_since_is_the_loud_key_change_not_renewed_its_key()
+    {
+        // The handover's time is its signer's word: whoever holds a key that was revoked (a lost
+        // device found later) must not get the calm notice and keep the verification mark.
+        var (h, profile, alice, bob) = await ChattingAsync();
+        await using (h)
+        await using (bob)
+        {
+            var previous = alice.DeviceSerial;
+            var changed = new TaskCompletionSource<ContactRecord>(TaskCreationOptions.RunContinuationsAsynchronously);
+            bob.ContactChanged += (_, contact) => changed.TrySetResult(contact);
+            await alice.DisposeAsync();
+            RenewInProfile(h, profile, newKey: true);
+            using (var ca = CertificateAuthority.Open(new CaDirectory(h.DataPath), ""))
+            {
+                new CertificateRegistry(new CaDirectory(h.DataPath)).Revoke(previous);
+                bob.AcceptRevocations(ca.CreateRevocationList(TimeSpan.FromDays(1)).Der);
+            }
+
+            await using var again = await h.SecureAsync(profile);
+            Assert.Equal("alice", (await changed.Task.WaitAsync(TimeSpan.FromSeconds(10))).UserName);
+            Assert.Equal(ContactTrust.Changed, Assert.Single(bob.Contacts()).Trust);
+            Assert.DoesNotContain(Drain(bob, m => m.IsNotice), m => m.Notice is KeyRenewedNotice);
+        }
+    }
+
+    [Fact]
     public async Task A_renewal_cut_short_by_a_restart_is_saved_and_resumed()
     {
         var (h, profile, alice, bob) = await ChattingAsync();

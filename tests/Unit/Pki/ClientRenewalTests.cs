@@ -53,6 +53,24 @@ public class ClientRenewalTests
     }
 
     [Fact]
+    public void A_lifetime_cut_at_the_end_of_its_root_is_not_repeated_by_its_renewals()
+    {
+        // Issued twenty days before the root ends, a year's certificate gets twenty days; under
+        // the next root its renewal must get a year again, not twenty days for ever.
+        var time = new ManualTime(Start);
+        using var ca = new Ca(time);
+        var caEnd = new DateTimeOffset(ca.Directory.Certificate.NotAfter.ToUniversalTime());
+        time.Now = caEnd.AddDays(-20);
+        using var cut = ca.Authority.IssueClient("alice", 365).Certificate;
+        var record = ca.Directory.Store.GetCertificate(cut.SerialNumber)!;
+
+        Assert.Equal(TimeSpan.FromDays(CertificateAuthority.DefaultClientValidDays), ClientRenewal.Lifetime(record, caEnd));
+        Assert.True(ClientRenewal.Lifetime(record) <= TimeSpan.FromDays(20));
+        using var whole = ca.Authority.IssueClient("bob", 10).Certificate;
+        Assert.Equal(TimeSpan.FromDays(10), ClientRenewal.Lifetime(ca.Directory.Store.GetCertificate(whole.SerialNumber)!, caEnd));
+    }
+
+    [Fact]
     public void A_renewal_with_a_CSR_moves_the_certificate_to_the_new_key()
     {
         using var ca = new Ca(new ManualTime(Start));
