@@ -38,23 +38,14 @@ internal sealed class ExpiredCertificateGate(ICaStore store, X509ChainPolicy pol
             return null;
         }
 
-        var serial = certificate.SerialNumber.ToUpperInvariant();
-        var record = store.GetCertificate(serial);
-        if (record is null || record.Kind != CertificateKind.Client || !record.RawData.AsSpan().SequenceEqual(certificate.RawData))
+        var identity = Transport.ClientCertificateValidator.Issued(store, certificate, out var found, out refusal);
+        if (identity is null)
         {
-            refusal = "the certificate was not issued to a user by this CA";
             return null;
         }
 
-        if (record.RevokedAt is not null)
-        {
-            refusal = $"the certificate {serial} was revoked";
-            return null;
-        }
-
-        refusal = "";
-        using var key = certificate.GetECDsaPublicKey();
-        var identity = new PeerIdentity(record.Name, serial, record.NotAfter, key is null ? null : Crypto.Signatures.PublicPoint(key));
+        var record = found!;
+        var serial = record.Serial;
         if (record.RenewedBy is not null && ClientRenewal.Repeated(store, certificate, null, now) is null)
         {
             var e = ClientRenewal.AlreadyRenewed(serial, record.RenewedBy);

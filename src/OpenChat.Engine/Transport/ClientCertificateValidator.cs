@@ -41,10 +41,14 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore sto
     /// <summary>The checks the TLS stack cannot make: that this CA issued the certificate to a user
     /// (known serial and thumbprint) and has not revoked it. For use after the handshake's own
     /// chain validation against this CA (custom root, clientAuth, validity) succeeded.</summary>
-    public PeerIdentity? ValidateIssued(X509Certificate2 certificate, out string refusal)
+    public PeerIdentity? ValidateIssued(X509Certificate2 certificate, out string refusal) => Issued(store, certificate, out _, out refusal);
+
+    /// <summary>As <see cref="ValidateIssued"/>, with the store's record of the certificate (also
+    /// for an expired one, which the renewal gate judges further).</summary>
+    internal static PeerIdentity? Issued(ICaStore store, X509Certificate2 certificate, out CertificateRecord? record, out string refusal)
     {
         var serial = certificate.SerialNumber.ToUpperInvariant();
-        var record = store.GetCertificate(serial);
+        record = store.GetCertificate(serial);
         if (record is null || record.Kind != CertificateKind.Client || !string.Equals(record.Thumbprint, certificate.Thumbprint, StringComparison.OrdinalIgnoreCase))
         {
             refusal = "the certificate was not issued to a user by this CA";

@@ -19,21 +19,7 @@ namespace OpenChat.Tests.Unit.Client;
 /// key with the profile's handover, written into the profile while no session is open.</summary>
 public sealed class CertificateRenewalSessionTests
 {
-    private const string Room = "ops";
-
-    private static async Task<(ChatHarness H, ChatProfile AliceProfile, SecureSession Alice, SecureSession Bob)> ChattingAsync()
-    {
-        var h = await ChatHarness.StartAsync();
-        var aliceProfile = await h.EnrollAsync("alice");
-        var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        var alice = await h.SecureAsync(aliceProfile);
-        await alice.CreateRoomAsync(Room);
-        await bob.EnterAsync(Room);
-        await alice.SendAsync(Room, "before");
-        await SecureHarness.NextWithTextAsync(bob, "before");
-        bob.ConfirmContact("alice");
-        return (h, aliceProfile, alice, bob);
-    }
+    private const string Room = TwoChatting.Room;
 
     // What a renewal leaves in a profile: a certificate of the CA for the same key, or for a new
     // key (the end-to-end files moved to it, and a handover from the old key when asked).
@@ -62,46 +48,27 @@ public sealed class CertificateRenewalSessionTests
         return renewed.SerialNumber;
     }
 
-    private static List<SecureMessage> Drain(SecureSession session, Func<SecureMessage, bool> which)
-    {
-        var taken = new List<SecureMessage>();
-        while (session.TryReceive(out var message, which))
-        {
-            taken.Add(message!);
-        }
-
-        return taken;
-    }
-
-    private static async Task ChatBothWaysAsync(SecureSession alice, SecureSession bob, string tag)
-    {
-        await alice.SendAsync(Room, $"alice {tag}");
-        Assert.Equal("alice", (await SecureHarness.NextWithTextAsync(bob, $"alice {tag}")).Sender);
-        await bob.SendAsync(Room, $"bob {tag}");
-        await SecureHarness.NextWithTextAsync(alice, $"bob {tag}");
-    }
-
     [Fact]
     public async Task A_same_key_renewal_while_offline_renews_her_place_and_bob_sees_nothing()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
             var previous = alice.DeviceSerial;
             await alice.DisposeAsync();
-            Drain(bob, m => m.IsNotice);
+            TwoChatting.Drain(bob, m => m.IsNotice);
             var renewed = RenewInProfile(h, profile);
 
             await using var again = await h.SecureAsync(profile);
             Assert.Equal(renewed, again.DeviceSerial);
             await Eventually.TrueAsync(() => bob.GroupMemberSerials(Room).Contains(renewed, StringComparer.OrdinalIgnoreCase),
                 "bob's group lists alice's renewed certificate");
-            await ChatBothWaysAsync(again, bob, "after the renewal");
+            await TwoChatting.BothWaysAsync(again, bob, "after the renewal");
 
             Assert.DoesNotContain(previous, bob.GroupMemberSerials(Room), StringComparer.OrdinalIgnoreCase);
             Assert.Equal(2, bob.GroupMemberSerials(Room).Count);
-            Assert.Empty(Drain(bob, m => m.IsNotice));
+            Assert.Empty(TwoChatting.Drain(bob, m => m.IsNotice));
             var contact = Assert.Single(bob.Contacts());
             Assert.Equal(ContactTrust.Verified, contact.Trust);
             Assert.Single(contact.Devices);
@@ -112,7 +79,7 @@ public sealed class CertificateRenewalSessionTests
     [Fact]
     public async Task A_message_queued_as_the_renewed_session_opens_waits_for_the_renewal_and_goes_under_the_new_certificate()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -126,14 +93,14 @@ public sealed class CertificateRenewalSessionTests
             var received = await SecureHarness.NextWithTextAsync(bob, "queued at once");
             Assert.True(received.Verified);
             Assert.Equal(renewed, received.SenderSerial, StringComparer.OrdinalIgnoreCase);
-            Assert.Empty(Drain(bob, m => !m.Verified));
+            Assert.Empty(TwoChatting.Drain(bob, m => !m.Verified));
         }
     }
 
     [Fact]
     public async Task A_new_key_with_a_handover_is_renewed_its_key_for_bob_and_stays_verified()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -147,7 +114,7 @@ public sealed class CertificateRenewalSessionTests
             Assert.Equal("alice", ((KeyRenewedNotice)notice.Notice!).UserName);
             await Eventually.TrueAsync(() => bob.GroupMemberSerials(Room).Contains(renewed, StringComparer.OrdinalIgnoreCase),
                 "bob's group lists alice's renewed certificate");
-            await ChatBothWaysAsync(again, bob, "under the new key");
+            await TwoChatting.BothWaysAsync(again, bob, "under the new key");
 
             Assert.DoesNotContain(previous, bob.GroupMemberSerials(Room), StringComparer.OrdinalIgnoreCase);
             var contact = Assert.Single(bob.Contacts());
@@ -163,7 +130,7 @@ public sealed class CertificateRenewalSessionTests
     [Fact]
     public async Task A_new_key_without_a_handover_is_the_loud_key_change()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -177,16 +144,16 @@ public sealed class CertificateRenewalSessionTests
             // Her renewal is refused everywhere (another key, nobody vouched), so she joins as a new device.
             await Eventually.TrueAsync(() => bob.GroupMemberSerials(Room).Contains(renewed, StringComparer.OrdinalIgnoreCase),
                 "alice's new certificate joined bob's group");
-            await ChatBothWaysAsync(again, bob, "after the key change");
+            await TwoChatting.BothWaysAsync(again, bob, "after the key change");
             Assert.Equal(ContactTrust.Changed, Assert.Single(bob.Contacts()).Trust);
-            Assert.DoesNotContain(Drain(bob, m => m.IsNotice), m => m.Notice is KeyRenewedNotice);
+            Assert.DoesNotContain(TwoChatting.Drain(bob, m => m.IsNotice), m => m.Notice is KeyRenewedNotice);
         }
     }
 
     [Fact]
     public async Task A_renewal_whose_previous_certificate_was_revoked_is_refused_by_bob()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -209,7 +176,7 @@ public sealed class CertificateRenewalSessionTests
             Assert.Contains("revoked when it was sequenced", refused.Problem);
             // She joins as a new device instead (her renewed certificate is valid); bob removes
             // the revoked one before he sends.
-            await ChatBothWaysAsync(again, bob, "after the refusal");
+            await TwoChatting.BothWaysAsync(again, bob, "after the refusal");
             Assert.DoesNotContain(previous, bob.GroupMemberSerials(Room), StringComparer.OrdinalIgnoreCase);
         }
     }
@@ -219,7 +186,7 @@ public sealed class CertificateRenewalSessionTests
     {
         // The handover's time is its signer's word: whoever holds a key that was revoked (a lost
         // device found later) must not get the calm notice and keep the verification mark.
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -237,14 +204,14 @@ public sealed class CertificateRenewalSessionTests
             await using var again = await h.SecureAsync(profile);
             Assert.Equal("alice", (await changed.Task.WaitAsync(TimeSpan.FromSeconds(10))).UserName);
             Assert.Equal(ContactTrust.Changed, Assert.Single(bob.Contacts()).Trust);
-            Assert.DoesNotContain(Drain(bob, m => m.IsNotice), m => m.Notice is KeyRenewedNotice);
+            Assert.DoesNotContain(TwoChatting.Drain(bob, m => m.IsNotice), m => m.Notice is KeyRenewedNotice);
         }
     }
 
     [Fact]
     public async Task A_renewal_cut_short_by_a_restart_is_saved_and_resumed()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -262,16 +229,16 @@ public sealed class CertificateRenewalSessionTests
             await using var again = await h.SecureAsync(profile);
             await Eventually.TrueAsync(() => bob.GroupMemberSerials(Room).Contains(renewed, StringComparer.OrdinalIgnoreCase),
                 "bob's group lists alice's renewed certificate");
-            await ChatBothWaysAsync(again, bob, "after the restart");
+            await TwoChatting.BothWaysAsync(again, bob, "after the restart");
             Assert.DoesNotContain(previous, bob.GroupMemberSerials(Room), StringComparer.OrdinalIgnoreCase);
-            Assert.DoesNotContain(Drain(bob, m => !m.Verified && !m.IsNotice), _ => true);
+            Assert.DoesNotContain(TwoChatting.Drain(bob, m => !m.Verified && !m.IsNotice), _ => true);
         }
     }
 
     [Fact]
     public async Task A_live_renewal_switches_the_session_to_the_renewed_certificate_and_saves_it_first()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         await using (alice)
@@ -297,7 +264,7 @@ public sealed class CertificateRenewalSessionTests
     [Fact]
     public async Task A_renewed_certificate_of_another_key_is_ignored_by_a_live_session_without_throwing()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         await using (alice)
@@ -311,7 +278,7 @@ public sealed class CertificateRenewalSessionTests
                 .Invoke(alice.Client, [previous, other]);
 
             Assert.Equal(serial, alice.DeviceSerial);
-            await ChatBothWaysAsync(alice, bob, "unchanged");
+            await TwoChatting.BothWaysAsync(alice, bob, "unchanged");
         }
     }
 

@@ -14,52 +14,18 @@ namespace OpenChat.Tests.Unit.Client;
 /// cut short after it was staged.</summary>
 public sealed class IdentityRenewalFlowTests
 {
-    private const string Room = "ops";
-
-    private static async Task<(ChatHarness H, ChatProfile AliceProfile, SecureSession Alice, SecureSession Bob)> ChattingAsync()
-    {
-        var h = await ChatHarness.StartAsync();
-        var aliceProfile = await h.EnrollAsync("alice");
-        var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
-        var alice = await h.SecureAsync(aliceProfile);
-        await alice.CreateRoomAsync(Room);
-        await bob.EnterAsync(Room);
-        await alice.SendAsync(Room, "before");
-        await SecureHarness.NextWithTextAsync(bob, "before");
-        bob.ConfirmContact("alice");
-        return (h, aliceProfile, alice, bob);
-    }
-
-    private static async Task ChatBothWaysAsync(SecureSession alice, SecureSession bob, string tag)
-    {
-        await alice.SendAsync(Room, $"alice {tag}");
-        var received = await SecureHarness.NextWithTextAsync(bob, $"alice {tag}");
-        Assert.True(received.Verified);
-        await bob.SendAsync(Room, $"bob {tag}");
-        await SecureHarness.NextWithTextAsync(alice, $"bob {tag}");
-    }
-
-    private static int NoticesOf(SecureSession session)
-    {
-        var count = 0;
-        while (session.TryReceive(out _, m => m.IsNotice))
-        {
-            count++;
-        }
-
-        return count;
-    }
+    private const string Room = TwoChatting.Room;
 
     [Fact]
     public async Task A_live_renewal_keeps_the_session_chatting_under_the_new_serial_and_bob_sees_nothing()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         await using (alice)
         {
             var previous = alice.DeviceSerial;
-            NoticesOf(bob);
+            TwoChatting.Drain(bob, m => m.IsNotice);
             using var renewed = await alice.Client.RenewCertificateAsync();
 
             Assert.NotEqual(previous, renewed.SerialNumber);
@@ -67,10 +33,10 @@ public sealed class IdentityRenewalFlowTests
                 "the session switched to the renewed certificate");
             await Eventually.TrueAsync(() => bob.GroupMemberSerials(Room).Contains(renewed.SerialNumber, StringComparer.OrdinalIgnoreCase),
                 "bob's group lists alice's renewed certificate");
-            await ChatBothWaysAsync(alice, bob, "after the live renewal");
+            await TwoChatting.BothWaysAsync(alice, bob, "after the live renewal");
 
             Assert.DoesNotContain(previous, bob.GroupMemberSerials(Room), StringComparer.OrdinalIgnoreCase);
-            Assert.Equal(0, NoticesOf(bob));
+            Assert.Empty(TwoChatting.Drain(bob, m => m.IsNotice));
             var contact = Assert.Single(bob.Contacts());
             Assert.Equal(ContactTrust.Verified, contact.Trust);
             Assert.Null(contact.KeyRenewedAt);
@@ -82,7 +48,7 @@ public sealed class IdentityRenewalFlowTests
     [Fact]
     public async Task A_move_to_a_new_key_is_renewed_its_key_for_bob_and_keeps_alices_history()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -96,7 +62,7 @@ public sealed class IdentityRenewalFlowTests
             Assert.NotEqual(previousFingerprint, again.OwnFingerprint);
             var notice = await SecureHarness.NoticeAsync(bob, n => n is KeyRenewedNotice);
             Assert.Equal("alice", ((KeyRenewedNotice)notice.Notice!).UserName);
-            await ChatBothWaysAsync(again, bob, "under the new key");
+            await TwoChatting.BothWaysAsync(again, bob, "under the new key");
             var contact = Assert.Single(bob.Contacts());
             Assert.Equal(ContactTrust.Verified, contact.Trust);
             Assert.Equal([previousFingerprint], contact.ReplacedDevices);
@@ -109,7 +75,7 @@ public sealed class IdentityRenewalFlowTests
     [Fact]
     public async Task A_move_cut_short_after_it_was_staged_is_finished_by_the_next_open()
     {
-        var (h, profile, alice, bob) = await ChattingAsync();
+        var (h, profile, alice, bob) = await TwoChatting.StartAsync();
         await using (h)
         await using (bob)
         {
@@ -130,7 +96,7 @@ public sealed class IdentityRenewalFlowTests
             Assert.Equal(nextKey.ExportSubjectPublicKeyInfo(), CaKeyFile.Import(File.ReadAllText(keyPath), "").ExportSubjectPublicKeyInfo());
             Assert.Contains(again.GetHistory(new HistoryQuery { Room = Room }), m => m.Text == "before");
             await SecureHarness.NoticeAsync(bob, n => n is KeyRenewedNotice);
-            await ChatBothWaysAsync(again, bob, "after the finished move");
+            await TwoChatting.BothWaysAsync(again, bob, "after the finished move");
         }
     }
 
