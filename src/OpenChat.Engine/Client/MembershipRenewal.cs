@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Diagnostics;
 using OpenChat.Engine.Group;
 
 namespace OpenChat.Engine.Client;
@@ -37,9 +38,10 @@ internal sealed class MembershipRenewal(DeviceIdentity identity, GroupCommitter 
         {
             commit = group.Read(s => s.CreateRenewCommit());
         }
-        catch (CryptoException)
+        catch (CryptoException e)
         {
             // The place went away meanwhile (a removal came in): the caller looks again and joins.
+            log.Failed(e, "client.renewal-commit");
             return true;
         }
 
