@@ -54,6 +54,7 @@ public static class ErrorIds
     public const string UserNameInvalid = "UserNameInvalid";
     public const string UserNameReserved = "UserNameReserved";
     public const string UserNameTaken = "UserNameTaken";
+    public const string UserNameConfusable = "UserNameConfusable";
 
     public const string CsrMalformed = "CsrMalformed";
     public const string CsrSignatureInvalid = "CsrSignatureInvalid";

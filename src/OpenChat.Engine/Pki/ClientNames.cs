@@ -7,14 +7,22 @@ namespace OpenChat.Engine.Pki;
 public static class ClientNames
 {
     /// <summary>Refuses a name that breaks <see cref="UserNamePolicy"/>, is one of the server's
-    /// own names, or (unless <paramref name="additionalDevice"/>) is held by a valid certificate.</summary>
+    /// own names (or looks like one), (unless <paramref name="additionalDevice"/>) is held by a valid
+    /// certificate, or looks like another user's name (<see cref="ICaStore.LookalikeOf"/>). The
+    /// store checks the look-alike again inside the transaction that stores the name; this early
+    /// answer spares a CSR check or an invite's use that could only end in that refusal.</summary>
     public static void EnsureAvailable(ICaStore store, string userName, bool additionalDevice, DateTimeOffset now)
     {
         UserNamePolicy.Validate(userName);
-        ServerNames.EnsureNotServerName(store, userName);
+        ServerNames.EnsureNotServerName(store, userName, lookalikes: true);
         if (!additionalDevice && IsHeld(store, userName, now))
         {
             throw UserNamePolicy.Taken(userName);
+        }
+
+        if (store.LookalikeOf(userName, now) is { } existing)
+        {
+            throw UserNamePolicy.Confusable(userName, existing);
         }
     }
 

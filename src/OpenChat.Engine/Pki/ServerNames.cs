@@ -27,9 +27,12 @@ public static partial class ServerNames
     }
 
     /// <summary>Refuses a user name that equals any DNS name of any server certificate this CA
-    /// issued, so a user cannot look like the server in a name-based check.</summary>
-    public static void EnsureNotServerName(Storage.ICaStore store, string userName)
+    /// issued, so a user cannot look like the server in a name-based check, nor one that only reads
+    /// like such a name (<see cref="UserNameSkeleton"/>: "1ocalhost") when <paramref name="lookalikes"/>
+    /// is set: for a name new to the CA, not for the renewal of one that exists.</summary>
+    public static void EnsureNotServerName(Storage.ICaStore store, string userName, bool lookalikes = false)
     {
+        var skeleton = UserNameSkeleton.Of(userName);
         foreach (var record in store.FindCertificates(CertificateKind.Server))
         {
             using var certificate = record.ToCertificate();
@@ -39,6 +42,11 @@ public static partial class ServerNames
             {
                 throw new OpenChatException(ErrorIds.UserNameReserved, ErrorKind.PolicyViolation,
                     $"'{userName}' is one of this server's own names and cannot be given to a user.");
+            }
+
+            if (lookalikes && names.FirstOrDefault(n => UserNameSkeleton.Of(n) == skeleton) is { } alike)
+            {
+                throw UserNamePolicy.Confusable(userName, alike);
             }
         }
     }

@@ -12,7 +12,9 @@ public interface ICaStore : IDisposable
 {
     /// <summary>Stores a newly issued certificate. When <paramref name="uniqueClientName"/> is set,
     /// fails with <see cref="ErrorIds.UserNameTaken"/> if another valid client certificate holds
-    /// the same name; the check and the insert are one transaction.</summary>
+    /// the same name; the check and the insert are one transaction. A client certificate for a name
+    /// new to the CA is refused with <see cref="ErrorIds.UserNameConfusable"/>, in the same
+    /// transaction, when it looks like another user's (<see cref="LookalikeOf"/>).</summary>
     void AddCertificate(CertificateRecord record, bool uniqueClientName, DateTimeOffset now);
 
     /// <summary>Stores a renewal: <paramref name="record"/> names the certificate it renews in
@@ -40,7 +42,18 @@ public interface ICaStore : IDisposable
     /// <summary>Returns the next CRL number (starting at 1) and records that it was used.</summary>
     long NextCrlNumber();
 
+    /// <summary>Stores an invite; refuses it with <see cref="ErrorIds.UserNameConfusable"/>, in
+    /// one transaction with the insert, when its name looks like another user's
+    /// (<see cref="LookalikeOf"/>, at the invite's creation time).</summary>
     void AddInvite(InviteRecord invite);
+
+    /// <summary>The name of another user that <paramref name="userName"/> looks like
+    /// (<see cref="UserNameSkeleton"/>), or null. "Users" are the names of client certificates
+    /// not revoked (valid or expired: contacts still remember a lapsed name) and of invites
+    /// pending at <paramref name="now"/>. A name the CA already knows in that sense is never a
+    /// look-alike: its further devices and re-enrollments are the same person, and look-alike
+    /// pairs stored before this check existed keep working.</summary>
+    string? LookalikeOf(string userName, DateTimeOffset now);
 
     InviteRecord? GetInvite(string id);
 

@@ -17,6 +17,7 @@ internal static class SqliteCaSchema
         new(1, (connection, _) => SqliteCaStore.Execute(connection, Version1)),
         new(2, ToVersion2),
         new(3, ToVersion3),
+        new(4, ToVersion4),
     ];
 
     public static int CurrentVersion => Migrations[^1].Version;
@@ -130,6 +131,45 @@ internal static class SqliteCaSchema
             ALTER TABLE certificates ADD COLUMN renewed_from TEXT NULL;
             CREATE UNIQUE INDEX IF NOT EXISTS certificates_by_renewed_from ON certificates(renewed_from) WHERE renewed_from IS NOT NULL;
             """);
+
+    /// <summary>Version 4: every client certificate and invite keeps the skeleton of its name
+    /// (<see cref="Pki.UserNameSkeleton"/>), indexed, so that a new name is checked against every
+    /// look-alike in the transaction that stores it. Existing rows are filled in here; look-alike
+    /// pairs already stored stay (their owners exist), only new ones are refused.</summary>
+    private static void ToVersion4(SqliteConnection connection, DateTimeOffset now)
+    {
+        SqliteCaStore.Execute(connection, """
+            ALTER TABLE certificates ADD COLUMN name_skel TEXT NULL;
+            ALTER TABLE invites ADD COLUMN user_skel TEXT NULL;
+            """);
+        Backfill(connection, "certificates", "name", "name_skel");
+        Backfill(connection, "invites", "user_name", "user_skel");
+        SqliteCaStore.Execute(connection, """
+            CREATE INDEX IF NOT EXISTS certificates_by_skeleton ON certificates(name_skel);
+            CREATE INDEX IF NOT EXISTS invites_by_skeleton ON invites(user_skel);
+            """);
+    }
+
+    // The skeleton is C#, not SQL, so each distinct name is read, mapped and written back.
+    private static void Backfill(SqliteConnection connection, string table, string nameColumn, string skeletonColumn)
+    {
+        var names = new List<string>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT DISTINCT {nameColumn} FROM {table};";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var name in names)
+        {
+            SqliteCaStore.Execute(connection, $"UPDATE {table} SET {skeletonColumn} = $skel WHERE {nameColumn} = $name;",
+                ("$skel", Pki.UserNameSkeleton.Of(name)), ("$name", name));
+        }
+    }
 
     /// <summary>One step: what <paramref name="Apply"/> does to a store of the version before
     /// <paramref name="Version"/> makes it one of that version.</summary>

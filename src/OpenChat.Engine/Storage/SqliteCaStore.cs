@@ -76,11 +76,17 @@ public sealed class SqliteCaStore : ICaStore
             }
         }
 
+        if (record.Kind == CertificateKind.Client && CaStoreLookalikes.Find(connection, record.Name, now) is { } existing)
+        {
+            throw UserNamePolicy.Confusable(record.Name, existing);
+        }
+
         Execute(connection, """
-            INSERT INTO certificates (serial, kind, name, name_norm, thumbprint, not_before, not_after, issued_at, der)
-            VALUES ($serial, $kind, $name, $norm, $thumb, $nb, $na, $issued, $der)
+            INSERT INTO certificates (serial, kind, name, name_norm, name_skel, thumbprint, not_before, not_after, issued_at, der)
+            VALUES ($serial, $kind, $name, $norm, $skel, $thumb, $nb, $na, $issued, $der)
             """,
             ("$serial", record.Serial), ("$kind", (int)record.Kind), ("$name", record.Name), ("$norm", record.NormalizedName),
+            ("$skel", UserNameSkeleton.Of(record.Name)),
             ("$thumb", record.Thumbprint), ("$nb", record.NotBefore.ToUnixTimeMilliseconds()),
             ("$na", record.NotAfter.ToUnixTimeMilliseconds()), ("$issued", record.IssuedAt.ToUnixTimeMilliseconds()),
             ("$der", record.RawData));
@@ -113,10 +119,11 @@ public sealed class SqliteCaStore : ICaStore
         }
 
         Execute(connection, """
-            INSERT INTO certificates (serial, kind, name, name_norm, thumbprint, not_before, not_after, issued_at, der, renewed_from)
-            VALUES ($serial, $kind, $name, $norm, $thumb, $nb, $na, $issued, $der, $from)
+            INSERT INTO certificates (serial, kind, name, name_norm, name_skel, thumbprint, not_before, not_after, issued_at, der, renewed_from)
+            VALUES ($serial, $kind, $name, $norm, $skel, $thumb, $nb, $na, $issued, $der, $from)
             """,
             ("$serial", record.Serial), ("$kind", (int)record.Kind), ("$name", record.Name), ("$norm", record.NormalizedName),
+            ("$skel", UserNameSkeleton.Of(record.Name)),
             ("$thumb", record.Thumbprint), ("$nb", record.NotBefore.ToUnixTimeMilliseconds()),
             ("$na", record.NotAfter.ToUnixTimeMilliseconds()), ("$issued", record.IssuedAt.ToUnixTimeMilliseconds()),
             ("$der", record.RawData), ("$from", from));
@@ -232,14 +239,28 @@ public sealed class SqliteCaStore : ICaStore
     public void AddInvite(InviteRecord invite)
     {
         using var connection = Open();
+        using var transaction = connection.BeginTransaction(deferred: false);
+        if (CaStoreLookalikes.Find(connection, invite.UserName, invite.CreatedAt) is { } existing)
+        {
+            throw UserNamePolicy.Confusable(invite.UserName, existing);
+        }
+
         Execute(connection, """
-            INSERT INTO invites (id, user_name, user_norm, secret_hash, verifier, server, created_at, expires_at, additional_device)
-            VALUES ($id, $user, $norm, x'', $verifier, $server, $created, $expires, $additional)
+            INSERT INTO invites (id, user_name, user_norm, user_skel, secret_hash, verifier, server, created_at, expires_at, additional_device)
+            VALUES ($id, $user, $norm, $skel, x'', $verifier, $server, $created, $expires, $additional)
             """,
             ("$id", invite.Id), ("$user", invite.UserName), ("$norm", UserNamePolicy.Normalize(invite.UserName)),
+            ("$skel", UserNameSkeleton.Of(invite.UserName)),
             ("$verifier", invite.Verifier), ("$server", invite.Server),
             ("$created", invite.CreatedAt.ToUnixTimeMilliseconds()), ("$expires", invite.ExpiresAt.ToUnixTimeMilliseconds()),
             ("$additional", invite.AdditionalDevice ? 1 : 0));
+        transaction.Commit();
+    }
+
+    public string? LookalikeOf(string userName, DateTimeOffset now)
+    {
+        using var connection = Open();
+        return CaStoreLookalikes.Find(connection, userName, now);
     }
 
     public InviteRecord? GetInvite(string id)
