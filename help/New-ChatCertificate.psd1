@@ -51,7 +51,7 @@ Prefer -CertificateRequest, or invites (New-ChatInvite), when users can make the
 
 Each new server certificate overwrites server.crt.pem and server.key.pem without asking and does not revoke the previous one; revoke it with Revoke-ChatCertificate if it should stop working.
 
-Error ids: UserNameInvalid, UserNameReserved, UserNameTaken, CsrMalformed, CsrSignatureInvalid, CsrKeyNotAllowed, CsrSubjectMismatch, ServerNameInvalid, ValidityInvalid, CaExpired, CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, OutputFileExists, PasswordRequired, KeyOutputRequired (a generated key with neither -OutFile nor -OutDirectory), StoreUnavailable.
+Error ids: UserNameInvalid, UserNameReserved, UserNameTaken, UserNameConfusable (the name reads like another user's or a server's: a1ice next to alice), CsrMalformed, CsrSignatureInvalid, CsrKeyNotAllowed, CsrSubjectMismatch, ServerNameInvalid, ValidityInvalid, CaExpired, CaNotFound, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, OutputFileExists, PasswordRequired, KeyOutputRequired (a generated key with neither -OutFile nor -OutDirectory), StoreUnavailable.
 '@
     Examples    = @(
         @{

@@ -58,7 +58,7 @@ An invite cancelled by the admin, or by the revocation of the user it names (a r
 
 Error ids with -Certificate: CertificateFileInvalid, CertificatePasswordWrong, CaFingerprintRequired, CaFingerprintInvalid, CaFingerprintMismatch, CertificateNotFromCa, CertificateNotForClients, CertificateExpired, UserNameInvalid, ServerAddressInvalid, ProfileExists.
 
-Error ids with -Invite: InviteMalformed, InviteOutdated, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong (the proof does not hold: the secret is wrong, or the proof was made for another connection or request), InviteUserMismatch, UserNameTaken, ProfileExists, ReenrollUserMismatch (with -Identity), ServerUnreachable, ServerKeyMismatch, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, ServerBusy (the server is full, or has too many enrollments in progress: try again later), Timeout, StoreUnavailable.
+Error ids with -Invite: InviteMalformed, InviteOutdated, InviteNotFound, InviteExpired, InviteAlreadyRedeemed, InviteRevoked, InviteSecretWrong (the proof does not hold: the secret is wrong, or the proof was made for another connection or request), InviteUserMismatch, UserNameTaken, UserNameConfusable, ProfileExists, ReenrollUserMismatch (with -Identity), ServerUnreachable, ServerKeyMismatch, ServerNotTrusted, ConnectionRefused, ConnectionLost, RateLimited, ServerBusy (the server is full, or has too many enrollments in progress: try again later), Timeout, StoreUnavailable.
 '@
     Examples    = @(
         @{

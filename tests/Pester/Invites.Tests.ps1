@@ -249,6 +249,20 @@ Describe 'Invite names and servers' {
         Get-ChatInvite -Path $dir | Should -BeNullOrEmpty
     }
 
+    It 'refuses the look-alike <_> of alice or of the server with UserNameConfusable, naming who it looks like' -ForEach @('aIice', 'a1ice', 'AL1CE', 'chath0st') {
+        $err = Get-ChatErrorRecord { New-ChatInvite -Path $dir -UserName $_ }
+        Get-ErrorId $err | Should -Be 'UserNameConfusable'
+        $err.CategoryInfo.Category | Should -Be 'SecurityError'
+        $err.Exception.Message | Should -Match "looks like the existing user '(alice|chathost)'"
+        Get-ChatInvite -Path $dir | Should -BeNullOrEmpty
+    }
+
+    It 'invites a name that only looks different (alicia)' {
+        $inv = New-ChatInvite -Path $dir -UserName alicia
+        (Get-ChatInvite -Path $dir -UserName alicia).Id | Should -Be $inv.Id
+        $null = Revoke-ChatInvite -Path $dir -Id $inv.Id -Confirm:$false
+    }
+
     It 'allows an invite for another device of alice with -AdditionalDevice' {
         $inv = New-ChatInvite -Path $dir -UserName alice -AdditionalDevice
         $inv.AdditionalDevice | Should -BeTrue
