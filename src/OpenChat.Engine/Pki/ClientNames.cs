@@ -14,8 +14,10 @@ public static class ClientNames
     public static void EnsureAvailable(ICaStore store, string userName, bool additionalDevice, DateTimeOffset now)
     {
         UserNamePolicy.Validate(userName);
-        ServerNames.EnsureNotServerName(store, userName, lookalikes: true);
-        if (!additionalDevice && IsHeld(store, userName, now))
+        // A held name is an existing user's: another device of theirs is not a new look-alike.
+        var held = IsHeld(store, userName, now);
+        ServerNames.EnsureNotServerName(store, userName, lookalikes: !held);
+        if (!additionalDevice && held)
         {
             throw UserNamePolicy.Taken(userName);
         }

@@ -46,7 +46,7 @@ public static partial class ServerNames
 
             if (lookalikes && names.FirstOrDefault(n => UserNameSkeleton.Of(n) == skeleton) is { } alike)
             {
-                throw UserNamePolicy.Confusable(userName, alike);
+                throw UserNamePolicy.Confusable(userName, alike, serverName: true);
             }
         }
     }

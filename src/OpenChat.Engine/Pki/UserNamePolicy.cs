@@ -47,9 +47,10 @@ public static partial class UserNamePolicy
     /// <summary>The refusal of a name that reads like <paramref name="existing"/>, another user's
     /// name (<see cref="UserNameSkeleton"/>). Both names are echoed neutralised: either may come
     /// from a store written before this check existed.</summary>
-    public static OpenChatException Confusable(string name, string existing) =>
-        new(ErrorIds.UserNameConfusable, ErrorKind.PolicyViolation,
-            $"'{Printable(name)}' looks like the existing user '{Printable(existing)}' (names are compared with i, l and 1, o and 0, rn and m, and the like taken as the same), so people could mistake one for the other. Choose a name that reads differently; if this is '{Printable(existing)}' on another device, use that exact name (with -AdditionalDevice).");
+    public static OpenChatException Confusable(string name, string existing, bool serverName = false) =>
+        new(ErrorIds.UserNameConfusable, ErrorKind.PolicyViolation, serverName
+            ? $"'{Printable(name)}' looks like this server's name '{Printable(existing)}' (names are compared with i, l and 1, o and 0, rn and m, and the like taken as the same), so people could take the user for the server. Choose a name that reads differently."
+            : $"'{Printable(name)}' looks like the existing user '{Printable(existing)}' (names are compared with i, l and 1, o and 0, rn and m, and the like taken as the same), so people could mistake one for the other. Choose a name that reads differently; if this is '{Printable(existing)}' on another device, use that exact name (with -AdditionalDevice).");
 
     // Built, not thrown, so that IsValid answers without an exception to catch.
     private static OpenChatException? Refusal(string? name)
