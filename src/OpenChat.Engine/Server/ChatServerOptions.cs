@@ -93,8 +93,9 @@ public sealed class ChatServerOptions
 
     public int MaxHistoryBatch { get; set; } = 1000;
 
-    /// <summary>New rooms (and direct conversations) one connection may create a minute, and in a
-    /// burst; rooms are kept for good, so creating them is the one request that costs everyone.</summary>
+    /// <summary>New rooms (and direct conversations) one user may create a minute, and in a burst,
+    /// across all of the user's connections and reconnects; rooms are kept for good, so creating
+    /// them is the one request that costs everyone.</summary>
     public double RoomCreationsPerMinute { get; set; } = 30;
 
     public double RoomCreationBurst { get; set; } = 100;
