@@ -133,6 +133,10 @@ public static class ErrorIds
     public const string StoreUnavailable = "StoreUnavailable";
     public const string StoreVersionUnsupported = "StoreVersionUnsupported";
     public const string ServerBusy = "ServerBusy";
+
+    /// <summary>The user, or the address, already holds as many connections as the server allows
+    /// one of them (MaxConnectionsPerUser, MaxConnectionsPerAddress, MaxEnrollmentConnectionsPerAddress).</summary>
+    public const string TooManyConnections = "TooManyConnections";
     public const string MessageTooLarge = "MessageTooLarge";
     public const string SafetyNumberChanged = "SafetyNumberChanged";
     public const string RoomLimitReached = "RoomLimitReached";

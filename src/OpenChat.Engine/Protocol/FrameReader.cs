@@ -12,12 +12,27 @@ public readonly record struct Frame(MessageType Type, ReadOnlyMemory<byte> Paylo
 /// </summary>
 public sealed class FrameReader(Stream stream)
 {
+    private const int SmallBuffer = 256;
+
+    // A buffer grown past this for one large frame is given back at the next read, so a
+    // connection that once sent a big frame does not hold its memory while it idles.
+    private const int KeptBuffer = 4096;
+
     private readonly byte[] _header = new byte[FrameLimits.HeaderSize];
-    private byte[] _body = new byte[256];
+    private byte[] _body = new byte[SmallBuffer];
+
+    /// <summary>Bytes the reader holds for frame bodies between reads.</summary>
+    internal int BufferCapacity => _body.Length;
 
     /// <summary>The next frame, or null when the peer closed the stream cleanly between frames.</summary>
     public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
     {
+        // The previous frame's payload is no longer valid, so its large buffer can go.
+        if (_body.Length > KeptBuffer)
+        {
+            _body = new byte[SmallBuffer];
+        }
+
         // A zero-byte read waits for data without SslStream renting its record buffer, so an
         // idle connection costs almost no memory.
         await stream.ReadAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);

@@ -55,6 +55,7 @@ public sealed partial class ChatServer
         var stream = new SslStream(new NetworkStream(socket, ownsSocket: true), leaveInnerStreamOpen: false);
         ClientConnection? connection = null;
         var countedEnrollment = false;
+        string? sessionUser = null;
         var handshaking = true;
         try
         {
@@ -67,14 +68,24 @@ public sealed partial class ChatServer
 
             if (peer.Identity is null)
             {
-                if (!_admission.TryBeginEnrollment(remoteAddress))
+                if (!_admission.TryBeginEnrollment(address, remoteAddress, out var busy))
                 {
-                    await _handshake.SayGoodbyeAsync(stream, new Bye(ErrorIds.ServerBusy,
-                        "Too many enrollments are in progress on this server; try again in a few seconds."), remoteAddress).ConfigureAwait(false);
+                    await _handshake.SayGoodbyeAsync(stream, busy, remoteAddress).ConfigureAwait(false);
                     return;
                 }
 
                 countedEnrollment = true;
+            }
+            else
+            {
+                var user = Pki.UserNamePolicy.Normalize(peer.Identity.UserName);
+                if (!_admission.TryBeginSession(user, address, remoteAddress, out var tooMany))
+                {
+                    await _handshake.SayGoodbyeAsync(stream, tooMany, remoteAddress).ConfigureAwait(false);
+                    return;
+                }
+
+                sessionUser = user;
             }
 
             connection = new ClientConnection(Interlocked.Increment(ref _nextId), stream, peer.Identity, _options.SendQueueFrames, _options, peer.ClientCertificate)
@@ -116,7 +127,12 @@ public sealed partial class ChatServer
         {
             if (countedEnrollment)
             {
-                _admission.EnrollmentEnded();
+                _admission.EnrollmentEnded(address);
+            }
+
+            if (sessionUser is not null)
+            {
+                _admission.SessionEnded(sessionUser, address);
             }
 
             if (handshaking)

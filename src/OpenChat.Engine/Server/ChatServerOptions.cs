@@ -64,6 +64,20 @@ public sealed class ChatServerOptions
     /// out the certified users' connections.</summary>
     public int MaxEnrollmentConnections { get; set; } = 100;
 
+    /// <summary>Connections without a client certificate open at once from one address, so one
+    /// host cannot take every enrollment place and block every invitee. One more is told
+    /// <c>Bye TooManyConnections</c>.</summary>
+    public int MaxEnrollmentConnectionsPerAddress { get; set; } = 8;
+
+    /// <summary>Authenticated connections one user (all devices and sessions together) may hold
+    /// open; room for several devices and the overlap of a reconnect. One more is told
+    /// <c>Bye TooManyConnections</c>.</summary>
+    public int MaxConnectionsPerUser { get; set; } = 16;
+
+    /// <summary>Authenticated connections from one address (loopback included) open at once; room
+    /// for a household or an office behind one NAT. One more is told <c>Bye TooManyConnections</c>.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 256;
+
     /// <summary>Connections from one address that may be in the TLS handshake and greeting at
     /// once. Until then nobody is authenticated, so this is what keeps one host's flood of bare
     /// sockets from taking every place in <see cref="MaxConnections"/>.</summary>
@@ -93,8 +107,9 @@ public sealed class ChatServerOptions
 
     public int MaxHistoryBatch { get; set; } = 1000;
 
-    /// <summary>New rooms (and direct conversations) one connection may create a minute, and in a
-    /// burst; rooms are kept for good, so creating them is the one request that costs everyone.</summary>
+    /// <summary>New rooms (and direct conversations) one user may create a minute, and in a burst,
+    /// across all of the user's connections and reconnects; rooms are kept for good, so creating
+    /// them is the one request that costs everyone.</summary>
     public double RoomCreationsPerMinute { get; set; } = 30;
 
     public double RoomCreationBurst { get; set; } = 100;

@@ -39,7 +39,6 @@ internal sealed class ClientConnection : IClientChannel
         });
         Publishes = new TokenBucket(options.PublishesPerSecond, options.PublishBurst);
         PublishedBytes = new TokenBucket(options.PublishBytesPerSecond, options.PublishBytesBurst);
-        RoomCreations = new TokenBucket(options.RoomCreationsPerMinute / 60, options.RoomCreationBurst);
         Requests = new TokenBucket(options.RequestsPerSecond, options.RequestBurst);
         Touch();
     }
@@ -86,8 +85,6 @@ internal sealed class ClientConnection : IClientChannel
     public TokenBucket Publishes { get; }
 
     public TokenBucket PublishedBytes { get; }
-
-    public TokenBucket RoomCreations { get; }
 
     public TokenBucket Requests { get; }
 

@@ -2,6 +2,7 @@ using OpenChat.Engine.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Server;
 
@@ -20,8 +21,10 @@ internal enum AdmissionVerdict
 /// <summary>
 /// The limits a connection passes before the server spends anything on it: MaxConnections
 /// (open plus in the handshake), MaxPendingPerAddress handshakes per address, and
-/// MaxEnrollmentConnections connections without a certificate. It counts what was accepted and
-/// refused, and hands a full server's sockets to <see cref="BusyRefusal"/>.
+/// MaxEnrollmentConnections connections without a certificate (MaxEnrollmentConnectionsPerAddress
+/// of them from one address); once greeted, MaxConnectionsPerUser and MaxConnectionsPerAddress
+/// authenticated connections. It counts what was accepted and refused, and hands a full server's
+/// sockets to <see cref="BusyRefusal"/>.
 /// </summary>
 internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal busy, ILogger log)
 {
@@ -29,6 +32,9 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
     private readonly LogThrottle _refusals = new("connection refusals");
 
     private readonly Dictionary<IPAddress, int> _pendingByAddress = [];
+    private readonly PlaceCounter<IPAddress> _enrollingByAddress = new();
+    private readonly PlaceCounter<string> _sessionsByUser = new(StringComparer.Ordinal);
+    private readonly PlaceCounter<IPAddress> _sessionsByAddress = new();
     private long _accepted;
     private long _refused;
     private int _handshaking;
@@ -120,19 +126,88 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
         }
     }
 
-    /// <summary>Takes a place for a connection without a certificate, or counts a refusal.</summary>
-    public bool TryBeginEnrollment(string remoteAddress)
+    /// <summary>Takes a place for a connection without a certificate from
+    /// <paramref name="address"/>, or counts a refusal and gives the goodbye to say. One host
+    /// gets a few places only, so it cannot hold every invitee's.</summary>
+    public bool TryBeginEnrollment(IPAddress address, string remoteAddress, out Bye refusal)
     {
+        refusal = null!;
         if (Interlocked.Increment(ref _enrolling) > options.MaxEnrollmentConnections)
         {
             Interlocked.Decrement(ref _enrolling);
             Interlocked.Increment(ref _refused);
             log.EnrollmentBusy(remoteAddress, options.MaxEnrollmentConnections);
+            refusal = new Bye(ErrorIds.ServerBusy, "Too many enrollments are in progress on this server; try again in a few seconds.");
+            return false;
+        }
+
+        if (!_enrollingByAddress.TryTake(address, options.MaxEnrollmentConnectionsPerAddress))
+        {
+            Interlocked.Decrement(ref _enrolling);
+            Interlocked.Increment(ref _refused);
+            if (_refusals.Admit(log))
+            {
+                log.EnrollmentRefusedPerAddress(remoteAddress, options.MaxEnrollmentConnectionsPerAddress);
+            }
+
+            refusal = new Bye(ErrorIds.TooManyConnections,
+                $"This address already has {options.MaxEnrollmentConnectionsPerAddress} enrollments in progress; finish or close one and try again.");
             return false;
         }
 
         return true;
     }
 
-    public void EnrollmentEnded() => Interlocked.Decrement(ref _enrolling);
+    /// <summary>An enrollment admitted by <see cref="TryBeginEnrollment"/> ended.</summary>
+    public void EnrollmentEnded(IPAddress address)
+    {
+        Interlocked.Decrement(ref _enrolling);
+        _enrollingByAddress.Release(address);
+    }
+
+    /// <summary>Takes a place for an authenticated connection of <paramref name="normalizedUser"/>
+    /// from <paramref name="address"/>, or counts a refusal and gives the goodbye to say, so one
+    /// user (or one host) cannot hold every place in <see cref="ChatServerOptions.MaxConnections"/>.</summary>
+    public bool TryBeginSession(string normalizedUser, IPAddress address, string remoteAddress, out Bye refusal)
+    {
+        refusal = null!;
+        if (!_sessionsByUser.TryTake(normalizedUser, options.MaxConnectionsPerUser))
+        {
+            Interlocked.Increment(ref _refused);
+            if (_refusals.Admit(log))
+            {
+                log.SessionRefusedPerUser(normalizedUser, remoteAddress, options.MaxConnectionsPerUser);
+            }
+
+            refusal = new Bye(ErrorIds.TooManyConnections,
+                $"This user already has {options.MaxConnectionsPerUser} connections open; close one (another device or session) and try again.");
+            return false;
+        }
+
+        if (!_sessionsByAddress.TryTake(address, options.MaxConnectionsPerAddress))
+        {
+            _sessionsByUser.Release(normalizedUser);
+            Interlocked.Increment(ref _refused);
+            if (_refusals.Admit(log))
+            {
+                log.SessionRefusedPerAddress(normalizedUser, remoteAddress, options.MaxConnectionsPerAddress);
+            }
+
+            refusal = new Bye(ErrorIds.TooManyConnections,
+                $"This address already has {options.MaxConnectionsPerAddress} connections open; close one and try again.");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A connection admitted by <see cref="TryBeginSession"/> ended.</summary>
+    public void SessionEnded(string normalizedUser, IPAddress address)
+    {
+        _sessionsByUser.Release(normalizedUser);
+        _sessionsByAddress.Release(address);
+    }
+
+    /// <summary>Authenticated connections <paramref name="normalizedUser"/> holds.</summary>
+    public int SessionsOf(string normalizedUser) => _sessionsByUser.Held(normalizedUser);
 }

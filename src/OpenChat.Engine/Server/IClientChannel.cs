@@ -23,8 +23,6 @@ internal interface IClientChannel
 
     TokenBucket PublishedBytes { get; }
 
-    TokenBucket RoomCreations { get; }
-
     TokenBucket Requests { get; }
 
     /// <summary>Rooms this channel receives live events for (another user's reader adds a

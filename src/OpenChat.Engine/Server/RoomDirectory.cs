@@ -22,6 +22,8 @@ internal sealed class RoomDirectory
     private readonly ChatServerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
+    // Per user, not per connection: a handful of raw connections must not multiply the budget.
+    private readonly UserBuckets _creations;
     private readonly ConcurrentDictionary<string, Room> _rooms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _stale = new(StringComparer.Ordinal);
     // Reading a room from the store and writing a member through to it are serialized: a reload
@@ -35,6 +37,7 @@ internal sealed class RoomDirectory
         _options = options;
         _time = time;
         _log = log;
+        _creations = new UserBuckets(options.RoomCreationsPerMinute / 60, options.RoomCreationBurst, time);
         foreach (var stored in store.LoadRooms())
         {
             _rooms[stored.Name] = new Room(stored.Name, stored.Kind, stored.LastSequence, stored.Epoch);
@@ -113,14 +116,14 @@ internal sealed class RoomDirectory
                 $"This server holds its maximum of {_options.MaxRooms:N0} rooms; no new room can be created. Ask the admin.");
         }
 
-        if (!channel.RoomCreations.TryTake())
+        if (!_creations.TryTake(UserNamePolicy.Normalize(channel.UserName)))
         {
             if (_rateLimitLines.Admit(_log))
             {
                 RoomLog.RateLimited(_log, channel.UserName, "room creation");
             }
 
-            throw new OpenChatException(ErrorIds.RateLimited, ErrorKind.Unavailable, "Too many new rooms from this connection; try again in a minute.");
+            throw new OpenChatException(ErrorIds.RateLimited, ErrorKind.Unavailable, "Too many new rooms from this user; try again in a minute.");
         }
 
         _store.EnsureRoom(name, kind, _time.GetUtcNow());

@@ -30,6 +30,18 @@ internal static partial class ServerLog
         Message = "Refused an enrollment connection from {RemoteAddress}: {MaxEnrollments} enrollments are already in progress")]
     public static partial void EnrollmentBusy(this ILogger log, string remoteAddress, int maxEnrollments);
 
+    [LoggerMessage(EventId = 1032, EventName = "EnrollmentRefusedPerAddress", Level = LogLevel.Warning,
+        Message = "Refused an enrollment connection from {RemoteAddress}: that address already has {MaxPerAddress} enrollments in progress")]
+    public static partial void EnrollmentRefusedPerAddress(this ILogger log, string remoteAddress, int maxPerAddress);
+
+    [LoggerMessage(EventId = 1033, EventName = "ConnectionRefusedPerUser", Level = LogLevel.Warning,
+        Message = "Refused a connection of {User} from {RemoteAddress}: that user already has {MaxPerUser} connections open")]
+    public static partial void SessionRefusedPerUser(this ILogger log, string user, string remoteAddress, int maxPerUser);
+
+    [LoggerMessage(EventId = 1034, EventName = "ConnectionRefusedOpenPerAddress", Level = LogLevel.Warning,
+        Message = "Refused a connection of {User} from {RemoteAddress}: that address already has {MaxPerAddress} connections open")]
+    public static partial void SessionRefusedPerAddress(this ILogger log, string user, string remoteAddress, int maxPerAddress);
+
     [LoggerMessage(EventId = 1013, EventName = "HandshakeFailed", Level = LogLevel.Information,
         Message = "The handshake with {RemoteAddress} failed: {Reason}")]
     public static partial void HandshakeFailed(this ILogger log, string remoteAddress, string reason);

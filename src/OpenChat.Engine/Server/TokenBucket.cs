@@ -20,11 +20,19 @@ public sealed class TokenBucket
         _last = _time.GetTimestamp();
     }
 
+    /// <summary>True once the bucket has refilled to its burst: it then behaves like a new one.</summary>
+    public bool IsFull
+    {
+        get
+        {
+            Refill();
+            return _tokens >= _burst;
+        }
+    }
+
     public bool TryTake(double count = 1)
     {
-        var now = _time.GetTimestamp();
-        _tokens = Math.Min(_burst, _tokens + (_time.GetElapsedTime(_last, now).TotalSeconds * _rate));
-        _last = now;
+        Refill();
         if (_tokens < count)
         {
             return false;
@@ -32,5 +40,12 @@ public sealed class TokenBucket
 
         _tokens -= count;
         return true;
+    }
+
+    private void Refill()
+    {
+        var now = _time.GetTimestamp();
+        _tokens = Math.Min(_burst, _tokens + (_time.GetElapsedTime(_last, now).TotalSeconds * _rate));
+        _last = now;
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenChat.Engine;
 using OpenChat.Engine.Server;
 
 namespace OpenChat.Tests.Unit.Server;
@@ -66,12 +67,49 @@ public class ConnectionAdmissionTests
     public void Enrollments_beyond_their_share_are_refused_until_one_ends()
     {
         var admission = Admission(new ChatServerOptions { MaxEnrollmentConnections = 2 });
-        Assert.True(admission.TryBeginEnrollment("192.0.2.7:1"));
-        Assert.True(admission.TryBeginEnrollment("192.0.2.7:2"));
-        Assert.False(admission.TryBeginEnrollment("192.0.2.7:3"));
+        Assert.True(admission.TryBeginEnrollment(Flooder, "192.0.2.7:1", out _));
+        Assert.True(admission.TryBeginEnrollment(Flooder, "192.0.2.7:2", out _));
+        Assert.False(admission.TryBeginEnrollment(Flooder, "192.0.2.7:3", out _));
         Assert.Equal(1, admission.Refused);
 
-        admission.EnrollmentEnded();
-        Assert.True(admission.TryBeginEnrollment("192.0.2.7:4"));
+        admission.EnrollmentEnded(Flooder);
+        Assert.True(admission.TryBeginEnrollment(Flooder, "192.0.2.7:4", out _));
+    }
+
+    [Fact]
+    public void Enrollments_from_one_address_beyond_its_share_are_refused_and_another_address_is_not()
+    {
+        var admission = Admission(new ChatServerOptions { MaxEnrollmentConnectionsPerAddress = 2 });
+        Assert.True(admission.TryBeginEnrollment(Flooder, "192.0.2.7:1", out _));
+        Assert.True(admission.TryBeginEnrollment(Flooder, "192.0.2.7:2", out _));
+
+        Assert.False(admission.TryBeginEnrollment(Flooder, "192.0.2.7:3", out var refusal));
+        Assert.Equal(ErrorIds.TooManyConnections, refusal.Code);
+        Assert.True(admission.TryBeginEnrollment(Other, "198.51.100.9:1", out _));
+
+        admission.EnrollmentEnded(Flooder);
+        Assert.True(admission.TryBeginEnrollment(Flooder, "192.0.2.7:4", out _));
+    }
+
+    [Fact]
+    public void Sessions_are_capped_per_user_and_per_address_and_a_refusal_holds_no_place()
+    {
+        var admission = Admission(new ChatServerOptions { MaxConnectionsPerUser = 2, MaxConnectionsPerAddress = 3 });
+        Assert.True(admission.TryBeginSession("mallory", Flooder, "a", out _));
+        Assert.True(admission.TryBeginSession("mallory", Other, "b", out _));
+
+        Assert.False(admission.TryBeginSession("mallory", Flooder, "c", out var perUser));
+        Assert.Equal(ErrorIds.TooManyConnections, perUser.Code);
+        Assert.Equal(2, admission.SessionsOf("mallory"));
+
+        Assert.True(admission.TryBeginSession("bob", Flooder, "d", out _));
+        Assert.True(admission.TryBeginSession("carol", Flooder, "e", out _));
+        Assert.False(admission.TryBeginSession("dave", Flooder, "f", out var perAddress));
+        Assert.Equal(ErrorIds.TooManyConnections, perAddress.Code);
+        Assert.Equal(0, admission.SessionsOf("dave"));
+        Assert.True(admission.TryBeginSession("dave", Other, "g", out _));
+
+        admission.SessionEnded("mallory", Flooder);
+        Assert.True(admission.TryBeginSession("mallory", Flooder, "h", out _));
     }
 }

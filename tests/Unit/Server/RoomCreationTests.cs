@@ -136,17 +136,31 @@ public sealed class RoomCreationTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Creating_past_the_connections_creation_budget_is_refused_as_rate_limited()
+    public async Task Creating_past_the_users_creation_budget_is_refused_as_rate_limited_on_every_connection()
     {
-        var alice = Connect("alice");
-        alice.RoomCreations = new TokenBucket(0, 1);
-        Assert.IsType<Joined>(await AskAsync(alice, MessageType.CreateRoom, 1, "first"));
+        var options = new ChatServerOptions { LoggerFactory = _logs, RoomCreationBurst = 1, RoomCreationsPerMinute = 0 };
+        await using var hub = new RoomHub(_store, options, _ => true, () => [], _ => false);
+        var alice = new TestChannel("alice", Guid.NewGuid().ToString("N"));
+        var aliceAgain = new TestChannel("ALICE", Guid.NewGuid().ToString("N"));
+        var bob = new TestChannel("bob", Guid.NewGuid().ToString("N"));
+        hub.Connected(alice);
+        hub.Connected(aliceAgain);
+        hub.Connected(bob);
+        async Task<IMessage> Ask(TestChannel channel, MessageType type, uint tag, string room)
+        {
+            await hub.HandleAsync(channel, TestChannel.FrameOf(new NameRequest(type, tag, room)));
+            return await channel.WaitForAsync<IMessage>(m => m is Joined j && j.Tag == tag || m is ErrorReply e && e.Tag == tag);
+        }
 
-        var refused = await AskAsync(alice, MessageType.CreateRoom, 2, "second");
+        Assert.IsType<Joined>(await Ask(alice, MessageType.CreateRoom, 1, "first"));
+
+        // Another connection of the same user (its name in another case) shares the budget.
+        var refused = await Ask(aliceAgain, MessageType.CreateRoom, 2, "second");
 
         Assert.Equal(ErrorIds.RateLimited, Assert.IsType<ErrorReply>(refused).Code);
-        // Joining what exists costs nothing of that budget.
-        Assert.IsType<Joined>(await AskAsync(alice, MessageType.Join, 3, "first"));
-        Assert.Equal(["first"], _store.LoadRooms().Select(r => r.Name));
+        // Joining what exists costs nothing of that budget, and another user has a budget of its own.
+        Assert.IsType<Joined>(await Ask(aliceAgain, MessageType.Join, 3, "first"));
+        Assert.IsType<Joined>(await Ask(bob, MessageType.CreateRoom, 4, "bobs"));
+        Assert.Equal(["bobs", "first"], _store.LoadRooms().Select(r => r.Name).Order());
     }
 }

@@ -200,4 +200,33 @@ public class ServerHardeningTests
         var full = await CreateAsync(bob, "sixth");
         Assert.Equal(ErrorIds.RoomLimitReached, ErrorReply.Read(full!.Value.Payload.Span).Code);
     }
+
+    [Fact]
+    public async Task New_rooms_are_limited_per_user_however_many_connections_the_user_opens()
+    {
+        await using var h = await ChatHarness.StartAsync(o => { o.RoomCreationBurst = 3; o.RoomCreationsPerMinute = 0.001; });
+        var profile = await h.EnrollAsync("mallory");
+        await using var first = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile);
+        await using var second = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile);
+        async Task<Frame?> CreateAsync(RawClient client, string room)
+        {
+            await client.SendAsync(new NameRequest(MessageType.CreateRoom, 5, room).ToFrame());
+            return await NextOfAsync(client, MessageType.Joined);
+        }
+
+        Assert.Equal(MessageType.Joined, (await CreateAsync(first, "one"))?.Type);
+        Assert.Equal(MessageType.Joined, (await CreateAsync(second, "two"))?.Type);
+        Assert.Equal(MessageType.Joined, (await CreateAsync(first, "three"))?.Type);
+        var limited = await CreateAsync(second, "four");
+        Assert.Equal(ErrorIds.RateLimited, ErrorReply.Read(limited!.Value.Payload.Span).Code);
+
+        // A reconnect does not refill the budget either.
+        await using var third = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile);
+        var again = await CreateAsync(third, "four");
+        Assert.Equal(ErrorIds.RateLimited, ErrorReply.Read(again!.Value.Payload.Span).Code);
+
+        // Someone else still creates rooms.
+        await using var bob = await RawClient.ConnectAsync(h.Server.Endpoint.Port, await h.EnrollAsync("bob"));
+        Assert.Equal(MessageType.Joined, (await CreateAsync(bob, "four"))?.Type);
+    }
 }

@@ -31,7 +31,6 @@ internal sealed class TestChannel : IClientChannel
 
     public TokenBucket PublishedBytes { get; } = new(1 << 24, 1 << 24);
 
-    public TokenBucket RoomCreations { get; set; } = new(100, 100);
 
     public TokenBucket Requests { get; set; } = new(1000, 1000);
 
