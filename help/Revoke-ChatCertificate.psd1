@@ -5,6 +5,8 @@ Marks certificates as revoked in the data directory's store (openchat.db), with 
 
 Certificates are chosen either by serial number (-Serial, the default parameter set) or by user (-UserName). -UserName revokes every certificate of that user that is not revoked yet, that is every device, including expired ones. It takes exact user names (case-insensitive), not wildcards; to pick certificates with a pattern, pipe from Get-ChatCertificate.
 
+A certificate that was renewed (Get-ChatCertificate shows RenewedFrom and RenewedBy) belongs to one device with the certificates before and after it, which share its key unless the device moved to a new key: revoking any of them revokes the whole renewal chain, so a stolen device cannot connect with whichever certificate of the chain was left valid.
+
 -Serial binds from the pipeline by property name, so the output of Get-ChatCertificate can be piped in. Serial numbers are accepted in upper or lower case, with or without colons, spaces or dashes.
 
 The command's ConfirmImpact is High, so it asks for confirmation of each certificate unless -Confirm:$false is given or $ConfirmPreference is set to None. Use -WhatIf to see what would be revoked.

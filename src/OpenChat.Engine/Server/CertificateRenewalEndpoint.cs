@@ -63,7 +63,8 @@ internal sealed class CertificateRenewalEndpoint(CertificateAuthority ca, Func<T
             var issued = ca.RenewClient(current, csr, grace());
             using var renewed = issued.Certificate;
             using var key = renewed.GetECDsaPublicKey();
-            var rebound = new PeerIdentity(issued.Record.Name, issued.Record.Serial, issued.Record.NotAfter, key is null ? null : Crypto.Signatures.PublicPoint(key));
+            var rebound = new PeerIdentity(issued.Record.Name, issued.Record.Serial, issued.Record.NotAfter, key is null ? null : Crypto.Signatures.PublicPoint(key),
+                issued.Record.RenewedFrom);
             connection.Rebind(rebound, renewed.RawData);
             connection.Send(new CertificateRenewed(request.Tag, renewed.RawData));
             RenewalLog.ConnectionRenewed(log, identity.UserName, connection.RemoteAddress, identity.Serial, rebound.Serial);

@@ -22,6 +22,12 @@ internal static class PublisherSerial
     /// <param name="renewedFrom">The serial a certificate was renewed from, or null.</param>
     public static string For(PeerIdentity publisher, Publish publish, Func<string, string?> renewedFrom)
     {
+        // Almost every connection speaks for a certificate that renewed nothing: nothing to read.
+        if (publisher.RenewedFrom is null)
+        {
+            return publisher.Serial;
+        }
+
         var declared = Declared(publish);
         if (declared is null || Roster.SameSerial(declared, publisher.Serial))
         {
@@ -31,7 +37,7 @@ internal static class PublisherSerial
         var serial = publisher.Serial;
         for (var back = 0; back < MaxRenewalsBack; back++)
         {
-            serial = renewedFrom(serial) ?? "";
+            serial = (back == 0 ? publisher.RenewedFrom : renewedFrom(serial)) ?? "";
             if (serial.Length == 0)
             {
                 break;

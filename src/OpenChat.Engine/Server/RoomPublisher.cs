@@ -1,6 +1,5 @@
 using OpenChat.Engine.Diagnostics;
 using Microsoft.Extensions.Logging;
-using OpenChat.Engine.Group;
 using OpenChat.Engine.Pki;
 using OpenChat.Engine.Protocol;
 using OpenChat.Engine.Storage;
@@ -78,12 +77,9 @@ internal sealed class RoomPublisher : IAsyncDisposable
             return;
         }
 
+        // A predecessor is never revoked while the connection's certificate is not: revocation
+        // takes a whole renewal chain.
         var serial = PublisherSerial.For(identity, publish, _renewedFrom);
-        if (!Roster.SameSerial(serial, identity.Serial) && _isRevoked(serial))
-        {
-            channel.Send(new ErrorReply(publish.Tag, ErrorIds.CertificateRevoked, "The message is signed under a revoked certificate of this device; it was not stored."));
-            return;
-        }
 
         var request = new AppendRequest(room.Name, publish.MessageId, channel.UserName, serial,
             publish.Kind, publish.Epoch, _time.GetUtcNow(), publish.Body);

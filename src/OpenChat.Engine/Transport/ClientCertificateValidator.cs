@@ -63,6 +63,6 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ICaStore sto
 
         refusal = "";
         using var key = certificate.GetECDsaPublicKey();
-        return new PeerIdentity(record.Name, serial, record.NotAfter, key is null ? null : Crypto.Signatures.PublicPoint(key));
+        return new PeerIdentity(record.Name, serial, record.NotAfter, key is null ? null : Crypto.Signatures.PublicPoint(key), record.RenewedFrom);
     }
 }

@@ -101,6 +101,43 @@ public sealed class IdentityRenewalFlowTests
     }
 
     [Fact]
+    public async Task A_move_cut_short_before_its_key_was_staged_is_dropped_and_the_identity_opens_as_it_was()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var profile = await h.EnrollAsync("alice");
+        using var before = profile.LoadPublicCertificate();
+        var certificatePath = Path.Combine(profile.Path, ChatProfile.CertificateFile);
+        // As if the process died while staging: the certificate written beside, no key yet.
+        File.WriteAllText(certificatePath + ".next", "half a move");
+
+        using var identity = profile.LoadIdentity("");
+
+        Assert.Equal(before.SerialNumber, identity.SerialNumber);
+        Assert.False(File.Exists(certificatePath + ".next"));
+        await using var client = await h.ConnectAsync(profile);
+    }
+
+    [Fact]
+    public async Task A_re_enrollment_drops_pinned_rollover_roots_that_do_not_include_the_invites_ca()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var profile = await h.EnrollAsync("alice");
+        var roots = Path.Combine(profile.Path, PinnedRoots.RootsFile);
+        using var ca = profile.LoadCaCertificate();
+        using var certificate = profile.LoadPublicCertificate();
+        using var foreign = new Ca();
+
+        File.WriteAllText(roots, ca.ExportCertificatePem() + "\n" + foreign.Directory.Certificate.ExportCertificatePem() + "\n");
+        profile.Reenrolled(profile.Server, ca, certificate);
+        Assert.True(File.Exists(roots), "roots that include the invite's CA are kept");
+
+        File.WriteAllText(roots, foreign.Directory.Certificate.ExportCertificatePem());
+        profile.Reenrolled(profile.Server, ca, certificate);
+        Assert.False(File.Exists(roots), "roots without the invite's CA are dropped");
+        Assert.Equal(ca.RawData, Assert.Single(PinnedRoots.Load(profile, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Live()).RawData);
+    }
+
+    [Fact]
     public async Task An_expired_certificate_cannot_move_to_a_new_key()
     {
         await using var h = await ChatHarness.StartAsync();
