@@ -404,17 +404,7 @@ public sealed class SqliteCaStore : ICaStore
 
     private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql, (string Name, object Value)[] args)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in args)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
-    }
+    private static SqliteCommand Command(SqliteConnection connection, string sql, (string Name, object Value)[] args) => connection.Command(sql, args);
 
     internal static int Execute(SqliteConnection connection, string sql, params (string, object)[] args)
     {

@@ -182,15 +182,5 @@ public sealed class SqliteFileStore : IFileStore
         return command.ExecuteScalar();
     }
 
-    private SqliteCommand Command(string sql, params (string Name, object Value)[] args)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in args)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
-    }
+    private SqliteCommand Command(string sql, params (string Name, object Value)[] args) => _connection.Command(sql, args);
 }

@@ -371,15 +371,5 @@ public sealed class SqliteMessageStore : IMessageStore
         command.ExecuteNonQuery();
     }
 
-    private SqliteCommand Command(string sql, params (string Name, object Value)[] args)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in args)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        return command;
-    }
+    private SqliteCommand Command(string sql, params (string Name, object Value)[] args) => _connection.Command(sql, args);
 }
