@@ -15,6 +15,14 @@ public enum CommitReason : byte
     /// <summary>A device's renewed certificate (a new serial) takes the place of its previous
     /// certificate, everyone else unchanged (<see cref="CommitPolicy"/> says when that is allowed).</summary>
     Renew = 6,
+
+    /// <summary>The committer replaces its own key-agreement key (format 2): members unchanged.
+    /// Every member makes one on a schedule and after removals, which heals a stolen device.</summary>
+    Update = 7,
+
+    /// <summary>An admin's change (format 2): users added to the policy, removed (a kick, with
+    /// their devices), or given another role. Only an admin's device may make one.</summary>
+    Manage = 8,
 }
 
 /// <summary>One member of the new epoch: its certificate serial, a reference to the key
@@ -34,8 +42,29 @@ public sealed record CommitMember(byte[] Serial, byte[] PackageReference, byte[]
 public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string CommitterSerial, CommitReason Reason,
     IReadOnlyList<CommitMember> Members, byte[] EphemeralKey, byte[] Signature)
 {
-    public const byte Version = 1;
+    /// <summary>Format 2: the committer's fresh key-agreement key, the room's policy, and the new
+    /// epoch's external key (what a joiner agrees with) with its private half sealed to the epoch.</summary>
+    public const byte Version = 2;
+
+    /// <summary>The first format: no policy, no committer key, no external key.</summary>
+    public const byte LegacyVersion = 1;
+
     public const int SecretLength = 32;
+
+    /// <summary>The format this commit is encoded (and signed) in.</summary>
+    public byte FormatVersion { get; init; } = Version;
+
+    /// <summary>The committer's new key-agreement public key (a P-256 point) in the new epoch; empty in format 1.</summary>
+    public byte[] CommitterKey { get; init; } = [];
+
+    /// <summary>The room's policy from the new epoch on (<see cref="RoomPolicy.Legacy"/> in format 1).</summary>
+    public RoomPolicy Policy { get; init; } = RoomPolicy.Legacy;
+
+    /// <summary>The new epoch's external public key (a P-256 point) a joiner agrees with; empty in format 1.</summary>
+    public byte[] ExternalKey { get; init; } = [];
+
+    /// <summary>The external key's private half, sealed under a key of the new epoch; empty in format 1.</summary>
+    public byte[] SealedExternalKey { get; init; } = [];
 
     /// <summary>What the next commit chains to. Over the signed part only, so re-encoding the
     /// signature (ECDSA is malleable) cannot make two hashes for one commit.</summary>
@@ -47,7 +76,7 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
 
     /// <summary>Builds and signs a commit for <paramref name="members"/>; returns the new epoch secret.</summary>
     public static (Commit Commit, byte[] EpochSecret) Create(string room, ulong newEpoch, byte[] parentHash, string committerSerial, ECDsa signingKey,
-        CommitReason reason, IReadOnlyList<KeyPackage> members)
+        CommitReason reason, IReadOnlyList<KeyPackage> members, RoomPolicy? policy = null)
     {
         var secret = RandomNumberGenerator.GetBytes(SecretLength);
         using var ephemeral = KeyAgreement.NewKey();
@@ -69,7 +98,7 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
             wraps.Add(new CommitMember(serial, member.Reference, wrapped));
         }
 
-        var unsigned = new Commit(room, newEpoch, parentHash, committerSerial, reason, wraps, ephemeralPoint, []);
+        var unsigned = new Commit(room, newEpoch, parentHash, committerSerial, reason, wraps, ephemeralPoint, []) { Policy = policy ?? RoomPolicy.Legacy };
         return (unsigned with { Signature = Signatures.Sign(signingKey, unsigned.SignedPart()) }, secret);
     }
 
@@ -104,7 +133,8 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
         try
         {
             var r = new PayloadReader(bytes);
-            if (r.U8() != Version)
+            var version = r.U8();
+            if (version is not (LegacyVersion or Version))
             {
                 throw new CryptoException("Unknown commit version.");
             }
@@ -114,6 +144,14 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
             var parent = r.Bytes();
             var committer = r.String();
             var reason = (CommitReason)r.U8();
+            byte[] committerKey = [];
+            var policy = RoomPolicy.Legacy;
+            if (version == Version)
+            {
+                committerKey = r.Bytes();
+                policy = RoomPolicy.ReadFrom(ref r);
+            }
+
             var count = r.U32();
             if (count > 100_000)
             {
@@ -126,7 +164,22 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
                 members.Add(new CommitMember(r.Bytes(), r.Bytes(), r.Bytes()));
             }
 
-            var commit = new Commit(room, epoch, parent, committer, reason, members, r.Bytes(), r.Bytes());
+            var ephemeral = r.Bytes();
+            byte[] external = [], sealedExternal = [];
+            if (version == Version)
+            {
+                external = r.Bytes();
+                sealedExternal = r.Bytes();
+            }
+
+            var commit = new Commit(room, epoch, parent, committer, reason, members, ephemeral, r.Bytes())
+            {
+                FormatVersion = version,
+                CommitterKey = committerKey,
+                Policy = policy,
+                ExternalKey = external,
+                SealedExternalKey = sealedExternal,
+            };
             r.End();
             return commit;
         }
@@ -147,14 +200,26 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
 
     private byte[] Write(bool withSignature)
     {
-        var w = PayloadWriter.Body(200 + (Members.Count * 110)).U8(Version).String(Room).U64(Epoch).Bytes(ParentHash).String(CommitterSerial)
-            .U8((byte)Reason).U32((uint)Members.Count);
+        var w = PayloadWriter.Body(400 + (Members.Count * 110) + (Policy.Roles.Count * 24)).U8(FormatVersion).String(Room).U64(Epoch).Bytes(ParentHash)
+            .String(CommitterSerial).U8((byte)Reason);
+        if (FormatVersion == Version)
+        {
+            w.Bytes(CommitterKey);
+            Policy.WriteTo(w);
+        }
+
+        w.U32((uint)Members.Count);
         foreach (var member in Members)
         {
             w.Bytes(member.Serial).Bytes(member.PackageReference).Bytes(member.Wrapped);
         }
 
         w.Bytes(EphemeralKey);
+        if (FormatVersion == Version)
+        {
+            w.Bytes(ExternalKey).Bytes(SealedExternalKey);
+        }
+
         if (withSignature)
         {
             w.Bytes(Signature);

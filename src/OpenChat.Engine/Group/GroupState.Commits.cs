@@ -10,8 +10,9 @@ namespace OpenChat.Engine.Group;
 public sealed partial class GroupState
 {
     /// <summary>A commit of a new epoch for <paramref name="memberSerials"/> (this device is added
-    /// if missing). The state changes only when the commit comes back in the sequence.</summary>
-    public (byte[] Body, ulong BuiltOnEpoch) CreateCommit(CommitReason reason, IEnumerable<string> memberSerials)
+    /// if missing) under <paramref name="policy"/> (null: the room's current <see cref="Policy"/>).
+    /// The state changes only when the commit comes back in the sequence.</summary>
+    public (byte[] Body, ulong BuiltOnEpoch) CreateCommit(CommitReason reason, IEnumerable<string> memberSerials, RoomPolicy? policy = null)
     {
         var serials = memberSerials.Append(_me.Serial).Distinct(Roster.SerialComparer).ToList();
         var packages = new List<KeyPackage>();
@@ -34,7 +35,7 @@ public sealed partial class GroupState
             }
         }
 
-        var (commit, secret) = Commit.Create(Room, Epoch + 1, LastCommitHash, _me.Serial, _me.SigningKey, reason, packages);
+        var (commit, secret) = Commit.Create(Room, Epoch + 1, LastCommitHash, _me.Serial, _me.SigningKey, reason, packages, policy ?? Policy);
         CryptographicOperations.ZeroMemory(secret);
         return (commit.ToBytes(), ServerEpoch);
     }
@@ -70,6 +71,7 @@ public sealed partial class GroupState
         _roster.Advance(staged.Members, commit.Reason == CommitReason.Join ? staged.CommitterSerial : null);
         Epoch = commit.Epoch;
         EpochStarted = e.Time;
+        Policy = commit.Policy;
         LastCommitHash = commit.Hash;
         if (RenewingFrom is { } previous && !_roster.Contains(previous))
         {

@@ -69,6 +69,9 @@ public sealed partial class GroupState
 
     public byte[] LastCommitHash { get; private set; } = new byte[32];
 
+    /// <summary>Who may be in the room and who runs it, as the last accepted commit says.</summary>
+    public RoomPolicy Policy { get; private set; } = RoomPolicy.Legacy;
+
     /// <summary>True when this device holds the current epoch's secret.</summary>
     public bool CanRead => _keys.Secret is not null;
 
@@ -141,6 +144,8 @@ public sealed partial class GroupState
         Sending = _keys.Sending?.Export(),
         SentInEpoch = _keys.SentInEpoch,
         RenewingFrom = RenewingFrom,
+        Private = Policy.Private,
+        Roles = Policy.Roles.ToDictionary(r => r.Key, r => r.Value),
     };
 
     public static GroupState Import(GroupStateData data, GroupIdentity me, MemberVerifier verifier, TimeProvider? time = null, ILogger? logger = null) =>
@@ -154,6 +159,7 @@ public sealed partial class GroupState
             _roster = Roster.Restore(data.Members, data.DepartedSerials, data.Packages.Select(b => KeyPackage.Parse(b))),
             _keys = EpochKeys.Restore(data),
             RenewingFrom = data.RenewingFrom,
+            Policy = new RoomPolicy(data.Private, new Dictionary<string, RoomRole>(data.Roles, Roster.NameComparer)),
         };
 
     /// <summary>This device continues under <paramref name="next"/>, its renewed certificate (the

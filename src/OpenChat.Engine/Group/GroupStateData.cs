@@ -37,4 +37,9 @@ public sealed class GroupStateData
 
     /// <summary>The serial this device is a member under while it renews to its current certificate.</summary>
     public string? RenewingFrom { get; set; }
+
+    /// <summary>The room's policy (<see cref="RoomPolicy"/>) as of the current epoch.</summary>
+    public bool Private { get; set; }
+
+    public Dictionary<string, RoomRole> Roles { get; set; } = [];
 }

@@ -6,5 +6,7 @@ public static class ChatProtocol
     // 3: CreateRoom (Join no longer creates), the file frames and the File content type.
     // 4: certificate renewal (RenewCertificate/CertificateRenewed), CA rollover (GetRevocationLists,
     //    RevocationLists, CaRoots), key packages version 2 (a key handover) and the Renew commit.
-    public const ushort Version = 4;
+    // 5: the group protocol v2: commits of format 2 (a committer key, the room policy, an external
+    //    key), forward secrecy across epochs, private rooms and roles (Update and Manage commits).
+    public const ushort Version = 5;
 }
