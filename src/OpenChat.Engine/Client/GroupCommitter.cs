@@ -22,13 +22,22 @@ internal enum CommitResult
 /// process what came back, and on a stale epoch catch up on the commit that won. Callers hold
 /// the room's send lock and decide what a lost race means for them.
 /// </summary>
-internal sealed class GroupCommitter(ChatClient client, PumpProgress progress, ILogger log)
+/// <remarks>A commit's keys (its joiner secret and this device's next leaf key) were recorded in
+/// the room's group state when it was made: the state is saved before the commit leaves, so a
+/// restart after it was stored still knows the epoch it makes (ratchet state saved before use).</remarks>
+internal sealed class GroupCommitter(ChatClient client, PumpProgress progress, Func<bool> saveNow, ILogger log)
 {
     public static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(30);
 
     public async Task<CommitResult> CommitAsync(RoomGroup group, byte[] body, ulong builtOn, CancellationToken cancellationToken, bool catchUpOnStale = true)
     {
         var epochBefore = group.Read(s => s.Epoch);
+        if (!saveNow())
+        {
+            throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
+                "The session's state could not be saved (disk full or not writable), so the change of the room's encryption was not published.");
+        }
+
         try
         {
             var sequence = await client.PublishAsync(group.Room, body, EventKind.Commit, builtOn, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -6,7 +6,7 @@ using OpenChat.Engine.Protocol;
 namespace OpenChat.Engine.Client;
 
 /// <summary>This device in each room's encrypted group: entering and founding it, adding a peer's
-/// known devices to a direct conversation, and committing removals and rotations before a send.</summary>
+/// known devices to a direct conversation, and committing removals and key updates before a send.</summary>
 internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity identity, MemberVerifier verifier, RoomGroups rooms,
     GroupCommitter committer, MembershipRenewal renewal, RevocationTracker revocations, ILogger log, CancellationToken closing)
 {
@@ -152,7 +152,8 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
     }
 
     // Before every message: learn of revocations and departures first (no message may be sent in
-    // an epoch that still includes a removed member), then remove them, or rotate when due.
+    // an epoch that still includes a removed member), then remove them, or update this device's
+    // key when due (GroupState.NeedsKeyUpdate: its age, the room's messages, a removal since).
     public async Task PrepareToSendAsync(RoomGroup group, CancellationToken cancellationToken)
     {
         for (var round = 0; round < 5; round++)
@@ -182,7 +183,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
             var leaving = state.InvalidMembers.Concat(state.DepartedMembers)
                 .Where(s => !string.Equals(s, identity.Serial, StringComparison.OrdinalIgnoreCase)).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             return leaving.Count > 0 ? state.CreateCommit(CommitReason.Remove, state.MemberSerials.Except(leaving, StringComparer.OrdinalIgnoreCase).ToList())
-                : state.NeedsRotation() ? state.CreateCommit(CommitReason.Rotate, state.MemberSerials.ToList())
+                : state.NeedsKeyUpdate() ? state.CreateUpdateCommit()
                 : default((byte[], ulong)?);
         });
         if (commit is not var (body, builtOn))

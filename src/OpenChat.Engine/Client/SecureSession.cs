@@ -64,7 +64,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         _state = new SessionStateStore(client, stateKey, logs.CreateLogger<SessionStateStore>());
         _inbox = new SecureInbox(client.MaxUnreadPerRoom, client.MaxUnreadCharsPerRoom, _state.MarkChanged);
         _revocations = new RevocationTracker(client, verifier, _state.MarkChanged, logs.CreateLogger<RevocationTracker>(), closing);
-        _committer = new GroupCommitter(client, progress, logs.CreateLogger<GroupCommitter>());
+        _committer = new GroupCommitter(client, progress, () => _state.SaveNow(), logs.CreateLogger<GroupCommitter>());
         _renewalLog = logs.CreateLogger<MembershipRenewal>();
         var renewal = new MembershipRenewal(identity, _committer, _revocations, _renewalLog);
         _membership = new MembershipCoordinator(client, identity, verifier, _rooms, _committer, renewal, _revocations, logs.CreateLogger<MembershipCoordinator>(), closing);

@@ -25,16 +25,19 @@ public enum CommitReason : byte
     Manage = 8,
 }
 
-/// <summary>One member of the new epoch: its certificate serial, a reference to the key
-/// package the secret was wrapped to, and the wrapped secret (AES-256-GCM nonce ‖ ct ‖ tag).</summary>
+/// <summary>One member of the new epoch: its certificate serial, a reference to the key the secret
+/// was wrapped to, and the wrapped secret. In format 1 the reference names the member's key package
+/// and the wrap is AES-256-GCM nonce ‖ ct ‖ tag of the epoch secret; in format 2 it names the
+/// key (<see cref="KeySchedule.KeyReference"/>: a carried-over member's leaf, the committer's new
+/// key, or an added member's package reference) and the wrap is ct ‖ tag (<see cref="CommitBuilder"/>).</summary>
 public sealed record CommitMember(byte[] Serial, byte[] PackageReference, byte[] Wrapped)
 {
     public string SerialHex => Convert.ToHexString(Serial);
 }
 
 /// <summary>
-/// A change of epoch: the full member list of the new epoch, each with the new epoch secret
-/// wrapped to its published key (HKDF over ECDH with the committer's one-time key, bound to
+/// A change of epoch: the full member list of the new epoch, each with a secret of the new epoch
+/// wrapped to its key (format 2: <see cref="CommitBuilder"/>; format 1: the epoch secret itself to the published package key) (HKDF over ECDH with the committer's one-time key, bound to
 /// room, epoch, member and both keys), chained to the previous commit by hash and signed by the
 /// committer's certificate key. The server orders commits but cannot alter, forge or fork one
 /// without every member noticing.
@@ -74,8 +77,10 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
 
     internal byte[] SignedPart() => Write(false);
 
-    /// <summary>Builds and signs a commit for <paramref name="members"/>; returns the new epoch secret.</summary>
-    public static (Commit Commit, byte[] EpochSecret) Create(string room, ulong newEpoch, byte[] parentHash, string committerSerial, ECDsa signingKey,
+    /// <summary>Builds and signs a format-1 commit for <paramref name="members"/> (the epoch secret
+    /// wrapped to each package key); returns the new epoch secret. Clients make only format 2
+    /// (<see cref="CommitBuilder"/>); this stays to make the histories rooms already hold.</summary>
+    public static (Commit Commit, byte[] EpochSecret) CreateLegacy(string room, ulong newEpoch, byte[] parentHash, string committerSerial, ECDsa signingKey,
         CommitReason reason, IReadOnlyList<KeyPackage> members, RoomPolicy? policy = null)
     {
         var secret = RandomNumberGenerator.GetBytes(SecretLength);
@@ -98,13 +103,17 @@ public sealed record Commit(string Room, ulong Epoch, byte[] ParentHash, string 
             wraps.Add(new CommitMember(serial, member.Reference, wrapped));
         }
 
-        var unsigned = new Commit(room, newEpoch, parentHash, committerSerial, reason, wraps, ephemeralPoint, []) { Policy = policy ?? RoomPolicy.Legacy };
+        var unsigned = new Commit(room, newEpoch, parentHash, committerSerial, reason, wraps, ephemeralPoint, [])
+        {
+            FormatVersion = LegacyVersion,
+            Policy = policy ?? RoomPolicy.Legacy,
+        };
         return (unsigned with { Signature = Signatures.Sign(signingKey, unsigned.SignedPart()) }, secret);
     }
 
-    /// <summary>The epoch secret wrapped for <paramref name="serial"/>, opened with that member's
-    /// agreement key; null if there is none or it does not open.</summary>
-    public byte[]? Unwrap(string serial, ECDiffieHellman agreementKey)
+    /// <summary>Format 1: the epoch secret wrapped for <paramref name="serial"/>, opened with that
+    /// member's package agreement key; null if there is none or it does not open.</summary>
+    public byte[]? UnwrapLegacy(string serial, ECDiffieHellman agreementKey)
     {
         var member = Members.FirstOrDefault(m => Roster.SameSerial(m.SerialHex, serial));
         if (member is null || member.Wrapped.Length != 12 + SecretLength + 16)

@@ -66,12 +66,23 @@ internal static class CommitPolicy
         var members = new List<string>();
         var listed = Roster.SerialSet([]);
         newMembers = members;
+        if (CommitKeyCheck.Keys(commit) is { } malformed)
+        {
+            return malformed;
+        }
+
         foreach (var member in commit.Members)
         {
             var serial = member.SerialHex;
-            if (!roster.TryGetPackage(serial, out var package) || !package.Reference.AsSpan().SequenceEqual(member.PackageReference))
+            if (!roster.TryGetPackage(serial, out var package)
+                || (commit.FormatVersion == Commit.LegacyVersion && !package.Reference.AsSpan().SequenceEqual(member.PackageReference)))
             {
                 return new Refusal(RejectReason.UnverifiedMemberPackage, $"commit names member {serial} with a key package this device has not verified");
+            }
+
+            if (CommitKeyCheck.Member(roster, commit, member, package) is { } wrongKey)
+            {
+                return wrongKey;
             }
 
             // Members carried over from the epoch before were judged when they were added (a join
@@ -162,8 +173,8 @@ internal static class CommitPolicy
             CommitReason.Remove when !(newMembers.All(old.Contains) && newMembers.Count < old.Count) => Refuse(RejectReason.RemovalAddsMembers, "a removal that adds members"),
             CommitReason.Remove when old.Members.FirstOrDefault(s => !newMembers.Contains(s) && !validity.MayBeRemoved(old, s, at)) is { } kept =>
                 Refuse(RejectReason.RemovalOfEntitledMember, $"a removal of member {kept}, who was neither revoked, expired nor departed when it was sequenced"),
-            CommitReason.Rotate when !same => Refuse(RejectReason.RotationChangesMembers, "a rotation that changes members"),
-            CommitReason.Add or CommitReason.Remove or CommitReason.Rotate => null,
+            CommitReason.Rotate or CommitReason.Update when !same => Refuse(RejectReason.RotationChangesMembers, "a rotation or key update that changes members"),
+            CommitReason.Add or CommitReason.Remove or CommitReason.Rotate or CommitReason.Update => null,
             _ => Refuse(RejectReason.UnknownCommitReason, "unknown commit reason"),
         };
     }

@@ -4,9 +4,9 @@ using OpenChat.Engine.Protocol;
 namespace OpenChat.Engine.Group;
 
 /// <summary>A commit that passed every check, with what applying it needs: the members of the new
-/// epoch and, when this device is one of them, the epoch secret already opened. Nothing has
+/// epoch and, when this device is one of them, the new epoch already opened. Nothing has
 /// changed yet; <see cref="GroupState"/> merges it.</summary>
-internal sealed record StagedCommit(Commit Commit, string CommitterSerial, IReadOnlyList<string> Members, byte[]? Secret);
+internal sealed record StagedCommit(Commit Commit, string CommitterSerial, IReadOnlyList<string> Members, OpenedEpoch? Opened);
 
 /// <summary>
 /// Checks one commit event against the group as it stands, in the order that names the first
@@ -18,8 +18,10 @@ internal static class CommitProcessor
 {
     /// <param name="listedAs">The serial this device is listed under now (its previous one while it
     /// renews, with the same agreement key), or null.</param>
+    /// <param name="leaf">This device's leaf key and pending commits, <paramref name="keys"/> its keys of the current
+    /// epoch and <paramref name="currentExternal"/> the current epoch's external key: what opens the commit.</param>
     public static Refusal? Stage(GroupPosition position, Roster roster, MemberValidity validity, GroupIdentity me, string? listedAs, RoomEvent e,
-        DateTimeOffset at, out StagedCommit? staged)
+        DateTimeOffset at, OwnLeaf leaf, EpochKeys keys, byte[] currentExternal, out StagedCommit? staged)
     {
         staged = null;
         var commit = Commit.Parse(e.Body);
@@ -38,20 +40,19 @@ internal static class CommitProcessor
             return refused;
         }
 
-        byte[]? secret = null;
+        OpenedEpoch? opened = null;
         var own = members.FirstOrDefault(s => Roster.SameSerial(s, me.Serial))
             ?? (listedAs is null ? null : members.FirstOrDefault(s => Roster.SameSerial(s, listedAs)));
         if (own is not null)
         {
             // Opened before anything changes: a commit that cannot be opened leaves the state as it was.
-            secret = commit.Unwrap(own, me.AgreementKey);
-            if (secret is null)
+            if (CommitOpening.Open(commit, roster, me, own, leaf, keys, currentExternal, out opened) is { } unopened)
             {
-                return new Refusal(RejectReason.SecretDoesNotOpen, "the commit's secret for this device does not open");
+                return unopened;
             }
         }
 
-        staged = new StagedCommit(commit, committer!.Serial, members, secret);
+        staged = new StagedCommit(commit, committer!.Serial, members, opened);
         return null;
     }
 }

@@ -3,31 +3,41 @@ using System.Security.Cryptography;
 namespace OpenChat.Engine.Group;
 
 /// <summary>
-/// The current epoch's secrets as this device holds them: the epoch secret, its own sending
-/// ratchet, one receiving ratchet per sender and the highest generation seen from each (to tell
-/// a late message from a gap). A new epoch starts them afresh; leaving drops the keys.
+/// The current epoch's keys as this device holds them (format-2 key schedule): its own sending
+/// ratchet and one receiving ratchet per member, all derived when the epoch starts, the init
+/// secret the next commit builds on, the epoch's external private key (for opening joins), and
+/// the highest generation seen from each sender (to tell a late message from a gap). The epoch
+/// secret itself is erased as soon as these are derived and is never kept or saved, so a device
+/// stolen later cannot re-derive a chain from its beginning.
 /// </summary>
 internal sealed class EpochKeys
 {
     private readonly Dictionary<string, SenderChain> _receiving = new(Roster.SerialComparer);
     private readonly Dictionary<string, uint> _highestGeneration = new(Roster.SerialComparer);
 
-    /// <summary>Null when this device holds no key for the epoch (not a member, or it left).</summary>
-    public byte[]? Secret { get; private set; }
+    /// <summary>False when this device holds no key for the epoch (not a member, or it left).</summary>
+    public bool Holds { get; private set; }
 
     public SenderChain? Sending { get; private set; }
 
     public int SentInEpoch { get; private set; }
 
+    /// <summary>What the next commit by a member builds on; null when this device holds no key.</summary>
+    public byte[]? InitSecret { get; private set; }
+
+    /// <summary>The epoch's external private scalar; null after a format-1 commit or without keys.</summary>
+    public byte[]? ExternalPrivate { get; private set; }
+
     public IReadOnlyDictionary<string, SenderChain> Receiving => _receiving;
 
     public IReadOnlyDictionary<string, uint> HighestGeneration => _highestGeneration;
 
-    public static EpochKeys Restore(GroupStateData data)
+    /// <summary>The saved keys; a state of format 1 (it kept the epoch secret) derives the missing
+    /// chains and the init secret from it, and the secret is erased (migration).</summary>
+    public static EpochKeys Restore(GroupStateData data, IReadOnlyList<string> members, string ownSerial)
     {
         var keys = new EpochKeys
         {
-            Secret = data.EpochSecret,
             Sending = data.Sending is null ? null : SenderChain.Import(data.Sending),
             SentInEpoch = data.SentInEpoch,
         };
@@ -41,33 +51,52 @@ internal sealed class EpochKeys
             keys._highestGeneration[serial] = generation;
         }
 
+        if (data.Format < 2)
+        {
+            if (data.EpochSecret is { } secret)
+            {
+                keys.Holds = true;
+                keys.Sending ??= SenderChain.ForSender(secret, data.Room, data.Epoch, ownSerial);
+                keys.DeriveMissing(secret, data.Room, data.Epoch, members);
+                keys.InitSecret = KeySchedule.Init(secret, data.Room, data.Epoch);
+                CryptographicOperations.ZeroMemory(secret);
+                data.EpochSecret = null;
+            }
+
+            return keys;
+        }
+
+        keys.Holds = data.HoldsEpoch;
+        keys.InitSecret = data.InitSecret is { } init ? (byte[])init.Clone() : null;
+        keys.ExternalPrivate = data.ExternalPrivate is { } external ? (byte[])external.Clone() : null;
         return keys;
     }
 
-    /// <summary>A new epoch: its secret (null when this device is not in it) and nothing received yet.</summary>
-    public void Start(byte[]? secret, string room, ulong epoch, string ownSerial)
+    /// <summary>A new epoch: every chain derived from <paramref name="epochSecret"/> (null when this
+    /// device is not in it), which is then erased, and nothing received yet.</summary>
+    public void Start(byte[]? epochSecret, byte[]? externalPrivate, string room, ulong epoch, string ownSerial, IEnumerable<string> members)
     {
-        Secret = secret;
-        _receiving.Clear();
+        Forget();
         _highestGeneration.Clear();
         SentInEpoch = 0;
-        Sending = secret is null ? null : SenderChain.ForSender(secret, room, epoch, ownSerial);
-    }
-
-    /// <summary>Counts a message this device sent in the epoch (it rotates after so many).</summary>
-    public void CountSent() => SentInEpoch++;
-
-    /// <summary>The receiving ratchet for <paramref name="senderSerial"/>, made from the epoch secret on first use.</summary>
-    public SenderChain ReceivingFrom(string room, ulong epoch, string senderSerial)
-    {
-        if (!_receiving.TryGetValue(senderSerial, out var chain))
+        if (epochSecret is null)
         {
-            chain = SenderChain.ForSender(Secret ?? throw new InvalidOperationException("This device holds no key for the epoch."), room, epoch, senderSerial);
-            _receiving[senderSerial] = chain;
+            return;
         }
 
-        return chain;
+        Holds = true;
+        Sending = SenderChain.ForSender(epochSecret, room, epoch, ownSerial);
+        DeriveMissing(epochSecret, room, epoch, members);
+        InitSecret = KeySchedule.Init(epochSecret, room, epoch);
+        ExternalPrivate = externalPrivate;
+        CryptographicOperations.ZeroMemory(epochSecret);
     }
+
+    /// <summary>Counts a message this device sent in the epoch.</summary>
+    public void CountSent() => SentInEpoch++;
+
+    /// <summary>The receiving ratchet for <paramref name="senderSerial"/>; null when there is none.</summary>
+    public SenderChain? ReceivingFrom(string senderSerial) => _receiving.GetValueOrDefault(senderSerial);
 
     /// <summary>Records a received generation: whether it came after a later one, and how many
     /// generations are missing before it.</summary>
@@ -84,16 +113,40 @@ internal sealed class EpochKeys
         return (outOfOrder, missing);
     }
 
-    /// <summary>Drops the keys (this device left); the counters stay.</summary>
+    /// <summary>Erases the keys (this device left, or the epoch ended); the counters stay.</summary>
     public void Forget()
     {
-        if (Secret is not null)
+        Holds = false;
+        Sending?.Erase();
+        Sending = null;
+        foreach (var chain in _receiving.Values)
         {
-            CryptographicOperations.ZeroMemory(Secret);
+            chain.Erase();
         }
 
-        Secret = null;
-        Sending = null;
         _receiving.Clear();
+        Erase(InitSecret);
+        InitSecret = null;
+        Erase(ExternalPrivate);
+        ExternalPrivate = null;
+    }
+
+    private void DeriveMissing(byte[] epochSecret, string room, ulong epoch, IEnumerable<string> members)
+    {
+        foreach (var serial in members)
+        {
+            if (!_receiving.ContainsKey(serial))
+            {
+                _receiving[serial] = SenderChain.ForSender(epochSecret, room, epoch, serial);
+            }
+        }
+    }
+
+    private static void Erase(byte[]? secret)
+    {
+        if (secret is not null)
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
     }
 }

@@ -9,6 +9,12 @@ internal static class GroupLabels
 {
     public static readonly byte[] SenderChain = "OpenChat v1 sender chain"u8.ToArray();
     public static readonly byte[] CommitWrap = "OpenChat v1 commit wrap"u8.ToArray();
+    public static readonly byte[] CommitWrapV2 = "OpenChat v2 commit wrap"u8.ToArray();
+    public static readonly byte[] Init = "OpenChat v2 init"u8.ToArray();
+    public static readonly byte[] Joiner = "OpenChat v2 joiner"u8.ToArray();
+    public static readonly byte[] EpochSecret = "OpenChat v2 epoch"u8.ToArray();
+    public static readonly byte[] ExternalInit = "OpenChat v2 external init"u8.ToArray();
+    public static readonly byte[] ExternalSeal = "OpenChat v2 external seal"u8.ToArray();
     public static readonly byte[] MessageKey = [0x01];
     public static readonly byte[] NextChainKey = [0x02];
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using OpenChat.Engine.Crypto;
 using OpenChat.Engine.Protocol;
 
@@ -9,25 +8,29 @@ namespace OpenChat.Engine.Group;
 /// change, as of the time it was sequenced).</summary>
 public sealed partial class GroupState
 {
-    /// <summary>A commit of a new epoch for <paramref name="memberSerials"/> (this device is added
-    /// if missing) under <paramref name="policy"/> (null: the room's current <see cref="Policy"/>).
-    /// The state changes only when the commit comes back in the sequence.</summary>
+    /// <summary>A format-2 commit of a new epoch for <paramref name="memberSerials"/> (this device
+    /// is added if missing) under <paramref name="policy"/> (null: the room's current <see cref="Policy"/>).
+    /// Its pending entry (joiner secret, new leaf key) is recorded here: the caller saves the state
+    /// before it publishes the commit. The epoch changes only when the commit comes back in the sequence.</summary>
     public (byte[] Body, ulong BuiltOnEpoch) CreateCommit(CommitReason reason, IEnumerable<string> memberSerials, RoomPolicy? policy = null)
     {
         var serials = memberSerials.Append(_me.Serial).Distinct(Roster.SerialComparer).ToList();
-        var packages = new List<KeyPackage>();
+        var targets = new List<CommitTarget>();
         foreach (var serial in serials)
         {
             if (Roster.SameSerial(serial, _me.Serial))
             {
-                packages.Add(_roster.TryGetPackage(serial, out var own) ? own : _me.Package);
+                targets.Add(new CommitTarget(serial, CommitTargetKind.Committer, [], []));
             }
-            else if (_roster.TryGetPackage(serial, out var package)
-                && (_roster.Contains(serial) || _validity.ValidAt(package, SendingTime)))
+            else if (_roster.Contains(serial) && _roster.LeafOf(serial) is { } leaf)
             {
                 // A current member is carried over as it is (a join or rotation may not drop
                 // anyone); only members being added must be valid now.
-                packages.Add(package);
+                targets.Add(new CommitTarget(serial, CommitTargetKind.CarriedOver, leaf, KeySchedule.KeyReference(leaf)));
+            }
+            else if (_roster.TryGetPackage(serial, out var package) && !_roster.Contains(serial) && _validity.ValidAt(package, SendingTime))
+            {
+                targets.Add(new CommitTarget(serial, CommitTargetKind.Added, package.AgreementKey, package.Reference));
             }
             else
             {
@@ -35,8 +38,15 @@ public sealed partial class GroupState
             }
         }
 
-        var (commit, secret) = Commit.Create(Room, Epoch + 1, LastCommitHash, _me.Serial, _me.SigningKey, reason, packages, policy ?? Policy);
-        CryptographicOperations.ZeroMemory(secret);
+        var init = reason switch
+        {
+            CommitReason.Create => CommitInit.Create(),
+            CommitReason.Join => CommitInit.Join(_external),
+            _ => _keys.InitSecret is { } held ? CommitInit.Member(held)
+                : throw new CryptoException("This device holds no key of the room's current epoch, so it cannot commit a change of it."),
+        };
+        var (commit, pending) = CommitBuilder.Build(Room, Epoch + 1, LastCommitHash, _me.Serial, _me.SigningKey, reason, policy ?? Policy, targets, init);
+        _leaf.AddPending(pending);
         return (commit.ToBytes(), ServerEpoch);
     }
 
@@ -55,7 +65,7 @@ public sealed partial class GroupState
 
     private GroupOutcome ProcessCommit(RoomEvent e, DateTimeOffset at)
     {
-        if (CommitProcessor.Stage(Position, _roster, _validity, _me, OwnMemberSerial, e, at, out var staged) is { } refusal)
+        if (CommitProcessor.Stage(Position, _roster, _validity, _me, OwnMemberSerial, e, at, _leaf, _keys, _external, out var staged) is { } refusal)
         {
             return GroupOutcome.Reject(refusal);
         }
@@ -63,25 +73,50 @@ public sealed partial class GroupState
         return Merge(staged!, e);
     }
 
-    // Applies a commit that passed every check: the new epoch's members, secret and ratchets.
+    // Applies a commit that passed every check: the new epoch's members, leaves and keys. The
+    // epoch secret is erased once its chains and init secret are derived; a superseded leaf key,
+    // and every pending entry this epoch makes useless, are erased too.
     private GroupOutcome Merge(StagedCommit staged, RoomEvent e)
     {
         var commit = staged.Commit;
         var wasMember = OwnMemberSerial is not null && CanRead && !HasDeparted;
-        _roster.Advance(staged.Members, commit.Reason == CommitReason.Join ? staged.CommitterSerial : null);
+        var heldLeaf = OwnMemberSerial is { } before && _roster.LeafOf(before) is not null;
+        var removes = commit.Reason != CommitReason.Renew && _roster.Members.Any(s => !staged.Members.Contains(s, Roster.SerialComparer));
+        _roster.Advance(staged.Members, commit.Reason == CommitReason.Join ? staged.CommitterSerial : null, staged.CommitterSerial, commit.CommitterKey);
         Epoch = commit.Epoch;
         EpochStarted = e.Time;
         Policy = commit.Policy;
         LastCommitHash = commit.Hash;
+        _external = commit.ExternalKey;
         if (RenewingFrom is { } previous && !_roster.Contains(previous))
         {
             // Renewed (this device's own renewal), or removed under the previous certificate.
             RenewingFrom = null;
         }
 
-        _keys.Start(staged.Secret, Room, Epoch, OwnMemberSerial ?? _me.Serial);
+        var opened = staged.Opened;
+        if (opened?.Own is { } own)
+        {
+            _leaf.Take(own, e.Time);
+        }
+        else if (opened is null)
+        {
+            _leaf.Forget();
+        }
+        else if (!heldLeaf)
+        {
+            // Added by someone else: the secret came wrapped to the package key, the leaf until this device updates.
+            _leaf.ResetToPackageKey(e.Time);
+        }
+        else if (removes)
+        {
+            _leaf.RemovalApplied();
+        }
+
+        _leaf.Settle(commit.Epoch);
+        _keys.Start(opened?.EpochSecret, opened?.ExternalPrivate, Room, Epoch, OwnMemberSerial ?? _me.Serial, _roster.Members);
         var notice = commit.Reason.ToString();
-        if (wasMember && _keys.Secret is null)
+        if (wasMember && !_keys.Holds)
         {
             notice = "RemovedFromRoom";
         }

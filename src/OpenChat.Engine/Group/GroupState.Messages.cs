@@ -34,6 +34,15 @@ public sealed partial class GroupState
         return (unsigned with { Signature = Signatures.Sign(_me.SigningKey, unsigned.SignedPart()) }).ToBytes();
     }
 
-    private GroupOutcome ProcessMessage(RoomEvent e, DateTimeOffset at) =>
-        MessageProcessor.Process(Position, _roster, _validity, _keys, e, at, _time.GetUtcNow());
+    private GroupOutcome ProcessMessage(RoomEvent e, DateTimeOffset at)
+    {
+        var outcome = MessageProcessor.Process(Position, _roster, _validity, _keys, e, at, _time.GetUtcNow());
+        if (outcome.Kind == GroupOutcomeKind.Message)
+        {
+            // Every sender's messages count towards this device's next key update.
+            _leaf.CountMessage();
+        }
+
+        return outcome;
+    }
 }

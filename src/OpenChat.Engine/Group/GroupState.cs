@@ -21,8 +21,11 @@ namespace OpenChat.Engine.Group;
 /// </remarks>
 public sealed partial class GroupState
 {
-    public const int RotateAfterMessages = 1000;
-    public static readonly TimeSpan RotateAfter = TimeSpan.FromDays(1);
+    /// <summary>The default of <see cref="KeyUpdateAfterMessages"/>.</summary>
+    public const int DefaultKeyUpdateAfterMessages = 1000;
+
+    /// <summary>The default of <see cref="KeyUpdateInterval"/>.</summary>
+    public static readonly TimeSpan DefaultKeyUpdateInterval = TimeSpan.FromDays(7);
 
     /// <summary>How far ahead of this device's clock a server's event time is believed. Beyond it
     /// the event is judged at this device's time plus this much, so a server cannot age every
@@ -35,6 +38,9 @@ public sealed partial class GroupState
     private readonly ILogger _log;
     private Roster _roster = new();
     private EpochKeys _keys = new();
+    private OwnLeaf _leaf = new();
+    // The current epoch's external public key, as its commit carried it (empty after a format-1 commit).
+    private byte[] _external = [];
 
     public GroupState(string room, GroupIdentity me, MemberVerifier verifier, TimeProvider? time = null, ILogger? logger = null)
     {
@@ -72,8 +78,8 @@ public sealed partial class GroupState
     /// <summary>Who may be in the room and who runs it, as the last accepted commit says.</summary>
     public RoomPolicy Policy { get; private set; } = RoomPolicy.Legacy;
 
-    /// <summary>True when this device holds the current epoch's secret.</summary>
-    public bool CanRead => _keys.Secret is not null;
+    /// <summary>True when this device holds the current epoch's keys.</summary>
+    public bool CanRead => _keys.Holds;
 
     /// <summary>This device is listed in the current epoch, holds its secret, and its user has not
     /// announced a departure (a device whose user left must join again before it sends).</summary>
@@ -127,7 +133,7 @@ public sealed partial class GroupState
     private GroupPosition Position => new(Room, Epoch, LastCommitHash);
 
     /// <summary>Everything needed to continue after a restart. It holds secrets: store it encrypted.</summary>
-    public GroupStateData Export() => new()
+    public GroupStateData Export() => new GroupStateData
     {
         Room = Room,
         Epoch = Epoch,
@@ -137,7 +143,12 @@ public sealed partial class GroupState
         LastCommitHash = LastCommitHash,
         Members = [.. _roster.Members],
         DepartedSerials = [.. _roster.DepartedSerials],
-        EpochSecret = _keys.Secret,
+        Format = 2,
+        HoldsEpoch = _keys.Holds,
+        InitSecret = _keys.InitSecret is { } init ? (byte[])init.Clone() : null,
+        ExternalPrivate = _keys.ExternalPrivate is { } external ? (byte[])external.Clone() : null,
+        ExternalPublic = _external,
+        Leaves = _roster.Leaves.ToDictionary(l => l.Key, l => l.Value),
         Packages = _roster.Packages.Values.Select(p => p.ToBytes()).ToList(),
         Receiving = _keys.Receiving.ToDictionary(r => r.Key, r => r.Value.Export()),
         HighestGeneration = new Dictionary<string, uint>(_keys.HighestGeneration),
@@ -146,21 +157,30 @@ public sealed partial class GroupState
         RenewingFrom = RenewingFrom,
         Private = Policy.Private,
         Roles = Policy.Roles.ToDictionary(r => r.Key, r => r.Value),
-    };
+    }.WithLeaf(_leaf);
 
-    public static GroupState Import(GroupStateData data, GroupIdentity me, MemberVerifier verifier, TimeProvider? time = null, ILogger? logger = null) =>
-        new(data.Room, me, verifier, time, logger)
+    /// <summary>A saved state. One saved before the format-2 key schedule (it kept the epoch
+    /// secret) derives the epoch's chains and init secret from it and forgets it; every member's
+    /// leaf is then its package key, so this device's first send commits an update.</summary>
+    public static GroupState Import(GroupStateData data, GroupIdentity me, MemberVerifier verifier, TimeProvider? time = null, ILogger? logger = null)
+    {
+        var roster = Roster.Restore(data.Members, data.DepartedSerials, data.Packages.Select(b => KeyPackage.Parse(b)), data.Format >= 2 ? data.Leaves : null);
+        var ownSerial = roster.Contains(me.Serial) ? me.Serial : data.RenewingFrom ?? me.Serial;
+        return new(data.Room, me, verifier, time, logger)
         {
             Epoch = data.Epoch,
             EpochStarted = data.EpochStarted,
             RoomClock = data.RoomClock,
             ServerEpoch = data.ServerEpoch,
             LastCommitHash = data.LastCommitHash,
-            _roster = Roster.Restore(data.Members, data.DepartedSerials, data.Packages.Select(b => KeyPackage.Parse(b))),
-            _keys = EpochKeys.Restore(data),
+            _roster = roster,
+            _keys = EpochKeys.Restore(data, roster.Members, ownSerial),
+            _leaf = OwnLeaf.Restore(data),
+            _external = data.ExternalPublic,
             RenewingFrom = data.RenewingFrom,
             Policy = new RoomPolicy(data.Private, new Dictionary<string, RoomRole>(data.Roles, Roster.NameComparer)),
         };
+    }
 
     /// <summary>This device continues under <paramref name="next"/>, its renewed certificate (the
     /// same agreement key): if it was a member under the previous one, it stays able to read
@@ -191,9 +211,6 @@ public sealed partial class GroupState
     /// <summary>Gives up renewing in place (the renewal was refused): the device joins as a newcomer.</summary>
     public void AbandonRenewal() => RenewingFrom = null;
 
-    public bool NeedsRotation() => NeedsRotation(SendingTime);
-
-    public bool NeedsRotation(DateTimeOffset now) => IsMember && (_keys.SentInEpoch >= RotateAfterMessages || now - EpochStarted >= RotateAfter);
 
     /// <summary>Applies one event of the room, in sequence order.</summary>
     public GroupOutcome Process(RoomEvent e)
@@ -255,7 +272,11 @@ public sealed partial class GroupState
 
     /// <summary>Drops this device's keys for the room (it left): the commit chain and member list
     /// stay, so that joining again later continues from where it was.</summary>
-    public void ForgetSecrets() => _keys.Forget();
+    public void ForgetSecrets()
+    {
+        _keys.Forget();
+        _leaf.Forget();
+    }
 
     private GroupOutcome ProcessPackage(RoomEvent e, DateTimeOffset at)
     {

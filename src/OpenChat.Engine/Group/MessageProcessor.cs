@@ -29,12 +29,11 @@ internal static class MessageProcessor
             roster.MarkDeparted(sender!.UserName);
         }
 
-        if (keys.Secret is null)
+        if (!keys.Holds || keys.ReceivingFrom(envelope.SenderSerial) is not { } chain)
         {
             return new GroupOutcome(GroupOutcomeKind.NotForUs, "this device holds no key for this epoch");
         }
 
-        var chain = keys.ReceivingFrom(position.Room, position.Epoch, envelope.SenderSerial);
         var next = chain.Next;
         var messageKey = chain.KeyFor(envelope.Generation);
         if (messageKey is null)

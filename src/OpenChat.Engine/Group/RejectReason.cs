@@ -210,4 +210,21 @@ public enum RejectReason
 
     /// <summary>The handover's signature does not verify under the previous certificate's key.</summary>
     HandoverBadSignature = 85,
+
+    // Key schedule of format 2 (part A: 90-99).
+
+    /// <summary>A format-2 commit names a member with another key reference than the key this
+    /// device holds for it (a carried-over member's leaf, an added member's package, the committer's new key).</summary>
+    KeyReferenceMismatch = 90,
+
+    /// <summary>A format-2 commit whose committer key, external key or sealed external key is
+    /// missing or not of its size, or whose committer entry carries a wrapped secret.</summary>
+    CommitKeysMalformed = 91,
+
+    /// <summary>This device's own commit came back, but no pending entry of this device matches it
+    /// (its state was lost or rolled back): it cannot know the new epoch.</summary>
+    OwnCommitNotPending = 92,
+
+    /// <summary>The commit builds on the previous epoch's init secret, which this device does not hold.</summary>
+    InitSecretMissing = 93,
 }

@@ -23,6 +23,9 @@ internal sealed class Roster
     private HashSet<string> _memberSet = new(SerialComparer);
     // Devices (serials) whose user announced a departure while they were members.
     private readonly HashSet<string> _departed = new(SerialComparer);
+    // Each member's current leaf key (a P-256 point): the agreement key of the package it was
+    // added with, then the committer key of its latest format-2 commit. Commits wrap to it.
+    private readonly Dictionary<string, byte[]> _leaves = new(SerialComparer);
 
     /// <summary>The members of the current epoch, in the order their commit lists them.</summary>
     public IReadOnlyList<string> Members => _members;
@@ -45,7 +48,10 @@ internal sealed class Roster
 
     public static HashSet<string> SerialSet(IEnumerable<string> serials) => new(serials, SerialComparer);
 
-    public static Roster Restore(IEnumerable<string> members, IEnumerable<string> departed, IEnumerable<KeyPackage> packages)
+    /// <param name="leaves">The members' leaf keys; none in a state saved before the format-2 key
+    /// schedule, where every member's leaf is its package's agreement key.</param>
+    public static Roster Restore(IEnumerable<string> members, IEnumerable<string> departed, IEnumerable<KeyPackage> packages,
+        IReadOnlyDictionary<string, byte[]>? leaves = null)
     {
         var roster = new Roster();
         foreach (var package in packages)
@@ -55,8 +61,26 @@ internal sealed class Roster
 
         roster.SetMembers(members);
         roster._departed.UnionWith(departed);
+        foreach (var serial in roster._members)
+        {
+            if (leaves is not null && leaves.TryGetValue(serial, out var leaf))
+            {
+                roster._leaves[serial] = leaf;
+            }
+            else if (roster._packages.TryGetValue(serial, out var package))
+            {
+                roster._leaves[serial] = package.AgreementKey;
+            }
+        }
+
         return roster;
     }
+
+    /// <summary>Every member's current leaf key.</summary>
+    public IReadOnlyDictionary<string, byte[]> Leaves => _leaves;
+
+    /// <summary>The member's current leaf key; null for a serial that is not a member.</summary>
+    public byte[]? LeafOf(string serial) => _leaves.GetValueOrDefault(serial);
 
     public bool Contains(string serial) => _memberSet.Contains(serial);
 
@@ -97,9 +121,30 @@ internal sealed class Roster
     /// or until it commits its own rejoin (<paramref name="rejoined"/>: only that device's key can
     /// sign one). Adding some other device of the same user name (a new device, or one the server
     /// minted as CA) changes nothing here.</summary>
-    public void Advance(IReadOnlyList<string> members, string? rejoined)
+    /// <param name="committer">Whose commit it is, and <paramref name="committerKey"/> its new leaf
+    /// (empty in format 1: the committer keeps its leaf). An added member's leaf is its package key.</param>
+    public void Advance(IReadOnlyList<string> members, string? rejoined, string? committer = null, byte[]? committerKey = null)
     {
+        var added = members.Where(s => !_memberSet.Contains(s)).ToList();
         SetMembers(members);
+        foreach (var serial in _leaves.Keys.Where(s => !_memberSet.Contains(s)).ToList())
+        {
+            _leaves.Remove(serial);
+        }
+
+        foreach (var serial in added)
+        {
+            if (_packages.TryGetValue(serial, out var package))
+            {
+                _leaves[serial] = package.AgreementKey;
+            }
+        }
+
+        if (committer is not null && committerKey is { Length: > 0 } && _memberSet.Contains(committer))
+        {
+            _leaves[committer] = committerKey;
+        }
+
         _departed.IntersectWith(_memberSet);
         if (rejoined is not null)
         {

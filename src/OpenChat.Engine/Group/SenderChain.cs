@@ -81,6 +81,19 @@ public sealed class SenderChain
         return chain;
     }
 
+    /// <summary>Erases the chain key and every cached key (the epoch ended or this device left).</summary>
+    public void Erase()
+    {
+        CryptographicOperations.ZeroMemory(_chainKey);
+        foreach (var key in _skipped.Values)
+        {
+            CryptographicOperations.ZeroMemory(key);
+        }
+
+        _skipped.Clear();
+        _skippedOrder.Clear();
+    }
+
     private byte[] Step()
     {
         var messageKey = Kdf.Hmac(_chainKey, GroupLabels.MessageKey);

@@ -82,13 +82,15 @@ internal static class CommitScreen
             return "a create commit must found epoch 1 on no parent and hold only its committer";
         }
 
+        // Format 2 names the committer by its fresh key (the members check it); its package must still be in the room.
         var reference = commit.Members[0].PackageReference;
+        var namesItsKey = commit.FormatVersion == Commit.Version && KeySchedule.KeyReference(commit.CommitterKey).AsSpan().SequenceEqual(reference);
         foreach (var body in publishedPackages())
         {
             try
             {
                 var package = KeyPackage.Parse(body);
-                if (string.Equals(package.Serial, publisher.Serial, StringComparison.OrdinalIgnoreCase) && package.Reference.AsSpan().SequenceEqual(reference))
+                if (string.Equals(package.Serial, publisher.Serial, StringComparison.OrdinalIgnoreCase) && (namesItsKey || package.Reference.AsSpan().SequenceEqual(reference)))
                 {
                     return null;
                 }

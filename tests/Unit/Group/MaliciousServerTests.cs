@@ -143,7 +143,7 @@ public class MaliciousServerTests
             var commitEvent = h.Log[before];
             var commit = Commit.Parse(commitEvent.Body);
             // The server adds mallory to alice's commit, wrapping a secret of its own choosing.
-            var (malloryCommit, _) = Commit.Create(commit.Room, commit.Epoch, commit.ParentHash, mallory.Identity.Serial,
+            var (malloryCommit, _) = Commit.CreateLegacy(commit.Room, commit.Epoch, commit.ParentHash, mallory.Identity.Serial,
                 mallory.Identity.SigningKey, CommitReason.Rotate, [mallory.Identity.Package]);
             var injected = commit with { Members = [.. commit.Members, malloryCommit.Members[0]] };
             var outcome = bob.Deliver(commitEvent with { Body = injected.ToBytes() });

@@ -280,19 +280,28 @@ public class MembershipTests
     }
 
     [Fact]
-    public void Rotation_is_due_after_a_bounded_number_of_messages_or_time()
+    public void A_key_update_is_due_a_week_after_the_leaf_was_set_or_after_so_many_messages_in_the_room()
     {
-        var (h, alice, _) = TwoMembers();
+        var (h, alice, bob) = TwoMembers();
         using (h)
         {
-            Assert.False(alice.State.NeedsRotation(DateTimeOffset.UtcNow));
-            Assert.True(alice.State.NeedsRotation(DateTimeOffset.UtcNow + GroupState.RotateAfter + TimeSpan.FromMinutes(1)));
-            for (var i = 0; i < GroupState.RotateAfterMessages; i++)
-            {
-                alice.State.Encrypt("x"u8, ContentType.Text, DateTimeOffset.UtcNow);
-            }
-
-            Assert.True(alice.State.NeedsRotation(DateTimeOffset.UtcNow));
+            alice.CatchUp();
+            var now = h.Time.GetUtcNow();
+            Assert.False(alice.State.NeedsKeyUpdate(now));
+            Assert.False(alice.State.NeedsKeyUpdate(alice.State.LeafSet + GroupState.DefaultKeyUpdateInterval - TimeSpan.FromMinutes(1)));
+            Assert.True(alice.State.NeedsKeyUpdate(alice.State.LeafSet + GroupState.DefaultKeyUpdateInterval));
+            alice.State.KeyUpdateAfterMessages = 3;
+            bob.Send("one");
+            bob.Send("two");
+            alice.CatchUp();
+            Assert.False(alice.State.NeedsKeyUpdate(h.Time.GetUtcNow()));
+            // Messages of any sender count, this device's own too.
+            alice.Send("three");
+            alice.CatchUp();
+            Assert.True(alice.State.NeedsKeyUpdate(h.Time.GetUtcNow()));
+            alice.Change(CommitReason.Update);
+            Assert.False(alice.State.NeedsKeyUpdate(h.Time.GetUtcNow()));
+            Assert.Equal(0, alice.State.MessagesSinceLeaf);
         }
     }
 
@@ -305,9 +314,15 @@ public class MembershipTests
             var mallory = h.Add("mallory");
             mallory.Publish();
             mallory.CatchUp();
-            // mallory (not a member) tries to commit a rotation that includes herself
-            var (body, epoch) = mallory.State.CreateCommit(CommitReason.Add, [alice.Identity.Serial, bob.Identity.Serial]);
-            h.Store(mallory, OpenChat.Engine.Protocol.EventKind.Commit, body, epoch);
+            // mallory (not a member) holds no key of the epoch, so her own client refuses to make the commit...
+            Assert.Throws<OpenChat.Engine.Crypto.CryptoException>(() => mallory.State.CreateCommit(CommitReason.Add, [alice.Identity.Serial, bob.Identity.Serial]));
+            // ...and one she builds by hand on a made-up init secret, adding herself, is refused by the members.
+            var leaves = alice.State.Export().Leaves;
+            CommitTarget Carried(GroupHarness.Member m) => new(m.Identity.Serial, CommitTargetKind.CarriedOver, leaves[m.Identity.Serial], KeySchedule.KeyReference(leaves[m.Identity.Serial]));
+            var (commit, _) = CommitBuilder.Build(h.Room, alice.State.Epoch + 1, alice.State.LastCommitHash, mallory.Identity.Serial, mallory.Identity.SigningKey,
+                CommitReason.Add, alice.State.Policy, [Carried(alice), Carried(bob), new(mallory.Identity.Serial, CommitTargetKind.Committer, [], [])],
+                CommitInit.Member(new byte[32]));
+            h.Store(mallory, OpenChat.Engine.Protocol.EventKind.Commit, commit.ToBytes(), alice.State.ServerEpoch);
             var outcome = alice.CatchUp().Last();
             Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
             Assert.Equal(RejectReason.CommitterNotAMember, outcome.Code);

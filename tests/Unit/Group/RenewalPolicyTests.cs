@@ -179,7 +179,12 @@ public sealed class RenewalPolicyTests : IDisposable
 
     private static Commit CommitBy(KeyPackage committer, params KeyPackage[] members) =>
         new(Room, 2, LastHash, committer.Serial, CommitReason.Renew,
-            members.Select(m => new CommitMember(Convert.FromHexString(m.Serial), m.Reference, new byte[60])).ToList(), [], []);
+            members.Select(m => new CommitMember(Convert.FromHexString(m.Serial), m.Reference, new byte[60])).ToList(), [], [])
+        {
+            // The membership rules are the same in both formats; a format-1 commit names packages
+            // and carries no keys, so these hand-made ones need none (CommitKeyCheckTests checks those).
+            FormatVersion = Commit.LegacyVersion,
+        };
 
     private RoomEvent PublishedBy(KeyPackage publisher, DateTimeOffset? at = null) =>
         new(Room, 10, Guid.NewGuid(), publisher.UserName, publisher.Serial, EventKind.Commit, 1, at ?? At, []);

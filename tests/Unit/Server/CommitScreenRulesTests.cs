@@ -43,7 +43,7 @@ public class CommitScreenRulesTests
 
     private static string? Screen(Device by, CommitReason reason, IReadOnlyList<KeyPackage> members, ulong builtOn = 3, ulong epoch = 4, string room = "ops")
     {
-        var (commit, secret) = Commit.Create(room, epoch, new byte[32], by.Identity.Serial, by.Key, reason, members);
+        var (commit, secret) = Commit.CreateLegacy(room, epoch, new byte[32], by.Identity.Serial, by.Key, reason, members);
         CryptographicOperations.ZeroMemory(secret);
         var publish = new Publish(1, "ops", Guid.NewGuid(), EventKind.Commit, builtOn, commit.ToBytes());
         return CommitScreen.Refusal(publish, "ops", by.Identity, () => [by.Package.ToBytes()]);

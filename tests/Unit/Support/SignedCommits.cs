@@ -28,7 +28,7 @@ public static class SignedCommits
         ulong epoch = 1, byte[]? parentHash = null, KeyPackage? package = null)
     {
         var key = by.Identity.GetECDsaPrivateKey()!;
-        var (commit, secret) = Commit.Create(room, epoch, parentHash ?? new byte[32], committerSerial ?? by.Identity.SerialNumber, signWith ?? key, reason,
+        var (commit, secret) = Commit.CreateLegacy(room, epoch, parentHash ?? new byte[32], committerSerial ?? by.Identity.SerialNumber, signWith ?? key, reason,
             [package ?? PackageOf(by)]);
         CryptographicOperations.ZeroMemory(secret);
         return commit.ToBytes();
