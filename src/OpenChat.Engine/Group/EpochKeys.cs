@@ -53,7 +53,7 @@ internal sealed class EpochKeys
 
         if (data.Format < 2)
         {
-            if (data.EpochSecret is { } secret)
+            if (data.EpochSecret is { Length: > 0 } secret)
             {
                 keys.Holds = true;
                 keys.Sending ??= SenderChain.ForSender(secret, data.Room, data.Epoch, ownSerial);
@@ -67,8 +67,9 @@ internal sealed class EpochKeys
         }
 
         keys.Holds = data.HoldsEpoch;
-        keys.InitSecret = data.InitSecret is { } init ? (byte[])init.Clone() : null;
-        keys.ExternalPrivate = data.ExternalPrivate is { } external ? (byte[])external.Clone() : null;
+        // The state file writes a missing key as an empty one.
+        keys.InitSecret = data.InitSecret is { Length: > 0 } init ? (byte[])init.Clone() : null;
+        keys.ExternalPrivate = data.ExternalPrivate is { Length: > 0 } external ? (byte[])external.Clone() : null;
         return keys;
     }
 

@@ -34,7 +34,8 @@ internal sealed class OwnLeaf
     {
         var leaf = new OwnLeaf
         {
-            _private = data.LeafPrivate is { } key ? (byte[])key.Clone() : null,
+            // The state file writes a missing key as an empty one.
+            _private = data.LeafPrivate is { Length: > 0 } key ? (byte[])key.Clone() : null,
             SetAt = data.LeafSet,
             MessagesSince = data.MessagesSinceLeaf,
             RemovalSinceOwnCommit = data.RemovalSinceOwnCommit,
