@@ -60,6 +60,8 @@ public sealed partial class ChatClient : IAsyncDisposable
 
     internal TimeProvider Time => _options.Time;
 
+    internal ChatClientOptions Options => _options;
+
     internal int MaxUnreadPerRoom => _options.MaxUnreadPerRoom;
 
     internal long MaxUnreadCharsPerRoom => _options.MaxUnreadCharsPerRoom;

@@ -41,6 +41,14 @@ public sealed class ChatClientOptions
 
     public TimeSpan MaxRenewalRetryDelay { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How long this device's key-agreement key in a room (its leaf) serves before the
+    /// device commits a key update there, before its next send (<see cref="Group.CommitReason.Update"/>).</summary>
+    public TimeSpan KeyUpdateInterval { get; set; } = Group.GroupState.DefaultKeyUpdateInterval;
+
+    /// <summary>How many messages a room may see (from anyone) under this device's leaf before the
+    /// device commits a key update there, before its next send.</summary>
+    public int KeyUpdateAfterMessages { get; set; } = Group.GroupState.DefaultKeyUpdateAfterMessages;
+
     /// <summary>This device's clock (tests move it; the group layer judges events by the room's own).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;
 }

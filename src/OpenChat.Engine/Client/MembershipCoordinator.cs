@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Pki;
@@ -10,6 +12,13 @@ namespace OpenChat.Engine.Client;
 internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity identity, MemberVerifier verifier, RoomGroups rooms,
     GroupCommitter committer, MembershipRenewal renewal, RevocationTracker revocations, ILogger log, CancellationToken closing)
 {
+    /// <summary>The longest a device waits, after a removal, before it commits its own key update
+    /// in the background (a random wait up to it, so a room's members do not all race).</summary>
+    public static readonly TimeSpan MaxUpdateDelayAfterRemoval = TimeSpan.FromSeconds(5);
+
+    // Rooms with a background update on its way (one at a time per room).
+    private readonly ConcurrentDictionary<string, byte> _updating = new(StringComparer.Ordinal);
+
     private string UserName => client.UserName;
 
     /// <summary>Joins an existing room and makes this device a member of its encrypted group.</summary>
@@ -201,6 +210,47 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
         }
 
         return true;
+    }
+
+    /// <summary>After a commit was applied: when it was a removal and this device is due its update
+    /// for it (<see cref="GroupState.RemovalSinceOwnCommit"/>), the update is committed soon, in the
+    /// background, rather than only before this device's next send: the removed member's keys stop
+    /// reaching the room's future even if this device stays silent.</summary>
+    public void UpdateKeyAfterRemoval(RoomGroup group)
+    {
+        if (!group.Read(s => s.IsMember && s.RemovalSinceOwnCommit) || !_updating.TryAdd(group.Room, 0))
+        {
+            return;
+        }
+
+        var delay = TimeSpan.FromMilliseconds(RandomNumberGenerator.GetInt32(100, (int)MaxUpdateDelayAfterRemoval.TotalMilliseconds));
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(delay, client.Time, closing).ConfigureAwait(false);
+                using var sending = await group.EnterSendingAsync(closing).ConfigureAwait(false);
+                if (group.Read(s => s.IsMember && s.NeedsKeyUpdate()))
+                {
+                    // The same path as before a send: removals first, then the update.
+                    await PrepareToSendAsync(group, closing).ConfigureAwait(false);
+                    KeyUpdateLog.UpdatedAfterRemoval(log, group.Room);
+                }
+            }
+            catch (OperationCanceledException) when (closing.IsCancellationRequested)
+            {
+                // Closing: the next send or connection commits it.
+            }
+            catch (Exception e)
+            {
+                // Offline, or the room changed under it: the update is still due before the next send.
+                KeyUpdateLog.UpdateFailed(log, e, group.Room, e.GetType().Name);
+            }
+            finally
+            {
+                _updating.TryRemove(group.Room, out _);
+            }
+        });
     }
 
     // Direct conversations opened while this device was offline were announced to nobody here:

@@ -5,7 +5,10 @@ namespace OpenChat.Engine.Client;
 
 /// <summary>The session's rooms, each made on first use (a room seen in an event, entered, or
 /// sent to) and restored from the state file.</summary>
-internal sealed class RoomGroups(DeviceIdentity identity, MemberVerifier verifier, TimeProvider time, IReadPositions positions, ILoggerFactory logs)
+/// <remarks>Each group's key-update schedule comes from <paramref name="options"/>
+/// (<see cref="ChatClientOptions.KeyUpdateInterval"/>, <see cref="ChatClientOptions.KeyUpdateAfterMessages"/>).</remarks>
+internal sealed class RoomGroups(DeviceIdentity identity, MemberVerifier verifier, TimeProvider time, IReadPositions positions, ILoggerFactory logs,
+    ChatClientOptions? options = null)
 {
     private readonly ILogger _log = logs.CreateLogger<RoomGroup>();
     private readonly ILogger _groupLog = logs.CreateLogger<GroupState>();
@@ -22,7 +25,7 @@ internal sealed class RoomGroups(DeviceIdentity identity, MemberVerifier verifie
             added = !_rooms.TryGetValue(room, out var group);
             if (added)
             {
-                group = new RoomGroup(new GroupState(room, identity.Current, verifier, time, _groupLog), positions, _log);
+                group = new RoomGroup(Scheduled(new GroupState(room, identity.Current, verifier, time, _groupLog)), positions, _log);
                 _rooms[room] = group;
             }
 
@@ -46,7 +49,7 @@ internal sealed class RoomGroups(DeviceIdentity identity, MemberVerifier verifie
         {
             foreach (var (room, data) in saved)
             {
-                _rooms[room] = new RoomGroup(GroupState.Import(data.Group, identity.Current, verifier, time, _groupLog), positions, _log);
+                _rooms[room] = new RoomGroup(Scheduled(GroupState.Import(data.Group, identity.Current, verifier, time, _groupLog)), positions, _log);
             }
         }
     }
@@ -57,6 +60,17 @@ internal sealed class RoomGroups(DeviceIdentity identity, MemberVerifier verifie
         {
             return [.. _rooms.Values];
         }
+    }
+
+    private GroupState Scheduled(GroupState state)
+    {
+        if (options is not null)
+        {
+            state.KeyUpdateInterval = options.KeyUpdateInterval;
+            state.KeyUpdateAfterMessages = options.KeyUpdateAfterMessages;
+        }
+
+        return state;
     }
 
     public Dictionary<string, SessionStateFile.RoomData> Export() => All().ToDictionary(g => g.Room, g => g.Export(), StringComparer.Ordinal);

@@ -49,6 +49,10 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
                 {
                     Handle(group, e, outcome);
                     outbox.CompleteQueued(e);
+                    if (e.Kind == EventKind.Commit)
+                    {
+                        membership.UpdateKeyAfterRemoval(group);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -60,7 +60,7 @@ public sealed partial class SecureSession : IAsyncDisposable
         // the room's group (a position saved ahead of its group would skip events after a crash).
         client.TakeOverReadPositions(saved?.Rooms.ToDictionary(r => r.Key, r => r.Value.ProcessedThrough, StringComparer.Ordinal)
             ?? new Dictionary<string, ulong>(StringComparer.Ordinal));
-        _rooms = new RoomGroups(identity, verifier, client.Time, client, logs);
+        _rooms = new RoomGroups(identity, verifier, client.Time, client, logs, client.Options);
         _state = new SessionStateStore(client, stateKey, logs.CreateLogger<SessionStateStore>());
         _inbox = new SecureInbox(client.MaxUnreadPerRoom, client.MaxUnreadCharsPerRoom, _state.MarkChanged);
         _revocations = new RevocationTracker(client, verifier, _state.MarkChanged, logs.CreateLogger<RevocationTracker>(), closing);
