@@ -74,10 +74,14 @@ public class MaliciousServerSessionTests
         await bob.SendAsync("ops", "ping");
         await Eventually.TrueAsync(() => stale.Client.State == ChatClientState.Closed, "the first session closed");
 
-        // A new session takes the profile over and moves its ratchet on.
-        var fresh = await h.SecureAsync(aliceProfile);
+        // A new session takes the profile over and moves its ratchet on, and (due after one
+        // message) replaces its key in the room with an update: new leaf, new epoch, old keys erased.
+        var fresh = await SecureSession.ConnectAsync(aliceProfile, ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), KeyUpdateAfterMessages = 1 });
         await fresh.EnterAsync("ops");
+        var epochBefore = fresh.GroupEpoch("ops");
         await fresh.SendAsync("ops", "two");
+        Assert.True(fresh.GroupEpoch("ops") > epochBefore, "the fresh session committed a key update before it sent");
         await fresh.SendAsync("ops", "three");
         await fresh.DisposeAsync();
         await stale.DisposeAsync(); // must not write its older state over the newer one
@@ -92,5 +96,59 @@ public class MaliciousServerSessionTests
         }
         while (received.Text is not ("four" or ""));
         Assert.Equal(("four", true), (received.Text, received.Verified));
+        Assert.Equal(bob.GroupEpoch("ops"), again.GroupEpoch("ops"));
+    }
+
+    [Fact]
+    public async Task A_commit_stored_while_its_device_was_cut_off_applies_after_a_restart_from_the_keys_saved_before_it_left()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var aliceProfile = await h.EnrollAsync("alice");
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        var armed = false;
+        var cutOff = false;
+        var statePath = Path.Combine(aliceProfile.Path, SecureSession.StateFile);
+        var crashCopy = statePath + ".at-publish";
+        // Once armed, alice's next publish (her update commit, made before the message) reaches the
+        // server and is stored, and from then on nothing reaches alice: she never hears of it.
+        await using var proxy = new TamperingProxy(h.DataPath, h.Server.Endpoint.Port, aliceProfile.LoadIdentity(ReadOnlySpan<char>.Empty),
+            toClient: (_, _) => Volatile.Read(ref cutOff) ? [] : null,
+            toServer: (type, _) =>
+            {
+                if (type == MessageType.Publish && Volatile.Read(ref armed) && !Volatile.Read(ref cutOff))
+                {
+                    // What is on alice's disk as the commit leaves: all a crash right now would keep.
+                    File.Copy(statePath, crashCopy);
+                    Volatile.Write(ref cutOff, true);
+                }
+
+                return null;
+            });
+        var first = await SecureSession.ConnectAsync(aliceProfile, ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { Server = proxy.Address, MaxReconnectDelay = TimeSpan.FromMilliseconds(200), KeyUpdateAfterMessages = 1 });
+        await first.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await bob.SendAsync("ops", "one");
+        await SecureHarness.NextWithTextAsync(first, "one");
+        var epoch = bob.GroupEpoch("ops");
+
+        Volatile.Write(ref armed, true);
+        using var giveUp = new CancellationTokenSource();
+        var sending = first.SendAsync("ops", "two", giveUp.Token);
+        await Eventually.TrueAsync(() => bob.GroupEpoch("ops") > epoch, "alice's update stored and applied by bob", 20_000);
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<Exception>(() => sending);
+        await first.DisposeAsync();
+        // The device crashed as the commit left: only what it had saved by then survives.
+        File.Move(crashCopy, statePath, overwrite: true);
+
+        // The restarted device sees its own commit come back: the keys saved before it was
+        // published open it, so it stays a member of the epoch everyone else is in.
+        await using var again = await h.SecureAsync(aliceProfile);
+        await again.EnterAsync("ops");
+        Assert.Equal(bob.GroupEpoch("ops"), again.GroupEpoch("ops"));
+        await again.SendAsync("ops", "after the restart");
+        var received = await SecureHarness.NextWithTextAsync(bob, "after the restart");
+        Assert.True(received.Verified);
     }
 }

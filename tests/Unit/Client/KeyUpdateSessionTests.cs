@@ -1,0 +1,59 @@
+using OpenChat.Engine.Client;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Client;
+
+/// <summary>Key updates through a live server: committed before a send when due, and soon after a
+/// removal by a member who stays silent, so a removed device's keys stop reaching the room.</summary>
+public class KeyUpdateSessionTests
+{
+    [Fact]
+    public async Task A_silent_member_commits_its_key_update_soon_after_a_removal()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await alice.SendAsync("ops", "before");
+        await SecureHarness.NextWithTextAsync(bob, "before");
+
+        await carol.LeaveAsync("ops");
+        await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Left });
+        await alice.SendAsync("ops", "after carol left");
+        await SecureHarness.NextWithTextAsync(bob, "after carol left");
+
+        // bob sends nothing, yet his device replaces its key within seconds of the removal.
+        var update = await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Rotated, Actor: "bob" }, 20_000);
+        Assert.DoesNotContain("carol", ((MembershipNotice)update.Notice!).Members);
+        await alice.SendAsync("ops", "healed");
+        Assert.Equal(("healed", true), ((await SecureHarness.NextWithTextAsync(bob, "healed")).Text, true));
+        Assert.Equal(alice.GroupEpoch("ops"), bob.GroupEpoch("ops"));
+    }
+
+    [Fact]
+    public async Task A_member_due_an_update_by_the_rooms_message_count_commits_it_before_its_next_send()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await SecureSession.ConnectAsync(await h.EnrollAsync("bob"), ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), KeyUpdateAfterMessages = 2 });
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "one");
+        await SecureHarness.NextWithTextAsync(bob, "one");
+        var epoch = bob.GroupEpoch("ops");
+        await bob.SendAsync("ops", "two");
+        Assert.Equal(epoch, bob.GroupEpoch("ops"));
+        await SecureHarness.NextWithTextAsync(alice, "two");
+
+        // "one" and "two" were seen under bob's key: his next send commits an update first.
+        await bob.SendAsync("ops", "three");
+        Assert.Equal(epoch + 1, bob.GroupEpoch("ops"));
+        var received = await SecureHarness.NextWithTextAsync(alice, "three");
+        Assert.True(received.Verified);
+        Assert.Equal(epoch + 1, alice.GroupEpoch("ops"));
+    }
+}
