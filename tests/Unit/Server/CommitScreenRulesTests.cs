@@ -101,4 +101,23 @@ public class CommitScreenRulesTests
         using var alice = new Device(ca, "alice");
         Assert.Contains("no encrypted group yet", Screen(alice, CommitReason.Join, [alice.Package], builtOn: 0));
     }
+
+    [Fact]
+    public void A_format_2_create_names_its_committer_by_its_fresh_key_and_still_needs_its_published_package()
+    {
+        using var ca = new Ca();
+        using var alice = new Device(ca, "alice");
+        using var bob = new Device(ca, "bob");
+        var (commit, _) = CommitBuilder.Build("ops", 1, new byte[32], alice.Identity.Serial, alice.Key, CommitReason.Create, RoomPolicy.Legacy,
+            [new CommitTarget(alice.Identity.Serial, CommitTargetKind.Committer, [], [])], CommitInit.Create());
+        var publish = new Publish(1, "ops", Guid.NewGuid(), EventKind.Commit, 0, commit.ToBytes());
+        Assert.Null(CommitScreen.Refusal(publish, "ops", alice.Identity, () => [alice.Package.ToBytes()]));
+        Assert.Contains("publish it first", CommitScreen.Refusal(publish, "ops", alice.Identity, () => [bob.Package.ToBytes()]));
+
+        // A reference that is neither the committer key's nor the package's is refused.
+        var misnamed = commit with { Members = [commit.Members[0] with { PackageReference = new byte[16] }] };
+        var signed = misnamed with { Signature = Signatures.Sign(alice.Key, misnamed.SignedPart()) };
+        var republished = new Publish(1, "ops", Guid.NewGuid(), EventKind.Commit, 0, signed.ToBytes());
+        Assert.Contains("publish it first", CommitScreen.Refusal(republished, "ops", alice.Identity, () => [alice.Package.ToBytes()]));
+    }
 }
