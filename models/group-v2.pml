@@ -262,7 +262,15 @@ active proctype Room() {
     d_step {
         h = 0;
         do
-        :: h < NH -> v[h].last = NONE; v[h].own = NONE; v[h].ekey = NONE; h++
+        :: h < NH ->
+            v[h].last = NONE; v[h].own = NONE; v[h].ekey = NONE;
+            /* every device's leaf is its package key until it commits */
+            d = 0;
+            do
+            :: d < ND -> v[h].leaf[d] = d; d++
+            :: else -> break
+            od;
+            h++
         :: else -> break
         od;
         /* alice founds the room: its first admin */
