@@ -73,7 +73,9 @@ function Invoke-Build {
 function Get-TrxCounts([string] $Path) {
     [xml] $trx = Get-Content -Raw $Path
     $counters = $trx.TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Passed = [int] $counters.passed; Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout }
+    # A skipped xunit test is in the total but not executed (the model checks skip where spin is missing).
+    [pscustomobject]@{ Passed = [int] $counters.passed; Failed = [int] $counters.failed + [int] $counters.error + [int] $counters.timeout
+        Skipped = [int] $counters.total - [int] $counters.executed }
 }
 
 function Invoke-Test {
@@ -86,7 +88,7 @@ function Invoke-Test {
         --logger 'trx;LogFileName=unit.trx' --logger 'console;verbosity=normal' --results-directory $Results
     $unitExit = $LASTEXITCODE
     $trxFile = Join-Path $Results 'unit.trx'
-    $unit = if (Test-Path $trxFile) { Get-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    $unit = if (Test-Path $trxFile) { Get-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     if ($unitExit -ne 0 -and $unit.Failed -eq 0) { $unit.Failed = 1 }
 
     Write-Host '== Module tests (Pester, child pwsh) =='
@@ -95,13 +97,14 @@ function Invoke-Test {
         '-PesterManifest', (Get-PesterManifest),
         '-ModuleManifest', (Join-Path $ModuleOut 'OpenChat.psd1'),
         '-SummaryFile', $pesterSummary)
-    $pester = if (Test-Path $pesterSummary) { Get-Content -Raw $pesterSummary | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
+    $pester = if (Test-Path $pesterSummary) { Get-Content -Raw $pesterSummary | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $pester.Failed = 1 }
 
     $passed = $unit.Passed + $pester.Passed
     $failed = $unit.Failed + $pester.Failed
-    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed; Pester: $($pester.Passed) passed, $($pester.Failed) failed"
-    Write-Host "$passed passed, $failed failed"
+    $skipped = $unit.Skipped + $pester.Skipped
+    Write-Host "xunit: $($unit.Passed) passed, $($unit.Failed) failed, $($unit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { exit 1 }
 }
 

@@ -14,6 +14,7 @@ try
         "handshakes" => await HandshakeBench.RunAsync(options),
         "idle" => await IdleBench.RunAsync(options),
         "crypto" => await CryptoBench.RunAsync(options),
+        "commit" => await CryptoBench.CommitAsync(options),
         _ => Usage(),
     };
 }
@@ -34,6 +35,7 @@ static int Usage()
           handshakes  [--seconds 5] [--parallel 8]             full mutual-TLS handshakes/s, next to openssl s_time
           idle        [--connections 20000]                    idle mutual-TLS connections and server memory per connection
           crypto      [--messages 20000]                       end-to-end costs per message, commits for 10/100/1000 members, catch-up
+          commit      [--members 1000] [--runs 9]              one key update commit in a full room: committer CPU and size, next to the limits
         """);
     return 2;
 }

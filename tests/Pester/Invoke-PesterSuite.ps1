@@ -30,5 +30,5 @@ catch {
     Write-Warning "The NUnit XML report could not be written: $_"
 }
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-@{ Passed = $result.PassedCount; Failed = $failed } | ConvertTo-Json | Set-Content $SummaryFile
+@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } | ConvertTo-Json | Set-Content $SummaryFile
 exit ([int]($failed -gt 0))
