@@ -3,8 +3,9 @@ using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Group;
 
-/// <summary>Where the group stands in its commit chain: what the next commit must follow.</summary>
-internal readonly record struct GroupPosition(string Room, ulong Epoch, byte[] LastCommitHash);
+/// <summary>Where the group stands in its commit chain: what the next commit must follow, and
+/// the policy it must keep or change only as an admin may (null: <see cref="RoomPolicy.Legacy"/>).</summary>
+internal readonly record struct GroupPosition(string Room, ulong Epoch, byte[] LastCommitHash, RoomPolicy? Policy = null);
 
 /// <summary>
 /// The rules a commit must meet before anyone applies it, as of the time it was sequenced. It is
@@ -138,6 +139,11 @@ internal static class CommitPolicy
             return new Refusal(RejectReason.CommitterNotInNewEpoch, "the committer is not a member of the new epoch");
         }
 
+        if (RolePolicy.Check(position.Policy ?? RoomPolicy.Legacy, old, commit, newMembers) is { } denied)
+        {
+            return denied;
+        }
+
         var keepsAll = old.Members.All(newMembers.Contains);
         var same = old.SameMembersAs(newMembers);
         return commit.Reason switch
@@ -164,6 +170,7 @@ internal static class CommitPolicy
                 Refuse(RejectReason.RemovalOfEntitledMember, $"a removal of member {kept}, who was neither revoked, expired nor departed when it was sequenced"),
             CommitReason.Rotate when !same => Refuse(RejectReason.RotationChangesMembers, "a rotation that changes members"),
             CommitReason.Add or CommitReason.Remove or CommitReason.Rotate => null,
+            CommitReason.Manage => null, // judged whole by RolePolicy above
             _ => Refuse(RejectReason.UnknownCommitReason, "unknown commit reason"),
         };
     }
