@@ -22,7 +22,45 @@ internal static class NoticeText
             $"{renewed.UserName} renewed its key: its previous key signed over to the new one, so its trust stays as it was (its safety number changed).",
         NotSentNotice notSent =>
             $"Your message \"{notSent.Preview}\" (queued {notSent.QueuedAt.ToLocalTime():yyyy-MM-dd HH:mm}) was not sent: {notSent.Reason}",
+        MemberArrivedNotice arrived => Format(arrived),
+        RoleChangedNotice role => Format(role),
         _ => notice.ToString(),
+    };
+
+    /// <summary>True for a notice that must stand out: a device new to the room whose user is not
+    /// verified (or whose keys changed), and a removal.</summary>
+    public static bool IsLoud(SecureNotice? notice) => notice switch
+    {
+        MemberArrivedNotice arrived => arrived.Trust != ContactTrust.Verified,
+        RoleChangedNotice role => role.After == Engine.Group.RoomRole.Removed,
+        _ => false,
+    };
+
+    private static string Format(MemberArrivedNotice notice)
+    {
+        var who = notice.NewDevice
+            ? $"NEW DEVICE: {notice.UserName} has another device in this room's encryption"
+            : $"NEW MEMBER: {notice.UserName} joined this room's encryption";
+        var trust = notice.Trust switch
+        {
+            ContactTrust.Verified => "verified: you compared safety numbers with them",
+            ContactTrust.Changed => $"KEY CHANGED since you last verified {notice.UserName}: if they did not add a device, the server's CA may have minted it; compare safety numbers again (Get-ChatContact {notice.UserName})",
+            _ => $"unverified: compare safety numbers (Get-ChatContact {notice.UserName}, then Confirm-ChatContact) before you trust it",
+        };
+        var room = notice.PrivateRoom
+            ? "an admin added this user to the private room"
+            : "anyone with a certificate may join this open room";
+        return $"{who} ({trust}; {room}).";
+    }
+
+    private static string Format(RoleChangedNotice notice) => (notice.Before, notice.After) switch
+    {
+        (_, Engine.Group.RoomRole.Removed) =>
+            $"{notice.Actor} removed {notice.UserName} from the room: their devices left its encryption, and they cannot read what is sent from now on.",
+        (null or Engine.Group.RoomRole.Removed, Engine.Group.RoomRole.Admin) => $"{notice.Actor} added {notice.UserName} to the room as an admin.",
+        (null or Engine.Group.RoomRole.Removed, _) => $"{notice.Actor} added {notice.UserName} to the room.",
+        (_, Engine.Group.RoomRole.Admin) => $"{notice.Actor} made {notice.UserName} an admin of the room.",
+        _ => $"{notice.Actor} made {notice.UserName} a member of the room (no longer an admin).",
     };
 
     private static string Format(MembershipNotice notice) => notice.Kind switch

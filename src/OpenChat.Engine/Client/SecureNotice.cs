@@ -11,6 +11,8 @@ namespace OpenChat.Engine.Client;
 [JsonDerivedType(typeof(UnreadDroppedNotice), "unread-dropped")]
 [JsonDerivedType(typeof(NotSentNotice), "not-sent")]
 [JsonDerivedType(typeof(KeyRenewedNotice), "key-renewed")]
+[JsonDerivedType(typeof(MemberArrivedNotice), "member-arrived")]
+[JsonDerivedType(typeof(RoleChangedNotice), "role-changed")]
 public abstract record SecureNotice;
 
 public enum MembershipNoticeKind
@@ -56,3 +58,15 @@ public sealed record NotSentNotice(string Preview, DateTimeOffset QueuedAt, stri
 /// to a new key with a handover signed by its previous key: the same device, so its trust is
 /// kept; only its fingerprint (and so the safety number) changed.</summary>
 public sealed record KeyRenewedNotice(string UserName) : SecureNotice;
+
+/// <summary>A device entered the room's encrypted group: of a user who had none in it
+/// (<see cref="NewDevice"/> false: a new member), or another device of a member. Said loudly in
+/// every room, because the server, as CA, can mint a certificate for any name: <see cref="Trust"/>
+/// is the user's safety state in the contact book when the device arrived (Changed: a key nobody
+/// vouched for). <see cref="PrivateRoom"/>: the room admits only users an admin added.</summary>
+public sealed record MemberArrivedNotice(string UserName, bool NewDevice, ContactTrust Trust, bool PrivateRoom) : SecureNotice;
+
+/// <summary>An admin (<see cref="Actor"/>) changed the role of <see cref="UserName"/> in the
+/// room's policy: from <see cref="Before"/> (null: not named) to <see cref="After"/>
+/// (<see cref="Group.RoomRole.Removed"/>: removed, with every device of theirs).</summary>
+public sealed record RoleChangedNotice(string Actor, string UserName, Group.RoomRole? Before, Group.RoomRole After) : SecureNotice;

@@ -40,6 +40,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
                     await revocations.LearnAsync().ConfigureAwait(false);
                 }
 
+                var before = e.Kind == EventKind.Commit ? group.Read(GroupSnapshot.Of) : null;
                 if (group.Process(e) is not { } outcome)
                 {
                     continue;
@@ -47,7 +48,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
 
                 try
                 {
-                    Handle(group, e, outcome);
+                    Handle(group, e, outcome, before);
                     outbox.CompleteQueued(e);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -69,7 +70,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
         }
     }
 
-    private void Handle(RoomGroup group, RoomEvent e, GroupOutcome outcome)
+    private void Handle(RoomGroup group, RoomEvent e, GroupOutcome outcome, GroupSnapshot? before)
     {
         if (e.Kind == EventKind.Chat && outcome.Kind == GroupOutcomeKind.NotForUs)
         {
@@ -93,7 +94,17 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
 
         if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied)
         {
-            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, group.Read(s => s.MemberNames)));
+            if (outcome.Notice != nameof(CommitReason.Manage))
+            {
+                // An admin's change is told by what it changed (below), not as a change of keys.
+                Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, group.Read(s => s.MemberNames)));
+            }
+
+            foreach (var notice in group.Read(s => CommitAnnouncements.Of(before!, s, e.Sender, TrustOf, identity.IsOwn)))
+            {
+                Notice(e, notice);
+            }
+
             return;
         }
 

@@ -17,12 +17,15 @@ public sealed partial class GroupState
     /// <summary>The role of <paramref name="userName"/>, or null when the policy does not name them.</summary>
     public RoomRole? RoleOf(string userName) => Policy.RoleOf(userName);
 
+    /// <summary>This device's user's role (null: not named).</summary>
+    public RoomRole? OwnRole => RoleOf(_me.UserName);
+
     /// <summary>True when this device's user may change the room's policy.</summary>
     public bool IsAdmin => Policy.IsAdmin(_me.UserName);
 
     /// <summary>True when this device's user may be a member under the current policy: not marked
     /// Removed, and in a private room named as Member or Admin.</summary>
-    public bool MayJoin => RoleOf(_me.UserName) is var role && role != RoomRole.Removed && (!IsPrivate || role is not null);
+    public bool MayJoin => OwnRole is var role && role != RoomRole.Removed && (!IsPrivate || role is not null);
 
     /// <summary>The commit that founds the room's group with this device's user as its only admin.</summary>
     public (byte[] Body, ulong BuiltOnEpoch) CreateFoundingCommit(bool isPrivate) =>
