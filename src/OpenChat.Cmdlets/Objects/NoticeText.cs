@@ -1,4 +1,5 @@
 using OpenChat.Engine.Client;
+using OpenChat.Engine.Group;
 
 namespace OpenChat;
 
@@ -22,52 +23,49 @@ internal static class NoticeText
             $"{renewed.UserName} renewed its key: its previous key signed over to the new one, so its trust stays as it was (its safety number changed).",
         NotSentNotice notSent =>
             $"Your message \"{notSent.Preview}\" (queued {notSent.QueuedAt.ToLocalTime():yyyy-MM-dd HH:mm}) was not sent: {notSent.Reason}",
-        MemberArrivedNotice arrived => Format(arrived),
-        RoleChangedNotice role => Format(role),
         _ => notice.ToString(),
     };
 
     /// <summary>True for a notice that must stand out: a device new to the room whose user is not
-    /// verified (or whose keys changed), and a removal.</summary>
-    public static bool IsLoud(SecureNotice? notice) => notice switch
-    {
-        MemberArrivedNotice arrived => arrived.Trust != ContactTrust.Verified,
-        RoleChangedNotice role => role.After == Engine.Group.RoomRole.Removed,
-        _ => false,
-    };
+    /// verified (or whose keys changed), and a removal by an admin.</summary>
+    public static bool IsLoud(SecureNotice? notice) => notice is MembershipNotice membership
+        && (membership.Arrivals.Any(a => a.Trust != ContactTrust.Verified) || membership.RoleChanges.Any(r => r.After == RoomRole.Removed));
 
-    private static string Format(MemberArrivedNotice notice)
+    // The change itself, then what it did to roles, then each device it brought in.
+    private static string Format(MembershipNotice notice) =>
+        string.Join(" ", notice.RoleChanges.Select(r => Format(notice.Actor, r)).Prepend(Change(notice)).Concat(notice.Arrivals.Select(a => Format(a, notice.PrivateRoom)))
+            .Where(t => t.Length > 0));
+
+    private static string Format(MemberArrival arrival, bool privateRoom)
     {
-        var who = notice.NewDevice
-            ? $"NEW DEVICE: {notice.UserName} has another device in this room's encryption"
-            : $"NEW MEMBER: {notice.UserName} joined this room's encryption";
-        var trust = notice.Trust switch
+        var who = arrival.NewDevice
+            ? $"NEW DEVICE: {arrival.UserName} has another device in this room's encryption"
+            : $"NEW MEMBER: {arrival.UserName} joined this room's encryption";
+        var trust = arrival.Trust switch
         {
             ContactTrust.Verified => "verified: you compared safety numbers with them",
-            ContactTrust.Changed => $"KEY CHANGED since you last verified {notice.UserName}: if they did not add a device, the server's CA may have minted it; compare safety numbers again (Get-ChatContact {notice.UserName})",
-            _ => $"unverified: compare safety numbers (Get-ChatContact {notice.UserName}, then Confirm-ChatContact) before you trust it",
+            ContactTrust.Changed => $"KEY CHANGED since you last verified {arrival.UserName}: if they did not add a device, the server's CA may have minted it; compare safety numbers again (Get-ChatContact {arrival.UserName})",
+            _ => $"unverified: compare safety numbers (Get-ChatContact {arrival.UserName}, then Confirm-ChatContact) before you trust it",
         };
-        var room = notice.PrivateRoom
-            ? "an admin added this user to the private room"
-            : "anyone with a certificate may join this open room";
+        var room = privateRoom ? "an admin added this user to the private room" : "anyone with a certificate may join this open room";
         return $"{who} ({trust}; {room}).";
     }
 
-    private static string Format(RoleChangedNotice notice) => (notice.Before, notice.After) switch
+    private static string Format(string actor, RoleChange change) => (change.Before, change.After) switch
     {
-        (_, Engine.Group.RoomRole.Removed) =>
-            $"{notice.Actor} removed {notice.UserName} from the room: their devices left its encryption, and they cannot read what is sent from now on.",
-        (null or Engine.Group.RoomRole.Removed, Engine.Group.RoomRole.Admin) => $"{notice.Actor} added {notice.UserName} to the room as an admin.",
-        (null or Engine.Group.RoomRole.Removed, _) => $"{notice.Actor} added {notice.UserName} to the room.",
-        (_, Engine.Group.RoomRole.Admin) => $"{notice.Actor} made {notice.UserName} an admin of the room.",
-        _ => $"{notice.Actor} made {notice.UserName} a member of the room (no longer an admin).",
+        (_, RoomRole.Removed) => $"{actor} removed {change.UserName} from the room: their devices left its encryption, and they cannot read what is sent from now on.",
+        (null or RoomRole.Removed, RoomRole.Admin) => $"{actor} added {change.UserName} to the room as an admin.",
+        (null or RoomRole.Removed, _) => $"{actor} added {change.UserName} to the room.",
+        (_, RoomRole.Admin) => $"{actor} made {change.UserName} an admin of the room.",
+        _ => $"{actor} made {change.UserName} a member of the room (no longer an admin).",
     };
 
-    private static string Format(MembershipNotice notice) => notice.Kind switch
+    private static string Change(MembershipNotice notice) => notice.Kind switch
     {
         MembershipNoticeKind.RemovedThisDevice => "You were removed from this room's encryption: later messages cannot be read here.",
         MembershipNoticeKind.YouLeft => "You left the room; the other members remove your devices from its encryption before their next message.",
         MembershipNoticeKind.Left => $"{notice.Actor} left the room; their devices are removed from its encryption before the next message.",
+        MembershipNoticeKind.Managed => "", // said by its role changes
         _ => $"{notice.Actor} changed the room's encryption ({Change(notice.Kind)}): members now {string.Join(", ", notice.Members)}.",
     };
 

@@ -9,8 +9,8 @@ internal sealed record GroupSnapshot(IReadOnlyList<string> Serials, IReadOnlyLis
 }
 
 /// <summary>
-/// What an applied commit changed that the people in the room must see, beyond the membership
-/// notice: each device new to the group (a new member, or a new device of a member), with its
+/// What an applied commit changed that the people in the room must see, told with its membership
+/// notice (one notice per event): each device new to the group (a new member, or a new device of a member), with its
 /// user's safety state, and each role an admin changed. Pure: the pump hands it the group before
 /// and after and the way to look up trust.
 /// </summary>
@@ -18,10 +18,11 @@ internal static class CommitAnnouncements
 {
     /// <param name="trustOf">The safety state of a user's device (user, serial).</param>
     /// <param name="isOwn">True for this device's own serials (never announced to itself).</param>
-    public static IReadOnlyList<SecureNotice> Of(GroupSnapshot before, GroupState after, string actor, Func<string, string, ContactTrust> trustOf,
-        Func<string, bool> isOwn)
+    public static (IReadOnlyList<MemberArrival> Arrivals, IReadOnlyList<RoleChange> RoleChanges) Of(GroupSnapshot before, GroupState after, string actor,
+        Func<string, string, ContactTrust> trustOf, Func<string, bool> isOwn)
     {
-        var notices = new List<SecureNotice>();
+        var arrivals = new List<MemberArrival>();
+        var roles = new List<RoleChange>();
         var had = Roster.SerialSet(before.Serials);
         var hadUsers = new HashSet<string>(before.Names, Roster.NameComparer);
         var announced = new HashSet<string>(Roster.NameComparer);
@@ -30,7 +31,7 @@ internal static class CommitAnnouncements
             var user = after.Packages.TryGetValue(serial, out var package) ? package.UserName : serial;
             if (announced.Add(user))
             {
-                notices.Add(new MemberArrivedNotice(user, hadUsers.Contains(user), trustOf(user, serial), after.IsPrivate));
+                arrivals.Add(new MemberArrival(user, hadUsers.Contains(user), trustOf(user, serial)));
             }
         }
 
@@ -39,10 +40,10 @@ internal static class CommitAnnouncements
             var previous = before.Policy.RoleOf(user);
             if (previous != role && !(previous is null && before.Policy.Roles.Count == 0 && role == RoomRole.Admin && Roster.SameName(user, actor)))
             {
-                notices.Add(new RoleChangedNotice(actor, user, previous, role));
+                roles.Add(new RoleChange(user, previous, role));
             }
         }
 
-        return notices;
+        return (arrivals, roles);
     }
 }

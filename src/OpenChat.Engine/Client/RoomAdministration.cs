@@ -34,10 +34,11 @@ internal sealed class RoomAdministration(ChatClient client, RoomGroups rooms, Me
         return CommitAsync(room, user, state =>
         {
             var current = state.RoleOf(user);
-            if (mustBeNamed && current is not (RoomRole.Member or RoomRole.Admin))
+            // In an open room a member need not be named: their device in the group makes them one.
+            if (mustBeNamed && current is not (RoomRole.Member or RoomRole.Admin) && (current == RoomRole.Removed || state.DevicesOf(user).Count == 0))
             {
                 throw new OpenChatException(ErrorIds.NotAMember, ErrorKind.NotFound,
-                    $"'{UserNamePolicy.Printable(user)}' is not a member of '{UserNamePolicy.Printable(room)}' by its policy; add them with Add-ChatRoomMember.");
+                    $"'{UserNamePolicy.Printable(user)}' is not a member of '{UserNamePolicy.Printable(room)}'; add them with Add-ChatRoomMember.");
             }
 
             return current == role ? null : state.Policy.With(user, role);

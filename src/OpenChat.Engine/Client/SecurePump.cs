@@ -94,17 +94,8 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
 
         if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied)
         {
-            if (outcome.Notice != nameof(CommitReason.Manage))
-            {
-                // An admin's change is told by what it changed (below), not as a change of keys.
-                Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, group.Read(s => s.MemberNames)));
-            }
-
-            foreach (var notice in group.Read(s => CommitAnnouncements.Of(before!, s, e.Sender, TrustOf, identity.IsOwn)))
-            {
-                Notice(e, notice);
-            }
-
+            var (names, (arrivals, roles), isPrivate) = group.Read(s => (s.MemberNames, CommitAnnouncements.Of(before!, s, e.Sender, TrustOf, identity.IsOwn), s.IsPrivate));
+            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, names) { Arrivals = arrivals, RoleChanges = roles, PrivateRoom = isPrivate });
             return;
         }
 
@@ -172,6 +163,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
         nameof(CommitReason.Join) => MembershipNoticeKind.Joined,
         nameof(CommitReason.Add) => MembershipNoticeKind.Added,
         nameof(CommitReason.Remove) => MembershipNoticeKind.Removed,
+        nameof(CommitReason.Manage) => MembershipNoticeKind.Managed,
         _ => MembershipNoticeKind.Rotated,
     };
 

@@ -11,8 +11,11 @@ namespace OpenChat.Tests.Unit.Client;
 /// device new to a room announced with its safety state.</summary>
 public class PrivateRoomSessionTests
 {
-    private static async Task<SecureMessage> ArrivalAsync(SecureSession session, string user) =>
-        await SecureHarness.NoticeAsync(session, n => n is MemberArrivedNotice a && a.UserName == user);
+    private static async Task<(MembershipNotice Notice, MemberArrival Arrival)> ArrivalAsync(SecureSession session, string user)
+    {
+        var notice = (MembershipNotice)(await SecureHarness.NoticeAsync(session, n => n is MembershipNotice m && m.Arrivals.Any(a => a.UserName == user))).Notice!;
+        return (notice, notice.Arrivals.Single(a => a.UserName == user));
+    }
 
     [Fact]
     public async Task A_private_room_admits_only_the_users_an_admin_added()
@@ -26,8 +29,9 @@ public class PrivateRoomSessionTests
         await alice.AddMemberAsync("ops", "bob");
 
         await bob.EnterAsync("ops");
-        var arrived = (MemberArrivedNotice)(await ArrivalAsync(alice, "bob")).Notice!;
-        Assert.Equal(new MemberArrivedNotice("bob", false, ContactTrust.Unverified, true), arrived);
+        var (joined, arrived) = await ArrivalAsync(alice, "bob");
+        Assert.Equal(new MemberArrival("bob", false, ContactTrust.Unverified), arrived);
+        Assert.True(joined.PrivateRoom);
 
         var epoch = alice.GroupEpoch("ops");
         var refused = await Assert.ThrowsAsync<OpenChatException>(() => carol.EnterAsync("ops"));
@@ -57,8 +61,10 @@ public class PrivateRoomSessionTests
         await SecureHarness.NextWithTextAsync(bob, "before the kick");
 
         await alice.RemoveMemberAsync("ops", "bob");
-        var told = (RoleChangedNotice)(await SecureHarness.NoticeAsync(alice, n => n is RoleChangedNotice { After: RoomRole.Removed })).Notice!;
-        Assert.Equal(new RoleChangedNotice("alice", "bob", RoomRole.Member, RoomRole.Removed), told);
+        var told = (MembershipNotice)(await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Managed } m
+            && m.RoleChanges.Any(r => r.After == RoomRole.Removed))).Notice!;
+        Assert.Equal([new RoleChange("bob", RoomRole.Member, RoomRole.Removed)], told.RoleChanges);
+        Assert.Equal(["alice"], told.Members);
         var after = await alice.SendAsync("ops", "after the kick");
         await SecureHarness.NoticeAsync(bob, n => n is MembershipNotice { Kind: MembershipNoticeKind.RemovedThisDevice });
         await Eventually.TrueAsync(() => bob.ProcessedThrough("ops") >= after, "bob to see the last message");
@@ -112,7 +118,8 @@ public class PrivateRoomSessionTests
             TimeSpan.FromSeconds(10), CancellationToken.None);
         await using var laptop = await h.SecureAsync(minted);
         await laptop.EnterAsync("ops");
-        var arrived = (MemberArrivedNotice)(await ArrivalAsync(alice, "bob")).Notice!;
-        Assert.Equal(new MemberArrivedNotice("bob", true, ContactTrust.Changed, false), arrived);
+        var (joined, arrived) = await ArrivalAsync(alice, "bob");
+        Assert.Equal(new MemberArrival("bob", true, ContactTrust.Changed), arrived);
+        Assert.False(joined.PrivateRoom);
     }
 }

@@ -373,6 +373,28 @@ public class TerminalChatTests
         Assert.Contains(await chat.Bob.ListRoomsAsync(), r => r.Name == "dev" && r.Members == 2);
     }
 
+    [Fact]
+    public async Task Op_and_kick_change_the_room_on_screen_and_help_names_them()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/help");
+        await chat.Console.WaitForTextAsync(Regex.Escape("/kick USER"));
+
+        chat.Console.Enter("/op bob");
+        await chat.Console.WaitForTextAsync("bob is now an admin of ops.");
+        await Eventually.TrueAsync(() => chat.Bob.MemberRoles("ops").Any(r => r is { UserName: "bob", Role: Engine.Group.RoomRole.Admin }), "bob to see himself an admin");
+
+        chat.Console.Enter("/deop bob");
+        await chat.Console.WaitForTextAsync("bob is now a member");
+        chat.Console.Enter("/deop alice");
+        await chat.Console.WaitForTextAsync("RoomRoleRefused: The members of .ops. would refuse this change");
+
+        chat.Console.Enter("/kick bob");
+        await chat.Console.WaitForTextAsync("Removed bob from ops");
+        await chat.Console.WaitForTextAsync("alice removed bob from the room");
+        Assert.Equal([chat.Alice.UserName], chat.Alice.GroupMembers("ops"));
+    }
+
     /// <summary>Alice's chat screen in "ops" on a test console, run on a thread of its own as the
     /// cmdlet runs it on the pipeline thread; bob is in the room too.</summary>
     private sealed class AliceOnScreen : IAsyncDisposable
