@@ -33,23 +33,19 @@ internal static class NoticeText
 
     // The change itself, then what it did to roles, then each device it brought in.
     private static string Format(MembershipNotice notice) =>
-        string.Join(" ", notice.RoleChanges.Select(r => Format(notice.Actor, r)).Prepend(Change(notice)).Concat(notice.Arrivals.Select(a => Format(a, notice.PrivateRoom)))
+        string.Join(" ", notice.RoleChanges.Select(r => Format(notice.Actor, r)).Prepend(Change(notice)).Concat(notice.Arrivals.Select(Format))
             .Where(t => t.Length > 0));
 
-    private static string Format(MemberArrival arrival, bool privateRoom)
+    // Short, so that it stands out rather than scrolls: who, and how far they are trusted.
+    private static string Format(MemberArrival arrival) => (arrival.NewDevice, arrival.Trust) switch
     {
-        var who = arrival.NewDevice
-            ? $"NEW DEVICE: {arrival.UserName} has another device in this room's encryption"
-            : $"NEW MEMBER: {arrival.UserName} joined this room's encryption";
-        var trust = arrival.Trust switch
-        {
-            ContactTrust.Verified => "verified: you compared safety numbers with them",
-            ContactTrust.Changed => $"KEY CHANGED since you last verified {arrival.UserName}: if they did not add a device, the server's CA may have minted it; compare safety numbers again (Get-ChatContact {arrival.UserName})",
-            _ => $"unverified: compare safety numbers (Get-ChatContact {arrival.UserName}, then Confirm-ChatContact) before you trust it",
-        };
-        var room = privateRoom ? "an admin added this user to the private room" : "anyone with a certificate may join this open room";
-        return $"{who} ({trust}; {room}).";
-    }
+        (_, ContactTrust.Changed) =>
+            $"NEW DEVICE of {arrival.UserName}: KEY CHANGED since you verified them; if they did not add a device, the server may have minted it (Get-ChatContact {arrival.UserName}).",
+        (true, ContactTrust.Verified) => $"NEW DEVICE of {arrival.UserName} (verified).",
+        (false, ContactTrust.Verified) => $"NEW MEMBER {arrival.UserName} (verified).",
+        (true, _) => $"NEW DEVICE of {arrival.UserName}: unverified, compare safety numbers (Get-ChatContact {arrival.UserName}).",
+        _ => $"NEW MEMBER {arrival.UserName}: unverified, compare safety numbers (Get-ChatContact {arrival.UserName}).",
+    };
 
     private static string Format(string actor, RoleChange change) => (change.Before, change.After) switch
     {

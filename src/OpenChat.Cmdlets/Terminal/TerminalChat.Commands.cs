@@ -39,11 +39,14 @@ internal sealed partial class TerminalChat
             {
                 case "/quit" or "/exit":
                     return false;
-                case "/help":
-                    Notice("/join ROOM  /create ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /save [N]  /quit   "
-                        + "PageUp / PageDown scroll back and forward, End returns to the newest.");
-                    Notice("/join enters a room that exists; /create makes a new one (a typo in /join creates nothing); /create ROOM private makes one only users an admin adds may join.");
+                case "/help" when string.Equals(argument, "admin", StringComparison.OrdinalIgnoreCase):
                     Notice(RoleHelp);
+                    break;
+                case "/help":
+                    Notice("/join ROOM  /create ROOM [private]  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /save [N]  "
+                        + "/add /kick /op /deop USER (/help admin)  /quit   "
+                        + "PageUp / PageDown scroll back and forward, End returns to the newest.");
+                    Notice("/join enters a room that exists; /create makes a new one (a typo in /join creates nothing).");
                     Notice("Before a name: ✓ you verified this sender's safety number (/verify); · not verified yet; "
                         + "! KEY CHANGED the sender's key changed since you verified it: check with them before trusting it. "
                         + "✗ marks an event that was refused (not shown as a message).");

@@ -7,7 +7,8 @@ namespace OpenChat.Cmdlets.Terminal;
 /// of the room on screen (the engine refuses it, with the reason, when this user is not an admin).</summary>
 internal sealed partial class TerminalChat
 {
-    internal const string RoleHelp = "Admins: /add USER [admin] adds a user (in a private room only added users may join)  "
+    internal const string RoleHelp = "/create ROOM private makes a room only users an admin adds may join; its creator is its first admin. "
+        + "Admins: /add USER [admin] adds a user (in a private room only added users may join)  "
         + "/kick USER removes a user and their devices from the room's encryption  /op USER makes a user an admin  /deop USER makes an admin a member. "
         + "/who marks admins with @.";
 

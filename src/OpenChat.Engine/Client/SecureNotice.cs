@@ -53,9 +53,6 @@ public sealed record MembershipNotice(MembershipNoticeKind Kind, string Actor, I
 
     /// <summary>The roles an admin changed with it.</summary>
     public IReadOnlyList<RoleChange> RoleChanges { get; init; } = [];
-
-    /// <summary>The room admits only the users an admin added.</summary>
-    public bool PrivateRoom { get; init; }
 }
 
 /// <summary>A device entered the room's group: of a user who had none in it (<see cref="NewDevice"/>

@@ -94,8 +94,8 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
 
         if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied)
         {
-            var (names, (arrivals, roles), isPrivate) = group.Read(s => (s.MemberNames, CommitAnnouncements.Of(before!, s, e.Sender, TrustOf, identity.IsOwn), s.IsPrivate));
-            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, names) { Arrivals = arrivals, RoleChanges = roles, PrivateRoom = isPrivate });
+            var (names, (arrivals, roles)) = group.Read(s => (s.MemberNames, CommitAnnouncements.Of(before!, s, e.Sender, TrustOf, identity.IsOwn)));
+            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, names) { Arrivals = arrivals, RoleChanges = roles });
             return;
         }
 

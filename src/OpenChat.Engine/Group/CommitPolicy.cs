@@ -127,8 +127,9 @@ internal static class CommitPolicy
         return [room[1..plus], room[(plus + 1)..]];
     }
 
-    // Who may make which change. Rooms are open: anyone with a valid certificate may join itself;
-    // nobody may drop a member who is still entitled to read.
+    // Who may make which change. An open room takes anyone with a valid certificate who joins
+    // itself, a private one only the users its policy names (RolePolicy, which also judges every
+    // change of the policy); nobody may drop a member who is still entitled to read.
     private static Refusal? Authorize(GroupPosition position, Roster old, MemberValidity validity, Commit commit, RoomEvent e, DateTimeOffset at,
         HashSet<string> newMembers)
     {

@@ -29,9 +29,8 @@ public class PrivateRoomSessionTests
         await alice.AddMemberAsync("ops", "bob");
 
         await bob.EnterAsync("ops");
-        var (joined, arrived) = await ArrivalAsync(alice, "bob");
+        var (_, arrived) = await ArrivalAsync(alice, "bob");
         Assert.Equal(new MemberArrival("bob", false, ContactTrust.Unverified), arrived);
-        Assert.True(joined.PrivateRoom);
 
         var epoch = alice.GroupEpoch("ops");
         var refused = await Assert.ThrowsAsync<OpenChatException>(() => carol.EnterAsync("ops"));
@@ -120,6 +119,6 @@ public class PrivateRoomSessionTests
         await laptop.EnterAsync("ops");
         var (joined, arrived) = await ArrivalAsync(alice, "bob");
         Assert.Equal(new MemberArrival("bob", true, ContactTrust.Changed), arrived);
-        Assert.False(joined.PrivateRoom);
+        Assert.Equal(MembershipNoticeKind.Joined, joined.Kind);
     }
 }

@@ -85,16 +85,18 @@ public class NoticeTextTests
     public void A_device_new_to_the_room_is_told_loudly_with_its_safety_state_unless_verified()
     {
         var joined = new MembershipNotice(MembershipNoticeKind.Joined, "carol", ["alice", "carol"]) { Arrivals = [new("carol", false, ContactTrust.Unverified)] };
-        Assert.Equal("carol changed the room's encryption (Join): members now alice, carol. NEW MEMBER: carol joined this room's encryption (unverified: compare safety numbers (Get-ChatContact carol, then Confirm-ChatContact) before you trust it; anyone with a certificate may join this open room).",
+        Assert.Equal("carol changed the room's encryption (Join): members now alice, carol. NEW MEMBER carol: unverified, compare safety numbers (Get-ChatContact carol).",
             NoticeText.Format(joined));
         Assert.True(NoticeText.IsLoud(joined));
 
-        var minted = new MembershipNotice(MembershipNoticeKind.Joined, "bob", ["alice", "bob", "bob"]) { Arrivals = [new("bob", true, ContactTrust.Changed)], PrivateRoom = true };
-        Assert.Contains("NEW DEVICE: bob has another device in this room's encryption (KEY CHANGED since you last verified bob", NoticeText.Format(minted));
-        Assert.EndsWith("an admin added this user to the private room).", NoticeText.Format(minted));
+        var minted = new MembershipNotice(MembershipNoticeKind.Joined, "bob", ["alice", "bob", "bob"]) { Arrivals = [new("bob", true, ContactTrust.Changed)] };
+        Assert.EndsWith("NEW DEVICE of bob: KEY CHANGED since you verified them; if they did not add a device, the server may have minted it (Get-ChatContact bob).",
+            NoticeText.Format(minted));
         Assert.True(NoticeText.IsLoud(minted));
 
-        Assert.False(NoticeText.IsLoud(new MembershipNotice(MembershipNoticeKind.Joined, "dave", ["dave"]) { Arrivals = [new("dave", true, ContactTrust.Verified)] }));
+        var verified = new MembershipNotice(MembershipNoticeKind.Joined, "dave", ["dave"]) { Arrivals = [new("dave", true, ContactTrust.Verified)] };
+        Assert.EndsWith("NEW DEVICE of dave (verified).", NoticeText.Format(verified));
+        Assert.False(NoticeText.IsLoud(verified));
         Assert.False(NoticeText.IsLoud(new MembershipNotice(MembershipNoticeKind.Joined, "dave", ["dave"])));
     }
 
