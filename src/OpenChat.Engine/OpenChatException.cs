@@ -156,4 +156,10 @@ public static class ErrorIds
     public const string EnrollmentTimeout = "EnrollmentTimeout";
     public const string ServerShutdown = "ServerShutdown";
     public const string ClientClosed = "ClientClosed";
+
+    // B (issue 13): roles and private rooms.
+    public const string NotRoomAdmin = "NotRoomAdmin";
+    public const string NotInPrivateRoom = "NotInPrivateRoom";
+    public const string RemovedFromRoom = "RemovedFromRoom";
+    public const string RoomRoleRefused = "RoomRoleRefused";
 }

@@ -105,12 +105,14 @@ Describe 'The README walkthroughs, pasted in order' {
         Join-Path $work 'chat/ca.crl.pem' | Should -Exist
     }
 
-    It 'leaves what the user walkthrough promises: two identities, a conversation, a direct message' {
+    It 'leaves what the user walkthrough promises: two identities, a conversation, a direct message, a private room' {
         $output | Should -Match 'ocinvite2\.'
         @(Get-ChatIdentity -ProfilePath (Join-Path $work 'home')).UserName | Should -Be @('alice')
         @(Get-ChatIdentity -ProfilePath (Join-Path $work 'carol')).UserName | Should -Be @('carol')
         $output | Should -Match 'hello, team'
         $output | Should -Match 'back soon'
         $output | Should -Match 'psst'
+        $output | Should -Match 'NotInPrivateRoom'
+        $output | Should -Match 'war room open'
     }
 }

@@ -1,5 +1,7 @@
 using System.Management.Automation;
 using OpenChat.Cmdlets.Completion;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Cmdlets.Client;
 
@@ -19,9 +21,18 @@ public sealed class GetChatRoomMemberCommand : SessionCmdlet
         try
         {
             var encrypted = session.Secure.GroupMembers(Room).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var roles = session.Secure.MemberRoles(Room).ToDictionary(r => r.UserName, r => r.Role, StringComparer.OrdinalIgnoreCase);
+            var listed = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var member in Await(token => session.Client.ListMembersAsync(Room, token)))
             {
-                WriteObject(new ChatRoomMember(Room, member, encrypted.Contains(member.UserName)));
+                listed.Add(member.UserName);
+                WriteObject(new ChatRoomMember(Room, member, encrypted.Contains(member.UserName), roles.GetValueOrDefault(member.UserName)));
+            }
+
+            // Users an admin added who have not joined on the server yet: the room's policy names them.
+            foreach (var (user, role) in roles.Where(r => r.Value is RoomRole.Member or RoomRole.Admin && !listed.Contains(r.Key)))
+            {
+                WriteObject(new ChatRoomMember(Room, new MemberInfo(user, false, null), false, role));
             }
         }
         catch (Exception e) when (IsPerInput(e))

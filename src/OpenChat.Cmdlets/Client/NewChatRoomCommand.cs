@@ -15,20 +15,24 @@ public sealed class NewChatRoomCommand : SessionCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [];
 
+    /// <summary>Only users an admin adds (Add-ChatRoomMember) may join the room's encryption.</summary>
+    [Parameter]
+    public SwitchParameter Private { get; set; }
+
     protected override void ProcessRecord()
     {
         var session = ResolveSession();
         foreach (var given in Name)
         {
             var name = RoomNames.Normalize(given);
-            if (!ShouldProcess(name, "Create room"))
+            if (!ShouldProcess(name, Private ? "Create private room" : "Create room"))
             {
                 continue;
             }
 
             try
             {
-                var created = AwaitCatchingUp(session.Secure, name, token => session.Secure.CreateRoomAsync(name, token));
+                var created = AwaitCatchingUp(session.Secure, name, token => session.Secure.CreateRoomAsync(name, Private.IsPresent, token));
                 WriteObject(new ChatRoom(created.Name, created.Kind, created.LastSequence, session));
             }
             catch (Exception e) when (IsPerInput(e))

@@ -76,6 +76,12 @@ public sealed class ReceiveChatMessageCommand : SessionCmdlet
             {
                 // Membership changes are never silent: they go to the information stream.
                 WriteInformation(new InformationRecord(Shown($"[{message.Room}] {NoticeText.Of(message)}"), "OpenChat.Notice"));
+                if (NoticeText.IsLoud(message.Notice))
+                {
+                    // A device nobody verified entered the room, or someone was removed: a warning too.
+                    WriteWarning(Shown($"[{message.Room}] {NoticeText.Of(message)}"));
+                }
+
                 continue;
             }
 

@@ -44,8 +44,9 @@ public sealed class ChatRoom
 /// <summary>A member of a room and whether they are online.</summary>
 public sealed class ChatRoomMember
 {
-    internal ChatRoomMember(string room, MemberInfo info, bool inEncryption)
+    internal ChatRoomMember(string room, MemberInfo info, bool inEncryption, Engine.Group.RoomRole? role = null)
     {
+        Role = role;
         Room = room;
         UserName = info.UserName;
         Online = info.Online;
@@ -56,6 +57,10 @@ public sealed class ChatRoomMember
     /// <summary>True when one of the user's devices is in the room's encrypted group as this
     /// device verified it (the member list itself comes from the server).</summary>
     public bool InEncryption { get; }
+
+    /// <summary>The user's role in the room's verified policy: Admin, Member, Removed (kicked),
+    /// or empty when the policy does not name them (a member of an open room).</summary>
+    public Engine.Group.RoomRole? Role { get; }
 
     public string Room { get; }
 

@@ -1,4 +1,5 @@
 using OpenChat.Engine.Client;
+using OpenChat.Engine.Group;
 
 namespace OpenChat;
 
@@ -25,11 +26,42 @@ internal static class NoticeText
         _ => notice.ToString(),
     };
 
-    private static string Format(MembershipNotice notice) => notice.Kind switch
+    /// <summary>True for a notice that must stand out: a device new to the room whose user is not
+    /// verified (or whose keys changed), and a removal by an admin.</summary>
+    public static bool IsLoud(SecureNotice? notice) => notice is MembershipNotice membership
+        && (membership.Arrivals.Any(a => a.Trust != ContactTrust.Verified) || membership.RoleChanges.Any(r => r.After == RoomRole.Removed));
+
+    // The change itself, then what it did to roles, then each device it brought in.
+    private static string Format(MembershipNotice notice) =>
+        string.Join(" ", notice.RoleChanges.Select(r => Format(notice.Actor, r)).Prepend(Change(notice)).Concat(notice.Arrivals.Select(Format))
+            .Where(t => t.Length > 0));
+
+    // Short, so that it stands out rather than scrolls: who, and how far they are trusted.
+    private static string Format(MemberArrival arrival) => (arrival.NewDevice, arrival.Trust) switch
+    {
+        (_, ContactTrust.Changed) =>
+            $"NEW DEVICE of {arrival.UserName}: KEY CHANGED since you verified them; if they did not add a device, the server may have minted it (Get-ChatContact {arrival.UserName}).",
+        (true, ContactTrust.Verified) => $"NEW DEVICE of {arrival.UserName} (verified).",
+        (false, ContactTrust.Verified) => $"NEW MEMBER {arrival.UserName} (verified).",
+        (true, _) => $"NEW DEVICE of {arrival.UserName}: unverified, compare safety numbers (Get-ChatContact {arrival.UserName}).",
+        _ => $"NEW MEMBER {arrival.UserName}: unverified, compare safety numbers (Get-ChatContact {arrival.UserName}).",
+    };
+
+    private static string Format(string actor, RoleChange change) => (change.Before, change.After) switch
+    {
+        (_, RoomRole.Removed) => $"{actor} removed {change.UserName} from the room: their devices left its encryption, and they cannot read what is sent from now on.",
+        (null or RoomRole.Removed, RoomRole.Admin) => $"{actor} added {change.UserName} to the room as an admin.",
+        (null or RoomRole.Removed, _) => $"{actor} added {change.UserName} to the room.",
+        (_, RoomRole.Admin) => $"{actor} made {change.UserName} an admin of the room.",
+        _ => $"{actor} made {change.UserName} a member of the room (no longer an admin).",
+    };
+
+    private static string Change(MembershipNotice notice) => notice.Kind switch
     {
         MembershipNoticeKind.RemovedThisDevice => "You were removed from this room's encryption: later messages cannot be read here.",
         MembershipNoticeKind.YouLeft => "You left the room; the other members remove your devices from its encryption before their next message.",
         MembershipNoticeKind.Left => $"{notice.Actor} left the room; their devices are removed from its encryption before the next message.",
+        MembershipNoticeKind.Managed => "", // said by its role changes
         _ => $"{notice.Actor} changed the room's encryption ({Change(notice.Kind)}): members now {string.Join(", ", notice.Members)}.",
     };
 

@@ -39,8 +39,12 @@ internal sealed partial class TerminalChat
             {
                 case "/quit" or "/exit":
                     return false;
+                case "/help" when string.Equals(argument, "admin", StringComparison.OrdinalIgnoreCase):
+                    Notice(RoleHelp);
+                    break;
                 case "/help":
-                    Notice("/join ROOM  /create ROOM  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /save [N]  /quit   "
+                    Notice("/join ROOM  /create ROOM [private]  /leave [ROOM]  /rooms  /who  /msg USER TEXT  /verify USER  /save [N]  "
+                        + "/add /kick /op /deop USER (/help admin)  /quit   "
                         + "PageUp / PageDown scroll back and forward, End returns to the newest.");
                     Notice("/join enters a room that exists; /create makes a new one (a typo in /join creates nothing).");
                     Notice("Before a name: ✓ you verified this sender's safety number (/verify); · not verified yet; "
@@ -60,8 +64,12 @@ internal sealed partial class TerminalChat
 
                     break;
                 case "/create" when argument is not null:
-                    var created = Await(_secure.CreateRoomAsync(argument, stop));
-                    OpenRoom(created.Name, $"Created {created.Name}. Now in {created.Name}.");
+                    var isPrivate = parts.Length == 3 && string.Equals(parts[2].Trim(), "private", StringComparison.OrdinalIgnoreCase);
+                    var created = Await(_secure.CreateRoomAsync(argument, isPrivate, stop));
+                    OpenRoom(created.Name, $"Created {(isPrivate ? "the private room " : "")}{created.Name}. Now in {created.Name}.");
+                    break;
+                case "/add" or "/kick" or "/op" or "/deop":
+                    RoleCommand(parts);
                     break;
                 case "/leave" when (argument ?? _room) is null:
                     Notice("You are in no room. /join ROOM enters one.");
@@ -80,7 +88,9 @@ internal sealed partial class TerminalChat
                     break;
                 case "/who":
                     var members = Await(_secure.ListMembersAsync(_room, stop));
-                    Notice($"In {_room}: " + string.Join("  ", members.Select(m => m.Online ? $"{m.UserName} (online)" : $"{m.UserName} (away{(m.AwaySince is { } since ? " since " + since.ToLocalTime().ToString("HH:mm") : "")})")));
+                    var admins = _secure.MemberRoles(_room).Where(r => r.Role == Engine.Group.RoomRole.Admin).Select(r => r.UserName).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                    Notice($"In {_room}: " + string.Join("  ", members.Select(m => (admins.Contains(m.UserName) ? "@" : "")
+                        + (m.Online ? $"{m.UserName} (online)" : $"{m.UserName} (away{(m.AwaySince is { } since ? " since " + since.ToLocalTime().ToString("HH:mm") : "")})"))));
                     break;
                 case "/msg" when parts.Length == 3:
                     var dm = Await(_secure.DirectRoomAsync(parts[1], stop));

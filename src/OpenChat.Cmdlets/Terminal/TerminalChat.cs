@@ -202,7 +202,9 @@ internal sealed partial class TerminalChat(ChatSession session, string room, ICh
         var sender = TerminalText.Neutralise(m.Sender);
         if (m.IsNotice)
         {
-            return new Entry($"{time} {Esc}2m—{Esc}0m ", NoticeText.Of(m), time.Length + 3, Style: "2");
+            // A device new to the room that nobody verified, or a kick, is said in bold yellow, not dimmed.
+            var style = NoticeText.IsLoud(m.Notice) ? "1;33" : "2";
+            return new Entry($"{time} {Esc}{style}m—{Esc}0m ", NoticeText.Of(m), time.Length + 3, Style: style);
         }
 
         if (!m.Verified)

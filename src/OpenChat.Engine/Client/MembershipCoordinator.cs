@@ -27,7 +27,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
     /// <summary>Joins a room, or with <paramref name="create"/> creates it first (the server
     /// refuses one that exists), and makes this device a member of its encrypted group: the
     /// first member founds the group.</summary>
-    public async Task<JoinedRoom> EnterAsync(string room, bool create, CancellationToken cancellationToken)
+    public async Task<JoinedRoom> EnterAsync(string room, bool create, CancellationToken cancellationToken, bool isPrivate = false)
     {
         room = RoomNames.Normalize(room);
         var group = rooms[room];
@@ -35,7 +35,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
             ? await client.CreateRoomAsync(room, cancellationToken).ConfigureAwait(false)
             : await client.JoinAsync(room, group.ProcessedThrough + 1, cancellationToken).ConfigureAwait(false);
         group.SetCatchUpTarget(joined.LastSequence);
-        await EnsureMemberAsync(group, joined.LastSequence, cancellationToken).ConfigureAwait(false);
+        await EnsureMemberAsync(group, joined.LastSequence, cancellationToken, isPrivate).ConfigureAwait(false);
         return joined;
     }
 
@@ -110,7 +110,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
     public static OpenChatException Departed(string room) => new(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
         $"You left '{UserNamePolicy.Printable(room)}' on another device; join it again to send there.");
 
-    private async Task EnsureMemberAsync(RoomGroup group, ulong knownSequence, CancellationToken cancellationToken)
+    private async Task EnsureMemberAsync(RoomGroup group, ulong knownSequence, CancellationToken cancellationToken, bool isPrivate = false)
     {
         var room = group.Room;
         await committer.WaitProcessedAsync(group, knownSequence, cancellationToken).ConfigureAwait(false);
@@ -130,6 +130,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
                 return;
             }
 
+            RoomAdmission.ThrowUnlessAdmitted(group, log);
             if (!hasPackage)
             {
                 await committer.PublishPackageAsync(group, identity.Current.Package, cancellationToken).ConfigureAwait(false);
@@ -150,7 +151,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
                 // A join changes nothing but adding this device (anything else is refused by the
                 // other members); revoked members are removed by the next sender's own commit.
                 var members = reason == CommitReason.Create ? new List<string>() : s.MemberSerials.ToList();
-                return s.CreateCommit(reason, members);
+                return reason == CommitReason.Create ? s.CreateFoundingCommit(isPrivate) : s.CreateCommit(reason, members);
             });
 
             // Lost to someone else's commit: caught up on it, and tried again.

@@ -38,11 +38,31 @@ public enum MembershipNoticeKind
 
     /// <summary>This user left (from this device or another of its devices).</summary>
     YouLeft,
+
+    /// <summary>An admin changed the room's policy (<see cref="MembershipNotice.RoleChanges"/>).</summary>
+    Managed,
 }
 
 /// <summary>A verified change of the room's encrypted membership. <see cref="Actor"/> made it;
 /// <see cref="Members"/> are the group's user names after it (for the changes that have them).</summary>
-public sealed record MembershipNotice(MembershipNoticeKind Kind, string Actor, IReadOnlyList<string> Members) : SecureNotice;
+public sealed record MembershipNotice(MembershipNoticeKind Kind, string Actor, IReadOnlyList<string> Members) : SecureNotice
+{
+    /// <summary>The devices the change brought into the group, one per user, with their safety
+    /// state: said loudly in every room, because the server, as CA, can mint a certificate for any name.</summary>
+    public IReadOnlyList<MemberArrival> Arrivals { get; init; } = [];
+
+    /// <summary>The roles an admin changed with it.</summary>
+    public IReadOnlyList<RoleChange> RoleChanges { get; init; } = [];
+}
+
+/// <summary>A device entered the room's group: of a user who had none in it (<see cref="NewDevice"/>
+/// false: a new member), or another device of a member. <see cref="Trust"/> is the user's safety
+/// state in the contact book when it arrived (Changed: a key nobody vouched for).</summary>
+public sealed record MemberArrival(string UserName, bool NewDevice, ContactTrust Trust);
+
+/// <summary>An admin changed the role of <see cref="UserName"/>: from <see cref="Before"/> (null:
+/// not named) to <see cref="After"/> (<see cref="Group.RoomRole.Removed"/>: removed, with every device of theirs).</summary>
+public sealed record RoleChange(string UserName, Group.RoomRole? Before, Group.RoomRole After);
 
 /// <summary>Unread messages of the room went past the bounds and the oldest are being dropped
 /// on this device (said once per room).</summary>

@@ -40,6 +40,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
                     await revocations.LearnAsync().ConfigureAwait(false);
                 }
 
+                var before = e.Kind == EventKind.Commit ? group.Read(GroupSnapshot.Of) : null;
                 if (group.Process(e) is not { } outcome)
                 {
                     continue;
@@ -47,7 +48,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
 
                 try
                 {
-                    Handle(group, e, outcome);
+                    Handle(group, e, outcome, before);
                     outbox.CompleteQueued(e);
                     if (e.Kind == EventKind.Commit)
                     {
@@ -73,7 +74,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
         }
     }
 
-    private void Handle(RoomGroup group, RoomEvent e, GroupOutcome outcome)
+    private void Handle(RoomGroup group, RoomEvent e, GroupOutcome outcome, GroupSnapshot? before)
     {
         if (e.Kind == EventKind.Chat && outcome.Kind == GroupOutcomeKind.NotForUs)
         {
@@ -97,7 +98,8 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
 
         if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied)
         {
-            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, group.Read(s => s.MemberNames)));
+            var (names, (arrivals, roles)) = group.Read(s => (s.MemberNames, CommitAnnouncements.Of(before!, s, e.Sender, TrustOf, identity.IsOwn)));
+            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, names) { Arrivals = arrivals, RoleChanges = roles });
             return;
         }
 
@@ -165,6 +167,7 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
         nameof(CommitReason.Join) => MembershipNoticeKind.Joined,
         nameof(CommitReason.Add) => MembershipNoticeKind.Added,
         nameof(CommitReason.Remove) => MembershipNoticeKind.Removed,
+        nameof(CommitReason.Manage) => MembershipNoticeKind.Managed,
         _ => MembershipNoticeKind.Rotated,
     };
 

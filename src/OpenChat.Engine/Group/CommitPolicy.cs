@@ -3,8 +3,9 @@ using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Group;
 
-/// <summary>Where the group stands in its commit chain: what the next commit must follow.</summary>
-internal readonly record struct GroupPosition(string Room, ulong Epoch, byte[] LastCommitHash);
+/// <summary>Where the group stands in its commit chain: what the next commit must follow, and
+/// the policy it must keep or change only as an admin may (null: <see cref="RoomPolicy.Legacy"/>).</summary>
+internal readonly record struct GroupPosition(string Room, ulong Epoch, byte[] LastCommitHash, RoomPolicy? Policy = null);
 
 /// <summary>
 /// The rules a commit must meet before anyone applies it, as of the time it was sequenced. It is
@@ -137,8 +138,9 @@ internal static class CommitPolicy
         return [room[1..plus], room[(plus + 1)..]];
     }
 
-    // Who may make which change. Rooms are open: anyone with a valid certificate may join itself;
-    // nobody may drop a member who is still entitled to read.
+    // Who may make which change. An open room takes anyone with a valid certificate who joins
+    // itself, a private one only the users its policy names (RolePolicy, which also judges every
+    // change of the policy); nobody may drop a member who is still entitled to read.
     private static Refusal? Authorize(GroupPosition position, Roster old, MemberValidity validity, Commit commit, RoomEvent e, DateTimeOffset at,
         HashSet<string> newMembers)
     {
@@ -147,6 +149,11 @@ internal static class CommitPolicy
         if (!newMembers.Contains(committer))
         {
             return new Refusal(RejectReason.CommitterNotInNewEpoch, "the committer is not a member of the new epoch");
+        }
+
+        if (RolePolicy.Check(position.Policy ?? RoomPolicy.Legacy, old, commit, newMembers) is { } denied)
+        {
+            return denied;
         }
 
         var keepsAll = old.Members.All(newMembers.Contains);
@@ -175,6 +182,7 @@ internal static class CommitPolicy
                 Refuse(RejectReason.RemovalOfEntitledMember, $"a removal of member {kept}, who was neither revoked, expired nor departed when it was sequenced"),
             CommitReason.Rotate or CommitReason.Update when !same => Refuse(RejectReason.RotationChangesMembers, "a rotation or key update that changes members"),
             CommitReason.Add or CommitReason.Remove or CommitReason.Rotate or CommitReason.Update => null,
+            CommitReason.Manage => null, // judged whole by RolePolicy above
             _ => Refuse(RejectReason.UnknownCommitReason, "unknown commit reason"),
         };
     }

@@ -130,7 +130,7 @@ public sealed partial class GroupState
     // this device's clock less the tolerated skew when that is later.
     private DateTimeOffset RemovalTime => ClockSkew.EarliestElsewhere(_time.GetUtcNow()) is var earliest && earliest > RoomClock ? earliest : RoomClock;
 
-    private GroupPosition Position => new(Room, Epoch, LastCommitHash);
+    private GroupPosition Position => new(Room, Epoch, LastCommitHash, Policy);
 
     /// <summary>Everything needed to continue after a restart. It holds secrets: store it encrypted.</summary>
     public GroupStateData Export() => new GroupStateData

@@ -227,4 +227,45 @@ public enum RejectReason
 
     /// <summary>The commit builds on the previous epoch's init secret, which this device does not hold.</summary>
     InitSecretMissing = 93,
+
+    // Roles and private rooms (RolePolicy).
+
+    /// <summary>A commit other than a Manage (or the Create) changes the room's policy.</summary>
+    PolicyChangedOutsideManage = 100,
+
+    /// <summary>A Manage by a device whose user is not an admin in the epoch before.</summary>
+    ManageByNonAdmin = 101,
+
+    /// <summary>A commit makes a private room open or an open room private.</summary>
+    PrivacyChanged = 102,
+
+    /// <summary>A Manage drops a user from the policy (a user is removed by marking them Removed).</summary>
+    ManageUnnamesUser = 103,
+
+    /// <summary>A Manage leaves a room that had an admin without any.</summary>
+    LastAdminRemoved = 104,
+
+    /// <summary>A Manage adds devices to the group (an added user joins by their own Join).</summary>
+    ManageAddsDevices = 105,
+
+    /// <summary>A Manage marks a user Removed but keeps one of their devices in the group.</summary>
+    ManageKeepsRemovedDevices = 106,
+
+    /// <summary>A Manage drops a device whose user it does not mark Removed.</summary>
+    ManageDropsOthers = 107,
+
+    /// <summary>A join of a private room by a user its policy does not name as Member or Admin.</summary>
+    JoinNotInPrivateRoom = 108,
+
+    /// <summary>A commit that makes a device of a user the private room does not name a member.</summary>
+    PrivateRoomOutsider = 109,
+
+    /// <summary>A join by a user an admin marked Removed (until an admin adds them back).</summary>
+    RemovedUserRejoins = 110,
+
+    /// <summary>A commit that keeps or adds a device of a user marked Removed.</summary>
+    RemovedUserMember = 111,
+
+    /// <summary>A create commit whose policy is not its creator's (the creator as the only admin).</summary>
+    CreatePolicyNotCreators = 112,
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using OpenChat.Cmdlets.Terminal;
 using OpenChat.Engine.Client;
+using OpenChat.Engine.Group;
 
 namespace OpenChat.Tests.Unit.Cmdlets;
 
@@ -78,5 +79,37 @@ public class NoticeTextTests
     {
         Assert.Equal("bob renewed its key: its previous key signed over to the new one, so its trust stays as it was (its safety number changed).",
             NoticeText.Format(new KeyRenewedNotice("bob")));
+    }
+
+    [Fact]
+    public void A_device_new_to_the_room_is_told_loudly_with_its_safety_state_unless_verified()
+    {
+        var joined = new MembershipNotice(MembershipNoticeKind.Joined, "carol", ["alice", "carol"]) { Arrivals = [new("carol", false, ContactTrust.Unverified)] };
+        Assert.Equal("carol changed the room's encryption (Join): members now alice, carol. NEW MEMBER carol: unverified, compare safety numbers (Get-ChatContact carol).",
+            NoticeText.Format(joined));
+        Assert.True(NoticeText.IsLoud(joined));
+
+        var minted = new MembershipNotice(MembershipNoticeKind.Joined, "bob", ["alice", "bob", "bob"]) { Arrivals = [new("bob", true, ContactTrust.Changed)] };
+        Assert.EndsWith("NEW DEVICE of bob: KEY CHANGED since you verified them; if they did not add a device, the server may have minted it (Get-ChatContact bob).",
+            NoticeText.Format(minted));
+        Assert.True(NoticeText.IsLoud(minted));
+
+        var verified = new MembershipNotice(MembershipNoticeKind.Joined, "dave", ["dave"]) { Arrivals = [new("dave", true, ContactTrust.Verified)] };
+        Assert.EndsWith("NEW DEVICE of dave (verified).", NoticeText.Format(verified));
+        Assert.False(NoticeText.IsLoud(verified));
+        Assert.False(NoticeText.IsLoud(new MembershipNotice(MembershipNoticeKind.Joined, "dave", ["dave"])));
+    }
+
+    [Theory]
+    [InlineData(null, RoomRole.Member, "alice added bob to the room.")]
+    [InlineData(RoomRole.Removed, RoomRole.Admin, "alice added bob to the room as an admin.")]
+    [InlineData(RoomRole.Member, RoomRole.Admin, "alice made bob an admin of the room.")]
+    [InlineData(RoomRole.Admin, RoomRole.Member, "alice made bob a member of the room (no longer an admin).")]
+    [InlineData(RoomRole.Member, RoomRole.Removed, "alice removed bob from the room: their devices left its encryption, and they cannot read what is sent from now on.")]
+    public void A_role_change_names_the_admin_the_user_and_what_changed(RoomRole? before, RoomRole after, string text)
+    {
+        var notice = new MembershipNotice(MembershipNoticeKind.Managed, "alice", ["alice"]) { RoleChanges = [new("bob", before, after)] };
+        Assert.Equal(text, NoticeText.Format(notice));
+        Assert.Equal(after == RoomRole.Removed, NoticeText.IsLoud(notice));
     }
 }

@@ -311,10 +311,16 @@ public class TerminalChatTests
         var history = texts.Select((t, i) => MemoryRoomHistory.Message("ops", 1000 + (ulong)i, "carol", t)).Aggregate(new MemoryRoomHistory().Read("ops", 2000), (h, m) => h.Add(m));
         await using var chat = await AliceOnScreen.StartAsync(history: history);
         await chat.Console.WaitForTextAsync("carol: m3");
+        // Every notice drawn (bob's join names him a new member) and the view at the newest, so
+        // that nothing (a "new below" count in the status line) is drawn at the old width after the resize.
+        await chat.Console.WaitForTextAsync("NEW MEMBER bob");
+        chat.Console.Press(ConsoleKey.End);
+        await chat.Console.WaitForAsync(s => s.Row(22).StartsWith(" ops | alice@", StringComparison.Ordinal), "the view at the newest");
 
-        chat.Console.Resize(50, 30);
-        await chat.Console.WaitForAsync(s => s.Row(28).StartsWith(" ops | alice@", StringComparison.Ordinal), "the new layout");
-        var rows = chat.Console.Read(s => s.Rows.Take(28).ToList());
+        // Tall enough for the four messages and the room's notices.
+        chat.Console.Resize(50, 34);
+        await chat.Console.WaitForAsync(s => s.Row(32).StartsWith(" ops | alice@", StringComparison.Ordinal), "the new layout");
+        var rows = chat.Console.Read(s => s.Rows.Take(32).ToList());
         var joined = string.Concat(rows.Select(r => r.TrimStart()));
         Assert.All(texts, t => Assert.Contains(t, joined, StringComparison.Ordinal)); // every message whole, in order of its rows
         Assert.All(rows, r => Assert.InRange(r.Length, 0, 50));
@@ -371,6 +377,30 @@ public class TerminalChatTests
         await chat.Console.WaitForTextAsync("Created dev. Now in dev.");
         await chat.Bob.EnterAsync("dev"); // it exists now, for others to join
         Assert.Contains(await chat.Bob.ListRoomsAsync(), r => r.Name == "dev" && r.Members == 2);
+    }
+
+    [Fact]
+    public async Task Op_and_kick_change_the_room_on_screen_and_help_names_them()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/help");
+        await chat.Console.WaitForTextAsync(Regex.Escape("/add /kick /op /deop USER (/help admin)"));
+        chat.Console.Enter("/help admin");
+        await chat.Console.WaitForTextAsync(Regex.Escape("/kick USER removes a user"));
+
+        chat.Console.Enter("/op bob");
+        await chat.Console.WaitForTextAsync("bob is now an admin of ops.");
+        await Eventually.TrueAsync(() => chat.Bob.MemberRoles("ops").Any(r => r is { UserName: "bob", Role: Engine.Group.RoomRole.Admin }), "bob to see himself an admin");
+
+        chat.Console.Enter("/deop bob");
+        await chat.Console.WaitForTextAsync("bob is now a member");
+        chat.Console.Enter("/deop alice");
+        await chat.Console.WaitForTextAsync("RoomRoleRefused: The members of .ops. would refuse this change");
+
+        chat.Console.Enter("/kick bob");
+        await chat.Console.WaitForTextAsync("Removed bob from ops");
+        await chat.Console.WaitForTextAsync("alice removed bob from the room");
+        Assert.Equal([chat.Alice.UserName], chat.Alice.GroupMembers("ops"));
     }
 
     /// <summary>Alice's chat screen in "ops" on a test console, run on a thread of its own as the

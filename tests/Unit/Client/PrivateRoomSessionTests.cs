@@ -1,0 +1,124 @@
+using OpenChat.Engine;
+using OpenChat.Engine.Client;
+using OpenChat.Engine.Group;
+using OpenChat.Engine.Pki;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Client;
+
+/// <summary>Private rooms and roles through real sessions and a real server: an admin's adds,
+/// kicks and role changes, a refused join explained before anything is published, and every
+/// device new to a room announced with its safety state.</summary>
+public class PrivateRoomSessionTests
+{
+    private static async Task<(MembershipNotice Notice, MemberArrival Arrival)> ArrivalAsync(SecureSession session, string user)
+    {
+        var notice = (MembershipNotice)(await SecureHarness.NoticeAsync(session, n => n is MembershipNotice m && m.Arrivals.Any(a => a.UserName == user))).Notice!;
+        return (notice, notice.Arrivals.Single(a => a.UserName == user));
+    }
+
+    [Fact]
+    public async Task A_private_room_admits_only_the_users_an_admin_added()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.CreateRoomAsync("ops", isPrivate: true);
+        Assert.True(alice.IsPrivateRoom("ops"));
+        await alice.AddMemberAsync("ops", "bob");
+
+        await bob.EnterAsync("ops");
+        var (_, arrived) = await ArrivalAsync(alice, "bob");
+        Assert.Equal(new MemberArrival("bob", false, ContactTrust.Unverified), arrived);
+
+        var epoch = alice.GroupEpoch("ops");
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => carol.EnterAsync("ops"));
+        Assert.Equal(ErrorIds.NotInPrivateRoom, refused.ErrorId);
+        Assert.Contains("ask an admin", refused.Message);
+
+        await alice.SendAsync("ops", "members only");
+        Assert.Equal("members only", (await SecureHarness.NextWithTextAsync(bob, "members only")).Text);
+        // Carol's client committed nothing: alice's group did not move, and refused nothing.
+        Assert.Equal(epoch, alice.GroupEpoch("ops"));
+        Assert.False(alice.TryReceive(out _, m => !m.Verified));
+        Assert.Equal(
+            [new RoomMemberRole("alice", RoomRole.Admin, 1), new RoomMemberRole("bob", RoomRole.Member, 1)],
+            alice.MemberRoles("ops"));
+    }
+
+    [Fact]
+    public async Task A_kicked_user_reads_nothing_after_the_kick_and_cannot_join_again()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await alice.CreateRoomAsync("ops", isPrivate: true);
+        await alice.AddMemberAsync("ops", "bob");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "before the kick");
+        await SecureHarness.NextWithTextAsync(bob, "before the kick");
+
+        await alice.RemoveMemberAsync("ops", "bob");
+        var told = (MembershipNotice)(await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Managed } m
+            && m.RoleChanges.Any(r => r.After == RoomRole.Removed))).Notice!;
+        Assert.Equal([new RoleChange("bob", RoomRole.Member, RoomRole.Removed)], told.RoleChanges);
+        Assert.Equal(["alice"], told.Members);
+        var after = await alice.SendAsync("ops", "after the kick");
+        await SecureHarness.NoticeAsync(bob, n => n is MembershipNotice { Kind: MembershipNoticeKind.RemovedThisDevice });
+        await Eventually.TrueAsync(() => bob.ProcessedThrough("ops") >= after, "bob to see the last message");
+        Assert.False(bob.TryReceive(out _, m => m.Text == "after the kick"));
+
+        var again = await Assert.ThrowsAsync<OpenChatException>(() => bob.SendAsync("ops", "let me in"));
+        Assert.Equal(ErrorIds.RemovedFromRoom, again.ErrorId);
+    }
+
+    [Fact]
+    public async Task Only_an_admin_changes_roles_and_the_last_admin_stays()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        await alice.CreateRoomAsync("ops", isPrivate: true);
+        await alice.AddMemberAsync("ops", "bob");
+        await bob.EnterAsync("ops");
+
+        var notAdmin = await Assert.ThrowsAsync<OpenChatException>(() => bob.AddMemberAsync("ops", "carol"));
+        Assert.Equal(ErrorIds.NotRoomAdmin, notAdmin.ErrorId);
+        Assert.Contains("alice", notAdmin.Message);
+        var last = await Assert.ThrowsAsync<OpenChatException>(() => alice.SetMemberRoleAsync("ops", "alice", RoomRole.Member));
+        Assert.Equal(ErrorIds.RoomRoleRefused, last.ErrorId);
+        var unnamed = await Assert.ThrowsAsync<OpenChatException>(() => alice.SetMemberRoleAsync("ops", "carol", RoomRole.Admin));
+        Assert.Equal(ErrorIds.NotAMember, unnamed.ErrorId);
+
+        await alice.SetMemberRoleAsync("ops", "bob", RoomRole.Admin);
+        await Eventually.TrueAsync(() => bob.MemberRoles("ops").Any(r => r is { UserName: "bob", Role: RoomRole.Admin }), "bob to be an admin");
+        await bob.AddMemberAsync("ops", "carol");
+        await carol.EnterAsync("ops");
+        await bob.SendAsync("ops", "welcome carol");
+        await SecureHarness.NextWithTextAsync(carol, "welcome carol");
+    }
+
+    [Fact]
+    public async Task A_new_device_of_a_member_of_an_open_room_is_announced_as_changed()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await ArrivalAsync(alice, "bob");
+        alice.ConfirmContact("bob");
+
+        // The server, as CA, can mint a device for any user of an open room: it gets in, loudly.
+        var (_, code) = new InviteBook(new CaDirectory(h.DataPath)).Create("bob", server: h.Address, additionalDevice: true);
+        var minted = await ChatEnrollment.RegisterAsync(code.ToString(), Path.Combine(h.ProfileRoot, "minted"), ReadOnlyMemory<char>.Empty,
+            TimeSpan.FromSeconds(10), CancellationToken.None);
+        await using var laptop = await h.SecureAsync(minted);
+        await laptop.EnterAsync("ops");
+        var (joined, arrived) = await ArrivalAsync(alice, "bob");
+        Assert.Equal(new MemberArrival("bob", true, ContactTrust.Changed), arrived);
+        Assert.Equal(MembershipNoticeKind.Joined, joined.Kind);
+    }
+}
