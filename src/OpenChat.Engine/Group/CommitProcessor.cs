@@ -30,6 +30,14 @@ internal static class CommitProcessor
             return misplaced;
         }
 
+        if (commit.FormatVersion == Commit.LegacyVersion && currentExternal.Length > 0)
+        {
+            // The current epoch came from a format-2 commit (only those carry an external key, and
+            // it is saved with the state): a room never goes back to the first key schedule, whose
+            // commits a thief with a stolen device's keys could make and read.
+            return new Refusal(RejectReason.LegacyCommitInFormat2Room, "a format-1 commit in a room already at format 2");
+        }
+
         if (!Signatures.Verify(roster.SigningKeyOf(committer!), commit.SignedPart(), commit.Signature))
         {
             return new Refusal(RejectReason.BadCommitSignature, "commit signature does not verify");

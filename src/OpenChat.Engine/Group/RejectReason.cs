@@ -227,4 +227,8 @@ public enum RejectReason
 
     /// <summary>The commit builds on the previous epoch's init secret, which this device does not hold.</summary>
     InitSecretMissing = 93,
+
+    /// <summary>A format-1 commit in a room that already applied a format-2 one: the first key
+    /// schedule would hand the epoch to whoever holds a member's long-term key, undoing healing.</summary>
+    LegacyCommitInFormat2Room = 94,
 }

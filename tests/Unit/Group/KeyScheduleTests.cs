@@ -214,6 +214,56 @@ public sealed class KeyScheduleTests
         Assert.Equal("after the join", carol.Texts.Last());
     }
 
+    [Fact]
+    public void A_format_1_commit_is_refused_once_the_room_has_a_format_2_commit()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            // A thief holding alice's stolen keys signs a commit of the first key schedule, whose
+            // epoch secret it chooses and wraps to everyone's long-term keys: nobody goes back to it.
+            var restarted = GroupState.Import(alice.State.Export(), alice.Identity, alice.Verifier, h.Time);
+            var epoch = bob.State.Epoch;
+            StoreForged(h, alice, alice, bob);
+            Assert.Equal(RejectReason.LegacyCommitInFormat2Room, bob.CatchUp().Last().Code);
+            Assert.Equal(RejectReason.LegacyCommitInFormat2Room, restarted.Process(h.Log.Last()).Code);
+            Assert.Equal(epoch, bob.State.Epoch);
+            alice.CatchUp();
+            alice.Send("still format 2");
+            bob.CatchUp();
+            Assert.Equal("still format 2", bob.Texts.Last());
+        }
+    }
+
+    [Fact]
+    public void A_format_1_commit_under_this_devices_serial_is_refused()
+    {
+        using var h = new GroupHarness();
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        StoreLegacy(h, alice, CommitReason.Create, alice);
+        bob.Publish();
+        bob.CatchUp();
+        StoreLegacy(h, bob, CommitReason.Join, alice, bob);
+        alice.CatchUp();
+        Assert.True(alice.State.IsMember);
+        // Still a format-1 room; a commit of the first key schedule under alice's serial can only
+        // come from someone holding her stolen key (this client makes none): her device refuses it.
+        var epoch = alice.State.Epoch;
+        StoreForged(h, alice, alice, bob);
+        Assert.Equal(RejectReason.OwnCommitNotPending, alice.CatchUp().Last().Code);
+        Assert.Equal(epoch, alice.State.Epoch);
+    }
+
+    private static void StoreForged(GroupHarness h, GroupHarness.Member victim, params GroupHarness.Member[] members)
+    {
+        var (forged, secret) = Commit.CreateLegacy(h.Room, victim.State.Epoch + 1, victim.State.LastCommitHash, victim.Identity.Serial,
+            victim.Identity.SigningKey, CommitReason.Rotate, members.Select(m => m.Identity.Package).ToList());
+        CryptographicOperations.ZeroMemory(secret);
+        h.Store(victim, EventKind.Commit, forged.ToBytes(), victim.State.ServerEpoch);
+    }
+
     private static Commit Build(GroupHarness.Member by, CommitReason reason, params CommitTarget[] others)
     {
         var state = by.State;
@@ -230,12 +280,6 @@ public sealed class KeyScheduleTests
         new(h.Room, (ulong)h.Log.Count + 1, Guid.NewGuid(), by.Identity.UserName, by.Identity.Serial, EventKind.Commit, by.State.ServerEpoch, h.Time.GetUtcNow(),
             commit.ToBytes());
 
-    private static byte[] StoreLegacy(GroupHarness h, GroupHarness.Member by, CommitReason reason, params GroupHarness.Member[] members)
-    {
-        var (commit, secret) = Commit.CreateLegacy(h.Room, by.State.Epoch + 1, by.State.LastCommitHash, by.Identity.Serial, by.Identity.SigningKey, reason,
-            members.Select(m => m.Identity.Package).ToList());
-        h.Store(by, EventKind.Commit, commit.ToBytes(), by.State.ServerEpoch);
-        by.CatchUp();
-        return secret;
-    }
+    private static byte[] StoreLegacy(GroupHarness h, GroupHarness.Member by, CommitReason reason, params GroupHarness.Member[] members) =>
+        LegacyCommits.Store(h, by, reason, members);
 }
