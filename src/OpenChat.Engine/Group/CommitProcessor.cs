@@ -51,7 +51,13 @@ internal static class CommitProcessor
         OpenedEpoch? opened = null;
         var own = members.FirstOrDefault(s => Roster.SameSerial(s, me.Serial))
             ?? (listedAs is null ? null : members.FirstOrDefault(s => Roster.SameSerial(s, listedAs)));
-        if (own is not null)
+        var ownCommit = own is not null && (Roster.SameSerial(commit.CommitterSerial, own) || Roster.SameSerial(commit.CommitterSerial, me.Serial));
+        // This device left (it erased its keys) and the commit still lists it, as a join or an
+        // update carries everyone over until the departed are removed: it follows the verified
+        // chain without opening anything, so that its own join later builds on the epoch everyone
+        // else has, and it reads nothing of the epochs it is not in.
+        var followsOnly = own is not null && !keys.Holds && !ownCommit && roster.Contains(own);
+        if (own is not null && !followsOnly)
         {
             // Opened before anything changes: a commit that cannot be opened leaves the state as it was.
             if (CommitOpening.Open(commit, roster, me, own, leaf, keys, currentExternal, out opened) is { } unopened)
