@@ -64,6 +64,16 @@ internal static class CommitOpening
                 return DoesNotOpen;
             }
 
+            if (!KeySchedule.IsPrivateHalfOf(external, commit.ExternalKey))
+            {
+                // Else a member could seal a scalar that is not the external key's, and the next
+                // honest join would be refused by everyone while its joiner applied it. It also
+                // binds what each member opened to the one external key (AES-GCM does not commit
+                // to its key: one ciphertext could open under two members' keys to two secrets).
+                CryptographicOperations.ZeroMemory(external);
+                return new Refusal(RejectReason.ExternalKeyMismatch, "the commit's sealed external key is not the private half of its external key");
+            }
+
             opened = new OpenedEpoch(KeySchedule.EpochSecret(joiner!, commit.Room, commit.Epoch, commit.Hash), external, own);
             return null;
         }

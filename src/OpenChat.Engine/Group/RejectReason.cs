@@ -231,4 +231,7 @@ public enum RejectReason
     /// <summary>A format-1 commit in a room that already applied a format-2 one: the first key
     /// schedule would hand the epoch to whoever holds a member's long-term key, undoing healing.</summary>
     LegacyCommitInFormat2Room = 94,
+
+    /// <summary>A format-2 commit whose sealed external key opens, but is not the private half of its external key.</summary>
+    ExternalKeyMismatch = 95,
 }

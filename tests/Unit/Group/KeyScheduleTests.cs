@@ -256,6 +256,31 @@ public sealed class KeyScheduleTests
         Assert.Equal(epoch, alice.State.Epoch);
     }
 
+    [Fact]
+    public void A_commit_whose_sealed_external_key_is_not_its_external_keys_private_half_is_refused()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            // A malicious member seals another scalar under the real joiner secret: it opens, but
+            // the next honest join would then be refused by everyone while its joiner applied it.
+            var state = alice.State;
+            var (commit, pending) = CommitBuilder.Build(state.Room, state.Epoch + 1, state.LastCommitHash, alice.Identity.Serial, alice.Identity.SigningKey,
+                CommitReason.Update, state.Policy,
+                [new CommitTarget(alice.Identity.Serial, CommitTargetKind.Committer, [], []), Carried(bob, state.Export().Leaves)],
+                CommitInit.Member(state.Export().InitSecret!));
+            using var other = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+            var sealedOther = KeySchedule.SealExternal(pending.JoinerSecret, KeySchedule.Scalar(other), state.Room, commit.Epoch, commit.ExternalKey);
+            var forged = commit with { SealedExternalKey = sealedOther };
+            forged = forged with { Signature = OpenChat.Engine.Crypto.Signatures.Sign(alice.Identity.SigningKey, forged.SignedPart()) };
+            var epoch = bob.State.Epoch;
+            Assert.Equal(RejectReason.ExternalKeyMismatch, bob.Deliver(Event(h, alice, forged)).Code);
+            Assert.Equal(epoch, bob.State.Epoch);
+            Assert.True(KeySchedule.IsPrivateHalfOf(KeySchedule.Scalar(other), OpenChat.Engine.Crypto.Signatures.PublicPoint(other)));
+            Assert.False(KeySchedule.IsPrivateHalfOf(new byte[32], commit.ExternalKey));
+        }
+    }
+
     private static void StoreForged(GroupHarness h, GroupHarness.Member victim, params GroupHarness.Member[] members)
     {
         var (forged, secret) = Commit.CreateLegacy(h.Room, victim.State.Epoch + 1, victim.State.LastCommitHash, victim.Identity.Serial,
