@@ -234,4 +234,8 @@ public enum RejectReason
 
     /// <summary>A format-2 commit whose sealed external key opens, but is not the private half of its external key.</summary>
     ExternalKeyMismatch = 95,
+
+    /// <summary>A format-2 commit whose committer key is a leaf already in the group (the committer's
+    /// own current one, or another member's): an update that would heal nothing.</summary>
+    CommitterKeyNotFresh = 96,
 }

@@ -107,4 +107,16 @@ public class KeyUpdateSessionTests
         await alice.SendAsync(dm.Name, "after your update");
         Assert.True((await SecureHarness.NextWithTextAsync(bobAgain, "after your update")).Verified);
     }
+
+    [Fact]
+    public void The_key_update_options_must_be_positive()
+    {
+        var options = new ChatClientOptions();
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.KeyUpdateInterval = TimeSpan.Zero);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.KeyUpdateInterval = TimeSpan.FromSeconds(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.KeyUpdateAfterMessages = 0);
+        options.KeyUpdateInterval = TimeSpan.FromHours(1);
+        options.KeyUpdateAfterMessages = 1;
+        Assert.Equal((TimeSpan.FromHours(1), 1), (options.KeyUpdateInterval, options.KeyUpdateAfterMessages));
+    }
 }

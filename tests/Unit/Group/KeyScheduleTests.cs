@@ -281,6 +281,24 @@ public sealed class KeyScheduleTests
         }
     }
 
+    [Fact]
+    public void A_commit_whose_committer_key_is_a_leaf_already_in_the_group_is_refused()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var leaves = alice.State.Export().Leaves;
+            var built = Build(alice, CommitReason.Update, Carried(bob, leaves));
+            // An "update" to alice's own current leaf heals nothing; bob's leaf would be shared.
+            foreach (var reused in new[] { leaves[alice.Identity.Serial], leaves[bob.Identity.Serial] })
+            {
+                var forged = built with { CommitterKey = reused };
+                forged = forged with { Signature = OpenChat.Engine.Crypto.Signatures.Sign(alice.Identity.SigningKey, forged.SignedPart()) };
+                Assert.Equal(RejectReason.CommitterKeyNotFresh, bob.Deliver(Event(h, alice, forged)).Code);
+            }
+        }
+    }
+
     private static void StoreForged(GroupHarness h, GroupHarness.Member victim, params GroupHarness.Member[] members)
     {
         var (forged, secret) = Commit.CreateLegacy(h.Room, victim.State.Epoch + 1, victim.State.LastCommitHash, victim.Identity.Serial,
