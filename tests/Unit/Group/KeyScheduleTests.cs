@@ -299,6 +299,26 @@ public sealed class KeyScheduleTests
         }
     }
 
+    [Fact]
+    public void A_state_saved_between_a_send_and_its_echo_cannot_open_what_the_device_sent()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var sent = alice.Send("mine");
+            // Saved (or stolen) before the message came back: no chain for alice's own serial.
+            var saved = alice.State.Export();
+            Assert.DoesNotContain(saved.Receiving.Keys, k => string.Equals(k, alice.Identity.Serial, StringComparison.OrdinalIgnoreCase));
+            var restarted = GroupState.Import(saved, alice.Identity, alice.Verifier, h.Time);
+            Assert.Equal(GroupOutcomeKind.NotForUs, restarted.Process(sent).Kind);
+            // The running device still shows its own message when it comes back, once.
+            Assert.Equal(GroupOutcomeKind.Message, alice.Deliver(sent).Kind);
+            Assert.Equal(GroupOutcomeKind.NotForUs, alice.Deliver(sent).Kind);
+            bob.CatchUp();
+            Assert.Equal("mine", bob.Texts.Last());
+        }
+    }
+
     private static void StoreForged(GroupHarness h, GroupHarness.Member victim, params GroupHarness.Member[] members)
     {
         var (forged, secret) = Commit.CreateLegacy(h.Room, victim.State.Epoch + 1, victim.State.LastCommitHash, victim.Identity.Serial,
