@@ -42,12 +42,32 @@ public sealed class ChatClientOptions
     public TimeSpan MaxRenewalRetryDelay { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>How long this device's key-agreement key in a room (its leaf) serves before the
-    /// device commits a key update there, before its next send (<see cref="Group.CommitReason.Update"/>).</summary>
-    public TimeSpan KeyUpdateInterval { get; set; } = Group.GroupState.DefaultKeyUpdateInterval;
+    /// device commits a key update there (<see cref="Group.CommitReason.Update"/>). Positive: zero
+    /// or less would make every send, and every event, commit an update first.</summary>
+    public TimeSpan KeyUpdateInterval
+    {
+        get => _keyUpdateInterval;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            _keyUpdateInterval = value;
+        }
+    }
 
     /// <summary>How many messages a room may see (from anyone) under this device's leaf before the
-    /// device commits a key update there, before its next send.</summary>
-    public int KeyUpdateAfterMessages { get; set; } = Group.GroupState.DefaultKeyUpdateAfterMessages;
+    /// device commits a key update there. Positive, for the same reason.</summary>
+    public int KeyUpdateAfterMessages
+    {
+        get => _keyUpdateAfterMessages;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            _keyUpdateAfterMessages = value;
+        }
+    }
+
+    private TimeSpan _keyUpdateInterval = Group.GroupState.DefaultKeyUpdateInterval;
+    private int _keyUpdateAfterMessages = Group.GroupState.DefaultKeyUpdateAfterMessages;
 
     /// <summary>This device's clock (tests move it; the group layer judges events by the room's own).</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;

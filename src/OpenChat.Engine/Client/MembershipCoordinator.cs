@@ -12,9 +12,13 @@ namespace OpenChat.Engine.Client;
 internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity identity, MemberVerifier verifier, RoomGroups rooms,
     GroupCommitter committer, MembershipRenewal renewal, RevocationTracker revocations, ILogger log, CancellationToken closing)
 {
-    /// <summary>The longest a device waits, after a removal, before it commits its own key update
-    /// in the background (a random wait up to it, so a room's members do not all race).</summary>
+    /// <summary>The longest a device waits, once its key update is due (after a removal, say),
+    /// before it commits it in the background (a random wait up to it, so a room's members do not all race).</summary>
     public static readonly TimeSpan MaxUpdateDelayAfterRemoval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often every room is looked at for a due key update besides after each event:
+    /// a room that is quiet still sees this device's key replaced once it is old.</summary>
+    public static readonly TimeSpan KeyUpdateCheckInterval = TimeSpan.FromMinutes(1);
 
     // Rooms with a background update on its way (one at a time per room).
     private readonly ConcurrentDictionary<string, byte> _updating = new(StringComparer.Ordinal);
@@ -213,13 +217,15 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
         return true;
     }
 
-    /// <summary>After a commit was applied: when it was a removal and this device is due its update
-    /// for it (<see cref="GroupState.RemovalSinceOwnCommit"/>), the update is committed soon, in the
-    /// background, rather than only before this device's next send: the removed member's keys stop
-    /// reaching the room's future even if this device stays silent.</summary>
-    public void UpdateKeyAfterRemoval(RoomGroup group)
+    /// <summary>When this device is due its key update in <paramref name="group"/>
+    /// (<see cref="GroupState.NeedsKeyUpdate()"/>: its leaf aged, the room's messages, a removal,
+    /// a leaf that is still its package key), the update is committed soon, in the background,
+    /// rather than only before this device's next send: a device that only reads heals too, and a
+    /// removed member's keys stop reaching the room's future even if this device stays silent.
+    /// Looked at after each event, on connecting, and every <see cref="KeyUpdateCheckInterval"/>.</summary>
+    public void UpdateKeyWhenDue(RoomGroup group)
     {
-        if (!group.Read(s => s.IsMember && s.RemovalSinceOwnCommit) || !_updating.TryAdd(group.Room, 0))
+        if (!group.Read(s => s.NeedsKeyUpdate()) || !_updating.TryAdd(group.Room, 0))
         {
             return;
         }
@@ -235,7 +241,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
                 {
                     // The same path as before a send: removals first, then the update.
                     await PrepareToSendAsync(group, closing).ConfigureAwait(false);
-                    KeyUpdateLog.UpdatedAfterRemoval(log, group.Room);
+                    KeyUpdateLog.UpdatedInBackground(log, group.Room);
                 }
             }
             catch (OperationCanceledException) when (closing.IsCancellationRequested)
@@ -252,6 +258,40 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
                 _updating.TryRemove(group.Room, out _);
             }
         });
+    }
+
+    /// <summary><see cref="UpdateKeyWhenDue"/> in every room this device holds.</summary>
+    public void UpdateKeysWhenDue()
+    {
+        foreach (var group in rooms.All())
+        {
+            UpdateKeyWhenDue(group);
+        }
+    }
+
+    /// <summary>Looks for due key updates every <see cref="KeyUpdateCheckInterval"/> on the client's clock, until closing.</summary>
+    public async Task RunKeyUpdateChecksAsync()
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(KeyUpdateCheckInterval, client.Time);
+            while (await timer.WaitForNextTickAsync(closing).ConfigureAwait(false))
+            {
+                try
+                {
+                    UpdateKeysWhenDue();
+                }
+                catch (Exception e)
+                {
+                    // One look that failed; the next tick looks again.
+                    KeyUpdateLog.CheckFailed(log, e, e.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Closing.
+        }
     }
 
     // Direct conversations opened while this device was offline were announced to nobody here:

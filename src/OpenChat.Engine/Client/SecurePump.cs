@@ -50,10 +50,8 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
                 {
                     Handle(group, e, outcome, before);
                     outbox.CompleteQueued(e);
-                    if (e.Kind == EventKind.Commit)
-                    {
-                        membership.UpdateKeyAfterRemoval(group);
-                    }
+                    // A removal, the room's message count or a leaf still the package key may have made this device due.
+                    membership.UpdateKeyWhenDue(group);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -142,6 +142,8 @@ public sealed partial class SecureSession : IAsyncDisposable
             session._outbox.StartQueuedSenders();
             _ = Task.Run(() => session._membership.EnterDirectRoomsAsync());
             _ = Task.Run(session._membership.RenewRoomsAsync);
+            _ = Task.Run(session._membership.RunKeyUpdateChecksAsync);
+            session._membership.UpdateKeysWhenDue();
             return session;
         }
         catch (Exception e) when (e is CryptoException or JsonException)
@@ -373,6 +375,8 @@ public sealed partial class SecureSession : IAsyncDisposable
             _ = Task.Run(() => _membership.EnterDirectRoomsAsync(onlyNew: true));
             // A renewal cut short by the connection going down goes on now.
             _ = Task.Run(_membership.RenewRoomsAsync);
+            // An update that failed while the connection was down is due still.
+            _membership.UpdateKeysWhenDue();
         }
     }
 

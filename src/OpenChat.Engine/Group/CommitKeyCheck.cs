@@ -14,16 +14,23 @@ namespace OpenChat.Engine.Group;
 /// </summary>
 internal static class CommitKeyCheck
 {
-    public static Refusal? Keys(Commit commit)
+    public static Refusal? Keys(Roster old, Commit commit)
     {
         if (commit.FormatVersion == Commit.LegacyVersion)
         {
             return null;
         }
 
-        return IsPoint(commit.CommitterKey) && IsPoint(commit.ExternalKey) && IsPoint(commit.EphemeralKey) && commit.SealedExternalKey.Length == KeySchedule.SealedLength
-            ? null
-            : new Refusal(RejectReason.CommitKeysMalformed, "the commit's committer, external or ephemeral key is missing or malformed");
+        if (!(IsPoint(commit.CommitterKey) && IsPoint(commit.ExternalKey) && IsPoint(commit.EphemeralKey) && commit.SealedExternalKey.Length == KeySchedule.SealedLength))
+        {
+            return new Refusal(RejectReason.CommitKeysMalformed, "the commit's committer, external or ephemeral key is missing or malformed");
+        }
+
+        // A committer key must be fresh: its own current leaf again would heal nothing (a thief
+        // holding it keeps reading), and another member's leaf would give two members one key.
+        return old.Leaves.Values.Any(leaf => CryptographicOperations.FixedTimeEquals(leaf, commit.CommitterKey))
+            ? new Refusal(RejectReason.CommitterKeyNotFresh, "the commit's committer key is a leaf key already in the group")
+            : null;
     }
 
     /// <summary>Whether <paramref name="member"/> names the key this device holds for it.</summary>

@@ -24,8 +24,16 @@ internal static class CommitOpening
         out OpenedEpoch? opened)
     {
         opened = null;
+        var byThisDevice = Roster.SameSerial(commit.CommitterSerial, ownSerial) || Roster.SameSerial(commit.CommitterSerial, me.Serial);
         if (commit.FormatVersion == Commit.LegacyVersion)
         {
+            if (byThisDevice)
+            {
+                // This client makes only format-2 commits, each with a pending entry: a format-1
+                // commit under this device's serial was signed by someone holding its stolen key.
+                return new Refusal(RejectReason.OwnCommitNotPending, "a format-1 commit under this device's serial: this device makes none");
+            }
+
             var secret = commit.UnwrapLegacy(ownSerial, me.AgreementKey);
             opened = secret is null ? null : new OpenedEpoch(secret, null, null);
             return secret is null ? DoesNotOpen : null;
@@ -33,7 +41,7 @@ internal static class CommitOpening
 
         PendingCommitData? own = null;
         byte[]? joiner;
-        if (Roster.SameSerial(commit.CommitterSerial, ownSerial) || Roster.SameSerial(commit.CommitterSerial, me.Serial))
+        if (byThisDevice)
         {
             own = leaf.PendingFor(commit);
             if (own is null)
@@ -54,6 +62,16 @@ internal static class CommitOpening
             if (external is null)
             {
                 return DoesNotOpen;
+            }
+
+            if (!KeySchedule.IsPrivateHalfOf(external, commit.ExternalKey))
+            {
+                // Else a member could seal a scalar that is not the external key's, and the next
+                // honest join would be refused by everyone while its joiner applied it. It also
+                // binds what each member opened to the one external key (AES-GCM does not commit
+                // to its key: one ciphertext could open under two members' keys to two secrets).
+                CryptographicOperations.ZeroMemory(external);
+                return new Refusal(RejectReason.ExternalKeyMismatch, "the commit's sealed external key is not the private half of its external key");
             }
 
             opened = new OpenedEpoch(KeySchedule.EpochSecret(joiner!, commit.Room, commit.Epoch, commit.Hash), external, own);

@@ -67,7 +67,7 @@ internal static class CommitPolicy
         var members = new List<string>();
         var listed = Roster.SerialSet([]);
         newMembers = members;
-        if (CommitKeyCheck.Keys(commit) is { } malformed)
+        if (CommitKeyCheck.Keys(roster, commit) is { } malformed)
         {
             return malformed;
         }

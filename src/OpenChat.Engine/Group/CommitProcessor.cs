@@ -30,6 +30,14 @@ internal static class CommitProcessor
             return misplaced;
         }
 
+        if (commit.FormatVersion == Commit.LegacyVersion && currentExternal.Length > 0)
+        {
+            // The current epoch came from a format-2 commit (only those carry an external key, and
+            // it is saved with the state): a room never goes back to the first key schedule, whose
+            // commits a thief with a stolen device's keys could make and read.
+            return new Refusal(RejectReason.LegacyCommitInFormat2Room, "a format-1 commit in a room already at format 2");
+        }
+
         if (!Signatures.Verify(roster.SigningKeyOf(committer!), commit.SignedPart(), commit.Signature))
         {
             return new Refusal(RejectReason.BadCommitSignature, "commit signature does not verify");
@@ -43,7 +51,13 @@ internal static class CommitProcessor
         OpenedEpoch? opened = null;
         var own = members.FirstOrDefault(s => Roster.SameSerial(s, me.Serial))
             ?? (listedAs is null ? null : members.FirstOrDefault(s => Roster.SameSerial(s, listedAs)));
-        if (own is not null)
+        var ownCommit = own is not null && (Roster.SameSerial(commit.CommitterSerial, own) || Roster.SameSerial(commit.CommitterSerial, me.Serial));
+        // This device left (it erased its keys) and the commit still lists it, as a join or an
+        // update carries everyone over until the departed are removed: it follows the verified
+        // chain without opening anything, so that its own join later builds on the epoch everyone
+        // else has, and it reads nothing of the epochs it is not in.
+        var followsOnly = own is not null && !keys.Holds && !ownCommit && roster.Contains(own);
+        if (own is not null && !followsOnly)
         {
             // Opened before anything changes: a commit that cannot be opened leaves the state as it was.
             if (CommitOpening.Open(commit, roster, me, own, leaf, keys, currentExternal, out opened) is { } unopened)

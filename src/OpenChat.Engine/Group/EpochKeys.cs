@@ -14,6 +14,14 @@ internal sealed class EpochKeys
 {
     private readonly Dictionary<string, SenderChain> _receiving = new(Roster.SerialComparer);
     private readonly Dictionary<string, uint> _highestGeneration = new(Roster.SerialComparer);
+    // The message keys of this device's own messages not yet seen back, in memory only: there is no
+    // receiving chain for its own serial, which would lag its sending chain until each echo and so
+    // let a state stolen between a send and its echo open what this device sent.
+    private readonly Dictionary<uint, byte[]> _ownUnechoed = [];
+    private string? _ownSerial;
+
+    /// <summary>Own messages whose keys are kept for their echo; the oldest is erased past it.</summary>
+    public const int MaxOwnUnechoed = 256;
 
     /// <summary>False when this device holds no key for the epoch (not a member, or it left).</summary>
     public bool Holds { get; private set; }
@@ -41,9 +49,14 @@ internal sealed class EpochKeys
             Sending = data.Sending is null ? null : SenderChain.Import(data.Sending),
             SentInEpoch = data.SentInEpoch,
         };
+        keys._ownSerial = ownSerial;
         foreach (var (serial, chain) in data.Receiving)
         {
-            keys._receiving[serial] = SenderChain.Import(chain);
+            // A state saved before kept a receiving chain for this device's own serial: dropped.
+            if (!Roster.SameSerial(serial, ownSerial))
+            {
+                keys._receiving[serial] = SenderChain.Import(chain);
+            }
         }
 
         foreach (var (serial, generation) in data.HighestGeneration)
@@ -57,7 +70,7 @@ internal sealed class EpochKeys
             {
                 keys.Holds = true;
                 keys.Sending ??= SenderChain.ForSender(secret, data.Room, data.Epoch, ownSerial);
-                keys.DeriveMissing(secret, data.Room, data.Epoch, members);
+                keys.DeriveMissing(secret, data.Room, data.Epoch, members.Where(m => !Roster.SameSerial(m, ownSerial)));
                 keys.InitSecret = KeySchedule.Init(secret, data.Room, data.Epoch);
                 CryptographicOperations.ZeroMemory(secret);
                 data.EpochSecret = null;
@@ -86,15 +99,33 @@ internal sealed class EpochKeys
         }
 
         Holds = true;
+        _ownSerial = ownSerial;
         Sending = SenderChain.ForSender(epochSecret, room, epoch, ownSerial);
-        DeriveMissing(epochSecret, room, epoch, members);
+        DeriveMissing(epochSecret, room, epoch, members.Where(m => !Roster.SameSerial(m, ownSerial)));
         InitSecret = KeySchedule.Init(epochSecret, room, epoch);
         ExternalPrivate = externalPrivate;
         CryptographicOperations.ZeroMemory(epochSecret);
     }
 
-    /// <summary>Counts a message this device sent in the epoch.</summary>
-    public void CountSent() => SentInEpoch++;
+    /// <summary>Counts a message this device sent in the epoch, and keeps its key (in memory) for its echo.</summary>
+    public void CountSent(uint generation, byte[] messageKey)
+    {
+        SentInEpoch++;
+        _ownUnechoed[generation] = (byte[])messageKey.Clone();
+        while (_ownUnechoed.Count > MaxOwnUnechoed)
+        {
+            var oldest = _ownUnechoed.Keys.Min();
+            Erase(_ownUnechoed[oldest]);
+            _ownUnechoed.Remove(oldest);
+        }
+    }
+
+    /// <summary>Whether <paramref name="senderSerial"/> is the serial this device sends under in the epoch.</summary>
+    public bool IsOwn(string senderSerial) => _ownSerial is { } own && Roster.SameSerial(own, senderSerial);
+
+    /// <summary>The key of this device's own message of <paramref name="generation"/>, once (then
+    /// erased from here); null when it was seen already or sent before a restart.</summary>
+    public byte[]? TakeOwn(uint generation) => _ownUnechoed.Remove(generation, out var key) ? key : null;
 
     /// <summary>The receiving ratchet for <paramref name="senderSerial"/>; null when there is none.</summary>
     public SenderChain? ReceivingFrom(string senderSerial) => _receiving.GetValueOrDefault(senderSerial);
@@ -126,6 +157,12 @@ internal sealed class EpochKeys
         }
 
         _receiving.Clear();
+        foreach (var key in _ownUnechoed.Values)
+        {
+            Erase(key);
+        }
+
+        _ownUnechoed.Clear();
         Erase(InitSecret);
         InitSecret = null;
         Erase(ExternalPrivate);

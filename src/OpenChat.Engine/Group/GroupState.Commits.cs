@@ -95,9 +95,12 @@ public sealed partial class GroupState
         }
 
         var opened = staged.Opened;
+        // The leaf's age is measured on the clock NeedsKeyUpdate reads (this device's, or the room's
+        // when that is later): a server's time would leave a device whose clock runs ahead always due.
+        var setAt = SendingTime;
         if (opened?.Own is { } own)
         {
-            _leaf.Take(own, e.Time);
+            _leaf.Take(own, setAt);
         }
         else if (opened is null)
         {
@@ -106,7 +109,7 @@ public sealed partial class GroupState
         else if (!heldLeaf)
         {
             // Added by someone else: the secret came wrapped to the package key, the leaf until this device updates.
-            _leaf.ResetToPackageKey(e.Time);
+            _leaf.ResetToPackageKey(setAt);
         }
         else if (removes)
         {

@@ -11,7 +11,7 @@ public sealed partial class GroupState
     /// due (<c>ChatClientOptions.KeyUpdateAfterMessages</c>), counted from every sender.</summary>
     public int KeyUpdateAfterMessages { get; set; } = DefaultKeyUpdateAfterMessages;
 
-    /// <summary>When this device's leaf was set (the room's time of the commit that set it).</summary>
+    /// <summary>When this device's leaf was set (by this device's clock, or the room's when that was later).</summary>
     public DateTimeOffset LeafSet => _leaf.SetAt;
 
     /// <summary>Messages the room saw since this device's leaf was set.</summary>

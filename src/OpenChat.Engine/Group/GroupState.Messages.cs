@@ -28,9 +28,9 @@ public sealed partial class GroupState
 
         var (generation, key) = sending.Advance();
         var token = Fernet.Encrypt(key, content, now, RandomNumberGenerator.GetBytes(16));
+        _keys.CountSent(generation, key);
         CryptographicOperations.ZeroMemory(key);
         var unsigned = new Envelope(Room, Epoch, _me.UserName, _me.Serial, generation, contentType, token, []);
-        _keys.CountSent();
         return (unsigned with { Signature = Signatures.Sign(_me.SigningKey, unsigned.SignedPart()) }).ToBytes();
     }
 

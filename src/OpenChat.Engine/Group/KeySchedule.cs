@@ -134,6 +134,29 @@ internal static class KeySchedule
     /// <summary>The raw private scalar of <paramref name="key"/> (what the external key is sealed as).</summary>
     public static byte[] Scalar(ECDiffieHellman key) => key.ExportParameters(includePrivateParameters: true).D!;
 
+    /// <summary>Whether <paramref name="scalar"/> is the private half of <paramref name="point"/>:
+    /// its public point is computed from the scalar alone, so a scalar that is not a valid P-256
+    /// key, or belongs to another point, is told apart without trusting the point.</summary>
+    public static bool IsPrivateHalfOf(byte[] scalar, byte[] point)
+    {
+        if (scalar.Length != SecretLength || point.Length != Signatures.PointLength || point[0] != 0x04)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var key = ECDiffieHellman.Create(new ECParameters { Curve = ECCurve.NamedCurves.nistP256, D = (byte[])scalar.Clone() });
+            var q = key.ExportParameters(includePrivateParameters: false).Q;
+            return CryptographicOperations.FixedTimeEquals(q.X, point.AsSpan(1, 32)) && CryptographicOperations.FixedTimeEquals(q.Y, point.AsSpan(33));
+        }
+        catch (CryptographicException)
+        {
+            // Zero, or not below the group order: no key at all.
+            return false;
+        }
+    }
+
     /// <summary>A P-256 key from its private scalar and public point (as a commit carries the external key).</summary>
     public static ECDiffieHellman FromScalar(byte[] scalar, byte[] point)
     {

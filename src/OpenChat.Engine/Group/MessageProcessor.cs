@@ -29,18 +29,31 @@ internal static class MessageProcessor
             roster.MarkDeparted(sender!.UserName);
         }
 
-        if (!keys.Holds || keys.ReceivingFrom(envelope.SenderSerial) is not { } chain)
+        byte[]? messageKey;
+        if (keys.Holds && keys.IsOwn(envelope.SenderSerial))
+        {
+            // This device's own message back: its key was kept from the send (there is no chain to
+            // derive it from). Seen already, or sent before a restart: nothing to open it with.
+            messageKey = keys.TakeOwn(envelope.Generation);
+            if (messageKey is null)
+            {
+                return new GroupOutcome(GroupOutcomeKind.NotForUs, "this device's own message, whose key it no longer holds");
+            }
+        }
+        else if (!keys.Holds || keys.ReceivingFrom(envelope.SenderSerial) is not { } chain)
         {
             return new GroupOutcome(GroupOutcomeKind.NotForUs, "this device holds no key for this epoch");
         }
-
-        var next = chain.Next;
-        var messageKey = chain.KeyFor(envelope.Generation);
-        if (messageKey is null)
+        else
         {
-            return envelope.Generation < next
-                ? GroupOutcome.Reject(RejectReason.Replay, "replay: this message was already received")
-                : GroupOutcome.Reject(RejectReason.TooFarAhead, "too far ahead of the sender's last message");
+            var next = chain.Next;
+            messageKey = chain.KeyFor(envelope.Generation);
+            if (messageKey is null)
+            {
+                return envelope.Generation < next
+                    ? GroupOutcome.Reject(RejectReason.Replay, "replay: this message was already received")
+                    : GroupOutcome.Reject(RejectReason.TooFarAhead, "too far ahead of the sender's last message");
+            }
         }
 
         byte[] content;

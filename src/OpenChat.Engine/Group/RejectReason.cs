@@ -228,6 +228,17 @@ public enum RejectReason
     /// <summary>The commit builds on the previous epoch's init secret, which this device does not hold.</summary>
     InitSecretMissing = 93,
 
+    /// <summary>A format-1 commit in a room that already applied a format-2 one: the first key
+    /// schedule would hand the epoch to whoever holds a member's long-term key, undoing healing.</summary>
+    LegacyCommitInFormat2Room = 94,
+
+    /// <summary>A format-2 commit whose sealed external key opens, but is not the private half of its external key.</summary>
+    ExternalKeyMismatch = 95,
+
+    /// <summary>A format-2 commit whose committer key is a leaf already in the group (the committer's
+    /// own current one, or another member's): an update that would heal nothing.</summary>
+    CommitterKeyNotFresh = 96,
+
     // Roles and private rooms (RolePolicy).
 
     /// <summary>A commit other than a Manage (or the Create) changes the room's policy.</summary>

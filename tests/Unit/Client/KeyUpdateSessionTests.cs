@@ -1,4 +1,5 @@
 using OpenChat.Engine.Client;
+using OpenChat.Engine.Group;
 using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Client;
@@ -55,5 +56,67 @@ public class KeyUpdateSessionTests
         var received = await SecureHarness.NextWithTextAsync(alice, "three");
         Assert.True(received.Verified);
         Assert.Equal(epoch + 1, alice.GroupEpoch("ops"));
+    }
+
+    [Fact]
+    public async Task A_silent_member_updates_its_key_a_week_after_its_leaf_was_set()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        var bobTime = new ManualTime(DateTimeOffset.UtcNow);
+        await using var bob = await SecureSession.ConnectAsync(await h.EnrollAsync("bob"), ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { MaxReconnectDelay = TimeSpan.FromMilliseconds(200), Time = bobTime });
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "today");
+        await SecureHarness.NextWithTextAsync(bob, "today");
+        var epoch = bob.GroupEpoch("ops");
+
+        // A week on bob's clock: bob only reads, yet his device replaces its key.
+        bobTime.Advance(GroupState.DefaultKeyUpdateInterval + TimeSpan.FromMinutes(1));
+        await alice.SendAsync("ops", "a week later");
+        await SecureHarness.NextWithTextAsync(bob, "a week later");
+        await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Rotated, Actor: "bob" }, 20_000);
+        await alice.SendAsync("ops", "healed");
+        await SecureHarness.NextWithTextAsync(bob, "healed");
+        Assert.Equal(epoch + 1, bob.GroupEpoch("ops"));
+        Assert.Equal(alice.GroupEpoch("ops"), bob.GroupEpoch("ops"));
+    }
+
+    [Fact]
+    public async Task A_device_added_by_someone_else_updates_without_sending()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        var bobProfile = await h.EnrollAsync("bob");
+        var bob = await h.SecureAsync(bobProfile);
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await alice.SendAsync("ops", "before");
+        await SecureHarness.NextWithTextAsync(bob, "before");
+        await bob.DisposeAsync();
+
+        // bob is offline: alice adds his device from ops to their direct room, wrapped to its
+        // long-term package key. Once back, bob's device replaces that key with no send of his.
+        var dm = await alice.OpenDirectAsync("bob");
+        await alice.SendAsync(dm.Name, "while you were out");
+        await using var bobAgain = await h.SecureAsync(bobProfile);
+        await SecureHarness.NextWithTextAsync(bobAgain, "while you were out", 20_000);
+        var update = await SecureHarness.NoticeAsync(alice, n => n is MembershipNotice { Kind: MembershipNoticeKind.Rotated, Actor: "bob" }, 20_000);
+        Assert.Equal(dm.Name, update.Room);
+        await alice.SendAsync(dm.Name, "after your update");
+        Assert.True((await SecureHarness.NextWithTextAsync(bobAgain, "after your update")).Verified);
+    }
+
+    [Fact]
+    public void The_key_update_options_must_be_positive()
+    {
+        var options = new ChatClientOptions();
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.KeyUpdateInterval = TimeSpan.Zero);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.KeyUpdateInterval = TimeSpan.FromSeconds(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.KeyUpdateAfterMessages = 0);
+        options.KeyUpdateInterval = TimeSpan.FromHours(1);
+        options.KeyUpdateAfterMessages = 1;
+        Assert.Equal((TimeSpan.FromHours(1), 1), (options.KeyUpdateInterval, options.KeyUpdateAfterMessages));
     }
 }

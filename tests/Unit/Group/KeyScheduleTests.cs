@@ -214,6 +214,119 @@ public sealed class KeyScheduleTests
         Assert.Equal("after the join", carol.Texts.Last());
     }
 
+    [Fact]
+    public void A_format_1_commit_is_refused_once_the_room_has_a_format_2_commit()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            // A thief holding alice's stolen keys signs a commit of the first key schedule, whose
+            // epoch secret it chooses and wraps to everyone's long-term keys: nobody goes back to it.
+            var restarted = GroupState.Import(alice.State.Export(), alice.Identity, alice.Verifier, h.Time);
+            var epoch = bob.State.Epoch;
+            StoreForged(h, alice, alice, bob);
+            Assert.Equal(RejectReason.LegacyCommitInFormat2Room, bob.CatchUp().Last().Code);
+            Assert.Equal(RejectReason.LegacyCommitInFormat2Room, restarted.Process(h.Log.Last()).Code);
+            Assert.Equal(epoch, bob.State.Epoch);
+            alice.CatchUp();
+            alice.Send("still format 2");
+            bob.CatchUp();
+            Assert.Equal("still format 2", bob.Texts.Last());
+        }
+    }
+
+    [Fact]
+    public void A_format_1_commit_under_this_devices_serial_is_refused()
+    {
+        using var h = new GroupHarness();
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        StoreLegacy(h, alice, CommitReason.Create, alice);
+        bob.Publish();
+        bob.CatchUp();
+        StoreLegacy(h, bob, CommitReason.Join, alice, bob);
+        alice.CatchUp();
+        Assert.True(alice.State.IsMember);
+        // Still a format-1 room; a commit of the first key schedule under alice's serial can only
+        // come from someone holding her stolen key (this client makes none): her device refuses it.
+        var epoch = alice.State.Epoch;
+        StoreForged(h, alice, alice, bob);
+        Assert.Equal(RejectReason.OwnCommitNotPending, alice.CatchUp().Last().Code);
+        Assert.Equal(epoch, alice.State.Epoch);
+    }
+
+    [Fact]
+    public void A_commit_whose_sealed_external_key_is_not_its_external_keys_private_half_is_refused()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            // A malicious member seals another scalar under the real joiner secret: it opens, but
+            // the next honest join would then be refused by everyone while its joiner applied it.
+            var state = alice.State;
+            var (commit, pending) = CommitBuilder.Build(state.Room, state.Epoch + 1, state.LastCommitHash, alice.Identity.Serial, alice.Identity.SigningKey,
+                CommitReason.Update, state.Policy,
+                [new CommitTarget(alice.Identity.Serial, CommitTargetKind.Committer, [], []), Carried(bob, state.Export().Leaves)],
+                CommitInit.Member(state.Export().InitSecret!));
+            using var other = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+            var sealedOther = KeySchedule.SealExternal(pending.JoinerSecret, KeySchedule.Scalar(other), state.Room, commit.Epoch, commit.ExternalKey);
+            var forged = commit with { SealedExternalKey = sealedOther };
+            forged = forged with { Signature = OpenChat.Engine.Crypto.Signatures.Sign(alice.Identity.SigningKey, forged.SignedPart()) };
+            var epoch = bob.State.Epoch;
+            Assert.Equal(RejectReason.ExternalKeyMismatch, bob.Deliver(Event(h, alice, forged)).Code);
+            Assert.Equal(epoch, bob.State.Epoch);
+            Assert.True(KeySchedule.IsPrivateHalfOf(KeySchedule.Scalar(other), OpenChat.Engine.Crypto.Signatures.PublicPoint(other)));
+            Assert.False(KeySchedule.IsPrivateHalfOf(new byte[32], commit.ExternalKey));
+        }
+    }
+
+    [Fact]
+    public void A_commit_whose_committer_key_is_a_leaf_already_in_the_group_is_refused()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var leaves = alice.State.Export().Leaves;
+            var built = Build(alice, CommitReason.Update, Carried(bob, leaves));
+            // An "update" to alice's own current leaf heals nothing; bob's leaf would be shared.
+            foreach (var reused in new[] { leaves[alice.Identity.Serial], leaves[bob.Identity.Serial] })
+            {
+                var forged = built with { CommitterKey = reused };
+                forged = forged with { Signature = OpenChat.Engine.Crypto.Signatures.Sign(alice.Identity.SigningKey, forged.SignedPart()) };
+                Assert.Equal(RejectReason.CommitterKeyNotFresh, bob.Deliver(Event(h, alice, forged)).Code);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_state_saved_between_a_send_and_its_echo_cannot_open_what_the_device_sent()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var sent = alice.Send("mine");
+            // Saved (or stolen) before the message came back: no chain for alice's own serial.
+            var saved = alice.State.Export();
+            Assert.DoesNotContain(saved.Receiving.Keys, k => string.Equals(k, alice.Identity.Serial, StringComparison.OrdinalIgnoreCase));
+            var restarted = GroupState.Import(saved, alice.Identity, alice.Verifier, h.Time);
+            Assert.Equal(GroupOutcomeKind.NotForUs, restarted.Process(sent).Kind);
+            // The running device still shows its own message when it comes back, once.
+            Assert.Equal(GroupOutcomeKind.Message, alice.Deliver(sent).Kind);
+            Assert.Equal(GroupOutcomeKind.NotForUs, alice.Deliver(sent).Kind);
+            bob.CatchUp();
+            Assert.Equal("mine", bob.Texts.Last());
+        }
+    }
+
+    private static void StoreForged(GroupHarness h, GroupHarness.Member victim, params GroupHarness.Member[] members)
+    {
+        var (forged, secret) = Commit.CreateLegacy(h.Room, victim.State.Epoch + 1, victim.State.LastCommitHash, victim.Identity.Serial,
+            victim.Identity.SigningKey, CommitReason.Rotate, members.Select(m => m.Identity.Package).ToList());
+        CryptographicOperations.ZeroMemory(secret);
+        h.Store(victim, EventKind.Commit, forged.ToBytes(), victim.State.ServerEpoch);
+    }
+
     private static Commit Build(GroupHarness.Member by, CommitReason reason, params CommitTarget[] others)
     {
         var state = by.State;
@@ -230,12 +343,6 @@ public sealed class KeyScheduleTests
         new(h.Room, (ulong)h.Log.Count + 1, Guid.NewGuid(), by.Identity.UserName, by.Identity.Serial, EventKind.Commit, by.State.ServerEpoch, h.Time.GetUtcNow(),
             commit.ToBytes());
 
-    private static byte[] StoreLegacy(GroupHarness h, GroupHarness.Member by, CommitReason reason, params GroupHarness.Member[] members)
-    {
-        var (commit, secret) = Commit.CreateLegacy(h.Room, by.State.Epoch + 1, by.State.LastCommitHash, by.Identity.Serial, by.Identity.SigningKey, reason,
-            members.Select(m => m.Identity.Package).ToList());
-        h.Store(by, EventKind.Commit, commit.ToBytes(), by.State.ServerEpoch);
-        by.CatchUp();
-        return secret;
-    }
+    private static byte[] StoreLegacy(GroupHarness h, GroupHarness.Member by, CommitReason reason, params GroupHarness.Member[] members) =>
+        LegacyCommits.Store(h, by, reason, members);
 }

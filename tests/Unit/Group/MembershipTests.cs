@@ -218,6 +218,37 @@ public class MembershipTests
     }
 
     [Fact]
+    public void A_device_that_left_follows_a_join_that_still_lists_it_and_can_rejoin()
+    {
+        var (h, alice, bob) = TwoMembers();
+        using (h)
+        {
+            bob.Depart();
+            bob.CatchUp();
+            bob.State.ForgetSecrets();
+            // carol joins before anyone removed bob: her join carries him over, wrapped to a leaf
+            // whose private key bob erased when he left.
+            var carol = h.AddJoined("carol");
+            alice.CatchUp();
+            Assert.Contains(bob.Identity.Serial, alice.State.MemberSerials);
+            Assert.Equal(GroupOutcomeKind.Applied, bob.CatchUp().Last().Kind);
+            Assert.Equal(alice.State.Epoch, bob.State.Epoch);
+            Assert.False(bob.State.CanRead);
+
+            bob.Join();
+            Assert.Equal(CommitReason.Join.ToString(), alice.CatchUp().Last().Notice);
+            Assert.Equal(CommitReason.Join.ToString(), carol.CatchUp().Last().Notice);
+            Assert.True(bob.State.IsMember);
+            Assert.Equal(alice.State.LastCommitHash, bob.State.LastCommitHash);
+            alice.Send("bob is back");
+            bob.CatchUp();
+            carol.CatchUp();
+            Assert.Equal("bob is back", bob.Texts.Last());
+            Assert.Equal("bob is back", carol.Texts.Last());
+        }
+    }
+
+    [Fact]
     public void A_rejoin_may_not_add_or_remove_anyone_else()
     {
         var (h, alice, bob) = TwoMembers();

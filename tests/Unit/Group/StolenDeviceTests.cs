@@ -109,12 +109,6 @@ public sealed class StolenDeviceTests
         Assert.Equal(["format 1, read by bob", "format 1, after T"], thief.Read(h.Log));
     }
 
-    private static void StoreLegacy(GroupHarness h, GroupHarness.Member by, CommitReason reason, params GroupHarness.Member[] members)
-    {
-        var (commit, secret) = Commit.CreateLegacy(h.Room, by.State.Epoch + 1, by.State.LastCommitHash, by.Identity.Serial, by.Identity.SigningKey, reason,
-            members.Select(m => m.Identity.Package).ToList());
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
-        h.Store(by, OpenChat.Engine.Protocol.EventKind.Commit, commit.ToBytes(), by.State.ServerEpoch);
-        by.CatchUp();
-    }
+    private static void StoreLegacy(GroupHarness h, GroupHarness.Member by, CommitReason reason, params GroupHarness.Member[] members) =>
+        System.Security.Cryptography.CryptographicOperations.ZeroMemory(LegacyCommits.Store(h, by, reason, members));
 }

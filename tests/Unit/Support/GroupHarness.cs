@@ -202,7 +202,10 @@ public sealed class GroupHarness : IDisposable
             CatchUp();
         }
 
-        public GroupState State { get; } = state;
+        public GroupState State { get; private set; } = state;
+
+        /// <summary>This device goes on from <paramref name="next"/> (a state it saved, as after a restart).</summary>
+        public void Restart(GroupState next) => State = next;
 
         public List<GroupOutcome> Outcomes { get; } = [];
 
