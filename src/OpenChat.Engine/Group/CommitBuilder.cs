@@ -17,7 +17,8 @@ internal enum CommitTargetKind
 }
 
 /// <summary>One member as the committer wraps to it: the key and the reference the commit names it by.</summary>
-internal sealed record CommitTarget(string Serial, CommitTargetKind Kind, byte[] Key, byte[] Reference);
+/// <param name="Public">The key imported once (the roster keeps it), or null to import <paramref name="Key"/> here.</param>
+internal sealed record CommitTarget(string Serial, CommitTargetKind Kind, byte[] Key, byte[] Reference, ECDiffieHellmanPublicKey? Public = null);
 
 /// <summary>
 /// What the new epoch builds on: the previous epoch's init secret (a member's commit), the
@@ -71,8 +72,8 @@ internal static class CommitBuilder
             var wrapped = target.Kind switch
             {
                 CommitTargetKind.Committer => [],
-                CommitTargetKind.CarriedOver => KeySchedule.Wrap(carriedSecret, ephemeral, ephemeralKey, target.Key, room, newEpoch, serial),
-                _ => KeySchedule.Wrap(joiner, ephemeral, ephemeralKey, target.Key, room, newEpoch, serial),
+                CommitTargetKind.CarriedOver => KeySchedule.Wrap(carriedSecret, ephemeral, ephemeralKey, target.Key, target.Public, room, newEpoch, serial),
+                _ => KeySchedule.Wrap(joiner, ephemeral, ephemeralKey, target.Key, target.Public, room, newEpoch, serial),
             };
             var reference = target.Kind == CommitTargetKind.Committer ? KeySchedule.KeyReference(committerKey) : target.Reference;
             wraps.Add(new CommitMember(serial, reference, wrapped));

@@ -26,11 +26,11 @@ public sealed partial class GroupState
             {
                 // A current member is carried over as it is (a join or rotation may not drop
                 // anyone); only members being added must be valid now.
-                targets.Add(new CommitTarget(serial, CommitTargetKind.CarriedOver, leaf, KeySchedule.KeyReference(leaf)));
+                targets.Add(new CommitTarget(serial, CommitTargetKind.CarriedOver, leaf, KeySchedule.KeyReference(leaf), _roster.LeafPublic(leaf)));
             }
             else if (_roster.TryGetPackage(serial, out var package) && !_roster.Contains(serial) && _validity.ValidAt(package, SendingTime))
             {
-                targets.Add(new CommitTarget(serial, CommitTargetKind.Added, package.AgreementKey, package.Reference));
+                targets.Add(new CommitTarget(serial, CommitTargetKind.Added, package.AgreementKey, package.Reference, _roster.LeafPublic(package.AgreementKey)));
             }
             else
             {

@@ -58,9 +58,12 @@ internal static class KeySchedule
     /// <summary>First 16 bytes of SHA-256 over a key: how a format-2 commit names a leaf or committer key.</summary>
     public static byte[] KeyReference(ReadOnlySpan<byte> key) => SHA256.HashData(key)[..16];
 
-    public static byte[] Wrap(byte[] secret, ECDiffieHellman ephemeral, byte[] ephemeralKey, byte[] targetKey, string room, ulong epoch, byte[] serial)
+    /// <param name="targetPublic"><paramref name="targetKey"/> already imported, or null.</param>
+    public static byte[] Wrap(byte[] secret, ECDiffieHellman ephemeral, byte[] ephemeralKey, byte[] targetKey, ECDiffieHellmanPublicKey? targetPublic, string room, ulong epoch,
+        byte[] serial)
     {
-        var key = WrapKey(KeyAgreement.SharedSecret(ephemeral, targetKey), room, epoch, serial, targetKey, ephemeralKey);
+        var shared = targetPublic is null ? KeyAgreement.SharedSecret(ephemeral, targetKey) : ephemeral.DeriveRawSecretAgreement(targetPublic);
+        var key = WrapKey(shared, room, epoch, serial, targetKey, ephemeralKey);
         try
         {
             return Seal(key, secret, GroupLabels.Context(room, epoch, serial));
