@@ -23,6 +23,12 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
     // Rooms with a background update on its way (one at a time per room).
     private readonly ConcurrentDictionary<string, byte> _updating = new(StringComparer.Ordinal);
 
+    /// <summary>How long a room whose background update failed waits before the background tries
+    /// again (the next send still commits it first): a refused update must not become a commit loop.</summary>
+    public static readonly TimeSpan BackgroundRetryAfterFailure = TimeSpan.FromMinutes(10);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _updateFailedAt = new(StringComparer.Ordinal);
+
     private string UserName => client.UserName;
 
     /// <summary>Joins an existing room and makes this device a member of its encrypted group.</summary>
@@ -225,7 +231,9 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
     /// Looked at after each event, on connecting, and every <see cref="KeyUpdateCheckInterval"/>.</summary>
     public void UpdateKeyWhenDue(RoomGroup group)
     {
-        if (!group.Read(s => s.NeedsKeyUpdate()) || !_updating.TryAdd(group.Room, 0))
+        if (!group.Read(s => s.NeedsKeyUpdate())
+            || (_updateFailedAt.TryGetValue(group.Room, out var failed) && client.Time.GetUtcNow() - failed < BackgroundRetryAfterFailure)
+            || !_updating.TryAdd(group.Room, 0))
         {
             return;
         }
@@ -241,6 +249,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
                 {
                     // The same path as before a send: removals first, then the update.
                     await PrepareToSendAsync(group, closing).ConfigureAwait(false);
+                    _updateFailedAt.TryRemove(group.Room, out _);
                     KeyUpdateLog.UpdatedInBackground(log, group.Room);
                 }
             }
@@ -251,6 +260,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
             catch (Exception e)
             {
                 // Offline, or the room changed under it: the update is still due before the next send.
+                _updateFailedAt[group.Room] = client.Time.GetUtcNow();
                 KeyUpdateLog.UpdateFailed(log, e, group.Room, e.GetType().Name);
             }
             finally
