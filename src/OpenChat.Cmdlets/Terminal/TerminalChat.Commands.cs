@@ -66,7 +66,7 @@ internal sealed partial class TerminalChat
                 case "/create" when argument is not null:
                     var isPrivate = parts.Length == 3 && string.Equals(parts[2].Trim(), "private", StringComparison.OrdinalIgnoreCase);
                     var created = Await(_secure.CreateRoomAsync(argument, isPrivate, stop));
-                    OpenRoom(created.Name, $"Created {(isPrivate ? "the private room " : "")}{created.Name}. Now in {created.Name}.");
+                    OpenRoom(created.Name, $"Created {(_secure.IsPrivateRoom(created.Name) ? "the private room " : "")}{created.Name}. Now in {created.Name}.");
                     break;
                 case "/add" or "/kick" or "/op" or "/deop":
                     RoleCommand(parts);

@@ -2,6 +2,7 @@ using OpenChat.Engine;
 using OpenChat.Engine.Client;
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
 using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Client;
@@ -120,5 +121,36 @@ public class PrivateRoomSessionTests
         var (joined, arrived) = await ArrivalAsync(alice, "bob");
         Assert.Equal(new MemberArrival("bob", true, ContactTrust.Changed), arrived);
         Assert.Equal(MembershipNoticeKind.Joined, joined.Kind);
+    }
+
+    [Fact]
+    public async Task Creating_a_room_whose_group_another_device_founded_fails_and_joins_nothing()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var mallory = await h.SecureAsync(await h.EnrollAsync("mallory"));
+        await mallory.CreateRoomAsync("ops");
+        var aliceProfile = await h.EnrollAsync("alice");
+        var commits = 0;
+        // The server answers alice's create of a room that exists as if it had made it.
+        await using var proxy = new TamperingProxy(h.DataPath, h.Server.Endpoint.Port, aliceProfile.LoadIdentity(ReadOnlySpan<char>.Empty),
+            toServer: (type, payload) =>
+            {
+                if (type == MessageType.Publish && Publish.Read(payload).Kind == EventKind.Commit)
+                {
+                    Interlocked.Increment(ref commits);
+                }
+
+                return type == MessageType.CreateRoom && NameRequest.Read(type, payload) is { } asked
+                    ? [new NameRequest(MessageType.Join, asked.Tag, asked.Name).ToFrame()]
+                    : null;
+            });
+        await using var alice = await SecureSession.ConnectAsync(aliceProfile, ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { Server = proxy.Address, MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });
+
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => alice.CreateRoomAsync("ops", isPrivate: true));
+        Assert.Equal(ErrorIds.RoomFoundedByOther, refused.ErrorId);
+        Assert.Equal(0, Volatile.Read(ref commits));
+        Assert.Equal(1ul, mallory.GroupEpoch("ops"));
+        Assert.False(alice.IsPrivateRoom("ops"));
     }
 }
