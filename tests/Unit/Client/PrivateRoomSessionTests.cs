@@ -153,4 +153,30 @@ public class PrivateRoomSessionTests
         Assert.Equal(1ul, mallory.GroupEpoch("ops"));
         Assert.False(alice.IsPrivateRoom("ops"));
     }
+
+    [Fact]
+    public async Task A_kick_is_told_as_its_signers_whatever_name_the_server_puts_on_it()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        var bobProfile = await h.EnrollAsync("bob");
+        // The server tells bob that every commit of alice's is carol's.
+        await using var proxy = new TamperingProxy(h.DataPath, h.Server.Endpoint.Port, bobProfile.LoadIdentity(ReadOnlySpan<char>.Empty),
+            toClient: (type, payload) => type == MessageType.Event && RoomEvent.Read(payload) is { Kind: EventKind.Commit, Sender: "alice" } e
+                ? [(e with { Sender = "carol" }).ToFrame()]
+                : null);
+        await using var bob = await SecureSession.ConnectAsync(bobProfile, ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { Server = proxy.Address, MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await Eventually.TrueAsync(() => alice.GroupMembers("ops").Count == 3, "carol to be in");
+
+        await alice.RemoveMemberAsync("ops", "carol");
+        var told = await SecureHarness.NoticeAsync(bob, n => n is MembershipNotice { Kind: MembershipNoticeKind.Managed });
+        Assert.Equal("alice", ((MembershipNotice)told.Notice!).Actor);
+        Assert.Equal("alice", told.Sender);
+        Assert.Equal([new RoleChange("carol", null, RoomRole.Removed)], ((MembershipNotice)told.Notice!).RoleChanges);
+    }
 }
