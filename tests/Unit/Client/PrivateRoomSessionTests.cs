@@ -179,4 +179,20 @@ public class PrivateRoomSessionTests
         Assert.Equal("alice", told.Sender);
         Assert.Equal([new RoleChange("carol", null, RoomRole.Removed)], ((MembershipNotice)told.Notice!).RoleChanges);
     }
+
+    [Fact]
+    public async Task Adding_an_admin_again_leaves_them_an_admin()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await alice.CreateRoomAsync("ops", isPrivate: true);
+        await alice.AddMemberAsync("ops", "bob", RoomRole.Admin);
+        var epoch = alice.GroupEpoch("ops");
+
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => alice.AddMemberAsync("ops", "bob"));
+        Assert.Equal(ErrorIds.RoomRoleRefused, refused.ErrorId);
+        Assert.Contains("Set-ChatRoomMember", refused.Message);
+        Assert.Equal(RoomRole.Admin, alice.MemberRoles("ops").Single(r => r.UserName == "bob").Role);
+        Assert.Equal(epoch, alice.GroupEpoch("ops"));
+    }
 }
