@@ -5,7 +5,7 @@ Adds each user named in -User to the room's policy with the role -Role (Member, 
 
 In a private room (New-ChatRoom -Private) only users added this way may join the room's encryption; they join by entering the room themselves (Join-ChatRoom, Enter-ChatRoom or Send-ChatMessage -Room), and nothing is encrypted to their long-term key before they do. In an open room adding a user gives them a role; anyone may join an open room anyway, and every new member is announced to the others with their safety state.
 
-A user an admin removed (Remove-ChatRoomMember) may not join again until an admin adds them back with this command. Adding a user who is already named with that role changes nothing. To change the role of a user already named, Set-ChatRoomMember says what is meant more plainly.
+A user an admin removed (Remove-ChatRoomMember) may not join again until an admin adds them back with this command. Adding a user who is already named with that role changes nothing. Adding a member or admin with the other role is refused (RoomRoleRefused) and changes nothing, so adding an admin again by mistake never demotes them: change a role with Set-ChatRoomMember.
 
 Each user is handled on its own: a failure is written as a non-terminating error and the others are still added.
 
@@ -26,7 +26,7 @@ The command uses -Session if given, otherwise the newest open session; with no s
     Notes       = @'
 The server, as the CA, can still mint a certificate for a user you added: such a device gets in, and every member's client announces it loudly as a NEW DEVICE whose keys changed. Compare safety numbers (Get-ChatContact, Confirm-ChatContact).
 
-Error ids: NotRoomAdmin (this user is not an admin of the room), RoomRoleRefused (the members would refuse the change, or the room is a direct conversation), UserNameInvalid, NotAMember, NotConnected, CommitRefused, StaleEpoch, ConnectionLost, Timeout.
+Error ids: NotRoomAdmin (this user is not an admin of the room), RoomRoleRefused (the user is already in with the other role, the members would refuse the change, or the room is a direct conversation), UserNameInvalid, NotAMember, NotConnected, CommitRefused, StaleEpoch, ConnectionLost, Timeout.
 '@
     Examples    = @(
         @{

@@ -31,7 +31,7 @@ The command uses -Session if given, otherwise the newest open session; with no s
     Notes       = @'
 A protocol note: the room is created by the request CreateRoom (docs/protocol.md); a server of an older version does not know it and refuses it.
 
-Error ids: RoomExists (the room exists: join it with Join-ChatRoom), RoomNameInvalid, RoomLimitReached, RateLimited, StaleEpoch, CommitRefused, NotConnected, ConnectionLost, CertificateRevoked, Timeout.
+Error ids: RoomExists (the room exists: join it with Join-ChatRoom), RoomFoundedByOther (another device founded the room's encryption before yours: nothing was joined), RoomNameInvalid, RoomLimitReached, RateLimited, StaleEpoch, CommitRefused, NotConnected, ConnectionLost, CertificateRevoked, Timeout.
 '@
     Examples    = @(
         @{

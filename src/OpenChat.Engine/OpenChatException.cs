@@ -162,4 +162,8 @@ public static class ErrorIds
     public const string NotInPrivateRoom = "NotInPrivateRoom";
     public const string RemovedFromRoom = "RemovedFromRoom";
     public const string RoomRoleRefused = "RoomRoleRefused";
+
+    /// <summary>A room this device asked to create had its encryption founded by another device
+    /// first: nothing was joined (the founder, not this user, is its admin).</summary>
+    public const string RoomFoundedByOther = "RoomFoundedByOther";
 }

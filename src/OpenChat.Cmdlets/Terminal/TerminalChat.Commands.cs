@@ -63,10 +63,14 @@ internal sealed partial class TerminalChat
                     }
 
                     break;
+                case "/create" when argument is not null && parts.Length == 3 && !string.Equals(parts[2].Trim(), "private", StringComparison.OrdinalIgnoreCase):
+                    // A typo must not make an open room of one meant to be private.
+                    Notice($"/create ROOM [private]: '{TerminalText.Neutralise(parts[2].Trim())}' is not 'private'; nothing was created.");
+                    break;
                 case "/create" when argument is not null:
-                    var isPrivate = parts.Length == 3 && string.Equals(parts[2].Trim(), "private", StringComparison.OrdinalIgnoreCase);
+                    var isPrivate = parts.Length == 3;
                     var created = Await(_secure.CreateRoomAsync(argument, isPrivate, stop));
-                    OpenRoom(created.Name, $"Created {(isPrivate ? "the private room " : "")}{created.Name}. Now in {created.Name}.");
+                    OpenRoom(created.Name, $"Created {(_secure.IsPrivateRoom(created.Name) ? "the private room " : "")}{created.Name}. Now in {created.Name}.");
                     break;
                 case "/add" or "/kick" or "/op" or "/deop":
                     RoleCommand(parts);

@@ -23,10 +23,18 @@ internal sealed partial class TerminalChat
 
         var user = parts[1];
         var shown = TerminalText.Neutralise(user);
+        var word = parts.Length == 3 ? parts[2].Trim() : null;
+        if (word is not null && !(command == "/add" && (word.Equals("admin", StringComparison.OrdinalIgnoreCase) || word.Equals("member", StringComparison.OrdinalIgnoreCase))))
+        {
+            // A typo must not give a role other than the one meant: nothing is changed.
+            Notice($"{command}: '{TerminalText.Neutralise(word)}' is not understood; nothing was changed. {RoleHelp}");
+            return;
+        }
+
         switch (command)
         {
             case "/add":
-                var role = parts.Length == 3 && string.Equals(parts[2].Trim(), "admin", StringComparison.OrdinalIgnoreCase) ? RoomRole.Admin : RoomRole.Member;
+                var role = string.Equals(word, "admin", StringComparison.OrdinalIgnoreCase) ? RoomRole.Admin : RoomRole.Member;
                 Await(_secure.AddMemberAsync(_room, user, role, stop));
                 Notice($"Added {shown} to {_room}{(role == RoomRole.Admin ? " as an admin" : "")}.");
                 break;

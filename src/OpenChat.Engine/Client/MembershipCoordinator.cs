@@ -45,7 +45,7 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
             ? await client.CreateRoomAsync(room, cancellationToken).ConfigureAwait(false)
             : await client.JoinAsync(room, group.ProcessedThrough + 1, cancellationToken).ConfigureAwait(false);
         group.SetCatchUpTarget(joined.LastSequence);
-        await EnsureMemberAsync(group, joined.LastSequence, cancellationToken, isPrivate).ConfigureAwait(false);
+        await EnsureMemberAsync(group, joined.LastSequence, cancellationToken, create ? isPrivate : null).ConfigureAwait(false);
         return joined;
     }
 
@@ -120,7 +120,10 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
     public static OpenChatException Departed(string room) => new(ErrorIds.NotAMember, ErrorKind.PolicyViolation,
         $"You left '{UserNamePolicy.Printable(room)}' on another device; join it again to send there.");
 
-    private async Task EnsureMemberAsync(RoomGroup group, ulong knownSequence, CancellationToken cancellationToken, bool isPrivate = false)
+    // found: null to join (or found a room nobody founded yet, as an open room); true or false
+    // when this device was asked to create the room, private or open: then only its own
+    // founding commit will do.
+    private async Task EnsureMemberAsync(RoomGroup group, ulong knownSequence, CancellationToken cancellationToken, bool? found = null)
     {
         var room = group.Room;
         await committer.WaitProcessedAsync(group, knownSequence, cancellationToken).ConfigureAwait(false);
@@ -134,7 +137,15 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
                 continue;
             }
 
-            var (isMember, hasPackage) = group.Read(s => (s.IsMember, s.HasPackage(identity.Serial)));
+            var (isMember, hasPackage, epoch) = group.Read(s => (s.IsMember, s.HasPackage(identity.Serial), s.Epoch));
+            if (found is not null && epoch != 0)
+            {
+                // Asked to create the room, this device founds its group or joins nothing: a
+                // group founded first by another device (a race, or a server that answered a
+                // create for a room that existed) has someone else as its admin, maybe open.
+                throw FoundedByOther(room);
+            }
+
             if (isMember)
             {
                 return;
@@ -157,15 +168,25 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
                         $"The encrypted group of '{room}' could not be verified from its history on this device, so it cannot be joined. The refused events are in Receive-ChatMessage.");
                 }
 
-                var reason = s.Epoch == 0 ? CommitReason.Create : CommitReason.Join;
                 // A join changes nothing but adding this device (anything else is refused by the
                 // other members); revoked members are removed by the next sender's own commit.
-                var members = reason == CommitReason.Create ? new List<string>() : s.MemberSerials.ToList();
-                return reason == CommitReason.Create ? s.CreateFoundingCommit(isPrivate) : s.CreateCommit(reason, members);
+                return s.Epoch == 0 ? s.CreateFoundingCommit(found ?? false) : s.CreateCommit(CommitReason.Join, s.MemberSerials.ToList());
             });
 
+            var result = await committer.CommitAsync(group, body, builtOn, cancellationToken).ConfigureAwait(false);
+            if (found is not null)
+            {
+                // Only this very commit founding the group counts (by its hash), whatever others
+                // committed after it: not a founding by another device this one was added to.
+                if (result != CommitResult.Applied || group.FoundingCommitHash is not { } founding || !founding.AsSpan().SequenceEqual(Commit.Parse(body).Hash))
+                {
+                    throw FoundedByOther(room);
+                }
+
+                return;
+            }
+
             // Lost to someone else's commit: caught up on it, and tried again.
-            await committer.CommitAsync(group, body, builtOn, cancellationToken).ConfigureAwait(false);
         }
 
         throw new OpenChatException(ErrorIds.StaleEpoch, ErrorKind.Unavailable, $"Could not join the encrypted group of '{room}': it kept changing. Try again.");
@@ -344,6 +365,9 @@ internal sealed class MembershipCoordinator(ChatClient client, DeviceIdentity id
             }
         }
     }
+
+    private static OpenChatException FoundedByOther(string room) => new(ErrorIds.RoomFoundedByOther, ErrorKind.PolicyViolation,
+        $"Someone else founded the encryption of '{UserNamePolicy.Printable(room)}' first, so it was not created by you and you did not join it; join it on purpose (Enter-ChatRoom) if you trust its admins.");
 
     public async Task EnterQuietlyAsync(string room)
     {

@@ -41,6 +41,14 @@ internal sealed class RoomAdministration(ChatClient client, RoomGroups rooms, Me
                     $"'{UserNamePolicy.Printable(user)}' is not a member of '{UserNamePolicy.Printable(room)}'; add them with Add-ChatRoomMember.");
             }
 
+            // An add never changes the role of someone already in (it would demote an admin
+            // added again by mistake): that is Set-ChatRoomMember's, on purpose.
+            if (!mustBeNamed && current is (RoomRole.Member or RoomRole.Admin) && current != role)
+            {
+                throw new OpenChatException(ErrorIds.RoomRoleRefused, ErrorKind.InvalidArgument,
+                    $"'{UserNamePolicy.Printable(user)}' is already {(current == RoomRole.Admin ? "an admin" : "a member")} of '{UserNamePolicy.Printable(room)}'; nothing changed. Change a role with Set-ChatRoomMember (/op, /deop).");
+            }
+
             return current == role ? null : state.Policy.With(user, role);
         }, state => state.CreateSetRoleCommit(user, role), cancellationToken);
     }

@@ -34,6 +34,21 @@ internal sealed class RoomGroup
 
     public string Room => _state.Room;
 
+    /// <summary>The hash of the commit that founded the room's group, when this session saw it
+    /// applied (a creator checks that the founding was its own, whatever came after it).</summary>
+    public byte[]? FoundingCommitHash
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return field;
+            }
+        }
+
+        private set => field = value;
+    }
+
     public ulong ProcessedThrough
     {
         get
@@ -104,7 +119,12 @@ internal sealed class RoomGroup
             GroupOutcome outcome;
             try
             {
+                var epochBefore = _state.Epoch;
                 outcome = _state.Process(e);
+                if (epochBefore == 0 && _state.Epoch == 1)
+                {
+                    FoundingCommitHash = _state.LastCommitHash;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

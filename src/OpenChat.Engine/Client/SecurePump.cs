@@ -96,8 +96,11 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
 
         if (e.Kind == EventKind.Commit && outcome.Kind == GroupOutcomeKind.Applied)
         {
-            var (names, (arrivals, roles)) = group.Read(s => (s.MemberNames, CommitAnnouncements.Of(before!, s, e.Sender, TrustOf, identity.IsOwn)));
-            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), e.Sender, names) { Arrivals = arrivals, RoleChanges = roles });
+            // Who committed is the user of the committer's verified package, never the name the
+            // server put on the event: a kick or role change is told as its signer's.
+            var (names, actor) = group.Read(s => (s.MemberNames, s.Packages.TryGetValue(e.SenderSerial, out var committer) ? committer.UserName : e.SenderSerial));
+            var (arrivals, roles) = group.Read(s => CommitAnnouncements.Of(before!, s, actor, TrustOf, identity.IsOwn));
+            Notice(e, new MembershipNotice(CommitKind(outcome.Notice), actor, names) { Arrivals = arrivals, RoleChanges = roles }, actor);
             return;
         }
 
@@ -215,12 +218,15 @@ internal sealed class SecurePump(ChatClient client, DeviceIdentity identity, Roo
         }
     }
 
-    private void Notice(RoomEvent e, SecureNotice notice)
+    // sender: who the notice is from when the group verified it (a commit's signer); otherwise
+    // the name the server gave the event.
+    private void Notice(RoomEvent e, SecureNotice notice, string? sender = null)
     {
-        var message = new SecureMessage(e.Room, e.Sequence, e.Sender, e.SenderSerial, "", e.Time, e.Time, true, TrustOf(e.Sender, e.SenderSerial), null, e.Epoch, false, 0)
+        sender ??= e.Sender;
+        var message = new SecureMessage(e.Room, e.Sequence, sender, e.SenderSerial, "", e.Time, e.Time, true, TrustOf(sender, e.SenderSerial), null, e.Epoch, false, 0)
         {
             IsNotice = true,
-            IsOwn = string.Equals(e.Sender, UserName, StringComparison.OrdinalIgnoreCase),
+            IsOwn = string.Equals(sender, UserName, StringComparison.OrdinalIgnoreCase),
             Notice = notice,
         };
         history.Record(message);

@@ -183,7 +183,7 @@ public sealed partial class SecureSession : IAsyncDisposable
             {
                 return await _membership.EnterAsync(room, create: true, cancellationToken).ConfigureAwait(false);
             }
-            catch (OpenChatException raced) when (raced.ErrorId == ErrorIds.RoomExists)
+            catch (OpenChatException raced) when (raced.ErrorId is ErrorIds.RoomExists or ErrorIds.RoomFoundedByOther)
             {
                 // Someone else created it in between: it exists now, which is all that was asked.
                 return await _membership.EnterAsync(room, cancellationToken).ConfigureAwait(false);

@@ -27,9 +27,10 @@ public sealed partial class GroupState
     /// Removed, and in a private room named as Member or Admin.</summary>
     public bool MayJoin => OwnRole is var role && role != RoomRole.Removed && (!IsPrivate || role is not null);
 
-    /// <summary>The commit that founds the room's group with this device's user as its only admin.</summary>
+    /// <summary>The commit that founds the room's group with this device's user as its only admin;
+    /// a direct conversation has no roles (<see cref="RoomPolicy.Legacy"/>), whatever is asked.</summary>
     public (byte[] Body, ulong BuiltOnEpoch) CreateFoundingCommit(bool isPrivate) =>
-        CreateCommit(CommitReason.Create, [], RoomPolicy.ForCreator(_me.UserName, isPrivate));
+        CreateCommit(CommitReason.Create, [], DirectUsers() is null ? RoomPolicy.ForCreator(_me.UserName, isPrivate) : RoomPolicy.Legacy);
 
     /// <summary>A Manage that names <paramref name="userName"/> with <paramref name="role"/>
     /// (Member or Admin): adds them (back), or changes their role. Nobody's devices change: an

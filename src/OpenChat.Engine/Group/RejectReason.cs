@@ -279,4 +279,10 @@ public enum RejectReason
 
     /// <summary>A create commit whose policy is not its creator's (the creator as the only admin).</summary>
     CreatePolicyNotCreators = 112,
+
+    /// <summary>A create commit of a direct conversation with roles (it has none: its two users are equals).</summary>
+    DirectRoomWithRoles = 113,
+
+    /// <summary>A Manage in a direct conversation (nobody there may kick or promote the other).</summary>
+    ManageInDirectRoom = 114,
 }

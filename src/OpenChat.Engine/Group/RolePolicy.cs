@@ -15,8 +15,14 @@ internal static class RolePolicy
     {
         var after = commit.Policy;
         var committerUser = old.NameOf(commit.CommitterSerial);
+        var direct = CommitPolicy.DirectUsersOf(commit.Room) is not null;
         var changed = commit.Reason switch
         {
+            // A direct conversation's two users are equals: its founder is no admin, who could
+            // otherwise lock the other person out of their own conversation.
+            CommitReason.Create when direct && !after.SameAs(RoomPolicy.Legacy) =>
+                new Refusal(RejectReason.DirectRoomWithRoles, "a create commit of a direct conversation that gives it roles"),
+            CommitReason.Manage when direct => new Refusal(RejectReason.ManageInDirectRoom, "a Manage in a direct conversation (it has no admins)"),
             // A founder names itself the only admin; a room founded before roles (or by a client
             // that sets none) is open and has no admin, as every room was.
             CommitReason.Create when !(after.SameAs(RoomPolicy.Legacy) || after.SameAs(RoomPolicy.ForCreator(committerUser, after.Private))) =>

@@ -25,7 +25,8 @@ public enum RoomRole : byte
 /// commits are of format 1 (made before roles existed) has <see cref="Legacy"/>: open, no admins.</remarks>
 public sealed record RoomPolicy(bool Private, IReadOnlyDictionary<string, RoomRole> Roles)
 {
-    public const int MaxUsers = 100_000;
+    // Far above any room's users, low enough that a hostile commit costs little to read.
+    public const int MaxUsers = 10_000;
 
     /// <summary>The policy of a room created before roles: open, nobody is an admin.</summary>
     public static readonly RoomPolicy Legacy = new(false, new Dictionary<string, RoomRole>(Roster.NameComparer));
@@ -88,6 +89,11 @@ public sealed record RoomPolicy(bool Private, IReadOnlyDictionary<string, RoomRo
         for (var i = 0; i < count; i++)
         {
             var user = r.String();
+            if (!Pki.UserNamePolicy.IsValid(user))
+            {
+                throw new ProtocolException("A room policy that names something that is not a user name.");
+            }
+
             var role = (RoomRole)r.U8();
             if (role is not (RoomRole.Member or RoomRole.Admin or RoomRole.Removed))
             {

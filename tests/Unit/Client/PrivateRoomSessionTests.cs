@@ -2,6 +2,7 @@ using OpenChat.Engine;
 using OpenChat.Engine.Client;
 using OpenChat.Engine.Group;
 using OpenChat.Engine.Pki;
+using OpenChat.Engine.Protocol;
 using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Client;
@@ -120,5 +121,78 @@ public class PrivateRoomSessionTests
         var (joined, arrived) = await ArrivalAsync(alice, "bob");
         Assert.Equal(new MemberArrival("bob", true, ContactTrust.Changed), arrived);
         Assert.Equal(MembershipNoticeKind.Joined, joined.Kind);
+    }
+
+    [Fact]
+    public async Task Creating_a_room_whose_group_another_device_founded_fails_and_joins_nothing()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var mallory = await h.SecureAsync(await h.EnrollAsync("mallory"));
+        await mallory.CreateRoomAsync("ops");
+        var aliceProfile = await h.EnrollAsync("alice");
+        var commits = 0;
+        // The server answers alice's create of a room that exists as if it had made it.
+        await using var proxy = new TamperingProxy(h.DataPath, h.Server.Endpoint.Port, aliceProfile.LoadIdentity(ReadOnlySpan<char>.Empty),
+            toServer: (type, payload) =>
+            {
+                if (type == MessageType.Publish && Publish.Read(payload).Kind == EventKind.Commit)
+                {
+                    Interlocked.Increment(ref commits);
+                }
+
+                return type == MessageType.CreateRoom && NameRequest.Read(type, payload) is { } asked
+                    ? [new NameRequest(MessageType.Join, asked.Tag, asked.Name).ToFrame()]
+                    : null;
+            });
+        await using var alice = await SecureSession.ConnectAsync(aliceProfile, ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { Server = proxy.Address, MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });
+
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => alice.CreateRoomAsync("ops", isPrivate: true));
+        Assert.Equal(ErrorIds.RoomFoundedByOther, refused.ErrorId);
+        Assert.Equal(0, Volatile.Read(ref commits));
+        Assert.Equal(1ul, mallory.GroupEpoch("ops"));
+        Assert.False(alice.IsPrivateRoom("ops"));
+    }
+
+    [Fact]
+    public async Task A_kick_is_told_as_its_signers_whatever_name_the_server_puts_on_it()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
+        var bobProfile = await h.EnrollAsync("bob");
+        // The server tells bob that every commit of alice's is carol's.
+        await using var proxy = new TamperingProxy(h.DataPath, h.Server.Endpoint.Port, bobProfile.LoadIdentity(ReadOnlySpan<char>.Empty),
+            toClient: (type, payload) => type == MessageType.Event && RoomEvent.Read(payload) is { Kind: EventKind.Commit, Sender: "alice" } e
+                ? [(e with { Sender = "carol" }).ToFrame()]
+                : null);
+        await using var bob = await SecureSession.ConnectAsync(bobProfile, ReadOnlyMemory<char>.Empty,
+            new ChatClientOptions { Server = proxy.Address, MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });
+        await alice.CreateRoomAsync("ops");
+        await bob.EnterAsync("ops");
+        await carol.EnterAsync("ops");
+        await Eventually.TrueAsync(() => alice.GroupMembers("ops").Count == 3, "carol to be in");
+
+        await alice.RemoveMemberAsync("ops", "carol");
+        var told = await SecureHarness.NoticeAsync(bob, n => n is MembershipNotice { Kind: MembershipNoticeKind.Managed });
+        Assert.Equal("alice", ((MembershipNotice)told.Notice!).Actor);
+        Assert.Equal("alice", told.Sender);
+        Assert.Equal([new RoleChange("carol", null, RoomRole.Removed)], ((MembershipNotice)told.Notice!).RoleChanges);
+    }
+
+    [Fact]
+    public async Task Adding_an_admin_again_leaves_them_an_admin()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
+        await alice.CreateRoomAsync("ops", isPrivate: true);
+        await alice.AddMemberAsync("ops", "bob", RoomRole.Admin);
+        var epoch = alice.GroupEpoch("ops");
+
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => alice.AddMemberAsync("ops", "bob"));
+        Assert.Equal(ErrorIds.RoomRoleRefused, refused.ErrorId);
+        Assert.Contains("Set-ChatRoomMember", refused.Message);
+        Assert.Equal(RoomRole.Admin, alice.MemberRoles("ops").Single(r => r.UserName == "bob").Role);
+        Assert.Equal(epoch, alice.GroupEpoch("ops"));
     }
 }

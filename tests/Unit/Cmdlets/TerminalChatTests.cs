@@ -403,6 +403,22 @@ public class TerminalChatTests
         Assert.Equal([chat.Alice.UserName], chat.Alice.GroupMembers("ops"));
     }
 
+    [Fact]
+    public async Task A_mistyped_word_after_create_or_add_is_refused_and_changes_nothing()
+    {
+        await using var chat = await AliceOnScreen.StartAsync();
+        chat.Console.Enter("/create dev privat");
+        await chat.Console.WaitForTextAsync(Regex.Escape("'privat' is not 'private'; nothing was created."));
+        chat.Console.Enter("/add bob admn");
+        await chat.Console.WaitForTextAsync(Regex.Escape("/add: 'admn' is not understood; nothing was changed."));
+        chat.Console.Enter("/create ops2 private");
+        await chat.Console.WaitForTextAsync("Created the private room ops2. Now in ops2.");
+
+        Assert.DoesNotContain(await chat.Bob.ListRoomsAsync(), r => r.Name == "dev");
+        Assert.DoesNotContain("dev", chat.Alice.Client.JoinedRooms);
+        Assert.Null(chat.Alice.MemberRoles("ops").Single(r => r.UserName == "bob").Role);
+    }
+
     /// <summary>Alice's chat screen in "ops" on a test console, run on a thread of its own as the
     /// cmdlet runs it on the pipeline thread; bob is in the room too.</summary>
     private sealed class AliceOnScreen : IAsyncDisposable

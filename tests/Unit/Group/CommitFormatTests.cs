@@ -67,6 +67,16 @@ public sealed class CommitFormatTests
     }
 
     [Fact]
+    public void A_policy_naming_a_non_user_or_too_many_users_is_refused()
+    {
+        var notAName = PayloadWriter.Body(64).U8(0).U32(1).String("bob\u202e").U8(1);
+        Assert.Throws<ProtocolException>(() => ReadPolicy(notAName.ToBody()));
+        var tooMany = PayloadWriter.Body(64).U8(0).U32(RoomPolicy.MaxUsers + 1);
+        Assert.Throws<ProtocolException>(() => ReadPolicy(tooMany.ToBody()));
+        Assert.True(RoomPolicy.MaxUsers <= 10_000);
+    }
+
+    [Fact]
     public void A_commit_of_an_unknown_format_is_refused()
     {
         var bytes = Sample(Commit.Version).ToBytes();

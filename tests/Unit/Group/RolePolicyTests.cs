@@ -365,4 +365,30 @@ public sealed class RolePolicyTests
             AssertRefusedByAll(RejectReason.ManageByNonAdmin, epoch, alice, bob);
         }
     }
+
+    [Fact]
+    public void A_direct_conversations_founder_is_no_admin_and_cannot_kick_the_other()
+    {
+        using var h = new GroupHarness("@alice+bob");
+        var alice = Founder(h, "alice", isPrivate: false);
+        var bob = h.AddJoined("bob");
+        alice.CatchUp();
+        Assert.False(alice.State.IsAdmin);
+
+        var epoch = bob.State.Epoch;
+        Store(h, alice, alice.State.CreateCommit(CommitReason.Manage, alice.State.DevicesOf("alice"), alice.State.Policy.With("bob", RoomRole.Removed)));
+        AssertRefusedByAll(RejectReason.ManageInDirectRoom, epoch, alice, bob);
+        Assert.True(bob.State.IsMember);
+    }
+
+    [Fact]
+    public void A_direct_conversation_founded_with_roles_is_refused()
+    {
+        using var h = new GroupHarness("@alice+bob");
+        var alice = h.Add("alice");
+        var bob = h.Add("bob");
+        alice.Publish();
+        Store(h, alice, alice.State.CreateCommit(CommitReason.Create, [], RoomPolicy.ForCreator("alice", false)));
+        AssertRefusedByAll(RejectReason.DirectRoomWithRoles, 0, alice, bob);
+    }
 }
