@@ -30,7 +30,7 @@ BeforeAll {
 
     function New-HelloFrame {
         # min version 4, max version 4 (the version this build speaks), client name
-        New-Frame 0x01 ([byte[]] (@(0, 4, 0, 4) + (ConvertTo-ProtocolString 'pester-foreign')))
+        New-Frame 0x01 ([byte[]] (@(0, 5, 0, 5) + (ConvertTo-ProtocolString 'pester-foreign')))
     }
 
     function New-JoinFrame([uint32] $Tag, [string] $Room) {

@@ -29,8 +29,11 @@ public sealed class GetChatRoomMemberCommand : SessionCmdlet
                 WriteObject(new ChatRoomMember(Room, member, encrypted.Contains(member.UserName), roles.GetValueOrDefault(member.UserName)));
             }
 
-            // Users an admin added who have not joined on the server yet: the room's policy names them.
-            foreach (var (user, role) in roles.Where(r => r.Value is RoomRole.Member or RoomRole.Admin && !listed.Contains(r.Key)))
+            // In a private room, users an admin added who have not joined on the server yet (or left
+            // it): the room's policy names them, and being named is what lets them in. In an open
+            // room the policy only gives present members their roles.
+            var isPrivate = session.Secure.IsPrivateRoom(Room);
+            foreach (var (user, role) in roles.Where(r => isPrivate && r.Value is RoomRole.Member or RoomRole.Admin && !listed.Contains(r.Key)))
             {
                 WriteObject(new ChatRoomMember(Room, new MemberInfo(user, false, null), false, role));
             }
