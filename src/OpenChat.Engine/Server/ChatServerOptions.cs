@@ -49,6 +49,19 @@ public sealed class ChatServerOptions
     /// in-process bus (<see cref="LocalRoomEventBus"/>). The seam a bus across nodes plugs into.</summary>
     internal IRoomEventBus? RoomEventBus { get; set; }
 
+    /// <summary>An Npgsql connection string: rooms, messages, certificates, invites, settings and
+    /// files live in that PostgreSQL database, shared by every node that names it; the data
+    /// directory keeps only this node's keys and certificates. Null: SQLite in the data directory.</summary>
+    public string? Database { get; set; }
+
+    /// <summary>A NATS URL (<c>nats://127.0.0.1:4222</c>): the bus between nodes. Null with a
+    /// <see cref="Database"/>: nodes learn of each other's events through the database alone, more slowly.</summary>
+    public string? Backplane { get; set; }
+
+    /// <summary>This node's id among the nodes of one database; null: kept in the data directory
+    /// (made once at random), so a node keeps its id across restarts.</summary>
+    public string? NodeId { get; set; }
+
     /// <summary>0 picks a free port.</summary>
     public int Port { get; set; } = Pki.ServerNames.DefaultPort;
 

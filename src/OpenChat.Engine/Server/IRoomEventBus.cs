@@ -25,8 +25,43 @@ internal interface IRoomEventBus
     /// <summary>The channels on this node that receive the room.</summary>
     IReadOnlyList<IClientChannel> Subscribers(string room);
 
-    /// <summary>Delivers frames (packed chunks, <see cref="FrameBatch"/>) to every subscriber of
-    /// the room, in order. Delivery to this node's subscribers is done when it returns, so a
-    /// publisher that is a subscriber has its events before the ack that follows them.</summary>
+    /// <summary>Delivers transient frames (presence: packed chunks, <see cref="FrameBatch"/>) to
+    /// every subscriber of the room, on this node and, on a bus that spans nodes, the others; they
+    /// are not in the log, so one lost on the way between nodes is simply lost.</summary>
     void Publish(string room, IReadOnlyList<byte[]> chunks);
+
+    /// <summary>Delivers events this node's log just committed, sequences
+    /// <paramref name="firstSequence"/> to <paramref name="lastSequence"/> of the room (gap-free,
+    /// in order; <paramref name="epoch"/> is the room's epoch after them), to every subscriber of
+    /// the room. Delivery to this node's subscribers is done when it returns, so a publisher that
+    /// is a subscriber has its events before the ack that follows them. A bus that spans nodes
+    /// keeps each room's delivery in sequence order: events another node committed in between are
+    /// delivered first (read from the store if they have not arrived).</summary>
+    void PublishCommitted(string room, ulong firstSequence, ulong lastSequence, ulong epoch, IReadOnlyList<byte[]> chunks);
+
+    /// <summary>Tells the other nodes that this node changed the room in the store (created it,
+    /// added or removed a member): they drop what they cached of it.</summary>
+    void AnnounceRoomChanged(string room);
+
+    /// <summary>Tells the other nodes that these certificates are revoked, so they close their
+    /// connections at once (each node's poll of the store stays the guarantee).</summary>
+    void AnnounceRevoked(IReadOnlyList<string> serials);
+
+    /// <summary>Connects the bus to this node's rooms: it reports there what other nodes did.
+    /// Called once, before the node serves.</summary>
+    void Attach(IRoomEventBusHost host);
+}
+
+/// <summary>What a bus that spans nodes tells this node about the others.</summary>
+internal interface IRoomEventBusHost
+{
+    /// <summary>Another node changed the room's record or members: read it from the store again.</summary>
+    void RoomChanged(string room);
+
+    /// <summary>Events another node committed reached this node's subscribers: the room is at
+    /// <paramref name="lastSequence"/> and <paramref name="epoch"/> now.</summary>
+    void Committed(string room, ulong lastSequence, ulong epoch);
+
+    /// <summary>Another node learned these certificates are revoked: close their connections here.</summary>
+    void Revoked(IReadOnlyList<string> serials);
 }

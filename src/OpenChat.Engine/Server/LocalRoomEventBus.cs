@@ -48,6 +48,22 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
 
     public IReadOnlyList<IClientChannel> Subscribers(string room) => _subscribers.GetValueOrDefault(room, []);
 
+    public void PublishCommitted(string room, ulong firstSequence, ulong lastSequence, ulong epoch, IReadOnlyList<byte[]> chunks) =>
+        Publish(room, chunks);
+
+    // Alone, nothing else changes the rooms or learns of revocations.
+    public void AnnounceRoomChanged(string room)
+    {
+    }
+
+    public void AnnounceRevoked(IReadOnlyList<string> serials)
+    {
+    }
+
+    public void Attach(IRoomEventBusHost host)
+    {
+    }
+
     public void Publish(string room, IReadOnlyList<byte[]> chunks)
     {
         if (!_subscribers.TryGetValue(room, out var subscribers))

@@ -127,6 +127,7 @@ internal sealed class RoomDirectory
         }
 
         _store.EnsureRoom(name, kind, _time.GetUtcNow());
+        _bus.AnnounceRoomChanged(name);
         RoomLog.RoomCreated(_log, name, channel.UserName);
         return Load(name) ?? throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
             $"The room '{UserNamePolicy.Printable(name)}' was created but cannot be read back from the store.");
@@ -144,7 +145,9 @@ internal sealed class RoomDirectory
         lock (_writeThrough)
         {
             _store.AddMember(room.Name, userName);
-            return room.AddMember(userName);
+            var added = room.AddMember(userName);
+            _bus.AnnounceRoomChanged(room.Name);
+            return added;
         }
     }
 
@@ -154,6 +157,7 @@ internal sealed class RoomDirectory
         {
             _store.RemoveMember(room.Name, userName);
             room.RemoveMember(userName);
+            _bus.AnnounceRoomChanged(room.Name);
         }
     }
 

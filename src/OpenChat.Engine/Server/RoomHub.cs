@@ -35,6 +35,7 @@ internal sealed class RoomHub : IAsyncDisposable
         var fileRequests = files is null ? null : new FileRequests(files, Directory, options, time, logs.CreateLogger<FileRequests>());
         _router = new RequestRouter(new RoomRequests(Directory, _presence, userExists), _publisher, history, revocations,
             logs.CreateLogger<RequestRouter>(), fileRequests, revocationLists);
+        bus.Attach(new BusHost(this, logs.CreateLogger<RoomHub>()));
     }
 
     /// <summary>The rooms and members; a bus that learns of another node's change calls
@@ -61,4 +62,28 @@ internal sealed class RoomHub : IAsyncDisposable
     public ValueTask HandleAsync(IClientChannel channel, Frame frame) => _router.HandleAsync(channel, frame);
 
     public ValueTask DisposeAsync() => _publisher.DisposeAsync();
+
+    /// <summary>Where the bus reports what other nodes did.</summary>
+    private sealed class BusHost(RoomHub hub, ILogger log) : IRoomEventBusHost
+    {
+        public void RoomChanged(string room) => hub.Directory.Invalidate(room);
+
+        public void Committed(string room, ulong lastSequence, ulong epoch)
+        {
+            if (hub.Directory.Find(room) is { } cached && lastSequence > cached.LastSequence)
+            {
+                cached.LastSequence = lastSequence;
+                cached.Epoch = epoch;
+            }
+        }
+
+        public void Revoked(IReadOnlyList<string> serials)
+        {
+            foreach (var channel in hub.ConnectionsWithSerials(serials.ToHashSet(StringComparer.Ordinal)))
+            {
+                log.LogInformation("Closing {User}'s connection: another node reported its certificate revoked", channel.UserName);
+                channel.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");
+            }
+        }
+    }
 }

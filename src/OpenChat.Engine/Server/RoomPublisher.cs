@@ -130,7 +130,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
         // A whole commit's events go out per room as a few packed chunks, and each publisher's
         // replies as one: a receiver's queue and writer see one item per chunk, not per event.
         // Every reply follows the event it acknowledges, and events keep their room's order.
-        var events = new List<(string Room, FrameBatch Frames, ulong Sequence, ulong Epoch)>();
+        var events = new List<(string Room, FrameBatch Frames, ulong First, ulong Sequence, ulong Epoch)>();
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         var replies = new Dictionary<IClientChannel, FrameBatch>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < batch.Count; i++)
@@ -156,7 +156,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
                     if (!slots.TryGetValue(e.Room, out var slot))
                     {
                         slots[e.Room] = slot = events.Count;
-                        events.Add((e.Room, new FrameBatch(), 0, 0));
+                        events.Add((e.Room, new FrameBatch(), e.Sequence, 0, 0));
                     }
 
                     events[slot].Frames.Add(e.ToFrame());
@@ -176,7 +176,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
             }
         }
 
-        foreach (var (name, frames, sequence, epoch) in events)
+        foreach (var (name, frames, first, sequence, epoch) in events)
         {
             if (_rooms.Find(name) is { } room)
             {
@@ -186,7 +186,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
 
             Interlocked.Add(ref _stored, frames.Count);
             _rate.Add(frames.Count);
-            _bus.Publish(name, frames.Chunks());
+            _bus.PublishCommitted(name, first, sequence, epoch, frames.Chunks());
         }
 
         foreach (var (publisher, frames) in replies)

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using Npgsql;
+using Xunit;
+
+namespace OpenChat.Tests.Unit.Support.Engines;
+
+/// <summary>
+/// A PostgreSQL cluster from Debian's binaries, started by the suite in a temp folder on a free
+/// loopback port and stopped by its pid. <c>initdb</c> and <c>postgres</c> refuse root, so as root
+/// they run as the system user <see cref="SystemUser"/> through <c>setpriv</c> (a direct child, so
+/// SIGINT reaches it). <see cref="Shared"/> is one cluster for the whole run (each test takes its
+/// own database); a test that stops or restarts the engine starts its own with <see cref="StartAsync"/>.
+/// </summary>
+public sealed class PostgresServer : IAsyncDisposable
+{
+    public const string SystemUser = "openchat-pg";
+
+    private static readonly Lazy<Task<PostgresServer>> SharedServer = new(() => StartAsync(), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly string _folder;
+    private readonly string _bin;
+    private Process? _process;
+
+    private PostgresServer(string folder, string bin, int port)
+    {
+        _folder = folder;
+        _bin = bin;
+        Port = port;
+    }
+
+    public int Port { get; private set; }
+
+    public string DataDirectory => Path.Combine(_folder, "data");
+
+    public string LogPath => Path.Combine(_folder, "postgres.log");
+
+    /// <summary>Connection string of the cluster's maintenance database.</summary>
+    public string AdminConnectionString => ConnectionString("postgres");
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Why tests that need PostgreSQL are skipped here (binaries missing, outside CI), or null.</summary>
+    public static string? SkipReason => Binaries() is null && !EngineProcess.OnCi
+        ? "PostgreSQL is not installed (Debian: apt-get install postgresql); CI=true makes this a failure"
+        : null;
+
+    /// <summary>The cluster every test of the run shares; started on first use, stopped at exit.</summary>
+    public static Task<PostgresServer> Shared => SharedServer.Value;
+
+    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = "postgres",
+        Database = database,
+        Pooling = true,
+        Timeout = 5,
+    }.ConnectionString;
+
+    /// <summary>A new empty database of its own for one test; returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync()
+    {
+        var name = "t_" + Guid.NewGuid().ToString("N");
+        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await connection.OpenAsync().ConfigureAwait(false);
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await create.ExecuteNonQueryAsync().ConfigureAwait(false);
+        return ConnectionString(name);
+    }
+
+    /// <summary>Starts a new cluster (initdb, then postgres). Throws when the binaries are missing
+    /// or it does not come up: a test that needs it must not pass without it.</summary>
+    public static async Task<PostgresServer> StartAsync()
+    {
+        var bin = Binaries() ?? throw new InvalidOperationException("PostgreSQL is not installed (Debian: apt-get install postgresql)");
+        var folder = EngineProcess.NewFolder("postgres");
+        var server = new PostgresServer(folder, bin, EngineProcess.FreePort());
+        try
+        {
+            if (EngineProcess.IsRoot)
+            {
+                EnsureSystemUser();
+                Run("chown", [SystemUser, folder]);
+            }
+
+            RunAs(Path.Combine(bin, "initdb"), ["-N", "-D", server.DataDirectory, "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8"]);
+            await server.StartProcessAsync().ConfigureAwait(false);
+            // Whoever started it may forget (or fail before) disposing: never leave a postmaster behind.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Stops the postmaster (SIGINT: a fast shutdown) and waits for it to exit.</summary>
+    public void Stop()
+    {
+        if (_process is { } process)
+        {
+            EngineProcess.Stop(process, TimeSpan.FromSeconds(20));
+            process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Kills the postmaster at once (SIGKILL): its backends go with it.</summary>
+    public void Kill()
+    {
+        if (_process is { } process)
+        {
+            EngineProcess.Kill(process);
+            process.Dispose();
+            _process = null;
+        }
+    }
+
+    /// <summary>Starts the stopped cluster again on the same port and data.</summary>
+    public Task RestartAsync()
+    {
+        Stop();
+        return StartProcessAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Stop();
+        EngineProcess.DeleteFolder(_folder, "postgres");
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    private async Task StartProcessAsync()
+    {
+        var (file, arguments) = AsSystemUser(Path.Combine(_bin, "postgres"),
+            ["-D", DataDirectory, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", _folder,
+             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300", "-c", "shared_buffers=32MB"]);
+        _process = EngineProcess.Start(file, arguments, LogPath);
+        await EngineProcess.WaitUntilAsync(CanConnectAsync, TimeSpan.FromSeconds(60), $"PostgreSQL on port {Port}", _process, LogPath).ConfigureAwait(false);
+    }
+
+    private async Task<bool> CanConnectAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(AdminConnectionString + ";Pooling=false");
+            await connection.OpenAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static string? Binaries()
+    {
+        var root = "/usr/lib/postgresql";
+        if (!Directory.Exists(root))
+        {
+            return null;
+        }
+
+        return Directory.GetDirectories(root)
+            .Select(d => Path.Combine(d, "bin"))
+            .Where(d => File.Exists(Path.Combine(d, "postgres")) && File.Exists(Path.Combine(d, "initdb")))
+            .OrderByDescending(d => int.TryParse(Path.GetFileName(Path.GetDirectoryName(d)), out var v) ? v : 0)
+            .FirstOrDefault();
+    }
+
+    private static readonly Lock UserGate = new();
+
+    private static void EnsureSystemUser()
+    {
+        lock (UserGate)
+        {
+            if (Run("id", ["-u", SystemUser], check: false) != 0)
+            {
+                Run("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SystemUser], check: false);
+                Run("id", ["-u", SystemUser]);
+            }
+        }
+    }
+
+    private static (string File, string[] Arguments) AsSystemUser(string file, string[] arguments) => EngineProcess.IsRoot
+        ? ("setpriv", ["--reuid=" + SystemUser, "--regid=" + SystemUser, "--init-groups", file, .. arguments])
+        : (file, arguments);
+
+    private static void RunAs(string file, string[] arguments)
+    {
+        var (actual, actualArguments) = AsSystemUser(file, arguments);
+        Run(actual, actualArguments);
+    }
+
+    private static int Run(string file, string[] arguments, bool check = true)
+    {
+        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (check && process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {error} {output.Result}");
+        }
+
+        return process.ExitCode;
+    }
+}
+
+/// <summary>A fact that needs PostgreSQL: skipped where it is not installed, except on CI.</summary>
+public sealed class PostgresFactAttribute : FactAttribute
+{
+    public PostgresFactAttribute()
+    {
+        Skip = PostgresServer.SkipReason;
+    }
+}
+
+/// <summary>A theory that needs PostgreSQL: skipped where it is not installed, except on CI.</summary>
+public sealed class PostgresTheoryAttribute : TheoryAttribute
+{
+    public PostgresTheoryAttribute()
+    {
+        Skip = PostgresServer.SkipReason;
+    }
+}
