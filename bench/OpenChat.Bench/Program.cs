@@ -28,7 +28,7 @@ static int Usage()
 {
     Console.WriteLine("""
         usage: OpenChat.Bench <command> [--name value ...]
-          serve       --path DIR [--port 0]                    run a server until killed (prints READY <port>)
+          serve       --path DIR [--port 0] [--database CS] [--backplane URL]  run a server until killed (prints READY <port>)
           fanout      [--members 100] [--publishers 1] [--size 128] [--seconds 10] [--rate 0]
                       deliveries/s and latency through one room, next to a raw SslStream fan-out
           ingest      [--publishers 8] [--messages 100000] [--size 128]   durable, acknowledged messages/s

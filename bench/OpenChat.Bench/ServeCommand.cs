@@ -24,6 +24,8 @@ internal static class ServeCommand
             RequestsPerSecond = 10_000,
             RequestBurst = 10_000,
             IdleTimeout = TimeSpan.FromSeconds(args.Int("idle-seconds", 600)),
+            Database = args.String("database"),
+            Backplane = args.String("backplane"),
         };
         var server = await ChatServer.StartAsync(path, options);
         Console.WriteLine($"READY {server.Endpoint.Port}");

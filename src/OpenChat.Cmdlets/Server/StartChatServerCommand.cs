@@ -31,6 +31,16 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <summary>An Npgsql connection string: the deployment's shared PostgreSQL database.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>A NATS URL: the bus between nodes (needs -Database).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Backplane { get; set; }
+
     [Parameter]
     public SecureString? CAPassword { get; set; }
 
@@ -105,6 +115,8 @@ public sealed class StartChatServerCommand : ChatCmdlet
                 AdvertisedAddress = AdvertisedAddress,
                 CaPassword = password.Length == 0 ? null : new string(password),
                 RenewalGracePeriod = RenewalGracePeriod,
+                Database = Database,
+                Backplane = Backplane,
             };
             if (log is not null)
             {
