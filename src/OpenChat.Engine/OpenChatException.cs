@@ -132,6 +132,10 @@ public static class ErrorIds
     public const string CertificateNotForClients = "CertificateNotForClients";
     public const string StoreUnavailable = "StoreUnavailable";
     public const string StoreVersionUnsupported = "StoreVersionUnsupported";
+
+    /// <summary>-Database / -Backplane are inconsistent or malformed (a backplane without a
+    /// database, a URL that is not nats://, a connection string Npgsql cannot read).</summary>
+    public const string InvalidClusterSettings = "InvalidClusterSettings";
     public const string ServerBusy = "ServerBusy";
 
     /// <summary>The user, or the address, already holds as many connections as the server allows

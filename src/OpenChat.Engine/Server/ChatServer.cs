@@ -42,6 +42,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly FileStream _lock;
     private readonly IMessageStore _messages;
     private readonly IFileStore _files;
+    private readonly Cluster.ClusterRoomEventBus? _bus;
     private readonly RoomHub _hub;
     private readonly ConnectionAdmission _admission;
     private readonly ServerHandshake _handshake;
@@ -64,6 +65,8 @@ public sealed partial class ChatServer : IAsyncDisposable
     {
         _lock = serverLock;
         _options = options;
+        // New at every start: a further node starts from a copy of this directory, so nothing in it can name the node.
+        NodeId = options.NodeId ?? Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)).ToLowerInvariant();
         _directory = directory;
         _ca = ca;
         StartedAt = options.Time.GetUtcNow();
@@ -83,9 +86,10 @@ public sealed partial class ChatServer : IAsyncDisposable
         _revocationList = new RevocationListCache(directory.Store, ca, _previousRoot, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!));
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
+        _bus = Cluster.ClusterSetup.Bus(options, directory, _messages, NodeId);
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
             serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files, _revocationList.All,
-            serial => _directory.Store.GetCertificate(serial.ToUpperInvariant())?.RenewedFrom);
+            serial => _directory.Store.GetCertificate(serial.ToUpperInvariant())?.RenewedFrom, _bus);
         _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>(),
             () => _certificate.RenewIfDue());
         _listener = new TcpListener(options.Address, options.Port);
@@ -95,6 +99,9 @@ public sealed partial class ChatServer : IAsyncDisposable
     public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 0);
 
     public string DataPath => _directory.Path;
+
+    /// <summary>This node's id among the nodes of one database.</summary>
+    public string NodeId { get; }
 
     public string CaFingerprint => CaDirectory.FormatFingerprint(_directory.Fingerprint);
 
@@ -119,6 +126,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     {
         options ??= new ChatServerOptions();
         ClientRenewal.CheckGracePeriod(options.RenewalGracePeriod);
+        Cluster.ClusterSetup.Apply(options);
         var directory = new CaDirectory(path, options.CaStoreFactory);
         if (options.AdvertisedAddress is not null)
         {
@@ -131,8 +139,10 @@ public sealed partial class ChatServer : IAsyncDisposable
         CertificateAuthority? ca = null;
         try
         {
+            Cluster.ClusterSetup.RefuseSecondCa(options, directory);
             (ca, var certificate) = ServerBootstrap.Ensure(directory, options.CaPassword ?? "", options.Time,
                 log: options.LoggerFactory.CreateLogger(typeof(CertificateAuthority).FullName!));
+            Cluster.ClusterSetup.CheckCa(options, directory);
             var server = new ChatServer(directory, ca, certificate, options, serverLock);
             server.Listen();
             server.LogExpiry();
@@ -210,6 +220,11 @@ public sealed partial class ChatServer : IAsyncDisposable
         }
 
         await _hub.DisposeAsync().ConfigureAwait(false);
+        if (_bus is not null)
+        {
+            await _bus.DisposeAsync().ConfigureAwait(false);
+        }
+
         _messages.Dispose();
         _files.Dispose();
         _ca.Dispose();
@@ -246,6 +261,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     private void ReleaseAfterFailedStart()
     {
         _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _bus?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _messages.Dispose();
         _files.Dispose();
         _ca.Dispose();

@@ -23,10 +23,10 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <param name="isRevoked">Whether a certificate serial is revoked now.</param>
     public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations,
         Func<string, bool> isRevoked, TimeProvider? time = null, IFileStore? files = null, Func<IReadOnlyList<byte[]>>? revocationLists = null,
-        Func<string, string?>? renewedFrom = null)
+        Func<string, string?>? renewedFrom = null, IRoomEventBus? bus = null)
     {
         time ??= TimeProvider.System;
-        var bus = options.RoomEventBus ?? new LocalRoomEventBus();
+        bus ??= options.RoomEventBus ?? new LocalRoomEventBus();
         var logs = options.LoggerFactory;
         Directory = new RoomDirectory(store, bus, options, time, logs.CreateLogger<RoomDirectory>());
         _presence = new PresenceTracker(Directory, bus, time);
