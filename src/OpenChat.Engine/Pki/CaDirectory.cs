@@ -23,11 +23,12 @@ public sealed class CaDirectory
     private ICaStore? _store;
 
     /// <param name="path">The data directory.</param>
-    /// <param name="stores">Where the CA's store lives; SQLite in the directory by default.</param>
+    /// <param name="stores">Where the CA's store lives; by default the PostgreSQL database the
+    /// directory names (<see cref="DeploymentDatabase"/>), else SQLite in the directory.</param>
     public CaDirectory(string path, ICaStoreFactory? stores = null)
     {
         Path = System.IO.Path.GetFullPath(path);
-        StoreFactory = stores ?? ICaStoreFactory.Default;
+        StoreFactory = stores ?? DeploymentDatabase.StoresFor(Path);
     }
 
     public string Path { get; }

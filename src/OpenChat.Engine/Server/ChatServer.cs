@@ -126,7 +126,7 @@ public sealed partial class ChatServer : IAsyncDisposable
     {
         options ??= new ChatServerOptions();
         ClientRenewal.CheckGracePeriod(options.RenewalGracePeriod);
-        Cluster.ClusterSetup.Apply(options);
+        Cluster.ClusterSetup.Apply(options, path);
         var directory = new CaDirectory(path, options.CaStoreFactory);
         if (options.AdvertisedAddress is not null)
         {

@@ -16,7 +16,7 @@ public sealed class ServerChild : IDisposable
 
     public int Port { get; }
 
-    public static ServerChild Start(string dataPath, int port = 0)
+    public static ServerChild Start(string dataPath, int port = 0, string? database = null, string? backplane = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -27,6 +27,15 @@ public sealed class ServerChild : IDisposable
         foreach (var arg in new[] { BenchAssembly(), "serve", "--path", dataPath, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in new[] { ("--database", database), ("--backplane", backplane) })
+        {
+            if (value is not null)
+            {
+                info.ArgumentList.Add(name);
+                info.ArgumentList.Add(value);
+            }
         }
 
         var process = Process.Start(info)!;

@@ -16,9 +16,11 @@ internal static class ClusterSetup
     /// <summary>Where the database records which CA it belongs to: the SHA-256 of the CA certificate.</summary>
     public const string CaFingerprintSetting = "deployment.ca-sha256";
 
-    /// <summary>Checks the settings and points the options' stores at the database.</summary>
-    public static void Apply(ChatServerOptions options)
+    /// <summary>Checks the settings and points the options' stores at the database (the one
+    /// given, else the one the data directory names).</summary>
+    public static void Apply(ChatServerOptions options, string dataDirectory)
     {
+        options.Database ??= DeploymentDatabase.Read(dataDirectory);
         if (options.Backplane is { } backplane)
         {
             if (options.Database is null)
@@ -61,10 +63,12 @@ internal static class ClusterSetup
     /// certificates nobody else trusts. Records the CA in a database that has none recorded yet.</summary>
     public static void CheckCa(ChatServerOptions options, CaDirectory directory)
     {
-        if (options.Database is null)
+        if (options.Database is not { } database)
         {
             return;
         }
+
+        DeploymentDatabase.Record(directory.Path, database);
 
         var mine = Convert.ToHexString(directory.Fingerprint);
         var recorded = directory.Store.GetSetting(CaFingerprintSetting);
