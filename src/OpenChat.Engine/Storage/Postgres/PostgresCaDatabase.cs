@@ -72,7 +72,7 @@ internal sealed class PostgresCaDatabase : IDisposable
 
     public OpenChatException Unavailable(Exception cause) =>
         new(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
-            $"The CA's PostgreSQL database {Name} cannot be reached ({cause.Message}). Nothing was changed by this call unless it says otherwise; try again once the database is back.", cause);
+            $"The CA's PostgreSQL database {Name} cannot be reached ({cause.Message}). This call changed nothing; try again once the database is back.", cause);
 
     public void Dispose() => _source.Dispose();
 
