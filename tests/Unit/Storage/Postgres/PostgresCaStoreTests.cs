@@ -51,6 +51,35 @@ public class PostgresCaStoreTests
     }
 
     [PostgresFact]
+    public async Task Two_fresh_nodes_creating_a_ca_at_once_on_one_database_leave_one_ca_and_no_stray_key()
+    {
+        var database = await (await PostgresServer.Shared).CreateDatabaseAsync();
+        using var temp = new TempDirectory();
+        using var start = new Barrier(2);
+
+        var outcomes = await Task.WhenAll(new[] { "node-a", "node-b" }.Select(node => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                CertificateAuthority.Create(temp.Combine(node), "CA of " + node, "", stores: new PostgresCaStoreFactory(database));
+                return (Node: node, Error: (string?)null);
+            }
+            catch (OpenChatException e)
+            {
+                return (Node: node, Error: e.ErrorId);
+            }
+        })));
+
+        var winner = Assert.Single(outcomes, o => o.Error is null).Node;
+        var loser = Assert.Single(outcomes, o => o.Error is not null);
+        Assert.Equal(ErrorIds.CaAlreadyExists, loser.Error);
+        Assert.False(File.Exists(Path.Combine(temp.Combine(loser.Node), CaDirectory.KeyFile)));
+        Assert.False(File.Exists(Path.Combine(temp.Combine(loser.Node), CaDirectory.CertificateFile)));
+        Assert.True(File.Exists(Path.Combine(temp.Combine(winner), CaDirectory.KeyFile)));
+    }
+
+    [PostgresFact]
     public async Task The_database_holds_the_ca_whichever_data_directory_asks()
     {
         var database = await (await PostgresServer.Shared).CreateDatabaseAsync();
