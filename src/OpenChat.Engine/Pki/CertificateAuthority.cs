@@ -88,7 +88,19 @@ public sealed class CertificateAuthority : IDisposable
         // Key first: a directory with a certificate but no key is unusable, the reverse is not visible.
         SecureFile.WriteAllText(directory.KeyPath, CaKeyFile.Export(key, password));
         SecureFile.WriteAllText(directory.CertificatePath, root.ExportCertificatePem());
-        directory.StoreFactory.Create(directory.Path).Dispose();
+        try
+        {
+            directory.StoreFactory.Create(directory.Path).Dispose();
+        }
+        catch (OpenChatException)
+        {
+            // A shared store (a database) may already hold another node's CA: this key and
+            // certificate must not stay behind as a CA that the store does not know.
+            File.Delete(directory.CertificatePath);
+            File.Delete(directory.KeyPath);
+            throw;
+        }
+
         PkiLog.CaCreated(log ?? NullLogger.Instance, name, directory.Path);
         return directory;
     }

@@ -6,6 +6,8 @@ using OpenChat.Tests.Unit.Support;
 
 namespace OpenChat.Tests.Unit.Storage;
 
+/// <summary>What only the SQLite CA store has: its file, journal and schema history. What every
+/// CA store must do is in <see cref="CaStoreContractTests"/>.</summary>
 public class SqliteCaStoreTests
 {
     [Fact]
@@ -28,44 +30,6 @@ public class SqliteCaStoreTests
         using var temp = new TempDirectory();
         var e = Assert.Throws<OpenChatException>(() => SqliteCaStore.Open(temp.Combine("nope.db")));
         Assert.Equal(ErrorIds.CaNotFound, e.ErrorId);
-    }
-
-    [Fact]
-    public void Name_uniqueness_holds_under_concurrent_inserts()
-    {
-        using var temp = new TempDirectory();
-        Directory.CreateDirectory(temp.Path);
-        using var store = SqliteCaStore.Create(temp.Combine("store.db"));
-        var now = DateTimeOffset.UtcNow;
-        var taken = 0;
-        Parallel.For(0, 8, i =>
-        {
-            var record = new CertificateRecord($"{i:X32}", CertificateKind.Client, i % 2 == 0 ? "alice" : "ALICE",
-                "thumb", now, now.AddDays(1), now, [1, 2, 3]);
-            try
-            {
-                store.AddCertificate(record, uniqueClientName: true, now);
-            }
-            catch (OpenChatException e) when (e.ErrorId == ErrorIds.UserNameTaken)
-            {
-                Interlocked.Increment(ref taken);
-            }
-        });
-        Assert.Single(store.FindCertificates());
-        Assert.Equal(7, taken);
-    }
-
-    [Fact]
-    public void Revoke_changes_a_certificate_once()
-    {
-        using var temp = new TempDirectory();
-        Directory.CreateDirectory(temp.Path);
-        using var store = SqliteCaStore.Create(temp.Combine("store.db"));
-        var now = DateTimeOffset.UtcNow;
-        store.AddCertificate(new CertificateRecord("AB", CertificateKind.Client, "alice", "t", now, now.AddDays(1), now, [1]), true, now);
-        Assert.NotNull(store.RevokeCertificate("ab", now, System.Security.Cryptography.X509Certificates.X509RevocationReason.Superseded));
-        Assert.Null(store.RevokeCertificate("AB", now, System.Security.Cryptography.X509Certificates.X509RevocationReason.KeyCompromise));
-        Assert.Equal(System.Security.Cryptography.X509Certificates.X509RevocationReason.Superseded, store.GetCertificate("AB")!.RevocationReason);
     }
 
     [Fact]
@@ -201,18 +165,4 @@ public class SqliteCaStoreTests
     }
 
     private static long UserVersion(string path) => (long)Scalar(path, "PRAGMA user_version;")!;
-
-    [Fact]
-    public void Settings_round_trip_and_crl_numbers_increase()
-    {
-        using var temp = new TempDirectory();
-        Directory.CreateDirectory(temp.Path);
-        using var store = SqliteCaStore.Create(temp.Combine("store.db"));
-        Assert.Null(store.GetSetting("k"));
-        store.SetSetting("k", "v1");
-        store.SetSetting("k", "v2");
-        Assert.Equal("v2", store.GetSetting("k"));
-        Assert.Equal(1, store.NextCrlNumber());
-        Assert.Equal(2, store.NextCrlNumber());
-    }
 }
