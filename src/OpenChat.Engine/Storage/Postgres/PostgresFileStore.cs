@@ -51,7 +51,8 @@ public sealed class PostgresFileStore : IFileStore
         }
     }
 
-    public void Create(StoredFile file) => Execute(
+    // Once only: a second try after a lost acknowledgement would find its own row and fail.
+    public void Create(StoredFile file) => ExecuteOnce(
         "INSERT INTO file_uploads (id, room, owner, size, chunk_size, chunk_count, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         file.Id, file.Room, file.Owner, checked((long)file.Size), (long)file.ChunkSize, (long)file.ChunkCount, file.CreatedAt.ToUnixTimeMilliseconds());
 
@@ -102,8 +103,10 @@ public sealed class PostgresFileStore : IFileStore
     public void MarkComplete(Guid id, DateTimeOffset at) => Execute(
         "UPDATE file_uploads SET completed_at = $2 WHERE id = $1 AND completed_at IS NULL", id, at.ToUnixTimeMilliseconds());
 
-    public int DeleteIncompleteBefore(DateTimeOffset cutoff) => _database.Run(connection =>
+    // Once only: a second try would count nothing of what the first one deleted.
+    public int DeleteIncompleteBefore(DateTimeOffset cutoff) => _database.Run((connection, once) =>
     {
+        once();
         using var transaction = connection.BeginTransaction();
         using var chunks = Command(connection,
             "DELETE FROM file_chunks WHERE file_id IN (SELECT id FROM file_uploads WHERE completed_at IS NULL AND created_at < $1)",
@@ -120,6 +123,12 @@ public sealed class PostgresFileStore : IFileStore
     public void Dispose() => _database.Dispose();
 
     private void Execute(string sql, params object[] args) => _database.Run(connection =>
+    {
+        using var command = Command(connection, sql, args);
+        command.ExecuteNonQuery();
+    });
+
+    private void ExecuteOnce(string sql, params object[] args) => _database.RunOnce(connection =>
     {
         using var command = Command(connection, sql, args);
         command.ExecuteNonQuery();

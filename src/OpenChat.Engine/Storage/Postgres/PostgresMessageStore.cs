@@ -130,7 +130,7 @@ public sealed class PostgresMessageStore : IMessageStore
             return [];
         }
 
-        return _database.Run(connection =>
+        return _database.Run((connection, committing) =>
         {
             using var transaction = connection.BeginTransaction();
             var rooms = LockRooms(connection, transaction, batch);
@@ -176,6 +176,9 @@ public sealed class PostgresMessageStore : IMessageStore
                 UpdateRooms(connection, transaction, touched);
             }
 
+            // From here a lost connection may hide a commit: no second try, which would turn the
+            // batch's own events into duplicates of themselves.
+            committing();
             transaction.Commit();
             return (IReadOnlyList<AppendResult>)results;
         });

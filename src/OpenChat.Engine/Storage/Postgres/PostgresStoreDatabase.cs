@@ -29,38 +29,73 @@ internal sealed class PostgresStoreDatabase : IDisposable
 
     public NpgsqlDataSource Source => _source;
 
-    /// <summary>Runs <paramref name="work"/> on a pooled connection of its own.</summary>
+    /// <summary>Runs <paramref name="work"/> on a pooled connection of its own; tried once more
+    /// on a fresh connection when the database was unreachable (see <see cref="Run{T}(Func{NpgsqlConnection, Action, T})"/>).
+    /// Only for work that may be done twice.</summary>
     /// <exception cref="OpenChatException">StoreUnavailable: the database cannot be reached.</exception>
-    public T Run<T>(Func<NpgsqlConnection, T> work)
-    {
-        try
-        {
-            using var connection = _source.OpenConnection();
-            return work(connection);
-        }
-        catch (Exception e) when (IsUnreachable(e))
-        {
-            throw Unavailable(e);
-        }
-    }
+    public T Run<T>(Func<NpgsqlConnection, T> work) => Run((connection, _) => work(connection));
 
-    public void Run(Action<NpgsqlConnection> work) => Run(connection =>
+    public void Run(Action<NpgsqlConnection> work) => Run((connection, _) =>
     {
         work(connection);
         return true;
     });
 
-    /// <summary><see cref="Run{T}"/> for asynchronous work; cancellation surfaces as <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>Work that must not be done twice: no second try.</summary>
+    public void RunOnce(Action<NpgsqlConnection> work) => Run((connection, once) =>
+    {
+        once();
+        work(connection);
+        return true;
+    });
+
+    /// <summary>
+    /// Runs <paramref name="work"/>, which calls the action it is given before the step after which
+    /// a second try could do the work twice (a commit). A restarted database leaves every idle
+    /// pooled connection broken and the pool cannot tell: the first call after the restart fails
+    /// on one. So a failure before that step is tried once more, after the pool was cleared, on a
+    /// fresh connection; a failure after it is reported, since the work may have been done.
+    /// </summary>
+    public T Run<T>(Func<NpgsqlConnection, Action, T> work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var retryable = true;
+            try
+            {
+                using var connection = _source.OpenConnection();
+                return work(connection, () => retryable = false);
+            }
+            catch (Exception e) when (IsUnreachable(e))
+            {
+                var failure = Unavailable(e);
+                if (attempt > 1 || !retryable)
+                {
+                    throw failure;
+                }
+            }
+        }
+    }
+
+    /// <summary><see cref="Run{T}(Func{NpgsqlConnection, T})"/> for asynchronous work that may be done
+    /// twice; cancellation surfaces as <see cref="OperationCanceledException"/>.</summary>
     public async Task<T> RunAsync<T>(Func<NpgsqlConnection, Task<T>> work, CancellationToken cancellationToken)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            return await work(connection).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsUnreachable(e))
-        {
-            throw Unavailable(e);
+            try
+            {
+                await using var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await work(connection).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsUnreachable(e))
+            {
+                var failure = Unavailable(e);
+                if (attempt > 1)
+                {
+                    throw failure;
+                }
+            }
         }
     }
 

@@ -146,6 +146,26 @@ public class PostgresMessageStoreClusterTests
     }
 
     [PostgresFact]
+    public async Task The_first_calls_after_a_database_restart_no_call_saw_work_on_fresh_connections()
+    {
+        await using var server = await PostgresServer.StartAsync();
+        var database = await server.CreateDatabaseAsync();
+        using var store = new PostgresMessageStore(database);
+        using var files = new PostgresFileStore(database);
+        store.EnsureRoom("ops", RoomKind.Room, DateTimeOffset.UtcNow);
+        // Several pooled connections, all idle when the server goes away.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => store.ReadAsync("ops", 1, 10, long.MaxValue, CancellationToken.None)));
+        Assert.Equal(AppendOutcome.Stored, store.AppendBatch([Request("ops")])[0].Outcome);
+
+        await server.RestartAsync();
+
+        Assert.Equal(2UL, store.AppendBatch([Request("ops")])[0].Event!.Sequence);
+        Assert.Equal(2, store.Read("ops", 1, 10).Count);
+        Assert.Equal(2, (await store.ReadAsync("ops", 1, 10, long.MaxValue, CancellationToken.None)).Count);
+        Assert.Null(files.Find(Guid.NewGuid()));
+    }
+
+    [PostgresFact]
     public async Task A_store_whose_database_cannot_be_reached_at_start_says_so()
     {
         var unreachable = $"Host=127.0.0.1;Port={EngineProcess.FreePort()};Username=postgres;Password=secret-word;Database=nowhere;Timeout=3";
