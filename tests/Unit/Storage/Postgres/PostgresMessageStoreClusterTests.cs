@@ -1,3 +1,4 @@
+using Npgsql;
 using OpenChat.Engine;
 using OpenChat.Engine.Protocol;
 using OpenChat.Engine.Storage;
@@ -166,7 +167,34 @@ public class PostgresMessageStoreClusterTests
     }
 
     [PostgresFact]
-    public async Task A_store_whose_database_cannot_be_reached_at_start_says_so()
+    public async Task A_history_read_is_not_held_up_by_a_batch_holding_the_rooms_lock()
+    {
+        var database = await (await PostgresServer.Shared).CreateDatabaseAsync();
+        using var store = new PostgresMessageStore(database);
+        using var other = new PostgresMessageStore(database);
+        store.EnsureRoom("ops", RoomKind.Room, DateTimeOffset.UtcNow);
+        store.AppendBatch([Request("ops"), Request("ops")]);
+
+        // Another node's batch, stopped while it holds the room's row.
+        await using var writer = new NpgsqlConnection(database);
+        await writer.OpenAsync();
+        await using var transaction = await writer.BeginTransactionAsync();
+        await using (var lockRoom = new NpgsqlCommand("SELECT last_seq FROM msg_rooms WHERE name = 'ops' FOR UPDATE", writer, transaction))
+        {
+            await lockRoom.ExecuteScalarAsync();
+        }
+
+        var blocked = Task.Run(() => other.AppendBatch([Request("ops")]));
+        var read = await store.ReadAsync("ops", 1, 10, long.MaxValue, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal([1UL, 2UL], read.Select(e => e.Sequence));
+        Assert.False(blocked.IsCompleted);
+        await transaction.RollbackAsync();
+        Assert.Equal(3UL, (await blocked.WaitAsync(TimeSpan.FromSeconds(30)))[0].Event!.Sequence);
+    }
+
+    [PostgresFact]
+    public void A_store_whose_database_cannot_be_reached_at_start_says_so()
     {
         var unreachable = $"Host=127.0.0.1;Port={EngineProcess.FreePort()};Username=postgres;Password=secret-word;Database=nowhere;Timeout=3";
 
@@ -175,6 +203,5 @@ public class PostgresMessageStoreClusterTests
         Assert.Equal(ErrorIds.StoreUnavailable, refused.ErrorId);
         Assert.Contains("'nowhere' on 127.0.0.1", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-word", refused.Message, StringComparison.Ordinal);
-        await Task.CompletedTask;
     }
 }
