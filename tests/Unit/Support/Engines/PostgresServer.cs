@@ -20,6 +20,7 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string _folder;
     private readonly string _bin;
     private Process? _process;
+    private Process? _reaper;
 
     private PostgresServer(string folder, string bin, int port)
     {
@@ -84,8 +85,10 @@ public sealed class PostgresServer : IAsyncDisposable
             }
 
             RunAs(Path.Combine(bin, "initdb"), ["-N", "-D", server.DataDirectory, "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8"]);
+            server.StartReaper();
             await server.StartProcessAsync().ConfigureAwait(false);
             // Whoever started it may forget (or fail before) disposing: never leave a postmaster behind.
+            // The test host may be killed while this runs (see StartReaper), so it is not the only guard.
             AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
             return server;
         }
@@ -129,7 +132,51 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         Stop();
         EngineProcess.DeleteFolder(_folder, "postgres");
+        if (_reaper is { } reaper)
+        {
+            _reaper = null;
+            // Its stdin closes: it finds nothing left to stop or delete and exits.
+            reaper.StandardInput.Close();
+            reaper.Dispose();
+        }
+
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    // The ProcessExit handler alone left the folder behind: at the end of a run the test platform
+    // gives the test host only a moment to exit, then kills it, and a postmaster's shutdown
+    // checkpoint takes longer, so the host died while it waited, before the folder was deleted
+    // (the log of such a cluster stops at "checkpoint starting: shutdown immediate"). A small
+    // shell outlives the host instead: it blocks reading a pipe only the host holds, and when
+    // the host is gone, however it went, it stops the postmaster named in postmaster.pid (only
+    // if that pid is still a live postgres) and deletes the folder. As root it runs as root, so
+    // the files of the system user are no obstacle.
+    private void StartReaper()
+    {
+        var full = Path.GetFullPath(_folder);
+        if (!full.StartsWith(Path.GetFullPath(Path.GetTempPath()), StringComparison.Ordinal) || !Path.GetFileName(full).StartsWith("openchat-postgres-", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Refusing to hand '{full}' to the reaper: not a folder this suite made.");
+        }
+
+        const string Script = """
+            cat >/dev/null
+            alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = postgres ]; }
+            pid=$(head -n1 "$1/data/postmaster.pid" 2>/dev/null)
+            if [ -n "$pid" ] && alive "$pid"; then
+                kill -INT "$pid"
+                i=0
+                while alive "$pid" && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+            fi
+            rm -rf -- "$1"
+            """;
+        var info = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardInput = true };
+        foreach (var argument in new[] { "sh", "-c", Script, "openchat-postgres-reaper", full })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        _reaper = Process.Start(info) ?? throw new InvalidOperationException("the PostgreSQL folder reaper did not start");
     }
 
     private async Task StartProcessAsync()
