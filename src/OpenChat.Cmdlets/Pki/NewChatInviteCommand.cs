@@ -32,10 +32,11 @@ public sealed class NewChatInviteCommand : ChatCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public int ValidDays { get; set; }
 
-    /// <summary>The address the new user's client connects to, host:port.</summary>
+    /// <summary>The address the new user's client connects to, host:port; several nodes of one
+    /// deployment as several values (or one value with commas), tried in order.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string? Server { get; set; }
+    public string[]? Server { get; set; }
 
     [Parameter]
     public SwitchParameter AdditionalDevice { get; set; }
@@ -74,7 +75,7 @@ public sealed class NewChatInviteCommand : ChatCmdlet
                     "Give the lifetime once: -ValidFor (a span such as 10m, 12h, 2d) or -ValidDays (whole days, also a CSV column), not both. No invite was made.");
             }
 
-            var (record, code) = _book.Create(UserName, ValidDays != 0 ? TimeSpan.FromDays(ValidDays) : ValidFor, Server, AdditionalDevice);
+            var (record, code) = _book.Create(UserName, ValidDays != 0 ? TimeSpan.FromDays(ValidDays) : ValidFor, Server is null ? null : string.Join(',', Server), AdditionalDevice);
             _invitedNow.Add(record.UserName);
             _created++;
             WriteProgress(new ProgressRecord(1, "Creating invites", $"{_created} created, last: {record.UserName}") { CurrentOperation = $"input {_row}" });

@@ -46,7 +46,7 @@ public sealed partial class ChatClient
         catch (ProtocolException e)
         {
             reason = ErrorIds.ProtocolViolation;
-            ClientLog.ServerBrokeProtocol(_log, _server, e.Message);
+            ClientLog.ServerBrokeProtocol(_log, _nodes.Current, e.Message);
         }
         catch (Exception e) when (connection.IsDead || e is IOException or ObjectDisposedException or OperationCanceledException)
         {
@@ -66,7 +66,7 @@ public sealed partial class ChatClient
                 "The connection to the server was lost before it answered."));
             if (!_disposing.IsCancellationRequested)
             {
-                ClientLog.Disconnected(_log, _server, ClosedReason ?? reason);
+                ClientLog.Disconnected(_log, _nodes.Current, ClosedReason ?? reason);
             }
 
             connection.Ended.TrySetResult();

@@ -21,9 +21,12 @@ public sealed partial class ChatClient
         // Every live pinned root: after a CA rollover the server's certificate chains to the new
         // root, or through the cross-certificate it sends to the old one.
         var roots = _roots.RequireLive();
-        var opened = await ClientTransport.OpenAsync(_server, System.Security.Cryptography.SHA256.HashData(roots[0].RawData), roots[0], _identity,
-            _options.ConnectTimeout, cancellationToken, revokedSerials: _profile.LoadRevokedSerials(_log), time: _options.Time,
-            additionalRoots: [.. roots.Skip(1)]).ConfigureAwait(false);
+        var (node, opened) = await OpenOnSomeNodeAsync(roots, cancellationToken).ConfigureAwait(false);
+        if (_nodes.Learn(opened.Welcome.Nodes))
+        {
+            _store.MarkDirty();
+        }
+
         var connection = new ServerConnection(opened.Stream, opened.Reader, _options.Time, _connectionLog);
         List<RoomCursor> rooms;
         lock (_gate)
@@ -39,12 +42,46 @@ public sealed partial class ChatClient
             rooms = [.. _rooms.All];
         }
 
-        ClientLog.Connected(_log, _server, UserName);
+        ClientLog.Connected(_log, node, UserName);
         connection.ReadLoop = Task.Run(() => ReadLoopAsync(connection));
         foreach (var cursor in rooms)
         {
             _ = RejoinAsync(cursor);
         }
+    }
+
+    // The node the client was on first, then the others the last Welcome listed: a node that is
+    // gone (refused, unreachable, busy) sends the client on to the next; a refusal of this
+    // identity or a server we do not trust ends the attempt, as on a single server.
+    private async Task<(string Node, ClientTransport.Opened Opened)> OpenOnSomeNodeAsync(IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> roots,
+        CancellationToken cancellationToken)
+    {
+        var candidates = _nodes.Candidates();
+        var previous = candidates[0];
+        Exception? last = null;
+        foreach (var node in candidates)
+        {
+            try
+            {
+                var opened = await ClientTransport.OpenAsync(node, System.Security.Cryptography.SHA256.HashData(roots[0].RawData), roots[0], _identity,
+                    _options.ConnectTimeout, cancellationToken, revokedSerials: _profile.LoadRevokedSerials(_log), time: _options.Time,
+                    additionalRoots: [.. roots.Skip(1)]).ConfigureAwait(false);
+                if (!string.Equals(node, previous, StringComparison.OrdinalIgnoreCase))
+                {
+                    ClientLog.MovedToNode(_log, previous, node);
+                }
+
+                _nodes.Connected(node);
+                return (node, opened);
+            }
+            catch (Exception e) when (!ReconnectSupervisor.IsFinal(e) && !cancellationToken.IsCancellationRequested && candidates.Count > 1)
+            {
+                ClientLog.NodeUnreachable(_log, node, (e as OpenChatException)?.ErrorId ?? e.GetType().Name);
+                last = e;
+            }
+        }
+
+        throw last!;
     }
 
     private async Task RejoinAsync(RoomCursor cursor)
@@ -72,7 +109,7 @@ public sealed partial class ChatClient
     private void CloseForGood(string reason)
     {
         ClosedReason ??= reason;
-        ClientLog.ClosedForGood(_log, _server, reason);
+        ClientLog.ClosedForGood(_log, _nodes.Current, reason);
         _store.SaveNow();
         _store.Release();
         SetState(ChatClientState.Closed, reason);

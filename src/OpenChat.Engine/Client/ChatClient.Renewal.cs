@@ -100,7 +100,7 @@ public sealed partial class ChatClient
         try
         {
             CertificateRenewalLog.RenewingExpired(_log, previous.SerialNumber, notAfter);
-            var renewed = await RenewalExchange.RunAsync(_profile, _server, _roots, previous, [], _options.ConnectTimeout, cancellationToken, Time).ConfigureAwait(false);
+            var renewed = await RenewalExchange.RunAsync(_profile, _nodes.Current, _roots, previous, [], _options.ConnectTimeout, cancellationToken, Time).ConfigureAwait(false);
             try
             {
                 Adopt(previous, renewed);

@@ -28,7 +28,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     private X509Certificate2 _identity;
     private readonly PinnedRoots _roots;
     private readonly ChatClientOptions _options;
-    private readonly string _server;
+    private readonly NodeList _nodes;
     private readonly ILogger _log;
     private readonly ILogger _connectionLog;
     private readonly Lock _gate = new();
@@ -47,15 +47,15 @@ public sealed partial class ChatClient : IAsyncDisposable
         _identity = identity;
         _options = options;
         _roots = PinnedRoots.Load(profile, options.Time, options.LoggerFactory.CreateLogger<PinnedRoots>());
-        _server = options.Server ?? profile.Server;
         _log = options.LoggerFactory.CreateLogger<ChatClient>();
         _connectionLog = options.LoggerFactory.CreateLogger<ServerConnection>();
         var state = options.PersistState ? profile.LoadState(_log) : new ClientState();
+        _nodes = new NodeList(options.Server ?? profile.Server, state.Nodes);
         _rooms = new RoomCursors(state.LastRead);
         _outbox = new Outbox(state.Outbox);
         _store = new ClientStateStore(_gate, Snapshot, options.PersistState ? profile.SaveState : null,
             Path.Combine(profile.Path, ChatProfile.StateFile), profileLock, options.LoggerFactory.CreateLogger<ClientStateStore>());
-        _supervisor = new ReconnectSupervisor(new Target(this), options, _server, options.LoggerFactory.CreateLogger<ReconnectSupervisor>());
+        _supervisor = new ReconnectSupervisor(new Target(this), options, _nodes.Current, options.LoggerFactory.CreateLogger<ReconnectSupervisor>());
     }
 
     internal TimeProvider Time => _options.Time;
@@ -68,7 +68,12 @@ public sealed partial class ChatClient : IAsyncDisposable
 
     public string UserName => _profile.UserName;
 
-    public string Server => _server;
+    /// <summary>The node the client is on (or last was on).</summary>
+    public string Server => _nodes.Current;
+
+    /// <summary>The deployment's nodes as the last Welcome listed them: where the client goes
+    /// when its node goes away.</summary>
+    public IReadOnlyList<string> KnownNodes => _nodes.Known;
 
     public ChatProfile Profile => _profile;
 
@@ -344,7 +349,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     }
 
     // Called under _gate by the store: a copy, written outside the lock.
-    private ClientState Snapshot() => new() { LastRead = _rooms.ToSave(), Outbox = _outbox.Snapshot() };
+    private ClientState Snapshot() => new() { LastRead = _rooms.ToSave(), Outbox = _outbox.Snapshot(), Nodes = [.. _nodes.Known] };
 
     private OpenChatException Closed() => ClosedReason == ErrorIds.CertificateRevoked
         ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed, "This identity's certificate was revoked; the server no longer accepts it.")

@@ -32,7 +32,14 @@ public static class ChatEnrollment
         using (ca)
         using (certificate)
         {
-            return ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
+            var profile = ChatProfile.Create(root, invite.Server, invite.UserName, ca, certificate, key, password.Span);
+            if (invite.OtherServers.Count > 0)
+            {
+                // Its first connection can go to another node when the first is down.
+                profile.SaveState(new ClientState { Nodes = [.. invite.Servers] });
+            }
+
+            return profile;
         }
     }
 
@@ -65,6 +72,28 @@ public static class ChatEnrollment
         }
     }
 
+    // The invite's nodes in order: one that cannot be reached (or is busy) sends the enrollment on
+    // to the next; one that is reached but not the invite's CA or key ends it, whichever it was.
+    private static async Task<ClientTransport.Opened> OpenAnyAsync(InviteCode invite, TimeSpan timeout, CancellationToken cancellationToken, TimeProvider time)
+    {
+        Exception? last = null;
+        foreach (var server in invite.Servers)
+        {
+            try
+            {
+                return await ClientTransport.OpenAsync(server, invite.CaFingerprint, null, null, timeout, cancellationToken, serverKeyPin: invite.ServerKeyPin, time: time)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception e) when (invite.OtherServers.Count > 0 && !cancellationToken.IsCancellationRequested && !ReconnectSupervisor.IsFinal(e)
+                && e is not OpenChatException { ErrorId: ErrorIds.CaFingerprintMismatch or ErrorIds.ServerKeyMismatch })
+            {
+                last = e;
+            }
+        }
+
+        throw last!;
+    }
+
     /// <summary>Enrolls <paramref name="key"/> with <paramref name="invite"/>; returns the CA and
     /// the certificate, both checked against the invite.</summary>
     private static async Task<(X509Certificate2 Ca, X509Certificate2 Certificate)> EnrollAsync(InviteCode invite, ECDsa key, TimeSpan timeout,
@@ -74,8 +103,7 @@ public static class ChatEnrollment
         subject.AddCommonName(invite.UserName);
         var csr = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256).CreateSigningRequestPem();
 
-        var opened = await ClientTransport.OpenAsync(invite.Server, invite.CaFingerprint, null, null, timeout, cancellationToken, serverKeyPin: invite.ServerKeyPin, time: time)
-            .ConfigureAwait(false);
+        var opened = await OpenAnyAsync(invite, timeout, cancellationToken, time).ConfigureAwait(false);
         using var stream = opened.Stream;
         opened.CaCertificate.Dispose();
         if (opened.Welcome.Nonce.Length != InviteProof.NonceLength)

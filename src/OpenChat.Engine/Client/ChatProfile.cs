@@ -286,6 +286,9 @@ public sealed class ClientState
 
     /// <summary>Messages sent but not yet acknowledged, resent with the same id on reconnect.</summary>
     public List<OutboxEntry> Outbox { get; set; } = [];
+
+    /// <summary>The deployment's nodes as the last Welcome listed them: where to reconnect.</summary>
+    public List<string> Nodes { get; set; } = [];
 }
 
 public sealed class OutboxEntry

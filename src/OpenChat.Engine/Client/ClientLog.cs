@@ -50,6 +50,14 @@ internal static partial class ClientLog
         Message = "The server refused publish {MessageId} in {Room} for now ({ErrorId}); it goes again shortly")]
     public static partial void PublishRetried(ILogger log, Guid messageId, string room, string errorId);
 
+    [LoggerMessage(EventId = 2012, EventName = "MovedToNode", Level = LogLevel.Information,
+        Message = "The client moved from node {Previous} to node {Node}")]
+    public static partial void MovedToNode(ILogger log, string previous, string node);
+
+    [LoggerMessage(EventId = 2013, EventName = "NodeUnreachable", Level = LogLevel.Information,
+        Message = "Node {Node} could not be reached ({Reason}); trying the next one")]
+    public static partial void NodeUnreachable(ILogger log, string node, string reason);
+
     [LoggerMessage(EventId = 2011, EventName = "RevokedListUnreadable", Level = LogLevel.Warning,
         Message = "The revoked serials in {Path} cannot be read; the end-to-end state writes them back")]
     public static partial void RevokedListUnreadable(ILogger log, Exception exception, string path);

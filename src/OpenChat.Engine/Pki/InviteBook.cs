@@ -38,8 +38,8 @@ public sealed class InviteBook
         var lifetime = validFor ?? DefaultValidFor;
         CertificateLifetime.Check(lifetime, MaxValidFor, "An invite");
 
-        var (host, port) = ServerNames.ParseAddress(server ?? DefaultServer);
-        var address = ServerNames.FormatAddress(host, port);
+        var servers = Addresses(server ?? DefaultServer);
+        var address = servers[0];
         var now = Now;
         ClientNames.EnsureAvailable(_directory.Store, userName, additionalDevice, now);
 
@@ -49,7 +49,27 @@ public sealed class InviteBook
         var record = new InviteRecord(id, userName, InviteProof.Verifier(secret, id), address, now, now + lifetime, additionalDevice);
         _directory.Store.AddInvite(record);
         PkiLog.InviteCreated(_log, id, userName);
-        return (record, new InviteCode(address, _directory.Fingerprint, serverKey, id, userName, secret));
+        return (record, new InviteCode(address, _directory.Fingerprint, serverKey, id, userName, secret) { OtherServers = servers[1..] });
+    }
+
+    /// <summary>One address, or several nodes of the deployment separated by commas, each host:port.</summary>
+    public static string[] Addresses(string server)
+    {
+        var addresses = server.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(a => ServerNames.ParseAddress(a)).Select(a => ServerNames.FormatAddress(a.Host, a.Port))
+            .Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        if (addresses.Length == 0)
+        {
+            ServerNames.ParseAddress(server); // throws ServerAddressInvalid with its usual message
+        }
+
+        if (addresses.Length > 1 + InviteCode.MaxOtherServers)
+        {
+            throw new OpenChatException(ErrorIds.ServerAddressInvalid, ErrorKind.InvalidArgument,
+                $"An invite names at most {1 + InviteCode.MaxOtherServers} nodes; {addresses.Length} were given.");
+        }
+
+        return addresses;
     }
 
     public IReadOnlyList<InviteRecord> Find(string? userName = null, InviteStatus? status = null)

@@ -23,6 +23,16 @@ public sealed partial record InviteCode(string Server, byte[] CaFingerprint, byt
     public static byte[] KeyPin(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
         SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo());
 
+    /// <summary>At most this many further nodes: an invite stays short enough to paste.</summary>
+    public const int MaxOtherServers = 8;
+
+    /// <summary>Further nodes of the same deployment (same CA, same server key), tried in order
+    /// when <see cref="Server"/> cannot be reached.</summary>
+    public IReadOnlyList<string> OtherServers { get; init; } = [];
+
+    /// <summary>Every node the invite names, <see cref="Server"/> first.</summary>
+    public IReadOnlyList<string> Servers => [Server, .. OtherServers];
+
     public override string ToString()
     {
         var payload = new Payload
@@ -33,6 +43,7 @@ public sealed partial record InviteCode(string Server, byte[] CaFingerprint, byt
             Id = Id,
             User = UserName,
             Secret = Base64Url.EncodeToString(Secret),
+            OtherServers = OtherServers.Count == 0 ? null : [.. OtherServers],
         };
         return Prefix + Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload, PayloadContext.Default.Payload));
     }
@@ -73,7 +84,18 @@ public sealed partial record InviteCode(string Server, byte[] CaFingerprint, byt
             }
 
             ServerNames.ParseAddress(payload.Server);
-            return new InviteCode(payload.Server!, fingerprint, serverKey, payload.Id, payload.User!, secret);
+            var others = payload.OtherServers ?? [];
+            if (others.Count > MaxOtherServers)
+            {
+                throw Damaged();
+            }
+
+            foreach (var other in others)
+            {
+                ServerNames.ParseAddress(other);
+            }
+
+            return new InviteCode(payload.Server!, fingerprint, serverKey, payload.Id, payload.User!, secret) { OtherServers = [.. others] };
         }
         catch (Exception e) when (e is FormatException or JsonException or OpenChatException { ErrorId: ErrorIds.ServerAddressInvalid })
         {
@@ -94,6 +116,7 @@ public sealed partial record InviteCode(string Server, byte[] CaFingerprint, byt
     internal sealed class Payload
     {
         [JsonPropertyName("s")] public string? Server { get; set; }
+        [JsonPropertyName("n")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public List<string>? OtherServers { get; set; }
         [JsonPropertyName("f")] public string? Fingerprint { get; set; }
         [JsonPropertyName("p")] public string? ServerKey { get; set; }
         [JsonPropertyName("i")] public string? Id { get; set; }

@@ -8,5 +8,6 @@ public static class ChatProtocol
     //    RevocationLists, CaRoots), key packages version 2 (a key handover) and the Renew commit.
     // 5: the group protocol v2: commits of format 2 (a committer key, the room policy, an external
     //    key), forward secrecy across epochs, private rooms and roles (Update and Manage commits).
-    public const ushort Version = 5;
+    // 6: Welcome lists the deployment's live nodes (several nodes on one database, client failover).
+    public const ushort Version = 6;
 }

@@ -31,17 +31,58 @@ public sealed record Hello(ushort MinVersion, ushort MaxVersion, string Client) 
 /// <summary>The server's answer to Hello. <see cref="CaCertificate"/> (PEM) lets an enrolling client,
 /// which knows only the CA's fingerprint, finish checking the server before it says anything else.
 /// <see cref="Nonce"/> is 32 fresh random bytes on an enrollment connection (empty otherwise): the
-/// enrolling client's proof of its invite is bound to it, so it is good on this connection only.</summary>
-public sealed record Welcome(ushort Version, string Server, string UserName, string Serial, string CaCertificate, byte[] Nonce) : IMessage
+/// enrolling client's proof of its invite is bound to it, so it is good on this connection only.
+/// <see cref="Nodes"/> (version 6) are the addresses (<c>host:port</c>) of the deployment's live
+/// nodes, this one first: where the client may reconnect when this node goes away.</summary>
+public sealed record Welcome(ushort Version, string Server, string UserName, string Serial, string CaCertificate, byte[] Nonce, IReadOnlyList<string> Nodes) : IMessage
 {
-    public byte[] ToFrame() => new PayloadWriter(MessageType.Welcome, 1024).U16(Version).String(Server).String(UserName).String(Serial).String(CaCertificate).Bytes(Nonce).ToFrame();
+    /// <summary>More would be a server listing garbage; a deployment has a handful of nodes.</summary>
+    public const int MaxNodes = 64;
+
+    public Welcome(ushort version, string server, string userName, string serial, string caCertificate, byte[] nonce)
+        : this(version, server, userName, serial, caCertificate, nonce, [])
+    {
+    }
+
+    public byte[] ToFrame()
+    {
+        var w = new PayloadWriter(MessageType.Welcome, 1024).U16(Version).String(Server).String(UserName).String(Serial).String(CaCertificate).Bytes(Nonce)
+            .U16((ushort)Math.Min(Nodes.Count, MaxNodes));
+        foreach (var node in Nodes.Take(MaxNodes))
+        {
+            w.String(node);
+        }
+
+        return w.ToFrame();
+    }
 
     public static Welcome Read(ReadOnlySpan<byte> p)
     {
         var r = new PayloadReader(p);
-        var m = new Welcome(r.U16(), r.String(), r.String(), r.String(), r.String(), r.Bytes());
+        var (version, server, userName, serial, ca, nonce) = (r.U16(), r.String(), r.String(), r.String(), r.String(), r.Bytes());
+        var count = r.U16();
+        if (count > MaxNodes)
+        {
+            throw new ProtocolException($"Welcome lists {count} nodes; at most {MaxNodes} are allowed");
+        }
+
+        var nodes = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var node = r.String();
+            try
+            {
+                var (host, port) = Pki.ServerNames.ParseAddress(node);
+                nodes.Add(Pki.ServerNames.FormatAddress(host, port));
+            }
+            catch (OpenChatException)
+            {
+                throw new ProtocolException("Welcome lists a node address that is not host:port");
+            }
+        }
+
         r.End();
-        return m;
+        return new Welcome(version, server, userName, serial, ca, nonce, nodes);
     }
 }
 

@@ -43,6 +43,10 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly IMessageStore _messages;
     private readonly IFileStore _files;
     private readonly Cluster.ClusterRoomEventBus? _bus;
+    private readonly INodeRegistry _registry;
+    private readonly bool _ownsRegistry;
+    private readonly NodeHeartbeat _heartbeat;
+    private Task _heartbeatLoop = Task.CompletedTask;
     private readonly RoomHub _hub;
     private readonly ConnectionAdmission _admission;
     private readonly ServerHandshake _handshake;
@@ -87,6 +91,9 @@ public sealed partial class ChatServer : IAsyncDisposable
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
         _bus = Cluster.ClusterSetup.Bus(options, directory, _messages, NodeId);
+        _ownsRegistry = options.NodeRegistry is null;
+        _registry = options.NodeRegistry ?? Cluster.ClusterSetup.Registry(options);
+        _heartbeat = new NodeHeartbeat(_registry, NodeId, AdvertisedAddress, options.Time, logs.CreateLogger<NodeHeartbeat>());
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
             serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files, _revocationList.All,
             serial => _directory.Store.GetCertificate(serial.ToUpperInvariant())?.RenewedFrom, _bus);
@@ -207,7 +214,8 @@ public sealed partial class ChatServer : IAsyncDisposable
             connection.Close(ErrorIds.ServerShutdown, "The server is shutting down.");
         }
 
-        await Task.WhenAll(_acceptLoop, _watchLoop).ConfigureAwait(false);
+        await Task.WhenAll(_acceptLoop, _watchLoop, _heartbeatLoop).ConfigureAwait(false);
+        _heartbeat.Leave();
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (Snapshot().Count > 0 && DateTime.UtcNow < deadline)
         {
@@ -227,6 +235,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
         _messages.Dispose();
         _files.Dispose();
+        ReleaseRegistry();
         _ca.Dispose();
         _previousRoot?.Dispose();
         _lock.Dispose();
@@ -255,6 +264,9 @@ public sealed partial class ChatServer : IAsyncDisposable
         _directory.Store.SetSetting(InviteBook.ServerAddressSetting, AdvertisedAddress());
         _acceptLoop = Task.Run(AcceptLoopAsync);
         _watchLoop = Task.Run(() => _watchdog.RunAsync(_stopping.Token));
+        _handshake.Nodes = () => _heartbeat.Nodes;
+        _heartbeat.Beat();
+        _heartbeatLoop = Task.Run(() => _heartbeat.RunAsync(_stopping.Token));
         _log.ServerStarted(Endpoint.ToString(), _directory.Path);
     }
 
@@ -264,10 +276,22 @@ public sealed partial class ChatServer : IAsyncDisposable
         _bus?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _messages.Dispose();
         _files.Dispose();
+        ReleaseRegistry();
         _ca.Dispose();
         _previousRoot?.Dispose();
         _lock.Dispose();
     }
+
+    private void ReleaseRegistry()
+    {
+        if (_ownsRegistry)
+        {
+            _registry.Dispose();
+        }
+    }
+
+    /// <summary>The live nodes' addresses, this one first (what a Welcome lists).</summary>
+    public IReadOnlyList<string> Nodes => _heartbeat.Nodes;
 
     private string AdvertisedAddress()
     {

@@ -62,6 +62,11 @@ public sealed class ChatServerOptions
     /// (made once at random), so a node keeps its id across restarts.</summary>
     public string? NodeId { get; set; }
 
+    /// <summary>Where the deployment's live nodes are listed (for the Welcome that tells clients
+    /// where else to connect). Null: the database's list with <see cref="Database"/>, else this
+    /// node alone.</summary>
+    public Storage.INodeRegistry? NodeRegistry { get; set; }
+
     /// <summary>0 picks a free port.</summary>
     public int Port { get; set; } = Pki.ServerNames.DefaultPort;
 

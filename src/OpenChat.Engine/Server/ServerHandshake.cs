@@ -183,7 +183,10 @@ internal sealed class ServerHandshake
     /// <summary>The server's answer to Hello: the version, who the peer is, the CA, and (on an
     /// enrollment connection) the nonce an invite proof must be made for.</summary>
     public void Welcome(ClientConnection connection) =>
-        connection.Send(new Welcome(ChatProtocol.Version, "OpenChat", connection.Identity?.UserName ?? "", connection.Identity?.Serial ?? "", _caPem, connection.EnrollmentNonce));
+        connection.Send(new Welcome(ChatProtocol.Version, "OpenChat", connection.Identity?.UserName ?? "", connection.Identity?.Serial ?? "", _caPem, connection.EnrollmentNonce, Nodes()));
+
+    /// <summary>The live nodes a Welcome lists (this one first); set once the server listens.</summary>
+    public Func<IReadOnlyList<string>> Nodes { get; set; } = () => [];
 
     /// <summary>Writes a last frame to a peer that has no connection object (yet).</summary>
     public async Task SayGoodbyeAsync(SslStream stream, Bye bye, string remoteAddress)

@@ -55,8 +55,12 @@ internal static class ClusterSetup
         options.CaStoreFactory = new PostgresCaStoreFactory(database, options.Time, logs.CreateLogger<PostgresCaStoreFactory>());
         options.MessageStoreFactory = _ => new PostgresMessageStore(database, options.Time, logs.CreateLogger<PostgresMessageStore>());
         options.FileStoreFactory = _ => new PostgresFileStore(database, options.Time, logs.CreateLogger<PostgresFileStore>());
-        options.NodeRegistry ??= new PostgresNodeRegistry(database, options.Time, logs.CreateLogger<PostgresNodeRegistry>());
     }
+
+    /// <summary>The node list of a node with a database (the database's), or of one alone.</summary>
+    public static INodeRegistry Registry(ChatServerOptions options) => options.Database is { } database
+        ? new PostgresNodeRegistry(database, options.Time, options.LoggerFactory.CreateLogger<PostgresNodeRegistry>())
+        : new LocalNodeRegistry();
 
     /// <summary>Refuses a data directory whose CA is not the database's: a database that has a CA
     /// is never given a second one, and a node started from another CA's directory would issue

@@ -1,0 +1,103 @@
+using OpenChat.Engine.Pki;
+
+namespace OpenChat.Engine.Client;
+
+/// <summary>
+/// The nodes of the client's deployment, as the last Welcome listed them and the profile
+/// remembers them: the node the client is on, and where it goes when that node goes away (the
+/// same node first, then the others in the order the server gave). Every node presents a
+/// certificate of the same pinned CA, so the list only says where to dial, never whom to trust.
+/// </summary>
+internal sealed class NodeList
+{
+    private readonly Lock _gate = new();
+    private List<string> _known;
+    private string _current;
+
+    public NodeList(string current, IEnumerable<string>? remembered)
+    {
+        _current = Normalize(current) ?? current;
+        _known = [.. Clean((remembered ?? []).Prepend(_current))];
+    }
+
+    public string Current
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _current;
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Known
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _known];
+            }
+        }
+    }
+
+    /// <summary>Where to try, in order: the current node, then the others.</summary>
+    public IReadOnlyList<string> Candidates()
+    {
+        lock (_gate)
+        {
+            return [_current, .. _known.Where(n => !Same(n, _current))];
+        }
+    }
+
+    /// <summary>The client is on <paramref name="node"/> now.</summary>
+    public void Connected(string node)
+    {
+        lock (_gate)
+        {
+            _current = node;
+        }
+    }
+
+    /// <summary>Takes the live nodes a Welcome listed (the node that sent it is kept even if it
+    /// did not list itself); true when the list changed and should be saved.</summary>
+    public bool Learn(IReadOnlyList<string> nodes)
+    {
+        lock (_gate)
+        {
+            if (nodes.Count == 0)
+            {
+                return false;
+            }
+
+            List<string> next = [.. Clean(nodes.Prepend(_current))];
+            if (next.SequenceEqual(_known, StringComparer.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+
+            _known = next;
+            return true;
+        }
+    }
+
+    private static IEnumerable<string> Clean(IEnumerable<string> nodes) =>
+        nodes.Select(Normalize).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).Take(Protocol.Welcome.MaxNodes);
+
+    private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    private static string? Normalize(string node)
+    {
+        try
+        {
+            var (host, port) = ServerNames.ParseAddress(node);
+            return ServerNames.FormatAddress(host, port);
+        }
+        catch (OpenChatException)
+        {
+            // A remembered entry that no longer parses is dropped, not fatal.
+            return null;
+        }
+    }
+}
