@@ -32,7 +32,7 @@ internal sealed class NatsBusLink : IAsyncDisposable
     private readonly LogThrottle _fullLines = new("BusQueueFull", perSecond: 1, burst: 5);
     private readonly LogThrottle _failureLines = new("bus failures", perSecond: 1, burst: 10);
     private readonly CancellationTokenSource _stopping = new();
-    private NatsConnection? _connection;
+    private volatile NatsConnection? _connection;
     private Task _run = Task.CompletedTask;
     private Task _send = Task.CompletedTask;
     private int _up;
@@ -199,6 +199,12 @@ internal sealed class NatsBusLink : IAsyncDisposable
 
     private void SetUp(bool up)
     {
+        // Closing the connection on dispose is no outage.
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
         if (Interlocked.Exchange(ref _up, up ? 1 : 0) != (up ? 1 : 0))
         {
             if (up)

@@ -109,7 +109,7 @@ public sealed class NatsServer : IAsyncDisposable
             var read = await client.GetStream().ReadAsync(buffer).ConfigureAwait(false);
             return read == 4 && System.Text.Encoding.ASCII.GetString(buffer) == "INFO";
         }
-        catch (SocketException)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             return false;
         }
