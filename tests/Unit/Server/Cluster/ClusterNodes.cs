@@ -87,10 +87,10 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     public static ClusterSubjects Subjects { get; } = new(ClusterId);
 
-    public ClusterNode Start(string id, string? natsUrl, ClusterBusOptions? options = null)
+    public ClusterNode Start(string id, string? natsUrl, ClusterBusOptions? options = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null)
     {
         var store = new SqliteMessageStore(DatabasePath);
-        var bus = new ClusterRoomEventBus(store, natsUrl, ClusterId, id, options ?? Options(), TimeProvider.System, NullLoggerFactory.Instance);
+        var bus = new ClusterRoomEventBus(store, natsUrl, ClusterId, id, options ?? Options(), TimeProvider.System, logs ?? NullLoggerFactory.Instance);
         var host = new RecordingBusHost();
         bus.Attach(host);
         var node = new ClusterNode(id, bus, store, host);

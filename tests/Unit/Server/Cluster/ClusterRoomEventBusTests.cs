@@ -1,3 +1,4 @@
+using OpenChat.Engine.Protocol;
 using OpenChat.Tests.Unit.Support;
 using OpenChat.Tests.Unit.Support.Engines;
 using static OpenChat.Tests.Unit.Server.Cluster.ClusterNodes;
@@ -162,13 +163,15 @@ public sealed class ClusterRoomEventBusTests
         await using var nats = await NatsServer.StartAsync();
         await using var nodes = new ClusterNodes();
         nodes.CreateRoom(Room);
+        var logs = new RecordingLoggerFactory();
         var a = nodes.Start("a", nats.Url);
-        var b = nodes.Start("b", nats.Url);
+        var b = nodes.Start("b", nats.Url, logs: logs);
         var bob = new TestChannel("bob", "02");
         b.Bus.Subscribe(Room, bob);
         await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Room(Room)), "node b subscribed");
         nodes.Commit(a, Room, 2);
         await Eventually(() => b.Bus.BatchesFromBus == 1, "the first batch came by the bus");
+        Assert.Contains(logs.Events, e => e.EventId == 1400);
 
         nats.Stop();
         await Eventually(() => !a.Bus.IsBusUp && !b.Bus.IsBusUp, "both nodes saw the bus go down");
@@ -194,6 +197,46 @@ public sealed class ClusterRoomEventBusTests
         }
 
         Assert.Equal(Range(1, (ulong)Sequences(bob, Room).Count), Sequences(bob, Room));
+        Assert.Contains(logs.Events, e => e.EventId == 1401); // down
+        Assert.Contains(logs.Events, e => e.EventId == 1402); // back
+    }
+
+    [NatsFact]
+    public async Task A_batch_too_large_for_the_bus_goes_without_its_events_and_is_read_from_the_store()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var nodes = new ClusterNodes();
+        nodes.CreateRoom(Room);
+        var small = Options();
+        small.MaxEventBytes = 1;
+        var a = nodes.Start("a", nats.Url, small);
+        var b = nodes.Start("b", nats.Url);
+        var bob = new TestChannel("bob", "02");
+        b.Bus.Subscribe(Room, bob);
+        await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Room(Room)), "node b subscribed");
+
+        nodes.Commit(a, Room, 5);
+
+        await Eventually(() => Sequences(bob, Room).Count >= 5, "bob received 5 events");
+        Assert.Equal(Range(1, 5), Sequences(bob, Room));
+        Assert.Equal(5, b.Bus.EventsFromStore);
+    }
+
+    [NatsFact]
+    public async Task Presence_published_on_one_node_reaches_the_other_nodes_subscribers()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var nodes = new ClusterNodes();
+        var a = nodes.Start("a", nats.Url);
+        var b = nodes.Start("b", nats.Url);
+        var bob = new TestChannel("bob", "02");
+        b.Bus.Subscribe(Room, bob);
+        await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Presence(Room)), "node b subscribed");
+
+        a.Bus.Publish(Room, [new Presence(Room, "alice", true, DateTimeOffset.UtcNow).ToFrame()]);
+
+        var presence = await bob.WaitForAsync<Presence>();
+        Assert.Equal(("alice", true), (presence.UserName, presence.Online));
     }
 
     [NatsFact]
