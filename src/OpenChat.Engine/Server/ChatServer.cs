@@ -98,7 +98,7 @@ public sealed partial class ChatServer : IAsyncDisposable
             serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files, _revocationList.All,
             serial => _directory.Store.GetCertificate(serial.ToUpperInvariant())?.RenewedFrom, _bus);
         _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>(),
-            () => _certificate.RenewIfDue());
+            () => _certificate.RenewIfDue(), _hub.Bus);
         _listener = new TcpListener(options.Address, options.Port);
     }
 

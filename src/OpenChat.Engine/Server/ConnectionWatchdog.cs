@@ -9,6 +9,8 @@ namespace OpenChat.Engine.Server;
 /// since, enrollment connections that outstayed their time, and connections without traffic are
 /// closed with a goodbye that says why. A store that fails on one tick is tried on the next.
 /// Each tick also runs <c>everyTick</c> (the server's certificate renewal check), which must not throw.
+/// Revocations it finds are announced on the <c>bus</c>, so other nodes close them at once instead
+/// of at their own next poll.
 /// </summary>
 internal sealed class ConnectionWatchdog(
     ChatServerOptions options,
@@ -16,8 +18,12 @@ internal sealed class ConnectionWatchdog(
     Func<IReadOnlySet<string>, IReadOnlyList<IClientChannel>> connectionsWithSerials,
     Func<IReadOnlyList<ClientConnection>> connections,
     ILogger log,
-    Action? everyTick = null)
+    Action? everyTick = null,
+    IRoomEventBus? bus = null)
 {
+    // The poll's windows overlap: a revocation is announced on the tick that first sees it.
+    private HashSet<string> _announced = new(StringComparer.Ordinal);
+
     public async Task RunAsync(CancellationToken stopping)
     {
         var since = options.Time.GetUtcNow().AddSeconds(-5);
@@ -52,6 +58,7 @@ internal sealed class ConnectionWatchdog(
         var revoked = store.RevokedSince(since);
         if (revoked.Count == 0)
         {
+            _announced.Clear();
             return;
         }
 
@@ -59,6 +66,13 @@ internal sealed class ConnectionWatchdog(
         {
             log.RevokedClosed(connection.UserName, connection.Identity?.Serial ?? "", connection.RemoteAddress);
             connection.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");
+        }
+
+        var fresh = revoked.Where(serial => !_announced.Contains(serial)).ToList();
+        _announced = revoked.ToHashSet(StringComparer.Ordinal);
+        if (fresh.Count > 0)
+        {
+            bus?.AnnounceRevoked(fresh);
         }
     }
 

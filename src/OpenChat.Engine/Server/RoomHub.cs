@@ -26,7 +26,7 @@ internal sealed class RoomHub : IAsyncDisposable
         Func<string, string?>? renewedFrom = null, IRoomEventBus? bus = null)
     {
         time ??= TimeProvider.System;
-        bus ??= options.RoomEventBus ?? new LocalRoomEventBus();
+        Bus = bus ??= options.RoomEventBus ?? new LocalRoomEventBus();
         var logs = options.LoggerFactory;
         Directory = new RoomDirectory(store, bus, options, time, logs.CreateLogger<RoomDirectory>());
         _presence = new PresenceTracker(Directory, bus, time);
@@ -41,6 +41,9 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <summary>The rooms and members; a bus that learns of another node's change calls
     /// <see cref="RoomDirectory.Invalidate"/> here.</summary>
     public RoomDirectory Directory { get; }
+
+    /// <summary>The bus the rooms' events go out on (the watchdog announces revocations there).</summary>
+    public IRoomEventBus Bus { get; }
 
     public int RoomCount => Directory.Count;
 

@@ -1,0 +1,68 @@
+using System.Buffers.Binary;
+using OpenChat.Engine.Protocol;
+
+namespace OpenChat.Engine.Server.Cluster;
+
+/// <summary>
+/// Checks that packed frames from the bus are what their message claims before they reach a
+/// client: anyone on the NATS network can publish, and a stray or forged message must neither
+/// move a room's delivery past events it does not hold nor slip other frame types (a goodbye, a
+/// welcome) into a client's stream.
+/// </summary>
+internal static class BusChunks
+{
+    /// <summary>Events of the room, sequences <paramref name="first"/> to <paramref name="last"/> in order, nothing else.</summary>
+    public static void VerifyEvents(string room, ulong first, ulong last, IReadOnlyList<byte[]> chunks)
+    {
+        var expected = first;
+        foreach (var message in Messages(chunks))
+        {
+            if (message is not RoomEvent e || e.Room != room || e.Sequence != expected)
+            {
+                throw new ProtocolException("A committed batch on the bus holds something other than the room's next event.");
+            }
+
+            expected++;
+        }
+
+        if (chunks.Count > 0 && expected != last + 1)
+        {
+            throw new ProtocolException("A committed batch's events on the bus do not match its sequences.");
+        }
+    }
+
+    /// <summary>Presence of the room, nothing else.</summary>
+    public static void VerifyPresence(string room, IReadOnlyList<byte[]> chunks)
+    {
+        foreach (var message in Messages(chunks))
+        {
+            if (message is not Presence p || p.Room != room)
+            {
+                throw new ProtocolException("A presence message on the bus holds something other than the room's presence.");
+            }
+        }
+    }
+
+    private static IEnumerable<IMessage> Messages(IReadOnlyList<byte[]> chunks)
+    {
+        foreach (var chunk in chunks)
+        {
+            for (var offset = 0; offset < chunk.Length;)
+            {
+                if (chunk.Length - offset < FrameLimits.HeaderSize)
+                {
+                    throw new ProtocolException("A chunk on the bus ends inside a frame header.");
+                }
+
+                var length = BinaryPrimitives.ReadUInt32BigEndian(chunk.AsSpan(offset));
+                if (length < 1 || length > chunk.Length - offset - 4)
+                {
+                    throw new ProtocolException("A chunk on the bus holds a frame longer than itself.");
+                }
+
+                yield return MessageCodec.Decode((MessageType)chunk[offset + 4], chunk.AsSpan(offset + 5, (int)length - 1));
+                offset += 4 + (int)length;
+            }
+        }
+    }
+}
