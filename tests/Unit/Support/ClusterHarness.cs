@@ -1,6 +1,7 @@
 using OpenChat.Engine.Client;
 using OpenChat.Engine.Pki;
 using OpenChat.Engine.Server;
+using NodeServer = OpenChat.Engine.Server.ChatServer;
 using OpenChat.Tests.Unit.Support.Engines;
 
 namespace OpenChat.Tests.Unit.Support;
@@ -31,7 +32,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public NatsServer? Nats { get; }
 
-    public List<ChatServer?> Nodes { get; } = [];
+    public List<NodeServer?> Nodes { get; } = [];
 
     private readonly List<int> _ports = [];
 
@@ -41,7 +42,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public string Address(int node) => $"localhost:{_ports[node]}";
 
-    public ChatServer Node(int node) => Nodes[node] ?? throw new InvalidOperationException($"node {node} is stopped");
+    public NodeServer Node(int node) => Nodes[node] ?? throw new InvalidOperationException($"node {node} is stopped");
 
     public static async Task<ClusterHarness> StartAsync(int nodes = 2, bool backplane = true, Action<ChatServerOptions>? configure = null)
     {
@@ -66,7 +67,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     }
 
     /// <summary>Starts one more node from a copy of node 0's keys and certificates.</summary>
-    public async Task<ChatServer> AddNodeAsync()
+    public async Task<NodeServer> AddNodeAsync()
     {
         var index = Nodes.Count;
         var path = NodePath(index);
@@ -79,7 +80,7 @@ public sealed class ClusterHarness : IAsyncDisposable
             }
         }
 
-        var server = await ChatServer.StartAsync(path, Options(0));
+        var server = await OpenChat.Engine.Server.ChatServer.StartAsync(path, Options(0));
         Nodes.Add(server);
         _ports.Add(server.Endpoint.Port);
         return server;
@@ -94,7 +95,7 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     /// <summary>Starts a stopped node again on its directory and port.</summary>
     public async Task StartNodeAgainAsync(int node) =>
-        Nodes[node] = await ChatServer.StartAsync(NodePath(node), Options(_ports[node]));
+        Nodes[node] = await OpenChat.Engine.Server.ChatServer.StartAsync(NodePath(node), Options(_ports[node]));
 
     /// <summary>The CA as an admin reaches it through a node's directory (which names the database).</summary>
     public CaDirectory Ca(int node = 0) => new(NodePath(node));

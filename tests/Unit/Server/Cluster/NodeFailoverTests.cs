@@ -51,7 +51,7 @@ public class NodeFailoverTests
             await using var receiver = await ChatClient.ConnectAsync(bob, ReadOnlyMemory<char>.Empty, options);
             await sender.CreateRoomAsync("failover");
             await receiver.JoinAsync("failover");
-            await Eventually.TrueAsync(() => NodesKnown(sender) >= 2, "alice's client learns of both nodes");
+            await LearnBothNodesAsync(sender);
 
             var received = new ConcurrentQueue<RoomEvent>();
             using var stop = new CancellationTokenSource();
@@ -70,6 +70,7 @@ public class NodeFailoverTests
             var ids = Enumerable.Range(0, Messages).Select(_ => Guid.CreateVersion7()).ToArray();
             var acknowledged = new ConcurrentDictionary<Guid, ulong>();
             var sends = new List<Task>();
+            var ackedAtKill = -1;
             for (var i = 0; i < Messages; i++)
             {
                 var id = ids[i];
@@ -80,6 +81,7 @@ public class NodeFailoverTests
                     // Mid-stream: publishes in flight, some acknowledged, some not yet.
                     await Eventually.TrueAsync(() => acknowledged.Count >= Messages / 4, "a quarter acknowledged before the kill", 30_000);
                     nodeA.Kill();
+                    ackedAtKill = acknowledged.Count;
                 }
                 else if (i % 16 == 0)
                 {
@@ -89,8 +91,9 @@ public class NodeFailoverTests
 
             await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(90));
             Assert.Equal(Messages, acknowledged.Count);
+            Assert.InRange(ackedAtKill, Messages / 4, Messages - 1);
+            Assert.Equal($"localhost:{nodeB.Port}", sender.Server);
             await Eventually.TrueAsync(() => received.Count >= Messages, "bob receives every acknowledged message", 60_000);
-            await Task.Delay(0);
             var events = received.ToArray();
 
             // 0 lost, 0 duplicated, order kept.
@@ -125,7 +128,32 @@ public class NodeFailoverTests
         }
     }
 
-    private static int NodesKnown(ChatClient client) => client.KnownNodes.Count;
+    // A client learns the node list from the Welcome of each connection, and node A lists B only
+    // once it has read B's heartbeat (every 2 s): reconnect until a Welcome named both.
+    internal static async Task LearnBothNodesAsync(ChatClient client)
+    {
+        for (var attempt = 0; client.KnownNodes.Count < 2; attempt++)
+        {
+            Assert.True(attempt < 30, "the client never learned of both nodes");
+            var reconnected = new TaskCompletionSource();
+            void OnState(object? sender, ChatClientStateChangedEventArgs e)
+            {
+                if (e.State == ChatClientState.Connected)
+                {
+                    reconnected.TrySetResult();
+                }
+            }
+
+            client.StateChanged += OnState;
+            client.DropConnection();
+            await reconnected.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            client.StateChanged -= OnState;
+            if (client.KnownNodes.Count < 2)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+    }
 
     private static Task<ChatProfile> Enroll(InviteBook invites, string user, string server, string profiles)
     {
