@@ -290,6 +290,9 @@ public sealed partial class ChatServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The bus between nodes, when this node has a database (for tests and diagnostics).</summary>
+    internal Cluster.ClusterRoomEventBus? ClusterBus => _bus;
+
     /// <summary>The live nodes' addresses, this one first (what a Welcome lists).</summary>
     public IReadOnlyList<string> Nodes => _heartbeat.Nodes;
 

@@ -61,7 +61,9 @@ internal sealed class RoomDirectory
     /// cached); null if there is no such room.</summary>
     public Room? Find(string name)
     {
-        var stale = _stale.ContainsKey(name);
+        // With other nodes, only a room this node follows (it has local subscribers) is kept up
+        // to date by the bus; any other may have moved on (messages, members) since it was cached.
+        var stale = _stale.ContainsKey(name) || (_bus.SpansNodes && !_bus.HasSubscribers(name));
         if (_rooms.TryGetValue(name, out var room) && !stale)
         {
             return room;

@@ -3,6 +3,7 @@ using OpenChat.Engine.Pki;
 using OpenChat.Engine.Server;
 using NodeServer = OpenChat.Engine.Server.ChatServer;
 using OpenChat.Tests.Unit.Support.Engines;
+using Xunit;
 
 namespace OpenChat.Tests.Unit.Support;
 
@@ -44,9 +45,10 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public NodeServer Node(int node) => Nodes[node] ?? throw new InvalidOperationException($"node {node} is stopped");
 
-    public static async Task<ClusterHarness> StartAsync(int nodes = 2, bool backplane = true, Action<ChatServerOptions>? configure = null)
+    public static async Task<ClusterHarness> StartAsync(int nodes = 2, bool backplane = true, Action<ChatServerOptions>? configure = null,
+        PostgresServer? ownPostgres = null)
     {
-        var postgres = await PostgresServer.Shared;
+        var postgres = ownPostgres ?? await PostgresServer.Shared;
         var database = await postgres.CreateDatabaseAsync();
         var nats = backplane ? await NatsServer.StartAsync() : null;
         var cluster = new ClusterHarness(database, nats, configure);
@@ -148,5 +150,14 @@ public sealed class ClusterHarness : IAsyncDisposable
         var options = new ChatServerOptions { Port = port, Database = Database, Backplane = Nats?.Url };
         _configure?.Invoke(options);
         return options;
+    }
+}
+
+/// <summary>A fact that needs PostgreSQL and nats-server: skipped where either is missing, except on CI.</summary>
+public sealed class ClusterFactAttribute : FactAttribute
+{
+    public ClusterFactAttribute()
+    {
+        Skip = PostgresServer.SkipReason ?? NatsServer.SkipReason;
     }
 }

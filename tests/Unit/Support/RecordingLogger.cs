@@ -25,6 +25,6 @@ public sealed class RecordingLoggerFactory : ILoggerFactory
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Events.Enqueue((eventId.Id, formatter(state, exception)));
+            owner.Events.Enqueue((eventId.Id, exception is null ? formatter(state, exception) : $"{formatter(state, exception)} [{exception.GetType().Name}: {exception.Message} {exception.InnerException?.Message}]"));
     }
 }

@@ -22,7 +22,7 @@ public class NodeFailoverTests
     private static readonly string[] NodeFiles =
         [CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile];
 
-    [PostgresFact]
+    [ClusterFact]
     public async Task A_node_killed_mid_stream_loses_nothing_acknowledged_and_shows_nothing_twice()
     {
         var postgres = await PostgresServer.Shared;
