@@ -20,7 +20,7 @@ Creating invites does not use the CA private key and never asks for the CA passw
         UserName         = 'The user name the invite is for. The enrolled certificate will have the subject CN=<UserName>. Aliases: User, Name. Accepts pipeline input by value and by property name.'
         ValidFor         = 'How long the invite can be redeemed, from ten minutes to 90 days. The default is 7 days. Pass a TimeSpan, such as (New-TimeSpan -Days 2) or ''2.00:00:00'', or a short form: a whole number followed by w, d, h, m or s, such as 10m, 12h or 2d. A bare number would be read as ticks (100 ns units), so it is refused, like anything under ten minutes, with ValidityInvalid. Not together with -ValidDays (ValidityConflict).'
         ValidDays        = 'How long the invite can be redeemed, in whole days from 1 to 90 (ValidityInvalid otherwise); the same as -ValidFor; giving both is refused with ValidityConflict; 0, or an empty CSV cell, means the default. Accepts pipeline input by property name, so a ValidDays column in a CSV gives each row its own expiry.'
-        Server           = 'The address the new user''s client will connect to, as host:port, [IPv6]:port, or a host name alone (port 7443). When omitted, the invite carries the server address recorded in the data directory, or localhost:7443 when none is recorded. Accepts pipeline input by property name.'
+        Server           = 'The address the new user''s client will connect to, as host:port, [IPv6]:port, or a host name alone (port 7443). For a deployment of several nodes, give up to nine addresses (-Server a.example.org:7443, b.example.org:7443, or one value with commas, as a CSV column would hold it): enrollment tries them in order and the new client remembers them all, so it can connect through another node when the first is down. Every node must present the server key the invite names (nodes started from copies of one data directory do). When omitted, the invite carries the server address recorded in the data directory, or localhost:7443 when none is recorded. Accepts pipeline input by property name.'
         AdditionalDevice = 'Creates an invite for another device of a user who already holds a valid certificate. Without it, inviting such a user fails with UserNameTaken.'
     }
     Inputs      = @(
@@ -47,6 +47,11 @@ Creating an invite does not reserve the user name: a certificate issued for the 
             Title   = 'Invite one user'
             Code    = '(New-ChatInvite -Path ./chat -UserName alice -Server chat.example.org:7443).Invite'
             Remarks = 'Prints the invite text (ocinvite2.…) to send to Alice. It is valid for seven days.'
+        }
+        @{
+            Title   = 'Invite a user to a deployment of two nodes'
+            Code    = '(New-ChatInvite -Path ./node-a -UserName carol -Server chat-a.example.org:7443, chat-b.example.org:7443).Invite'
+            Remarks = 'Enrollment goes to chat-a first and to chat-b when chat-a cannot be reached; carol''s client remembers both (and learns of further nodes from each connection).'
         }
         @{
             Title   = 'Invite everyone in a CSV file and save the invites for mailing'

@@ -21,6 +21,8 @@ Limits. One client can neither crash nor stall the server or other clients. A co
 
 Logging. With -LogPath the server writes a log for its admin to that file, one JSON object per line (JSON Lines), appended and flushed line by line, so it can be followed while the server runs (Get-Content -Wait, or a log shipper). Each line has timestamp (UTC, ISO 8601), level, eventId, event (a stable name), category, message, the event's own fields (such as Endpoint, RemoteAddress, UserName, Serial, Reason or ErrorId) and, for a failure, exception with its type and message. The connection events are: ServerStarted (1000) and ServerStopped (1001); connections refused with the reason, ConnectionRefusedBusy (1010), ConnectionRefusedPerAddress (1011), EnrollmentRefusedBusy (1012), HandshakeFailed (1013), CertificateRejected (1014), ConnectionRefusedRevoked (1015) and VersionUnsupported (1016); peers closed, ProtocolViolation (1020, with the rule broken), SlowReaderDropped (1021), IdleTimeout (1022), RevokedConnectionClosed (1023), ExpiredConnectionClosed (1024) and EnrollmentTimeout (1025); enrollments, EnrollmentSucceeded (1030) and EnrollmentRefused (1031, with the error id); and BackgroundFailure (1) for a failure the server handled on its own. -LogLevel Debug adds every connection opened and closed. The log never contains message bodies, invite secrets, certificate requests, proofs or keys. Text a client chose (a user name) is JSON-escaped, so it cannot break a line or send escape sequences to a terminal that shows the file. Stop-ChatServer closes the file.
 
+Several nodes. With -Database (an Npgsql connection string, for example 'Host=db.example.org;Database=openchat;Username=openchat', its password best kept in PGPASSWORD or ~/.pgpass rather than in the string) the server is one node of a deployment whose rooms, members, messages, certificates, revocations, invites, settings and files live in that PostgreSQL database; its data directory keeps only the CA's and its own keys and certificates, and records the database (database.connection, readable only by its owner) so that New-ChatInvite, Revoke-ChatCertificate and a restart without -Database reach the same CA. The schema is versioned and brought forward at start. The first node on an empty database creates the CA; a further node starts from a copy of that node's ca.crt.pem, ca.key.pem, server.crt.pem and server.key.pem and the same -Database: a bare directory on a database that has a CA is refused (CaNotFound), and a directory holding another CA too (CaAlreadyExists). -Backplane (a NATS URL, nats://host:4222) carries new messages, presence, membership changes and revocations between the nodes at once; without it the nodes still work through the database alone, polling it a few times a second. Every node lists the live nodes in the greeting it sends clients, which remember them and reconnect to another node when theirs goes away, resuming where they were. A backplane without a database, or a URL that is not nats://, is refused (InvalidClusterSettings). See docs/operations.md, "One node or several".
+
 The server object's live figures (Connections, Rooms, MessagesStored, MessagesPerSecond, State) are read from the running server each time they are displayed. Its ConnectionClosed event is raised, on a background thread, whenever a client connection ends; watch it with Register-ObjectEvent.
 '@
     Parameters  = @{
@@ -37,6 +39,8 @@ The server object's live figures (Connections, Rooms, MessagesStored, MessagesPe
         MaxFileBytes   = 'The largest file one Send-ChatFile may upload, in bytes. The default is 104857600 (100 MiB). A larger file is refused with the error id FileTooLarge before any of it is stored.'
         MaxStoredFileBytesPerUser = 'What the files of one user (complete, or still uploading) may take on this server in all, in bytes. The default is 1073741824 (1 GiB). An upload that would pass it is refused with FileQuotaExceeded before any of it is stored. Uploads left incomplete are deleted after 24 hours, which gives their share back.'
         FileBytesPerSecond = 'The file bytes one user may upload and fetch a second, at least 1024. The default is 16777216 (16 MiB), with a burst of twice that (at most 32 MiB). Faster transfers are slowed down (the server reads that user''s chunks later), not refused.'
+        Database       = 'An Npgsql connection string naming the PostgreSQL database this node shares with the other nodes of its deployment (see "Several nodes" in the description). Without it the server keeps everything in SQLite files in its data directory, unless the directory records a database from an earlier start.'
+        Backplane      = 'The NATS URL (nats://host:port) of the bus between the nodes. Needs -Database. Without it the nodes deliver each other''s messages through the database, within about 0.2 seconds.'
         MaxEnrollmentConnections = 'The largest number of connections without a client certificate (enrollments, which can only redeem an invite) open at once, from 1 to 100,000. The default is 100. One more gets a ServerBusy goodbye and is closed; Register-ChatUser then fails with the error id ServerBusy, and trying again a few seconds later works.'
     }
     Inputs      = @(
@@ -60,7 +64,7 @@ Files the server uses in the data directory: ca.crt.pem, ca.key.pem, openchat.db
 
 Reasons reported by the ConnectionClosed event include ClientClosed, IdleTimeout, SlowReader, CertificateRevoked, ProtocolViolation, NotEnrolled, RateLimited, ServerShutdown and ConnectionLost. Enrollment connections have an empty UserName and Serial.
 
-Error ids: AddressInUse, ServerAlreadyRunning, ServerCertificateExpired, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
+Error ids: AddressInUse, InvalidClusterSettings, CaAlreadyExists, ServerAlreadyRunning, ServerCertificateExpired, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
 '@
     Examples    = @(
         @{
@@ -70,6 +74,17 @@ $server = Start-ChatServer -Path ./chat -WarningVariable expiring
 if ($expiring) { Get-ChatCertificate ./chat -ExpiringWithin 30d | Format-Table Kind, Name, NotAfter }
 '@
             Remarks = 'A warning such as "Expiring within 30 days: 2 user certificate(s) (alice, bob)." names what ends within 30 days; the second line lists those certificates.'
+        }
+        @{
+            Title   = 'Run two nodes on one PostgreSQL database and one nats-server'
+            Code    = @'
+$db = 'Host=127.0.0.1;Port=5432;Database=openchat;Username=openchat'
+Start-ChatServer -Path ./node-a -Port 7443 -Database $db -Backplane nats://127.0.0.1:4222
+New-Item -ItemType Directory ./node-b | Out-Null
+Copy-Item ./node-a/ca.crt.pem, ./node-a/ca.key.pem, ./node-a/server.crt.pem, ./node-a/server.key.pem ./node-b
+Start-ChatServer -Path ./node-b -Port 7444 -Database $db -Backplane nats://127.0.0.1:4222
+'@
+            Remarks = 'The first node creates the CA in the empty database; the second starts from a copy of its keys and certificates. Users on either node share every room; when one node stops, its clients move to the other.'
         }
         @{
             Title   = 'Start a server for local use from an empty directory'

@@ -14,10 +14,14 @@ internal sealed class NodeList
     private List<string> _known;
     private string _current;
 
-    public NodeList(string current, IEnumerable<string>? remembered)
+    private readonly bool _only;
+
+    /// <param name="only">The user named this one node: the client goes nowhere else.</param>
+    public NodeList(string current, IEnumerable<string>? remembered, bool only = false)
     {
+        _only = only;
         _current = Normalize(current) ?? current;
-        _known = [.. Clean((remembered ?? []).Prepend(_current))];
+        _known = only ? [_current] : [.. Clean((remembered ?? []).Prepend(_current))];
     }
 
     public string Current
@@ -66,7 +70,7 @@ internal sealed class NodeList
     {
         lock (_gate)
         {
-            if (nodes.Count == 0)
+            if (nodes.Count == 0 || _only)
             {
                 return false;
             }

@@ -1,0 +1,54 @@
+using OpenChat.Engine.Client;
+using Xunit;
+
+namespace OpenChat.Tests.Unit.Client;
+
+public class NodeListTests
+{
+    [Fact]
+    public void The_current_node_is_tried_first_then_the_others_in_the_servers_order()
+    {
+        var nodes = new NodeList("a.example.org:7443", null);
+        Assert.True(nodes.Learn(["a.example.org:7443", "b.example.org:7443", "c.example.org:7443"]));
+        nodes.Connected("b.example.org:7443");
+
+        Assert.Equal(["b.example.org:7443", "a.example.org:7443", "c.example.org:7443"], nodes.Candidates());
+    }
+
+    [Fact]
+    public void A_welcome_without_nodes_changes_nothing_and_the_same_list_twice_needs_no_save()
+    {
+        var nodes = new NodeList("a.example.org:7443", ["a.example.org:7443", "b.example.org:7443"]);
+
+        Assert.False(nodes.Learn([]));
+        Assert.False(nodes.Learn(["A.example.org:7443", "b.example.org:7443"]));
+        Assert.Equal(["a.example.org:7443", "b.example.org:7443"], nodes.Known);
+    }
+
+    [Fact]
+    public void The_node_the_client_is_on_stays_listed_even_when_it_did_not_list_itself()
+    {
+        var nodes = new NodeList("a.example.org:7443", null);
+
+        nodes.Learn(["b.example.org:7443"]);
+
+        Assert.Equal(["a.example.org:7443", "b.example.org:7443"], nodes.Known);
+    }
+
+    [Fact]
+    public void A_remembered_entry_that_is_not_an_address_is_dropped()
+    {
+        var nodes = new NodeList("a.example.org:7443", ["not an address", "b.example.org:7443", "b.example.org:7443"]);
+
+        Assert.Equal(["a.example.org:7443", "b.example.org:7443"], nodes.Known);
+    }
+
+    [Fact]
+    public void A_node_the_user_named_is_the_only_one_tried()
+    {
+        var nodes = new NodeList("a.example.org:7443", ["b.example.org:7443"], only: true);
+
+        Assert.False(nodes.Learn(["a.example.org:7443", "c.example.org:7443"]));
+        Assert.Equal(["a.example.org:7443"], nodes.Candidates());
+    }
+}
