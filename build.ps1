@@ -91,6 +91,36 @@ function Invoke-Test {
     $unit = if (Test-Path $trxFile) { Get-TrxCounts $trxFile } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     if ($unitExit -ne 0 -and $unit.Failed -eq 0) { $unit.Failed = 1 }
 
+    # The end-to-end suites again, each harness a deployment of two nodes on PostgreSQL and NATS
+    # (users invited to the nodes in turn). Left out: tests that open the embedded SQLite files.
+    Write-Host '== Unit tests on two nodes (xunit, OPENCHAT_TEST_NODES=2) =='
+    $twoNodeFilter = @(
+        'FullyQualifiedName~MaliciousServerSessionTests', 'FullyQualifiedName~Client.SecureSessionTests', 'FullyQualifiedName~Client.OutboxTests',
+        'FullyQualifiedName~SessionHistoryTests', 'FullyQualifiedName~Files.FileTransferTests') -join '|'
+    $twoNodeFilter = "($twoNodeFilter)&FullyQualifiedName!~The_servers_member_list_alone_never_removes_anyone&FullyQualifiedName!~is_refused_before_anything_is_stored"
+    $engines = (Test-Path '/usr/lib/postgresql/*/bin/postgres') -and [bool] (Get-Command nats-server -ErrorAction Ignore)
+    $twoExit = 0
+    $env:OPENCHAT_TEST_NODES = '2'
+    try {
+        if (-not $engines -and $env:CI -ne 'true') {
+            Write-Host 'skipped: PostgreSQL or nats-server is not installed (CI=true makes this a failure)'
+            $twoExit = -1
+        }
+        else {
+            & dotnet test (Join-Path $Root 'tests/Unit/OpenChat.Tests.Unit.csproj') -c $Configuration --no-build --nologo --filter $twoNodeFilter `
+                --logger 'trx;LogFileName=unit-two-nodes.trx' --logger 'console;verbosity=normal' --results-directory $Results
+            $twoExit = $LASTEXITCODE
+        }
+    }
+    finally {
+        Remove-Item Env:OPENCHAT_TEST_NODES
+    }
+    $twoTrx = Join-Path $Results 'unit-two-nodes.trx'
+    $two = if ($twoExit -eq -1) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } }
+        elseif (Test-Path $twoTrx) { Get-TrxCounts $twoTrx } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    if ($twoExit -gt 0 -and $two.Failed -eq 0) { $two.Failed = 1 }
+    $unit = [pscustomobject]@{ Passed = $unit.Passed + $two.Passed; Failed = $unit.Failed + $two.Failed; Skipped = $unit.Skipped + $two.Skipped }
+
     Write-Host '== Module tests (Pester, child pwsh) =='
     $pesterSummary = Join-Path $Results 'pester.json'
     $pesterExit = Invoke-ChildPwsh (Join-Path $Root 'tests/Pester/Invoke-PesterSuite.ps1') @(

@@ -29,8 +29,8 @@ BeforeAll {
     }
 
     function New-HelloFrame {
-        # min version 4, max version 4 (the version this build speaks), client name
-        New-Frame 0x01 ([byte[]] (@(0, 5, 0, 5) + (ConvertTo-ProtocolString 'pester-foreign')))
+        # min version 6, max version 6 (the version this build speaks), client name
+        New-Frame 0x01 ([byte[]] (@(0, 6, 0, 6) + (ConvertTo-ProtocolString 'pester-foreign')))
     }
 
     function New-JoinFrame([uint32] $Tag, [string] $Room) {

@@ -59,6 +59,7 @@ public sealed partial class ChatClient
         var candidates = _nodes.Candidates();
         var previous = candidates[0];
         Exception? last = null;
+        Exception? untrusted = null;
         foreach (var node in candidates)
         {
             try
@@ -74,15 +75,29 @@ public sealed partial class ChatClient
                 _nodes.Connected(node);
                 return (node, opened);
             }
-            catch (Exception e) when (!ReconnectSupervisor.IsFinal(e) && !cancellationToken.IsCancellationRequested && candidates.Count > 1)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && candidates.Count > 1 && !RefusesThisIdentity(e))
             {
+                // A node that is down, busy, or not one we trust (a wrong name, a revoked server
+                // certificate) sends the client on; only if no node will do is that the answer,
+                // and a node that was merely down wins, so the client keeps trying.
                 ClientLog.NodeUnreachable(_log, node, (e as OpenChatException)?.ErrorId ?? e.GetType().Name);
-                last = e;
+                if (ReconnectSupervisor.IsFinal(e))
+                {
+                    untrusted ??= e;
+                }
+                else
+                {
+                    last = e;
+                }
             }
         }
 
-        throw last!;
+        throw last ?? untrusted!;
     }
+
+    // The same on every node of one CA: this identity is refused, so trying the others cannot help.
+    private static bool RefusesThisIdentity(Exception e) => ReconnectSupervisor.IsFinal(e)
+        && e is OpenChatException { ErrorId: not (ErrorIds.ServerNotTrusted or ErrorIds.ServerCertificateRevoked) };
 
     private async Task RejoinAsync(RoomCursor cursor)
     {

@@ -35,7 +35,7 @@ internal sealed class RoomHub : IAsyncDisposable
         var fileRequests = files is null ? null : new FileRequests(files, Directory, options, time, logs.CreateLogger<FileRequests>());
         _router = new RequestRouter(new RoomRequests(Directory, _presence, userExists), _publisher, history, revocations,
             logs.CreateLogger<RequestRouter>(), fileRequests, revocationLists);
-        bus.Attach(new BusHost(this, logs.CreateLogger<RoomHub>()));
+        bus.Attach(new BusHost(this, isRevoked, logs.CreateLogger<RoomHub>()));
     }
 
     /// <summary>The rooms and members; a bus that learns of another node's change calls
@@ -66,10 +66,33 @@ internal sealed class RoomHub : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _publisher.DisposeAsync();
 
-    /// <summary>Where the bus reports what other nodes did.</summary>
-    private sealed class BusHost(RoomHub hub, ILogger log) : IRoomEventBusHost
+    /// <summary>A direct conversation another node opened: its members online here learn of it at
+    /// once on every device, as they would if it had been opened on this node.</summary>
+    private void OfferDirect(string name)
     {
-        public void RoomChanged(string room) => hub.Directory.Invalidate(room);
+        if (Directory.Find(name) is not { Kind: RoomKind.Direct } room)
+        {
+            return;
+        }
+
+        foreach (var member in room.Members())
+        {
+            foreach (var peer in _presence.ChannelsOf(member).Where(p => !p.Subscriptions.ContainsKey(name)))
+            {
+                Directory.Subscribe(peer, room);
+                peer.Send(new Joined(0, room.Name, room.Kind, room.LastSequence, room.Epoch));
+            }
+        }
+    }
+
+    /// <summary>Where the bus reports what other nodes did.</summary>
+    private sealed class BusHost(RoomHub hub, Func<string, bool> isRevoked, ILogger log) : IRoomEventBusHost
+    {
+        public void RoomChanged(string room)
+        {
+            hub.Directory.Invalidate(room);
+            hub.OfferDirect(room);
+        }
 
         public void Committed(string room, ulong lastSequence, ulong epoch)
         {
@@ -82,7 +105,15 @@ internal sealed class RoomHub : IAsyncDisposable
 
         public void Revoked(IReadOnlyList<string> serials)
         {
-            foreach (var channel in hub.ConnectionsWithSerials(serials.ToHashSet(StringComparer.Ordinal)))
+            // The bus only says where to look: the store says what is revoked, so a message
+            // forged on the bus cannot close anyone's connection.
+            var revoked = serials.Where(isRevoked).ToHashSet(StringComparer.Ordinal);
+            if (revoked.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var channel in hub.ConnectionsWithSerials(revoked))
             {
                 log.LogInformation("Closing {User}'s connection: another node reported its certificate revoked", channel.UserName);
                 channel.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");

@@ -178,7 +178,8 @@ internal sealed class RoomPublisher : IAsyncDisposable
 
         foreach (var (name, frames, first, sequence, epoch) in events)
         {
-            if (_rooms.Find(name) is { } room)
+            // Another node's later batch may have moved the room on already (through the bus).
+            if (_rooms.Find(name) is { } room && sequence > room.LastSequence)
             {
                 room.LastSequence = sequence;
                 room.Epoch = epoch;

@@ -51,6 +51,7 @@ internal sealed class ServerHandshake
     public async Task<GreetedPeer?> RunAsync(SslStream stream, string remoteAddress, CancellationToken stopping)
     {
         PeerIdentity? identity = null;
+        OpenChatException? storeDown = null;
         ExpiredVerdict? expired = null;
         byte[] presentedDer = [];
         var refusal = "";
@@ -77,6 +78,33 @@ internal sealed class ServerHandshake
                         return true;
                     }
 
+                    try
+                    {
+                        return Validate(certificate, errors);
+                    }
+                    catch (OpenChatException e) when (e.ErrorId == ErrorIds.StoreUnavailable)
+                    {
+                        // The store cannot say who this is right now: finish TLS only to say so in
+                        // a goodbye, so the client retries (on this node or another) instead of
+                        // taking a silent close for a refusal of its identity.
+                        storeDown = e;
+                        return true;
+                    }
+                },
+            };
+            await stream.AuthenticateAsServerAsync(tls, deadline.Token).ConfigureAwait(false);
+            if (storeDown is not null)
+            {
+                _log.Failed(storeDown, "server.handshake-store");
+                await SayGoodbyeAsync(stream, new Bye(ErrorIds.StoreUnavailable,
+                    "The server cannot check certificates right now (its database is unreachable). Try again in a moment."), remoteAddress).ConfigureAwait(false);
+                return null;
+            }
+
+            bool Validate(X509Certificate certificate, SslPolicyErrors errors)
+            {
+                {
+
                     // The TLS stack built the chain with our policy (this CA only, clientAuth,
                     // validity, no downloads); what remains is the store: issued here, not revoked.
                     using var presented = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
@@ -99,9 +127,8 @@ internal sealed class ServerHandshake
 
                     identity = _validator.ValidateIssued(presented, out refusal);
                     return identity is not null;
-                },
-            };
-            await stream.AuthenticateAsServerAsync(tls, deadline.Token).ConfigureAwait(false);
+                }
+            }
 
             var reader = new FrameReader(stream);
             var first = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
@@ -170,6 +197,13 @@ internal sealed class ServerHandshake
         catch (ProtocolException e)
         {
             _log.ProtocolViolation(identity?.UserName ?? "", remoteAddress, e.Message);
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.StoreUnavailable && stream.IsAuthenticated)
+        {
+            // As above: a goodbye the client retries on, not a close it takes for a refusal.
+            _log.Failed(e, "server.handshake-store");
+            await SayGoodbyeAsync(stream, new Bye(ErrorIds.StoreUnavailable,
+                "The server cannot check certificates right now (its database is unreachable). Try again in a moment."), remoteAddress).ConfigureAwait(false);
         }
         catch (Exception e)
         {

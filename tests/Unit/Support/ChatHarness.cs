@@ -26,19 +26,91 @@ public sealed class ChatHarness : IAsyncDisposable
 
     public string ProfileRoot => _temp.Combine("profiles");
 
+    /// <summary>OPENCHAT_TEST_NODES=2: every harness is a deployment of two nodes on a fresh
+    /// PostgreSQL database and a nats-server of its own, and users are invited to the two nodes in
+    /// turn (alice to the first, bob to the second, ...), so the end-to-end suites run unchanged
+    /// across nodes. <see cref="Server"/> is the first node.</summary>
+    public static bool TwoNodes => Environment.GetEnvironmentVariable("OPENCHAT_TEST_NODES") == "2";
+
     public static async Task<ChatHarness> StartAsync(Action<ChatServerOptions>? configure = null)
     {
         var temp = new TempDirectory();
+        if (TwoNodes)
+        {
+            return await StartTwoNodesAsync(temp, configure);
+        }
+
         var options = new ChatServerOptions { Port = 0 };
         configure?.Invoke(options);
         var server = await OpenChat.Engine.Server.ChatServer.StartAsync(temp.Combine("server"), options);
         return new ChatHarness(server, temp);
     }
 
+    private static async Task<ChatHarness> StartTwoNodesAsync(TempDirectory temp, Action<ChatServerOptions>? configure)
+    {
+        var postgres = await Engines.PostgresServer.Shared;
+        var database = await postgres.CreateDatabaseAsync();
+        var nats = await Engines.NatsServer.StartAsync();
+        ChatServerOptions Options()
+        {
+            var options = new ChatServerOptions { Port = 0, Database = database, Backplane = nats.Url };
+            configure?.Invoke(options);
+            return options;
+        }
+
+        var first = await OpenChat.Engine.Server.ChatServer.StartAsync(temp.Combine("server"), Options());
+        var secondPath = temp.Combine("server-b");
+        Directory.CreateDirectory(secondPath);
+        foreach (var file in new[] { CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile })
+        {
+            File.Copy(Path.Combine(first.DataPath, file), Path.Combine(secondPath, file));
+        }
+
+        var second = await OpenChat.Engine.Server.ChatServer.StartAsync(secondPath, Options());
+        return new ChatHarness(first, temp) { SecondNode = second, Nats = nats, Database = database, Postgres = postgres };
+    }
+
+    /// <summary>The second node (two-node mode only).</summary>
+    public OpenChat.Engine.Server.ChatServer? SecondNode { get; private init; }
+
+    private Engines.NatsServer? Nats { get; init; }
+
+    private Engines.PostgresServer? Postgres { get; init; }
+
+    /// <summary>The deployment's database (two-node mode only).</summary>
+    public string? Database { get; private init; }
+
+    private int _invites;
+
     public string Invite(string user)
     {
-        var (_, code) = new InviteBook(new CaDirectory(DataPath)).Create(user, server: Address);
+        var server = SecondNode is not null && _invites++ % 2 == 1 ? $"127.0.0.1:{SecondNode.Endpoint.Port}" : Address;
+        var (_, code) = new InviteBook(new CaDirectory(DataPath)).Create(user, server: server);
         return code.ToString();
+    }
+
+    /// <summary>Everything the server side holds: the files of the data directories and, with two
+    /// nodes, a dump of the database (bytea as hex), for tests that look for plaintext.</summary>
+    public async Task<IReadOnlyList<(string Name, byte[] Content)>> StoredDataAsync()
+    {
+        var stored = new List<(string, byte[])>();
+        foreach (var directory in new[] { DataPath, SecondNode?.DataPath }.OfType<string>())
+        {
+            foreach (var file in Directory.GetFiles(directory).Where(f => !f.EndsWith(".lock", StringComparison.Ordinal)))
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var copy = new MemoryStream();
+                stream.CopyTo(copy);
+                stored.Add((Path.GetFileName(file), copy.ToArray()));
+            }
+        }
+
+        if (Postgres is not null && Database is not null)
+        {
+            stored.Add(("the PostgreSQL database", await Postgres.DumpAsync(Database)));
+        }
+
+        return stored;
     }
 
     public async Task<ChatProfile> EnrollAsync(string user, string password = "") =>
@@ -69,7 +141,7 @@ public sealed class ChatHarness : IAsyncDisposable
     }
 
     public async Task StartServerAgainAsync() =>
-        Server = await OpenChat.Engine.Server.ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = _port ?? Server.Endpoint.Port });
+        Server = await OpenChat.Engine.Server.ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = _port ?? Server.Endpoint.Port, Backplane = Nats?.Url });
 
     private int? _port;
 
@@ -81,6 +153,16 @@ public sealed class ChatHarness : IAsyncDisposable
         }
 
         await Server.StopAsync();
+        if (SecondNode is not null)
+        {
+            await SecondNode.StopAsync();
+        }
+
+        if (Nats is not null)
+        {
+            await Nats.DisposeAsync();
+        }
+
         _temp.Dispose();
     }
 }

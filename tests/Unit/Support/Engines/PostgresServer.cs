@@ -69,6 +69,30 @@ public sealed class PostgresServer : IAsyncDisposable
         return ConnectionString(name);
     }
 
+    /// <summary>The data of a database as pg_dump writes it (bytea as hex): what a thief of the
+    /// database would hold.</summary>
+    public async Task<byte[]> DumpAsync(string connectionString)
+    {
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        var info = new ProcessStartInfo(Path.Combine(_bin, "pg_dump")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "--data-only", "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres", database })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("pg_dump did not start");
+        using var output = new MemoryStream();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.BaseStream.CopyToAsync(output).ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_dump failed ({process.ExitCode}): {await errors.ConfigureAwait(false)}");
+        }
+
+        return output.ToArray();
+    }
+
     /// <summary>Starts a new cluster (initdb, then postgres). Throws when the binaries are missing
     /// or it does not come up: a test that needs it must not pass without it.</summary>
     public static async Task<PostgresServer> StartAsync()
