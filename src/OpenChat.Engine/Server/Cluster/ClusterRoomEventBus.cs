@@ -94,7 +94,15 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
     public void Subscribe(string room, IClientChannel channel)
     {
         // Read before subscribing: whatever is committed after it is delivered, from the store if need be.
-        var last = _order.IsFollowed(room) ? null : LastSequence(room);
+        var stored = _order.IsFollowed(room) ? null : Stored(room);
+        ulong? last = stored?.LastSequence;
+        // The room's cache must say where following starts, so the Joined that follows the
+        // subscription names it and the client fetches anything before it as history.
+        if (stored is not null)
+        {
+            _host?.Committed(room, stored.LastSequence, stored.Epoch);
+        }
+
         lock (_gate)
         {
             _local.Subscribe(room, channel);
@@ -173,11 +181,11 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private ulong? LastSequence(string room)
+    private StoredRoom? Stored(string room)
     {
         try
         {
-            return _store.FindRoom(room)?.LastSequence ?? 0;
+            return _store.FindRoom(room) ?? new StoredRoom(room, RoomKind.Room, 0, 0, DateTimeOffset.MinValue);
         }
         catch (Exception e)
         {

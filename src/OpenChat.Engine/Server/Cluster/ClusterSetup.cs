@@ -72,21 +72,20 @@ internal static class ClusterSetup
             return;
         }
 
-        DeploymentDatabase.Record(directory.Path, database);
-
         var mine = Convert.ToHexString(directory.Fingerprint);
         var recorded = directory.Store.GetSetting(CaFingerprintSetting);
         if (recorded is null)
         {
             directory.Store.SetSetting(CaFingerprintSetting, mine);
-            return;
         }
-
-        if (!string.Equals(recorded, mine, StringComparison.OrdinalIgnoreCase))
+        else if (!string.Equals(recorded, mine, StringComparison.OrdinalIgnoreCase))
         {
             throw new OpenChatException(ErrorIds.CaAlreadyExists, ErrorKind.InvalidOperation,
                 $"The database belongs to another CA (SHA-256 {recorded[..16]}…) than the one in '{directory.Path}' ({mine[..16]}…). Start every node from a copy of the first node's data directory.");
         }
+
+        // Only a directory whose CA is the database's names it.
+        DeploymentDatabase.Record(directory.Path, database);
     }
 
     /// <summary>Before a CA is created for a bare data directory: a database that already holds one

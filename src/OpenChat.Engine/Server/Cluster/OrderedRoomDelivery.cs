@@ -122,7 +122,9 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
             var events = store.Read(room, cursor.UpTo + 1, (int)Math.Min(ReadBatch, to - cursor.UpTo), ReadBytes);
             var frames = new FrameBatch();
             var upTo = cursor.UpTo;
-            ulong epoch = 0;
+            // Only a commit's and a chat message's epoch were checked by the store; a key package
+            // carries whatever its sender wrote, so it leaves the epoch where it was.
+            ulong? epoch = null;
             foreach (var e in events)
             {
                 if (e.Sequence != upTo + 1 || e.Sequence > to)
@@ -132,7 +134,12 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
 
                 frames.Add(e.ToFrame());
                 upTo = e.Sequence;
-                epoch = e.Kind == EventKind.Commit ? e.Epoch + 1 : e.Epoch;
+                epoch = e.Kind switch
+                {
+                    EventKind.Commit => e.Epoch + 1,
+                    EventKind.Chat => e.Epoch,
+                    _ => epoch,
+                };
             }
 
             if (frames.Count == 0)
@@ -143,7 +150,7 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
             local.Publish(room, frames.Chunks());
             Interlocked.Add(ref _fromStore, frames.Count);
             cursor.UpTo = upTo;
-            reached = (upTo, epoch);
+            reached = (upTo, epoch ?? store.FindRoom(room)?.Epoch ?? 0);
         }
 
         return reached;
