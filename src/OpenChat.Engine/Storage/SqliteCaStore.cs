@@ -354,25 +354,12 @@ public sealed class SqliteCaStore : ICaStore
     private static List<CertificateRecord> ReadCertificates(SqliteConnection connection, string clause, params (string, object)[] args)
     {
         using var command = Command(connection,
-            "SELECT serial, kind, name, thumbprint, not_before, not_after, issued_at, der, revoked_at, revocation_reason, renewed_from, "
-            + "(SELECT r.serial FROM certificates r WHERE r.renewed_from = certificates.serial) FROM certificates " + clause, args);
+            "SELECT " + string.Format(System.Globalization.CultureInfo.InvariantCulture, CaRecordRows.CertificateColumns, "certificates") + " FROM certificates " + clause, args);
         using var reader = command.ExecuteReader();
         var result = new List<CertificateRecord>();
         while (reader.Read())
         {
-            result.Add(new CertificateRecord(
-                reader.GetString(0),
-                (CertificateKind)reader.GetInt32(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                FromMs(reader.GetInt64(4)),
-                FromMs(reader.GetInt64(5)),
-                FromMs(reader.GetInt64(6)),
-                (byte[])reader.GetValue(7),
-                reader.IsDBNull(8) ? null : FromMs(reader.GetInt64(8)),
-                reader.IsDBNull(9) ? null : (X509RevocationReason)reader.GetInt32(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11)));
+            result.Add(CaRecordRows.Certificate(reader));
         }
 
         return result;
@@ -381,28 +368,17 @@ public sealed class SqliteCaStore : ICaStore
     private static List<InviteRecord> ReadInvites(SqliteConnection connection, string clause, params (string, object)[] args)
     {
         using var command = Command(connection,
-            "SELECT id, user_name, verifier, server, created_at, expires_at, additional_device, redeemed_at, revoked_at, cancel_reason FROM invites " + clause, args);
+            "SELECT " + CaRecordRows.InviteColumns + " FROM invites " + clause, args);
         using var reader = command.ExecuteReader();
         var result = new List<InviteRecord>();
         while (reader.Read())
         {
-            result.Add(new InviteRecord(
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.IsDBNull(2) ? [] : (byte[])reader.GetValue(2),
-                reader.GetString(3),
-                FromMs(reader.GetInt64(4)),
-                FromMs(reader.GetInt64(5)),
-                reader.GetInt32(6) != 0,
-                reader.IsDBNull(7) ? null : FromMs(reader.GetInt64(7)),
-                reader.IsDBNull(8) ? null : FromMs(reader.GetInt64(8)),
-                reader.IsDBNull(9) || reader.GetString(9).Length == 0 ? null : reader.GetString(9)));
+            result.Add(CaRecordRows.Invite(reader));
         }
 
         return result;
     }
 
-    private static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     private static SqliteCommand Command(SqliteConnection connection, string sql, (string Name, object Value)[] args) => connection.Command(sql, args);
 
