@@ -182,6 +182,35 @@ public class ClusterTests
         Assert.Equal(seen.Count, seen.Distinct().Count());
     }
 
+    [ClusterFact]
+    public async Task A_client_that_reconnects_while_postgres_is_down_waits_for_it_instead_of_giving_up()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await using var cluster = await ClusterHarness.StartAsync(ownPostgres: postgres);
+        var alice = await cluster.UserAsync("alice", node: 0);
+        await alice.CreateRoomAsync("outage");
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        alice.StateChanged += (_, e) =>
+        {
+            if (e.State == ChatClientState.Closed)
+            {
+                closed.TrySetResult(e.Reason);
+            }
+        };
+
+        postgres.Stop();
+        // The nodes cannot look up her certificate now: each handshake ends in a goodbye saying so.
+        alice.DropConnection();
+        await Eventually.TrueAsync(() => alice.State == ChatClientState.Reconnecting, "alice's client reconnecting");
+        var gaveUp = await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(3)));
+        Assert.NotSame(closed.Task, gaveUp);
+
+        await postgres.RestartAsync();
+        await Eventually.TrueAsync(() => alice.State == ChatClientState.Connected, "alice connected again once PostgreSQL is back", 30_000);
+        Assert.True(await alice.PublishAsync("outage", Encoding.UTF8.GetBytes("back")).WaitAsync(TimeSpan.FromSeconds(30)) > 0);
+        Assert.False(closed.Task.IsCompleted);
+    }
+
     [PostgresFact]
     public async Task A_database_that_has_a_ca_is_never_given_a_second_one()
     {
