@@ -19,6 +19,10 @@ public sealed class CaDirectory
     public const string ServerKeyFile = "server.key.pem";
     public const string CrlFile = "ca.crl.pem";
 
+    /// <summary>What a further node of a deployment on one database starts from: copies of these
+    /// (the CA, and the server certificate and key every node presents).</summary>
+    public static readonly IReadOnlyList<string> NodeFiles = [CertificateFile, KeyFile, ServerCertificateFile, ServerKeyFile];
+
     private X509Certificate2? _certificate;
     private ICaStore? _store;
 

@@ -85,10 +85,20 @@ internal sealed class Room(string name, RoomKind kind, ulong lastSequence, ulong
             }
         }
 
-        if (lastSequence > LastSequence)
+        Advance(lastSequence, epoch);
+    }
+
+    /// <summary>The room is at least at <paramref name="lastSequence"/> now; a report older than
+    /// what is cached (another node's later batch arrived first) changes nothing.</summary>
+    public void Advance(ulong lastSequence, ulong epoch)
+    {
+        lock (_gate)
         {
-            LastSequence = lastSequence;
-            Epoch = epoch;
+            if (lastSequence > LastSequence)
+            {
+                LastSequence = lastSequence;
+                Epoch = epoch;
+            }
         }
     }
 }

@@ -94,14 +94,7 @@ internal sealed class RoomHub : IAsyncDisposable
             hub.OfferDirect(room);
         }
 
-        public void Committed(string room, ulong lastSequence, ulong epoch)
-        {
-            if (hub.Directory.Find(room) is { } cached && lastSequence > cached.LastSequence)
-            {
-                cached.LastSequence = lastSequence;
-                cached.Epoch = epoch;
-            }
-        }
+        public void Committed(string room, ulong lastSequence, ulong epoch) => hub.Directory.Find(room)?.Advance(lastSequence, epoch);
 
         public void Revoked(IReadOnlyList<string> serials)
         {

@@ -179,11 +179,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
         foreach (var (name, frames, first, sequence, epoch) in events)
         {
             // Another node's later batch may have moved the room on already (through the bus).
-            if (_rooms.Find(name) is { } room && sequence > room.LastSequence)
-            {
-                room.LastSequence = sequence;
-                room.Epoch = epoch;
-            }
+            _rooms.Find(name)?.Advance(sequence, epoch);
 
             Interlocked.Add(ref _stored, frames.Count);
             _rate.Add(frames.Count);

@@ -61,7 +61,7 @@ public sealed class ChatHarness : IAsyncDisposable
         var first = await OpenChat.Engine.Server.ChatServer.StartAsync(temp.Combine("server"), Options());
         var secondPath = temp.Combine("server-b");
         Directory.CreateDirectory(secondPath);
-        foreach (var file in new[] { CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile })
+        foreach (var file in CaDirectory.NodeFiles)
         {
             File.Copy(Path.Combine(first.DataPath, file), Path.Combine(secondPath, file));
         }

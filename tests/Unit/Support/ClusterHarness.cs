@@ -15,9 +15,6 @@ namespace OpenChat.Tests.Unit.Support;
 /// </summary>
 public sealed class ClusterHarness : IAsyncDisposable
 {
-    private static readonly string[] NodeFiles =
-        [CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile];
-
     private readonly TempDirectory _temp = new();
     private readonly List<ChatClient> _clients = [];
     private readonly Action<ChatServerOptions>? _configure;
@@ -76,7 +73,7 @@ public sealed class ClusterHarness : IAsyncDisposable
         Directory.CreateDirectory(path);
         if (index > 0)
         {
-            foreach (var file in NodeFiles)
+            foreach (var file in CaDirectory.NodeFiles)
             {
                 File.Copy(Path.Combine(NodePath(0), file), Path.Combine(path, file));
             }

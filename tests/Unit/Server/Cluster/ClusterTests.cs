@@ -100,6 +100,35 @@ public class ClusterTests
     }
 
     [ClusterFact]
+    public async Task A_revocation_forged_on_the_bus_closes_nobody()
+    {
+        await using var cluster = await ClusterHarness.StartAsync();
+        var bob = await cluster.UserAsync("bob", node: 1);
+        var subjects = new OpenChat.Engine.Server.Cluster.ClusterSubjects(OpenChat.Engine.Server.Cluster.ClusterSetup.ClusterId(cluster.Ca(0)));
+        await using (var forger = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = cluster.Nats!.Url }))
+        {
+            await forger.PublishAsync(subjects.Revoked, OpenChat.Engine.Server.Cluster.BusEnvelope.Revoked("forger", [bob.Identity.SerialNumber.ToUpperInvariant()]));
+            await forger.PingAsync();
+        }
+
+        // Control: a real revocation, announced on the same bus, closes bob at once.
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bob.StateChanged += (_, e) =>
+        {
+            if (e.State == ChatClientState.Closed)
+            {
+                closed.TrySetResult(e.Reason);
+            }
+        };
+
+        await bob.CreateRoomAsync("forgery");
+        Assert.True(await bob.PublishAsync("forgery", Encoding.UTF8.GetBytes("still here")) > 0);
+        Assert.Equal(ChatClientState.Connected, bob.State);
+        new CertificateRegistry(cluster.Ca(0)).Revoke(bob.Identity.SerialNumber);
+        Assert.Equal(ErrorIds.CertificateRevoked, await closed.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [ClusterFact]
     public async Task An_invite_redeemed_on_two_nodes_at_the_same_moment_enrolls_once()
     {
         await using var cluster = await ClusterHarness.StartAsync();

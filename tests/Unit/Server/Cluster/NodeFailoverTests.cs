@@ -19,9 +19,6 @@ public class NodeFailoverTests
 {
     private const int Messages = 400;
 
-    private static readonly string[] NodeFiles =
-        [CaDirectory.CertificateFile, CaDirectory.KeyFile, CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile];
-
     [ClusterFact]
     public async Task A_node_killed_mid_stream_loses_nothing_acknowledged_and_shows_nothing_twice()
     {
@@ -34,7 +31,7 @@ public class NodeFailoverTests
         var nodeA = ServerChild.Start(pathA, 0, database, nats.Url);
         var portA = nodeA.Port;
         Directory.CreateDirectory(pathB);
-        foreach (var file in NodeFiles)
+        foreach (var file in CaDirectory.NodeFiles)
         {
             File.Copy(Path.Combine(pathA, file), Path.Combine(pathB, file));
         }
