@@ -90,7 +90,9 @@ Describe 'The password of an encrypted identity in pwsh -NonInteractive' {
     It 'is not asked for: Connect-ChatRoom fails with ProfilePasswordWrong, saying to give -Password' {
         # In a terminal (so only -NonInteractive says nobody may be asked), as a script run by pwsh.
         $script = Join-Path $work 'batch.ps1'
-        Set-Content $script "Import-Module '$module'; try { Connect-ChatRoom -Identity dora -ProfilePath '$profiles' -ErrorAction Stop } catch { 'error-' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }; 'finished'"
+        # No progress bar: the host draws it over the top lines of the pane and clears them when it
+        # ends (the likely reason a CI run once saw 'finished' but not the error line above it).
+        Set-Content $script "`$ProgressPreference = 'SilentlyContinue'; Import-Module '$module'; try { Connect-ChatRoom -Identity dora -ProfilePath '$profiles' -ErrorAction Stop } catch { 'error-' + `$_.FullyQualifiedErrorId; `$_.Exception.Message }; 'finished'"
         Start-Pane batch "$pwsh -NoProfile -NoLogo -NonInteractive -File '$script'"
         $screen = Wait-Screen batch { param($s) $s -match '(?m)^finished' }
         $screen | Should -Match '(?m)^error-ProfilePasswordWrong'
