@@ -78,6 +78,18 @@ function Get-TrxCounts([string] $Path) {
         Skipped = [int] $counters.total - [int] $counters.executed }
 }
 
+# Failed tests by name with the first line of their message, printed above the closing line.
+function Get-TrxFailures([string] $Path) {
+    if (-not (Test-Path $Path)) { return @() }
+    [xml] $trx = Get-Content -Raw $Path
+    @($trx.TestRun.Results.UnitTestResult | Where-Object { $_.outcome -in 'Failed', 'Error', 'Timeout' } | ForEach-Object {
+        $message = [string] $_.Output.ErrorInfo.Message
+        $first = ($message -split "`n" | Select-Object -First 1)
+        if ($first.Length -gt 300) { $first = $first.Substring(0, 300) + '...' }
+        "$($_.testName): $first"
+    })
+}
+
 function Invoke-Test {
     Invoke-Build
     if (Test-Path $Results) { Remove-Item $Results -Recurse -Force }
@@ -130,6 +142,9 @@ function Invoke-Test {
     $pester = if (Test-Path $pesterSummary) { Get-Content -Raw $pesterSummary | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     if ($pesterExit -ne 0 -and $pester.Failed -eq 0) { $pester.Failed = 1 }
 
+    $failures = @(Get-TrxFailures $trxFile) + @(Get-TrxFailures $twoTrx | ForEach-Object { "(two nodes) $_" }) +
+        @(if (Test-Path $pesterSummary) { (Get-Content -Raw $pesterSummary | ConvertFrom-Json).FailedNames })
+    foreach ($failure in $failures | Where-Object { $_ }) { Write-Host "FAILED $failure" }
     $passed = $unit.Passed + $pester.Passed
     $failed = $unit.Failed + $pester.Failed
     $skipped = $unit.Skipped + $pester.Skipped

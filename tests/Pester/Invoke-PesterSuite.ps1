@@ -30,5 +30,9 @@ catch {
     Write-Warning "The NUnit XML report could not be written: $_"
 }
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } | ConvertTo-Json | Set-Content $SummaryFile
+# The names of what failed travel to build.ps1, which prints them next to the closing line: a CI
+# log often keeps only its tail.
+$failedNames = @($result.Failed | ForEach-Object { "$($_.ExpandedPath): $(([string] $_.ErrorRecord[0]) -split "`n" | Select-Object -First 1)" }) +
+    @($result.FailedContainers | ForEach-Object { "container $($_.Item): $(([string] $_.ErrorRecord[0]) -split "`n" | Select-Object -First 1)" })
+@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount; FailedNames = $failedNames } | ConvertTo-Json | Set-Content $SummaryFile
 exit ([int]($failed -gt 0))
