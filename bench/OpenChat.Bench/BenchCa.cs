@@ -8,11 +8,14 @@ namespace OpenChat.Bench;
 internal sealed class BenchCa : IDisposable
 {
     private readonly CertificateAuthority _ca;
+    private readonly List<string> _nodeCopies = [];
 
-    public BenchCa()
+    /// <param name="database">An Npgsql connection string: the CA's store lives there (a
+    /// deployment of nodes on PostgreSQL) instead of in SQLite inside the directory.</param>
+    public BenchCa(string? database = null)
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "openchat-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory = CertificateAuthority.Create(Path, "Bench CA", "");
+        Directory = CertificateAuthority.Create(Path, "Bench CA", "", stores: database is null ? null : new OpenChat.Engine.Storage.Postgres.PostgresCaStoreFactory(database));
         _ca = CertificateAuthority.Open(Directory, "");
         _ca.IssueServer([], []).Certificate.Dispose();
         CaCertificate = X509CertificateLoader.LoadCertificate(Directory.Certificate.RawData);
@@ -36,15 +39,32 @@ internal sealed class BenchCa : IDisposable
             return X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
         }).ToList();
 
+    /// <summary>A further node's data directory: a copy of the files a node needs, as an admin makes it.</summary>
+    public string NodeCopy()
+    {
+        var copy = Path + "-node" + (_nodeCopies.Count + 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        System.IO.Directory.CreateDirectory(copy);
+        _nodeCopies.Add(copy);
+        foreach (var file in CaDirectory.NodeFiles)
+        {
+            File.Copy(System.IO.Path.Combine(Path, file), System.IO.Path.Combine(copy, file));
+        }
+
+        return copy;
+    }
+
     public void Dispose()
     {
         _ca.Dispose();
-        try
+        foreach (var folder in _nodeCopies.Prepend(Path))
         {
-            System.IO.Directory.Delete(Path, true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                System.IO.Directory.Delete(folder, true);
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

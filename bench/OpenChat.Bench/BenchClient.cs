@@ -19,22 +19,41 @@ internal sealed class BenchClient : IAsyncDisposable
         var client = new BenchClient(opened.Stream);
         if (room is not null)
         {
-            await opened.Stream.WriteAsync(new NameRequest(MessageType.Join, 1, room).ToFrame());
-            await opened.Stream.FlushAsync();
-            // Events of the room (a previous phase's backlog) may arrive before the reply.
-            var joined = await opened.Reader.ReadAsync(CancellationToken.None);
-            while (joined?.Type is MessageType.Event or MessageType.Presence)
+            // Join never creates a room: the first member creates it, and one that lost a race
+            // to create it joins after all.
+            var joined = await RequestAsync(opened, MessageType.Join, 1, room)
+                ?? await RequestAsync(opened, MessageType.CreateRoom, 2, room)
+                ?? await RequestAsync(opened, MessageType.Join, 3, room);
+            if (joined is null)
             {
-                joined = await opened.Reader.ReadAsync(CancellationToken.None);
-            }
-
-            if (joined?.Type != MessageType.Joined)
-            {
-                throw new InvalidOperationException($"join failed: {joined?.Type}");
+                throw new InvalidOperationException($"could not join or create the room '{room}'");
             }
         }
 
         return client;
+    }
+
+    /// <summary>Sends a join or create and returns the Joined reply, or null when refused.</summary>
+    private static async Task<Frame?> RequestAsync(ClientTransport.Opened opened, MessageType type, uint tag, string room)
+    {
+        await opened.Stream.WriteAsync(new NameRequest(type, tag, room).ToFrame());
+        await opened.Stream.FlushAsync();
+        while (true)
+        {
+            // Events of the room (a previous phase's backlog) may arrive before the reply.
+            var reply = await opened.Reader.ReadAsync(CancellationToken.None);
+            switch (reply?.Type)
+            {
+                case MessageType.Event or MessageType.Presence:
+                    continue;
+                case MessageType.Joined:
+                    return reply;
+                case MessageType.Error:
+                    return null;
+                default:
+                    throw new InvalidOperationException($"unexpected reply to {type}: {reply?.Type.ToString() ?? "connection closed"}");
+            }
+        }
     }
 
     /// <summary>The publisher's stamp (first 8 bytes of the body) of an Event frame (type byte first).</summary>

@@ -12,7 +12,9 @@ internal static class FanoutBench
 {
     private const string Room = "bench";
 
-    public sealed record Result(double DeliveriesPerSecond, double PublishesPerSecond, double ServerCores, string Latency);
+    /// <param name="EngineCores">Cores the engines the servers use took (PostgreSQL, nats-server); 0 without.</param>
+    /// <param name="MachineCores">Cores the whole machine was busy, load generator included; 0 where not measured.</param>
+    public sealed record Result(double DeliveriesPerSecond, double PublishesPerSecond, double ServerCores, string Latency, double EngineCores = 0, double MachineCores = 0, double P99Ms = 0);
 
     public static async Task<int> RunAsync(BenchArgs args)
     {
@@ -31,9 +33,10 @@ internal static class FanoutBench
         Result openChatMax, rawMax, openChatHalf, rawHalf;
         using (var server = ServerProcess.Start(ca.Path))
         {
-            openChatMax = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, warmup, rate: 0, window);
+            var cpu = new CpuMeter(() => server.CpuTime);
+            openChatMax = await OpenChatPhaseAsync([server.Port], cpu, ca, identities, members, publishers, size, seconds, warmup, rate: 0, window);
             Report("openchat, max rate", openChatMax);
-            openChatHalf = await OpenChatPhaseAsync(server, ca, identities, members, publishers, size, seconds, warmup, rate: openChatMax.PublishesPerSecond / 2, window);
+            openChatHalf = await OpenChatPhaseAsync([server.Port], cpu, ca, identities, members, publishers, size, seconds, warmup, rate: openChatMax.PublishesPerSecond / 2, window);
             Report("openchat, half rate", openChatHalf);
         }
 
@@ -49,22 +52,26 @@ internal static class FanoutBench
         return 0;
     }
 
-    private static void Report(string name, Result r) =>
-        Console.WriteLine($"{name,-26} deliveries/s {r.DeliveriesPerSecond,12:N0}   publishes/s {r.PublishesPerSecond,10:N0}   server cores {r.ServerCores:0.00}   latency {r.Latency}");
+    internal static void Report(string name, Result r) =>
+        Console.WriteLine($"{name,-26} deliveries/s {r.DeliveriesPerSecond,12:N0}   publishes/s {r.PublishesPerSecond,10:N0}   server cores {r.ServerCores:0.00}{Engines(r)}   latency {r.Latency}");
 
-    private static async Task<Result> OpenChatPhaseAsync(ServerProcess server, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
+    private static string Engines(Result r) => r.MachineCores > 0 ? $" (engines {r.EngineCores:0.00}, machine {r.MachineCores:0.00})" : "";
+
+    /// <summary>One phase against the servers listening on <paramref name="ports"/>: receiver i and
+    /// publisher i connect to the (i mod n)-th, so with several nodes the room spans them all.</summary>
+    internal static async Task<Result> OpenChatPhaseAsync(IReadOnlyList<int> ports, CpuMeter meter, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
         int members, int publishers, int size, int seconds, int warmup, double rate, int window)
     {
         var receivers = new List<BenchClient>();
         for (var i = 0; i < members; i++)
         {
-            receivers.Add(await BenchClient.ConnectAsync(server.Port, ca, identities[i], Room));
+            receivers.Add(await BenchClient.ConnectAsync(ports[i % ports.Count], ca, identities[i], Room));
         }
 
         var senders = new List<BenchClient>();
         for (var i = 0; i < publishers; i++)
         {
-            senders.Add(await BenchClient.ConnectAsync(server.Port, ca, identities[members + i], Room));
+            senders.Add(await BenchClient.ConnectAsync(ports[i % ports.Count], ca, identities[members + i], Room));
         }
 
         long delivered = 0;
@@ -88,13 +95,13 @@ internal static class FanoutBench
         await Task.Delay(TimeSpan.FromSeconds(warmup));
         var d0 = Interlocked.Read(ref delivered);
         var p0 = Interlocked.Read(ref published);
-        var cpu0 = server.CpuTime;
+        var cpu0 = meter.Take();
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var elapsed = clock.Elapsed.TotalSeconds;
         var d1 = Interlocked.Read(ref delivered);
         var p1 = Interlocked.Read(ref published);
-        var cpu = (server.CpuTime - cpu0).TotalSeconds;
+        var cores = CpuMeter.Cores(cpu0, meter.Take(), elapsed);
         stop.Cancel();
         foreach (var c in receivers.Concat(senders))
         {
@@ -102,7 +109,7 @@ internal static class FanoutBench
         }
 
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-        return new Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cpu / elapsed, latency.Summary());
+        return new Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary(), cores.Engines, cores.Machine, latency.Percentile(0.99));
     }
 
     /// <summary>Publishes with at most a window of unacknowledged messages; with a rate, paces to it.</summary>

@@ -16,27 +16,40 @@ internal static class IngestBench
         using var ca = new BenchCa();
         var identities = ca.Users("p", publishers);
         using var server = ServerProcess.Start(ca.Path);
+        var result = await MeasureAsync([server.Port], new CpuMeter(() => server.CpuTime), ca, identities, messages / publishers, size);
+        Console.WriteLine($"acknowledged {result.Acknowledged:N0} in {result.Seconds:0.00} s: {result.PerSecond:N0} messages/s (target >= 30,000/s); server cores {result.ServerCores:0.00}");
+        return 0;
+    }
+
+    /// <param name="PerSecond">Acknowledged messages per second.</param>
+    /// <param name="EngineCores">Cores of PostgreSQL and nats-server, where the servers use them.</param>
+    /// <param name="MachineCores">Cores the whole machine was busy, load generator included.</param>
+    public sealed record Result(long Acknowledged, double Seconds, double PerSecond, double ServerCores, double EngineCores, double MachineCores);
+
+    /// <summary>Each identity publishes <paramref name="perPublisher"/> messages into a room of its
+    /// own on the (i mod n)-th of <paramref name="ports"/>, and waits for every acknowledgement.</summary>
+    public static async Task<Result> MeasureAsync(IReadOnlyList<int> ports, CpuMeter meter, BenchCa ca,
+        List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities, int perPublisher, int size)
+    {
         var clients = new List<BenchClient>();
-        for (var i = 0; i < publishers; i++)
+        for (var i = 0; i < identities.Count; i++)
         {
             // Each publisher in its own room, so the figure is storage and not one room's fan-out.
-            clients.Add(await BenchClient.ConnectAsync(server.Port, ca, identities[i], $"ingest-{i}"));
+            clients.Add(await BenchClient.ConnectAsync(ports[i % ports.Count], ca, identities[i], $"ingest-{i}"));
         }
 
         long acked = 0;
-        var perPublisher = messages / publishers;
         var clock = Stopwatch.StartNew();
-        var cpu0 = server.CpuTime;
+        var cpu0 = meter.Take();
         await Task.WhenAll(clients.Select((c, i) => PublishAllAsync(c, $"ingest-{i}", perPublisher, size, () => Interlocked.Increment(ref acked))));
         var elapsed = clock.Elapsed.TotalSeconds;
-        var cpu = (server.CpuTime - cpu0).TotalSeconds;
+        var cores = CpuMeter.Cores(cpu0, meter.Take(), elapsed);
         foreach (var c in clients)
         {
             await c.DisposeAsync();
         }
 
-        Console.WriteLine($"acknowledged {acked:N0} in {elapsed:0.00} s: {acked / elapsed:N0} messages/s (target >= 30,000/s); server cores {cpu / elapsed:0.00}");
-        return 0;
+        return new Result(acked, elapsed, acked / elapsed, cores.Servers, cores.Engines, cores.Machine);
     }
 
     private static async Task PublishAllAsync(BenchClient client, string room, int count, int size, Action onAck)

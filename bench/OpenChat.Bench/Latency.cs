@@ -22,6 +22,21 @@ internal sealed class Latency
         }
     }
 
+    /// <summary>The quantile <paramref name="q"/> in milliseconds (NaN without samples).</summary>
+    public double Percentile(double q)
+    {
+        lock (_gate)
+        {
+            if (_samples.Count == 0)
+            {
+                return double.NaN;
+            }
+
+            _samples.Sort();
+            return _samples[Math.Min(_samples.Count - 1, (int)(q * _samples.Count))] / 1000.0;
+        }
+    }
+
     public string Summary()
     {
         lock (_gate)

@@ -11,6 +11,7 @@ try
         "serve" => await ServeCommand.RunAsync(options),
         "fanout" => await FanoutBench.RunAsync(options),
         "ingest" => await IngestBench.RunAsync(options),
+        "cluster" => await ClusterBench.RunAsync(options),
         "handshakes" => await HandshakeBench.RunAsync(options),
         "idle" => await IdleBench.RunAsync(options),
         "crypto" => await CryptoBench.RunAsync(options),
@@ -32,6 +33,8 @@ static int Usage()
           fanout      [--members 100] [--publishers 1] [--size 128] [--seconds 10] [--rate 0]
                       deliveries/s and latency through one room, next to a raw SslStream fan-out
           ingest      [--publishers 8] [--messages 100000] [--size 128]   durable, acknowledged messages/s
+          cluster     [--members 100] [--publishers 2] [--seconds 10] [--messages 100000] [--ingest-publishers 8] [--only TEXT]
+                      fan-out and ingest of one node on SQLite, then one and two nodes on PostgreSQL (+ NATS), in one run
           handshakes  [--seconds 5] [--parallel 8]             full mutual-TLS handshakes/s, next to openssl s_time
           idle        [--connections 20000]                    idle mutual-TLS connections and server memory per connection
           crypto      [--messages 20000]                       end-to-end costs per message, commits for 10/100/1000 members, catch-up

@@ -67,8 +67,8 @@ public sealed class ServerChild : IDisposable
         _process.Dispose();
     }
 
-    // tests/Unit/bin/<configuration>/net10.0 -> bench/OpenChat.Bench/bin/<configuration>/net10.0
-    private static string BenchAssembly()
+    /// <summary>The bench tool built next to the tests (tests/Unit/bin/C/net10.0 -> bench/OpenChat.Bench/bin/C/net10.0).</summary>
+    public static string BenchAssembly()
     {
         var here = new DirectoryInfo(AppContext.BaseDirectory);
         var framework = here.Name;

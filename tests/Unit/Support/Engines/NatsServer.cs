@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Xunit;
 
 namespace OpenChat.Tests.Unit.Support.Engines;
 
@@ -30,6 +29,9 @@ public sealed class NatsServer : IAsyncDisposable
     public string LogPath => Path.Combine(_folder, "nats-server.log");
 
     public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>The pid of the running engine (the postmaster, parent of every backend), or null.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
 
     /// <summary>Why tests that need nats-server are skipped here (not installed, outside CI), or null.</summary>
     public static string? SkipReason => Binary() is null && !EngineProcess.OnCi
@@ -117,13 +119,4 @@ public sealed class NatsServer : IAsyncDisposable
 
     private static string? Binary() =>
         new[] { "/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server" }.FirstOrDefault(File.Exists);
-}
-
-/// <summary>A fact that needs nats-server: skipped where it is not installed, except on CI.</summary>
-public sealed class NatsFactAttribute : FactAttribute
-{
-    public NatsFactAttribute()
-    {
-        Skip = NatsServer.SkipReason;
-    }
 }

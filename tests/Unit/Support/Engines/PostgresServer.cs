@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Npgsql;
-using Xunit;
 
 namespace OpenChat.Tests.Unit.Support.Engines;
 
@@ -19,14 +18,16 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private readonly string _folder;
     private readonly string _bin;
+    private readonly bool _durable;
     private Process? _process;
     private Process? _reaper;
 
-    private PostgresServer(string folder, string bin, int port)
+    private PostgresServer(string folder, string bin, int port, bool durable)
     {
         _folder = folder;
         _bin = bin;
         Port = port;
+        _durable = durable;
     }
 
     public int Port { get; private set; }
@@ -39,6 +40,9 @@ public sealed class PostgresServer : IAsyncDisposable
     public string AdminConnectionString => ConnectionString("postgres");
 
     public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>The pid of the running engine (the postmaster, parent of every backend), or null.</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
 
     /// <summary>Why tests that need PostgreSQL are skipped here (binaries missing, outside CI), or null.</summary>
     public static string? SkipReason => Binaries() is null && !EngineProcess.OnCi
@@ -94,12 +98,14 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>Starts a new cluster (initdb, then postgres). Throws when the binaries are missing
-    /// or it does not come up: a test that needs it must not pass without it.</summary>
-    public static async Task<PostgresServer> StartAsync()
+    /// or it does not come up: a test that needs it must not pass without it. Tests run it with
+    /// fsync off (nothing they check needs the disk); <paramref name="durable"/> keeps PostgreSQL's
+    /// own defaults (fsync and synchronous commit on), for the bench to compare with SQLite's FULL.</summary>
+    public static async Task<PostgresServer> StartAsync(bool durable = false)
     {
         var bin = Binaries() ?? throw new InvalidOperationException("PostgreSQL is not installed (Debian: apt-get install postgresql)");
         var folder = EngineProcess.NewFolder("postgres");
-        var server = new PostgresServer(folder, bin, EngineProcess.FreePort());
+        var server = new PostgresServer(folder, bin, EngineProcess.FreePort(), durable);
         try
         {
             if (EngineProcess.IsRoot)
@@ -207,7 +213,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var (file, arguments) = AsSystemUser(Path.Combine(_bin, "postgres"),
             ["-D", DataDirectory, "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-k", _folder,
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=300", "-c", "shared_buffers=32MB"]);
+             "-c", "listen_addresses=127.0.0.1", "-c", _durable ? "fsync=on" : "fsync=off", "-c", "max_connections=300", "-c", "shared_buffers=32MB"]);
         _process = EngineProcess.Start(file, arguments, LogPath);
         await EngineProcess.WaitUntilAsync(CanConnectAsync, TimeSpan.FromSeconds(60), $"PostgreSQL on port {Port}", _process, LogPath).ConfigureAwait(false);
     }
@@ -283,23 +289,5 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         return process.ExitCode;
-    }
-}
-
-/// <summary>A fact that needs PostgreSQL: skipped where it is not installed, except on CI.</summary>
-public sealed class PostgresFactAttribute : FactAttribute
-{
-    public PostgresFactAttribute()
-    {
-        Skip = PostgresServer.SkipReason;
-    }
-}
-
-/// <summary>A theory that needs PostgreSQL: skipped where it is not installed, except on CI.</summary>
-public sealed class PostgresTheoryAttribute : TheoryAttribute
-{
-    public PostgresTheoryAttribute()
-    {
-        Skip = PostgresServer.SkipReason;
     }
 }
