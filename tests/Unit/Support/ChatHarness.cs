@@ -71,7 +71,7 @@ public sealed class ChatHarness : IAsyncDisposable
     }
 
     /// <summary>The second node (two-node mode only).</summary>
-    public OpenChat.Engine.Server.ChatServer? SecondNode { get; private init; }
+    public OpenChat.Engine.Server.ChatServer? SecondNode { get; private set; }
 
     private Engines.NatsServer? Nats { get; init; }
 
@@ -133,17 +133,32 @@ public sealed class ChatHarness : IAsyncDisposable
     }
 
     /// <summary>Stops the server (its clients go to Reconnecting); <see cref="StartServerAgainAsync"/>
-    /// brings it back on the same data and port.</summary>
+    /// brings it back on the same data and port. With two nodes both stop: "the server is down"
+    /// means nowhere to fail over to (stopping only the first left a client of the second
+    /// connected, and one of the first reconnected to the second).</summary>
     public async Task StopServerAsync()
     {
         _port = Server.Endpoint.Port;
         await Server.StopAsync();
+        if (SecondNode is not null)
+        {
+            _secondPort = SecondNode.Endpoint.Port;
+            await SecondNode.StopAsync();
+        }
     }
 
-    public async Task StartServerAgainAsync() =>
+    public async Task StartServerAgainAsync()
+    {
         Server = await OpenChat.Engine.Server.ChatServer.StartAsync(DataPath, new ChatServerOptions { Port = _port ?? Server.Endpoint.Port, Backplane = Nats?.Url });
+        if (SecondNode is not null)
+        {
+            SecondNode = await OpenChat.Engine.Server.ChatServer.StartAsync(SecondNode.DataPath,
+                new ChatServerOptions { Port = _secondPort ?? SecondNode.Endpoint.Port, Backplane = Nats?.Url });
+        }
+    }
 
     private int? _port;
+    private int? _secondPort;
 
     public async ValueTask DisposeAsync()
     {
