@@ -90,7 +90,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _revocationList = new RevocationListCache(directory.Store, ca, _previousRoot, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!));
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
-        _bus = Cluster.ClusterSetup.Bus(options, directory, _messages, NodeId);
+        _bus = Cluster.ClusterSetup.Bus(options, directory, _messages, NodeId, serverCertificate);
         _ownsRegistry = options.NodeRegistry is null;
         _registry = options.NodeRegistry ?? Cluster.ClusterSetup.Registry(options);
         _heartbeat = new NodeHeartbeat(_registry, NodeId, AdvertisedAddress, options.Time, logs.CreateLogger<NodeHeartbeat>());

@@ -8,13 +8,15 @@ internal sealed record CommittedEnvelope(string Origin, ulong First, ulong Last,
 
 /// <summary>
 /// What one node says to the others, encoded with the protocol's field encodings: a version byte,
-/// the origin node's id (so a node skips what it published itself), then the message. Anyone on the
-/// NATS network can publish, so decoding checks everything and throws <see cref="ProtocolException"/>
-/// on anything malformed.
+/// the origin node's id (so a node skips what it published itself), then the message; on the wire
+/// <see cref="BusAuthenticator"/> appends its tag. Decoding still checks everything and throws
+/// <see cref="ProtocolException"/> on anything malformed: the tag says which deployment sent it,
+/// not that the sending node is bug-free.
 /// </summary>
 internal static class BusEnvelope
 {
-    private const byte Version = 1;
+    // 2: authenticated (a node of version 1 neither tags nor checks, so the two refuse each other).
+    private const byte Version = 2;
     private const int MaxItems = 10_000;
 
     public static byte[] Committed(string origin, ulong first, ulong last, ulong epoch, IReadOnlyList<byte[]> chunks)

@@ -30,6 +30,7 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
     private readonly LogThrottle _refusedLines = new("BusMessageRefused", perSecond: 1, burst: 10);
     private readonly LogThrottle _failureLines = new("bus delivery failures", perSecond: 1, burst: 10);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly BusAuthenticator _authenticator;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IRoomEventBusHost? _host;
     private Task _poll = Task.CompletedTask;
@@ -38,9 +39,11 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
     /// <param name="natsUrl">The NATS server (null: none, the store is the only path between nodes).</param>
     /// <param name="clusterId">Names the deployment on the bus, so two sharing one NATS server never mix.</param>
     /// <param name="nodeId">This node: what it published itself is ignored when it comes back.</param>
-    public ClusterRoomEventBus(IMessageStore store, string? natsUrl, string clusterId, string nodeId, ClusterBusOptions options, TimeProvider time, ILoggerFactory logs)
+    /// <param name="authenticator">Tags what this node publishes and refuses what no node of the deployment tagged.</param>
+    public ClusterRoomEventBus(IMessageStore store, string? natsUrl, string clusterId, string nodeId, BusAuthenticator authenticator, ClusterBusOptions options, TimeProvider time, ILoggerFactory logs)
     {
         _store = store;
+        _authenticator = authenticator;
         _nodeId = nodeId;
         _options = options;
         _time = time;
@@ -135,7 +138,10 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
     public void Publish(string room, IReadOnlyList<byte[]> chunks)
     {
         _local.Publish(room, chunks);
-        _link?.Publish(_subjects.Presence(room), BusEnvelope.Transient(_nodeId, chunks));
+        if (_link is not null)
+        {
+            Send(_subjects.Presence(room), BusEnvelope.Transient(_nodeId, chunks));
+        }
     }
 
     public void PublishCommitted(string room, ulong firstSequence, ulong lastSequence, ulong epoch, IReadOnlyList<byte[]> chunks)
@@ -154,17 +160,19 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
         {
             // Too large for one bus message: the others read it from the store.
             var carried = chunks.Sum(c => (long)c.Length) <= _options.MaxEventBytes ? chunks : [];
-            _link.Publish(_subjects.Room(room), BusEnvelope.Committed(_nodeId, firstSequence, lastSequence, epoch, carried));
+            Send(_subjects.Room(room), BusEnvelope.Committed(_nodeId, firstSequence, lastSequence, epoch, carried));
         }
     }
 
-    public void AnnounceRoomChanged(string room) => _link?.Publish(_subjects.Rooms, BusEnvelope.RoomChanged(_nodeId, room));
+    public void AnnounceRoomChanged(string room) => Send(_subjects.Rooms, BusEnvelope.RoomChanged(_nodeId, room));
+
+    private void Send(string subject, byte[] body) => _link?.Publish(subject, _authenticator.Seal(subject, body));
 
     public void AnnounceRevoked(IReadOnlyList<string> serials)
     {
         for (var i = 0; _link is not null && i < serials.Count; i += SerialsPerMessage)
         {
-            _link.Publish(_subjects.Revoked, BusEnvelope.Revoked(_nodeId, serials.Skip(i).Take(SerialsPerMessage).ToList()));
+            Send(_subjects.Revoked, BusEnvelope.Revoked(_nodeId, serials.Skip(i).Take(SerialsPerMessage).ToList()));
         }
     }
 
@@ -200,7 +208,8 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
     {
         try
         {
-            if (BusEnvelope.Origin(payload) == _nodeId)
+            var body = _authenticator.Open(subject, payload);
+            if (BusEnvelope.Origin(body) == _nodeId)
             {
                 return;
             }
@@ -208,7 +217,7 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
             switch (_subjects.Parse(subject))
             {
                 case (SubjectKind.Committed, { } room) when _order.IsFollowed(room):
-                    var batch = BusEnvelope.ReadCommitted(payload);
+                    var batch = BusEnvelope.ReadCommitted(body);
                     BusChunks.VerifyEvents(room, batch.First, batch.Last, batch.Chunks);
                     if (_order.Deliver(room, batch.First, batch.Last, batch.Epoch, batch.Chunks, fromBus: true) is { } reached)
                     {
@@ -217,15 +226,15 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
 
                     break;
                 case (SubjectKind.Presence, { } room):
-                    var chunks = BusEnvelope.ReadTransient(payload);
+                    var chunks = BusEnvelope.ReadTransient(body);
                     BusChunks.VerifyPresence(room, chunks);
                     _local.Publish(room, chunks);
                     break;
                 case (SubjectKind.RoomChanged, _):
-                    _host?.RoomChanged(BusEnvelope.ReadRoomChanged(payload));
+                    _host?.RoomChanged(BusEnvelope.ReadRoomChanged(body));
                     break;
                 case (SubjectKind.Revoked, _):
-                    _host?.Revoked(BusEnvelope.ReadRevoked(payload));
+                    _host?.Revoked(BusEnvelope.ReadRevoked(body));
                     break;
             }
         }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Pki;
 using OpenChat.Engine.Storage;
@@ -107,9 +108,21 @@ internal static class ClusterSetup
     /// <summary>The name of the deployment on the bus: two deployments sharing one nats-server never mix.</summary>
     public static string ClusterId(CaDirectory directory) => Convert.ToHexString(directory.Fingerprint)[..16].ToLowerInvariant();
 
-    /// <summary>The bus of a node with a database, or null for the embedded server.</summary>
-    public static ClusterRoomEventBus? Bus(ChatServerOptions options, CaDirectory directory, IMessageStore store, string nodeId) =>
-        options.Database is null
-            ? null
-            : new ClusterRoomEventBus(store, options.Backplane, ClusterId(directory), nodeId, new ClusterBusOptions(), options.Time, options.LoggerFactory);
+    /// <summary>The bus of a node with a database, or null for the embedded server. Its messages are
+    /// authenticated with a key from <paramref name="serverCertificate"/>'s private key, which every
+    /// node of the deployment shares.</summary>
+    public static ClusterRoomEventBus? Bus(ChatServerOptions options, CaDirectory directory, IMessageStore store, string nodeId,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 serverCertificate)
+    {
+        if (options.Database is null)
+        {
+            return null;
+        }
+
+        using var key = serverCertificate.GetECDsaPrivateKey()
+            ?? throw new OpenChatException(ErrorIds.InvalidClusterSettings, ErrorKind.InvalidData,
+                "The server certificate has no ECDSA private key, from which the nodes' bus key is derived.");
+        var authenticator = BusAuthenticator.FromServerKey(key, ClusterId(directory));
+        return new ClusterRoomEventBus(store, options.Backplane, ClusterId(directory), nodeId, authenticator, new ClusterBusOptions(), options.Time, options.LoggerFactory);
+    }
 }

@@ -9,8 +9,9 @@ using static OpenChat.Tests.Unit.Server.Cluster.ClusterNodes;
 
 namespace OpenChat.Tests.Unit.Server.Cluster;
 
-/// <summary>Anyone on the NATS network can publish: what is malformed or not what it claims never
-/// reaches a client, and does not move a room's delivery.</summary>
+/// <summary>Anyone on the NATS network can publish: what no node of the deployment tagged is
+/// refused, and what is malformed or not what it claims never reaches a client, and does not move
+/// a room's delivery, even with the deployment's tag.</summary>
 public sealed class BusForgeryTests
 {
     private const string Room = "general";
@@ -31,14 +32,20 @@ public sealed class BusForgeryTests
 
         var forged = new RoomEvent(Room, 1, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [1]).ToFrame();
         var bye = new Bye(ErrorIds.CertificateRevoked, "forged").ToFrame();
+        // Tagged with the deployment's key, as a node with a bug would send them: the tag says who
+        // sent a message, not that it is right, so decoding checks it all the same.
+        var room = Subjects.Room(Room);
+        var presence = Subjects.Presence(Room);
         // Garbage; a batch claiming sequences its events do not have; another frame type as an event.
-        await intruder.PublishAsync(Subjects.Room(Room), new byte[] { 1, 2, 3 });
-        await intruder.PublishAsync(Subjects.Room(Room), BusEnvelope.Committed("x", 1, 1000, 0, [forged]));
-        await intruder.PublishAsync(Subjects.Room(Room), BusEnvelope.Committed("x", 1, 1, 0, [bye]));
-        await intruder.PublishAsync(Subjects.Presence(Room), BusEnvelope.Transient("x", [bye]));
+        await intruder.PublishAsync(room, Authenticator.Seal(room, [1, 2, 3]));
+        await intruder.PublishAsync(room, Authenticator.Seal(room, BusEnvelope.Committed("x", 1, 1000, 0, [forged])));
+        await intruder.PublishAsync(room, Authenticator.Seal(room, BusEnvelope.Committed("x", 1, 1, 0, [bye])));
+        await intruder.PublishAsync(presence, Authenticator.Seal(presence, BusEnvelope.Transient("x", [bye])));
         // A well-formed claim of events the store does not hold: the gap cannot be read, so nothing moves.
         var ahead = new RoomEvent(Room, 50, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [1]).ToFrame();
-        await intruder.PublishAsync(Subjects.Room(Room), BusEnvelope.Committed("x", 50, 50, 0, [ahead]));
+        await intruder.PublishAsync(room, Authenticator.Seal(room, BusEnvelope.Committed("x", 50, 50, 0, [ahead])));
+        // Untagged, it is refused before it is read.
+        await intruder.PublishAsync(room, new byte[] { 1, 2, 3 });
         await intruder.PingAsync();
 
         nodes.Commit(a, Room, 2);
@@ -46,6 +53,40 @@ public sealed class BusForgeryTests
         Assert.Equal([1UL, 2UL], Sequences(bob, Room));
         Assert.DoesNotContain(bob.Received, m => m is Bye || m is RoomEvent { Sender: "mallory" });
         Assert.Null(bob.CloseCode);
+    }
+
+    [NatsFact]
+    public async Task A_batch_for_the_next_sequence_without_the_deployments_tag_never_takes_the_real_events_place()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var nodes = new ClusterNodes();
+        nodes.CreateRoom(Room);
+        var a = nodes.Start("a", nats.Url);
+        var b = nodes.Start("b", nats.Url);
+        var bob = new TestChannel("bob", "02");
+        b.Bus.Subscribe(Room, bob);
+        await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Room(Room)), "node b subscribed");
+        await using var intruder = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await intruder.ConnectAsync();
+
+        // Well formed in every other way: the room's next sequence, a chat event, the right epoch.
+        byte[] Forged(ulong sequence) => BusEnvelope.Committed("x", sequence, sequence, 0,
+            [new RoomEvent(Room, sequence, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [9]).ToFrame()]);
+        var subject = Subjects.Room(Room);
+        await intruder.PublishAsync(subject, Forged(1));
+        await intruder.PublishAsync(subject, new BusAuthenticator(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).Seal(subject, Forged(1)));
+        await intruder.PublishAsync(subject, Authenticator.Seal(Subjects.Presence(Room), Forged(1)));
+        await intruder.PingAsync();
+
+        nodes.Commit(a, Room, 1);
+        await Eventually(() => Sequences(bob, Room).Count >= 1, "bob received the real event");
+        var first = Assert.Single(bob.Received.OfType<RoomEvent>());
+        Assert.Equal((1UL, "alice"), (first.Sequence, first.Sender));
+
+        // Control: the same forgery with the deployment's tag is taken, so the tag is what kept it out.
+        await intruder.PublishAsync(subject, Authenticator.Seal(subject, Forged(2)));
+        await Eventually(() => Sequences(bob, Room).Count >= 2, "the tagged forgery arrived");
+        Assert.Equal("mallory", bob.Received.OfType<RoomEvent>().Last().Sender);
     }
 
     [Fact]

@@ -87,10 +87,13 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     public static ClusterSubjects Subjects { get; } = new(ClusterId);
 
+    /// <summary>The deployment's bus key in these tests (every node of one ClusterNodes shares it).</summary>
+    public static BusAuthenticator Authenticator { get; } = new(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public ClusterNode Start(string id, string? natsUrl, ClusterBusOptions? options = null, Microsoft.Extensions.Logging.ILoggerFactory? logs = null)
     {
         var store = new SqliteMessageStore(DatabasePath);
-        var bus = new ClusterRoomEventBus(store, natsUrl, ClusterId, id, options ?? Options(), TimeProvider.System, logs ?? NullLoggerFactory.Instance);
+        var bus = new ClusterRoomEventBus(store, natsUrl, ClusterId, id, Authenticator, options ?? Options(), TimeProvider.System, logs ?? NullLoggerFactory.Instance);
         var host = new RecordingBusHost();
         bus.Attach(host);
         var node = new ClusterNode(id, bus, store, host);
