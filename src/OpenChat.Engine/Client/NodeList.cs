@@ -7,10 +7,17 @@ namespace OpenChat.Engine.Client;
 /// remembers them: the node the client is on, and where it goes when that node goes away (the
 /// same node first, then the others in the order the server gave). Every node presents a
 /// certificate of the same pinned CA, so the list only says where to dial, never whom to trust.
+/// A node a Welcome leaves out is kept, after the listed ones, for <see cref="ForgetAfter"/>
+/// Welcomes: it may only have been down for a moment when this one was sent (forgetting it at
+/// once left a client with one node to go to), and a node removed for good drops out soon enough.
 /// </summary>
 internal sealed class NodeList
 {
+    /// <summary>How many Welcomes in a row may leave a node out before the client forgets it.</summary>
+    public const int ForgetAfter = 8;
+
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, int> _leftOut = new(StringComparer.OrdinalIgnoreCase);
     private List<string> _known;
     private string _current;
 
@@ -65,7 +72,8 @@ internal sealed class NodeList
     }
 
     /// <summary>Takes the live nodes a Welcome listed (the node that sent it is kept even if it
-    /// did not list itself); true when the list changed and should be saved.</summary>
+    /// did not list itself), followed by the known nodes it left out fewer than
+    /// <see cref="ForgetAfter"/> times in a row; true when the list changed and should be saved.</summary>
     public bool Learn(IReadOnlyList<string> nodes)
     {
         lock (_gate)
@@ -75,7 +83,28 @@ internal sealed class NodeList
                 return false;
             }
 
-            List<string> next = [.. Clean(nodes.Prepend(_current))];
+            List<string> listed = [.. Clean(nodes.Prepend(_current))];
+            foreach (var node in listed)
+            {
+                _leftOut.Remove(node);
+            }
+
+            var kept = new List<string>();
+            foreach (var node in _known.Where(n => !listed.Contains(n, StringComparer.OrdinalIgnoreCase)))
+            {
+                var times = _leftOut.GetValueOrDefault(node) + 1;
+                if (times < ForgetAfter)
+                {
+                    _leftOut[node] = times;
+                    kept.Add(node);
+                }
+                else
+                {
+                    _leftOut.Remove(node);
+                }
+            }
+
+            List<string> next = [.. listed.Concat(kept).Take(Protocol.Welcome.MaxNodes)];
             if (next.SequenceEqual(_known, StringComparer.OrdinalIgnoreCase))
             {
                 return false;

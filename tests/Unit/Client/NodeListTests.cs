@@ -51,4 +51,32 @@ public class NodeListTests
         Assert.False(nodes.Learn(["a.example.org:7443", "c.example.org:7443"]));
         Assert.Equal(["a.example.org:7443"], nodes.Candidates());
     }
+
+    [Fact]
+    public void A_node_left_out_of_one_welcome_is_still_tried_after_the_listed_ones()
+    {
+        var nodes = new NodeList("a.example.org:7443", ["a.example.org:7443", "b.example.org:7443", "c.example.org:7443"]);
+
+        // b was down for a moment when a's Welcome was sent.
+        nodes.Learn(["a.example.org:7443", "c.example.org:7443"]);
+
+        Assert.Equal(["a.example.org:7443", "c.example.org:7443", "b.example.org:7443"], nodes.Candidates());
+    }
+
+    [Fact]
+    public void A_node_left_out_of_enough_welcomes_in_a_row_is_forgotten_and_one_listed_again_starts_over()
+    {
+        var nodes = new NodeList("a.example.org:7443", ["a.example.org:7443", "b.example.org:7443", "c.example.org:7443"]);
+
+        for (var i = 1; i < NodeList.ForgetAfter; i++)
+        {
+            nodes.Learn(["a.example.org:7443", i == 4 ? "c.example.org:7443" : "a.example.org:7443"]);
+        }
+
+        // b was left out ForgetAfter - 1 times: still known; c was listed again at the fourth and kept since.
+        Assert.Contains("b.example.org:7443", nodes.Known);
+        Assert.True(nodes.Learn(["a.example.org:7443"]));
+        Assert.DoesNotContain("b.example.org:7443", nodes.Known);
+        Assert.Contains("c.example.org:7443", nodes.Known);
+    }
 }
