@@ -15,6 +15,11 @@ public sealed class ClusterBusOptions
     /// bus is down (other nodes' membership changes are not announced then).</summary>
     public TimeSpan MembershipPollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the rooms with local subscribers are read again while the bus is up: a
+    /// room change announced on the bus can be lost (at most once), and nothing else would repair
+    /// this node's cached members until the next change.</summary>
+    public TimeSpan MembershipSafetyInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Messages waiting to go out on the bus; past this they are dropped (the poll repairs).</summary>
     public int OutgoingQueueSize { get; set; } = 4096;
 

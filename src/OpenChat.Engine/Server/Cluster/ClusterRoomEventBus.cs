@@ -284,7 +284,8 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
                 }
 
                 var reread = Interlocked.Exchange(ref _rereadAll, 0) == 1;
-                if (reread || (!IsBusUp && _time.GetElapsedTime(lastMembership) >= _options.MembershipPollInterval))
+                var membershipInterval = IsBusUp ? _options.MembershipSafetyInterval : _options.MembershipPollInterval;
+                if (reread || _time.GetElapsedTime(lastMembership) >= membershipInterval)
                 {
                     lastMembership = _time.GetTimestamp();
                     foreach (var room in _order.Rooms.ToList())

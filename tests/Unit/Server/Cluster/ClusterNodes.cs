@@ -101,11 +101,12 @@ internal sealed class ClusterNodes : IAsyncDisposable
         return node;
     }
 
-    public static ClusterBusOptions Options(TimeSpan? safetyPoll = null) => new()
+    public static ClusterBusOptions Options(TimeSpan? safetyPoll = null, TimeSpan? membershipSafety = null) => new()
     {
         PollInterval = TimeSpan.FromMilliseconds(100),
         SafetyPollInterval = safetyPoll ?? TimeSpan.FromMinutes(5),
         MembershipPollInterval = TimeSpan.FromMilliseconds(300),
+        MembershipSafetyInterval = membershipSafety ?? TimeSpan.FromMinutes(5),
         ConnectRetryInterval = TimeSpan.FromMilliseconds(200),
     };
 

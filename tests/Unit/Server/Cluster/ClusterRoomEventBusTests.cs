@@ -271,6 +271,22 @@ public sealed class ClusterRoomEventBusTests
     }
 
     [NatsFact]
+    public async Task With_the_bus_up_the_rooms_with_subscribers_are_still_read_again_now_and_then_in_case_a_change_was_lost()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var nodes = new ClusterNodes();
+        nodes.CreateRoom(Room);
+        var b = nodes.Start("b", nats.Url, ClusterNodes.Options(safetyPoll: TimeSpan.FromMilliseconds(100), membershipSafety: TimeSpan.FromMilliseconds(300)));
+        await Eventually(() => b.Bus.IsBusUp, "node b on the bus");
+        var before = b.Host.Changed.Count(r => r == Room);
+        b.Bus.Subscribe(Room, new TestChannel("bob", "02"));
+
+        // Nothing was announced: the reads come from the membership safety interval alone.
+        await Eventually(() => b.Host.Changed.Count(r => r == Room) >= before + 2, "the room was read again twice");
+        Assert.True(b.Bus.IsBusUp);
+    }
+
+    [NatsFact]
     public async Task A_room_change_reaches_the_other_node_and_not_its_own()
     {
         await using var nats = await NatsServer.StartAsync();
