@@ -302,7 +302,7 @@ public sealed record MemberList(uint Tag, string Room, IReadOnlyList<MemberInfo>
             var name = r.String();
             var online = r.Bool();
             var away = r.I64();
-            members.Add(new MemberInfo(name, online, away < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(away)));
+            members.Add(new MemberInfo(name, online, away < 0 ? null : PayloadReader.TimeOf(away)));
         }
 
         r.End();
@@ -354,7 +354,7 @@ public sealed record RoomEvent(string Room, ulong Sequence, Guid MessageId, stri
     {
         var r = new PayloadReader(p);
         var m = new RoomEvent(r.String(), r.U64(), r.Id(), r.String(), r.String(), Publish.ReadKind(ref r), r.U64(),
-            DateTimeOffset.FromUnixTimeMilliseconds(r.I64()), r.Bytes());
+            r.Time(), r.Bytes());
         r.End();
         return m;
     }
@@ -367,7 +367,7 @@ public sealed record Presence(string Room, string UserName, bool Online, DateTim
     public static Presence Read(ReadOnlySpan<byte> p)
     {
         var r = new PayloadReader(p);
-        var m = new Presence(r.String(), r.String(), r.Bool(), DateTimeOffset.FromUnixTimeMilliseconds(r.I64()));
+        var m = new Presence(r.String(), r.String(), r.Bool(), r.Time());
         r.End();
         return m;
     }

@@ -39,6 +39,20 @@ public ref struct PayloadReader
 
     public long I64() => unchecked((long)U64());
 
+    /// <summary>A time sent as Unix milliseconds (<see cref="PayloadWriter.I64"/> of
+    /// <see cref="DateTimeOffset.ToUnixTimeMilliseconds"/>).</summary>
+    public DateTimeOffset Time() => TimeOf(I64());
+
+    /// <summary>Unix milliseconds as a time; a value no <see cref="DateTimeOffset"/> can hold is the
+    /// peer's error (it made the reader throw ArgumentOutOfRangeException, which nothing expects of a frame).</summary>
+    public static DateTimeOffset TimeOf(long milliseconds) =>
+        milliseconds is >= MinUnixMilliseconds and <= MaxUnixMilliseconds
+            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
+            : throw new ProtocolException($"A time of {milliseconds} ms since 1970 is out of range.");
+
+    private const long MinUnixMilliseconds = -62_135_596_800_000;
+    private const long MaxUnixMilliseconds = 253_402_300_799_999;
+
     public Guid Id() => new(Take(16), bigEndian: true);
 
     public string String()

@@ -55,8 +55,10 @@ internal interface IRoomEventBus
 /// <summary>What a bus that spans nodes tells this node about the others.</summary>
 internal interface IRoomEventBusHost
 {
-    /// <summary>Another node changed the room's record or members: read it from the store again.</summary>
-    void RoomChanged(string room);
+    /// <summary>The room's record or members may have changed: read it from the store again.
+    /// <paramref name="announced"/>: another node said so (else a periodic reread, in case an
+    /// announcement was lost).</summary>
+    void RoomChanged(string room, bool announced);
 
     /// <summary>Events another node committed reached this node's subscribers: the room is at
     /// <paramref name="lastSequence"/> and <paramref name="epoch"/> now.</summary>

@@ -88,10 +88,15 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <summary>Where the bus reports what other nodes did.</summary>
     private sealed class BusHost(RoomHub hub, Func<string, bool> isRevoked, ILogger log) : IRoomEventBusHost
     {
-        public void RoomChanged(string room)
+        public void RoomChanged(string room, bool announced)
         {
             hub.Directory.Invalidate(room);
-            hub.OfferDirect(room);
+            if (announced)
+            {
+                // Only a node's announcement means a direct conversation may be new; offering it on
+                // every periodic reread would push Joined at members who closed it here.
+                hub.OfferDirect(room);
+            }
         }
 
         public void Committed(string room, ulong lastSequence, ulong epoch) => hub.Directory.Find(room)?.Advance(lastSequence, epoch);
@@ -99,14 +104,11 @@ internal sealed class RoomHub : IAsyncDisposable
         public void Revoked(IReadOnlyList<string> serials)
         {
             // The bus only says where to look: the store says what is revoked, so a message
-            // forged on the bus cannot close anyone's connection.
-            var revoked = serials.Where(isRevoked).ToHashSet(StringComparer.Ordinal);
-            if (revoked.Count == 0)
-            {
-                return;
-            }
-
-            foreach (var channel in hub.ConnectionsWithSerials(revoked))
+            // forged on the bus cannot close anyone's connection. Only serials connected here are
+            // looked up, so a replayed notice of a thousand serials costs no thousand queries.
+            var connected = hub.ConnectionsWithSerials(serials.ToHashSet(StringComparer.Ordinal));
+            var revoked = connected.Select(c => c.Identity!.Serial).Distinct(StringComparer.Ordinal).Where(isRevoked).ToHashSet(StringComparer.Ordinal);
+            foreach (var channel in connected.Where(c => revoked.Contains(c.Identity!.Serial)))
             {
                 log.LogInformation("Closing {User}'s connection: another node reported its certificate revoked", channel.UserName);
                 channel.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");

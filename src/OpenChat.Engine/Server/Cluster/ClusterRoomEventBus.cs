@@ -231,7 +231,7 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
                     _local.Publish(room, chunks);
                     break;
                 case (SubjectKind.RoomChanged, _):
-                    _host?.RoomChanged(BusEnvelope.ReadRoomChanged(body));
+                    _host?.RoomChanged(BusEnvelope.ReadRoomChanged(body), announced: true);
                     break;
                 case (SubjectKind.Revoked, _):
                     _host?.Revoked(BusEnvelope.ReadRevoked(body));
@@ -322,7 +322,7 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
     {
         try
         {
-            _host?.RoomChanged(room);
+            _host?.RoomChanged(room, announced: false);
         }
         catch (Exception e)
         {

@@ -89,6 +89,25 @@ public sealed class BusForgeryTests
         Assert.Equal("mallory", bob.Received.OfType<RoomEvent>().Last().Sender);
     }
 
+    [NatsFact]
+    public async Task A_revocation_notice_reaches_the_node_only_with_the_deployments_tag()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var nodes = new ClusterNodes();
+        var b = nodes.Start("b", nats.Url);
+        await Eventually(() => b.Bus.BusSubjects.Contains(Subjects.Revoked), "node b subscribed");
+        await using var intruder = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await intruder.ConnectAsync();
+
+        await intruder.PublishAsync(Subjects.Revoked, BusEnvelope.Revoked("x", ["0A"]));
+        await intruder.PublishAsync(Subjects.Revoked, Authenticator.Seal(Subjects.Rooms, BusEnvelope.Revoked("x", ["0B"])));
+        await intruder.PublishAsync(Subjects.Revoked, Authenticator.Seal(Subjects.Revoked, BusEnvelope.Revoked("x", ["0C"])));
+
+        // The tagged one is handed to the node (which then asks its store); the others never are.
+        await Eventually(() => b.Host.RevokedSerials.Contains("0C"), "the tagged notice arrived");
+        Assert.Equal(["0C"], b.Host.RevokedSerials);
+    }
+
     [Fact]
     public void An_envelope_reads_back_what_was_written()
     {

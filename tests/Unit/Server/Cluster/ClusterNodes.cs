@@ -12,6 +12,7 @@ internal sealed class RecordingBusHost : IRoomEventBusHost
 {
     private readonly Lock _gate = new();
     private readonly List<string> _changed = [];
+    private readonly List<string> _announced = [];
     private readonly List<string> _revoked = [];
 
     public IReadOnlyList<string> Changed
@@ -36,11 +37,27 @@ internal sealed class RecordingBusHost : IRoomEventBusHost
         }
     }
 
-    public void RoomChanged(string room)
+    public void RoomChanged(string room, bool announced)
     {
         lock (_gate)
         {
             _changed.Add(room);
+            if (announced)
+            {
+                _announced.Add(room);
+            }
+        }
+    }
+
+    /// <summary>The rooms another node announced as changed (not the periodic rereads).</summary>
+    public IReadOnlyList<string> Announced
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _announced];
+            }
         }
     }
 

@@ -284,6 +284,8 @@ public sealed class ClusterRoomEventBusTests
         // Nothing was announced: the reads come from the membership safety interval alone.
         await Eventually(() => b.Host.Changed.Count(r => r == Room) >= before + 2, "the room was read again twice");
         Assert.True(b.Bus.IsBusUp);
+        // A reread is not an announcement: the node only drops its cached copy (no direct room offered).
+        Assert.Empty(b.Host.Announced);
     }
 
     [NatsFact]
@@ -301,6 +303,7 @@ public sealed class ClusterRoomEventBusTests
             a.Bus.AnnounceRoomChanged("projects");
             return b.Host.Changed.Contains("projects");
         }, "node b heard of the change");
+        Assert.Contains("projects", b.Host.Announced);
         Assert.Empty(a.Host.Changed);
     }
 
