@@ -30,6 +30,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     private readonly ChatClientOptions _options;
     private readonly NodeList _nodes;
     private readonly List<string> _rememberedNodes;
+    private readonly Dictionary<string, int> _rememberedLeftOut;
     private readonly ILogger _log;
     private readonly ILogger _connectionLog;
     private readonly Lock _gate = new();
@@ -53,8 +54,9 @@ public sealed partial class ChatClient : IAsyncDisposable
         var state = options.PersistState ? profile.LoadState(_log) : new ClientState();
         // A server named for this session is the only one it uses; otherwise the profile's, then
         // the deployment's other nodes as the last Welcome listed them.
-        _nodes = new NodeList(options.Server ?? profile.Server, state.Nodes, only: options.Server is not null);
+        _nodes = new NodeList(options.Server ?? profile.Server, state.Nodes, only: options.Server is not null, leftOut: state.NodesLeftOut);
         _rememberedNodes = state.Nodes;
+        _rememberedLeftOut = state.NodesLeftOut;
         _rooms = new RoomCursors(state.LastRead);
         _outbox = new Outbox(state.Outbox);
         _store = new ClientStateStore(_gate, Snapshot, options.PersistState ? profile.SaveState : null,
@@ -353,7 +355,13 @@ public sealed partial class ChatClient : IAsyncDisposable
     }
 
     // Called under _gate by the store: a copy, written outside the lock.
-    private ClientState Snapshot() => new() { LastRead = _rooms.ToSave(), Outbox = _outbox.Snapshot(), Nodes = _options.Server is null ? [.. _nodes.Known] : _rememberedNodes };
+    private ClientState Snapshot() => new()
+    {
+        LastRead = _rooms.ToSave(),
+        Outbox = _outbox.Snapshot(),
+        Nodes = _options.Server is null ? [.. _nodes.Known] : _rememberedNodes,
+        NodesLeftOut = _options.Server is null ? _nodes.LeftOut : _rememberedLeftOut,
+    };
 
     private OpenChatException Closed() => ClosedReason == ErrorIds.CertificateRevoked
         ? new OpenChatException(ErrorIds.CertificateRevoked, ErrorKind.AuthenticationFailed, "This identity's certificate was revoked; the server no longer accepts it.")

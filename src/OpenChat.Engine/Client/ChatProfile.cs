@@ -289,6 +289,10 @@ public sealed class ClientState
 
     /// <summary>The deployment's nodes as the last Welcome listed them: where to reconnect.</summary>
     public List<string> Nodes { get; set; } = [];
+
+    /// <summary>How many Welcomes in a row left each remembered node out (see NodeList): kept
+    /// across runs, so a client that connects once per run still forgets a node removed for good.</summary>
+    public Dictionary<string, int> NodesLeftOut { get; set; } = [];
 }
 
 public sealed class OutboxEntry

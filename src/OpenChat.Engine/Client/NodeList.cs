@@ -16,6 +16,10 @@ internal sealed class NodeList
     /// <summary>How many Welcomes in a row may leave a node out before the client forgets it.</summary>
     public const int ForgetAfter = 8;
 
+    /// <summary>At most this many left-out nodes are kept: a node listing addresses of its choice
+    /// once cannot fill the list with places the client would dial for eight Welcomes.</summary>
+    public const int MaxLeftOutKept = 8;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _leftOut = new(StringComparer.OrdinalIgnoreCase);
     private List<string> _known;
@@ -24,11 +28,31 @@ internal sealed class NodeList
     private readonly bool _only;
 
     /// <param name="only">The user named this one node: the client goes nowhere else.</param>
-    public NodeList(string current, IEnumerable<string>? remembered, bool only = false)
+    /// <param name="leftOut">How many Welcomes in a row left each remembered node out, as saved.</param>
+    public NodeList(string current, IEnumerable<string>? remembered, bool only = false, IReadOnlyDictionary<string, int>? leftOut = null)
     {
         _only = only;
         _current = Normalize(current) ?? current;
         _known = only ? [_current] : [.. Clean((remembered ?? []).Prepend(_current))];
+        foreach (var (node, times) in leftOut ?? new Dictionary<string, int>())
+        {
+            if (Normalize(node) is { } known && _known.Contains(known, StringComparer.OrdinalIgnoreCase) && times is > 0 and < ForgetAfter)
+            {
+                _leftOut[known] = times;
+            }
+        }
+    }
+
+    /// <summary>The counts to save with <see cref="Known"/>.</summary>
+    public Dictionary<string, int> LeftOut
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Dictionary<string, int>(_leftOut, StringComparer.OrdinalIgnoreCase);
+            }
+        }
     }
 
     public string Current
@@ -93,7 +117,7 @@ internal sealed class NodeList
             foreach (var node in _known.Where(n => !listed.Contains(n, StringComparer.OrdinalIgnoreCase)))
             {
                 var times = _leftOut.GetValueOrDefault(node) + 1;
-                if (times < ForgetAfter)
+                if (times < ForgetAfter && kept.Count < MaxLeftOutKept)
                 {
                     _leftOut[node] = times;
                     kept.Add(node);

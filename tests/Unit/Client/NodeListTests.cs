@@ -79,4 +79,31 @@ public class NodeListTests
         Assert.DoesNotContain("b.example.org:7443", nodes.Known);
         Assert.Contains("c.example.org:7443", nodes.Known);
     }
+
+    [Fact]
+    public void The_counts_saved_with_the_list_carry_over_to_the_next_run()
+    {
+        var nodes = new NodeList("a.example.org:7443", ["a.example.org:7443", "b.example.org:7443"]);
+        for (var i = 1; i < NodeList.ForgetAfter; i++)
+        {
+            nodes.Learn(["a.example.org:7443"]);
+        }
+
+        // One connection per run: the next run starts from what was saved, and forgets b at once.
+        var next = new NodeList("a.example.org:7443", nodes.Known, leftOut: nodes.LeftOut);
+        Assert.Equal(NodeList.ForgetAfter - 1, next.LeftOut["b.example.org:7443"]);
+        next.Learn(["a.example.org:7443"]);
+        Assert.Equal(["a.example.org:7443"], next.Known);
+    }
+
+    [Fact]
+    public void A_welcome_listing_many_addresses_once_leaves_only_a_few_behind_when_the_next_leaves_them_out()
+    {
+        var nodes = new NodeList("a.example.org:7443", null);
+        nodes.Learn([.. Enumerable.Range(1, 40).Select(i => $"n{i}.example.org:7443")]);
+
+        nodes.Learn(["a.example.org:7443"]);
+
+        Assert.Equal(1 + NodeList.MaxLeftOutKept, nodes.Known.Count);
+    }
 }

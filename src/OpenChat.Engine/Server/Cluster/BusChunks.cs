@@ -31,14 +31,24 @@ internal static class BusChunks
         }
     }
 
-    /// <summary>Presence of the room, nothing else.</summary>
-    public static void VerifyPresence(string room, IReadOnlyList<byte[]> chunks)
+    /// <summary>How far a presence change's time may be from this node's clock. A tagged presence
+    /// message can be captured and sent again; past this it is refused, so a replay cannot show a
+    /// user online or offline long after the fact (nodes' clocks are assumed within seconds).</summary>
+    public static readonly TimeSpan PresenceWindow = TimeSpan.FromSeconds(30);
+
+    /// <summary>Presence of the room, nothing else, from about now.</summary>
+    public static void VerifyPresence(string room, IReadOnlyList<byte[]> chunks, DateTimeOffset now)
     {
         foreach (var message in Messages(chunks))
         {
             if (message is not Presence p || p.Room != room)
             {
                 throw new ProtocolException("A presence message on the bus holds something other than the room's presence.");
+            }
+
+            if ((p.Time - now).Duration() > PresenceWindow)
+            {
+                throw new ProtocolException($"A presence change on the bus is dated {p.Time:u}, too far from now (a replay, or a node's clock is off).");
             }
         }
     }

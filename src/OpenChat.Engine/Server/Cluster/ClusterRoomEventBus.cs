@@ -227,7 +227,7 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
                     break;
                 case (SubjectKind.Presence, { } room):
                     var chunks = BusEnvelope.ReadTransient(body);
-                    BusChunks.VerifyPresence(room, chunks);
+                    BusChunks.VerifyPresence(room, chunks, _time.GetUtcNow());
                     _local.Publish(room, chunks);
                     break;
                 case (SubjectKind.RoomChanged, _):

@@ -108,6 +108,30 @@ public sealed class BusForgeryTests
         Assert.Equal(["0C"], b.Host.RevokedSerials);
     }
 
+    [NatsFact]
+    public async Task A_presence_change_replayed_later_is_refused_and_a_fresh_one_arrives()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var nodes = new ClusterNodes();
+        nodes.CreateRoom(Room);
+        var b = nodes.Start("b", nats.Url);
+        var bob = new TestChannel("bob", "02");
+        b.Bus.Subscribe(Room, bob);
+        await Eventually(() => b.Bus.BusSubjects.Contains(Subjects.Presence(Room)), "node b subscribed");
+        await using var intruder = new NatsConnection(new NatsOpts { Url = nats.Url });
+        await intruder.ConnectAsync();
+        var subject = Subjects.Presence(Room);
+        byte[] Sealed(DateTimeOffset at, string user) =>
+            Authenticator.Seal(subject, BusEnvelope.Transient("x", [new Presence(Room, user, true, at).ToFrame()]));
+
+        // A real node's message, captured and sent again ten minutes later.
+        await intruder.PublishAsync(subject, Sealed(DateTimeOffset.UtcNow.AddMinutes(-10), "carol"));
+        await intruder.PublishAsync(subject, Sealed(DateTimeOffset.UtcNow, "dave"));
+
+        await Eventually(() => bob.Received.OfType<Presence>().Any(), "the fresh presence arrived");
+        Assert.Equal(["dave"], bob.Received.OfType<Presence>().Select(p => p.UserName));
+    }
+
     [Fact]
     public void An_envelope_reads_back_what_was_written()
     {
