@@ -147,6 +147,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         try
         {
             Cluster.ClusterSetup.RefuseSecondCa(options, directory);
+            Cluster.ClusterSetup.RefuseNewServerKey(options, directory);
             (ca, var certificate) = ServerBootstrap.Ensure(directory, options.CaPassword ?? "", options.Time,
                 log: options.LoggerFactory.CreateLogger(typeof(CertificateAuthority).FullName!));
             Cluster.ClusterSetup.CheckCa(options, directory);

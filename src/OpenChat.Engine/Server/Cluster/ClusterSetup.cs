@@ -105,6 +105,27 @@ internal static class ClusterSetup
         }
     }
 
+    /// <summary>Before a server certificate is made for a node's directory: on a database another
+    /// node already serves, a new one would come with a new key, which invites do not pin and from
+    /// which no other node derives the bus key (the nodes would refuse each other's bus messages,
+    /// and say so only as refused messages).</summary>
+    public static void RefuseNewServerKey(ChatServerOptions options, CaDirectory directory)
+    {
+        if (options.Database is null || !File.Exists(directory.CertificatePath)
+            || (File.Exists(directory.ServerCertificatePath) && File.Exists(directory.ServerKeyPath)))
+        {
+            return;
+        }
+
+        // Only for this database's own CA: another CA's directory is refused by CheckCa, by name.
+        if (directory.StoreFactory.Exists(directory.Path) && directory.Store.GetSetting(CaFingerprintSetting) is { } recorded
+            && string.Equals(recorded, Convert.ToHexString(directory.Fingerprint), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OpenChatException(ErrorIds.InvalidClusterSettings, ErrorKind.InvalidOperation,
+                $"'{directory.Path}' has the CA but not the server certificate and key that the other nodes of this database use. Copy {CaDirectory.ServerCertificateFile} and {CaDirectory.ServerKeyFile} from another node (or issue one for every node with New-ChatCertificate -Server and copy it to each).");
+        }
+    }
+
     /// <summary>The name of the deployment on the bus: two deployments sharing one nats-server never mix.</summary>
     public static string ClusterId(CaDirectory directory) => Convert.ToHexString(directory.Fingerprint)[..16].ToLowerInvariant();
 

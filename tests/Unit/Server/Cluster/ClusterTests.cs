@@ -265,6 +265,35 @@ public class ClusterTests
         Assert.Equal(ErrorIds.CaAlreadyExists, other.ErrorId);
     }
 
+    [PostgresFact]
+    public async Task A_further_node_without_the_server_key_of_the_others_is_refused_and_makes_none()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(nodes: 1, backplane: false);
+        using var temp = new TempDirectory();
+        var half = temp.Combine("half");
+        Directory.CreateDirectory(half);
+        foreach (var file in new[] { CaDirectory.CertificateFile, CaDirectory.KeyFile })
+        {
+            File.Copy(Path.Combine(cluster.Ca(0).Path, file), Path.Combine(half, file));
+        }
+
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() =>
+            OpenChat.Engine.Server.ChatServer.StartAsync(half, new ChatServerOptions { Port = 0, Database = cluster.Database }));
+
+        Assert.Equal(ErrorIds.InvalidClusterSettings, refused.ErrorId);
+        Assert.Contains(CaDirectory.ServerKeyFile, refused.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(half, CaDirectory.ServerKeyFile)), "no server key was made");
+
+        // Control: with the server files copied too, the same directory starts.
+        foreach (var file in new[] { CaDirectory.ServerCertificateFile, CaDirectory.ServerKeyFile })
+        {
+            File.Copy(Path.Combine(cluster.Ca(0).Path, file), Path.Combine(half, file));
+        }
+
+        await using var node = await OpenChat.Engine.Server.ChatServer.StartAsync(half, new ChatServerOptions { Port = 0, Database = cluster.Database });
+        Assert.Equal(OpenChat.Engine.Server.ChatServerState.Running, node.State);
+    }
+
     [Fact]
     public async Task A_backplane_without_a_database_or_a_url_that_is_not_nats_is_refused()
     {
