@@ -5,7 +5,7 @@ namespace OpenChat.Bench;
 
 /// <summary>
 /// Fan-out and durable ingest of one deployment shape after another in one run on one machine:
-/// one node on SQLite (the default, the baseline), one node on PostgreSQL and NATS, two nodes on
+/// one node on SQLite (the default, the baseline), one node on PostgreSQL alone and with NATS, two nodes on
 /// PostgreSQL and NATS (receivers and publishers spread over both, so half the deliveries cross
 /// the bus), and two nodes on PostgreSQL alone. PostgreSQL runs durable (fsync and synchronous
 /// commit on, like SQLite's synchronous=FULL) and is started here, with nats-server, in a temp
@@ -20,6 +20,7 @@ internal static class ClusterBench
     private static readonly Shape[] Shapes =
     [
         new("1 node, SQLite", 1, Database: false, Bus: false),
+        new("1 node, PostgreSQL only", 1, Database: true, Bus: false),
         new("1 node, PostgreSQL + NATS", 1, Database: true, Bus: true),
         new("2 nodes, PostgreSQL + NATS", 2, Database: true, Bus: true),
         new("2 nodes, PostgreSQL only", 2, Database: true, Bus: false),
@@ -69,6 +70,11 @@ internal static class ClusterBench
                 FanoutBench.Report("fan-out, max rate", max);
                 var half = await FanoutBench.OpenChatPhaseAsync(ports, meter, ca, receivers, members, publishers, size, seconds, warmup, rate: max.PublishesPerSecond / 2, window);
                 FanoutBench.Report("fan-out, half rate", half);
+                for (var n = 0; n < (half.NodeLatency?.Count ?? 0); n++)
+                {
+                    Console.WriteLine($"{"  node " + (n + 1) + "'s receivers",-26} latency {half.NodeLatency![n]}");
+                }
+
                 var ingest = await IngestBench.MeasureAsync(ports, meter, ca, ingesters, messages / ingestPublishers, size);
                 Console.WriteLine($"{"ingest",-26} acknowledged {ingest.Acknowledged:N0} in {ingest.Seconds:0.00} s: {ingest.PerSecond:N0} messages/s   server cores {ingest.ServerCores:0.00} (engines {ingest.EngineCores:0.00}, machine {ingest.MachineCores:0.00})");
                 rows.Add(new Row(shape, max, half, ingest));
@@ -96,15 +102,21 @@ internal static class ClusterBench
 
         var baseline = rows[0];
         Console.WriteLine();
-        Console.WriteLine($"| deployment | fan-out deliveries/s at max (vs {baseline.Shape.Name}) | cores: nodes / engines / machine | latency at half rate p50 / p99 | ingest messages/s (vs {baseline.Shape.Name}) | cores: nodes / engines / machine |");
-        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine($"| deployment | fan-out deliveries/s at max (vs {baseline.Shape.Name}) | cores: nodes / engines / machine | latency at half rate p50 / p99 | second node's receivers p50 / p99 | ingest messages/s (vs {baseline.Shape.Name}) | cores: nodes / engines / machine |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
-            var latency = r.Half.Latency.Split(',');
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {r.Shape.Name} | {r.Max.DeliveriesPerSecond:N0} ({r.Max.DeliveriesPerSecond / baseline.Max.DeliveriesPerSecond:P0}) | {r.Max.ServerCores:0.00} / {r.Max.EngineCores:0.00} / {r.Max.MachineCores:0.00} | " +
-                $"{latency[0].Replace("p50 ", "", StringComparison.Ordinal).Trim()} / {latency[1].Replace("p99 ", "", StringComparison.Ordinal).Trim()} | " +
+                $"{P50P99(r.Half.Latency)} | {(r.Half.NodeLatency is { Count: > 1 } nodes ? P50P99(nodes[1]) : "—")} | " +
                 $"{r.Ingest.PerSecond:N0} ({r.Ingest.PerSecond / baseline.Ingest.PerSecond:P0}) | {r.Ingest.ServerCores:0.00} / {r.Ingest.EngineCores:0.00} / {r.Ingest.MachineCores:0.00} |"));
         }
+    }
+
+    private static string P50P99(string summary)
+    {
+        var parts = summary.Split(',');
+        return parts.Length < 2 ? summary
+            : $"{parts[0].Replace("p50 ", "", StringComparison.Ordinal).Trim()} / {parts[1].Replace("p99 ", "", StringComparison.Ordinal).Trim()}";
     }
 }

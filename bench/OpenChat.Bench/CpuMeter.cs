@@ -91,7 +91,10 @@ internal sealed class CpuMeter
 
         // The command name is in parentheses and may hold spaces; the fields after it are fixed.
         var after = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        return (int.Parse(after[1], CultureInfo.InvariantCulture), long.Parse(after[11], CultureInfo.InvariantCulture) + long.Parse(after[12], CultureInfo.InvariantCulture));
+        // utime and stime, plus cutime and cstime: the children it reaped (PostgreSQL's autovacuum
+        // workers and other short-lived backends), which are gone from /proc by the next sample.
+        var ticks = new[] { 11, 12, 13, 14 }.Sum(i => long.Parse(after[i], CultureInfo.InvariantCulture));
+        return (int.Parse(after[1], CultureInfo.InvariantCulture), ticks);
     }
 
     private static readonly long TicksPerSecond = SysConf(ClockTicksName) is var t and > 0 ? t : throw new InvalidOperationException("sysconf(_SC_CLK_TCK) failed");

@@ -14,7 +14,9 @@ internal static class FanoutBench
 
     /// <param name="EngineCores">Cores the engines the servers use took (PostgreSQL, nats-server); 0 without.</param>
     /// <param name="MachineCores">Cores the whole machine was busy, load generator included; 0 where not measured.</param>
-    public sealed record Result(double DeliveriesPerSecond, double PublishesPerSecond, double ServerCores, string Latency, double EngineCores = 0, double MachineCores = 0, double P99Ms = 0);
+    /// <param name="NodeLatency">With several servers, the latency of each one's receivers alone.</param>
+    public sealed record Result(double DeliveriesPerSecond, double PublishesPerSecond, double ServerCores, string Latency, double EngineCores = 0, double MachineCores = 0,
+        IReadOnlyList<string>? NodeLatency = null);
 
     public static async Task<int> RunAsync(BenchArgs args)
     {
@@ -76,15 +78,20 @@ internal static class FanoutBench
 
         long delivered = 0;
         var latency = new Latency();
+        var nodeLatency = ports.Select(_ => new Latency()).ToArray();
+        // Samples are taken in the measured window only, not during the warm-up.
+        var measuring = false;
         using var stop = new CancellationTokenSource();
         var reading = receivers.Select((c, index) => FrameCounter.RunAsync(c.Stream, frame =>
         {
             if (frame[0] == (byte)MessageType.Event)
             {
                 var n = Interlocked.Increment(ref delivered);
-                if ((n & 63) == 0)
+                if ((n & 63) == 0 && Volatile.Read(ref measuring))
                 {
-                    latency.Add(BenchClient.StampOfEvent(frame));
+                    var stamp = BenchClient.StampOfEvent(frame);
+                    latency.Add(stamp);
+                    nodeLatency[index % ports.Count].Add(stamp);
                 }
             }
         }, stop.Token)).ToList();
@@ -96,6 +103,7 @@ internal static class FanoutBench
         var d0 = Interlocked.Read(ref delivered);
         var p0 = Interlocked.Read(ref published);
         var cpu0 = meter.Take();
+        Volatile.Write(ref measuring, true);
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var elapsed = clock.Elapsed.TotalSeconds;
@@ -109,7 +117,8 @@ internal static class FanoutBench
         }
 
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-        return new Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary(), cores.Engines, cores.Machine, latency.Percentile(0.99));
+        return new Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary(), cores.Engines, cores.Machine,
+            ports.Count > 1 ? [.. nodeLatency.Select(l => l.Summary())] : null);
     }
 
     /// <summary>Publishes with at most a window of unacknowledged messages; with a rate, paces to it.</summary>

@@ -44,10 +44,12 @@ public sealed partial class BenchCommandTests
 
         Assert.True(code == 0, output);
         var rows = TableRow().Matches(output);
-        Assert.Equal(["1 node, SQLite", "1 node, PostgreSQL + NATS", "2 nodes, PostgreSQL + NATS", "2 nodes, PostgreSQL only"], rows.Select(r => r.Groups["shape"].Value));
+        Assert.Equal(["1 node, SQLite", "1 node, PostgreSQL only", "1 node, PostgreSQL + NATS", "2 nodes, PostgreSQL + NATS", "2 nodes, PostgreSQL only"], rows.Select(r => r.Groups["shape"].Value));
         Assert.All(rows, r => Assert.True(double.Parse(r.Groups["fanout"].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) > 0, output));
-        Assert.Equal(4, Regex.Matches(output, "ingest +acknowledged 400 in").Count);
-        Assert.Equal(8, Regex.Matches(output, @"fan-out, (max|half) rate +deliveries/s +[1-9]").Count);
+        Assert.Equal(5, Regex.Matches(output, "ingest +acknowledged 400 in").Count);
+        Assert.Equal(10, Regex.Matches(output, @"fan-out, (max|half) rate +deliveries/s +[1-9]").Count);
+        // With two nodes, each node's receivers get a latency line of their own.
+        Assert.Equal(4, Regex.Matches(output, @"node \d's receivers +latency p50").Count);
     }
 
     private static double Deliveries(string output, string phase)

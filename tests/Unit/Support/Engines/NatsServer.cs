@@ -30,7 +30,7 @@ public sealed class NatsServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>The pid of the running engine (the postmaster, parent of every backend), or null.</summary>
+    /// <summary>The pid of the running nats-server, or null.</summary>
     public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
 
     /// <summary>Why tests that need nats-server are skipped here (not installed, outside CI), or null.</summary>
