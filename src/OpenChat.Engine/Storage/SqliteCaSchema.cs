@@ -87,6 +87,17 @@ internal static class SqliteCaSchema
         }
     }
 
+    /// <summary>Applies the steps up to <paramref name="version"/> to a new file, as the OpenChat
+    /// of that version made it: for tests of the upgrade from an earlier release.</summary>
+    internal static void BuildVersion(SqliteConnection connection, int version, DateTimeOffset now)
+    {
+        foreach (var migration in Migrations.Where(m => m.Version <= version))
+        {
+            migration.Apply(connection, now);
+            SqliteCaStore.Execute(connection, $"PRAGMA user_version={migration.Version.ToString(CultureInfo.InvariantCulture)};");
+        }
+    }
+
     private static OpenChatException Newer(string path, int found) =>
         new(ErrorIds.StoreVersionUnsupported, ErrorKind.InvalidData,
             $"The store at '{path}' has schema version {found}, but this OpenChat knows versions up to {CurrentVersion}: a newer OpenChat wrote it. Use that version (or a later one) with this data directory, or restore a backup made before that upgrade (Restore-ChatServer, or the pre-upgrade copy in the data directory's '{Backup.PreUpgradeBackup.DirectoryName}' folder). The file was not changed.");
