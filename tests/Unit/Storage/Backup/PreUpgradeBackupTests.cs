@@ -135,6 +135,33 @@ public class PreUpgradeBackupTests
         Assert.Equal(1L, Scalar(copy, "SELECT COUNT(*) FROM chunks;"));
     }
 
+    [Fact]
+    public async Task A_server_started_on_a_data_directory_of_the_previous_CA_schema_keeps_a_copy_and_logs_it()
+    {
+        using var temp = new TempDirectory();
+        var data = temp.Combine("chat");
+        await (await OpenChat.Engine.Server.ChatServer.StartAsync(data, new OpenChat.Engine.Server.ChatServerOptions { Port = 0 })).StopAsync();
+        SqliteCaStore.ReleasePooledConnections();
+        // openchat.db as the previous version left it (the skeleton columns of version 4 not there yet).
+        Run(Path.Combine(data, CaDirectory.StoreFile), $"""
+            DROP INDEX certificates_by_skeleton;
+            DROP INDEX invites_by_skeleton;
+            ALTER TABLE certificates DROP COLUMN name_skel;
+            ALTER TABLE invites DROP COLUMN user_skel;
+            PRAGMA user_version={SqliteCaStore.SchemaVersion - 1};
+            """);
+        var logs = new RecordingLoggerFactory();
+
+        var server = await OpenChat.Engine.Server.ChatServer.StartAsync(data, new OpenChat.Engine.Server.ChatServerOptions { Port = 0, LoggerFactory = logs });
+        await server.StopAsync();
+        SqliteCaStore.ReleasePooledConnections();
+
+        var copy = Assert.Single(Copies(data));
+        Assert.StartsWith($"pre-upgrade-openchat-v{SqliteCaStore.SchemaVersion - 1}-", Path.GetFileName(copy), StringComparison.Ordinal);
+        Assert.Contains(logs.Events, e => e.EventId == 3501 && e.Message.Contains(copy, StringComparison.Ordinal));
+        Assert.Equal((long)SqliteCaStore.SchemaVersion, Scalar(Path.Combine(data, CaDirectory.StoreFile), "PRAGMA user_version;"));
+    }
+
     public static TheoryData<string> Databases => new() { "messages", "ca", "files" };
 
     [Theory]
