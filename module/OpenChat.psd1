@@ -22,6 +22,8 @@
         'Revoke-ChatInvite'
         'Start-ChatServer'
         'Stop-ChatServer'
+        'Backup-ChatServer'
+        'Restore-ChatServer'
         'Get-ChatServer'
         'Register-ChatUser'
         'Get-ChatIdentity'

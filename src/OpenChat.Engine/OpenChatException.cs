@@ -170,4 +170,20 @@ public static class ErrorIds
     /// <summary>A room this device asked to create had its encryption founded by another device
     /// first: nothing was joined (the founder, not this user, is its admin).</summary>
     public const string RoomFoundedByOther = "RoomFoundedByOther";
+
+    // issue 15: backup
+    /// <summary>Backup-ChatServer / Restore-ChatServer were given a destination that exists and
+    /// is not an empty directory: nothing is written over.</summary>
+    public const string BackupDestinationNotEmpty = "BackupDestinationNotEmpty";
+
+    /// <summary>A backup that does not match its manifest (a file changed, missing or added, the
+    /// manifest unreadable or of an unknown format): nothing was restored.</summary>
+    public const string BackupInvalid = "BackupInvalid";
+
+    /// <summary>The directory to back up is not an OpenChat data directory (no CA certificate).</summary>
+    public const string BackupSourceInvalid = "BackupSourceInvalid";
+
+    /// <summary>A backup or restore could not write or read a file (disk full, permissions); what
+    /// it had written was removed.</summary>
+    public const string BackupFailed = "BackupFailed";
 }

@@ -27,8 +27,14 @@ public sealed class ChatServerOptions
 
     /// <summary>Opens the server's file store for a data directory; by default the SQLite file
     /// <see cref="Storage.SqliteFileStore.FileName"/> in it.</summary>
-    public Func<string, Storage.IFileStore> FileStoreFactory { get; set; } =
-        directory => new Storage.SqliteFileStore(Path.Combine(directory, Storage.SqliteFileStore.FileName));
+    public Func<string, Storage.IFileStore> FileStoreFactory
+    {
+        get => _fileStoreFactory ??= directory => new Storage.SqliteFileStore(
+            Path.Combine(directory, Storage.SqliteFileStore.FileName), LoggerFactory.CreateLogger<Storage.SqliteFileStore>());
+        set => _fileStoreFactory = value;
+    }
+
+    private Func<string, Storage.IFileStore>? _fileStoreFactory;
 
     /// <summary>The largest file one upload may carry (plaintext bytes); 100 MiB by default.</summary>
     public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
@@ -147,8 +153,15 @@ public sealed class ChatServerOptions
     public string? AdvertisedAddress { get; set; }
 
     /// <summary>Where the CA's store lives (SQLite in the data directory by default): the seam a
-    /// shared database plugs into without changes to the server or the CA.</summary>
-    public Storage.ICaStoreFactory CaStoreFactory { get; set; } = Storage.SqliteCaStoreFactory.Instance;
+    /// shared database plugs into without changes to the server or the CA.
+    /// By default its schema upgrades (and the copy taken before one) are logged through <see cref="LoggerFactory"/>.</summary>
+    public Storage.ICaStoreFactory CaStoreFactory
+    {
+        get => _caStoreFactory ??= new Storage.SqliteCaStoreFactory(Time, LoggerFactory.CreateLogger<Storage.SqliteCaStore>());
+        set => _caStoreFactory = value;
+    }
+
+    private Storage.ICaStoreFactory? _caStoreFactory;
 
     /// <summary>Password of the CA key, used only when the server must issue its own certificate.</summary>
     public string? CaPassword { get; set; }

@@ -53,5 +53,6 @@ internal static class MessageStoreSchema
 
     /// <summary>Brings the file to <see cref="Version"/>; returns the version it had (0: new).</summary>
     /// <exception cref="OpenChatException">The file was written by a newer OpenChat.</exception>
-    public static int Upgrade(SqliteConnection connection, string path) => SqliteSchemaSteps.Upgrade(connection, Steps, $"The message store at '{path}'");
+    public static int Upgrade(SqliteConnection connection, string path, Backup.PreUpgradeBackup? beforeUpgrade = null) =>
+        SqliteSchemaSteps.Upgrade(connection, Steps, $"The message store at '{path}'", beforeUpgrade);
 }

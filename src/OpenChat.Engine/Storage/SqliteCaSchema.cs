@@ -26,12 +26,25 @@ internal static class SqliteCaSchema
     /// The steps and the version number are one transaction, and the version is read again inside
     /// it, so a crash leaves the old version whole and two processes upgrade a store once.</summary>
     /// <param name="isNew">The file was just created here: version 0 means empty, not foreign.</param>
-    public static void Upgrade(SqliteConnection connection, string path, bool isNew, DateTimeOffset now, ILogger log)
+    /// <param name="beforeUpgrade">Where an existing store is copied before it is migrated.</param>
+    public static void Upgrade(SqliteConnection connection, string path, bool isNew, DateTimeOffset now, ILogger log, Backup.PreUpgradeBackup? beforeUpgrade = null)
     {
         var found = ReadVersion(connection);
         if (found == CurrentVersion)
         {
             return; // the common case takes no write lock
+        }
+
+        if (found > CurrentVersion)
+        {
+            throw Newer(path, found);
+        }
+
+        // Outside the migration's transaction (a backup reads the whole file; the copy is of
+        // the version found). Two processes upgrading at once may both keep a copy: harmless.
+        if (found > 0)
+        {
+            beforeUpgrade?.TakeIfNeeded(connection, found, CurrentVersion);
         }
 
         int from;
@@ -40,8 +53,7 @@ internal static class SqliteCaSchema
             from = ReadVersion(connection);
             if (from > CurrentVersion)
             {
-                throw new OpenChatException(ErrorIds.StoreVersionUnsupported, ErrorKind.InvalidData,
-                    $"The store at '{path}' has schema version {from}, but this OpenChat knows versions up to {CurrentVersion}: a newer OpenChat wrote it. Use that version (or a later one) with this data directory.");
+                throw Newer(path, from);
             }
 
             if (from == 0 && !isNew)
@@ -74,6 +86,21 @@ internal static class SqliteCaSchema
             CaStoreLog.SchemaUpgraded(log, path, from, CurrentVersion);
         }
     }
+
+    /// <summary>Applies the steps up to <paramref name="version"/> to a new file, as the OpenChat
+    /// of that version made it: for tests of the upgrade from an earlier release.</summary>
+    internal static void BuildVersion(SqliteConnection connection, int version, DateTimeOffset now)
+    {
+        foreach (var migration in Migrations.Where(m => m.Version <= version))
+        {
+            migration.Apply(connection, now);
+            SqliteCaStore.Execute(connection, $"PRAGMA user_version={migration.Version.ToString(CultureInfo.InvariantCulture)};");
+        }
+    }
+
+    private static OpenChatException Newer(string path, int found) =>
+        new(ErrorIds.StoreVersionUnsupported, ErrorKind.InvalidData,
+            $"The store at '{path}' has schema version {found}, but this OpenChat knows versions up to {CurrentVersion}: a newer OpenChat wrote it. Use that version (or a later one) with this data directory, or restore a backup made before that upgrade (Restore-ChatServer, or the pre-upgrade copy in the data directory's '{Backup.PreUpgradeBackup.DirectoryName}' folder). The file was not changed.");
 
     private static int ReadVersion(SqliteConnection connection) =>
         Convert.ToInt32(SqliteCaStore.Scalar(connection, "PRAGMA user_version;"), CultureInfo.InvariantCulture);

@@ -53,7 +53,8 @@ public sealed class SqliteCaStore : ICaStore
 
         var store = new SqliteCaStore(path);
         using var connection = store.Open();
-        SqliteCaSchema.Upgrade(connection, path, isNew: false, (time ?? TimeProvider.System).GetUtcNow(), log ?? NullLogger.Instance);
+        SqliteCaSchema.Upgrade(connection, path, isNew: false, (time ?? TimeProvider.System).GetUtcNow(), log ?? NullLogger.Instance,
+            new Backup.PreUpgradeBackup(path, log, time));
         return store;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace OpenChat.Engine.Storage;
 
@@ -11,8 +12,13 @@ public sealed class SqliteFileStore : IFileStore
 {
     public const string FileName = "files.db";
 
+    /// <summary>The version this code reads and writes (<c>PRAGMA user_version</c>).</summary>
+    public static int SchemaVersion => Steps.Length;
 
-    private const string Schema = """
+    // Steps[v] takes a file from version v to v + 1 (SqliteSchemaSteps).
+    internal static readonly string[] Steps =
+    [
+        """
         CREATE TABLE IF NOT EXISTS files (
             id BLOB PRIMARY KEY,
             room TEXT NOT NULL,
@@ -30,12 +36,19 @@ public sealed class SqliteFileStore : IFileStore
             data BLOB NOT NULL,
             PRIMARY KEY (file_id, idx)
         );
-        """;
+        """,
+        // Version 2: the sweep of abandoned uploads reads only the incomplete ones, instead of
+        // every file ever uploaded.
+        """
+        CREATE INDEX IF NOT EXISTS files_incomplete_by_time ON files(created_at) WHERE completed_at IS NULL;
+        """,
+    ];
 
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
-    public SqliteFileStore(string path)
+    /// <param name="log">Where the copy taken before a schema upgrade is logged.</param>
+    public SqliteFileStore(string path, ILogger? log = null)
     {
         SecureFile.Touch(path);
         _connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -48,7 +61,7 @@ public sealed class SqliteFileStore : IFileStore
         {
             _connection.Open();
             Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
-            SqliteSchemaSteps.Upgrade(_connection, [Schema], $"The file store at '{path}'");
+            SqliteSchemaSteps.Upgrade(_connection, Steps, $"The file store at '{path}'", new Backup.PreUpgradeBackup(path, log));
         }
         catch (SqliteException e)
         {

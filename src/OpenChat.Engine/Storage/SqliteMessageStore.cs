@@ -51,7 +51,7 @@ public sealed class SqliteMessageStore : IMessageStore
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-32768;");
         try
         {
-            var from = MessageStoreSchema.Upgrade(_connection, path);
+            var from = MessageStoreSchema.Upgrade(_connection, path, new Backup.PreUpgradeBackup(path, _log));
             if (from != MessageStoreSchema.Version)
             {
                 MessageStoreLog.Upgraded(_log, path, from, MessageStoreSchema.Version);

@@ -97,6 +97,33 @@ public sealed class PostgresServer : IAsyncDisposable
         return output.ToArray();
     }
 
+    /// <summary>What an admin's backup of a deployment is: <c>pg_dump --format=custom</c> of the
+    /// database into <paramref name="file"/>.</summary>
+    public Task DumpToFileAsync(string connectionString, string file) =>
+        RunToolAsync("pg_dump", ["--format=custom", "--file", file, "--dbname", new NpgsqlConnectionStringBuilder(connectionString).Database!]);
+
+    /// <summary><c>pg_restore</c> of such a dump into the (new, empty) database of <paramref name="connectionString"/>.</summary>
+    public Task RestoreFromFileAsync(string file, string connectionString) =>
+        RunToolAsync("pg_restore", ["--no-owner", "--exit-on-error", "--dbname", new NpgsqlConnectionStringBuilder(connectionString).Database!, file]);
+
+    private async Task RunToolAsync(string tool, string[] arguments)
+    {
+        var info = new ProcessStartInfo(Path.Combine(_bin, tool)) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres" }.Concat(arguments))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"{tool} did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} failed ({process.ExitCode}): {await errors.ConfigureAwait(false)} {await output.ConfigureAwait(false)}");
+        }
+    }
+
     /// <summary>Starts a new cluster (initdb, then postgres). Throws when the binaries are missing
     /// or it does not come up: a test that needs it must not pass without it. Tests run it with
     /// fsync off (nothing they check needs the disk); <paramref name="durable"/> keeps PostgreSQL's
