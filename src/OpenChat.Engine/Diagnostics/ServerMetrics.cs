@@ -65,6 +65,16 @@ public sealed class ServerMetrics : IDisposable
         _ => null,
     };
 
+    /// <summary>The tag keys an instrument's measurements carry (Prometheus labels).</summary>
+    public static string[] LabelsOf(string instrument) => instrument switch
+    {
+        "openchat_handshakes_total" => ["outcome"],
+        "openchat_refusals_total" => ["reason"],
+        "openchat_store_errors_total" => ["operation"],
+        "openchat_certificate_expiry_timestamp_seconds" => ["certificate"],
+        _ => [],
+    };
+
     /// <summary>A handshake ended: "ok" (greeted), "refused" (told why, or its certificate
     /// refused) or "failed" (timed out, broke off, broke the protocol).</summary>
     public void Handshake(string outcome) => _handshakes.Add(1, new KeyValuePair<string, object?>("outcome", outcome));

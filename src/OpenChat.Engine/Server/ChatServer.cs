@@ -233,6 +233,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         }
 
         await _hub.DisposeAsync().ConfigureAwait(false);
+        await StopMonitoringAsync().ConfigureAwait(false);
         if (_bus is not null)
         {
             await _bus.DisposeAsync().ConfigureAwait(false);
@@ -254,6 +255,16 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private void Listen()
     {
+        try
+        {
+            StartMonitoring();
+        }
+        catch
+        {
+            ReleaseAfterFailedStart();
+            throw;
+        }
+
         try
         {
             _listener.Start(backlog: 1024);
@@ -278,6 +289,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private void ReleaseAfterFailedStart()
     {
+        StopMonitoringAsync().GetAwaiter().GetResult();
         _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _bus?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _messages.Dispose();
