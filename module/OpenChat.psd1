@@ -22,6 +22,7 @@
         'Revoke-ChatInvite'
         'Start-ChatServer'
         'Stop-ChatServer'
+        'Test-ChatServer'
         'Get-ChatServer'
         'Register-ChatUser'
         'Get-ChatIdentity'

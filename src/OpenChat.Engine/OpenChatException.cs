@@ -170,4 +170,8 @@ public static class ErrorIds
     /// <summary>A room this device asked to create had its encryption founded by another device
     /// first: nothing was joined (the founder, not this user, is its admin).</summary>
     public const string RoomFoundedByOther = "RoomFoundedByOther";
+
+    // issue 15: observe
+    /// <summary>Test-ChatServer found no server of that data directory running in this session.</summary>
+    public const string ServerNotRunning = "ServerNotRunning";
 }
