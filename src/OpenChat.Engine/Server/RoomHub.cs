@@ -116,7 +116,7 @@ internal sealed class RoomHub : IAsyncDisposable
 
             foreach (var channel in hub.ConnectionsWithSerials(revoked))
             {
-                log.LogInformation("Closing {User}'s connection: another node reported its certificate revoked", channel.UserName);
+                Diagnostics.ObserveLog.RevokedElsewhereClosed(log, channel.UserName, channel.Identity?.Serial ?? "", channel.RemoteAddress);
                 channel.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");
             }
         }
