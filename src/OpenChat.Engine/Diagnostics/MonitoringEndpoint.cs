@@ -13,8 +13,8 @@ public sealed record MonitoringResponse(int Status, string ContentType, byte[] B
 /// nothing else, on exactly the address it is given (loopback unless the admin says otherwise).
 /// A TcpListener rather than HttpListener, which cannot take port 0 and matches the Host header
 /// against its prefix (a scraper that says "localhost" to a 127.0.0.1 prefix gets 404). Anyone
-/// who reaches the port may ask, so requests are bounded: a few at a time, a small head read
-/// within a few seconds, one request per connection.
+/// who reaches the port may ask, so requests are bounded: a few at a time, a small head, each
+/// answered or dropped within 15 seconds, one request per connection.
 /// </summary>
 public sealed class MonitoringEndpoint : IAsyncDisposable
 {
@@ -22,7 +22,8 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
 
     public const int MaxAtOnce = 8;
 
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
+    // Room for the health checks (each may take HealthReport.CheckTimeout) and the answer.
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
 
     private readonly TcpListener _listener;
     private readonly Func<string, CancellationToken, Task<MonitoringResponse?>> _answer;
