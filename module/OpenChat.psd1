@@ -24,6 +24,8 @@
         'Stop-ChatServer'
         'Backup-ChatServer'
         'Restore-ChatServer'
+
+        'Test-ChatServer'
         'Get-ChatServer'
         'Register-ChatUser'
         'Get-ChatIdentity'

@@ -186,4 +186,8 @@ public static class ErrorIds
     /// <summary>A backup or restore could not write or read a file (disk full, permissions); what
     /// it had written was removed.</summary>
     public const string BackupFailed = "BackupFailed";
+
+    // issue 15: observe
+    /// <summary>Test-ChatServer found no server of that data directory running in this session.</summary>
+    public const string ServerNotRunning = "ServerNotRunning";
 }

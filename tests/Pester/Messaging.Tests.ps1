@@ -97,7 +97,9 @@ AfterAll {
 Describe 'Chatting end to end through a live server' {
     BeforeAll {
         $data = New-TempPath 'data'
-        $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -ErrorAction Stop
+        # The server's most detailed log goes under the data directory, so the canary scan covers it.
+        $serverLog = Join-Path $data 'logs/server.jsonl'
+        $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -LogPath $serverLog -LogLevel Debug -ErrorAction Stop
         $alice = Register-TestUser -Server $server -UserName alice -ProfilePath (New-TempPath 'alice')
         $bob = Register-TestUser -Server $server -UserName bob -ProfilePath (New-TempPath 'bob')
         $carol = Register-TestUser -Server $server -UserName carol -ProfilePath (New-TempPath 'carol')
@@ -277,6 +279,8 @@ Describe 'Chatting end to end through a live server' {
         $files.Name | Should -Contain 'messages.db'
         # The scanner does find text that really is on the disk (the user names in openchat.db).
         @(Find-TextInFiles $data 'carol') | Should -Not -BeNullOrEmpty
+        # ... in the log too (it names the users who enrolled and connected).
+        @(Find-TextInFiles $data 'carol' | Split-Path -Leaf) | Should -Contain 'server.jsonl'
 
         @(Find-TextInFiles $data $canary) | Should -HaveCount 0
         $json = Get-ChatServer -Path $data | ConvertTo-Json -Depth 3 -WarningAction SilentlyContinue

@@ -57,6 +57,12 @@ public sealed class ChatServer
 
     public string CaFingerprint => Engine.CaFingerprint;
 
+    /// <summary>Where /metrics and /healthz are served (host:port), or null without -MetricsPort.</summary>
+    public string? MetricsEndpoint => Engine.MetricsEndpoint?.ToString();
+
+    /// <summary>The metrics endpoint's port (the real one when -MetricsPort 0), or null.</summary>
+    public int? MetricsPort => Engine.MetricsEndpoint?.Port;
+
     public Engine.Server.ChatServerState State => Engine.State;
 
     public DateTimeOffset StartedAt => Engine.StartedAt;

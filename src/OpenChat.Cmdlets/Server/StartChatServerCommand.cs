@@ -74,7 +74,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [OpenChat.Cmdlets.Pki.FriendlyTimeSpan]
     public TimeSpan RenewalGracePeriod { get; set; } = Engine.Pki.ClientRenewal.DefaultGracePeriod;
 
-    /// <summary>A file the server writes its log to, one JSON object per line.</summary>
+    /// <summary>A file the server writes its log to, one JSON object per line; "-" for standard output.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? LogPath { get; set; }
@@ -82,6 +82,15 @@ public sealed class StartChatServerCommand : ChatCmdlet
     [Parameter]
     [ValidateSet("Debug", "Information", "Warning", "Error")]
     public string LogLevel { get; set; } = "Information";
+
+    /// <summary>Serves /metrics (Prometheus) and /healthz over plain HTTP on this port; 0 picks a free one.</summary>
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int? MetricsPort { get; set; }
+
+    /// <summary>Where the metrics endpoint listens (loopback unless given).</summary>
+    [Parameter]
+    public IPAddress MetricsAddress { get; set; } = IPAddress.Loopback;
 
     protected override void ProcessRecord()
     {
@@ -94,6 +103,11 @@ public sealed class StartChatServerCommand : ChatCmdlet
         if (!IPAddress.IsLoopback(Address))
         {
             WriteWarning($"The server will accept connections from the network on {Address}. Clients still need a certificate from this CA.");
+        }
+
+        if (MetricsPort is not null && !IPAddress.IsLoopback(MetricsAddress))
+        {
+            WriteWarning($"The metrics and health endpoint will answer anyone who reaches {MetricsAddress}, without a certificate: restrict it with a firewall or keep it on loopback.");
         }
 
         var password = PasswordChars(CAPassword);
@@ -117,6 +131,8 @@ public sealed class StartChatServerCommand : ChatCmdlet
                 RenewalGracePeriod = RenewalGracePeriod,
                 Database = Database,
                 Backplane = Backplane,
+                MetricsPort = MetricsPort,
+                MetricsAddress = MetricsAddress,
             };
             if (log is not null)
             {
@@ -199,6 +215,8 @@ public sealed class StartChatServerCommand : ChatCmdlet
 
         // A file that cannot be opened fails the command like any other per-input error.
         var level = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(LogLevel);
-        return new CompositeLoggerFactory(new JsonLinesLoggerProvider(ResolvePath(LogPath), level));
+        return new CompositeLoggerFactory(LogPath == JsonLinesLoggerProvider.StandardOutput
+            ? new JsonLinesLoggerProvider(Console.OpenStandardOutput(), level)
+            : new JsonLinesLoggerProvider(ResolvePath(LogPath), level));
     }
 }

@@ -12,7 +12,8 @@ namespace OpenChat.Engine.Diagnostics;
 public sealed class JsonLinesLoggerProvider : ILoggerProvider
 {
     private readonly Lock _gate = new();
-    private readonly FileStream _file;
+    private readonly Stream _file;
+    private readonly bool _ownsStream = true;
     private long _dropped;
     private bool _disposed;
 
@@ -33,6 +34,22 @@ public sealed class JsonLinesLoggerProvider : ILoggerProvider
         _file = Storage.SecureFile.Open(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
     }
 
+    /// <summary>Writes to standard output instead of a file (<c>-LogPath -</c>): under systemd
+    /// that is the journal, and a container's log collector reads it there.</summary>
+    public JsonLinesLoggerProvider(Stream destination, LogLevel minimumLevel = LogLevel.Information, TimeProvider? time = null)
+    {
+        Path = StandardOutput;
+        MinimumLevel = minimumLevel;
+        Time = time ?? TimeProvider.System;
+        _file = destination;
+        // Standard output belongs to the process: closing the log must not close it.
+        _ownsStream = false;
+    }
+
+    /// <summary>The <see cref="Path"/> of a log written to standard output.</summary>
+    public const string StandardOutput = "-";
+
+    /// <summary>The log file's full path, or <see cref="StandardOutput"/>.</summary>
     public string Path { get; }
 
     public LogLevel MinimumLevel { get; }
@@ -90,7 +107,10 @@ public sealed class JsonLinesLoggerProvider : ILoggerProvider
             _disposed = true;
             try
             {
-                _file.Dispose();
+                if (_ownsStream)
+                {
+                    _file.Dispose();
+                }
             }
             catch (IOException)
             {

@@ -78,15 +78,17 @@ public sealed partial class ChatServer : IAsyncDisposable
         _log = logs.CreateLogger<ChatServer>();
         _previousRoot = OpenPreviousRoot(directory, options);
         _certificate = new ServerCertificateRotation(ca, serverCertificate, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!), _previousRoot);
+        Metrics = new ServerMetrics(NodeId, new ServerGauges(OpenConnections, () => Snapshot().Select(c => c.QueuedBytes),
+            () => _hub?.EventsDelivered ?? 0, CertificateExpiries));
         var busy = new BusyRefusal(() => _certificate.Current.Context, TimeSpan.FromSeconds(Math.Min(5, options.HandshakeTimeout.TotalSeconds)), logs.CreateLogger<BusyRefusal>());
-        _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>());
+        _admission = new ConnectionAdmission(options, busy, logs.CreateLogger<ConnectionAdmission>(), Metrics);
         var caPem = RootsPem(directory, _previousRoot);
         var clientValidator = new ClientCertificateValidator(directory.Certificate, directory.Store, options.Time, _previousRoot?.Certificate);
         _handshake = new ServerHandshake(() => _certificate.Current, clientValidator, directory.Store,
             caPem, options.HandshakeTimeout, logs.CreateLogger<ServerHandshake>(),
-            policy => new ExpiredCertificateGate(directory.Store, policy, () => options.RenewalGracePeriod, options.Time));
+            policy => new ExpiredCertificateGate(directory.Store, policy, () => options.RenewalGracePeriod, options.Time), Metrics);
         _renewals = new CertificateRenewalEndpoint(ca, () => options.RenewalGracePeriod, logs.CreateLogger<CertificateRenewalEndpoint>());
-        _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>());
+        _enrollment = new EnrollmentEndpoint(ca, caPem, logs.CreateLogger<EnrollmentEndpoint>(), Metrics);
         _revocationList = new RevocationListCache(directory.Store, ca, _previousRoot, options.Time, logs.CreateLogger(typeof(CertificateAuthority).FullName!));
         _messages = options.MessageStoreFactory(directory.Path);
         _files = options.FileStoreFactory(directory.Path);
@@ -96,7 +98,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _heartbeat = new NodeHeartbeat(_registry, NodeId, AdvertisedAddress, options.Time, logs.CreateLogger<NodeHeartbeat>());
         _hub = new RoomHub(_messages, options, UserExists, _revocationList.Current,
             serial => _directory.Store.GetCertificate(serial) is { RevokedAt: not null }, options.Time, _files, _revocationList.All,
-            serial => _directory.Store.GetCertificate(serial.ToUpperInvariant())?.RenewedFrom, _bus);
+            serial => _directory.Store.GetCertificate(serial.ToUpperInvariant())?.RenewedFrom, _bus, Metrics);
         _watchdog = new ConnectionWatchdog(options, directory.Store, serials => _hub.ConnectionsWithSerials(serials), Snapshot, logs.CreateLogger<ConnectionWatchdog>(),
             () => _certificate.RenewIfDue(), _hub.Bus);
         _listener = new TcpListener(options.Address, options.Port);
@@ -116,6 +118,9 @@ public sealed partial class ChatServer : IAsyncDisposable
     public X509Certificate2 ServerCertificate => _certificate.Current.Certificate;
 
     public ChatServerState State { get; private set; } = ChatServerState.Running;
+
+    /// <summary>This server's instruments (meter <see cref="ServerMetrics.MeterName"/>, one per instance).</summary>
+    public ServerMetrics Metrics { get; }
 
     public DateTimeOffset StartedAt { get; }
 
@@ -229,6 +234,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         }
 
         await _hub.DisposeAsync().ConfigureAwait(false);
+        await StopMonitoringAsync().ConfigureAwait(false);
         if (_bus is not null)
         {
             await _bus.DisposeAsync().ConfigureAwait(false);
@@ -240,6 +246,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _ca.Dispose();
         _previousRoot?.Dispose();
         _lock.Dispose();
+        Metrics.Dispose();
         State = ChatServerState.Stopped;
         _log.ServerStopped(Endpoint.ToString());
         _stopped.TrySetResult();
@@ -249,6 +256,16 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private void Listen()
     {
+        try
+        {
+            StartMonitoring();
+        }
+        catch
+        {
+            ReleaseAfterFailedStart();
+            throw;
+        }
+
         try
         {
             _listener.Start(backlog: 1024);
@@ -273,6 +290,7 @@ public sealed partial class ChatServer : IAsyncDisposable
 
     private void ReleaseAfterFailedStart()
     {
+        StopMonitoringAsync().GetAwaiter().GetResult();
         _hub.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _bus?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _messages.Dispose();
@@ -281,6 +299,7 @@ public sealed partial class ChatServer : IAsyncDisposable
         _ca.Dispose();
         _previousRoot?.Dispose();
         _lock.Dispose();
+        Metrics.Dispose();
     }
 
     private void ReleaseRegistry()
@@ -310,6 +329,9 @@ public sealed partial class ChatServer : IAsyncDisposable
             : _options.Address.ToString();
         return ServerNames.FormatAddress(host, Endpoint.Port);
     }
+
+    private IEnumerable<(string, DateTimeOffset)> CertificateExpiries() =>
+        [("server", new DateTimeOffset(ServerCertificate.NotAfter.ToUniversalTime())), ("ca", new DateTimeOffset(_directory.Certificate.NotAfter.ToUniversalTime()))];
 
     private bool UserExists(string userName) => ClientNames.IsHeld(_directory.Store, userName, _options.Time.GetUtcNow());
 

@@ -171,6 +171,15 @@ public sealed class ChatServerOptions
     /// user re-enrolls with an invite. See <see cref="Pki.ClientRenewal"/>.</summary>
     public TimeSpan RenewalGracePeriod { get; set; } = Pki.ClientRenewal.DefaultGracePeriod;
 
+    /// <summary>The port of the plain-HTTP monitoring endpoint (<c>/metrics</c> in the Prometheus
+    /// text format, <c>/healthz</c>); null: none; 0: a free port (<see cref="ChatServer.MetricsEndpoint"/>
+    /// says which).</summary>
+    public int? MetricsPort { get; set; }
+
+    /// <summary>Where the monitoring endpoint listens: loopback unless the admin names another
+    /// address (it needs no certificate, so anyone who reaches it can read the figures).</summary>
+    public IPAddress MetricsAddress { get; set; } = IPAddress.Loopback;
+
     /// <summary>The server's clock: certificate validity, expiry of connected peers, the times
     /// stamped on events and presence. Tests move a fake one instead of waiting.</summary>
     public TimeProvider Time { get; set; } = TimeProvider.System;

@@ -26,7 +26,7 @@ internal enum AdmissionVerdict
 /// authenticated connections. It counts what was accepted and refused, and hands a full server's
 /// sockets to <see cref="BusyRefusal"/>.
 /// </summary>
-internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal busy, ILogger log)
+internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal busy, ILogger log, ServerMetrics? metrics = null)
 {
     // A peer can cause this at will: its log lines are throttled, the refusals never are.
     private readonly LogThrottle _refusals = new("connection refusals");
@@ -86,6 +86,7 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
             case AdmissionVerdict.Admitted:
                 return true;
             case AdmissionVerdict.ServerFull:
+                metrics?.Refused(ErrorIds.ServerBusy);
                 if (_refusals.Admit(log))
                 {
                     log.RefusedBusy(remote?.ToString() ?? "", options.MaxConnections);
@@ -98,6 +99,7 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
 
                 return false;
             default:
+                metrics?.Refused(ErrorIds.TooManyConnections);
                 if (_refusals.Admit(log))
                 {
                     log.RefusedPerAddress(remote?.ToString() ?? "", options.MaxPendingPerAddress);
@@ -136,6 +138,7 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
         {
             Interlocked.Decrement(ref _enrolling);
             Interlocked.Increment(ref _refused);
+            metrics?.Refused(ErrorIds.ServerBusy);
             log.EnrollmentBusy(remoteAddress, options.MaxEnrollmentConnections);
             refusal = new Bye(ErrorIds.ServerBusy, "Too many enrollments are in progress on this server; try again in a few seconds.");
             return false;
@@ -145,6 +148,7 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
         {
             Interlocked.Decrement(ref _enrolling);
             Interlocked.Increment(ref _refused);
+            metrics?.Refused(ErrorIds.TooManyConnections);
             if (_refusals.Admit(log))
             {
                 log.EnrollmentRefusedPerAddress(remoteAddress, options.MaxEnrollmentConnectionsPerAddress);
@@ -174,6 +178,7 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
         if (!_sessionsByUser.TryTake(normalizedUser, options.MaxConnectionsPerUser))
         {
             Interlocked.Increment(ref _refused);
+            metrics?.Refused(ErrorIds.TooManyConnections);
             if (_refusals.Admit(log))
             {
                 log.SessionRefusedPerUser(normalizedUser, remoteAddress, options.MaxConnectionsPerUser);
@@ -188,6 +193,7 @@ internal sealed class ConnectionAdmission(ChatServerOptions options, BusyRefusal
         {
             _sessionsByUser.Release(normalizedUser);
             Interlocked.Increment(ref _refused);
+            metrics?.Refused(ErrorIds.TooManyConnections);
             if (_refusals.Admit(log))
             {
                 log.SessionRefusedPerAddress(normalizedUser, remoteAddress, options.MaxConnectionsPerAddress);

@@ -72,6 +72,7 @@ internal sealed class ConnectionWatchdog(
         _announced = revoked.ToHashSet(StringComparer.Ordinal);
         if (fresh.Count > 0)
         {
+            ObserveLog.RevocationsNoticed(log, fresh.Count, string.Join(", ", fresh.Take(20)) + (fresh.Count > 20 ? ", ..." : ""));
             bus?.AnnounceRevoked(fresh);
         }
     }

@@ -10,7 +10,7 @@ namespace OpenChat.Engine.Server;
 /// Enrolled or Error), and ping. Anything else closes it with NotEnrolled. The log names the user
 /// and the outcome's error id, never the invite, the certificate request or the proof.
 /// </summary>
-internal sealed class EnrollmentEndpoint(CertificateAuthority ca, string caPem, ILogger log)
+internal sealed class EnrollmentEndpoint(CertificateAuthority ca, string caPem, ILogger log, ServerMetrics? metrics = null)
 {
     // A peer can cause this at will: its log lines are throttled, the refusals never are.
     private readonly LogThrottle _refusals = new("EnrollmentRefused");
@@ -60,6 +60,7 @@ internal sealed class EnrollmentEndpoint(CertificateAuthority ca, string caPem, 
         }
         catch (OpenChatException e)
         {
+            metrics?.Refused(e.ErrorId);
             if (_refusals.Admit(log))
             {
                 log.EnrollmentRefused(UserNamePolicy.Printable(request.UserName), connection.RemoteAddress, e.ErrorId);
@@ -71,6 +72,8 @@ internal sealed class EnrollmentEndpoint(CertificateAuthority ca, string caPem, 
         {
             // The enrolling user gets an answer, not a dropped connection; the admin gets the cause.
             log.Failed(e, "server.enrollment");
+            metrics?.Refused(ErrorIds.StoreUnavailable);
+            metrics?.StoreFailed("enrollment");
             log.EnrollmentRefused(UserNamePolicy.Printable(request.UserName), connection.RemoteAddress, ErrorIds.StoreUnavailable);
             connection.Send(new ErrorReply(request.Tag, ErrorIds.StoreUnavailable, "The server could not complete the enrollment; try again later or ask the admin."));
         }

@@ -11,7 +11,12 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
     // Copy-on-write per room: the fan-out reads a snapshot without locking.
     private readonly ConcurrentDictionary<string, ImmutableArray<IClientChannel>> _subscribers = new(StringComparer.Ordinal);
 
+    private long _delivered;
+
     public bool SpansNodes => false;
+
+    /// <summary>Room events put in subscribers' queues (one per event and subscriber), for the metrics.</summary>
+    public long EventsDelivered => Interlocked.Read(ref _delivered);
 
     public void Subscribe(string room, IClientChannel channel)
     {
@@ -49,7 +54,7 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
     public IReadOnlyList<IClientChannel> Subscribers(string room) => _subscribers.GetValueOrDefault(room, []);
 
     public void PublishCommitted(string room, ulong firstSequence, ulong lastSequence, ulong epoch, IReadOnlyList<byte[]> chunks) =>
-        Publish(room, chunks);
+        Publish(room, chunks, (long)(lastSequence - firstSequence + 1));
 
     // Alone, nothing else changes the rooms or learns of revocations.
     public void AnnounceRoomChanged(string room)
@@ -64,23 +69,40 @@ internal sealed class LocalRoomEventBus : IRoomEventBus
     {
     }
 
-    public void Publish(string room, IReadOnlyList<byte[]> chunks)
+    public void Publish(string room, IReadOnlyList<byte[]> chunks) => Publish(room, chunks, 0);
+
+    /// <summary>Delivers chunks that hold <paramref name="events"/> committed room events (0 for
+    /// presence), counting them once per subscriber that took them all.</summary>
+    public void Publish(string room, IReadOnlyList<byte[]> chunks, long events)
     {
         if (!_subscribers.TryGetValue(room, out var subscribers))
         {
             return;
         }
 
+        var took = 0;
         foreach (var subscriber in subscribers)
         {
+            var all = true;
             foreach (var chunk in chunks)
             {
                 // A subscriber too slow to take a chunk has closed itself; the others go on.
                 if (!subscriber.Send(chunk))
                 {
+                    all = false;
                     break;
                 }
             }
+
+            if (all)
+            {
+                took++;
+            }
+        }
+
+        if (events > 0 && took > 0)
+        {
+            Interlocked.Add(ref _delivered, events * took);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OpenChat.Engine.Diagnostics;
@@ -30,9 +31,11 @@ internal sealed class MessageLog : IAsyncDisposable
 
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _log;
+    private readonly ServerMetrics? _metrics;
 
-    public MessageLog(IMessageStore store, Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> committed, ILogger log)
+    public MessageLog(IMessageStore store, Action<IReadOnlyList<Pending>, IReadOnlyList<AppendResult>?, Exception?> committed, ILogger log, ServerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _store = store;
         _committed = committed;
         _log = log;
@@ -88,15 +91,18 @@ internal sealed class MessageLog : IAsyncDisposable
 
             IReadOnlyList<AppendResult>? results = null;
             Exception? failure = null;
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 results = _store.AppendBatch(requests);
+                _metrics?.Committed(batch.Count, Stopwatch.GetElapsedTime(started), results.Count(r => r.Outcome == AppendOutcome.Stored));
             }
             catch (Exception e)
             {
                 // A full disk or a broken store: nothing in this batch is acknowledged, so the
                 // publishers keep their messages and resend them later.
                 failure = e;
+                _metrics?.StoreFailed("append");
                 RoomLog.BatchCommitFailed(_log, e, batch.Count, e.GetType().Name);
             }
 

@@ -13,7 +13,7 @@ namespace OpenChat.Engine.Server;
 /// </summary>
 internal sealed class RequestRouter(
     RoomRequests rooms, RoomPublisher publisher, HistoryReader history, Func<byte[]> revocations, ILogger log, FileRequests? files = null,
-    Func<IReadOnlyList<byte[]>>? revocationLists = null)
+    Func<IReadOnlyList<byte[]>>? revocationLists = null, ServerMetrics? metrics = null)
 {
     // A peer can cause this at will: its log lines are throttled, the refusals never are.
     private readonly LogThrottle _rateLimitLines = new("RateLimited (request)");
@@ -86,6 +86,7 @@ internal sealed class RequestRouter(
             RoomLog.RateLimited(log, channel.UserName, "request");
         }
 
+        metrics?.Refused(ErrorIds.RateLimited);
         channel.Send(new ErrorReply(tag, ErrorIds.RateLimited, "Too many requests; slow down."));
         return false;
     }
@@ -100,8 +101,10 @@ internal sealed class RequestRouter(
         switch (e)
         {
             case OpenChatException refusal:
+                metrics?.Refused(refusal.ErrorId);
                 if (refusal.ErrorId == ErrorIds.StoreUnavailable)
                 {
+                    metrics?.StoreFailed(what);
                     RoomLog.StoreFailed(log, refusal, what, channel.UserName, refusal.GetType().Name);
                 }
                 else
@@ -112,11 +115,14 @@ internal sealed class RequestRouter(
                 channel.Send(new ErrorReply(tag, refusal.ErrorId, refusal.Message));
                 return true;
             case DbException:
+                metrics?.Refused(ErrorIds.StoreUnavailable);
+                metrics?.StoreFailed(what);
                 RoomLog.StoreFailed(log, e, what, channel.UserName, e.GetType().Name);
                 channel.Send(new ErrorReply(tag, ErrorIds.StoreUnavailable,
                     "The server could not use its message store; the request was not completed. Try again later."));
                 return true;
             case ProtocolException:
+                metrics?.Refused(ErrorIds.ProtocolViolation);
                 RoomLog.ReplyNotFramed(log, e, what, channel.UserName);
                 channel.Send(new ErrorReply(tag, ErrorIds.ProtocolViolation, e.Message));
                 return true;

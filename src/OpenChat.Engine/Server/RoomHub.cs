@@ -23,18 +23,18 @@ internal sealed class RoomHub : IAsyncDisposable
     /// <param name="isRevoked">Whether a certificate serial is revoked now.</param>
     public RoomHub(IMessageStore store, ChatServerOptions options, Func<string, bool> userExists, Func<byte[]> revocations,
         Func<string, bool> isRevoked, TimeProvider? time = null, IFileStore? files = null, Func<IReadOnlyList<byte[]>>? revocationLists = null,
-        Func<string, string?>? renewedFrom = null, IRoomEventBus? bus = null)
+        Func<string, string?>? renewedFrom = null, IRoomEventBus? bus = null, Diagnostics.ServerMetrics? metrics = null)
     {
         time ??= TimeProvider.System;
         Bus = bus ??= options.RoomEventBus ?? new LocalRoomEventBus();
         var logs = options.LoggerFactory;
         Directory = new RoomDirectory(store, bus, options, time, logs.CreateLogger<RoomDirectory>());
         _presence = new PresenceTracker(Directory, bus, time);
-        _publisher = new RoomPublisher(Directory, bus, store, options, isRevoked, time, logs.CreateLogger<RoomPublisher>(), renewedFrom);
+        _publisher = new RoomPublisher(Directory, bus, store, options, isRevoked, time, logs.CreateLogger<RoomPublisher>(), renewedFrom, metrics);
         var history = new HistoryReader(Directory, store, options, ClientConnection.MaxQueuedBytes / 8);
         var fileRequests = files is null ? null : new FileRequests(files, Directory, options, time, logs.CreateLogger<FileRequests>());
         _router = new RequestRouter(new RoomRequests(Directory, _presence, userExists), _publisher, history, revocations,
-            logs.CreateLogger<RequestRouter>(), fileRequests, revocationLists);
+            logs.CreateLogger<RequestRouter>(), fileRequests, revocationLists, metrics);
         bus.Attach(new BusHost(this, isRevoked, logs.CreateLogger<RoomHub>()));
     }
 
@@ -50,6 +50,14 @@ internal sealed class RoomHub : IAsyncDisposable
     public long MessagesStored => _publisher.MessagesStored;
 
     public double MessagesPerSecond => _publisher.MessagesPerSecond;
+
+    /// <summary>Room events handed to this node's subscribers, for the metrics.</summary>
+    public long EventsDelivered => Bus switch
+    {
+        LocalRoomEventBus local => local.EventsDelivered,
+        Cluster.ClusterRoomEventBus cluster => cluster.EventsDelivered,
+        _ => 0,
+    };
 
     public void Connected(IClientChannel channel) => _presence.Connected(channel);
 
@@ -110,7 +118,7 @@ internal sealed class RoomHub : IAsyncDisposable
             var revoked = connected.Select(c => c.Identity!.Serial).Distinct(StringComparer.Ordinal).Where(isRevoked).ToHashSet(StringComparer.Ordinal);
             foreach (var channel in connected.Where(c => revoked.Contains(c.Identity!.Serial)))
             {
-                log.LogInformation("Closing {User}'s connection: another node reported its certificate revoked", channel.UserName);
+                Diagnostics.ObserveLog.RevokedElsewhereClosed(log, channel.UserName, channel.Identity?.Serial ?? "", channel.RemoteAddress);
                 channel.Close(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin.");
             }
         }

@@ -26,11 +26,13 @@ internal sealed class RoomPublisher : IAsyncDisposable
     private readonly MessageLog _messageLog;
     private readonly CommitBudget _commits;
     private readonly RateMeter _rate = new();
+    private readonly ServerMetrics? _metrics;
     private long _stored;
 
     public RoomPublisher(RoomDirectory rooms, IRoomEventBus bus, IMessageStore store, ChatServerOptions options,
-        Func<string, bool> isRevoked, TimeProvider time, ILogger log, Func<string, string?>? renewedFrom = null)
+        Func<string, bool> isRevoked, TimeProvider time, ILogger log, Func<string, string?>? renewedFrom = null, ServerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _renewedFrom = renewedFrom ?? (_ => null);
         _rooms = rooms;
         _bus = bus;
@@ -40,7 +42,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
         _log = log;
         _stored = store.CountMessages();
         _commits = new CommitBudget(options.CommitsPerMinute, options.CommitBurst);
-        _messageLog = new MessageLog(store, OnCommitted, log);
+        _messageLog = new MessageLog(store, OnCommitted, log, metrics);
     }
 
     public long MessagesStored => Interlocked.Read(ref _stored);
@@ -51,6 +53,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
     /// (not a member) are thrown for the router to answer.</summary>
     public async ValueTask PublishAsync(IClientChannel channel, Publish publish)
     {
+        _metrics?.Received();
         if (!channel.Publishes.TryTake() || !channel.PublishedBytes.TryTake(publish.Body.Length))
         {
             if (_rateLimitLines.Admit(_log))
@@ -58,6 +61,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
                 RoomLog.RateLimited(_log, channel.UserName, "publish");
             }
 
+            _metrics?.Refused(ErrorIds.RateLimited);
             channel.Send(new ErrorReply(publish.Tag, ErrorIds.RateLimited, "Publishing too fast; the message was not stored. Resend it later."));
             return;
         }
@@ -67,6 +71,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
         var size = RoomEvent.FrameSize(room.Name, channel.UserName, identity.Serial, publish.Body.Length);
         if (size > FrameLimits.MaxFrameSize)
         {
+            _metrics?.Refused(ErrorIds.MessageTooLarge);
             channel.Send(new ErrorReply(publish.Tag, ErrorIds.MessageTooLarge,
                 $"With its header the message would be {size:N0} bytes, over the limit of {FrameLimits.MaxFrameSize:N0}; it was not stored. Send something smaller."));
             return;
@@ -98,6 +103,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
         if (refusal is not null)
         {
             RoomLog.CommitRefused(_log, room.Name, channel.UserName, refusal);
+            _metrics?.Refused(ErrorIds.CommitRefused);
             channel.Send(new ErrorReply(publish.Tag, ErrorIds.CommitRefused, $"The commit was not stored: {refusal}."));
             return false;
         }
@@ -109,6 +115,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
                 RoomLog.RateLimited(_log, channel.UserName, "commit");
             }
 
+            _metrics?.Refused(ErrorIds.RateLimited);
             channel.Send(new ErrorReply(publish.Tag, ErrorIds.RateLimited, "Too many changes of rooms' encryption from this user; the commit was not stored. Try again in a minute."));
             return false;
         }
@@ -143,6 +150,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
 
             if (results is null)
             {
+                _metrics?.Refused(ErrorIds.StoreUnavailable);
                 reply.Add(new ErrorReply(pending.Tag, ErrorIds.StoreUnavailable,
                     $"The server could not store the message ({failure?.GetType().Name}); it was not accepted. Resend it later.").ToFrame());
                 continue;
@@ -167,10 +175,12 @@ internal sealed class RoomPublisher : IAsyncDisposable
                     reply.Add(new Ack(pending.Tag, result.Event!.Room, result.Event.MessageId, result.Event.Sequence).ToFrame());
                     break;
                 case AppendOutcome.StaleEpoch:
+                    _metrics?.Refused(ErrorIds.StaleEpoch);
                     reply.Add(new ErrorReply(pending.Tag, ErrorIds.StaleEpoch,
                         $"The {(pending.Request.Kind == EventKind.Commit ? "commit was built on" : "message was sent in")} epoch {pending.Request.Epoch}, but the room is at epoch {result.CurrentEpoch}. Catch up and retry.").ToFrame());
                     break;
                 default:
+                    _metrics?.Refused(ErrorIds.RoomNotFound);
                     reply.Add(new ErrorReply(pending.Tag, ErrorIds.RoomNotFound, $"There is no room '{pending.Request.Room}'.").ToFrame());
                     break;
             }

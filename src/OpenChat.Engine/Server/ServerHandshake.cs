@@ -33,10 +33,12 @@ internal sealed class ServerHandshake
     private readonly TimeSpan _timeout;
     private readonly ILogger _log;
     private readonly ExpiredCertificateGate? _expired;
+    private readonly ServerMetrics? _metrics;
 
     public ServerHandshake(Func<ServerCredential> certificate, ClientCertificateValidator validator, ICaStore store, string caPem, TimeSpan timeout, ILogger log,
-        Func<X509ChainPolicy, ExpiredCertificateGate>? expired = null)
+        Func<X509ChainPolicy, ExpiredCertificateGate>? expired = null, ServerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _certificate = certificate;
         _validator = validator;
         _expired = expired?.Invoke(validator.ChainPolicy());
@@ -46,9 +48,39 @@ internal sealed class ServerHandshake
         _log = log;
     }
 
+    /// <summary>The refusal reason counted for a client certificate TLS refused.</summary>
+    public const string CertificateRejected = "CertificateRejected";
+
     /// <summary>Runs the handshake and greeting on <paramref name="stream"/>; null when the peer
     /// was refused or failed (already logged; the caller disposes the stream).</summary>
     public async Task<GreetedPeer?> RunAsync(SslStream stream, string remoteAddress, CancellationToken stopping)
+    {
+        var outcome = new HandshakeOutcome();
+        var peer = await GreetAsync(stream, remoteAddress, outcome, stopping).ConfigureAwait(false);
+        if (peer is not null)
+        {
+            _metrics?.Handshake("ok");
+        }
+        else if (outcome.Refusal is { } reason)
+        {
+            _metrics?.Handshake("refused");
+            _metrics?.Refused(reason);
+        }
+        else
+        {
+            _metrics?.Handshake("failed");
+        }
+
+        return peer;
+    }
+
+    /// <summary>Why a handshake was refused (an error id), or null when it failed or succeeded.</summary>
+    private sealed class HandshakeOutcome
+    {
+        public string? Refusal { get; set; }
+    }
+
+    private async Task<GreetedPeer?> GreetAsync(SslStream stream, string remoteAddress, HandshakeOutcome outcome, CancellationToken stopping)
     {
         PeerIdentity? identity = null;
         OpenChatException? storeDown = null;
@@ -95,6 +127,8 @@ internal sealed class ServerHandshake
             await stream.AuthenticateAsServerAsync(tls, deadline.Token).ConfigureAwait(false);
             if (storeDown is not null)
             {
+                outcome.Refusal = ErrorIds.StoreUnavailable;
+                _metrics?.StoreFailed("handshake");
                 _log.Failed(storeDown, "server.handshake-store");
                 await SayGoodbyeAsync(stream, new Bye(ErrorIds.StoreUnavailable,
                     "The server cannot check certificates right now (its database is unreachable). Try again in a moment."), remoteAddress).ConfigureAwait(false);
@@ -134,6 +168,7 @@ internal sealed class ServerHandshake
             var first = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
             if (first is not { Type: MessageType.Hello } hello)
             {
+                outcome.Refusal = ErrorIds.ProtocolViolation;
                 _log.ProtocolViolation(identity?.UserName ?? "", remoteAddress, "The first frame must be Hello.");
                 await SayGoodbyeAsync(stream, new Bye(ErrorIds.ProtocolViolation, "The first frame must be Hello."), remoteAddress).ConfigureAwait(false);
                 return null;
@@ -142,6 +177,7 @@ internal sealed class ServerHandshake
             var greeting = (Hello)MessageCodec.Decode(hello);
             if (greeting.MinVersion > ChatProtocol.Version || greeting.MaxVersion < ChatProtocol.Version)
             {
+                outcome.Refusal = ErrorIds.VersionUnsupported;
                 _log.VersionUnsupported(remoteAddress, greeting.MinVersion, greeting.MaxVersion, ChatProtocol.Version);
                 await SayGoodbyeAsync(stream, new Bye(ErrorIds.VersionUnsupported,
                     $"This server speaks protocol version {ChatProtocol.Version}; the client offered {greeting.MinVersion}..{greeting.MaxVersion}."), remoteAddress).ConfigureAwait(false);
@@ -150,6 +186,7 @@ internal sealed class ServerHandshake
 
             if (expired is { Goodbye: { } goodbye })
             {
+                outcome.Refusal = goodbye.Code;
                 using (var presented = X509CertificateLoader.LoadCertificate(presentedDer))
                 {
                     RenewalLog.ExpiredRefused(_log, presented.GetNameInfo(X509NameType.SimpleName, false), remoteAddress, presented.SerialNumber,
@@ -164,6 +201,7 @@ internal sealed class ServerHandshake
             // at recent revocations, and this connection was not yet among its own.
             if (identity is not null && _store.GetCertificate(identity.Serial) is { RevokedAt: not null })
             {
+                outcome.Refusal = ErrorIds.CertificateRevoked;
                 _log.RefusedRevoked(identity.UserName, identity.Serial, remoteAddress);
                 await SayGoodbyeAsync(stream, new Bye(ErrorIds.CertificateRevoked, "Your certificate was revoked by the server's admin."), remoteAddress).ConfigureAwait(false);
                 return null;
@@ -178,6 +216,8 @@ internal sealed class ServerHandshake
         }
         catch (AuthenticationException) when (refusal.Length > 0)
         {
+            // Not an error id: TLS refused the certificate, so no goodbye could say one.
+            outcome.Refusal = CertificateRejected;
             _log.CertificateRejected(remoteAddress, refusal);
         }
         catch (Exception e) when (e is AuthenticationException or IOException)
@@ -200,6 +240,8 @@ internal sealed class ServerHandshake
         }
         catch (OpenChatException e) when (e.ErrorId == ErrorIds.StoreUnavailable && stream.IsAuthenticated)
         {
+            outcome.Refusal = ErrorIds.StoreUnavailable;
+            _metrics?.StoreFailed("handshake");
             // As above: a goodbye the client retries on, not a close it takes for a refusal.
             _log.Failed(e, "server.handshake-store");
             await SayGoodbyeAsync(stream, new Bye(ErrorIds.StoreUnavailable,

@@ -64,4 +64,7 @@ public interface IMessageStore : IDisposable
     Task<IReadOnlyList<RoomEvent>> ReadAsync(string room, ulong fromSequence, int max, long maxBytes, CancellationToken cancellationToken);
 
     long CountMessages();
+
+    /// <summary>A cheap real query, for a health check: throws when the store cannot answer now.</summary>
+    void CheckHealth() => FindRoom("openchat-health-check");
 }

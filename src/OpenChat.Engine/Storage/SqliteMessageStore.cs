@@ -345,6 +345,18 @@ public sealed class SqliteMessageStore : IMessageStore
         }
     }
 
+    /// <summary>Reads the file on disk afresh as well as through the open connection: a file
+    /// deleted or replaced under a running server leaves the open connection working on what is
+    /// no longer there, and only a new connection notices.</summary>
+    public void CheckHealth()
+    {
+        FindRoom("openchat-health-check");
+        using var fresh = OpenReader();
+        using var command = fresh.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master";
+        command.ExecuteScalar();
+    }
+
     public void Dispose()
     {
         _readGate.Wait();

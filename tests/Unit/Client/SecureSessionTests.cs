@@ -32,7 +32,12 @@ public class SecureSessionTests
     [Fact]
     public async Task Two_users_chat_end_to_end_and_the_server_stores_no_plaintext()
     {
-        await using var h = await ChatHarness.StartAsync();
+        // The server's log at its most detailed is among what must hold no plaintext.
+        using var logs = new TempDirectory();
+        var logPath = logs.Combine("server.jsonl");
+        using var log = new OpenChat.Engine.Diagnostics.CompositeLoggerFactory(
+            new OpenChat.Engine.Diagnostics.JsonLinesLoggerProvider(logPath, Microsoft.Extensions.Logging.LogLevel.Trace));
+        await using var h = await ChatHarness.StartAsync(o => o.LoggerFactory = log);
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var bob = await h.SecureAsync(await h.EnrollAsync("bob"));
         await alice.CreateRoomAsync("ops");
@@ -45,7 +50,17 @@ public class SecureSessionTests
         Assert.Equal(canary + " hello", own.Text);
 
         var hex = System.Text.Encoding.ASCII.GetBytes(Convert.ToHexStringLower("CANARY-e2e"u8));
-        foreach (var (name, content) in await h.StoredDataAsync())
+        var logged = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var logCopy = new MemoryStream();
+        using (logged)
+        {
+            logged.CopyTo(logCopy);
+        }
+
+        // Control: the log is the server's, at Debug (connections and enrollments of both users).
+        Assert.True(logCopy.ToArray().AsSpan().IndexOf("\"EnrollmentSucceeded\""u8) >= 0 && logCopy.ToArray().AsSpan().IndexOf("\"ConnectionOpened\""u8) >= 0,
+            "the log holds the chat's events");
+        foreach (var (name, content) in (await h.StoredDataAsync()).Append(("the server's log", logCopy.ToArray())))
         {
             Assert.True(content.AsSpan().IndexOf("CANARY-e2e"u8) < 0 && content.AsSpan().IndexOf(hex) < 0, $"plaintext found in {name}");
         }

@@ -125,6 +125,55 @@ public class ServerLogTests
     }
 
     [Fact]
+    public async Task A_revocation_the_server_notices_is_logged_with_the_serial_and_the_connection_it_closed()
+    {
+        using var temp = new TempDirectory();
+        var (h, path, log) = await StartAsync(temp);
+        await using (h)
+        {
+            using (log)
+            {
+                var client = await h.ConnectAsync(await h.EnrollAsync("heidi"));
+                var registry = new CertificateRegistry(new CaDirectory(h.DataPath));
+                var serial = registry.Find(userName: "heidi").Single().Serial;
+                registry.Revoke(serial);
+
+                var noticed = await EventAsync(path, "RevocationsNoticed");
+                Assert.Equal(1524, noticed.GetProperty("eventId").GetInt32());
+                Assert.Contains(serial, noticed.GetProperty("Serials").GetString(), StringComparison.OrdinalIgnoreCase);
+                var closed = await EventAsync(path, "RevokedConnectionClosed");
+                Assert.Equal("heidi", closed.GetProperty("UserName").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_monitoring_endpoint_and_a_failed_health_check_are_logged()
+    {
+        using var temp = new TempDirectory();
+        var (h, path, log) = await StartAsync(temp, o => o.MetricsPort = 0);
+        await using (h)
+        {
+            using (log)
+            {
+                var listening = await EventAsync(path, "MonitoringListening");
+                Assert.Equal(h.Server.MetricsEndpoint!.ToString(), listening.GetProperty("Endpoint").GetString());
+
+                var db = Path.Combine(h.DataPath, Engine.Storage.SqliteMessageStore.FileName);
+                foreach (var file in new[] { db, db + "-wal", db + "-shm" })
+                {
+                    File.Delete(file);
+                }
+
+                Assert.False(h.Server.CheckHealth().Healthy);
+                var failed = await EventAsync(path, "HealthCheckFailed");
+                Assert.Equal("store", failed.GetProperty("Check").GetString());
+                Assert.Equal("Warning", failed.GetProperty("level").GetString());
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_revoked_certificate_is_logged_as_rejected_with_the_reason()
     {
         using var temp = new TempDirectory();

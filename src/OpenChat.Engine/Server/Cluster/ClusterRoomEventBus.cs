@@ -60,6 +60,9 @@ internal sealed class ClusterRoomEventBus : IRoomEventBus, IAsyncDisposable
 
     public bool SpansNodes => true;
 
+    /// <summary>Room events delivered to this node's subscribers (for the metrics).</summary>
+    public long EventsDelivered => _local.EventsDelivered;
+
     /// <summary>Whether the NATS connection is up now.</summary>
     internal bool IsBusUp => _link?.IsUp == true;
 

@@ -58,7 +58,7 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
                     return null;
                 }
 
-                Send(room, chunks, fromBus);
+                Send(room, chunks, fromBus, last - first + 1);
                 cursor.Known = true;
                 cursor.UpTo = last;
                 return (last, epoch);
@@ -85,7 +85,7 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
                 }
             }
 
-            Send(room, chunks, fromBus);
+            Send(room, chunks, fromBus, last - first + 1);
             cursor.UpTo = last;
             return (last, epoch);
         }
@@ -147,7 +147,7 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
                 break;
             }
 
-            local.Publish(room, frames.Chunks());
+            local.Publish(room, frames.Chunks(), frames.Count);
             Interlocked.Add(ref _fromStore, frames.Count);
             cursor.UpTo = upTo;
             reached = (upTo, epoch ?? store.FindRoom(room)?.Epoch ?? 0);
@@ -156,9 +156,9 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
         return reached;
     }
 
-    private void Send(string room, IReadOnlyList<byte[]> chunks, bool fromBus)
+    private void Send(string room, IReadOnlyList<byte[]> chunks, bool fromBus, ulong events)
     {
-        local.Publish(room, chunks);
+        local.Publish(room, chunks, (long)events);
         if (fromBus)
         {
             Interlocked.Increment(ref _fromBus);
