@@ -214,3 +214,32 @@ Describe 'Unattended start with an encrypted CA key' {
             }) | Should -Be 'ConfigurationInvalid'
     }
 }
+
+Describe 'The example configuration file in docs/operations.md' {
+    BeforeAll {
+        $doc = Get-Content -LiteralPath (Join-Path $PSScriptRoot '../../docs/operations.md') -Raw
+        $section = $doc.Substring($doc.IndexOf('## Configuration file'))
+        $example = [regex]::Match($section, '(?s)```powershell\r?\n(?<code>.*?)```').Groups['code'].Value
+        $keys = [OpenChat.Engine.Server.Configuration.ServerConfigurationKeys]::All.Name
+    }
+
+    It 'lists every key' {
+        foreach ($key in $keys) {
+            $example | Should -Match "(?m)^\s*(# )?$key\s+=" -Because "the example lists $key"
+        }
+    }
+
+    It 'is a valid file whose values are the defaults' {
+        $file = New-ConfigFile $example
+        $server = Start-ChatServer -ConfigurationPath $file -Path (New-TempPath 'data') -Port 0 -LogPath (Join-Path (New-TempPath 'logs') 'x.jsonl') -ErrorAction Stop
+        $plain = Start-ChatServer -Path (New-TempPath 'data') -Port 0 -ErrorAction Stop
+        try {
+            foreach ($key in $keys | Where-Object { $server.ConfigurationSource[$_] -eq 'file' -and $_ -ne 'LogPath' }) {
+                $server.Configuration[$key] | Should -Be $plain.Configuration[$key] -Because "the example gives $key its default"
+            }
+        }
+        finally {
+            $server, $plain | Stop-ChatServer -Confirm:$false
+        }
+    }
+}
