@@ -135,6 +135,11 @@ Describe 'Start-ChatServer -Wait in another process stops cleanly on SIGTERM' -S
         $child.WaitForExit(30000) | Should -BeTrue -Because 'pwsh ends within 30 seconds of SIGTERM'
         $child.ExitCode | Should -Be 0 -Because "a SIGTERM stop is a clean stop ($(Get-Content $stderr -Raw -ErrorAction SilentlyContinue))"
 
+        $applied = @(Get-LogEvent $log | Where-Object event -EQ 'ConfigurationApplied')
+        $applied | Should -HaveCount 1
+        $applied[0].eventId | Should -Be 1500
+        $applied[0].ConfigurationPath | Should -Be $config
+        $applied[0].FileKeys | Should -Be 'Path, LogPath, Port'
         $last = @(Get-LogEvent $log | Select-Object -Last 3)
         $last.event | Should -Contain 'ServerStopped'
         (Get-Content -LiteralPath $stdout -Raw) | Should -Match 'Serving'

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Microsoft.Extensions.Logging;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Security;
@@ -144,6 +145,7 @@ public sealed class StartChatServerCommand : ChatCmdlet
             if (log is not null)
             {
                 options.LoggerFactory = log;
+                log.CreateLogger(typeof(ServerConfiguration).FullName!).Applied(configuration);
             }
 
             engine = Await(_ => EngineServer.StartAsync(path, options));
