@@ -137,7 +137,7 @@ Describe 'Start-ChatServer -Wait in another process stops cleanly on SIGTERM' -S
 
         $applied = @(Get-LogEvent $log | Where-Object event -EQ 'ConfigurationApplied')
         $applied | Should -HaveCount 1
-        $applied[0].eventId | Should -Be 1500
+        $applied[0].eventId | Should -Be 1510
         $applied[0].ConfigurationPath | Should -Be $config
         $applied[0].FileKeys | Should -Be 'Path, LogPath, Port'
         $last = @(Get-LogEvent $log | Select-Object -Last 3)

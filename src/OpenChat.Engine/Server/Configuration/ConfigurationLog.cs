@@ -2,11 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace OpenChat.Engine.Server.Configuration;
 
-/// <summary>The configuration's events (1500–1519). Key names only, never values: a value can
+/// <summary>The configuration's events (1510–1519: RoomLog holds 1500–1508). Key names only, never values: a value can
 /// hold a password (the Database connection string).</summary>
 public static partial class ConfigurationLog
 {
-    [LoggerMessage(EventId = 1500, EventName = "ConfigurationApplied", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1510, EventName = "ConfigurationApplied", Level = LogLevel.Information,
         Message = "Starting with the configuration file {ConfigurationPath}; keys set by the file: {FileKeys}; by parameters: {ParameterKeys}")]
     public static partial void ConfigurationApplied(this ILogger log, string configurationPath, string fileKeys, string parameterKeys);
 
