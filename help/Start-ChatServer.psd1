@@ -26,11 +26,14 @@ Several nodes. With -Database (an Npgsql connection string, for example 'Host=db
 The server object's live figures (Connections, Rooms, MessagesStored, MessagesPerSecond, State) are read from the running server each time they are displayed. Its ConnectionClosed event is raised, on a background thread, whenever a client connection ends; watch it with Register-ObjectEvent.
 '@
     Parameters  = @{
-        Path           = 'The server''s data directory. It may be empty or not exist yet, in which case a CA and a server certificate are created in it. Relative paths are resolved against the current PowerShell location. Accepts pipeline input by property name.'
+        Path           = 'The server''s data directory. It may be empty or not exist yet, in which case a CA and a server certificate are created in it. Relative paths are resolved against the current PowerShell location. Accepts pipeline input by property name. Required unless the configuration file gives the key Path (then -Path overrides it).'
+        ConfigurationPath = 'A configuration file: a PowerShell data file (.psd1, one hashtable, read like Import-PowerShellDataFile so no code in it runs) or a JSON file (.json, one object). Its keys (any case) are the server''s settings: every parameter of this command of the same name, every rate and size limit, timeouts, Path, LogPath, LogLevel, CAPasswordFile and CAPasswordVariable; docs/operations.md ("Configuration file") lists every key with its default and range. An unknown key, a value of the wrong type or out of range is refused with ConfigurationInvalid, naming the key and the file, and nothing is started. Paths in the file are relative to the file''s folder. A parameter given on the command line overrides the key of the same name. Get-ChatServer shows the effective configuration in its Configuration property, and where each value came from in ConfigurationSource.'
+        CAPasswordFile = 'A file holding the password of the CA key, for a server started unattended (by systemd, at boot). One trailing newline is ignored. On Unix the file must be readable by its owner only, mode 0600 or 0400, and owned by the user running the server; anything else is refused with PasswordFileInsecure, naming the mode. Overrides the configuration file''s CAPasswordFile and CAPasswordVariable. Cannot be combined with -CAPassword.'
+        CAPasswordVariable = 'The name of an environment variable holding the password of the CA key (for example one a service manager sets from its credential store). A variable that is not set, or empty, is refused with PasswordVariableMissing. The password itself never goes on the command line, where every user of the machine can read it in the process list.'
         AdvertisedAddress = 'The host:port that clients should dial, recorded for New-ChatInvite (for example chat.example.org:7443 when bound to 0.0.0.0). The server certificate must name that host.'
         Port           = 'The TCP port to listen on, from 0 to 65535. The default is 7443. 0 lets the operating system pick a free port; the output''s Port property shows which.'
         Address        = 'The local IP address to listen on. The default is 127.0.0.1, so only this machine can connect. Use 0.0.0.0 or :: to accept connections on every interface, or the address of one interface. A warning is written for any address that is not a loopback address.'
-        Wait           = 'Serves in the foreground: prints where it serves, blocks until Ctrl+C is pressed, stops the server, and then writes the server object. Without -Wait the command returns at once and the server runs in the background.'
+        Wait           = 'Serves in the foreground: prints where it serves, blocks until Ctrl+C is pressed or the process receives SIGTERM (how systemd and container runtimes stop a service), stops the server, and then writes the server object. Stopping tells every connection (a ServerShutdown goodbye), keeps everything acknowledged, and logs ServerStopped; pwsh then exits with code 0. Without -Wait the command returns at once and the server runs in the background.'
         RenewalGracePeriod = 'How long after its expiry a user''s certificate may still renew itself, as 30d, 12h, 90m or a TimeSpan; 0 renews no expired certificate. The default is 30 days, the longest 365. Within it, a client with an expired certificate (issued here, not revoked, not already renewed) gets a connection that may only renew it (RenewCertificate; anything else is refused with RenewalOnly); past it the connection is refused with CertificateExpired, and the user re-enrolls with an invite (Register-ChatUser -Invite ... -Identity <identity>).'
         CAPassword     = 'The password of the CA private key. Required when the existing CA key is encrypted, because the running server signs enrollment requests with it. When the data directory has no CA yet, the new CA key is encrypted with this password.'
         MaxConnections = 'The largest number of client connections open (or in the handshake) at once, from 1 to 1,000,000. The default is 25,000. Connections beyond it are closed as soon as they are accepted.'
@@ -66,9 +69,39 @@ Files the server uses in the data directory: ca.crt.pem, ca.key.pem, openchat.db
 
 Reasons reported by the ConnectionClosed event include ClientClosed, IdleTimeout, SlowReader, CertificateRevoked, ProtocolViolation, NotEnrolled, RateLimited, ServerShutdown and ConnectionLost. Enrollment connections have an empty UserName and Serial.
 
-Error ids: AddressInUse, InvalidClusterSettings, CaAlreadyExists, ServerAlreadyRunning, ServerCertificateExpired, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
+Configuration file. -ConfigurationPath names a .psd1 or .json file of settings, checked completely before anything starts; parameters override its keys. See the parameter's description and docs/operations.md ("Configuration file", "Unattended start", "Running under systemd", "Stopping").
+
+Error ids: ConfigurationInvalid, PasswordFileInsecure, PasswordVariableMissing, DataPathRequired, AddressInUse, InvalidClusterSettings, CaAlreadyExists, ServerAlreadyRunning, ServerCertificateExpired, CaPasswordRequired, CaPasswordWrong, CaKeyInvalid, CaNotFound, StoreUnavailable.
 '@
     Examples    = @(
+        @{
+            Title   = 'Start from a configuration file, overriding one key'
+            Code    = @'
+Set-Content ./server.psd1 @"
+@{
+    Path           = './chat'
+    Port           = 7443
+    MaxConnections = 5000
+    IdleTimeout    = '00:02:00'
+    LogPath        = './chat-log/server.jsonl'
+}
+"@
+$server = Start-ChatServer -ConfigurationPath ./server.psd1 -Port 0
+$server.Configuration.Port, $server.ConfigurationSource.Port
+'@
+            Remarks = 'The file sets the data directory (relative to the file), the port, a connection limit, the idle timeout and the log; -Port 0 overrides the file''s port (ConfigurationSource says "parameter"). A typo such as MaxConections = 5000 is refused with ConfigurationInvalid naming the key.'
+        }
+        @{
+            Title   = 'Start unattended with an encrypted CA key'
+            Code    = @'
+Set-Content /etc/openchat/ca.password -Value $secretFromYourVault
+chmod 600 /etc/openchat/ca.password
+Start-ChatServer -Path /srv/chat -CAPasswordFile /etc/openchat/ca.password -Wait
+# or: $env:OPENCHAT_CA_PASSWORD is set by the service manager
+Start-ChatServer -Path /srv/chat -CAPasswordVariable OPENCHAT_CA_PASSWORD -Wait
+'@
+            Remarks = 'Nobody has to type the password. A password file that its group or others could read (chmod 644) is refused with PasswordFileInsecure naming the mode; a variable that is not set is refused with PasswordVariableMissing. The server stops cleanly on SIGTERM.'
+        }
         @{
             Title   = 'Act on the expiry warning at start'
             Code    = @'

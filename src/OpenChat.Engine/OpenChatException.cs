@@ -190,4 +190,16 @@ public static class ErrorIds
     // issue 15: observe
     /// <summary>Test-ChatServer found no server of that data directory running in this session.</summary>
     public const string ServerNotRunning = "ServerNotRunning";
+
+    // issue 15: config
+    /// <summary>A configuration file (or a value for one of its keys) is refused: unknown key,
+    /// wrong type, out of range, unreadable file. The message names the key and the file.</summary>
+    public const string ConfigurationInvalid = "ConfigurationInvalid";
+
+    /// <summary>A CA password file others could read or that another user owns (on Unix it must be
+    /// mode 0600 or 0400 and owned by the user running the server).</summary>
+    public const string PasswordFileInsecure = "PasswordFileInsecure";
+
+    /// <summary>The environment variable named for the CA password is not set, or empty.</summary>
+    public const string PasswordVariableMissing = "PasswordVariableMissing";
 }

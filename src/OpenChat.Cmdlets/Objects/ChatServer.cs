@@ -11,10 +11,20 @@ public sealed class ChatServer
     private readonly ILoggerFactory? _log;
 
     /// <param name="log">What the server logs to (from -LogPath), released when it stops.</param>
-    internal ChatServer(EngineServer server, ILoggerFactory? log = null)
+    /// <param name="configurationPath">The configuration file it was started with, if any.</param>
+    /// <param name="configuration">The effective configuration, secrets masked.</param>
+    internal ChatServer(EngineServer server, ILoggerFactory? log = null, string? configurationPath = null,
+        IReadOnlyList<Engine.Server.Configuration.ConfigurationEntry>? configuration = null)
     {
         Engine = server;
         _log = log;
+        ConfigurationPath = configurationPath;
+        foreach (var entry in configuration ?? [])
+        {
+            Configuration[entry.Key] = entry.Value;
+            ConfigurationSource[entry.Key] = entry.Source;
+        }
+
         var events = log?.CreateLogger("OpenChat.ChatServer.Events");
         server.ConnectionClosed += (_, e) =>
         {
@@ -62,6 +72,16 @@ public sealed class ChatServer
 
     /// <summary>The metrics endpoint's port (the real one when -MetricsPort 0), or null.</summary>
     public int? MetricsPort => Engine.MetricsEndpoint?.Port;
+
+    /// <summary>The configuration file given to Start-ChatServer, or null.</summary>
+    public string? ConfigurationPath { get; }
+
+    /// <summary>Every configuration key with the value the server runs with (a password inside
+    /// the Database connection string masked; the CA password itself is never shown).</summary>
+    public System.Collections.Specialized.OrderedDictionary Configuration { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Where each key's value came from: file, parameter or default.</summary>
+    public System.Collections.Specialized.OrderedDictionary ConfigurationSource { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public Engine.Server.ChatServerState State => Engine.State;
 
