@@ -48,8 +48,9 @@ public sealed partial class BenchCommandTests
         Assert.All(rows, r => Assert.True(double.Parse(r.Groups["fanout"].Value.Replace(",", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) > 0, output));
         Assert.Equal(5, Regex.Matches(output, "ingest +acknowledged 400 in").Count);
         Assert.Equal(10, Regex.Matches(output, @"fan-out, (max|half) rate +deliveries/s +[1-9]").Count);
-        // With two nodes, each node's receivers get a latency line of their own.
-        Assert.Equal(4, Regex.Matches(output, @"node \d's receivers +latency p50").Count);
+        // With two nodes, each node's receivers get a latency line of their own (possibly "no
+        // samples" on a loaded machine: one second at this size is a handful of deliveries).
+        Assert.Equal(4, Regex.Matches(output, @"node \d's receivers +latency ").Count);
     }
 
     private static double Deliveries(string output, string phase)
@@ -73,7 +74,8 @@ public sealed partial class BenchCommandTests
         var errors = process.StandardError.ReadToEndAsync();
         try
         {
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+            // Five deployment shapes, each starting its server processes: minutes on a loaded machine.
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(12));
         }
         catch (TimeoutException)
         {

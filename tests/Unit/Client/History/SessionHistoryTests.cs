@@ -97,7 +97,19 @@ public class SessionHistoryTests
         // An open session holds its lock file exclusively; it is read once the session closed.
         foreach (var file in files.Where(f => !open || !f.EndsWith("session.lock", StringComparison.Ordinal)))
         {
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (IOException) when (open && Path.GetFileName(file).Contains(".tmp-", StringComparison.Ordinal))
+            {
+                // A state file being written (held exclusively, or renamed away since the listing):
+                // what it holds is read as state.json once the sessions closed.
+                continue;
+            }
+
+            using var _ = stream;
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             foreach (var needle in needles)
