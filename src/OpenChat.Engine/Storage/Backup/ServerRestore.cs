@@ -51,7 +51,9 @@ public sealed class ServerRestore
                 cancellationToken.ThrowIfCancellationRequested();
                 var file = manifest.Files[i];
                 progress?.Report(new BackupProgress(file.Path, i, manifest.Files.Count));
-                var copied = BackupTree.CopyHashed(BackupTree.Resolve(backup, file.Path)!, BackupTree.Resolve(target.Path, file.Path)!);
+                var to = BackupTree.Resolve(target.Path, file.Path)!;
+                target.PrepareFolders(to);
+                var copied = BackupTree.CopyHashed(BackupTree.Resolve(backup, file.Path)!, to, target.Created);
                 if (copied != (file.Size, file.Sha256))
                 {
                     throw BackupManifest.Invalid(backup, $"'{file.Path}' changed while it was being restored");
