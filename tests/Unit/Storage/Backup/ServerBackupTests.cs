@@ -295,6 +295,31 @@ public class ServerBackupTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(own));
     }
 
+    [Fact]
+    public async Task A_server_started_on_a_destination_while_it_is_being_restored_is_refused_and_the_restore_completes()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        using var temp = new TempDirectory();
+        var backup = new ServerBackup().Create(h.DataPath, temp.Combine("backup"));
+        var destination = temp.Combine("restored");
+        OpenChatException? refusal = null;
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Done == 0)
+            {
+                refusal = Assert.Throws<OpenChatException>(() => OpenChat.Engine.Server.ChatServer.StartAsync(destination, new ChatServerOptions { Port = 0 }).GetAwaiter().GetResult());
+            }
+        });
+
+        var restored = new ServerRestore().Restore(backup.Path, destination, progress);
+
+        Assert.Equal(ErrorIds.ServerAlreadyRunning, refusal?.ErrorId);
+        Assert.False(File.Exists(Path.Combine(restored.Path, OpenChat.Engine.Server.ChatServer.LockFile)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(h.DataPath, CaDirectory.CertificateFile)), File.ReadAllBytes(Path.Combine(restored.Path, CaDirectory.CertificateFile)));
+        var server = await OpenChat.Engine.Server.ChatServer.StartAsync(restored.Path, new ChatServerOptions { Port = 0 });
+        await server.StopAsync();
+    }
+
     private sealed class SynchronousProgress(Action<BackupProgress> report) : IProgress<BackupProgress>
     {
         public void Report(BackupProgress value) => report(value);
