@@ -11,7 +11,7 @@ For a node whose data is in PostgreSQL (its data directory has database.connecti
 '@
     Parameters  = @{
         Path        = 'The server''s data directory. Without it, the data directory of the one server running in this session (DataPathRequired when there is none or several).'
-        Destination = 'A directory that does not exist yet or is empty (BackupDestinationNotEmpty otherwise: nothing is overwritten). A new one is created readable by its owner only.'
+        Destination = 'A directory that does not exist yet or is empty (BackupDestinationNotEmpty otherwise: nothing is overwritten). A new one is created readable by its owner only; an existing empty one must be yours and not group- or other-writable, and is made owner-only.'
     }
     Inputs      = @(
         @{ Type = 'System.String'; Description = 'A Path, by property name (for example from Get-ChatServer).' }
@@ -24,7 +24,7 @@ The manifest's hashes find a damaged, truncated or edited backup; they are not a
 
 Progress is shown per file. -WhatIf shows what would be backed up and writes nothing.
 
-Error ids: BackupSourceInvalid (no OpenChat data directory there), BackupDestinationNotEmpty, BackupFailed (a file could not be read or written; what was written is removed), DataPathRequired.
+Error ids: BackupSourceInvalid (no OpenChat data directory there, or it holds a symbolic link, which a backup does not follow), BackupDestinationNotEmpty, BackupFailed (a file could not be read or written; the files it wrote are removed), DataPathRequired.
 '@
     Examples    = @(
         @{

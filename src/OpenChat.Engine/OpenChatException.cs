@@ -173,7 +173,7 @@ public static class ErrorIds
 
     // issue 15: backup
     /// <summary>Backup-ChatServer / Restore-ChatServer were given a destination that exists and
-    /// is not an empty directory: nothing is written over.</summary>
+    /// is not an empty directory, or an empty one others can write into: nothing is written over.</summary>
     public const string BackupDestinationNotEmpty = "BackupDestinationNotEmpty";
 
     /// <summary>A backup that does not match its manifest (a file changed, missing or added, the

@@ -1,7 +1,8 @@
 #Requires -Version 7.6
-# Backup and restore as an admin types them: Backup-ChatServer of a running server while a user
-# sends, Restore-ChatServer into a new directory, a server started there with the messages and a
-# CA that still enrolls users; a tampered backup and an occupied destination refused.
+# Backup and restore as an admin types them: Backup-ChatServer of a running server with a user
+# connected, Restore-ChatServer into a new directory, a server started there with the messages and
+# a CA that still enrolls users; a tampered backup and an occupied destination refused. (A backup
+# taken while a user keeps sending is ServerBackupTests' first test, in xunit.)
 
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force

@@ -21,4 +21,8 @@ internal static partial class BackupLog
     [LoggerMessage(EventId = 3504, EventName = "BackupRefused", Level = LogLevel.Warning,
         Message = "The backup {Path} was not restored ({ErrorId}): {Reason}")]
     public static partial void BackupRefused(ILogger log, string path, string errorId, string reason);
+
+    [LoggerMessage(EventId = 3505, EventName = "PreUpgradeBackupKept", Level = LogLevel.Information,
+        Message = "Before upgrading {Path} from schema version {From} to {To}, the copy saved earlier at {BackupPath} still holds what the file holds; no new copy was made")]
+    public static partial void PreUpgradeBackupKept(ILogger log, string path, int from, int to, string backupPath);
 }

@@ -56,12 +56,14 @@ internal static class BackupTree
     }
 
     /// <summary>Copies a file into a new owner-only file (its folders owner-only too); returns
-    /// the copy's size and SHA-256 as read from the source while copying.</summary>
-    public static (long Size, string Sha256) CopyHashed(string source, string destination)
+    /// the copy's size and SHA-256 as read from the source while copying. <paramref name="created"/>
+    /// learns the new file as soon as it exists, before a byte is written.</summary>
+    public static (long Size, string Sha256) CopyHashed(string source, string destination, Action<string>? created = null)
     {
         SecureFile.CreateDirectory(Path.GetDirectoryName(destination)!);
         using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var output = SecureFile.Open(destination, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920);
+        created?.Invoke(destination);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[81920];
         long size = 0;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenChat.Engine.Diagnostics;
 
 namespace OpenChat.Engine.Storage.Backup;
 
@@ -20,13 +21,21 @@ public sealed class PreUpgradeBackup
     private readonly string _path;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
+    private readonly Action<SqliteConnection, string> _copy;
 
     /// <param name="path">The database file that may be migrated.</param>
     public PreUpgradeBackup(string path, ILogger? log = null, TimeProvider? time = null)
+        : this(path, log, time, (connection, target) => SqliteOnlineBackup.Copy(connection, target))
+    {
+    }
+
+    /// <param name="copy">Writes the copy (a test's failing disk).</param>
+    internal PreUpgradeBackup(string path, ILogger? log, TimeProvider? time, Action<SqliteConnection, string> copy)
     {
         _path = Path.GetFullPath(path);
         _log = log ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
+        _copy = copy;
     }
 
     /// <summary>Saves a copy when the file holds an older schema than <paramref name="to"/>: a
@@ -43,24 +52,104 @@ public sealed class PreUpgradeBackup
 
         var folder = Path.Combine(Path.GetDirectoryName(_path)!, DirectoryName);
         var stamp = _time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var name = string.Create(CultureInfo.InvariantCulture, $"pre-upgrade-{Path.GetFileNameWithoutExtension(_path)}-v{from}-{stamp}");
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"pre-upgrade-{Path.GetFileNameWithoutExtension(_path)}-v{from}-");
+        string? partial = null;
         try
         {
             SecureFile.CreateDirectory(folder);
-            var target = Path.Combine(folder, name + ".db");
-            for (var n = 2; File.Exists(target); n++)
+            // A migration that fails on every start would otherwise add a full copy each time,
+            // until the disk is full: a copy of this file at this version that still holds what
+            // the file holds is the copy.
+            if (Existing(connection, folder, prefix) is { } existing)
             {
-                target = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{name}-{n}.db"));
+                BackupLog.PreUpgradeBackupKept(_log, _path, from, to, existing);
+                return existing;
             }
 
-            SqliteOnlineBackup.Copy(connection, target);
+            // Written under a temporary name and renamed once complete, so a copy cut short (a
+            // full disk) never sits under a name that looks like a good one.
+            partial = Path.Combine(folder, ".partial-" + prefix + Guid.NewGuid().ToString("N") + ".db");
+            _copy(connection, partial);
+            var target = Path.Combine(folder, prefix + stamp + ".db");
+            for (var n = 2; ; n++)
+            {
+                try
+                {
+                    // Fails if the name exists (another copy of the same second): take the next.
+                    File.Move(partial, target, overwrite: false);
+                    break;
+                }
+                catch (IOException) when (File.Exists(target) && n < 1000)
+                {
+                    target = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $"{prefix}{stamp}-{n}.db"));
+                }
+            }
+
+            partial = null;
             BackupLog.PreUpgradeBackupTaken(_log, _path, from, to, target);
             return target;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
+            Remove(partial);
             throw new OpenChatException(ErrorIds.StoreUnavailable, ErrorKind.Unavailable,
                 $"'{_path}' has schema version {from} and needs an upgrade to {to}, but the copy to keep before upgrading could not be saved in '{folder}' ({e.Message}); the file was not changed. Free space or fix the folder's permissions, then start again.", e);
+        }
+        catch
+        {
+            Remove(partial);
+            throw;
+        }
+    }
+
+    /// <summary>The newest complete copy named for this file and version whose rows are the
+    /// file's rows now (after a failed migration, nothing changed; if the older OpenChat ran on
+    /// since, the file changed and a new copy is due).</summary>
+    private string? Existing(SqliteConnection connection, string folder, string prefix)
+    {
+        var candidates = Directory.GetFiles(folder, prefix + "*.db").OrderByDescending(File.GetLastWriteTimeUtc).ToList();
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var now = SqliteContentHash.Of(connection);
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                using var copy = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = candidate, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+                copy.Open();
+                if (SqliteContentHash.Of(copy) == now)
+                {
+                    return candidate;
+                }
+            }
+            catch (SqliteException e)
+            {
+                // Not a database (damaged, or put there by hand): not the copy; a new one is made.
+                _log.Failed(e, "backup.pre-upgrade.existing");
+            }
+        }
+
+        return null;
+    }
+
+    private void Remove(string? partial)
+    {
+        if (partial is null)
+        {
+            return;
+        }
+
+        try
+        {
+            File.Delete(partial);
+            File.Delete(partial + "-journal");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Failed(e, "backup.pre-upgrade.remove");
         }
     }
 

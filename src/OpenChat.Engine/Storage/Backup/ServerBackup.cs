@@ -50,13 +50,14 @@ public sealed class ServerBackup
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 progress?.Report(new BackupProgress(files[i], i, files.Count));
-                entries.Add(Copy(source, target.Path, files[i]));
+                entries.Add(Copy(source, target, files[i]));
             }
 
             var manifest = new BackupManifest(BackupManifest.CurrentFormat, OpenChatVersion, _time.GetUtcNow(), source,
                 DeploymentDatabase.Read(source) is null ? BackupManifest.SqliteDatabase : BackupManifest.PostgresDatabase, entries);
             // Written last: a backup cut short has no manifest, and a restore refuses it.
             SecureFile.WriteAllBytes(Path.Combine(target.Path, BackupManifest.FileName), manifest.ToJson());
+            target.Created(Path.Combine(target.Path, BackupManifest.FileName));
             progress?.Report(new BackupProgress(BackupManifest.FileName, files.Count, files.Count));
             BackupLog.BackupCreated(_log, source, target.Path, entries.Count, entries.Sum(e => e.Size));
             return new BackupResult(target.Path, manifest);
@@ -81,9 +82,19 @@ public sealed class ServerBackup
     private static List<string> Plan(string source, string destination)
     {
         var inside = Path.GetRelativePath(source, destination).Replace(Path.DirectorySeparatorChar, '/');
-        return BackupTree.Files(source, directory => directory == PreUpgradeBackup.DirectoryName || directory == inside)
+        var links = new List<string>();
+        var files = BackupTree.Files(source, directory => directory == PreUpgradeBackup.DirectoryName || directory == inside, links)
             .Where(file => !Transient(file))
             .ToList();
+        // A link is never followed, so skipping it would silently leave out what it points to
+        // (messages.db moved to another disk and linked back: a backup without rooms).
+        if (links.FirstOrDefault(link => !Transient(link)) is { } link)
+        {
+            throw new OpenChatException(ErrorIds.BackupSourceInvalid, ErrorKind.InvalidData,
+                $"'{Path.Combine(source, link)}' is a symbolic link; a backup does not follow links, so what it points to would be left out. Replace the link with the file (or mount the other disk at the data directory), then back up again.");
+        }
+
+        return files;
     }
 
     // What belongs to a running process, not to the data: the server's lock, SQLite's journals
@@ -95,18 +106,19 @@ public sealed class ServerBackup
                 || file.EndsWith(".db-journal", StringComparison.Ordinal)))
         || file.Contains(".tmp-", StringComparison.Ordinal);
 
-    private static BackupFile Copy(string source, string destination, string file)
+    private static BackupFile Copy(string source, BackupDestination destination, string file)
     {
         var from = Path.Combine(source, file);
-        var to = Path.Combine(destination, file);
+        var to = Path.Combine(destination.Path, file);
+        destination.PrepareFolders(to);
         if (IsDatabase(file))
         {
-            var version = SqliteOnlineBackup.Copy(from, to);
+            var version = SqliteOnlineBackup.Copy(from, to, destination.Created);
             var (size, sha) = BackupTree.Hash(to);
             return new BackupFile(file, size, sha, version);
         }
 
-        var copied = BackupTree.CopyHashed(from, to);
+        var copied = BackupTree.CopyHashed(from, to, destination.Created);
         return new BackupFile(file, copied.Size, copied.Sha256);
     }
 }

@@ -44,6 +44,10 @@ public sealed class ServerRestore
         }
 
         var target = BackupDestination.Open(destination, "a restore");
+        // A server started on the destination meanwhile would find it bare and make a new CA
+        // there, mixed with the restored files: it finds the directory locked instead (the
+        // server's own lock, removed when the restore ends).
+        var serverLock = new FileStream(System.IO.Path.Combine(target.Path, Server.ChatServer.LockFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
         try
         {
             for (var i = 0; i < manifest.Files.Count; i++)
@@ -51,7 +55,9 @@ public sealed class ServerRestore
                 cancellationToken.ThrowIfCancellationRequested();
                 var file = manifest.Files[i];
                 progress?.Report(new BackupProgress(file.Path, i, manifest.Files.Count));
-                var copied = BackupTree.CopyHashed(BackupTree.Resolve(backup, file.Path)!, BackupTree.Resolve(target.Path, file.Path)!);
+                var to = BackupTree.Resolve(target.Path, file.Path)!;
+                target.PrepareFolders(to);
+                var copied = BackupTree.CopyHashed(BackupTree.Resolve(backup, file.Path)!, to, target.Created);
                 if (copied != (file.Size, file.Sha256))
                 {
                     throw BackupManifest.Invalid(backup, $"'{file.Path}' changed while it was being restored");
@@ -71,14 +77,20 @@ public sealed class ServerRestore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
+            serverLock.Dispose();
             target.Discard(_log);
             throw new OpenChatException(ErrorIds.BackupFailed, ErrorKind.Unavailable,
                 $"Restoring '{backup}' into '{target.Path}' failed and what was written was removed: {e.Message}", e);
         }
         catch
         {
+            serverLock.Dispose();
             target.Discard(_log);
             throw;
+        }
+        finally
+        {
+            serverLock.Dispose();
         }
     }
 

@@ -13,7 +13,7 @@ internal static class SqliteOnlineBackup
 {
     /// <summary>Copies the database at <paramref name="source"/> into the new owner-only file
     /// <paramref name="destination"/>; returns the copy's schema version (user_version).</summary>
-    public static int Copy(string source, string destination)
+    public static int Copy(string source, string destination, Action<string>? created = null)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -25,15 +25,17 @@ internal static class SqliteOnlineBackup
             DefaultTimeout = 30,
         }.ToString());
         connection.Open();
-        return Copy(connection, destination);
+        return Copy(connection, destination, created);
     }
 
     /// <summary>Copies the database behind an open <paramref name="connection"/> into the new
-    /// owner-only file <paramref name="destination"/>; returns the copy's schema version.</summary>
-    public static int Copy(SqliteConnection connection, string destination)
+    /// owner-only file <paramref name="destination"/>; returns the copy's schema version.
+    /// <paramref name="created"/> learns the new file as soon as it exists.</summary>
+    public static int Copy(SqliteConnection connection, string destination, Action<string>? created = null)
     {
         // The file exists with the owner-only mode before SQLite writes a byte of it.
         SecureFile.WriteAllBytes(destination, ReadOnlySpan<byte>.Empty);
+        created?.Invoke(destination);
         using var target = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = destination,

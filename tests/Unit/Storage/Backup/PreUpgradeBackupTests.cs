@@ -226,6 +226,62 @@ public class PreUpgradeBackupTests
         Assert.Equal(0L, Scalar(path, "PRAGMA user_version;"));
     }
 
+    // Version 1 of a small file, and a step to version 2 that fails (a table it needs is missing).
+    private static readonly string[] FailingSteps = ["CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);", "INSERT INTO missing VALUES (1);"];
+
+    private static void StartWithFailingMigration(string path)
+    {
+        using var connection = Open(path);
+        var failure = Assert.Throws<SqliteException>(() => SqliteSchemaSteps.Upgrade(connection, FailingSteps, "The test file", new PreUpgradeBackup(path)));
+        Assert.Contains("missing", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_migration_that_fails_on_every_start_keeps_one_copy_until_the_file_changes()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine("notes.db");
+        Run(path, FailingSteps[0] + "INSERT INTO notes VALUES (1, 'first'); PRAGMA user_version=1;");
+
+        StartWithFailingMigration(path);
+        StartWithFailingMigration(path);
+        StartWithFailingMigration(path);
+        var copy = Assert.Single(Copies(temp.Path));
+        Assert.Equal("first", Scalar(copy, "SELECT text FROM notes;"));
+
+        // The older OpenChat ran on and wrote: the kept copy no longer holds the file, a new one is taken.
+        Run(path, "INSERT INTO notes VALUES (2, 'second');");
+        StartWithFailingMigration(path);
+        Assert.Equal(2, Copies(temp.Path).Count());
+        Assert.Contains(Copies(temp.Path), c => (long)Scalar(c, "SELECT COUNT(*) FROM notes;")! == 2L);
+    }
+
+    [Fact]
+    public void A_copy_that_fails_half_way_leaves_no_partial_file_and_the_database_unchanged()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine("notes.db");
+        Run(path, FailingSteps[0] + "INSERT INTO notes VALUES (1, 'first'); PRAGMA user_version=1;");
+        string[] steps = [FailingSteps[0], "ALTER TABLE notes ADD COLUMN extra TEXT;"];
+        // A disk that fills after some bytes of the copy were written.
+        var full = new PreUpgradeBackup(path, null, null, (_, target) =>
+        {
+            File.WriteAllBytes(target, new byte[4096]);
+            throw new IOException("No space left on device");
+        });
+
+        using (var connection = Open(path))
+        {
+            var refusal = Assert.Throws<OpenChatException>(() => SqliteSchemaSteps.Upgrade(connection, steps, "The test file", full));
+            Assert.Equal(ErrorIds.StoreUnavailable, refusal.ErrorId);
+        }
+
+        Assert.Empty(Directory.GetFileSystemEntries(temp.Combine(PreUpgradeBackup.DirectoryName)));
+        Assert.Equal(1L, Scalar(path, "PRAGMA user_version;"));
+    }
+
     private static (string Path, int Newer, Action Open) Newer(TempDirectory temp, string database)
     {
         switch (database)

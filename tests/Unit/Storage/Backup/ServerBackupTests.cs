@@ -222,4 +222,106 @@ public class ServerBackupTests
         Assert.Contains(backup.Manifest.Files, f => f.Path == DeploymentDatabase.FileName);
         Assert.DoesNotContain(backup.Manifest.Files, f => f.SchemaVersion is not null);
     }
+
+    [Fact]
+    public async Task A_data_directory_with_a_symbolic_link_is_refused_naming_the_link_rather_than_backed_up_without_it()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        await using var h = await ChatHarness.StartAsync();
+        using var temp = new TempDirectory();
+        // An admin moved a file to another disk and linked it back.
+        var elsewhere = temp.Combine("other-disk");
+        Directory.CreateDirectory(elsewhere);
+        var moved = Path.Combine(elsewhere, "retired.crt.pem");
+        File.WriteAllText(moved, "retired root");
+        File.CreateSymbolicLink(Path.Combine(h.DataPath, "retired.crt.pem"), moved);
+
+        var refusal = Assert.Throws<OpenChatException>(() => new ServerBackup().Create(h.DataPath, temp.Combine("backup")));
+
+        Assert.Equal(ErrorIds.BackupSourceInvalid, refusal.ErrorId);
+        Assert.Contains("retired.crt.pem", refusal.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(temp.Combine("backup")));
+    }
+
+    [Fact]
+    public async Task A_failed_backup_into_an_existing_empty_directory_removes_only_what_it_wrote()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        using var temp = new TempDirectory();
+        var destination = temp.Combine("shared");
+        Directory.CreateDirectory(destination);
+        using var cancel = new CancellationTokenSource();
+        // Someone else puts a file there while the backup runs, and then the backup is cut short.
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Done == 2)
+            {
+                File.WriteAllText(Path.Combine(destination, "theirs.txt"), "not the backup's");
+                cancel.Cancel();
+            }
+        });
+
+        Assert.ThrowsAny<OperationCanceledException>(() => new ServerBackup().Create(h.DataPath, destination, progress, cancel.Token));
+
+        Assert.Equal(["theirs.txt"], Directory.GetFileSystemEntries(destination).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task An_existing_destination_others_can_write_into_is_refused_and_an_empty_own_one_is_made_owner_only()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        await using var h = await ChatHarness.StartAsync();
+        using var temp = new TempDirectory();
+        var open = temp.Combine("open");
+        Directory.CreateDirectory(open);
+        File.SetUnixFileMode(open, (UnixFileMode)0b111_111_111);
+        var own = temp.Combine("own");
+        Directory.CreateDirectory(own);
+        File.SetUnixFileMode(own, (UnixFileMode)0b111_101_101);
+
+        var refusal = Assert.Throws<OpenChatException>(() => new ServerBackup().Create(h.DataPath, open));
+        new ServerBackup().Create(h.DataPath, own);
+
+        Assert.Equal(ErrorIds.BackupDestinationNotEmpty, refusal.ErrorId);
+        Assert.Empty(Directory.GetFileSystemEntries(open));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(own));
+    }
+
+    [Fact]
+    public async Task A_server_started_on_a_destination_while_it_is_being_restored_is_refused_and_the_restore_completes()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        using var temp = new TempDirectory();
+        var backup = new ServerBackup().Create(h.DataPath, temp.Combine("backup"));
+        var destination = temp.Combine("restored");
+        OpenChatException? refusal = null;
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Done == 0)
+            {
+                refusal = Assert.Throws<OpenChatException>(() => OpenChat.Engine.Server.ChatServer.StartAsync(destination, new ChatServerOptions { Port = 0 }).GetAwaiter().GetResult());
+            }
+        });
+
+        var restored = new ServerRestore().Restore(backup.Path, destination, progress);
+
+        Assert.Equal(ErrorIds.ServerAlreadyRunning, refusal?.ErrorId);
+        Assert.False(File.Exists(Path.Combine(restored.Path, OpenChat.Engine.Server.ChatServer.LockFile)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(h.DataPath, CaDirectory.CertificateFile)), File.ReadAllBytes(Path.Combine(restored.Path, CaDirectory.CertificateFile)));
+        var server = await OpenChat.Engine.Server.ChatServer.StartAsync(restored.Path, new ChatServerOptions { Port = 0 });
+        await server.StopAsync();
+    }
+
+    private sealed class SynchronousProgress(Action<BackupProgress> report) : IProgress<BackupProgress>
+    {
+        public void Report(BackupProgress value) => report(value);
+    }
 }
