@@ -168,6 +168,9 @@ internal sealed class NatsBusLink : IAsyncDisposable
             {
                 Url = _url,
                 Name = "openchat-" + _nodeId,
+                // The server does not hand a node its own messages back: each would cost a tag check
+                // and a decode only to be dropped by its origin (a third of one node's fan-out rate).
+                Echo = false,
                 MaxReconnectRetry = -1,
                 ReconnectWaitMin = TimeSpan.FromMilliseconds(100),
                 ReconnectWaitMax = TimeSpan.FromSeconds(1),
