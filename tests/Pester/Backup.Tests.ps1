@@ -2,7 +2,8 @@
 # Backup and restore as an admin types them: Backup-ChatServer of a running server with a user
 # connected, Restore-ChatServer into a new directory, a server started there with the messages and
 # a CA that still enrolls users; a tampered backup and an occupied destination refused. (A backup
-# taken while a user keeps sending is ServerBackupTests' first test, in xunit.)
+# taken while a user keeps sending is ServerBackupTests' first test, in xunit.) Upgrades: a files.db of
+# the previous schema migrated with a copy kept first and logged; a messages.db of a newer one refused.
 
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
@@ -147,5 +148,80 @@ Describe 'Backup-ChatServer and Restore-ChatServer' {
         $backup.Database | Should -Be 'postgresql'
         $backup.Files | Should -Contain 'database.connection'
         "$warned" | Should -Match 'pg_dump'
+    }
+}
+
+Describe 'Upgrades of a data directory' {
+    BeforeAll {
+        function Invoke-Sqlite([string] $File, [string] $Sql) {
+            # Pooling off: the file is handed back whole before the server opens it.
+            $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$File;Pooling=False")
+            try {
+                $connection.Open()
+                $command = $connection.CreateCommand()
+                $command.CommandText = $Sql
+                $command.ExecuteScalar()
+            }
+            finally {
+                $connection.Dispose()
+            }
+        }
+    }
+
+    It 'migrates a files.db of the previous schema, keeping a copy first and the messages, and logs it' {
+        $data = New-TempPath 'data'
+        $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -ErrorAction Stop
+        $alice = Register-TestUser $data $server.Port 'alice'
+        $carol = Register-TestUser $data $server.Port 'carol'
+        $sa = Connect-ChatRoom -Identity $alice.Path -ErrorAction Stop
+        $null = New-ChatRoom -Name ops -Session $sa -ErrorAction Stop
+        $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
+        Disconnect-ChatRoom -Session $sc -ErrorAction Stop
+        # carol is away: she gets this from the server's store, after the upgrade.
+        Send-ChatMessage -Session $sa -Room ops -Message 'said before the upgrade' -ErrorAction Stop
+        (Receive-TestText $sa 'said before the upgrade').Sender | Should -Be 'alice'
+        Disconnect-ChatRoom -Session $sa -ErrorAction Stop
+        Stop-ChatServer -Server $server -Confirm:$false -ErrorAction Stop
+
+        # files.db as the previous version left it: schema version 1, without version 2's index.
+        $files = Join-Path $data 'files.db'
+        [int] (Invoke-Sqlite $files 'PRAGMA user_version;') | Should -Be 2
+        $null = Invoke-Sqlite $files 'DROP INDEX files_incomplete_by_time; PRAGMA user_version=1;'
+
+        $log = Join-Path (New-TempPath 'logs') 'server.jsonl'
+        $again = Start-ChatServer -Path $data -Port $server.Port -Address 127.0.0.1 -LogPath $log -ErrorAction Stop
+        try {
+            [int] (Invoke-Sqlite $files 'PRAGMA user_version;') | Should -Be 2
+            [int] (Invoke-Sqlite $files "SELECT count(*) FROM sqlite_master WHERE name = 'files_incomplete_by_time';") | Should -Be 1
+            $copy = @(Get-ChildItem -LiteralPath (Join-Path $data 'backups') -Filter 'pre-upgrade-files-v1-*.db')
+            $copy.Count | Should -Be 1
+            [int] (Invoke-Sqlite $copy[0].FullName 'PRAGMA user_version;') | Should -Be 1
+            $events = Get-Content -LiteralPath $log | ForEach-Object { $_ | ConvertFrom-Json }
+            @($events | Where-Object eventId -eq 3501).Count | Should -Be 1
+
+            $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
+            (Receive-TestText $sc 'said before the upgrade').Sender | Should -Be 'alice'
+        }
+        finally {
+            Disconnect-ChatRoom -All -ErrorAction SilentlyContinue
+            Stop-ChatServer -Server $again -Confirm:$false -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'refuses a messages.db of a newer schema with StoreVersionUnsupported and leaves it as it was' {
+        $data = New-TempPath 'data'
+        $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -ErrorAction Stop
+        Stop-ChatServer -Server $server -Confirm:$false -ErrorAction Stop
+        $messages = Join-Path $data 'messages.db'
+        $newer = [int] (Invoke-Sqlite $messages 'PRAGMA user_version;') + 1
+        $null = Invoke-Sqlite $messages "PRAGMA user_version=$newer;"
+        $before = (Get-FileHash -LiteralPath $messages).Hash
+
+        $record = Get-ChatErrorRecord { Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 }
+
+        Get-ErrorId $record | Should -Be 'StoreVersionUnsupported'
+        $record.Exception.Message | Should -Match "version $newer"
+        (Get-FileHash -LiteralPath $messages).Hash | Should -Be $before
+        @(Get-ChatServer).Count | Should -Be 0
     }
 }
