@@ -21,12 +21,7 @@ public sealed class BusForgeryTests
     {
         await using var nats = await NatsServer.StartAsync();
         await using var nodes = new ClusterNodes();
-        nodes.CreateRoom(Room);
-        var a = nodes.Start("a", nats.Url);
-        var b = nodes.Start("b", nats.Url);
-        var bob = new TestChannel("bob", "02");
-        b.Bus.Subscribe(Room, bob);
-        await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Room(Room)), "node b subscribed");
+        var (a, _, bob) = await nodes.TwoNodesFollowingAsync(nats.Url, Room);
         await using var intruder = new NatsConnection(new NatsOpts { Url = nats.Url });
         await intruder.ConnectAsync();
 
@@ -60,12 +55,7 @@ public sealed class BusForgeryTests
     {
         await using var nats = await NatsServer.StartAsync();
         await using var nodes = new ClusterNodes();
-        nodes.CreateRoom(Room);
-        var a = nodes.Start("a", nats.Url);
-        var b = nodes.Start("b", nats.Url);
-        var bob = new TestChannel("bob", "02");
-        b.Bus.Subscribe(Room, bob);
-        await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Room(Room)), "node b subscribed");
+        var (a, _, bob) = await nodes.TwoNodesFollowingAsync(nats.Url, Room);
         await using var intruder = new NatsConnection(new NatsOpts { Url = nats.Url });
         await intruder.ConnectAsync();
 

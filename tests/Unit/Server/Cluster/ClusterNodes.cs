@@ -129,6 +129,19 @@ internal sealed class ClusterNodes : IAsyncDisposable
 
     public void CreateRoom(string room) => _writer.EnsureRoom(room, RoomKind.Room, DateTimeOffset.UtcNow);
 
+    /// <summary>The room, nodes a and b on the bus, and bob on node b following it, once node b
+    /// is subscribed to the room's subject.</summary>
+    public async Task<(ClusterNode A, ClusterNode B, TestChannel Bob)> TwoNodesFollowingAsync(string natsUrl, string room)
+    {
+        CreateRoom(room);
+        var a = Start("a", natsUrl);
+        var b = Start("b", natsUrl);
+        var bob = new TestChannel("bob", "02");
+        b.Bus.Subscribe(room, bob);
+        await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Room(room)), "node b subscribed");
+        return (a, b, bob);
+    }
+
     /// <summary>Commits <paramref name="count"/> chat events to the room and, unless
     /// <paramref name="publish"/> is false (a node that died between commit and publish), has the
     /// node publish them. Returns the sequences.</summary>

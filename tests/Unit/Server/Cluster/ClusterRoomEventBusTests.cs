@@ -87,12 +87,7 @@ public sealed class ClusterRoomEventBusTests
     {
         await using var nats = await NatsServer.StartAsync();
         await using var nodes = new ClusterNodes();
-        nodes.CreateRoom(Room);
-        var a = nodes.Start("a", nats.Url);
-        var b = nodes.Start("b", nats.Url);
-        var bob = new TestChannel("bob", "02");
-        b.Bus.Subscribe(Room, bob);
-        await Eventually(() => a.Bus.IsBusUp && b.Bus.BusSubjects.Contains(Subjects.Room(Room)), "node b subscribed");
+        var (a, b, bob) = await nodes.TwoNodesFollowingAsync(nats.Url, Room);
 
         nodes.Commit(a, Room, 2);
         nodes.Commit(a, Room, 3, publish: false); // committed, then lost on the way
