@@ -96,9 +96,23 @@ public sealed partial class ChatServer
                 RemoteAddress = remoteAddress,
                 Log = _log,
             };
+            bool stopping;
             lock (_gate)
             {
-                _connections[connection.Id] = connection;
+                // StopAsync closes the connections it finds once; one whose handshake ends after
+                // that sweep would otherwise hold its client until the final abort, seconds later.
+                stopping = State != ChatServerState.Running;
+                if (!stopping)
+                {
+                    _connections[connection.Id] = connection;
+                }
+            }
+
+            if (stopping)
+            {
+                connection = null;
+                await _handshake.SayGoodbyeAsync(stream, new Bye(ErrorIds.ServerShutdown, "The server is shutting down."), remoteAddress).ConfigureAwait(false);
+                return;
             }
 
             _admission.HandshakeEnded(address);
