@@ -1,0 +1,3 @@
+using OpenChat.Fuzz;
+
+return FuzzCommand.Execute(args, Console.Out, Console.Error);
