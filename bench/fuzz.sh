@@ -60,6 +60,13 @@ cd "$repo"
 dotnet build fuzz/OpenChat.Fuzz/OpenChat.Fuzz.csproj -c Release -v q -o "$bin" 2>&1 | grep -E " error |Build succeeded" | sort -u
 [[ -f "$bin/OpenChat.Fuzz.dll" ]] || { echo "build failed" >&2; exit 1; }
 
+# The campaign's input: the committed seeds plus those carrying the fixture's certificates
+# (fuzz/Targets/FuzzFixture.cs), written before the engine is instrumented (afterwards it runs
+# only under afl-fuzz).
+seeds="$out/seeds"
+echo "== seeds into $seeds"
+dotnet "$bin/OpenChat.Fuzz.dll" seeds "$seeds" --with-certificates
+
 echo "== instrument OpenChat.Engine.dll"
 dotnet tool restore >/dev/null
 dotnet sharpfuzz "$bin/OpenChat.Engine.dll"
@@ -78,9 +85,9 @@ stat_of() { awk -F' *: *' -v k="$2" '$1==k {print $2}' "$1"; }
 
 results=()
 for target in "${targets[@]}"; do
-  corpus="$repo/fuzz/corpus/$target"
+  corpus="$seeds/$target"
   if [[ ! -d "$corpus" ]] || [[ -z "$(ls -A "$corpus")" ]]; then
-    echo "no seed corpus at $corpus (write it with: dotnet $bin/OpenChat.Fuzz.dll seeds fuzz/corpus)" >&2
+    echo "no seeds for $target in $corpus" >&2
     exit 1
   fi
   echo "== $target: ${seconds}s"

@@ -11,7 +11,7 @@ internal static class FuzzCommand
     private const string Usage = """
         usage: OpenChat.Fuzz list
                OpenChat.Fuzz run <target> [--in-process]
-               OpenChat.Fuzz seeds <dir>
+               OpenChat.Fuzz seeds <dir> [--with-certificates]
                OpenChat.Fuzz replay <target> <file or dir>...
         """;
 
@@ -24,7 +24,8 @@ internal static class FuzzCommand
                 ["list"] => List(output),
                 ["run", var name] => RunUnderAfl(Find(name), inProcess: false),
                 ["run", var name, "--in-process"] => RunUnderAfl(Find(name), inProcess: true),
-                ["seeds", var dir] => WriteSeeds(dir, output),
+                ["seeds", var dir] => WriteSeeds(dir, withCertificates: false, output),
+                ["seeds", var dir, "--with-certificates"] => WriteSeeds(dir, withCertificates: true, output),
                 ["replay", var name, .. var paths] when paths.Length > 0 => Replay(Find(name), paths, output, errors),
                 _ => Fail(errors, Usage),
             };
@@ -74,7 +75,9 @@ internal static class FuzzCommand
         return 0;
     }
 
-    private static int WriteSeeds(string dir, TextWriter output)
+    // Without --with-certificates, what is committed under fuzz/corpus; with it, a campaign's
+    // input, which also holds seeds carrying the fixture's certificates.
+    private static int WriteSeeds(string dir, bool withCertificates, TextWriter output)
     {
         foreach (var target in DecoderTargets.All)
         {
@@ -88,7 +91,7 @@ internal static class FuzzCommand
             }
 
             var count = 0;
-            foreach (var seed in target.Seeds())
+            foreach (var seed in withCertificates ? target.AllSeeds() : target.Seeds())
             {
                 count++;
                 File.WriteAllBytes(Path.Combine(folder, $"seed-{count}"), seed);

@@ -201,7 +201,7 @@ public sealed partial class ChatProfile
 
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), ProfileJson.Default.ClientState) ?? new ClientState();
+            return ClientState.Read(File.ReadAllBytes(path));
         }
         catch (JsonException e)
         {
@@ -293,6 +293,19 @@ public sealed class ClientState
     /// <summary>How many Welcomes in a row left each remembered node out (see NodeList): kept
     /// across runs, so a client that connects once per run still forgets a node removed for good.</summary>
     public Dictionary<string, int> NodesLeftOut { get; set; } = [];
+
+    /// <summary>The state as saved, or <see cref="JsonException"/> when it is not JSON of this
+    /// shape. A part that is null (edited by hand) is left out rather than met later as a null:
+    /// the rest, unacknowledged messages above all, is kept.</summary>
+    internal static ClientState Read(ReadOnlySpan<byte> json)
+    {
+        var state = JsonSerializer.Deserialize(json, ChatProfile.ProfileJson.Default.ClientState) ?? new ClientState();
+        state.LastRead = new Dictionary<string, ulong>(state.LastRead ?? [], StringComparer.Ordinal);
+        state.Outbox = [.. (state.Outbox ?? []).Where(e => e is { Room: not null, Body: not null })];
+        state.Nodes = [.. (state.Nodes ?? []).Where(n => n is not null)];
+        state.NodesLeftOut = state.NodesLeftOut ?? [];
+        return state;
+    }
 }
 
 public sealed class OutboxEntry

@@ -47,16 +47,15 @@ internal sealed class SessionStateStore : IDisposable
         ECDiffieHellman agreement;
         if (File.Exists(path))
         {
-            saved = JsonSerializer.Deserialize(Fernet.Decrypt(key, File.ReadAllText(path), client.Time.GetUtcNow()), SessionJson.Default.SessionStateFile);
-            agreement = ECDiffieHellman.Create();
-            agreement.ImportPkcs8PrivateKey(saved!.AgreementKey, out _);
+            saved = SessionStateFile.Read(Fernet.Decrypt(key, File.ReadAllText(path), client.Time.GetUtcNow()));
+            agreement = saved.ImportAgreementKey();
         }
         else
         {
             agreement = KeyAgreement.NewKey();
         }
 
-        var savedPackage = saved?.Package is { } packageBytes ? KeyPackage.Parse(packageBytes) : null;
+        var savedPackage = saved?.Package is { Length: > 0 } packageBytes ? KeyPackage.Parse(packageBytes) : null;
         if (savedPackage is not null && Roster.SameSerial(savedPackage.Serial, client.Identity.SerialNumber))
         {
             return (key, saved, new GroupIdentity(client.Identity, signing, agreement, savedPackage), null);
