@@ -60,12 +60,12 @@ cd "$repo"
 dotnet build fuzz/OpenChat.Fuzz/OpenChat.Fuzz.csproj -c Release -v q -o "$bin" 2>&1 | grep -E " error |Build succeeded" | sort -u
 [[ -f "$bin/OpenChat.Fuzz.dll" ]] || { echo "build failed" >&2; exit 1; }
 
-# The campaign's input: the committed seeds plus those carrying the fixture's certificates
+# The campaign's input: the committed seeds plus those carrying the fixture's certificates and keys
 # (fuzz/Targets/FuzzFixture.cs), written before the engine is instrumented (afterwards it runs
 # only under afl-fuzz).
 seeds="$out/seeds"
 echo "== seeds into $seeds"
-dotnet "$bin/OpenChat.Fuzz.dll" seeds "$seeds" --with-certificates
+dotnet "$bin/OpenChat.Fuzz.dll" seeds "$seeds" --with-fixture
 
 echo "== instrument OpenChat.Engine.dll"
 dotnet tool restore >/dev/null

@@ -11,7 +11,7 @@ internal static class FuzzCommand
     private const string Usage = """
         usage: OpenChat.Fuzz list
                OpenChat.Fuzz run <target> [--in-process]
-               OpenChat.Fuzz seeds <dir> [--with-certificates]
+               OpenChat.Fuzz seeds <dir> [--with-fixture]
                OpenChat.Fuzz replay <target> <file or dir>...
         """;
 
@@ -24,8 +24,8 @@ internal static class FuzzCommand
                 ["list"] => List(output),
                 ["run", var name] => RunUnderAfl(Find(name), inProcess: false),
                 ["run", var name, "--in-process"] => RunUnderAfl(Find(name), inProcess: true),
-                ["seeds", var dir] => WriteSeeds(dir, withCertificates: false, output),
-                ["seeds", var dir, "--with-certificates"] => WriteSeeds(dir, withCertificates: true, output),
+                ["seeds", var dir] => WriteSeeds(dir, withFixture: false, output),
+                ["seeds", var dir, "--with-fixture"] => WriteSeeds(dir, withFixture: true, output),
                 ["replay", var name, .. var paths] when paths.Length > 0 => Replay(Find(name), paths, output, errors),
                 _ => Fail(errors, Usage),
             };
@@ -75,9 +75,9 @@ internal static class FuzzCommand
         return 0;
     }
 
-    // Without --with-certificates, what is committed under fuzz/corpus; with it, a campaign's
-    // input, which also holds seeds carrying the fixture's certificates.
-    private static int WriteSeeds(string dir, bool withCertificates, TextWriter output)
+    // Without --with-fixture, what is committed under fuzz/corpus; with it, a campaign's
+    // input, which also holds seeds carrying the fixture's certificates and keys.
+    private static int WriteSeeds(string dir, bool withFixture, TextWriter output)
     {
         foreach (var target in DecoderTargets.All)
         {
@@ -91,7 +91,7 @@ internal static class FuzzCommand
             }
 
             var count = 0;
-            foreach (var seed in withCertificates ? target.AllSeeds() : target.Seeds())
+            foreach (var seed in withFixture ? target.AllSeeds() : target.Seeds())
             {
                 count++;
                 File.WriteAllBytes(Path.Combine(folder, $"seed-{count}"), seed);

@@ -6,12 +6,12 @@
 namespace OpenChat.Fuzz.Targets;
 
 /// <param name="Seeds">Valid inputs written by the engine's encoders; committed under fuzz/corpus.</param>
-/// <param name="CertificateSeeds">Further seeds that carry a certificate of <see cref="FuzzFixture"/>:
-/// written for a campaign (`seeds DIR --with-certificates`), never committed.</param>
+/// <param name="FixtureSeeds">Further seeds that carry a certificate or key of <see cref="FuzzFixture"/>:
+/// written for a campaign (`seeds DIR --with-fixture`), never committed.</param>
 public sealed record DecoderTarget(string Name, Action<byte[]> Run, Func<Exception, bool> IsDeclared, Func<IEnumerable<byte[]>> Seeds,
-    Func<IEnumerable<byte[]>>? CertificateSeeds = null)
+    Func<IEnumerable<byte[]>>? FixtureSeeds = null)
 {
-    public IEnumerable<byte[]> AllSeeds() => [.. Seeds(), .. CertificateSeeds?.Invoke() ?? []];
+    public IEnumerable<byte[]> AllSeeds() => [.. Seeds(), .. FixtureSeeds?.Invoke() ?? []];
 }
 
 public static class DecoderTargets

@@ -49,10 +49,10 @@ public sealed class FuzzCorpusTests
 
     [Theory]
     [MemberData(nameof(Targets))]
-    public void Every_seed_a_target_makes_gives_a_value_or_the_declared_error_and_most_are_accepted(string name)
+    public void Every_seed_a_target_makes_gives_a_value_or_the_declared_error_and_at_least_half_are_accepted(string name)
     {
         // Some seeds are refusals on purpose (a CSR for another name, a list signed by a
-        // stranger), so the fuzzer starts next to those checks too; most must be accepted, or
+        // stranger), so the fuzzer starts next to those checks too; at least half must be accepted, or
         // the target would mostly be fuzzing its first check.
         var target = DecoderTargets.All.Single(t => t.Name == name);
         var seeds = target.AllSeeds().ToList();
@@ -65,14 +65,14 @@ public sealed class FuzzCorpusTests
             }
         }
 
-        Assert.True(accepted * 2 > seeds.Count, $"{name}: {accepted} of {seeds.Count} seeds accepted");
+        Assert.True(accepted > 0 && accepted * 2 >= seeds.Count, $"{name}: {accepted} of {seeds.Count} seeds accepted");
     }
 
     [Fact]
-    public void The_certificate_seeds_pass_every_check_of_the_fixture_so_the_fuzzer_starts_past_them()
+    public void The_fixture_seeds_pass_every_check_of_the_fixture_so_the_fuzzer_starts_past_them()
     {
         var verifier = new MemberVerifier(FuzzFixture.Ca);
-        var packages = DecoderTargets.All.Single(t => t.Name == "key-packages").CertificateSeeds!().Select(b => KeyPackage.Parse(b)).ToList();
+        var packages = DecoderTargets.All.Single(t => t.Name == "key-packages").FixtureSeeds!().Select(b => KeyPackage.Parse(b)).ToList();
         Assert.NotEmpty(packages);
         foreach (var package in packages)
         {
@@ -80,7 +80,7 @@ public sealed class FuzzCorpusTests
         }
 
         Assert.Contains(packages, p => p.ParsedHandover is not null);
-        foreach (var bytes in DecoderTargets.All.Single(t => t.Name == "handovers").CertificateSeeds!())
+        foreach (var bytes in DecoderTargets.All.Single(t => t.Name == "handovers").FixtureSeeds!())
         {
             Assert.True(KeyHandover.Parse(bytes).Verify(verifier, FuzzFixture.AliceNext, out var reason), reason);
         }
