@@ -15,8 +15,12 @@ internal static class FanoutBench
     /// <param name="EngineCores">Cores the engines the servers use took (PostgreSQL, nats-server); 0 without.</param>
     /// <param name="MachineCores">Cores the whole machine was busy, load generator included; 0 where not measured.</param>
     /// <param name="NodeLatency">With several servers, the latency of each one's receivers alone.</param>
+    /// <param name="P99Ms">The 99th percentile of the latency samples, in milliseconds (NaN without samples).</param>
     public sealed record Result(double DeliveriesPerSecond, double PublishesPerSecond, double ServerCores, string Latency, double EngineCores = 0, double MachineCores = 0,
-        IReadOnlyList<string>? NodeLatency = null);
+        IReadOnlyList<string>? NodeLatency = null)
+    {
+        public double P99Ms { get; init; } = double.NaN;
+    }
 
     public static async Task<int> RunAsync(BenchArgs args)
     {
@@ -118,7 +122,7 @@ internal static class FanoutBench
 
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         return new Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary(), cores.Engines, cores.Machine,
-            ports.Count > 1 ? [.. nodeLatency.Select(l => l.Summary())] : null);
+            ports.Count > 1 ? [.. nodeLatency.Select(l => l.Summary())] : null) { P99Ms = latency.Percentile(0.99) };
     }
 
     /// <summary>Publishes with at most a window of unacknowledged messages; with a rate, paces to it.</summary>

@@ -50,11 +50,13 @@ internal sealed class RawFanoutServer : IDisposable
 
         long delivered = 0;
         var latency = new Latency();
+        // As for OpenChat, samples are taken in the measured window only, not during the warm-up.
+        var measuring = false;
         using var stop = new CancellationTokenSource();
         var reading = receivers.Select(r => FrameCounter.RunAsync(r, frame =>
         {
             var n = Interlocked.Increment(ref delivered);
-            if ((n & 63) == 0)
+            if ((n & 63) == 0 && Volatile.Read(ref measuring))
             {
                 latency.Add(BitConverter.ToInt64(frame));
             }
@@ -101,6 +103,7 @@ internal sealed class RawFanoutServer : IDisposable
         var d0 = Interlocked.Read(ref delivered);
         var p0 = Interlocked.Read(ref published);
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        Volatile.Write(ref measuring, true);
         var clock = Stopwatch.StartNew();
         await Task.Delay(TimeSpan.FromSeconds(seconds));
         var elapsed = clock.Elapsed.TotalSeconds;
@@ -116,7 +119,7 @@ internal sealed class RawFanoutServer : IDisposable
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         server.ForgetReceivers();
         // The raw server shares this process with its load, so "server cores" here is the whole process.
-        return new FanoutBench.Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cpu / elapsed, latency.Summary());
+        return new FanoutBench.Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cpu / elapsed, latency.Summary()) { P99Ms = latency.Percentile(0.99) };
     }
 
     public void Dispose()

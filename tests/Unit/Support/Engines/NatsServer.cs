@@ -13,13 +13,15 @@ public sealed class NatsServer : IAsyncDisposable
 {
     private readonly string _folder;
     private readonly string _binary;
+    private readonly IReadOnlyList<string> _extra;
     private Process? _process;
 
-    private NatsServer(string folder, string binary, int port)
+    private NatsServer(string folder, string binary, int port, IReadOnlyList<string> extra)
     {
         _folder = folder;
         _binary = binary;
         Port = port;
+        _extra = extra;
     }
 
     public int Port { get; }
@@ -40,10 +42,11 @@ public sealed class NatsServer : IAsyncDisposable
 
     /// <summary>Starts a new nats-server. Throws when it is missing or does not come up: a test
     /// that needs it must not pass without it.</summary>
-    public static async Task<NatsServer> StartAsync()
+    /// <param name="extraArguments">Further command-line options (the benchmark's TLS files).</param>
+    public static async Task<NatsServer> StartAsync(IReadOnlyList<string>? extraArguments = null)
     {
         var binary = Binary() ?? throw new InvalidOperationException("nats-server is not installed (Debian: apt-get install nats-server)");
-        var server = new NatsServer(EngineProcess.NewFolder("nats"), binary, EngineProcess.FreePort());
+        var server = new NatsServer(EngineProcess.NewFolder("nats"), binary, EngineProcess.FreePort(), extraArguments ?? []);
         try
         {
             await server.StartProcessAsync().ConfigureAwait(false);
@@ -96,7 +99,7 @@ public sealed class NatsServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        _process = EngineProcess.Start(_binary, ["-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], LogPath);
+        _process = EngineProcess.Start(_binary, ["-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. _extra], LogPath);
         await EngineProcess.WaitUntilAsync(CanConnectAsync, TimeSpan.FromSeconds(30), $"nats-server on port {Port}", _process, LogPath).ConfigureAwait(false);
     }
 

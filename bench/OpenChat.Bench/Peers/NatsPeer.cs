@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using NATS.Client.Core;
+using OpenChat.Tests.Unit.Support.Engines;
+
+namespace OpenChat.Bench.Peers;
+
+/// <summary>
+/// nats-server (Debian's package) as a fan-out peer: core pub/sub over TLS, every receiver a
+/// connection subscribed to one subject, one publisher. No storage and no acknowledgement, so it
+/// does less per message than OpenChat; it is the broker a team might pick instead.
+/// </summary>
+internal sealed class NatsPeer : IAsyncDisposable
+{
+    private const string Subject = "bench.room";
+    private readonly NatsServer _server;
+
+    private NatsPeer(NatsServer server) => _server = server;
+
+    public int? ProcessId => _server.ProcessId;
+
+    /// <summary>Starts nats-server with TLS required, on the bench CA's server certificate.</summary>
+    public static async Task<NatsPeer> StartAsync(BenchCa ca) =>
+        new(await NatsServer.StartAsync(["--tls", "--tlscert", ca.Directory.ServerCertificatePath, "--tlskey", ca.Directory.ServerKeyPath]));
+
+    private NatsOpts Options(string name) => new()
+    {
+        Url = $"tls://127.0.0.1:{_server.Port}",
+        Name = name,
+        // Like the raw baseline, the client takes the server's certificate without a name check.
+        TlsOpts = new NatsTlsOpts { Mode = TlsMode.Require, InsecureSkipVerify = true },
+        // The library's own queue per subscription must not be what drops messages.
+        SubPendingChannelCapacity = 1 << 16,
+    };
+
+    public async Task<FanoutBench.Result> PhaseAsync(int members, int size, int seconds, int warmup, double rate)
+    {
+        var connections = new List<NatsConnection>();
+        var subscriptions = new List<INatsSub<byte[]>>();
+        for (var i = 0; i < members; i++)
+        {
+            var connection = new NatsConnection(Options($"receiver-{i}"));
+            await connection.ConnectAsync();
+            connections.Add(connection);
+            subscriptions.Add(await connection.SubscribeCoreAsync<byte[]>(Subject));
+        }
+
+        var publisher = new NatsConnection(Options("publisher"));
+        await publisher.ConnectAsync();
+        connections.Add(publisher);
+        // Every subscription is known to the server before the first publish.
+        foreach (var connection in connections)
+        {
+            await connection.PingAsync();
+        }
+
+        long delivered = 0;
+        var latency = new Latency();
+        var measuring = false;
+        using var stop = new CancellationTokenSource();
+        var reading = subscriptions.Select(sub => Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var message in sub.Msgs.ReadAllAsync(stop.Token))
+                {
+                    var n = Interlocked.Increment(ref delivered);
+                    if ((n & 63) == 0 && Volatile.Read(ref measuring) && message.Data is { Length: >= 8 } data)
+                    {
+                        latency.Add(BitConverter.ToInt64(data));
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        })).ToList();
+
+        long published = 0;
+        var publishing = Task.Run(async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            long sent = 0;
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    var allowed = (long)(clock.Elapsed.TotalSeconds * rate) - sent;
+                    if (allowed <= 0)
+                    {
+                        await Task.Delay(1, stop.Token);
+                        continue;
+                    }
+
+                    for (var i = 0; i < Math.Min(allowed, 64); i++)
+                    {
+                        var body = new byte[size];
+                        BitConverter.TryWriteBytes(body, Latency.Stamp());
+                        await publisher.PublishAsync(Subject, body, cancellationToken: stop.Token);
+                        sent++;
+                        Interlocked.Increment(ref published);
+                    }
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or NatsException)
+            {
+            }
+        });
+
+        var meter = new CpuMeter(() => _server.ProcessId is { } pid ? CpuMeter.TreeTime([pid]) : TimeSpan.Zero);
+        await Task.Delay(TimeSpan.FromSeconds(warmup));
+        var d0 = Interlocked.Read(ref delivered);
+        var p0 = Interlocked.Read(ref published);
+        var cpu0 = meter.Take();
+        Volatile.Write(ref measuring, true);
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var d1 = Interlocked.Read(ref delivered);
+        var p1 = Interlocked.Read(ref published);
+        var cores = CpuMeter.Cores(cpu0, meter.Take(), elapsed);
+        stop.Cancel();
+        await Task.WhenAll(reading.Append(publishing));
+        foreach (var sub in subscriptions)
+        {
+            await sub.DisposeAsync();
+        }
+
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        return new FanoutBench.Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary()) { P99Ms = latency.Percentile(0.99) };
+    }
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+
+namespace OpenChat.Bench.Peers;
+
+/// <summary>
+/// OpenChat against its peers in one run: for each room size, the highest rate each fan-out
+/// holds by <see cref="RateSearch"/>'s criterion, found with the same load generator; then each
+/// one's latency at half that rate, next to the disk's fsync latency (the floor of a durable
+/// server: a message may wait for the commit in flight, then for its own).
+/// </summary>
+internal static class PeersBench
+{
+    private sealed record Row(int Room, string Peer, RateSearch.Probe? Best, FanoutBench.Result? Half, int Probes);
+
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var rooms = (args.String("rooms") ?? "10,100,1000").Split(',').Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList();
+        var peers = (args.String("peers") ?? "openchat,raw,nats,ngircd").Split(',');
+        var size = Math.Max(16, args.Int("size", 128));
+        var seconds = args.Int("seconds", 4);
+        var warmup = args.Int("warmup", 2);
+        var bisections = args.Int("bisections", 3);
+        var window = args.Int("window", 4096);
+        Console.WriteLine($"peers: rooms of {string.Join(", ", rooms)} receivers, 1 publisher, {size}-byte bodies, {warmup} s warm-up and {seconds} s measured per probe, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"criterion: >= {RateSearch.MinDelivered:P1} of offered deliveries arrive and p99 < {RateSearch.MaxP99Ms} ms; rate doubled, then {bisections} bisections");
+
+        var (fsync50, fsync99) = FsyncProbe.Measure();
+        Console.WriteLine($"disk: 4 KiB append + fsync p50 {fsync50:0.00} ms, p99 {fsync99:0.00} ms (400 samples, in {Path.GetTempPath()})");
+
+        using var ca = new BenchCa();
+        var identities = ca.Users("m", rooms.Max() + 1);
+        var rows = new List<Row>();
+        foreach (var room in rooms)
+        {
+            foreach (var peer in peers)
+            {
+                rows.Add(await SearchAsync(peer, room, ca, identities, size, seconds, warmup, bisections, window));
+            }
+        }
+
+        PrintSummary(rows, fsync99);
+        return 0;
+    }
+
+    private static async Task<Row> SearchAsync(string peer, int room, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
+        int size, int seconds, int warmup, int bisections, int window)
+    {
+        Console.WriteLine($"== {peer}, room of {room}");
+        void Report(RateSearch.Probe p) => Console.WriteLine(
+            $"   offered {p.Rate,10:N0} publishes/s: delivered {p.Delivered,8:P2}, {p.Result.DeliveriesPerSecond,12:N0} deliveries/s, p99 {p.Result.P99Ms,8:0.00} ms, server cores {p.Result.ServerCores:0.00}{(p.Holds ? "" : "  (fails)")}");
+
+        var start = 50_000.0 / room;
+        var cap = 40_000_000.0 / room;
+        switch (peer)
+        {
+            case "openchat":
+            {
+                using var server = ServerProcess.Start(ca.Path);
+                var meter = new CpuMeter(() => server.CpuTime);
+                return await RowAsync(rate => FanoutBench.OpenChatPhaseAsync([server.Port], meter, ca, identities, room, 1, size, seconds, warmup, rate, window));
+            }
+
+            case "raw":
+            {
+                using var raw = RawFanoutServer.Start(ca);
+                return await RowAsync(rate => RawFanoutServer.PhaseAsync(raw, room, 1, size, seconds, warmup, rate));
+            }
+
+            case "nats":
+            {
+                await using var nats = await NatsPeer.StartAsync(ca);
+                return await RowAsync(rate => nats.PhaseAsync(room, size, seconds, warmup, rate));
+            }
+
+            case "ngircd":
+            {
+                using var irc = await IrcPeer.StartAsync(ca);
+                return await RowAsync(rate => irc.PhaseAsync(room, size, seconds, warmup, rate));
+            }
+
+            default:
+                throw new ArgumentException($"unknown peer '{peer}' (known: openchat, raw, nats, ngircd)");
+        }
+
+        async Task<Row> RowAsync(Func<double, Task<FanoutBench.Result>> phase)
+        {
+            var (best, probes) = await RateSearch.FindAsync(phase, room, start, bisections, cap, Report);
+            FanoutBench.Result? half = null;
+            if (best is not null)
+            {
+                half = await phase(best.Rate / 2);
+                Console.WriteLine($"   half of it, {best.Rate / 2:N0} publishes/s: {half.DeliveriesPerSecond:N0} deliveries/s, latency {half.Latency}");
+            }
+
+            return new Row(room, peer, best, half, probes.Count + (half is null ? 0 : 1));
+        }
+    }
+
+    private static void PrintSummary(List<Row> rows, double fsync99)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"room",5} {"peer",-9} {"max deliveries/s",17} {"p99 at max",11} {"cores at max",13} {"p99 at half",12} {"probes",7}");
+        foreach (var row in rows)
+        {
+            var best = row.Best;
+            Console.WriteLine($"{row.Room,5} {row.Peer,-9} {(best is null ? "none held" : best.Result.DeliveriesPerSecond.ToString("N0", CultureInfo.InvariantCulture)),17} " +
+                $"{(best is null ? "" : $"{best.Result.P99Ms:0.00} ms"),11} {(best is null ? "" : $"{best.Result.ServerCores:0.00}"),13} {(row.Half is null ? "" : $"{row.Half.P99Ms:0.00} ms"),12} {row.Probes,7}");
+        }
+
+        foreach (var room in rows.Select(r => r.Room).Distinct())
+        {
+            var of = rows.Where(r => r.Room == room && r.Best is not null).ToDictionary(r => r.Peer);
+            if (!of.TryGetValue("openchat", out var openChat))
+            {
+                continue;
+            }
+
+            var ratios = of.Values.Where(r => r.Peer != "openchat")
+                .Select(r => $"{openChat.Best!.Result.DeliveriesPerSecond / r.Best!.Result.DeliveriesPerSecond:0.00}x {r.Peer}");
+            Console.WriteLine($"room of {room}: openchat = {string.Join(", ", ratios)}");
+            if (of.TryGetValue("raw", out var raw) && openChat.Half is { } ours && raw.Half is { } theirs)
+            {
+                var floor = theirs.P99Ms + (2 * fsync99);
+                Console.WriteLine($"room of {room}: openchat p99 at half rate {ours.P99Ms:0.00} ms; floor raw p99 at half rate + 2 fsync p99 = {theirs.P99Ms:0.00} + 2 x {fsync99:0.00} = {floor:0.00} ms: {(ours.P99Ms <= floor ? "within" : "over")}");
+            }
+        }
+    }
+}
