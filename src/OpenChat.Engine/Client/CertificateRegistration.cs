@@ -93,7 +93,7 @@ public static class CertificateRegistration
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a certificate points at
             chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
-            if (!chain.Build(certificate) || chain.ChainElements.Count != 2)
+            if (!ChainBuilding.Chains(chain, certificate) || chain.ChainElements.Count != 2)
             {
                 throw new OpenChatException(ErrorIds.CertificateNotFromCa, ErrorKind.AuthenticationFailed,
                     "The certificate was not issued by the pinned CA: "

@@ -157,7 +157,7 @@ public sealed class MemberVerifier
             chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what a peer's certificate points at
             chain.ChainPolicy.VerificationTime = certificate.NotBefore.AddMinutes(10) < certificate.NotAfter ? certificate.NotBefore.AddMinutes(10) : certificate.NotBefore;
             chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
-            chains = chain.Build(certificate);
+            chains = ChainBuilding.Chains(chain, certificate);
             _chainCache[thumbprint] = chains;
         }
 

@@ -82,7 +82,7 @@ public static class RootProof
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true; // never fetch what an offered certificate points at
         chain.ChainPolicy.VerificationTime = now.UtcDateTime;
-        var built = chain.Build(certificate);
+        var built = ChainBuilding.Chains(chain, certificate);
         var count = chain.ChainElements.Count;
         var top = count > 0 ? chain.ChainElements[count - 1].Certificate : null;
         var anchored = top is not null && roots.Any(r => r.RawData.AsSpan().SequenceEqual(top.RawData));

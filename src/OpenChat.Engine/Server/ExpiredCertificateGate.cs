@@ -73,7 +73,7 @@ internal sealed class ExpiredCertificateGate(ICaStore store, X509ChainPolicy pol
         {
             // Any root the handshake trusts: during a CA rollover's overlap a certificate under the
             // previous root may have lapsed too.
-            return chain.Build(certificate)
+            return ChainBuilding.Chains(chain, certificate)
                 && asOfExpiry.CustomTrustStore.Cast<X509Certificate2>().Any(root => chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(root.RawData));
         }
         finally

@@ -1,0 +1,79 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using OpenChat.Engine.Group;
+using OpenChat.Tests.Unit.Support;
+
+namespace OpenChat.Tests.Unit.Group;
+
+/// <summary>
+/// Regression from fuzzing key packages and handovers (bench/fuzz.sh, 2026-12-03): a member's
+/// certificate that parses but whose public key is not a point on the curve made OpenSSL's chain
+/// building throw out of MemberVerifier, past every refusal. It must be refused like any
+/// certificate that does not come from the pinned CA.
+/// </summary>
+public sealed class UndecodableCertificateTests : IDisposable
+{
+    private readonly ManualTime _time = new(DateTimeOffset.UtcNow);
+    private readonly Ca _ca;
+
+    public UndecodableCertificateTests() => _ca = new Ca(_time);
+
+    public void Dispose() => _ca.Dispose();
+
+    /// <summary>The CA's certificate for <paramref name="user"/> with one byte of its public
+    /// point's X coordinate changed (the signature no longer holds either, as in the finding).</summary>
+    private static X509Certificate2 OffCurve(X509Certificate2 issued)
+    {
+        var raw = issued.RawData;
+        var point = issued.PublicKey.EncodedKeyValue.RawData; // 04 || X || Y
+        var at = raw.AsSpan().IndexOf(point);
+        Assert.True(at > 0, "the public point is in the certificate");
+        raw[at + 5] ^= 0x01;
+        return X509CertificateLoader.LoadCertificate(raw);
+    }
+
+    [Fact]
+    public void Building_the_chain_of_an_off_curve_certificate_throws_in_the_platform_so_the_check_matters()
+    {
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        using var broken = OffCurve(issued);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_ca.Directory.Certificate);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+        Assert.ThrowsAny<CryptographicException>(() => chain.Build(broken));
+    }
+
+    [Fact]
+    public void A_member_certificate_whose_key_does_not_decode_is_refused_not_thrown()
+    {
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        using var broken = OffCurve(issued);
+        var verifier = new MemberVerifier(_ca.Directory.Certificate);
+
+        Assert.False(verifier.Verify(broken, _time.GetUtcNow(), out var reason));
+        Assert.Contains("pinned CA", reason);
+        // Asked again (the answer is cached by thumbprint), still a refusal.
+        Assert.False(verifier.Verify(broken, _time.GetUtcNow(), out _));
+    }
+
+    [Fact]
+    public void A_key_package_and_a_handover_carrying_such_a_certificate_are_refused()
+    {
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        using var broken = OffCurve(issued);
+        using var agreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var key = issued.GetECDsaPrivateKey()!;
+        var verifier = new MemberVerifier(_ca.Directory.Certificate);
+
+        var package = KeyPackage.Create(issued, key, agreement, _time.GetUtcNow()) with { Certificate = broken.RawData };
+        Assert.False(KeyPackage.Parse(package.ToBytes()).Verify(verifier, _time.GetUtcNow(), out var packageReason));
+        Assert.NotEmpty(packageReason);
+
+        using var nextKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var handover = KeyHandover.Create(issued, key, nextKey, _time.GetUtcNow()) with { PreviousCertificate = broken.RawData };
+        Assert.False(KeyHandover.Parse(handover.ToBytes()).Verify(verifier, issued, out var handoverReason));
+        Assert.NotEmpty(handoverReason);
+    }
+}
