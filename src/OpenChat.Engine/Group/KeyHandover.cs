@@ -25,7 +25,7 @@ public sealed record KeyHandover(byte[] PreviousCertificate, byte[] NextKeyHash,
 
     private X509Certificate2? _previous;
 
-    public X509Certificate2 LoadPrevious() => _previous ??= X509CertificateLoader.LoadCertificate(PreviousCertificate);
+    public X509Certificate2 LoadPrevious() => _previous ??= Pki.PeerCertificate.Load(PreviousCertificate);
 
     /// <summary>The device fingerprint (hex SHA-256 of the SPKI) of the key handed over from, as contacts pin it.</summary>
     public string PreviousFingerprint => Convert.ToHexString(SpkiHash(LoadPrevious()));

@@ -35,7 +35,7 @@ public sealed record KeyPackage(string UserName, byte[] Certificate, byte[] Agre
 
     private X509Certificate2? _certificate;
 
-    public X509Certificate2 LoadCertificate() => _certificate ??= X509CertificateLoader.LoadCertificate(Certificate);
+    public X509Certificate2 LoadCertificate() => _certificate ??= Pki.PeerCertificate.Load(Certificate);
 
     // Read on every message for every member (validity before each send), so computed once.
     public string Serial => _serial ??= LoadCertificate().SerialNumber;

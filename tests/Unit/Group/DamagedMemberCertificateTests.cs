@@ -6,17 +6,17 @@ using OpenChat.Tests.Unit.Support;
 namespace OpenChat.Tests.Unit.Group;
 
 /// <summary>
-/// Regression from fuzzing key packages and handovers (bench/fuzz.sh, 2026-12-03): a member's
-/// certificate that parses but whose public key is not a point on the curve made OpenSSL's chain
-/// building throw out of MemberVerifier, past every refusal. It must be refused like any
-/// certificate that does not come from the pinned CA.
+/// Regressions from fuzzing key packages and handovers (bench/fuzz.sh, 2026-12-03): a member's
+/// certificate that loads but whose public key is not a point on the curve made OpenSSL's chain
+/// building throw out of MemberVerifier, and one whose validity date is not a date threw from
+/// NotBefore; both past every refusal. Each must be refused like any other bad certificate.
 /// </summary>
-public sealed class UndecodableCertificateTests : IDisposable
+public sealed class DamagedMemberCertificateTests : IDisposable
 {
     private readonly ManualTime _time = new(DateTimeOffset.UtcNow);
     private readonly Ca _ca;
 
-    public UndecodableCertificateTests() => _ca = new Ca(_time);
+    public DamagedMemberCertificateTests() => _ca = new Ca(_time);
 
     public void Dispose() => _ca.Dispose();
 
@@ -75,5 +75,44 @@ public sealed class UndecodableCertificateTests : IDisposable
         var handover = KeyHandover.Create(issued, key, nextKey, _time.GetUtcNow()) with { PreviousCertificate = broken.RawData };
         Assert.False(KeyHandover.Parse(handover.ToBytes()).Verify(verifier, issued, out var handoverReason));
         Assert.NotEmpty(handoverReason);
+    }
+
+    /// <summary>The certificate with a digit of its first UTCTime (the start of its validity) made a letter.</summary>
+    private static byte[] WithBadDate(X509Certificate2 issued)
+    {
+        var raw = issued.RawData;
+        var at = raw.AsSpan().IndexOf(new byte[] { 0x17, 0x0D });
+        Assert.True(at > 0, "the validity is a UTCTime");
+        raw[at + 4] = (byte)'x';
+        return raw;
+    }
+
+    [Fact]
+    public void A_certificate_whose_date_is_not_a_date_loads_but_throws_when_read_so_it_is_read_at_once()
+    {
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        var damaged = WithBadDate(issued);
+        using (var loaded = X509CertificateLoader.LoadCertificate(damaged))
+        {
+            Assert.ThrowsAny<CryptographicException>(() => loaded.NotBefore);
+        }
+
+        Assert.ThrowsAny<CryptographicException>(() => OpenChat.Engine.Pki.PeerCertificate.Load(damaged));
+    }
+
+    [Fact]
+    public void A_key_package_and_a_handover_with_a_certificate_whose_date_is_not_a_date_are_refused_as_unreadable()
+    {
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        using var agreement = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        using var key = issued.GetECDsaPrivateKey()!;
+        var verifier = new MemberVerifier(_ca.Directory.Certificate);
+
+        var package = KeyPackage.Create(issued, key, agreement, _time.GetUtcNow()) with { Certificate = WithBadDate(issued) };
+        Assert.Equal(RejectReason.CertificateUnreadable, KeyPackage.Parse(package.ToBytes()).Check(verifier, _time.GetUtcNow())?.Code);
+
+        using var nextKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var handover = KeyHandover.Create(issued, key, nextKey, _time.GetUtcNow()) with { PreviousCertificate = WithBadDate(issued) };
+        Assert.Equal(RejectReason.HandoverMalformed, KeyHandover.Parse(handover.ToBytes()).Check(verifier, issued)?.Code);
     }
 }
