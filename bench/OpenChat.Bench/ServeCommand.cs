@@ -17,6 +17,7 @@ internal static class ServeCommand
             PublishBurst = args.Int("publish-rate", 1_000_000),
             // The load generator is one host opening thousands of connections at once.
             MaxPendingPerAddress = 1_000_000,
+            MaxConnectionsPerAddress = 1_000_000,
             RoomCreationsPerMinute = 1e9,
             RoomCreationBurst = 1e9,
             PublishBytesPerSecond = 1e12,

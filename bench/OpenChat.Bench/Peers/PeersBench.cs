@@ -34,7 +34,16 @@ internal static class PeersBench
         {
             foreach (var peer in peers)
             {
-                rows.Add(await SearchAsync(peer, room, ca, identities, size, seconds, warmup, bisections, window));
+                try
+                {
+                    rows.Add(await SearchAsync(peer, room, ca, identities, size, seconds, warmup, bisections, window));
+                }
+                catch (Exception e) when (e is not ArgumentException)
+                {
+                    // One peer that cannot be driven (a limit, a refusal) must not cost the others' figures.
+                    Console.WriteLine($"   {peer}, room of {room}: the search stopped: {e.GetType().Name}: {e.Message}");
+                    rows.Add(new Row(room, peer, null, null, 0));
+                }
             }
         }
 
