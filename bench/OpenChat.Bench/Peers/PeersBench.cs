@@ -21,8 +21,10 @@ internal static class PeersBench
         var warmup = args.Int("warmup", 2);
         var bisections = args.Int("bisections", 3);
         var window = args.Int("window", 4096);
+        // Deliveries/s the search starts from (divided by the room's size for the publish rate).
+        var startDeliveries = args.Int("start", 50_000);
         Console.WriteLine($"peers: rooms of {string.Join(", ", rooms)} receivers, 1 publisher, {size}-byte bodies, {warmup} s warm-up and {seconds} s measured per probe, {Environment.ProcessorCount} cores");
-        Console.WriteLine($"criterion: >= {RateSearch.MinDelivered:P1} of offered deliveries arrive and p99 < {RateSearch.MaxP99Ms} ms; rate doubled, then {bisections} bisections");
+        Console.WriteLine($"criterion: >= {RateSearch.MinDelivered:P1} of offered deliveries arrive and p99 < {RateSearch.MaxP99Ms} ms; rate doubled from {startDeliveries:N0} deliveries/s, then {bisections} bisections");
 
         var (fsync50, fsync99) = FsyncProbe.Measure();
         Console.WriteLine($"disk: 4 KiB append + fsync p50 {fsync50:0.00} ms, p99 {fsync99:0.00} ms (400 samples, in {Path.GetTempPath()})");
@@ -36,7 +38,7 @@ internal static class PeersBench
             {
                 try
                 {
-                    rows.Add(await SearchAsync(peer, room, ca, identities, size, seconds, warmup, bisections, window));
+                    rows.Add(await SearchAsync(peer, room, ca, identities, size, seconds, warmup, bisections, window, startDeliveries));
                 }
                 catch (Exception e) when (e is not ArgumentException)
                 {
@@ -52,13 +54,13 @@ internal static class PeersBench
     }
 
     private static async Task<Row> SearchAsync(string peer, int room, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
-        int size, int seconds, int warmup, int bisections, int window)
+        int size, int seconds, int warmup, int bisections, int window, int startDeliveries)
     {
         Console.WriteLine($"== {peer}, room of {room}");
         void Report(RateSearch.Probe p) => Console.WriteLine(
             $"   offered {p.Rate,10:N0} publishes/s: delivered {p.Delivered,8:P2}, {p.Result.DeliveriesPerSecond,12:N0} deliveries/s, p99 {p.Result.P99Ms,8:0.00} ms, server cores {p.Result.ServerCores:0.00}{(p.Holds ? "" : "  (fails)")}");
 
-        var start = 50_000.0 / room;
+        var start = (double)startDeliveries / room;
         var cap = 40_000_000.0 / room;
         switch (peer)
         {
