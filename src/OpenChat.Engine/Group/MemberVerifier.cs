@@ -15,6 +15,22 @@ public sealed class MemberVerifier
     private readonly Dictionary<string, bool> _chainCache = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
+    /// <summary>How many chain verdicts are kept. A member can put any certificate in a package,
+    /// failing ones included, so the cache is bounded: full, it starts over (a verdict is only
+    /// saved work, never a decision that could be lost).</summary>
+    internal int ChainCacheLimit { get; init; } = 4096;
+
+    internal int CachedChains
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _chainCache.Count;
+            }
+        }
+    }
+
     public MemberVerifier(X509Certificate2 pinnedCa)
     {
         _roots = [pinnedCa];
@@ -158,6 +174,11 @@ public sealed class MemberVerifier
             chain.ChainPolicy.VerificationTime = certificate.NotBefore.AddMinutes(10) < certificate.NotAfter ? certificate.NotBefore.AddMinutes(10) : certificate.NotBefore;
             chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CertificateProfile.ClientAuthOid));
             chains = ChainBuilding.Chains(chain, certificate);
+            if (_chainCache.Count >= ChainCacheLimit)
+            {
+                _chainCache.Clear();
+            }
+
             _chainCache[thumbprint] = chains;
         }
 

@@ -115,4 +115,28 @@ public sealed class DamagedMemberCertificateTests : IDisposable
         var handover = KeyHandover.Create(issued, key, nextKey, _time.GetUtcNow()) with { PreviousCertificate = WithBadDate(issued) };
         Assert.Equal(RejectReason.HandoverMalformed, KeyHandover.Parse(handover.ToBytes()).Check(verifier, issued)?.Code);
     }
+
+    [Fact]
+    public void The_chain_verdicts_kept_are_bounded_and_a_verdict_forgotten_is_the_same_when_asked_again()
+    {
+        // Each package a member sends may carry another certificate, failing ones included.
+        var verifier = new MemberVerifier(_ca.Directory.Certificate) { ChainCacheLimit = 3 };
+        using var good = _ca.Authority.IssueClient("alice").Certificate;
+        var strangers = Enumerable.Range(0, 10).Select(i =>
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            return new CertificateRequest($"CN=mallory{i}", key, HashAlgorithmName.SHA256).CreateSelfSigned(_time.GetUtcNow().AddDays(-1), _time.GetUtcNow().AddDays(30));
+        }).ToList();
+
+        Assert.True(verifier.Verify(good, _time.GetUtcNow(), out var first), first);
+        foreach (var stranger in strangers)
+        {
+            Assert.False(verifier.Verify(stranger, _time.GetUtcNow(), out _));
+            Assert.InRange(verifier.CachedChains, 1, 3);
+        }
+
+        Assert.True(verifier.Verify(good, _time.GetUtcNow(), out var again), again);
+        Assert.False(verifier.Verify(strangers[0], _time.GetUtcNow(), out _));
+        strangers.ForEach(s => s.Dispose());
+    }
 }
