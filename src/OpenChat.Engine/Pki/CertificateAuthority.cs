@@ -158,7 +158,19 @@ public sealed class CertificateAuthority : IDisposable
         var invites = new InviteBook(Directory, _time, _log);
         var record = invites.Check(claim, serverCertificateHash, nonce);
         var publicKey = CsrPolicy.Check(claim.CertificateRequest, record.UserName);
-        CheckClientName(record.UserName, record.AdditionalDevice);
+        try
+        {
+            CheckClientName(record.UserName, record.AdditionalDevice);
+        }
+        catch (OpenChatException e) when (e.ErrorId == ErrorIds.UserNameTaken)
+        {
+            // The same invite redeemed twice at once (on two nodes): the one that lost the race
+            // finds the name taken by the certificate the other was just issued. What it is told
+            // is that the invite was used, not to pass -AdditionalDevice.
+            invites.CheckStillPending(record);
+            throw;
+        }
+
         invites.Redeem(record);
         return SignClient(record.UserName, publicKey, Days(validDays), record.AdditionalDevice);
     }

@@ -137,6 +137,16 @@ public sealed class InviteBook
     }
 
     /// <summary>Uses the invite up; exactly one caller can succeed.</summary>
+    /// <summary>Throws, as <see cref="Check"/> would, when the invite is no longer pending now.</summary>
+    public void CheckStillPending(InviteRecord record)
+    {
+        var now = _directory.Store.GetInvite(record.Id) ?? record;
+        if (now.StatusAt(Now) != InviteStatus.Pending)
+        {
+            throw NotPending(now);
+        }
+    }
+
     public void Redeem(InviteRecord record)
     {
         if (!_directory.Store.TryRedeemInvite(record.Id, Now))

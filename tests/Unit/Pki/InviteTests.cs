@@ -267,4 +267,33 @@ public class InviteTests
     private static byte[] ReadIfExists(string path) => File.Exists(path) ? File.ReadAllBytes(path) : [];
 
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
+
+    [Fact]
+    public void An_invite_whose_user_was_given_a_certificate_meanwhile_is_refused_as_name_taken_and_stays_pending()
+    {
+        using var ca = new Ca().WithServer();
+        var (_, code) = ca.Invites.Create("carol");
+        ca.Authority.IssueClient("carol").Certificate.Dispose();
+        var claim = EnrollmentClaim.Prove(code, Requests.EcP256("CN=carol"), Ca.ConnectionCertificateHash, Ca.ConnectionNonce);
+
+        var e = Assert.Throws<OpenChatException>(() => ca.Authority.Enroll(claim, Ca.ConnectionCertificateHash, Ca.ConnectionNonce));
+
+        Assert.Equal(ErrorIds.UserNameTaken, e.ErrorId);
+        Assert.Equal(InviteStatus.Pending, ca.Invites.Find().Single().StatusAt(DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public void An_invite_redeemed_since_it_was_checked_is_refused_as_redeemed_on_a_second_look()
+    {
+        // What the loser of two redemptions at once (two nodes) meets: its first check passed,
+        // the other redemption went through, and the name is now taken; it is told the invite was used.
+        using var ca = new Ca().WithServer();
+        var (record, _) = ca.Invites.Create("carol");
+        ca.Invites.CheckStillPending(record);
+        Assert.True(ca.Directory.Store.TryRedeemInvite(record.Id, DateTimeOffset.UtcNow));
+
+        var e = Assert.Throws<OpenChatException>(() => ca.Invites.CheckStillPending(record));
+
+        Assert.Equal(ErrorIds.InviteAlreadyRedeemed, e.ErrorId);
+    }
 }
