@@ -80,40 +80,21 @@ internal static class FanoutBench
             senders.Add(await BenchClient.ConnectAsync(ports[i % ports.Count], ca, identities[members + i], Room));
         }
 
-        long delivered = 0;
-        var latency = new Latency();
+        var counters = new PhaseCounters();
         var nodeLatency = ports.Select(_ => new Latency()).ToArray();
-        // Samples are taken in the measured window only, not during the warm-up.
-        var measuring = false;
         using var stop = new CancellationTokenSource();
         var reading = receivers.Select((c, index) => FrameCounter.RunAsync(c.Stream, frame =>
         {
-            if (frame[0] == (byte)MessageType.Event)
+            if (frame[0] == (byte)MessageType.Event && counters.Delivered())
             {
-                var n = Interlocked.Increment(ref delivered);
-                if ((n & 63) == 0 && Volatile.Read(ref measuring))
-                {
-                    var stamp = BenchClient.StampOfEvent(frame);
-                    latency.Add(stamp);
-                    nodeLatency[index % ports.Count].Add(stamp);
-                }
+                var stamp = BenchClient.StampOfEvent(frame);
+                counters.Latency.Add(stamp);
+                nodeLatency[index % ports.Count].Add(stamp);
             }
         }, stop.Token)).ToList();
 
-        long published = 0;
-        var publishing = senders.Select(s => PublishAsync(s, size, rate / publishers, window, () => Interlocked.Increment(ref published), stop.Token)).ToList();
-
-        await Task.Delay(TimeSpan.FromSeconds(warmup));
-        var d0 = Interlocked.Read(ref delivered);
-        var p0 = Interlocked.Read(ref published);
-        var cpu0 = meter.Take();
-        Volatile.Write(ref measuring, true);
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var d1 = Interlocked.Read(ref delivered);
-        var p1 = Interlocked.Read(ref published);
-        var cores = CpuMeter.Cores(cpu0, meter.Take(), elapsed);
+        var publishing = senders.Select(s => PublishAsync(s, size, rate / publishers, window, () => counters.Published(), stop.Token)).ToList();
+        var measured = await counters.MeasureAsync(warmup, seconds, meter);
         stop.Cancel();
         foreach (var c in receivers.Concat(senders))
         {
@@ -121,12 +102,16 @@ internal static class FanoutBench
         }
 
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-        return new Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary(), cores.Engines, cores.Machine,
-            ports.Count > 1 ? [.. nodeLatency.Select(l => l.Summary())] : null) { P99Ms = latency.Percentile(0.99) };
+        return counters.Result(measured, measured.Cores.Servers) with
+        {
+            EngineCores = measured.Cores.Engines,
+            MachineCores = measured.Cores.Machine,
+            NodeLatency = ports.Count > 1 ? [.. nodeLatency.Select(l => l.Summary())] : null,
+        };
     }
 
     /// <summary>Publishes with at most a window of unacknowledged messages; with a rate, paces to it.</summary>
-    private static async Task PublishAsync(BenchClient client, int size, double rate, int windowSize, Func<long> onAck, CancellationToken stop)
+    private static async Task PublishAsync(BenchClient client, int size, double rate, int windowSize, Action onAck, CancellationToken stop)
     {
         using var window = new SemaphoreSlim(windowSize);
         var acks = FrameCounter.RunAsync(client.Stream, frame =>
@@ -140,27 +125,19 @@ internal static class FanoutBench
 
         var body = new byte[size];
         var batch = new MemoryStream();
-        var clock = Stopwatch.StartNew();
-        long sent = 0;
+        var pacer = new RatePacer(rate);
         uint tag = 10;
         try
         {
             while (!stop.IsCancellationRequested)
             {
                 batch.SetLength(0);
-                var allowed = rate > 0 ? (long)(clock.Elapsed.TotalSeconds * rate) - sent : 64;
-                if (allowed <= 0)
-                {
-                    await Task.Delay(1, stop);
-                    continue;
-                }
-
-                for (var i = 0; i < Math.Min(allowed, 64); i++)
+                var count = await pacer.NextAsync(stop);
+                for (var i = 0; i < count; i++)
                 {
                     await window.WaitAsync(stop);
                     BitConverter.TryWriteBytes(body, Latency.Stamp());
                     batch.Write(new Publish(tag++, Room, Guid.CreateVersion7(), EventKind.Chat, 0, body).ToFrame());
-                    sent++;
                 }
 
                 await client.Stream.WriteAsync(batch.GetBuffer().AsMemory(0, (int)batch.Length), stop);

@@ -48,40 +48,27 @@ internal sealed class RawFanoutServer : IDisposable
             senders.Add(await server.ConnectAsync((byte)'P'));
         }
 
-        long delivered = 0;
-        var latency = new Latency();
-        // As for OpenChat, samples are taken in the measured window only, not during the warm-up.
-        var measuring = false;
+        var counters = new PhaseCounters();
         using var stop = new CancellationTokenSource();
         var reading = receivers.Select(r => FrameCounter.RunAsync(r, frame =>
         {
-            var n = Interlocked.Increment(ref delivered);
-            if ((n & 63) == 0 && Volatile.Read(ref measuring))
+            if (counters.Delivered())
             {
-                latency.Add(BitConverter.ToInt64(frame));
+                counters.Latency.Add(BitConverter.ToInt64(frame));
             }
         }, stop.Token)).ToList();
 
-        long published = 0;
         var publishing = senders.Select(s => Task.Run(async () =>
         {
             var frame = new byte[4 + size];
             System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)size);
             var batch = new byte[frame.Length * 64];
-            var clock = Stopwatch.StartNew();
-            long sent = 0;
+            var pacer = new RatePacer(rate / publishers);
             try
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    var allowed = rate > 0 ? (long)(clock.Elapsed.TotalSeconds * rate / publishers) - sent : 64;
-                    if (allowed <= 0)
-                    {
-                        await Task.Delay(1, stop.Token);
-                        continue;
-                    }
-
-                    var count = (int)Math.Min(allowed, 64);
+                    var count = await pacer.NextAsync(stop.Token);
                     for (var i = 0; i < count; i++)
                     {
                         BitConverter.TryWriteBytes(frame.AsSpan(4), Latency.Stamp());
@@ -90,8 +77,7 @@ internal sealed class RawFanoutServer : IDisposable
 
                     await s.WriteAsync(batch.AsMemory(0, count * frame.Length), stop.Token);
                     await s.FlushAsync(stop.Token);
-                    sent += count;
-                    Interlocked.Add(ref published, count);
+                    counters.Published(count);
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
@@ -99,17 +85,8 @@ internal sealed class RawFanoutServer : IDisposable
             }
         })).ToList();
 
-        await Task.Delay(TimeSpan.FromSeconds(warmup));
-        var d0 = Interlocked.Read(ref delivered);
-        var p0 = Interlocked.Read(ref published);
-        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        Volatile.Write(ref measuring, true);
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var d1 = Interlocked.Read(ref delivered);
-        var p1 = Interlocked.Read(ref published);
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        // The raw server shares this process with its load, so "server cores" here is the whole process.
+        var window = await counters.MeasureAsync(warmup, seconds, new CpuMeter(() => Process.GetCurrentProcess().TotalProcessorTime));
         stop.Cancel();
         foreach (var stream in receivers.Concat(senders))
         {
@@ -118,8 +95,7 @@ internal sealed class RawFanoutServer : IDisposable
 
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
         server.ForgetReceivers();
-        // The raw server shares this process with its load, so "server cores" here is the whole process.
-        return new FanoutBench.Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cpu / elapsed, latency.Summary()) { P99Ms = latency.Percentile(0.99) };
+        return counters.Result(window, window.Cores.Servers);
     }
 
     public void Dispose()

@@ -113,24 +113,19 @@ internal sealed class IrcPeer : IDisposable
         }
 
         var publisher = await JoinAsync($"p{phase}");
-        long delivered = 0;
-        var latency = new Latency();
-        var measuring = false;
+        var counters = new PhaseCounters();
         using var stop = new CancellationTokenSource();
         var reading = receivers.Select(r => Task.Run(() => ReadAsync(r, stamp =>
         {
-            var n = Interlocked.Increment(ref delivered);
-            if ((n & 63) == 0 && Volatile.Read(ref measuring))
+            if (counters.Delivered())
             {
-                latency.Add(stamp);
+                counters.Latency.Add(stamp);
             }
         }, stop.Token))).ToList();
 
-        long published = 0;
         var publishing = Task.Run(async () =>
         {
-            var clock = Stopwatch.StartNew();
-            long sent = 0;
+            var pacer = new RatePacer(rate);
             var batch = new MemoryStream();
             // The text is the stamp in hex, padded to the body size (IRC lines are text).
             var padding = new string('x', Math.Max(0, size - 16));
@@ -138,15 +133,8 @@ internal sealed class IrcPeer : IDisposable
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    var allowed = (long)(clock.Elapsed.TotalSeconds * rate) - sent;
-                    if (allowed <= 0)
-                    {
-                        await Task.Delay(1, stop.Token);
-                        continue;
-                    }
-
+                    var count = await pacer.NextAsync(stop.Token);
                     batch.SetLength(0);
-                    var count = (int)Math.Min(allowed, 64);
                     for (var i = 0; i < count; i++)
                     {
                         batch.Write(Encoding.ASCII.GetBytes($"PRIVMSG {Channel} :{Latency.Stamp():x16}{padding}\r\n"));
@@ -154,8 +142,7 @@ internal sealed class IrcPeer : IDisposable
 
                     await publisher.WriteAsync(batch.GetBuffer().AsMemory(0, (int)batch.Length), stop.Token);
                     await publisher.FlushAsync(stop.Token);
-                    sent += count;
-                    Interlocked.Add(ref published, count);
+                    counters.Published(count);
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
@@ -163,18 +150,7 @@ internal sealed class IrcPeer : IDisposable
             }
         });
 
-        var meter = new CpuMeter(() => CpuMeter.TreeTime([_process.Id]));
-        await Task.Delay(TimeSpan.FromSeconds(warmup));
-        var d0 = Interlocked.Read(ref delivered);
-        var p0 = Interlocked.Read(ref published);
-        var cpu0 = meter.Take();
-        Volatile.Write(ref measuring, true);
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var d1 = Interlocked.Read(ref delivered);
-        var p1 = Interlocked.Read(ref published);
-        var cores = CpuMeter.Cores(cpu0, meter.Take(), elapsed);
+        var window = await counters.MeasureAsync(warmup, seconds, new CpuMeter(() => CpuMeter.TreeTime([_process.Id])));
         stop.Cancel();
         foreach (var stream in receivers.Append(publisher))
         {
@@ -182,7 +158,7 @@ internal sealed class IrcPeer : IDisposable
         }
 
         await Task.WhenAll(reading.Append(publishing));
-        return new FanoutBench.Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary()) { P99Ms = latency.Percentile(0.99) };
+        return counters.Result(window, window.Cores.Servers);
     }
 
     // Counts the channel's PRIVMSG lines and hands on each one's stamp; answers PING so the

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NATS.Client.Core;
 using OpenChat.Tests.Unit.Support.Engines;
 
@@ -53,9 +52,7 @@ internal sealed class NatsPeer : IAsyncDisposable
             await connection.PingAsync();
         }
 
-        long delivered = 0;
-        var latency = new Latency();
-        var measuring = false;
+        var counters = new PhaseCounters();
         using var stop = new CancellationTokenSource();
         var reading = subscriptions.Select(sub => Task.Run(async () =>
         {
@@ -63,10 +60,9 @@ internal sealed class NatsPeer : IAsyncDisposable
             {
                 await foreach (var message in sub.Msgs.ReadAllAsync(stop.Token))
                 {
-                    var n = Interlocked.Increment(ref delivered);
-                    if ((n & 63) == 0 && Volatile.Read(ref measuring) && message.Data is { Length: >= 8 } data)
+                    if (counters.Delivered() && message.Data is { Length: >= 8 } data)
                     {
-                        latency.Add(BitConverter.ToInt64(data));
+                        counters.Latency.Add(BitConverter.ToInt64(data));
                     }
                 }
             }
@@ -75,30 +71,22 @@ internal sealed class NatsPeer : IAsyncDisposable
             }
         })).ToList();
 
-        long published = 0;
         var publishing = Task.Run(async () =>
         {
-            var clock = Stopwatch.StartNew();
-            long sent = 0;
+            var pacer = new RatePacer(rate);
             try
             {
                 while (!stop.IsCancellationRequested)
                 {
-                    var allowed = (long)(clock.Elapsed.TotalSeconds * rate) - sent;
-                    if (allowed <= 0)
-                    {
-                        await Task.Delay(1, stop.Token);
-                        continue;
-                    }
-
-                    for (var i = 0; i < Math.Min(allowed, 64); i++)
+                    var count = await pacer.NextAsync(stop.Token);
+                    for (var i = 0; i < count; i++)
                     {
                         var body = new byte[size];
                         BitConverter.TryWriteBytes(body, Latency.Stamp());
                         await publisher.PublishAsync(Subject, body, cancellationToken: stop.Token);
-                        sent++;
-                        Interlocked.Increment(ref published);
                     }
+
+                    counters.Published(count);
                 }
             }
             catch (Exception e) when (e is OperationCanceledException or NatsException)
@@ -106,18 +94,7 @@ internal sealed class NatsPeer : IAsyncDisposable
             }
         });
 
-        var meter = new CpuMeter(() => _server.ProcessId is { } pid ? CpuMeter.TreeTime([pid]) : TimeSpan.Zero);
-        await Task.Delay(TimeSpan.FromSeconds(warmup));
-        var d0 = Interlocked.Read(ref delivered);
-        var p0 = Interlocked.Read(ref published);
-        var cpu0 = meter.Take();
-        Volatile.Write(ref measuring, true);
-        var clock = Stopwatch.StartNew();
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        var elapsed = clock.Elapsed.TotalSeconds;
-        var d1 = Interlocked.Read(ref delivered);
-        var p1 = Interlocked.Read(ref published);
-        var cores = CpuMeter.Cores(cpu0, meter.Take(), elapsed);
+        var window = await counters.MeasureAsync(warmup, seconds, new CpuMeter(() => _server.ProcessId is { } pid ? CpuMeter.TreeTime([pid]) : TimeSpan.Zero));
         stop.Cancel();
         await Task.WhenAll(reading.Append(publishing));
         // Closing a receiver that is still behind can time out on its unsubscribe; the
@@ -140,7 +117,7 @@ internal sealed class NatsPeer : IAsyncDisposable
             Console.WriteLine($"   ({slowClose} NATS connections timed out while closing)");
         }
 
-        return new FanoutBench.Result((d1 - d0) / elapsed, (p1 - p0) / elapsed, cores.Servers, latency.Summary()) { P99Ms = latency.Percentile(0.99) };
+        return counters.Result(window, window.Cores.Servers);
     }
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
