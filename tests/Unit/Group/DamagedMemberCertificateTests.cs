@@ -139,4 +139,19 @@ public sealed class DamagedMemberCertificateTests : IDisposable
         Assert.False(verifier.Verify(strangers[0], _time.GetUtcNow(), out _));
         strangers.ForEach(s => s.Dispose());
     }
+
+    [Fact]
+    public void An_identity_file_whose_certificate_key_does_not_decode_is_refused_as_not_from_the_ca()
+    {
+        // The same damage in a certificate registered as an identity from a file: the chain
+        // check refuses it (it would have thrown from X509Chain.Build before ChainBuilding).
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        using var broken = OffCurve(issued);
+        using var key = issued.GetECDsaPrivateKey()!;
+
+        var e = Assert.Throws<OpenChat.Engine.OpenChatException>(() =>
+            OpenChat.Engine.Client.CertificateRegistration.Verify(broken, key, _ca.Directory.Certificate, _time.GetUtcNow()));
+
+        Assert.Equal(OpenChat.Engine.ErrorIds.CertificateNotFromCa, e.ErrorId);
+    }
 }
