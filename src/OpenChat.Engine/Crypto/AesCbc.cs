@@ -13,10 +13,25 @@ public static class AesCbc
 
     public static byte[] Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext)
     {
+        var ciphertext = new byte[CiphertextLength(plaintext.Length)];
+        Encrypt(key, iv, plaintext, ciphertext);
+        return ciphertext;
+    }
+
+    /// <summary>Encrypts into <paramref name="destination"/>, which is exactly
+    /// <see cref="CiphertextLength"/> long.</summary>
+    public static void Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> plaintext, Span<byte> destination)
+    {
         var aes = Instance;
         aes.Key = key.ToArray();
-        return aes.EncryptCbc(plaintext, iv, PaddingMode.PKCS7);
+        if (aes.EncryptCbc(plaintext, iv, destination, PaddingMode.PKCS7) != destination.Length)
+        {
+            throw new ArgumentException("The destination is not the ciphertext's length.", nameof(destination));
+        }
     }
+
+    /// <summary>PKCS#7 always pads: a whole block more when the plaintext fills its last one.</summary>
+    public static int CiphertextLength(int plaintextLength) => (plaintextLength / 16 + 1) * 16;
 
     /// <summary>Throws <see cref="CryptoException"/> on a bad length or bad padding.</summary>
     public static byte[] Decrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, ReadOnlySpan<byte> ciphertext)

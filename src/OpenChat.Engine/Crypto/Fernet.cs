@@ -25,7 +25,11 @@ public static class Fernet
     public static string Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext) =>
         Encrypt(key, plaintext, DateTimeOffset.UtcNow, RandomNumberGenerator.GetBytes(16));
 
-    public static string Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, DateTimeOffset now, ReadOnlySpan<byte> iv)
+    public static string Encrypt(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, DateTimeOffset now, ReadOnlySpan<byte> iv) =>
+        ToBase64Url(EncryptToBytes(key, plaintext, now, iv));
+
+    /// <summary>The token's binary form (what base64url encodes): the envelope carries it so.</summary>
+    public static byte[] EncryptToBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plaintext, DateTimeOffset now, ReadOnlySpan<byte> iv)
     {
         CheckKey(key);
         if (iv.Length != 16)
@@ -33,14 +37,14 @@ public static class Fernet
             throw new ArgumentException("A Fernet IV is 16 bytes.", nameof(iv));
         }
 
-        var ciphertext = AesCbc.Encrypt(key[16..], iv, plaintext);
-        var token = new byte[HeaderLength + ciphertext.Length + MacLength];
+        var cipherLength = AesCbc.CiphertextLength(plaintext.Length);
+        var token = new byte[HeaderLength + cipherLength + MacLength];
         token[0] = Version;
         BinaryPrimitives.WriteUInt64BigEndian(token.AsSpan(1), (ulong)now.ToUnixTimeSeconds());
         iv.CopyTo(token.AsSpan(9));
-        ciphertext.CopyTo(token.AsSpan(HeaderLength));
+        AesCbc.Encrypt(key[16..], iv, plaintext, token.AsSpan(HeaderLength, cipherLength));
         HMACSHA256.HashData(key[..16], token.AsSpan(0, token.Length - MacLength), token.AsSpan(token.Length - MacLength));
-        return ToBase64Url(token);
+        return token;
     }
 
     /// <summary>Verifies and decrypts; <paramref name="ttl"/> bounds the token's age when given.</summary>
@@ -48,13 +52,20 @@ public static class Fernet
     {
         CheckKey(key);
         var data = FromBase64Url(token) ?? throw new CryptoException("The token is not base64url.");
+        return DecryptBytes(key, data, now, ttl);
+    }
+
+    /// <summary><see cref="Decrypt"/> of a token's binary form.</summary>
+    public static byte[] DecryptBytes(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, DateTimeOffset now, TimeSpan? ttl = null)
+    {
+        CheckKey(key);
         if (data.Length < HeaderLength + 16 + MacLength || data[0] != Version)
         {
             throw new CryptoException("The token is too short or has an unknown version.");
         }
 
         // Like the reference implementation, the age checks apply when a time-to-live is given.
-        var timestamp = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(1));
+        var timestamp = BinaryPrimitives.ReadUInt64BigEndian(data[1..]);
         var nowSeconds = now.ToUnixTimeSeconds();
         if (ttl is { } age)
         {
@@ -70,25 +81,28 @@ public static class Fernet
         }
 
         Span<byte> mac = stackalloc byte[MacLength];
-        HMACSHA256.HashData(key[..16], data.AsSpan(0, data.Length - MacLength), mac);
-        if (!CryptographicOperations.FixedTimeEquals(mac, data.AsSpan(data.Length - MacLength)))
+        HMACSHA256.HashData(key[..16], data[..^MacLength], mac);
+        if (!CryptographicOperations.FixedTimeEquals(mac, data[^MacLength..]))
         {
             throw new CryptoException("The token's HMAC does not verify.");
         }
 
-        return AesCbc.Decrypt(key[16..], data.AsSpan(9, 16), data.AsSpan(HeaderLength, data.Length - HeaderLength - MacLength));
+        return AesCbc.Decrypt(key[16..], data.Slice(9, 16), data[HeaderLength..^MacLength]);
     }
 
     /// <summary>The timestamp a token carries (after it verified, this is when it was made).</summary>
-    public static DateTimeOffset TimestampOf(string token)
+    public static DateTimeOffset TimestampOf(string token) =>
+        TimestampOfBytes(FromBase64Url(token) ?? throw new CryptoException("The token is not base64url."));
+
+    /// <summary><see cref="TimestampOf"/> of a token's binary form.</summary>
+    public static DateTimeOffset TimestampOfBytes(ReadOnlySpan<byte> data)
     {
-        var data = FromBase64Url(token);
-        if (data is null || data.Length < 9)
+        if (data.Length < 9)
         {
-            throw new CryptoException("The token is not base64url.");
+            throw new CryptoException("The token is too short to carry a timestamp.");
         }
 
-        var seconds = BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(1));
+        var seconds = BinaryPrimitives.ReadUInt64BigEndian(data[1..]);
         return seconds > (ulong)DateTimeOffset.MaxValue.ToUnixTimeSeconds()
             ? throw new CryptoException("The token's timestamp is impossible.")
             : DateTimeOffset.FromUnixTimeSeconds((long)seconds);

@@ -41,9 +41,32 @@ public sealed record Envelope(string Room, ulong Epoch, string Sender, string Se
     /// that the signature covers.</summary>
     public byte Format { get; init; } = Version;
 
-    public byte[] ToBytes() => Write(true);
+    // What Parse read, so a received message is verified over the bytes that came and its token is
+    // not encoded to base64url and back. Not copied by `with`: a changed envelope is written anew.
+    private byte[]? _signedPart;
+    private byte[]? _tokenBytes;
 
-    internal byte[] SignedPart() => Write(false);
+    private Envelope(Envelope original)
+    {
+        (Room, Epoch, Sender, SenderSerial, Generation, ContentType, Token, Signature) =
+            (original.Room, original.Epoch, original.Sender, original.SenderSerial, original.Generation, original.ContentType, original.Token, original.Signature);
+        Format = original.Format;
+    }
+
+    public byte[] ToBytes() => SignedFields().Bytes(Signature).ToBody();
+
+    internal byte[] SignedPart() => _signedPart ?? SignedFields().ToBody();
+
+    /// <summary>The token's binary form (what <see cref="Token"/> encodes).</summary>
+    internal byte[] TokenBytes() => _tokenBytes ?? (Token.Length == 0 ? [] : Fernet.FromBase64Url(Token) ?? throw new CryptoException("The envelope's token is not base64url."));
+
+    /// <summary>A new envelope's bytes, signed by <paramref name="signingKey"/>, written once.</summary>
+    internal static byte[] Seal(string room, ulong epoch, string sender, string senderSerial, uint generation, ContentType contentType, byte[] token,
+        System.Security.Cryptography.ECDsa signingKey)
+    {
+        var w = Fields(Version, room, epoch, sender, senderSerial, generation, contentType, token.Length).Bytes(token);
+        return w.Bytes(Signatures.Sign(signingKey, w.Written)).ToBody();
+    }
 
     public static Envelope Parse(ReadOnlySpan<byte> bytes)
     {
@@ -57,10 +80,27 @@ public sealed record Envelope(string Room, ulong Epoch, string Sender, string Se
             }
 
             var (room, epoch, sender, serial, generation, contentType) = (r.String(), r.U64(), r.String(), r.String(), r.U32(), (ContentType)r.U8());
-            var token = format == Version1
-                ? r.String()
-                : Fernet.ToBase64Url(r.Bytes());
-            var envelope = new Envelope(room, epoch, sender, serial, generation, contentType, token, r.Bytes()) { Format = format };
+            string token;
+            byte[]? tokenBytes = null;
+            if (format == Version1)
+            {
+                token = r.String();
+            }
+            else
+            {
+                tokenBytes = r.Bytes();
+                token = Fernet.ToBase64Url(tokenBytes);
+            }
+
+            // The fields decode one way only (lengths are exact, UTF-8 is strict), so the bytes up
+            // to the signature are what writing these fields again would give.
+            var signedPart = bytes[..r.Position].ToArray();
+            var envelope = new Envelope(room, epoch, sender, serial, generation, contentType, token, r.Bytes())
+            {
+                Format = format,
+                _signedPart = signedPart,
+                _tokenBytes = tokenBytes,
+            };
             r.End();
             return envelope;
         }
@@ -70,24 +110,13 @@ public sealed record Envelope(string Room, ulong Epoch, string Sender, string Se
         }
     }
 
-    private byte[] Write(bool withSignature)
+    private PayloadWriter SignedFields()
     {
-        var w = PayloadWriter.Body(Token.Length + 160).U8(Format).String(Room).U64(Epoch).String(Sender).String(SenderSerial)
-            .U32(Generation).U8((byte)ContentType);
-        if (Format == Version1)
-        {
-            w.String(Token);
-        }
-        else
-        {
-            w.Bytes(Token.Length == 0 ? [] : Fernet.FromBase64Url(Token) ?? throw new CryptoException("The envelope's token is not base64url."));
-        }
-
-        if (withSignature)
-        {
-            w.Bytes(Signature);
-        }
-
-        return w.ToBody();
+        var w = Fields(Format, Room, Epoch, Sender, SenderSerial, Generation, ContentType, Token.Length);
+        return Format == Version1 ? w.String(Token) : w.Bytes(TokenBytes());
     }
+
+    private static PayloadWriter Fields(byte format, string room, ulong epoch, string sender, string senderSerial, uint generation, ContentType contentType,
+        int tokenLength) =>
+        PayloadWriter.Body(tokenLength + 160).U8(format).String(room).U64(epoch).String(sender).String(senderSerial).U32(generation).U8((byte)contentType);
 }

@@ -20,7 +20,7 @@ internal sealed class EpochKeys
     private readonly Dictionary<uint, byte[]> _ownUnechoed = [];
     private string? _ownSerial;
 
-    /// <summary>Own messages whose keys are kept for their echo; the oldest is erased past it.</summary>
+    /// <summary>Own messages whose keys are kept for their echo: those of the last this many sent.</summary>
     public const int MaxOwnUnechoed = 256;
 
     /// <summary>False when this device holds no key for the epoch (not a member, or it left).</summary>
@@ -112,11 +112,11 @@ internal sealed class EpochKeys
     {
         SentInEpoch++;
         _ownUnechoed[generation] = (byte[])messageKey.Clone();
-        while (_ownUnechoed.Count > MaxOwnUnechoed)
+        // Generations are sent in order, so the keys kept are those of the last MaxOwnUnechoed
+        // sent: the one that falls out of that window is dropped (no search for the oldest).
+        if (generation >= MaxOwnUnechoed && _ownUnechoed.Remove(generation - MaxOwnUnechoed, out var old))
         {
-            var oldest = _ownUnechoed.Keys.Min();
-            Erase(_ownUnechoed[oldest]);
-            _ownUnechoed.Remove(oldest);
+            Erase(old);
         }
     }
 

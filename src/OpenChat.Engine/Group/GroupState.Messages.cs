@@ -16,7 +16,7 @@ public sealed partial class GroupState
             throw new CryptoException("This device is not a member of the room's current epoch.");
         }
 
-        if (InvalidMembers.Count > 0)
+        if (AnyInvalidMember())
         {
             throw new CryptoException("A member of the current epoch has been revoked or has expired; commit their removal before sending.");
         }
@@ -27,11 +27,12 @@ public sealed partial class GroupState
         }
 
         var (generation, key) = sending.Advance();
-        var token = Fernet.Encrypt(key, content, now, RandomNumberGenerator.GetBytes(16));
+        Span<byte> iv = stackalloc byte[IvPool.IvLength];
+        IvPool.Fill(iv);
+        var token = Fernet.EncryptToBytes(key, content, now, iv);
         _keys.CountSent(generation, key);
         CryptographicOperations.ZeroMemory(key);
-        var unsigned = new Envelope(Room, Epoch, _me.UserName, _me.Serial, generation, contentType, token, []);
-        return (unsigned with { Signature = Signatures.Sign(_me.SigningKey, unsigned.SignedPart()) }).ToBytes();
+        return Envelope.Seal(Room, Epoch, _me.UserName, _me.Serial, generation, contentType, token, _me.SigningKey);
     }
 
     private GroupOutcome ProcessMessage(RoomEvent e, DateTimeOffset at)

@@ -123,8 +123,31 @@ public sealed partial class GroupState
     /// removal is judged by everyone at the time the server sequences it, so a device whose clock
     /// is fast must not decide one (and refuse to send until it is accepted) before the room's
     /// clock can have passed the end.</remarks>
-    public IReadOnlyList<string> InvalidMembers =>
-        _roster.Members.Where(s => _validity.IsRevoked(s) || !_roster.TryGetPackage(s, out var p) || !_validity.ValidAt(p, RemovalTime)).ToList();
+    public IReadOnlyList<string> InvalidMembers
+    {
+        get
+        {
+            var at = RemovalTime;
+            return _roster.Members.Where(s => IsInvalid(s, at)).ToList();
+        }
+    }
+
+    private bool AnyInvalidMember()
+    {
+        var at = RemovalTime;
+        foreach (var serial in _roster.Members)
+        {
+            if (IsInvalid(serial, at))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool IsInvalid(string serial, DateTimeOffset at) =>
+        _validity.IsRevoked(serial) || !_roster.TryGetPackage(serial, out var package) || !_validity.ValidAt(package, at);
 
     // The earliest time the server can sequence this device's next event at: the room's clock, or
     // this device's clock less the tolerated skew when that is later.

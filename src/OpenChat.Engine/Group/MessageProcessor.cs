@@ -60,7 +60,7 @@ internal static class MessageProcessor
         try
         {
             // No time-to-live: an old message read from history is still valid.
-            content = Fernet.Decrypt(messageKey, envelope.Token, now);
+            content = Fernet.DecryptBytes(messageKey, envelope.TokenBytes(), now);
         }
         catch (CryptoException ex)
         {
@@ -79,7 +79,7 @@ internal static class MessageProcessor
 
         var (outOfOrder, missing) = keys.Record(envelope.SenderSerial, envelope.Generation);
         var message = new GroupMessage(position.Room, e.Sequence, envelope.Sender, envelope.SenderSerial, envelope.Epoch, envelope.Generation, envelope.ContentType,
-            content, Fernet.TimestampOf(envelope.Token), e.Time, outOfOrder, missing);
+            content, Fernet.TimestampOfBytes(envelope.TokenBytes()), e.Time, outOfOrder, missing);
         return new GroupOutcome(GroupOutcomeKind.Message, Message: message);
     }
 

@@ -96,8 +96,7 @@ public sealed class SenderChain
 
     private byte[] Step()
     {
-        var messageKey = Kdf.Hmac(_chainKey, GroupLabels.MessageKey);
-        var next = Kdf.Hmac(_chainKey, GroupLabels.NextChainKey);
+        var (messageKey, next) = Kdf.Hmac(_chainKey, GroupLabels.MessageKey, GroupLabels.NextChainKey);
         CryptographicOperations.ZeroMemory(_chainKey);
         _chainKey = next;
         Next++;

@@ -32,6 +32,11 @@ public sealed class PayloadWriter
 
     public int Length => _length;
 
+    /// <summary>What a body writer holds so far, without copying it (valid until the next write).</summary>
+    public ReadOnlySpan<byte> Written => _start == -1
+        ? _buffer.AsSpan(0, _length)
+        : throw new InvalidOperationException("This writer builds a frame; use ToFrame.");
+
     /// <summary>The bytes written so far, for a body writer.</summary>
     public byte[] ToBody()
     {

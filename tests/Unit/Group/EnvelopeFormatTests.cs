@@ -82,4 +82,67 @@ public class EnvelopeFormatTests
         var v2 = new Envelope("ops", 1, "alice", "0a", 0, ContentType.Text, token, new byte[64]);
         Assert.Equal(token, Envelope.Parse(v2.ToBytes()).Token);
     }
+    [Fact]
+    public void A_changed_envelope_is_written_and_signed_over_anew_not_from_the_bytes_it_was_read_from()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var sent = alice.Send("as sent");
+            var parsed = Envelope.Parse(sent.Body);
+            Assert.Equal(sent.Body, parsed.ToBytes());
+            var relabelled = parsed with { Generation = parsed.Generation + 1 };
+            Assert.NotEqual(parsed.SignedPart(), relabelled.SignedPart());
+            Assert.Equal(parsed.Generation + 1, Envelope.Parse(relabelled.ToBytes()).Generation);
+
+            bob.SkipTo(h.Log.Count);
+            var outcome = bob.Deliver(sent with { Body = relabelled.ToBytes() });
+            Assert.Equal((GroupOutcomeKind.Rejected, RejectReason.BadSignature), (outcome.Kind, outcome.Code));
+        }
+    }
+
+    [Fact]
+    public void No_single_byte_changed_anywhere_in_a_message_is_accepted_and_none_spoils_the_real_one()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var sent = alice.Send("exactly this");
+            bob.SkipTo(h.Log.Count);
+            for (var i = 0; i < sent.Body.Length; i++)
+            {
+                var tampered = (byte[])sent.Body.Clone();
+                tampered[i] ^= 0x20;
+                var outcome = bob.Deliver(sent with { Body = tampered });
+                Assert.True(outcome.Kind != GroupOutcomeKind.Message, $"byte {i} changed was accepted as a message");
+            }
+
+            var real = bob.Deliver(sent);
+            Assert.Equal(GroupOutcomeKind.Message, real.Kind);
+            Assert.Equal("exactly this", Encoding.UTF8.GetString(real.Message!.Content));
+        }
+    }
+
+    [Fact]
+    public void A_device_keeps_the_keys_of_its_last_256_unechoed_messages_and_only_those()
+    {
+        var (h, alice, _) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            alice.CatchUp();
+            for (var i = 0; i <= EpochKeys.MaxOwnUnechoed; i++)
+            {
+                h.Store(alice, EventKind.Chat, alice.State.Encrypt(Encoding.UTF8.GetBytes($"m{i}"), ContentType.Text, DateTimeOffset.UtcNow));
+            }
+
+            var echoes = alice.CatchUp();
+            Assert.Equal(EpochKeys.MaxOwnUnechoed + 1, echoes.Count);
+            Assert.Equal(GroupOutcomeKind.NotForUs, echoes[0].Kind);
+            Assert.All(echoes.Skip(1), e => Assert.Equal(GroupOutcomeKind.Message, e.Kind));
+            Assert.Equal($"m{EpochKeys.MaxOwnUnechoed}", Encoding.UTF8.GetString(echoes[^1].Message!.Content));
+
+            // An echo seen once has given its key up: a replay of it is not decrypted again.
+            Assert.Equal(GroupOutcomeKind.NotForUs, alice.Deliver(h.Log[^1]).Kind);
+        }
+    }
 }
