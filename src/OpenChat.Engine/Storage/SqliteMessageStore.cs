@@ -22,6 +22,7 @@ public sealed class SqliteMessageStore : IMessageStore
     private readonly SemaphoreSlim _readGate = new(1, 1);
     private readonly ILogger _log;
     private SqliteConnection? _reader;
+    private SqliteAppendCommands? _appends;
     private bool _disposed;
     private readonly Dictionary<string, (ulong LastSequence, ulong Epoch)> _rooms = new(StringComparer.Ordinal);
 
@@ -180,18 +181,8 @@ public sealed class SqliteMessageStore : IMessageStore
             var results = new AppendResult[batch.Count];
             var touched = new Dictionary<string, (ulong LastSequence, ulong Epoch)>(StringComparer.Ordinal);
             using var transaction = _connection.BeginTransaction();
-            using var find = Command("SELECT seq, sender, sender_serial, kind, epoch, time, body FROM messages WHERE room = $r AND message_id = $m");
-            var findRoom = find.Parameters.Add("$r", SqliteType.Text);
-            var findId = find.Parameters.Add("$m", SqliteType.Blob);
-            using var insert = Command("""
-                INSERT INTO messages(room, seq, message_id, sender, sender_serial, kind, epoch, time, body)
-                VALUES ($r, $s, $m, $from, $serial, $k, $e, $t, $b)
-                """);
-            var p = new (string Name, SqliteType Type)[]
-            {
-                ("$r", SqliteType.Text), ("$s", SqliteType.Integer), ("$m", SqliteType.Blob), ("$from", SqliteType.Text), ("$serial", SqliteType.Text),
-                ("$k", SqliteType.Integer), ("$e", SqliteType.Integer), ("$t", SqliteType.Integer), ("$b", SqliteType.Blob),
-            }.Select(x => insert.Parameters.Add(x.Name, x.Type)).ToArray();
+            var commands = _appends ??= new SqliteAppendCommands(_connection);
+            commands.Join(transaction);
             for (var i = 0; i < batch.Count; i++)
             {
                 var request = batch[i];
@@ -201,56 +192,36 @@ public sealed class SqliteMessageStore : IMessageStore
                     continue;
                 }
 
-                findRoom.Value = request.Room;
-                findId.Value = request.MessageId.ToByteArray(bigEndian: true);
-                using (var reader = find.ExecuteReader())
-                {
-                    if (reader.Read())
-                    {
-                        var original = new RoomEvent(request.Room, (ulong)reader.GetInt64(0), request.MessageId, reader.GetString(1), reader.GetString(2),
-                            (EventKind)reader.GetInt32(3), (ulong)reader.GetInt64(4), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)), (byte[])reader.GetValue(6));
-                        results[i] = new AppendResult(AppendOutcome.Duplicate, original, state.Epoch);
-                        continue;
-                    }
-                }
-
+                var messageId = request.MessageId.ToByteArray(bigEndian: true);
+                // A resend is answered with the original even when the epoch has moved on since.
                 // Commits must build on the current epoch, and chat may not be sent in an ended one.
                 if (request.Kind is EventKind.Commit or EventKind.Chat && request.Epoch != state.Epoch)
                 {
-                    results[i] = new AppendResult(AppendOutcome.StaleEpoch, null, state.Epoch);
+                    results[i] = commands.Find(request.Room, request.MessageId, messageId) is { } stored
+                        ? new AppendResult(AppendOutcome.Duplicate, stored, state.Epoch)
+                        : new AppendResult(AppendOutcome.StaleEpoch, null, state.Epoch);
                     continue;
                 }
 
                 var sequence = state.LastSequence + 1;
+                if (!commands.TryInsert(request, messageId, sequence))
+                {
+                    var original = commands.Find(request.Room, request.MessageId, messageId)
+                        ?? throw new InvalidOperationException("The message store refused a message as a duplicate but holds no message with its id.");
+                    results[i] = new AppendResult(AppendOutcome.Duplicate, original, state.Epoch);
+                    continue;
+                }
+
                 var epoch = request.Kind == EventKind.Commit ? state.Epoch + 1 : state.Epoch;
-                p[0].Value = request.Room;
-                p[1].Value = (long)sequence;
-                p[2].Value = findId.Value;
-                p[3].Value = request.Sender;
-                p[4].Value = request.SenderSerial;
-                p[5].Value = (int)request.Kind;
-                p[6].Value = (long)request.Epoch;
-                p[7].Value = request.Time.ToUnixTimeMilliseconds();
-                p[8].Value = request.Body;
-                insert.ExecuteNonQuery();
                 touched[request.Room] = (sequence, epoch);
                 results[i] = new AppendResult(AppendOutcome.Stored,
                     new RoomEvent(request.Room, sequence, request.MessageId, request.Sender, request.SenderSerial, request.Kind, request.Epoch, request.Time, request.Body),
                     epoch);
             }
 
-            using (var update = Command("UPDATE rooms SET last_seq = $s, epoch = $e WHERE name = $n"))
+            foreach (var (room, state) in touched)
             {
-                var s = update.Parameters.Add("$s", SqliteType.Integer);
-                var e = update.Parameters.Add("$e", SqliteType.Integer);
-                var n = update.Parameters.Add("$n", SqliteType.Text);
-                foreach (var (room, state) in touched)
-                {
-                    s.Value = (long)state.LastSequence;
-                    e.Value = (long)state.Epoch;
-                    n.Value = room;
-                    update.ExecuteNonQuery();
-                }
+                commands.Advance(room, state.LastSequence, state.Epoch);
             }
 
             transaction.Commit();
@@ -373,6 +344,7 @@ public sealed class SqliteMessageStore : IMessageStore
 
         lock (_gate)
         {
+            _appends?.Dispose();
             _connection.Dispose();
         }
     }

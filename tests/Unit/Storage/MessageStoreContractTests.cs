@@ -127,6 +127,43 @@ public abstract class MessageStoreContractTests : IDisposable
     }
 
     [StoreFact]
+    public void A_chat_message_resent_after_the_epoch_moved_on_is_answered_with_the_original_not_refused_as_stale()
+    {
+        var store = OpenNew();
+        store.EnsureRoom("ops", RoomKind.Room, DateTimeOffset.UtcNow);
+        var id = Guid.NewGuid();
+        var first = store.AppendBatch([Request("ops", EventKind.Chat, epoch: 0, id: id, size: 3)])[0];
+        store.AppendBatch([Request("ops", EventKind.Commit, epoch: 0)]);
+
+        var results = store.AppendBatch([Request("ops", EventKind.Chat, epoch: 0, id: id), Request("ops", EventKind.Chat, epoch: 0), Request("ops", EventKind.Chat, epoch: 1)]);
+
+        Assert.Equal([AppendOutcome.Duplicate, AppendOutcome.StaleEpoch, AppendOutcome.Stored], results.Select(r => r.Outcome));
+        Assert.Equal((first.Event!.Sequence, 3), (results[0].Event!.Sequence, results[0].Event!.Body.Length));
+        Assert.Equal(3UL, results[2].Event!.Sequence);
+        Assert.Equal(3, store.CountMessages());
+    }
+
+    [StoreFact]
+    public void Many_batches_in_a_row_each_take_the_next_sequences_and_find_duplicates_of_earlier_batches()
+    {
+        var store = OpenNew();
+        store.EnsureRoom("ops", RoomKind.Room, DateTimeOffset.UtcNow);
+        var ids = new List<Guid>();
+        for (var b = 0; b < 20; b++)
+        {
+            var batch = Enumerable.Range(0, 5).Select(_ => Request("ops")).ToList();
+            ids.AddRange(batch.Select(r => r.MessageId));
+            var stored = store.AppendBatch(batch);
+            Assert.Equal(Enumerable.Range(b * 5 + 1, 5).Select(n => (ulong)n), stored.Select(r => r.Event!.Sequence));
+        }
+
+        var resent = store.AppendBatch(ids.Where((_, i) => i % 7 == 0).Select(id => Request("ops", id: id)).ToList());
+        Assert.All(resent, r => Assert.Equal(AppendOutcome.Duplicate, r.Outcome));
+        Assert.Equal(ids.Where((_, i) => i % 7 == 0).Select((_, k) => (ulong)(k * 7 + 1)), resent.Select(r => r.Event!.Sequence));
+        Assert.Equal(100, store.CountMessages());
+    }
+
+    [StoreFact]
     public void A_commit_moves_the_epoch_and_commits_or_chat_on_another_epoch_are_refused()
     {
         var store = OpenNew();
