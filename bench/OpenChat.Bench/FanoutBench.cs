@@ -63,6 +63,10 @@ internal static class FanoutBench
 
     private static string Engines(Result r) => r.MachineCores > 0 ? $" (engines {r.EngineCores:0.00}, machine {r.MachineCores:0.00})" : "";
 
+    /// <summary>The payload of the last Event frame a receiver read: the bytes OpenChat carries
+    /// per delivery, besides the 4-byte length prefix that raw frames have too.</summary>
+    internal static volatile int EventPayloadBytes;
+
     /// <summary>One phase against the servers listening on <paramref name="ports"/>: receiver i and
     /// publisher i connect to the (i mod n)-th, so with several nodes the room spans them all.</summary>
     internal static async Task<Result> OpenChatPhaseAsync(IReadOnlyList<int> ports, CpuMeter meter, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
@@ -87,6 +91,7 @@ internal static class FanoutBench
         {
             if (frame[0] == (byte)MessageType.Event && counters.Delivered())
             {
+                EventPayloadBytes = frame.Length;
                 var stamp = BenchClient.StampOfEvent(frame);
                 counters.Latency.Add(stamp);
                 nodeLatency[index % ports.Count].Add(stamp);

@@ -36,7 +36,7 @@ static int Usage()
           ingest      [--publishers 8] [--messages 100000] [--size 128]   durable, acknowledged messages/s
           cluster     [--members 100] [--publishers 2] [--seconds 10] [--messages 100000] [--ingest-publishers 8] [--only TEXT]
                       fan-out and ingest of one node on SQLite, then one and two nodes on PostgreSQL (+ NATS), in one run
-          peers       [--rooms 10,100,1000] [--peers openchat,raw,nats,ngircd] [--seconds 4] [--warmup 2] [--bisections 3] [--start 50000]
+          peers       [--rooms 10,100,1000] [--peers openchat,raw,nats,ngircd] [--publishers 1] [--seconds 4] [--warmup 2] [--bisections 3] [--start 50000]
                       highest rate each fan-out holds (>= 99.5 % delivered, p99 < 50 ms), its latency at half, the disk's fsync
           handshakes  [--seconds 5] [--parallel 8]             full mutual-TLS handshakes/s, next to openssl s_time
           idle        [--connections 20000]                    idle mutual-TLS connections and server memory per connection

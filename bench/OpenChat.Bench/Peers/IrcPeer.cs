@@ -11,7 +11,7 @@ namespace OpenChat.Bench.Peers;
 
 /// <summary>
 /// ngIRCd (Debian's package) as a fan-out peer: an IRC channel over TLS, every receiver a client
-/// joined to it, one publisher sending PRIVMSG. Its flood penalty is switched off
+/// joined to it, one or more publishers sending PRIVMSG. Its flood penalty is switched off
 /// (MaxPenaltyTime = 0), since a publisher far over a person's typing speed is the point here.
 /// </summary>
 internal sealed class IrcPeer : IDisposable
@@ -103,7 +103,7 @@ internal sealed class IrcPeer : IDisposable
         return stream;
     }
 
-    public async Task<FanoutBench.Result> PhaseAsync(int members, int size, int seconds, int warmup, double rate)
+    public async Task<FanoutBench.Result> PhaseAsync(int members, int size, int seconds, int warmup, double rate, int publisherCount = 1)
     {
         var phase = Guid.NewGuid().ToString("N")[..4];
         var receivers = new List<SslStream>();
@@ -112,7 +112,12 @@ internal sealed class IrcPeer : IDisposable
             receivers.Add(await JoinAsync($"r{phase}{i}"));
         }
 
-        var publisher = await JoinAsync($"p{phase}");
+        var publishers = new List<SslStream>();
+        for (var i = 0; i < publisherCount; i++)
+        {
+            publishers.Add(await JoinAsync($"p{phase}{i}"));
+        }
+
         var counters = new PhaseCounters();
         using var stop = new CancellationTokenSource();
         var reading = receivers.Select(r => Task.Run(() => ReadAsync(r, stamp =>
@@ -123,9 +128,12 @@ internal sealed class IrcPeer : IDisposable
             }
         }, stop.Token))).ToList();
 
-        var publishing = Task.Run(async () =>
+        // A publisher is in the channel too, so it gets the other publishers' lines: they are
+        // read (and not counted), or ngIRCd would drop it for a full send queue.
+        var draining = publishers.Count > 1 ? publishers.Select(p => Task.Run(() => ReadAsync(p, _ => { }, stop.Token))).ToList() : [];
+        var publishing = publishers.Select(publisher => Task.Run(async () =>
         {
-            var pacer = new RatePacer(rate);
+            var pacer = new RatePacer(rate / publishers.Count);
             var batch = new MemoryStream();
             // The text is the stamp in hex, padded to the body size (IRC lines are text).
             var padding = new string('x', Math.Max(0, size - 16));
@@ -148,16 +156,16 @@ internal sealed class IrcPeer : IDisposable
             catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
             {
             }
-        });
+        })).ToList();
 
         var window = await counters.MeasureAsync(warmup, seconds, new CpuMeter(() => CpuMeter.TreeTime([_process.Id])));
         stop.Cancel();
-        foreach (var stream in receivers.Append(publisher))
+        foreach (var stream in receivers.Concat(publishers))
         {
             stream.Dispose();
         }
 
-        await Task.WhenAll(reading.Append(publishing));
+        await Task.WhenAll(reading.Concat(publishing).Concat(draining));
         return counters.Result(window, window.Cores.Servers);
     }
 

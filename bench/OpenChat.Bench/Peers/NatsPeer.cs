@@ -31,7 +31,7 @@ internal sealed class NatsPeer : IAsyncDisposable
         SubPendingChannelCapacity = 1 << 16,
     };
 
-    public async Task<FanoutBench.Result> PhaseAsync(int members, int size, int seconds, int warmup, double rate)
+    public async Task<FanoutBench.Result> PhaseAsync(int members, int size, int seconds, int warmup, double rate, int publisherCount = 1)
     {
         var connections = new List<NatsConnection>();
         var subscriptions = new List<INatsSub<byte[]>>();
@@ -43,9 +43,15 @@ internal sealed class NatsPeer : IAsyncDisposable
             subscriptions.Add(await connection.SubscribeCoreAsync<byte[]>(Subject));
         }
 
-        var publisher = new NatsConnection(Options("publisher"));
-        await publisher.ConnectAsync();
-        connections.Add(publisher);
+        var publishers = new List<NatsConnection>();
+        for (var i = 0; i < publisherCount; i++)
+        {
+            var publisher = new NatsConnection(Options($"publisher-{i}"));
+            await publisher.ConnectAsync();
+            connections.Add(publisher);
+            publishers.Add(publisher);
+        }
+
         // Every subscription is known to the server before the first publish.
         foreach (var connection in connections)
         {
@@ -71,9 +77,10 @@ internal sealed class NatsPeer : IAsyncDisposable
             }
         })).ToList();
 
-        var publishing = Task.Run(async () =>
+        // Each publisher paces its share of the rate on its own connection.
+        var publishing = publishers.Select(publisher => Task.Run(async () =>
         {
-            var pacer = new RatePacer(rate);
+            var pacer = new RatePacer(rate / publishers.Count);
             try
             {
                 while (!stop.IsCancellationRequested)
@@ -92,11 +99,11 @@ internal sealed class NatsPeer : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or NatsException)
             {
             }
-        });
+        })).ToList();
 
         var window = await counters.MeasureAsync(warmup, seconds, new CpuMeter(() => _server.ProcessId is { } pid ? CpuMeter.TreeTime([pid]) : TimeSpan.Zero));
         stop.Cancel();
-        await Task.WhenAll(reading.Append(publishing));
+        await Task.WhenAll(reading.Concat(publishing));
         // Closing a receiver that is still behind can time out on its unsubscribe; the
         // connection goes all the same, and the next phase starts with new ones.
         var slowClose = 0;

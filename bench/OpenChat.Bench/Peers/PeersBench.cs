@@ -21,16 +21,19 @@ internal static class PeersBench
         var warmup = args.Int("warmup", 2);
         var bisections = args.Int("bisections", 3);
         var window = args.Int("window", 4096);
+        // Publishers per room, each with its share of the rate on its own connection: one
+        // connection's input can be what a server paces (ngIRCd does), not its fan-out.
+        var publishers = Math.Max(1, args.Int("publishers", 1));
         // Deliveries/s the search starts from (divided by the room's size for the publish rate).
         var startDeliveries = args.Int("start", 50_000);
-        Console.WriteLine($"peers: rooms of {string.Join(", ", rooms)} receivers, 1 publisher, {size}-byte bodies, {warmup} s warm-up and {seconds} s measured per probe, {Environment.ProcessorCount} cores");
+        Console.WriteLine($"peers: rooms of {string.Join(", ", rooms)} receivers, {publishers} publisher(s), {size}-byte bodies, {warmup} s warm-up and {seconds} s measured per probe, {Environment.ProcessorCount} cores");
         Console.WriteLine($"criterion: >= {RateSearch.MinDelivered:P1} of offered deliveries arrive and p99 < {RateSearch.MaxP99Ms} ms; rate doubled from {startDeliveries:N0} deliveries/s, then {bisections} bisections");
 
         var (fsync50, fsync99) = FsyncProbe.Measure();
         Console.WriteLine($"disk: 4 KiB append + fsync p50 {fsync50:0.00} ms, p99 {fsync99:0.00} ms (400 samples, in {Path.GetTempPath()})");
 
         using var ca = new BenchCa();
-        var identities = ca.Users("m", rooms.Max() + 1);
+        var identities = ca.Users("m", rooms.Max() + publishers);
         var rows = new List<Row>();
         foreach (var room in rooms)
         {
@@ -38,7 +41,7 @@ internal static class PeersBench
             {
                 try
                 {
-                    rows.Add(await SearchAsync(peer, room, ca, identities, size, seconds, warmup, bisections, window, startDeliveries));
+                    rows.Add(await SearchAsync(peer, room, ca, identities, size, seconds, warmup, bisections, window, startDeliveries, publishers));
                 }
                 catch (Exception e) when (e is not ArgumentException)
                 {
@@ -54,7 +57,7 @@ internal static class PeersBench
     }
 
     private static async Task<Row> SearchAsync(string peer, int room, BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
-        int size, int seconds, int warmup, int bisections, int window, int startDeliveries)
+        int size, int seconds, int warmup, int bisections, int window, int startDeliveries, int publishers)
     {
         Console.WriteLine($"== {peer}, room of {room}");
         void Report(RateSearch.Probe p) => Console.WriteLine(
@@ -68,29 +71,44 @@ internal static class PeersBench
             {
                 using var server = ServerProcess.Start(ca.Path);
                 var meter = new CpuMeter(() => server.CpuTime);
-                return await RowAsync(rate => FanoutBench.OpenChatPhaseAsync([server.Port], meter, ca, identities, room, 1, size, seconds, warmup, rate, window));
+                return await RowAsync(rate => FanoutBench.OpenChatPhaseAsync([server.Port], meter, ca, identities, room, publishers, size, seconds, warmup, rate, window));
             }
 
             case "raw":
             {
                 using var raw = RawFanoutServer.Start(ca);
-                return await RowAsync(rate => RawFanoutServer.PhaseAsync(raw, room, 1, size, seconds, warmup, rate));
+                return await RowAsync(rate => RawFanoutServer.PhaseAsync(raw, room, publishers, size, seconds, warmup, rate));
+            }
+
+            case "raw-same-bytes":
+            {
+                // Raw frames as long as OpenChat's Event frames were in this run: the fan-out's
+                // cost per byte, without the room, sequence, id, sender and epoch an event carries.
+                var bytes = FanoutBench.EventPayloadBytes;
+                if (bytes == 0)
+                {
+                    throw new ArgumentException("raw-same-bytes needs openchat earlier in --peers (it takes the size of OpenChat's event frames)");
+                }
+
+                Console.WriteLine($"   bodies of {bytes} bytes: an OpenChat Event frame's payload with a {size}-byte body");
+                using var raw = RawFanoutServer.Start(ca);
+                return await RowAsync(rate => RawFanoutServer.PhaseAsync(raw, room, publishers, bytes, seconds, warmup, rate));
             }
 
             case "nats":
             {
                 await using var nats = await NatsPeer.StartAsync(ca);
-                return await RowAsync(rate => nats.PhaseAsync(room, size, seconds, warmup, rate));
+                return await RowAsync(rate => nats.PhaseAsync(room, size, seconds, warmup, rate, publishers));
             }
 
             case "ngircd":
             {
                 using var irc = await IrcPeer.StartAsync(ca);
-                return await RowAsync(rate => irc.PhaseAsync(room, size, seconds, warmup, rate));
+                return await RowAsync(rate => irc.PhaseAsync(room, size, seconds, warmup, rate, publishers));
             }
 
             default:
-                throw new ArgumentException($"unknown peer '{peer}' (known: openchat, raw, nats, ngircd)");
+                throw new ArgumentException($"unknown peer '{peer}' (known: openchat, raw, raw-same-bytes, nats, ngircd)");
         }
 
         async Task<Row> RowAsync(Func<double, Task<FanoutBench.Result>> phase)
