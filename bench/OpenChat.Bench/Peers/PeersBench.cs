@@ -103,8 +103,14 @@ internal static class PeersBench
 
             case "ngircd":
             {
-                using var irc = await IrcPeer.StartAsync(ca);
-                return await RowAsync(rate => irc.PhaseAsync(room, size, seconds, warmup, rate, publishers));
+                // A fresh ngIRCd per probe: once overloaded it was still behind in the probes after
+                // (57 % delivered at 9,000 publishes/s right after failing 16,000, where 8,000 had
+                // held), which would make every bisection below an overload fail.
+                return await RowAsync(async rate =>
+                {
+                    using var irc = await IrcPeer.StartAsync(ca);
+                    return await irc.PhaseAsync(room, size, seconds, warmup, rate, publishers);
+                });
             }
 
             default:

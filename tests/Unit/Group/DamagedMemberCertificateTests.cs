@@ -20,17 +20,7 @@ public sealed class DamagedMemberCertificateTests : IDisposable
 
     public void Dispose() => _ca.Dispose();
 
-    /// <summary>The CA's certificate for <paramref name="user"/> with one byte of its public
-    /// point's X coordinate changed (the signature no longer holds either, as in the finding).</summary>
-    private static X509Certificate2 OffCurve(X509Certificate2 issued)
-    {
-        var raw = issued.RawData;
-        var point = issued.PublicKey.EncodedKeyValue.RawData; // 04 || X || Y
-        var at = raw.AsSpan().IndexOf(point);
-        Assert.True(at > 0, "the public point is in the certificate");
-        raw[at + 5] ^= 0x01;
-        return X509CertificateLoader.LoadCertificate(raw);
-    }
+    private static X509Certificate2 OffCurve(X509Certificate2 issued) => DamagedCertificates.OffCurve(issued);
 
     [Fact]
     public void Building_the_chain_of_an_off_curve_certificate_throws_in_the_platform_so_the_check_matters()
@@ -153,5 +143,22 @@ public sealed class DamagedMemberCertificateTests : IDisposable
             OpenChat.Engine.Client.CertificateRegistration.Verify(broken, key, _ca.Directory.Certificate, _time.GetUtcNow()));
 
         Assert.Equal(OpenChat.Engine.ErrorIds.CertificateNotFromCa, e.ErrorId);
+    }
+
+    [Fact]
+    public void An_expired_certificate_whose_key_does_not_decode_gets_no_further_than_the_handshake()
+    {
+        // The server looks again at a certificate the TLS stack refused, to tell an expired one
+        // that may still renew; a damaged one must be refused there, not throw out of the handshake.
+        using var issued = _ca.Authority.IssueClient("alice").Certificate;
+        using var broken = OffCurve(issued);
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck, DisableCertificateDownloads = true };
+        policy.CustomTrustStore.Add(_ca.Directory.Certificate);
+        var gate = new OpenChat.Engine.Server.ExpiredCertificateGate(_ca.Directory.Store, policy, () => TimeSpan.FromDays(30), _time);
+        _time.Now = new DateTimeOffset(issued.NotAfter.ToUniversalTime()).AddDays(1);
+
+        Assert.NotNull(gate.Judge(issued, out _)?.Identity); // the sound one, expired a day ago, may renew
+        Assert.Null(gate.Judge(broken, out var refusal));
+        Assert.Contains("does not chain", refusal, StringComparison.Ordinal);
     }
 }

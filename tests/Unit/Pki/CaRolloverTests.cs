@@ -182,6 +182,27 @@ public class CaRolloverTests
     }
 
     [Fact]
+    public void An_offered_root_or_a_pinned_root_whose_key_does_not_decode_is_refused_not_thrown()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var oldKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var newKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var oldRoot = SelfSignedRoot("Old", oldKey, now);
+        using var newRoot = SelfSignedRoot("New", newKey, now);
+        using var cross = RootProof.Issue(oldRoot, oldKey, newRoot, now);
+        Assert.Null(RootProof.Check(newRoot, cross, [oldRoot], now));
+
+        // A server offers a root whose key is off the curve, with a proof for exactly that key.
+        using var brokenNew = DamagedCertificates.OffCurve(newRoot);
+        using var crossForBroken = RootProof.Issue(oldRoot, oldKey, brokenNew, now);
+        Assert.StartsWith("the offered root is not valid", RootProof.Check(brokenNew, crossForBroken, [oldRoot], now));
+
+        // The pinned root itself damaged (a corrupted file): nothing chains to it.
+        using var brokenOld = DamagedCertificates.OffCurve(oldRoot);
+        Assert.StartsWith("the cross-certificate is not signed by a pinned root", RootProof.Check(newRoot, cross, [brokenOld], now));
+    }
+
+    [Fact]
     public void A_cross_certificate_signed_by_another_key_is_refused()
     {
         var now = DateTimeOffset.UtcNow;
