@@ -145,4 +145,20 @@ public class EnvelopeFormatTests
             Assert.Equal(GroupOutcomeKind.NotForUs, alice.Deliver(h.Log[^1]).Kind);
         }
     }
+    [Fact]
+    public void A_copy_made_with_with_keeps_every_public_property()
+    {
+        // Envelope's copy constructor is written by hand (so that `with` drops what Parse cached):
+        // a property added later and not copied there would silently fall back to its default.
+        var (h, alice, _) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var parsed = Envelope.Parse(alice.Send("copied").Body) with { Format = Envelope.Version1 };
+            var copy = parsed with { };
+            var properties = typeof(Envelope).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+                .Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract").ToList();
+            Assert.True(properties.Count >= 9, string.Join(", ", properties.Select(p => p.Name)));
+            Assert.All(properties, p => Assert.Equal(p.GetValue(parsed), p.GetValue(copy)));
+        }
+    }
 }
