@@ -4,6 +4,7 @@
 using System.Text.Json;
 using OpenChat.Engine.Client;
 using OpenChat.Engine.Crypto;
+using OpenChat.Engine.Group;
 using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Fuzz.Targets;
@@ -26,10 +27,19 @@ internal static class StateTargets
         _ = (outbox, cursors, nodes.Current);
     }
 
+    // As SecureSession.ConnectAsync uses it: the file, its agreement key, then every room's group
+    // restored under the device's identity (the fixture's alice).
     private static void LoadSessionState(byte[] data)
     {
         var saved = SessionStateFile.Read(data);
         using var agreement = saved.ImportAgreementKey();
+        // Not disposed: that would dispose the fixture's signing key (the agreement key goes above).
+        var identity = new GroupIdentity(FuzzFixture.Alice, FuzzFixture.AliceKey, agreement, FuzzFixture.At);
+        var verifier = new MemberVerifier(FuzzFixture.Ca);
+        foreach (var room in saved.Rooms.Values)
+        {
+            _ = GroupState.Import(room.Group, identity, verifier, FuzzFixture.Clock);
+        }
     }
 
     private static IEnumerable<byte[]> ProfileStateSeeds()

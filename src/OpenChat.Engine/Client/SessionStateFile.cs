@@ -53,6 +53,14 @@ internal sealed class SessionStateFile
             throw Damaged("a part of it is missing");
         }
 
+        foreach (var (room, data) in saved.Rooms)
+        {
+            if (data.Group.MissingPart() is { } part)
+            {
+                throw Damaged($"{part} of room '{room}' is missing");
+            }
+        }
+
         // The serializer writes a null byte array as an empty one: that is no package.
         if (saved.Package is { Length: > 0 } package)
         {
@@ -83,8 +91,9 @@ internal sealed class SessionStateFile
 
             return key;
         }
-        catch (CryptographicException)
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
         {
+            // An unknown curve is PlatformNotSupportedException, not CryptographicException (found by fuzzing).
             key.Dispose();
             throw Damaged("its key-agreement key does not read");
         }

@@ -80,6 +80,30 @@ public sealed class GroupStateData
 
     public Dictionary<string, RoomRole> Roles { get; set; } = [];
 
+    /// <summary>The first part a saved state lacks (a null where the serializer always writes a
+    /// value, in it or in a list or map of it), or null when every part is there: a file damaged
+    /// that way is refused as damaged before anything is restored from it.</summary>
+    internal string? MissingPart()
+    {
+        static bool AnyNull<T>(IEnumerable<T?>? items) => items is null || items.Any(i => i is null);
+        return Room is null ? "the room"
+            : LastCommitHash is null ? "the last commit's hash"
+            : AnyNull(Members) ? "the member list"
+            : AnyNull(DepartedSerials) ? "the departed devices"
+            : ExternalPublic is null ? "the external public key"
+            : Leaves is null || AnyNull(Leaves.Values) ? "the members' leaf keys"
+            : PendingCommits is null || PendingCommits.Any(c => c is null || c.Hash is null || c.JoinerSecret is null || c.LeafPrivate is null) ? "a pending commit"
+            : AnyNull(Packages) ? "the key packages"
+            : Receiving is null || Receiving.Values.Any(c => !Whole(c)) ? "a receiving chain"
+            : Sending is not null && !Whole(Sending) ? "the sending chain"
+            : HighestGeneration is null ? "the highest generations"
+            : Roles is null ? "the roles"
+            : null;
+
+        static bool Whole(SenderChainData? chain) =>
+            chain is { ChainKey: not null, Skipped: not null } && chain.Skipped.All(k => k is { Key: not null });
+    }
+
     internal GroupStateData WithLeaf(OwnLeaf leaf)
     {
         leaf.ExportInto(this);

@@ -126,12 +126,27 @@ internal static class KeySchedule
         }
     }
 
-    /// <summary>A P-256 private key from its exported form (<see cref="ECDiffieHellman.ExportECPrivateKey"/>).</summary>
+    /// <summary>A P-256 private key from its exported form (<see cref="ECDiffieHellman.ExportECPrivateKey"/>);
+    /// <see cref="CryptoException"/> when it does not read. A curve the platform does not know is
+    /// a PlatformNotSupportedException there, not a CryptographicException (found by fuzzing).</summary>
     public static ECDiffieHellman ImportPrivate(byte[] exported)
     {
         var key = ECDiffieHellman.Create();
-        key.ImportECPrivateKey(exported, out _);
-        return key;
+        try
+        {
+            key.ImportECPrivateKey(exported, out var read);
+            if (read != exported.Length || key.KeySize != 256)
+            {
+                throw new CryptoException("A saved private key is not a P-256 key.");
+            }
+
+            return key;
+        }
+        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException or CryptoException)
+        {
+            key.Dispose();
+            throw e as CryptoException ?? new CryptoException("A saved private key does not read.");
+        }
     }
 
     /// <summary>The raw private scalar of <paramref name="key"/> (what the external key is sealed as).</summary>

@@ -41,6 +41,33 @@ public sealed class StateFileDamageTests
         Assert.Contains("damaged", e.Message);
     }
 
+    [Theory]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Members\":null}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Members\":[null]}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Room\":null}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"LastCommitHash\":null}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Packages\":[null]}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Leaves\":{\"0A\":null}}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"PendingCommits\":[{\"Hash\":null}]}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Receiving\":{\"0A\":{\"Skipped\":[null]}}}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Sending\":{\"ChainKey\":null}}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Roles\":null}}}}")]
+    public void A_saved_room_group_with_a_part_missing_is_refused_as_damaged_before_it_is_restored(string json)
+    {
+        // Seen when the state loader's fuzz target was taken on through GroupState.Import: a null
+        // there threw (null reference, null argument) out of SecureSession.ConnectAsync, whose catch
+        // (CryptoException, JsonException) then left the client's connection open.
+        var e = Assert.Throws<CryptoException>(() => SessionStateFile.Read(Utf8(json)));
+        Assert.Contains("of room 'general' is missing", e.Message);
+    }
+
+    [Fact]
+    public void A_saved_room_group_with_every_part_reads()
+    {
+        var saved = SessionStateFile.Read(Utf8("{\"Rooms\":{\"general\":{\"Group\":{\"Sending\":{\"ChainKey\":\"AQ==\",\"Skipped\":[{\"Key\":\"AQ==\"}]}}}}}"));
+        Assert.Null(saved.Rooms["general"].Group.MissingPart());
+    }
+
     [Fact]
     public void A_saved_session_state_reads_back_with_its_key_and_an_empty_package_is_no_package()
     {
@@ -53,6 +80,29 @@ public sealed class StateFileDamageTests
 
         Assert.Equal(256, key.KeySize);
         Assert.Equal("hi", Assert.Single(back.Outbox).Text);
+    }
+
+    /// <summary><paramref name="key"/> with the P-256 curve's OID (1.2.840.10045.3.1.7) turned into
+    /// 1.2.840.10045.3.1.13, a curve no platform knows.</summary>
+    internal static byte[] WithUnknownCurve(byte[] key)
+    {
+        byte[] p256 = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
+        var at = key.AsSpan().IndexOf(p256);
+        Assert.True(at >= 0, "the curve's OID is in the key");
+        var changed = (byte[])key.Clone();
+        changed[at + p256.Length - 1] = 0x0D;
+        return changed;
+    }
+
+    [Fact]
+    public void An_agreement_key_on_a_curve_the_platform_does_not_know_is_refused_as_damaged()
+    {
+        // Found by fuzzing the session state (bench/fuzz.sh session-state, 2026-12-03): 41 inputs of
+        // 42 were this, a PlatformNotSupportedException out of ImportPkcs8PrivateKey.
+        var saved = new SessionStateFile { AgreementKey = WithUnknownCurve(AgreementKey()) };
+        var back = SessionStateFile.Read(JsonSerializer.SerializeToUtf8Bytes(saved, SessionJson.Default.SessionStateFile));
+        var e = Assert.Throws<CryptoException>(() => back.ImportAgreementKey());
+        Assert.Contains("does not read", e.Message);
     }
 
     [Fact]

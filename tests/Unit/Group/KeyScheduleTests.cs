@@ -345,4 +345,20 @@ public sealed class KeyScheduleTests
 
     private static byte[] StoreLegacy(GroupHarness h, GroupHarness.Member by, CommitReason reason, params GroupHarness.Member[] members) =>
         LegacyCommits.Store(h, by, reason, members);
+    [Fact]
+    public void A_saved_leaf_key_reads_back_and_a_damaged_one_or_one_on_an_unknown_curve_is_a_crypto_error()
+    {
+        using var leaf = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256);
+        var exported = leaf.ExportECPrivateKey();
+        using (var back = KeySchedule.ImportPrivate(exported))
+        {
+            Assert.Equal(leaf.PublicKey.ExportSubjectPublicKeyInfo(), back.PublicKey.ExportSubjectPublicKeyInfo());
+        }
+
+        using var p384 = ECDiffieHellman.Create(ECCurve.NamedCurves.nistP384);
+        Assert.Throws<OpenChat.Engine.Crypto.CryptoException>(() => KeySchedule.ImportPrivate(Tests.Unit.Client.StateFileDamageTests.WithUnknownCurve(exported)));
+        Assert.Throws<OpenChat.Engine.Crypto.CryptoException>(() => KeySchedule.ImportPrivate(exported[..^3]));
+        Assert.Throws<OpenChat.Engine.Crypto.CryptoException>(() => KeySchedule.ImportPrivate([.. exported, 0]));
+        Assert.Throws<OpenChat.Engine.Crypto.CryptoException>(() => KeySchedule.ImportPrivate(p384.ExportECPrivateKey()));
+    }
 }
