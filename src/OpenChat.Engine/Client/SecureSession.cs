@@ -158,6 +158,13 @@ public sealed partial class SecureSession : IAsyncDisposable
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+        catch
+        {
+            // Anything else (a bug): the error is the caller's to see, but no connection is left
+            // open behind a session that never started.
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>Joins an existing room and makes this device a member of its encrypted group
