@@ -152,16 +152,11 @@ public sealed partial class SecureSession : IAsyncDisposable
             throw new OpenChatException(ErrorIds.ProfileNotFound, ErrorKind.InvalidData,
                 $"The end-to-end state in '{profile.Path}' cannot be read ({e.Message}).", e);
         }
-        catch (OpenChatException)
-        {
-            // The history store refused to open (a newer or foreign file): the connection goes too.
-            await client.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
         catch
         {
-            // Anything else (a bug): the error is the caller's to see, but no connection is left
-            // open behind a session that never started.
+            // Anything else (the history store refused to open a newer or foreign file, or a bug):
+            // the error is the caller's to see, and no connection is left open behind a session
+            // that never started.
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }

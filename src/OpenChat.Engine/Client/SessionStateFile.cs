@@ -78,31 +78,8 @@ internal sealed class SessionStateFile
     }
 
     /// <summary>This device's key-agreement key, as saved: a P-256 private key or a refusal.</summary>
-    public ECDiffieHellman ImportAgreementKey()
-    {
-        var key = ECDiffieHellman.Create();
-        try
-        {
-            key.ImportPkcs8PrivateKey(AgreementKey, out var read);
-            if (read != AgreementKey.Length || key.KeySize != 256)
-            {
-                throw Damaged("its key-agreement key is not a P-256 key");
-            }
-
-            return key;
-        }
-        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException)
-        {
-            // An unknown curve is PlatformNotSupportedException, not CryptographicException (found by fuzzing).
-            key.Dispose();
-            throw Damaged("its key-agreement key does not read");
-        }
-        catch (CryptoException)
-        {
-            key.Dispose();
-            throw;
-        }
-    }
+    public ECDiffieHellman ImportAgreementKey() =>
+        P256PrivateKey.TryImport(AgreementKey, PrivateKeyEncoding.Pkcs8, out var problem) ?? throw Damaged($"its key-agreement key {problem}");
 
     private static CryptoException Damaged(string why) =>
         new($"The session state file ({SecureSession.StateFile}) decrypts but is damaged: {why}. Restore it from a backup, or move it aside to start this device's end-to-end state afresh.");

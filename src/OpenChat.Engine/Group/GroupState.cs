@@ -135,15 +135,7 @@ public sealed partial class GroupState
     private bool AnyInvalidMember()
     {
         var at = RemovalTime;
-        foreach (var serial in _roster.Members)
-        {
-            if (IsInvalid(serial, at))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return _roster.Members.Any(s => IsInvalid(s, at));
     }
 
     private bool IsInvalid(string serial, DateTimeOffset at) =>

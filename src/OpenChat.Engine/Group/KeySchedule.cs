@@ -127,27 +127,9 @@ internal static class KeySchedule
     }
 
     /// <summary>A P-256 private key from its exported form (<see cref="ECDiffieHellman.ExportECPrivateKey"/>);
-    /// <see cref="CryptoException"/> when it does not read. A curve the platform does not know is
-    /// a PlatformNotSupportedException there, not a CryptographicException (found by fuzzing).</summary>
-    public static ECDiffieHellman ImportPrivate(byte[] exported)
-    {
-        var key = ECDiffieHellman.Create();
-        try
-        {
-            key.ImportECPrivateKey(exported, out var read);
-            if (read != exported.Length || key.KeySize != 256)
-            {
-                throw new CryptoException("A saved private key is not a P-256 key.");
-            }
-
-            return key;
-        }
-        catch (Exception e) when (e is CryptographicException or PlatformNotSupportedException or CryptoException)
-        {
-            key.Dispose();
-            throw e as CryptoException ?? new CryptoException("A saved private key does not read.");
-        }
-    }
+    /// <see cref="CryptoException"/> when it does not read as one.</summary>
+    public static ECDiffieHellman ImportPrivate(byte[] exported) =>
+        P256PrivateKey.TryImport(exported, PrivateKeyEncoding.EcPrivateKey, out var problem) ?? throw new CryptoException($"A saved private key {problem}.");
 
     /// <summary>The raw private scalar of <paramref name="key"/> (what the external key is sealed as).</summary>
     public static byte[] Scalar(ECDiffieHellman key) => key.ExportParameters(includePrivateParameters: true).D!;

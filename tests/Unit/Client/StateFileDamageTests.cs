@@ -52,6 +52,10 @@ public sealed class StateFileDamageTests
     [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Receiving\":{\"0A\":{\"Skipped\":[null]}}}}}}")]
     [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Sending\":{\"ChainKey\":null}}}}}")]
     [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"Roles\":null}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"DepartedSerials\":[null]}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"ExternalPublic\":null}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"HighestGeneration\":null}}}}")]
+    [InlineData("{\"Rooms\":{\"general\":{\"Group\":{\"PendingCommits\":[null]}}}}")]
     public void A_saved_room_group_with_a_part_missing_is_refused_as_damaged_before_it_is_restored(string json)
     {
         // Seen when the state loader's fuzz target was taken on through GroupState.Import: a null

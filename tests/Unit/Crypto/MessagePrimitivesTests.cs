@@ -137,4 +137,12 @@ public class MessagePrimitivesTests
         Assert.Equal(plain, AesCbc.Decrypt(key, iv, into));
         Assert.ThrowsAny<Exception>(() => AesCbc.Encrypt(key, iv, plain, new byte[32]));
     }
+    [Fact]
+    public void The_envelope_signs_what_a_body_writer_holds_and_a_frame_writer_refuses_to_lend_its_bytes()
+    {
+        var body = OpenChat.Engine.Protocol.PayloadWriter.Body(8).U8(7).String("ops");
+        Assert.Equal(body.ToBody(), body.Written.ToArray());
+        var frame = new OpenChat.Engine.Protocol.PayloadWriter(OpenChat.Engine.Protocol.MessageType.Ack).U32(1);
+        Assert.Throws<InvalidOperationException>(() => frame.Written.Length);
+    }
 }
