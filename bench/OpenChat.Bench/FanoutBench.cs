@@ -36,6 +36,15 @@ internal static class FanoutBench
         using var ca = new BenchCa();
         var identities = ca.Users("m", members + publishers);
 
+        // A fixed offered rate instead of the maximum: the latency a user lives with at that load,
+        // OpenChat and raw alternately, so a drift of the machine shows in both.
+        var fixedRate = args.Int("rate", 0);
+        if (fixedRate > 0)
+        {
+            await FixedRateAsync(ca, identities, members, publishers, size, seconds, warmup, fixedRate, window, Math.Max(1, args.Int("repeat", 1)));
+            return 0;
+        }
+
         Result openChatMax, rawMax, openChatHalf, rawHalf;
         using (var server = ServerProcess.Start(ca.Path))
         {
@@ -56,6 +65,24 @@ internal static class FanoutBench
 
         Console.WriteLine($"ratio openchat/raw deliveries/s: {openChatMax.DeliveriesPerSecond / rawMax.DeliveriesPerSecond:P1} (target >= 50 %)");
         return 0;
+    }
+
+    private static async Task FixedRateAsync(BenchCa ca, List<System.Security.Cryptography.X509Certificates.X509Certificate2> identities,
+        int members, int publishers, int size, int seconds, int warmup, int rate, int window, int repeat)
+    {
+        Console.WriteLine($"fixed offered rate: {rate:N0} publishes/s ({(long)rate * members:N0} deliveries/s), {repeat} round(s), OpenChat then raw in each");
+        using var server = ServerProcess.Start(ca.Path, 0, "--metrics");
+        using var raw = RawFanoutServer.Start(ca);
+        var cpu = new CpuMeter(() => server.CpuTime);
+        for (var round = 1; round <= repeat; round++)
+        {
+            // The commit counts cover the warm-up as well as the measured seconds.
+            var before = await CommitStage.ReadAsync(server.MetricsPort);
+            var result = await OpenChatPhaseAsync([server.Port], cpu, ca, identities, members, publishers, size, seconds, warmup, rate, window);
+            Report($"openchat, round {round}", result);
+            Console.WriteLine($"  {CommitStage.Describe(before, await CommitStage.ReadAsync(server.MetricsPort))}");
+            Report($"raw sslstream, round {round}", await RawFanoutServer.PhaseAsync(raw, members, publishers, size, seconds, warmup, rate));
+        }
     }
 
     internal static void Report(string name, Result r) =>

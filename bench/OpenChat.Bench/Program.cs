@@ -30,9 +30,12 @@ static int Usage()
 {
     Console.WriteLine("""
         usage: OpenChat.Bench <command> [--name value ...]
-          serve       --path DIR [--port 0] [--database CS] [--backplane URL]  run a server until killed (prints READY <port>)
-          fanout      [--members 100] [--publishers 1] [--size 128] [--seconds 10] [--rate 0]
+          serve       --path DIR [--port 0] [--database CS] [--backplane URL] [--metrics]  run a server until killed
+                      (prints READY <port>, then METRICS <port> with --metrics)
+          fanout      [--members 100] [--publishers 1] [--size 128] [--seconds 10] [--rate 0] [--repeat 1]
                       deliveries/s and latency through one room, next to a raw SslStream fan-out
+                      (--rate N: both at N publishes/s instead of their maximum and half, --repeat times,
+                      with the server's commit stage from its /metrics)
           ingest      [--publishers 8] [--messages 100000] [--size 128]   durable, acknowledged messages/s
           cluster     [--members 100] [--publishers 2] [--seconds 10] [--messages 100000] [--ingest-publishers 8] [--only TEXT]
                       fan-out and ingest of one node on SQLite, then one and two nodes on PostgreSQL (+ NATS), in one run

@@ -27,9 +27,16 @@ internal static class ServeCommand
             IdleTimeout = TimeSpan.FromSeconds(args.Int("idle-seconds", 600)),
             Database = args.String("database"),
             Backplane = args.String("backplane"),
+            // The bench reads the commit stage's histograms from here (fanout --rate).
+            MetricsPort = args.String("metrics") is null ? null : 0,
         };
         var server = await ChatServer.StartAsync(path, options);
         Console.WriteLine($"READY {server.Endpoint.Port}");
+        if (server.MetricsEndpoint is { } metrics)
+        {
+            Console.WriteLine($"METRICS {metrics.Port}");
+        }
+
         Console.Out.Flush();
         var done = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>

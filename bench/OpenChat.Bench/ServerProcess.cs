@@ -7,11 +7,15 @@ internal sealed class ServerProcess : IDisposable
 {
     private readonly Process _process;
 
-    private ServerProcess(Process process, int port)
+    private ServerProcess(Process process, int port, int metricsPort)
     {
         _process = process;
         Port = port;
+        MetricsPort = metricsPort;
     }
+
+    /// <summary>The port of the server's /metrics endpoint when started with "--metrics"; 0 otherwise.</summary>
+    public int MetricsPort { get; }
 
     public int Port { get; }
 
@@ -40,7 +44,20 @@ internal sealed class ServerProcess : IDisposable
             throw new InvalidOperationException($"server did not start: {line}");
         }
 
-        return new ServerProcess(process, int.Parse(line[6..], System.Globalization.CultureInfo.InvariantCulture));
+        var metricsPort = 0;
+        if (extra.Contains("--metrics"))
+        {
+            var metrics = process.StandardOutput.ReadLine();
+            if (metrics is null || !metrics.StartsWith("METRICS ", StringComparison.Ordinal))
+            {
+                process.Kill(true);
+                throw new InvalidOperationException($"server did not report its metrics port: {metrics}");
+            }
+
+            metricsPort = int.Parse(metrics[8..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new ServerProcess(process, int.Parse(line[6..], System.Globalization.CultureInfo.InvariantCulture), metricsPort);
     }
 
     public TimeSpan CpuTime
