@@ -42,8 +42,9 @@ internal sealed class CommitStage
         return new CommitStage(values);
     }
 
-    /// <summary>What happened between <paramref name="before"/> and <paramref name="after"/>.</summary>
-    public static string Describe(CommitStage before, CommitStage after)
+    /// <summary>What happened between <paramref name="before"/> and <paramref name="after"/>;
+    /// <paramref name="diskBytes"/>: what the server wrote to its disk meanwhile (0: unknown).</summary>
+    public static string Describe(CommitStage before, CommitStage after, long diskBytes)
     {
         double Delta(string key) => after._values.GetValueOrDefault(key) - before._values.GetValueOrDefault(key);
         var commits = Delta("openchat_commit_duration_seconds_count");
@@ -65,6 +66,8 @@ internal sealed class CommitStage
         // The smallest bucket bound under which 99 % of the commits fell.
         var p99 = buckets.FirstOrDefault(b => Delta(b.Key) >= 0.99 * commits).Le;
         var p99Text = p99 > 0 ? $"<= {p99 * 1000:0.#} ms" : "over the last bucket";
-        return $"commit stage: {commits:N0} commits of {publishes / commits:0.0} publishes on average, store time mean {mean:0.00} ms, p99 {p99Text} ({string.Join(", ", shares)})";
+        // The write-ahead log's pages and the checkpoints' copies of them into the database file.
+        var disk = diskBytes > 0 ? $", {diskBytes / commits / 1024:0.0} KiB written to disk per commit" : "";
+        return $"commit stage: {commits:N0} commits of {publishes / commits:0.0} publishes on average{disk}, store time mean {mean:0.00} ms, p99 {p99Text} ({string.Join(", ", shares)})";
     }
 }

@@ -86,6 +86,31 @@ internal sealed class ServerProcess : IDisposable
         }
     }
 
+    /// <summary>Bytes the server process has sent to the storage layer (write_bytes in
+    /// /proc/PID/io: the database's pages and log, not its sockets); 0 where not accounted.</summary>
+    public long DiskWriteBytes
+    {
+        get
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{_process.Id}/io"))
+                {
+                    if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
+                    {
+                        return long.Parse(line[12..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // Not readable here (another user's process, or no such file): reported as unknown.
+            }
+
+            return 0;
+        }
+    }
+
     public void Kill() => _process.Kill(entireProcessTree: true);
 
     public void Dispose()
