@@ -84,6 +84,45 @@ public class SecureSessionTests
     }
 
     [Fact]
+    public async Task A_session_that_cannot_start_closes_the_connection_it_opened()
+    {
+        // The history store refuses a file of a newer OpenChat after the client has connected:
+        // neither of the state errors, so only ConnectAsync's catch-all stands between that and a
+        // connection left open behind a session the caller never got.
+        await using var h = await ChatHarness.StartAsync();
+        var profile = await h.EnrollAsync("alice");
+        var firstClosed = AliceClosed(h);
+        await (await h.SecureAsync(profile)).DisposeAsync();
+        await firstClosed.WaitAsync(TimeSpan.FromSeconds(10));
+        using (var sqlite = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={OpenChat.Engine.Client.History.HistoryStore.PathIn(profile.Path)};Pooling=False"))
+        {
+            sqlite.Open();
+            using var command = sqlite.CreateCommand();
+            command.CommandText = $"PRAGMA user_version={OpenChat.Engine.Client.History.HistorySchema.Version + 1};";
+            command.ExecuteNonQuery();
+        }
+
+        var closed = AliceClosed(h);
+        var refused = await Assert.ThrowsAsync<OpenChatException>(() => h.SecureAsync(profile));
+
+        Assert.Equal(ErrorIds.StoreVersionUnsupported, refused.ErrorId);
+        await closed.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static Task AliceClosed(ChatHarness h)
+    {
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        h.Server.ConnectionClosed += (_, e) =>
+        {
+            if (e.UserName == "alice")
+            {
+                closed.TrySetResult();
+            }
+        };
+        return closed.Task;
+    }
+
+    [Fact]
     public async Task A_restarted_client_keeps_reading_without_repeats()
     {
         await using var h = await ChatHarness.StartAsync();
