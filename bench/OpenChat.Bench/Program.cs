@@ -9,6 +9,7 @@ try
     return command switch
     {
         "serve" => await ServeCommand.RunAsync(options),
+        "raw-serve" => await ServeCommand.RunRawAsync(options),
         "fanout" => await FanoutBench.RunAsync(options),
         "ingest" => await IngestBench.RunAsync(options),
         "cluster" => await ClusterBench.RunAsync(options),
@@ -32,6 +33,7 @@ static int Usage()
         usage: OpenChat.Bench <command> [--name value ...]
           serve       --path DIR [--port 0] [--database CS] [--backplane URL] [--metrics]  run a server until killed
                       (prints READY <port>, then METRICS <port> with --metrics)
+          raw-serve   --cert PEM --key PEM                     the raw TLS fan-out baseline in its own process (prints READY <port>)
           fanout      [--members 100] [--publishers 1] [--size 128] [--seconds 10] [--rate 0] [--repeat 1]
                       deliveries/s and latency through one room, next to a raw SslStream fan-out
                       (--rate N: both at N publishes/s instead of their maximum and half, --repeat times,
@@ -39,7 +41,7 @@ static int Usage()
           ingest      [--publishers 8] [--messages 100000] [--size 128]   durable, acknowledged messages/s
           cluster     [--members 100] [--publishers 2] [--seconds 10] [--messages 100000] [--ingest-publishers 8] [--only TEXT]
                       fan-out and ingest of one node on SQLite, then one and two nodes on PostgreSQL (+ NATS), in one run
-          peers       [--rooms 10,100,1000] [--peers openchat,raw,nats,ngircd] [--publishers 1] [--seconds 4] [--warmup 2] [--bisections 3] [--start 50000]
+          peers       [--rooms 10,100,1000] [--peers openchat,raw,nats,ngircd; also raw-process, raw-same-bytes] [--publishers 1] [--seconds 4] [--warmup 2] [--bisections 3] [--start 50000]
                       highest rate each fan-out holds (>= 99.5 % delivered, p99 < 50 ms), its latency at half, the disk's fsync
           handshakes  [--seconds 5] [--parallel 8]             full mutual-TLS handshakes/s, next to openssl s_time
           idle        [--connections 20000]                    idle mutual-TLS connections and server memory per connection

@@ -34,18 +34,26 @@ internal sealed class RawFanoutServer : IDisposable
 
     public static RawFanoutServer Start(BenchCa ca) => new(ca.ServerCertificate);
 
-    public static async Task<FanoutBench.Result> PhaseAsync(RawFanoutServer server, int members, int publishers, int size, int seconds, int warmup, double rate)
+    public static RawFanoutServer Start(X509Certificate2 certificate) => new(certificate);
+
+    public static Task<FanoutBench.Result> PhaseAsync(RawFanoutServer server, int members, int publishers, int size, int seconds, int warmup, double rate) =>
+        // In this process, "server cores" is the whole process: the raw server shares it with its load.
+        PhaseAsync(server.Port, new CpuMeter(() => Process.GetCurrentProcess().TotalProcessorTime), server.ForgetReceivers, members, publishers, size, seconds, warmup, rate);
+
+    /// <summary>One phase against a raw server listening on <paramref name="port"/>, in this
+    /// process or in its own (<c>raw-serve</c>), whose CPU <paramref name="meter"/> reads.</summary>
+    public static async Task<FanoutBench.Result> PhaseAsync(int port, CpuMeter meter, Action? afterPhase, int members, int publishers, int size, int seconds, int warmup, double rate)
     {
         var receivers = new List<SslStream>();
         for (var i = 0; i < members; i++)
         {
-            receivers.Add(await server.ConnectAsync((byte)'R'));
+            receivers.Add(await ConnectAsync(port, (byte)'R'));
         }
 
         var senders = new List<SslStream>();
         for (var i = 0; i < publishers; i++)
         {
-            senders.Add(await server.ConnectAsync((byte)'P'));
+            senders.Add(await ConnectAsync(port, (byte)'P'));
         }
 
         var counters = new PhaseCounters();
@@ -85,8 +93,7 @@ internal sealed class RawFanoutServer : IDisposable
             }
         })).ToList();
 
-        // The raw server shares this process with its load, so "server cores" here is the whole process.
-        var window = await counters.MeasureAsync(warmup, seconds, new CpuMeter(() => Process.GetCurrentProcess().TotalProcessorTime));
+        var window = await counters.MeasureAsync(warmup, seconds, meter);
         stop.Cancel();
         foreach (var stream in receivers.Concat(senders))
         {
@@ -94,7 +101,7 @@ internal sealed class RawFanoutServer : IDisposable
         }
 
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-        server.ForgetReceivers();
+        afterPhase?.Invoke();
         return counters.Result(window, window.Cores.Servers);
     }
 
@@ -117,10 +124,10 @@ internal sealed class RawFanoutServer : IDisposable
         }
     }
 
-    private async Task<SslStream> ConnectAsync(byte role)
+    private static async Task<SslStream> ConnectAsync(int port, byte role)
     {
         var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(IPAddress.Loopback, Port);
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
         var stream = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
         await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", EnabledSslProtocols = SslProtocols.Tls13 });
         await stream.WriteAsync(new[] { role });
@@ -166,6 +173,25 @@ internal sealed class RawFanoutServer : IDisposable
                 {
                     _receivers.Add(queue);
                 }
+
+                // A receiver sends nothing after its role: a read that ends is its leaving, which
+                // takes its queue out of the fan-out (in another process nobody forgets it for us).
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        _ = await stream.ReadAsync(new byte[1], _stop.Token); // 0 (closed) or a stray byte: either way it is done
+                    }
+                    catch (Exception)
+                    {
+                    }
+
+                    queue.Writer.TryComplete();
+                    lock (_gate)
+                    {
+                        _receivers.Remove(queue);
+                    }
+                });
 
                 var buffer = new byte[64 * 1024];
                 while (await queue.Reader.WaitToReadAsync(_stop.Token))

@@ -38,6 +38,27 @@ internal static class ServeCommand
         }
 
         Console.Out.Flush();
+        await StoppedAsync();
+        await server.StopAsync();
+        return 0;
+    }
+
+    /// <summary>The raw TLS fan-out baseline in a process of its own, so that its CPU is its own
+    /// and not shared with the load generator's (prints READY &lt;port&gt;).</summary>
+    public static async Task<int> RunRawAsync(BenchArgs args)
+    {
+        var certificate = args.String("cert") ?? throw new ArgumentException("--cert is required");
+        var key = args.String("key") ?? throw new ArgumentException("--key is required");
+        using var raw = RawFanoutServer.Start(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certificate, key));
+        Console.WriteLine($"READY {raw.Port}");
+        Console.Out.Flush();
+        await StoppedAsync();
+        return 0;
+    }
+
+    // Until Ctrl+C, or until the parent closes our stdin (the polite way to ask us to stop).
+    private static async Task StoppedAsync()
+    {
         var done = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -46,12 +67,9 @@ internal static class ServeCommand
         };
         _ = Task.Run(() =>
         {
-            // Closing stdin is the polite way for a parent to ask us to stop.
             Console.In.ReadToEnd();
             done.TrySetResult();
         });
         await done.Task;
-        await server.StopAsync();
-        return 0;
     }
 }

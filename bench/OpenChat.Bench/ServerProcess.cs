@@ -21,7 +21,14 @@ internal sealed class ServerProcess : IDisposable
 
     public int ProcessId => _process.Id;
 
-    public static ServerProcess Start(string dataPath, int port = 0, params string[] extra)
+    public static ServerProcess Start(string dataPath, int port = 0, params string[] extra) =>
+        StartCommand(["serve", "--path", dataPath, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra]);
+
+    /// <summary>The raw TLS fan-out (<c>raw-serve</c>) in a process of its own, like OpenChat's server.</summary>
+    public static ServerProcess StartRaw(BenchCa ca) =>
+        StartCommand(["raw-serve", "--cert", ca.Directory.ServerCertificatePath, "--key", ca.Directory.ServerKeyPath]);
+
+    private static ServerProcess StartCommand(string[] arguments)
     {
         var self = typeof(ServerProcess).Assembly.Location;
         var info = new ProcessStartInfo("dotnet")
@@ -31,7 +38,7 @@ internal sealed class ServerProcess : IDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(self);
-        foreach (var a in new[] { "serve", "--path", dataPath, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(extra))
+        foreach (var a in arguments)
         {
             info.ArgumentList.Add(a);
         }
@@ -45,7 +52,7 @@ internal sealed class ServerProcess : IDisposable
         }
 
         var metricsPort = 0;
-        if (extra.Contains("--metrics"))
+        if (arguments.Contains("--metrics"))
         {
             var metrics = process.StandardOutput.ReadLine();
             if (metrics is null || !metrics.StartsWith("METRICS ", StringComparison.Ordinal))

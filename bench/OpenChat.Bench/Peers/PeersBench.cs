@@ -80,6 +80,15 @@ internal static class PeersBench
                 return await RowAsync(rate => RawFanoutServer.PhaseAsync(raw, room, publishers, size, seconds, warmup, rate));
             }
 
+            case "raw-process":
+            {
+                // The same raw fan-out in a process of its own, as OpenChat's server is: its cores
+                // are its own, and it does not share a thread pool with the load generator.
+                using var raw = ServerProcess.StartRaw(ca);
+                var meter = new CpuMeter(() => raw.CpuTime);
+                return await RowAsync(rate => RawFanoutServer.PhaseAsync(raw.Port, meter, null, room, publishers, size, seconds, warmup, rate));
+            }
+
             case "raw-same-bytes":
             {
                 // Raw frames as long as OpenChat's Event frames were in this run: the fan-out's
@@ -114,7 +123,7 @@ internal static class PeersBench
             }
 
             default:
-                throw new ArgumentException($"unknown peer '{peer}' (known: openchat, raw, raw-same-bytes, nats, ngircd)");
+                throw new ArgumentException($"unknown peer '{peer}' (known: openchat, raw, raw-process, raw-same-bytes, nats, ngircd)");
         }
 
         async Task<Row> RowAsync(Func<double, Task<FanoutBench.Result>> phase)
