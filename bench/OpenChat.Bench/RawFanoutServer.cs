@@ -12,8 +12,9 @@ namespace OpenChat.Bench;
 /// The limit OpenChat's fan-out is compared with: TLS 1.3 streams and nothing else. A receiver
 /// sends 'R', a publisher 'P' then length-prefixed frames; every frame is copied once and queued
 /// to every receiver, whose writer coalesces queued frames into large writes — the same shape
-/// as the real server minus parsing, sequencing and storage. It runs in this process; its CPU
-/// is measured from the thread pool's share of process time.
+/// as the real server minus parsing, sequencing and storage. It runs in the bench's process
+/// (peer "raw": its CPU is then the whole process's, load included) or in one of its own
+/// (<c>raw-serve</c>; peer "raw-process", and <c>fanout --rate</c>).
 /// </summary>
 internal sealed class RawFanoutServer : IDisposable
 {

@@ -109,7 +109,7 @@ internal sealed class ServerProcess : IDisposable
                     }
                 }
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Not readable here (another user's process, or no such file): reported as unknown.
             }
