@@ -57,10 +57,13 @@ internal static class MessageProcessor
         }
 
         byte[] content;
+        byte[] token;
         try
         {
+            // Decoded once, inside the refusal: a version-1 envelope holds it as base64url text.
+            token = envelope.TokenBytes();
             // No time-to-live: an old message read from history is still valid.
-            content = Fernet.DecryptBytes(messageKey, envelope.TokenBytes(), now);
+            content = Fernet.DecryptBytes(messageKey, token, now);
         }
         catch (CryptoException ex)
         {
@@ -79,7 +82,7 @@ internal static class MessageProcessor
 
         var (outOfOrder, missing) = keys.Record(envelope.SenderSerial, envelope.Generation);
         var message = new GroupMessage(position.Room, e.Sequence, envelope.Sender, envelope.SenderSerial, envelope.Epoch, envelope.Generation, envelope.ContentType,
-            content, Fernet.TimestampOfBytes(envelope.TokenBytes()), e.Time, outOfOrder, missing);
+            content, Fernet.TimestampOfBytes(token), e.Time, outOfOrder, missing);
         return new GroupOutcome(GroupOutcomeKind.Message, Message: message);
     }
 

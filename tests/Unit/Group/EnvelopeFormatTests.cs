@@ -47,6 +47,22 @@ public class EnvelopeFormatTests
     }
 
     [Fact]
+    public void A_signed_version_1_envelope_whose_token_is_not_base64url_is_refused_not_thrown()
+    {
+        var (h, alice, bob) = GroupHarness.TwoMembers();
+        using (h)
+        {
+            var sent = alice.Send("x");
+            var v1 = Envelope.Parse(sent.Body) with { Format = Envelope.Version1, Token = "not*base64url", Signature = [] };
+            v1 = v1 with { Signature = Signatures.Sign(alice.Identity.SigningKey, v1.SignedPart()) };
+            bob.SkipTo(h.Log.Count);
+            var outcome = bob.Deliver(sent with { Body = v1.ToBytes() });
+            Assert.Equal(GroupOutcomeKind.Rejected, outcome.Kind);
+            Assert.Equal(RejectReason.DoesNotDecrypt, outcome.Code);
+        }
+    }
+
+    [Fact]
     public void The_version_is_signed_so_nobody_can_switch_it()
     {
         var (h, alice, bob) = GroupHarness.TwoMembers();

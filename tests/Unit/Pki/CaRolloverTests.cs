@@ -169,27 +169,50 @@ public class CaRolloverTests
     public void The_next_generation_name_stays_within_the_limit() =>
         Assert.True(CaRollover.NextName(new string('x', CertificateAuthority.MaxCaNameLength)).Length <= CertificateAuthority.MaxCaNameLength);
 
+    // A pinned root, the root that succeeds it, and the old root's proof for the new one.
+    private sealed class Succession : IDisposable
+    {
+        public Succession(DateTimeOffset now)
+        {
+            OldRoot = SelfSignedRoot("Old", OldKey, now);
+            NewRoot = SelfSignedRoot("New", _newKey, now);
+            Cross = RootProof.Issue(OldRoot, OldKey, NewRoot, now);
+        }
+
+        private readonly ECDsa _newKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+        public ECDsa OldKey { get; } = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+        public X509Certificate2 OldRoot { get; }
+
+        public X509Certificate2 NewRoot { get; }
+
+        public X509Certificate2 Cross { get; }
+
+        public void Dispose()
+        {
+            Cross.Dispose();
+            NewRoot.Dispose();
+            OldRoot.Dispose();
+            _newKey.Dispose();
+            OldKey.Dispose();
+        }
+    }
+
     [Fact]
     public void A_proof_from_a_pinned_root_for_exactly_the_offered_root_is_accepted()
     {
         var now = DateTimeOffset.UtcNow;
-        using var oldKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var newKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var oldRoot = SelfSignedRoot("Old", oldKey, now);
-        using var newRoot = SelfSignedRoot("New", newKey, now);
-        using var cross = RootProof.Issue(oldRoot, oldKey, newRoot, now);
-        Assert.Null(RootProof.Check(newRoot, cross, [oldRoot], now));
+        using var roots = new Succession(now);
+        Assert.Null(RootProof.Check(roots.NewRoot, roots.Cross, [roots.OldRoot], now));
     }
 
     [Fact]
     public void An_offered_root_or_a_pinned_root_whose_key_does_not_decode_is_refused_not_thrown()
     {
         var now = DateTimeOffset.UtcNow;
-        using var oldKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var newKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var oldRoot = SelfSignedRoot("Old", oldKey, now);
-        using var newRoot = SelfSignedRoot("New", newKey, now);
-        using var cross = RootProof.Issue(oldRoot, oldKey, newRoot, now);
+        using var roots = new Succession(now);
+        var (oldKey, oldRoot, newRoot, cross) = (roots.OldKey, roots.OldRoot, roots.NewRoot, roots.Cross);
         Assert.Null(RootProof.Check(newRoot, cross, [oldRoot], now));
 
         // A server offers a root whose key is off the curve, with a proof for exactly that key.
