@@ -68,6 +68,9 @@ internal sealed class CommitStage
         var p99Text = p99 > 0 ? $"<= {p99 * 1000:0.#} ms" : "over the last bucket";
         // The write-ahead log's pages and the checkpoints' copies of them into the database file.
         var disk = diskBytes > 0 ? $", {diskBytes / commits / 1024:0.0} KiB written to disk per commit" : "";
-        return $"commit stage: {commits:N0} commits of {publishes / commits:0.0} publishes on average{disk}, store time mean {mean:0.00} ms, p99 {p99Text} ({string.Join(", ", shares)})";
+        // The log thread's other part: handing the commit's acks and events to the send queues.
+        var fanOuts = Delta("openchat_commit_fanout_duration_seconds_count");
+        var fanOut = fanOuts > 0 ? $"; fan-out mean {Delta("openchat_commit_fanout_duration_seconds_sum") / fanOuts * 1000:0.00} ms" : "";
+        return $"commit stage: {commits:N0} commits of {publishes / commits:0.0} publishes on average{disk}, store time mean {mean:0.00} ms, p99 {p99Text} ({string.Join(", ", shares)}){fanOut}";
     }
 }

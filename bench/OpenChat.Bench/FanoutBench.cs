@@ -71,8 +71,7 @@ internal static class FanoutBench
         int members, int publishers, int size, int seconds, int warmup, int rate, int window, int repeat)
     {
         Console.WriteLine($"fixed offered rate: {rate:N0} publishes/s ({(long)rate * members:N0} deliveries/s), {repeat} round(s), OpenChat then raw (each server in its own process) in each");
-        var (fsync50, fsync99) = Peers.FsyncProbe.Measure();
-        Console.WriteLine($"disk: 4 KiB append + fsync p50 {fsync50:0.00} ms, p99 {fsync99:0.00} ms (400 samples, in {Path.GetTempPath()})");
+        var firstFsync99 = Peers.FsyncProbe.MeasureAndPrint("disk");
         // Both servers in processes of their own, neither sharing a thread pool with the load. The
         // OpenChat server has its metrics on (the commit stage is read from them), as a deployment would.
         using var server = ServerProcess.Start(ca.Path, 0, "--metrics");
@@ -90,10 +89,12 @@ internal static class FanoutBench
             Console.WriteLine($"  {CommitStage.Describe(before, await CommitStage.ReadAsync(server.MetricsPort), written > 0 && writtenAfter > 0 ? writtenAfter - written : 0)}");
             var baseline = await RawFanoutServer.PhaseAsync(raw.Port, rawCpu, null, members, publishers, size, seconds, warmup, rate);
             Report($"raw sslstream (own process), round {round}", baseline);
-            // A durable message can wait for the commit in flight, then its own: raw plus two fsyncs.
+            // A durable message can wait for the commit in flight, then its own: raw plus two fsyncs,
+            // of the lower of the run's first probe and one just after the round.
+            var fsync99 = Math.Min(firstFsync99, Peers.FsyncProbe.MeasureAndPrint("  disk again"));
             var floor = baseline.P99Ms + 2 * fsync99;
             var verdict = double.IsNaN(result.P99Ms) || double.IsNaN(floor) ? "no samples" : result.P99Ms <= floor ? "within" : "over";
-            Console.WriteLine($"  p99: openchat {result.P99Ms:0.00} ms against raw + 2 fsync p99 = {floor:0.00} ms: {verdict}");
+            Console.WriteLine($"  p99: openchat {result.P99Ms:0.00} ms against raw + 2 fsync p99 (the lower probe's) = {floor:0.00} ms: {verdict}");
         }
     }
 

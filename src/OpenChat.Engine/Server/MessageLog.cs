@@ -106,9 +106,11 @@ internal sealed class MessageLog : IAsyncDisposable
                 RoomLog.BatchCommitFailed(_log, e, batch.Count, e.GetType().Name);
             }
 
+            var fanOutStarted = Stopwatch.GetTimestamp();
             try
             {
                 _committed(batch, results, failure);
+                _metrics?.FannedOut(Stopwatch.GetElapsedTime(fanOutStarted));
             }
             catch (Exception e)
             {

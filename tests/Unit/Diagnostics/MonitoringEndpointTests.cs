@@ -79,6 +79,8 @@ public sealed class MonitoringEndpointTests
         var after = Samples(text);
         Assert.Contains("# TYPE openchat_messages_stored_total counter", text);
         Assert.Contains("# TYPE openchat_commit_duration_seconds histogram", text);
+        Assert.Contains("# TYPE openchat_commit_fanout_duration_seconds histogram", text);
+        Assert.Contains(after.Keys, k => k.StartsWith("openchat_commit_fanout_duration_seconds_bucket{", StringComparison.Ordinal) && k.Contains("le=\"0.0001\""));
         Assert.True(Sum(after, "openchat_messages_stored_total") > Sum(before, "openchat_messages_stored_total"));
         Assert.True(Sum(after, "openchat_messages_received_total") >= 1);
         Assert.True(Sum(after, "openchat_events_delivered_total") >= 1);
