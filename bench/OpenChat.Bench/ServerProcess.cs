@@ -95,27 +95,27 @@ internal sealed class ServerProcess : IDisposable
 
     /// <summary>Bytes the server process has sent to the storage layer (write_bytes in
     /// /proc/PID/io: the database's pages and log, not its sockets); 0 where not accounted.</summary>
-    public long DiskWriteBytes
+    public long DiskWriteBytes => WriteBytes(_process.Id);
+
+    /// <summary>write_bytes of process <paramref name="pid"/> (0 where not accounted).</summary>
+    public static long WriteBytes(int pid)
     {
-        get
+        try
         {
-            try
+            foreach (var line in File.ReadLines($"/proc/{pid}/io"))
             {
-                foreach (var line in File.ReadLines($"/proc/{_process.Id}/io"))
+                if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
                 {
-                    if (line.StartsWith("write_bytes:", StringComparison.Ordinal))
-                    {
-                        return long.Parse(line[12..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-                    }
+                    return long.Parse(line[12..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Not readable here (another user's process, or no such file): reported as unknown.
-            }
-
-            return 0;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not readable here (another user's process, or no such file): reported as unknown.
+        }
+
+        return 0;
     }
 
     public void Kill() => _process.Kill(entireProcessTree: true);
