@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Which pages one group commit writes to the message store's write-ahead log, by B-tree.
+
+The server's commits write 6-9 times the bytes they store (bench `fanout --rate`, `store`). This
+script makes commits like the server's on the store's own schema (read from
+src/OpenChat.Engine/Storage/MessageStoreSchema.cs, so it cannot drift), keeps the log from being
+checkpointed, then reads the log's frame headers and names the B-tree each frame's page belongs to
+(SQLite's dbstat table, which Python's sqlite3 has and the bundled e_sqlite3 does not).
+
+    python3 bench/sqlite-commit-pages.py [--batch 50] [--size 128] [--commits 300]
+
+Only the standard library; files go to a folder of its own under the temp directory.
+"""
+import argparse
+import collections
+import os
+import re
+import shutil
+import sqlite3
+import struct
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = os.path.join(HERE, "..", "src", "OpenChat.Engine", "Storage", "MessageStoreSchema.cs")
+
+
+def schema_steps():
+    text = open(SCHEMA, encoding="utf-8").read()
+    return re.findall(r'"""\n(.*?)"""', text, re.S)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--size", type=int, default=128)
+    parser.add_argument("--commits", type=int, default=300)
+    args = parser.parse_args()
+
+    folder = tempfile.mkdtemp(prefix="openchat-bench-pages-")
+    try:
+        path = os.path.join(folder, "messages.db")
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA wal_autocheckpoint=0")
+        for step in schema_steps():
+            db.executescript(step)
+        db.execute("INSERT INTO rooms(name, kind, created_at) VALUES ('bench-room', 0, 0)")
+        sequence = 0
+
+        def commit():
+            nonlocal sequence
+            rows = []
+            for _ in range(args.batch):
+                sequence += 1
+                # A version-7 GUID as the server stores it: 48 bits of milliseconds, then random.
+                message_id = (time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10)
+                rows.append(("bench-room", sequence, message_id, "publisher-0", "0123456789ABCDEF0123456789ABCDEF",
+                             1, 0, time.time_ns() // 1_000_000, os.urandom(args.size)))
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO messages(room, seq, message_id, sender, sender_serial, kind, epoch, time, body) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(room, message_id) DO NOTHING", rows)
+            db.execute("UPDATE rooms SET last_seq = ? WHERE name = 'bench-room'", (sequence,))
+            db.execute("COMMIT")
+
+        # A store that already holds messages, so the trees have their steady shape.
+        for _ in range(args.commits * 3):
+            commit()
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        for _ in range(args.commits):
+            commit()
+
+        log = open(path + "-wal", "rb").read()
+        page_size = struct.unpack(">I", log[8:12])[0]
+        commits, frames, offset = [], [], 32
+        while offset + 24 + page_size <= len(log):
+            page, size_after_commit = struct.unpack(">II", log[offset:offset + 8])
+            frames.append(page)
+            if size_after_commit:
+                commits.append(frames)
+                frames = []
+            offset += 24 + page_size
+        owner = {page: name for name, page in db.execute("SELECT name, pageno FROM dbstat")}
+        totals = collections.Counter()
+        for pages in commits:
+            totals.update(owner.get(p, "?") for p in pages)
+        stored = args.batch * (args.size + 16 + 8 + len("bench-room") + len("publisher-0") + 32 + 3 * 8)
+        print(f"{len(commits)} commits of {args.batch} publishes ({args.size}-byte bodies, about {stored / 1024:.1f} KiB of row data each), "
+              f"page size {page_size}")
+        print(f"pages written per commit: {sum(map(len, commits)) / len(commits):.1f} "
+              f"({sum(map(len, commits)) * (page_size + 24) / len(commits) / 1024:.1f} KiB of log)")
+        for name, count in totals.most_common():
+            print(f"  {name:<20} {count / len(commits):5.1f}")
+        db.close()
+    finally:
+        if os.path.basename(folder).startswith("openchat-bench-pages-"):
+            shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
