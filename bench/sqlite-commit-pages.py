@@ -3,9 +3,10 @@
 
 The server's commits write 6-9 times the bytes they store (bench `fanout --rate`, `store`). This
 script makes commits like the server's on the store's own schema (read from
-src/OpenChat.Engine/Storage/MessageStoreSchema.cs, so it cannot drift), keeps the log from being
+src/OpenChat.Engine/Storage/MessageStoreSchema.cs), keeps the log from being
 checkpointed, then reads the log's frame headers and names the B-tree each frame's page belongs to
-(SQLite's dbstat table, which Python's sqlite3 has and the bundled e_sqlite3 does not).
+(SQLite's dbstat table: Debian's Python has it, the bundled e_sqlite3 does not). Only the
+schema is read from the C# source; the insert and update are written here as the store's.
 
     python3 bench/sqlite-commit-pages.py [--batch 50] [--size 128] [--commits 300]
 
@@ -27,7 +28,10 @@ SCHEMA = os.path.join(HERE, "..", "src", "OpenChat.Engine", "Storage", "MessageS
 
 def schema_steps():
     text = open(SCHEMA, encoding="utf-8").read()
-    return re.findall(r'"""\n(.*?)"""', text, re.S)
+    steps = re.findall(r'"""\r?\n(.*?)"""', text, re.S)
+    if not steps or "CREATE TABLE" not in steps[0]:
+        raise SystemExit(f"no schema steps found in {SCHEMA}")
+    return steps
 
 
 def main():
@@ -36,6 +40,8 @@ def main():
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--commits", type=int, default=300)
     args = parser.parse_args()
+    if args.batch < 1 or args.commits < 1:
+        raise SystemExit("--batch and --commits must be at least 1")
 
     folder = tempfile.mkdtemp(prefix="openchat-bench-pages-")
     try:
@@ -64,14 +70,16 @@ def main():
             db.execute("UPDATE rooms SET last_seq = ? WHERE name = 'bench-room'", (sequence,))
             db.execute("COMMIT")
 
-        # A store that already holds messages, so the trees have their steady shape.
+        # A store that already holds messages (three times the measured commits, unmeasured),
+        # so the trees have their steady shape.
         for _ in range(args.commits * 3):
             commit()
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         for _ in range(args.commits):
             commit()
 
-        log = open(path + "-wal", "rb").read()
+        with open(path + "-wal", "rb") as wal:
+            log = wal.read()
         page_size = struct.unpack(">I", log[8:12])[0]
         commits, frames, offset = [], [], 32
         while offset + 24 + page_size <= len(log):
@@ -85,8 +93,10 @@ def main():
         totals = collections.Counter()
         for pages in commits:
             totals.update(owner.get(p, "?") for p in pages)
+        # The columns' logical sizes (integers counted as 8 bytes; SQLite stores some in fewer,
+        # and adds record and cell headers and the id index's entries): a rough figure.
         stored = args.batch * (args.size + 16 + 8 + len("bench-room") + len("publisher-0") + 32 + 3 * 8)
-        print(f"{len(commits)} commits of {args.batch} publishes ({args.size}-byte bodies, about {stored / 1024:.1f} KiB of row data each), "
+        print(f"{len(commits)} commits of {args.batch} publishes ({args.size}-byte bodies, roughly {stored / 1024:.1f} KiB of column data each), "
               f"page size {page_size}")
         print(f"pages written per commit: {sum(map(len, commits)) / len(commits):.1f} "
               f"({sum(map(len, commits)) * (page_size + 24) / len(commits) / 1024:.1f} KiB of log)")

@@ -43,7 +43,7 @@ public sealed class ServerMetrics : IDisposable
         _batchSize = Meter.CreateHistogram<int>("openchat_commit_batch_size", "{message}", "Publishes per durable group commit.");
         _commitSeconds = Meter.CreateHistogram<double>("openchat_commit_duration_seconds", "s", "Time one durable group commit took in the store.");
         _fanOutSeconds = Meter.CreateHistogram<double>("openchat_commit_fanout_duration_seconds", "s",
-            "Time the message log took to hand one commit's acknowledgements and events to the connections' send queues (the next commit waits for it).");
+            "Time the message log took to frame one commit's acknowledgements and events and hand them to the send queues and the bus (the next commit waits for it; a failed store's error replies included).");
         _refusals = Meter.CreateCounter<long>("openchat_refusals_total", "{refusal}", "Connections and requests refused, by reason (the error id).");
         _storeErrors = Meter.CreateCounter<long>("openchat_store_errors_total", "{error}", "Failures of the message or CA store, by operation.");
         Meter.CreateObservableGauge("openchat_connections", gauges.Connections, "{connection}", "Connections open now (past their greeting).");
@@ -65,8 +65,8 @@ public sealed class ServerMetrics : IDisposable
     {
         "openchat_commit_batch_size" => [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
         "openchat_commit_duration_seconds" => [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-        // Handing events to queues is memory work: a tenth of a millisecond is already many receivers.
-        "openchat_commit_fanout_duration_seconds" => [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+        // Framing and queueing a commit takes tenths of a millisecond, not milliseconds.
+        "openchat_commit_fanout_duration_seconds" => [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
         _ => null,
     };
 
@@ -98,8 +98,9 @@ public sealed class ServerMetrics : IDisposable
         }
     }
 
-    /// <summary>A commit's results took <paramref name="elapsed"/> to reach the send queues of
-    /// its publishers and its rooms' subscribers.</summary>
+    /// <summary>A commit's results took <paramref name="elapsed"/> to be framed and handed to the
+    /// send queues of its publishers and its rooms' subscribers (and to the bus); recorded for a
+    /// failed store's error replies and for a fan-out that failed as well.</summary>
     public void FannedOut(TimeSpan elapsed) => _fanOutSeconds.Record(elapsed.TotalSeconds);
 
     /// <summary>A connection or request was refused; <paramref name="reason"/> is its error id.</summary>

@@ -116,6 +116,7 @@ internal sealed class MessageLog : IAsyncDisposable
             {
                 // Delivery problems belong to single connections, which close themselves;
                 // the log must keep running for everyone else.
+                _metrics?.FannedOut(Stopwatch.GetElapsedTime(fanOutStarted));
                 _log.Failed(e, "server.fan-out");
             }
         }
