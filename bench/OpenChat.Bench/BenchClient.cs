@@ -44,7 +44,7 @@ internal sealed class BenchClient : IAsyncDisposable
             var reply = await opened.Reader.ReadAsync(CancellationToken.None);
             switch (reply?.Type)
             {
-                case MessageType.Event or MessageType.Presence:
+                case MessageType.Event or MessageType.EventSource or MessageType.Presence:
                     continue;
                 case MessageType.Joined:
                     return reply;
@@ -60,15 +60,13 @@ internal sealed class BenchClient : IAsyncDisposable
     public static long StampOfEvent(ReadOnlySpan<byte> frame)
     {
         var r = new PayloadReader(frame[1..]);
-        r.String();
-        r.U64();
+        r.VarU64();
+        r.VarU64();
         r.Id();
-        r.String();
-        r.String();
         r.U8();
-        r.U64();
-        r.I64();
-        var body = r.Bytes();
+        r.VarU64();
+        r.VarU64();
+        var body = r.VarBytes();
         return BitConverter.ToInt64(body, 0);
     }
 

@@ -103,8 +103,9 @@ internal static class FanoutBench
 
     private static string Engines(Result r) => r.MachineCores > 0 ? $" (engines {r.EngineCores:0.00}, machine {r.MachineCores:0.00})" : "";
 
-    /// <summary>The payload of the last Event frame a receiver read: the bytes OpenChat carries
-    /// per delivery, besides the 4-byte length prefix that raw frames have too.</summary>
+    /// <summary>The bytes OpenChat carried per delivery in the last phase, besides the 4-byte
+    /// length prefix that raw frames have too: the Event frame and its share of the chunk's
+    /// EventSource frames (with their prefixes).</summary>
     internal static volatile int EventPayloadBytes;
 
     /// <summary>One phase against the servers listening on <paramref name="ports"/>: receiver i and
@@ -127,14 +128,24 @@ internal static class FanoutBench
         var counters = new PhaseCounters();
         var nodeLatency = ports.Select(_ => new Latency()).ToArray();
         using var stop = new CancellationTokenSource();
+        // Per receiver: bytes of Event and EventSource frames, and events (each read on one task).
+        var carried = receivers.Select(_ => new long[2]).ToArray();
         var reading = receivers.Select((c, index) => FrameCounter.RunAsync(c.Stream, frame =>
         {
-            if (frame[0] == (byte)MessageType.Event && counters.Delivered())
+            if (frame[0] == (byte)MessageType.EventSource)
             {
-                EventPayloadBytes = frame.Length;
-                var stamp = BenchClient.StampOfEvent(frame);
-                counters.Latency.Add(stamp);
-                nodeLatency[index % ports.Count].Add(stamp);
+                carried[index][0] += 4 + frame.Length;
+            }
+            else if (frame[0] == (byte)MessageType.Event)
+            {
+                carried[index][0] += frame.Length;
+                carried[index][1]++;
+                if (counters.Delivered())
+                {
+                    var stamp = BenchClient.StampOfEvent(frame);
+                    counters.Latency.Add(stamp);
+                    nodeLatency[index % ports.Count].Add(stamp);
+                }
             }
         }, stop.Token)).ToList();
 
@@ -147,6 +158,12 @@ internal static class FanoutBench
         }
 
         await Task.WhenAll(reading.Concat(publishing).Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var events = carried.Sum(c => c[1]);
+        if (events > 0)
+        {
+            EventPayloadBytes = (int)Math.Round((double)carried.Sum(c => c[0]) / events);
+        }
+
         return counters.Result(measured, measured.Cores.Servers) with
         {
             EngineCores = measured.Cores.Engines,

@@ -77,8 +77,11 @@ public sealed partial class ChatClient
     {
         switch (MessageCodec.Decode(frame))
         {
-            case RoomEvent e:
-                OnEvent(e);
+            case EventSource source:
+                connection.Sources.Define(source);
+                break;
+            case CompactEvent e:
+                OnEvent(connection.Sources.Resolve(e));
                 break;
             case Ack ack:
                 OnAck(ack);

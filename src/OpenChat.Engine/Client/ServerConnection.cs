@@ -29,6 +29,9 @@ internal sealed class ServerConnection
 
     public FrameReader Reader { get; }
 
+    /// <summary>The event sources the server has named on this connection (read loop only).</summary>
+    public EventSources Sources { get; } = new();
+
     public RequestTracker Requests { get; }
 
     public Task ReadLoop { get; set; } = Task.CompletedTask;

@@ -44,6 +44,9 @@ public enum MessageType : byte
     Event = 0xA1,
     Presence = 0xA2,
 
+    /// <summary>Names the room, sender and certificate of the events after it (protocol 7).</summary>
+    EventSource = 0xA4,
+
     /// <summary>Pushed after Welcome during a CA rollover's overlap: roots with their cross-certificates.</summary>
     CaRoots = 0xA3,
     Pong = 0xB0,

@@ -336,28 +336,16 @@ public sealed record Ack(uint Tag, string Room, Guid MessageId, ulong Sequence) 
     }
 }
 
-/// <summary>A stored room event as every member receives it. The server fills in sequence,
-/// sender and time; the body is the publisher's, untouched.</summary>
-public sealed record RoomEvent(string Room, ulong Sequence, Guid MessageId, string Sender, string SenderSerial, EventKind Kind, ulong Epoch, DateTimeOffset Time, byte[] Body) : IMessage
+/// <summary>A stored room event: what the store keeps and every member receives. The server fills
+/// in sequence, sender and time; the body is the publisher's, untouched. On the wire it travels as
+/// an <see cref="EventSource"/> and a <see cref="CompactEvent"/>.</summary>
+public sealed record RoomEvent(string Room, ulong Sequence, Guid MessageId, string Sender, string SenderSerial, EventKind Kind, ulong Epoch, DateTimeOffset Time, byte[] Body)
 {
-    /// <summary>The length the frame of such an event declares (type and payload), without building it:
-    /// the server checks it before storing, since an event it could not send would break the room.</summary>
+    /// <summary>The length of the longer of the two frames that carry such an event (type and
+    /// payload), without building them: the server checks it before storing, since an event it
+    /// could not send would break the room.</summary>
     public static long FrameSize(string room, string sender, string senderSerial, int bodyLength) =>
-        1 + (2 + System.Text.Encoding.UTF8.GetByteCount(room)) + 8 + 16 + (2 + System.Text.Encoding.UTF8.GetByteCount(sender))
-        + (2 + System.Text.Encoding.UTF8.GetByteCount(senderSerial)) + 1 + 8 + 8 + (4L + bodyLength);
-
-    public byte[] ToFrame() =>
-        new PayloadWriter(MessageType.Event, 96 + Body.Length).String(Room).U64(Sequence).Id(MessageId).String(Sender).String(SenderSerial)
-            .U8((byte)Kind).U64(Epoch).I64(Time.ToUnixTimeMilliseconds()).Bytes(Body).ToFrame();
-
-    public static RoomEvent Read(ReadOnlySpan<byte> p)
-    {
-        var r = new PayloadReader(p);
-        var m = new RoomEvent(r.String(), r.U64(), r.Id(), r.String(), r.String(), Publish.ReadKind(ref r), r.U64(),
-            r.Time(), r.Bytes());
-        r.End();
-        return m;
-    }
+        Math.Max(EventSource.FrameSize(EventSource.MaxHandles - 1, room, sender, senderSerial), CompactEvent.MaxFrameSize(bodyLength));
 }
 
 public sealed record Presence(string Room, string UserName, bool Online, DateTimeOffset Time) : IMessage

@@ -84,6 +84,53 @@ public ref struct PayloadReader
         return Take((int)length).ToArray();
     }
 
+    /// <summary>A <see cref="PayloadWriter.VarU64"/> integer. Only the shortest encoding is
+    /// accepted, so every value has one form and re-encoding a frame gives back its bytes.</summary>
+    public ulong VarU64()
+    {
+        ulong value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            var b = U8();
+            if (shift == 63 && b > 1)
+            {
+                throw Malformed("a variable-length integer (over 64 bits)");
+            }
+
+            value |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                if (b == 0 && shift > 0)
+                {
+                    throw Malformed("a variable-length integer (not in its shortest form)");
+                }
+
+                return value;
+            }
+        }
+
+        throw Malformed("a variable-length integer (over 64 bits)");
+    }
+
+    /// <summary>A <see cref="VarU64"/> of at most <paramref name="max"/>.</summary>
+    public uint VarU32(uint max = uint.MaxValue)
+    {
+        var value = VarU64();
+        return value <= max ? (uint)value : throw Malformed($"a variable-length integer (over {max})");
+    }
+
+    /// <summary>A <see cref="PayloadWriter.VarBytes"/> byte string.</summary>
+    public byte[] VarBytes()
+    {
+        var length = VarU64();
+        if (length > (ulong)(_payload.Length - _offset))
+        {
+            throw Malformed("a byte string");
+        }
+
+        return Take((int)length).ToArray();
+    }
+
     /// <summary>Fails if the payload has bytes left over: a frame is exactly its fields.</summary>
     public readonly void End()
     {

@@ -101,6 +101,32 @@ public sealed class PayloadWriter
         return this;
     }
 
+    /// <summary>An unsigned integer in 7-bit groups, low group first, the high bit set on all
+    /// but the last byte (LEB128): 1 byte below 128, at most 10.</summary>
+    public PayloadWriter VarU64(ulong value)
+    {
+        var span = Ensure(10);
+        var used = 0;
+        while (value >= 0x80)
+        {
+            span[used++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        span[used++] = (byte)value;
+        _length += used;
+        return this;
+    }
+
+    /// <summary>A byte string with a <see cref="VarU64"/> length, for frames sent per delivery.</summary>
+    public PayloadWriter VarBytes(ReadOnlySpan<byte> value)
+    {
+        VarU64((ulong)value.Length);
+        value.CopyTo(Ensure(value.Length));
+        _length += value.Length;
+        return this;
+    }
+
     public PayloadWriter Bytes(ReadOnlySpan<byte> value)
     {
         U32((uint)value.Length);

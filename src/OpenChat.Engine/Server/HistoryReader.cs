@@ -21,10 +21,10 @@ internal sealed class HistoryReader(RoomDirectory rooms, IMessageStore store, Ch
         // A batch also stops at a few megabytes (the store stops reading there); the client
         // asks again from where it ended. Sent packed, as live events are.
         var events = await store.ReadAsync(room.Name, Math.Max(request.FromSequence, 1), max, maxBatchBytes, cancellationToken).ConfigureAwait(false);
-        var frames = new FrameBatch();
+        var frames = new EventBatch();
         foreach (var e in events)
         {
-            frames.Add(e.ToFrame());
+            frames.Add(e);
         }
 
         foreach (var chunk in frames.Chunks())

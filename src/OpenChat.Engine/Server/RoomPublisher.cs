@@ -137,7 +137,7 @@ internal sealed class RoomPublisher : IAsyncDisposable
         // A whole commit's events go out per room as a few packed chunks, and each publisher's
         // replies as one: a receiver's queue and writer see one item per chunk, not per event.
         // Every reply follows the event it acknowledges, and events keep their room's order.
-        var events = new List<(string Room, FrameBatch Frames, ulong First, ulong Sequence, ulong Epoch)>();
+        var events = new List<(string Room, EventBatch Frames, ulong First, ulong Sequence, ulong Epoch)>();
         var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         var replies = new Dictionary<IClientChannel, FrameBatch>(ReferenceEqualityComparer.Instance);
         for (var i = 0; i < batch.Count; i++)
@@ -164,10 +164,10 @@ internal sealed class RoomPublisher : IAsyncDisposable
                     if (!slots.TryGetValue(e.Room, out var slot))
                     {
                         slots[e.Room] = slot = events.Count;
-                        events.Add((e.Room, new FrameBatch(), e.Sequence, 0, 0));
+                        events.Add((e.Room, new EventBatch(), e.Sequence, 0, 0));
                     }
 
-                    events[slot].Frames.Add(e.ToFrame());
+                    events[slot].Frames.Add(e);
                     events[slot] = events[slot] with { Sequence = e.Sequence, Epoch = result.CurrentEpoch };
                     reply.Add(new Ack(pending.Tag, e.Room, e.MessageId, e.Sequence).ToFrame());
                     break;

@@ -161,10 +161,13 @@ public class PrivateRoomSessionTests
         await using var alice = await h.SecureAsync(await h.EnrollAsync("alice"));
         await using var carol = await h.SecureAsync(await h.EnrollAsync("carol"));
         var bobProfile = await h.EnrollAsync("bob");
-        // The server tells bob that every commit of alice's is carol's.
+        // The server tells bob that every commit of alice's is carol's: it names a source of its
+        // own for each (a handle the server's chunks never reach) and points the commit at it.
+        var sources = new EventSources();
         await using var proxy = new TamperingProxy(h.DataPath, h.Server.Endpoint.Port, bobProfile.LoadIdentity(ReadOnlySpan<char>.Empty),
-            toClient: (type, payload) => type == MessageType.Event && RoomEvent.Read(payload) is { Kind: EventKind.Commit, Sender: "alice" } e
-                ? [(e with { Sender = "carol" }).ToFrame()]
+            toClient: (type, payload) => sources.Take(MessageCodec.Decode(type, payload)) is { Kind: EventKind.Commit, Sender: "alice" } e
+                ? [new EventSource(EventSource.MaxHandles - 1, e.Room, "carol", e.SenderSerial).ToFrame(),
+                   (CompactEvent.Of(EventSource.MaxHandles - 1, e)).ToFrame()]
                 : null);
         await using var bob = await SecureSession.ConnectAsync(bobProfile, ReadOnlyMemory<char>.Empty,
             new ChatClientOptions { Server = proxy.Address, MaxReconnectDelay = TimeSpan.FromMilliseconds(200) });

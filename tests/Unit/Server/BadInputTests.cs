@@ -141,7 +141,7 @@ public class BadInputTests
 
         await using (var raw = await RawClient.ConnectAsync(h.Server.Endpoint.Port, profile, hello: false))
         {
-            await raw.SendAsync(new Hello(7, 9, "future").ToFrame());
+            await raw.SendAsync(new Hello((ushort)(ChatProtocol.Version + 1), (ushort)(ChatProtocol.Version + 3), "future").ToFrame());
             Assert.Equal(ErrorIds.VersionUnsupported, await raw.ReadUntilClosedAsync());
         }
     }

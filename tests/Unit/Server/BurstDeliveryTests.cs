@@ -35,6 +35,8 @@ public class BurstDeliveryTests
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         // The publisher is a member too: it sees every event, and each ack only after that event.
         var seen = new HashSet<ulong>();
+        var publisherSources = new EventSources();
+        var receiverSources = new EventSources();
         var acks = 0;
         var next = 1UL;
         while (acks < Burst)
@@ -45,9 +47,13 @@ public class BurstDeliveryTests
                 continue;
             }
 
-            if (frame.Type == MessageType.Event)
+            if (frame.Type == MessageType.EventSource)
             {
-                var e = RoomEvent.Read(frame.Payload.Span);
+                publisherSources.Define(EventSource.Read(frame.Payload.Span));
+            }
+            else if (frame.Type == MessageType.Event)
+            {
+                var e = publisherSources.Resolve(CompactEvent.Read(frame.Payload.Span));
                 Assert.Equal(next++, e.Sequence);
                 Assert.Equal(ids[(int)e.Sequence - 1], e.MessageId);
                 seen.Add(e.Sequence);
@@ -65,13 +71,18 @@ public class BurstDeliveryTests
         for (var expected = 1UL; expected <= Burst; expected++)
         {
             var frame = await receiver.Reader.ReadAsync(deadline.Token) ?? throw new InvalidOperationException("closed");
-            while (frame.Type == MessageType.Presence)
+            while (frame.Type is MessageType.Presence or MessageType.EventSource)
             {
+                if (frame.Type == MessageType.EventSource)
+                {
+                    receiverSources.Define(EventSource.Read(frame.Payload.Span));
+                }
+
                 frame = await receiver.Reader.ReadAsync(deadline.Token) ?? throw new InvalidOperationException("closed");
             }
 
             Assert.Equal(MessageType.Event, frame.Type);
-            var e = RoomEvent.Read(frame.Payload.Span);
+            var e = receiverSources.Resolve(CompactEvent.Read(frame.Payload.Span));
             Assert.Equal((expected, $"m{expected - 1}", "alice"), (e.Sequence, Encoding.UTF8.GetString(e.Body), e.Sender));
         }
     }

@@ -8,11 +8,13 @@ using OpenChat.Engine.Transport;
 namespace OpenChat.Tests.Unit.Support;
 
 /// <summary>A client channel in memory: what the room side sends it is unpacked into frames,
-/// decoded and kept, so a test drives the room side with no TLS and no socket.</summary>
+/// decoded and kept, so a test drives the room side with no TLS and no socket. Events are kept as
+/// the <see cref="RoomEvent"/>s they stand for, each resolved against the sources of its own chunk
+/// only: a chunk that leaned on another's would fail here.</summary>
 internal sealed class TestChannel : IClientChannel
 {
     private readonly Lock _gate = new();
-    private readonly List<IMessage> _received = [];
+    private readonly List<object> _received = [];
     private readonly SemaphoreSlim _arrived = new(0);
     private readonly CancellationTokenSource _closing = new();
 
@@ -44,7 +46,7 @@ internal sealed class TestChannel : IClientChannel
     public string? CloseCode { get; private set; }
 
     /// <summary>Everything received so far, in order.</summary>
-    public IReadOnlyList<IMessage> Received
+    public IReadOnlyList<object> Received
     {
         get
         {
@@ -62,11 +64,21 @@ internal sealed class TestChannel : IClientChannel
             return false;
         }
 
-        var messages = new List<IMessage>();
+        var messages = new List<object>();
+        var sources = new EventSources();
         for (var offset = 0; offset < frame.Length;)
         {
             var length = (int)BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(offset));
-            messages.Add(MessageCodec.Decode((MessageType)frame[offset + 4], frame.AsSpan(offset + 5, length - 1)));
+            var message = MessageCodec.Decode((MessageType)frame[offset + 4], frame.AsSpan(offset + 5, length - 1));
+            if (sources.Take(message) is { } e)
+            {
+                messages.Add(e);
+            }
+            else if (message is not EventSource)
+            {
+                messages.Add(message);
+            }
+
             offset += 4 + length;
         }
 
@@ -89,7 +101,7 @@ internal sealed class TestChannel : IClientChannel
 
     /// <summary>The first message of type <typeparamref name="T"/> that matches, waiting for it
     /// up to a deadline (the log commits on its own thread).</summary>
-    public async Task<T> WaitForAsync<T>(Func<T, bool>? match = null, int timeoutSeconds = 10) where T : IMessage
+    public async Task<T> WaitForAsync<T>(Func<T, bool>? match = null, int timeoutSeconds = 10) where T : class
     {
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
         while (true)

@@ -11,13 +11,29 @@ namespace OpenChat.Engine.Server.Cluster;
 /// </summary>
 internal static class BusChunks
 {
-    /// <summary>Events of the room, sequences <paramref name="first"/> to <paramref name="last"/> in order, nothing else.</summary>
+    /// <summary>Events of the room, sequences <paramref name="first"/> to <paramref name="last"/> in
+    /// order, nothing else; each chunk names its events' sources itself, as a client expects
+    /// (<see cref="Server.EventBatch"/>), so no chunk from the bus can borrow another's.</summary>
     public static void VerifyEvents(string room, ulong first, ulong last, IReadOnlyList<byte[]> chunks)
     {
         var expected = first;
-        foreach (var message in Messages(chunks))
+        var sources = new EventSources();
+        var current = -1;
+        foreach (var (chunk, message) in Messages(chunks))
         {
-            if (message is not RoomEvent e || e.Room != room || e.Sequence != expected)
+            if (chunk != current)
+            {
+                sources = new EventSources();
+                current = chunk;
+            }
+
+            if (message is EventSource source)
+            {
+                sources.Define(source);
+                continue;
+            }
+
+            if (message is not CompactEvent compact || sources.Resolve(compact) is not { } e || e.Room != room || e.Sequence != expected)
             {
                 throw new ProtocolException("A committed batch on the bus holds something other than the room's next event.");
             }
@@ -39,7 +55,7 @@ internal static class BusChunks
     /// <summary>Presence of the room, nothing else, from about now.</summary>
     public static void VerifyPresence(string room, IReadOnlyList<byte[]> chunks, DateTimeOffset now)
     {
-        foreach (var message in Messages(chunks))
+        foreach (var (_, message) in Messages(chunks))
         {
             if (message is not Presence p || p.Room != room)
             {
@@ -53,10 +69,11 @@ internal static class BusChunks
         }
     }
 
-    private static IEnumerable<IMessage> Messages(IReadOnlyList<byte[]> chunks)
+    private static IEnumerable<(int Chunk, IMessage Message)> Messages(IReadOnlyList<byte[]> chunks)
     {
-        foreach (var chunk in chunks)
+        for (var index = 0; index < chunks.Count; index++)
         {
+            var chunk = chunks[index];
             for (var offset = 0; offset < chunk.Length;)
             {
                 if (chunk.Length - offset < FrameLimits.HeaderSize)
@@ -70,7 +87,7 @@ internal static class BusChunks
                     throw new ProtocolException("A chunk on the bus holds a frame longer than itself.");
                 }
 
-                yield return MessageCodec.Decode((MessageType)chunk[offset + 4], chunk.AsSpan(offset + 5, (int)length - 1));
+                yield return (index, MessageCodec.Decode((MessageType)chunk[offset + 4], chunk.AsSpan(offset + 5, (int)length - 1)));
                 offset += 4 + (int)length;
             }
         }

@@ -120,7 +120,7 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
         while (cursor.UpTo < to)
         {
             var events = store.Read(room, cursor.UpTo + 1, (int)Math.Min(ReadBatch, to - cursor.UpTo), ReadBytes);
-            var frames = new FrameBatch();
+            var frames = new EventBatch();
             var upTo = cursor.UpTo;
             // Only a commit's and a chat message's epoch were checked by the store; a key package
             // carries whatever its sender wrote, so it leaves the epoch where it was.
@@ -132,7 +132,7 @@ internal sealed class OrderedRoomDelivery(IMessageStore store, LocalRoomEventBus
                     break;
                 }
 
-                frames.Add(e.ToFrame());
+                frames.Add(e);
                 upTo = e.Sequence;
                 epoch = e.Kind switch
                 {

@@ -25,7 +25,7 @@ public sealed class BusForgeryTests
         await using var intruder = new NatsConnection(new NatsOpts { Url = nats.Url });
         await intruder.ConnectAsync();
 
-        var forged = new RoomEvent(Room, 1, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [1]).ToFrame();
+        var forged = new RoomEvent(Room, 1, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [1]).Chunk();
         var bye = new Bye(ErrorIds.CertificateRevoked, "forged").ToFrame();
         // Tagged with the deployment's key, as a node with a bug would send them: the tag says who
         // sent a message, not that it is right, so decoding checks it all the same.
@@ -37,7 +37,7 @@ public sealed class BusForgeryTests
         await intruder.PublishAsync(room, Authenticator.Seal(room, BusEnvelope.Committed("x", 1, 1, 0, [bye])));
         await intruder.PublishAsync(presence, Authenticator.Seal(presence, BusEnvelope.Transient("x", [bye])));
         // A well-formed claim of events the store does not hold: the gap cannot be read, so nothing moves.
-        var ahead = new RoomEvent(Room, 50, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [1]).ToFrame();
+        var ahead = new RoomEvent(Room, 50, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [1]).Chunk();
         await intruder.PublishAsync(room, Authenticator.Seal(room, BusEnvelope.Committed("x", 50, 50, 0, [ahead])));
         // Untagged, it is refused before it is read.
         await intruder.PublishAsync(room, new byte[] { 1, 2, 3 });
@@ -61,7 +61,7 @@ public sealed class BusForgeryTests
 
         // Well formed in every other way: the room's next sequence, a chat event, the right epoch.
         byte[] Forged(ulong sequence) => BusEnvelope.Committed("x", sequence, sequence, 0,
-            [new RoomEvent(Room, sequence, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [9]).ToFrame()]);
+            [new RoomEvent(Room, sequence, Guid.NewGuid(), "mallory", "66", EventKind.Chat, 0, DateTimeOffset.UtcNow, [9]).Chunk()]);
         var subject = Subjects.Room(Room);
         await intruder.PublishAsync(subject, Forged(1));
         await intruder.PublishAsync(subject, new BusAuthenticator(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).Seal(subject, Forged(1)));

@@ -157,10 +157,10 @@ internal sealed class ClusterNodes : IAsyncDisposable
             results = _writer.AppendBatch(batch);
         }
 
-        var frames = new FrameBatch();
+        var frames = new EventBatch();
         foreach (var result in results)
         {
-            frames.Add(result.Event!.ToFrame());
+            frames.Add(result.Event!);
         }
 
         var first = results[0].Event!.Sequence;
