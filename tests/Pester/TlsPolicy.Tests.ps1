@@ -29,8 +29,10 @@ BeforeAll {
     }
 
     function New-HelloFrame {
-        # min version 6, max version 6 (the version this build speaks), client name
-        New-Frame 0x01 ([byte[]] (@(0, 6, 0, 6) + (ConvertTo-ProtocolString 'pester-foreign')))
+        # min and max version: the one this build speaks (u16 each), then the client name
+        $version = [OpenChat.Engine.Protocol.ChatProtocol]::Version
+        $v = @([byte]($version -shr 8), [byte]($version -band 0xFF))
+        New-Frame 0x01 ([byte[]] ($v + $v + (ConvertTo-ProtocolString 'pester-foreign')))
     }
 
     function New-JoinFrame([uint32] $Tag, [string] $Room) {

@@ -55,23 +55,16 @@ public sealed record CompactEvent(uint Source, ulong Sequence, Guid MessageId, E
 
     public byte[] ToFrame() =>
         new PayloadWriter(MessageType.Event, 48 + Body.Length).VarU64(Source).VarU64(Sequence).Id(MessageId).U8((byte)Kind)
-            .VarU64(Epoch).VarU64(Milliseconds(Time)).VarBytes(Body).ToFrame();
+            .VarU64(Epoch).VarI64(Time.ToUnixTimeMilliseconds()).VarBytes(Body).ToFrame();
 
     public static CompactEvent Read(ReadOnlySpan<byte> p)
     {
         var r = new PayloadReader(p);
         var m = new CompactEvent(r.VarU32(EventSource.MaxHandles - 1), r.VarU64(), r.Id(), Publish.ReadKind(ref r), r.VarU64(),
-            Stored(r.VarU64()), r.VarBytes());
+            PayloadReader.TimeOf(r.VarI64()), r.VarBytes());
         r.End();
         return m;
     }
-
-    // Stored times are the server's clock, after 1970; one before it cannot be sent.
-    private static ulong Milliseconds(DateTimeOffset time) =>
-        time.ToUnixTimeMilliseconds() is var ms and >= 0 ? (ulong)ms : throw new ProtocolException($"An event stored at {time:u} is before 1970 and cannot be sent.");
-
-    private static DateTimeOffset Stored(ulong milliseconds) =>
-        milliseconds <= long.MaxValue ? PayloadReader.TimeOf((long)milliseconds) : throw new ProtocolException($"A time of {milliseconds} ms since 1970 is out of range.");
 }
 
 /// <summary>One connection's sources as its <see cref="EventSource"/> frames set them: turns each
@@ -79,9 +72,27 @@ public sealed record CompactEvent(uint Source, ulong Sequence, Guid MessageId, E
 /// one reader per connection.</summary>
 public sealed class EventSources
 {
-    private readonly Dictionary<uint, EventSource> _byHandle = [];
+    /// <summary>Characters of names the table holds at most: far more than 4,096 sources of the
+    /// longest names the CA and the room rules allow (about 170 each), so only a hostile server
+    /// reaches it, and it cannot make a client hold tens of megabytes of names.</summary>
+    public const int MaxNameChars = 1 << 20;
 
-    public void Define(EventSource source) => _byHandle[source.Handle] = source;
+    private readonly Dictionary<uint, EventSource> _byHandle = [];
+    private long _chars;
+
+    public void Define(EventSource source)
+    {
+        var chars = Chars(source) - (_byHandle.TryGetValue(source.Handle, out var old) ? Chars(old) : 0);
+        if (_chars + chars > MaxNameChars)
+        {
+            throw new ProtocolException($"The server named event sources of more than {MaxNameChars:N0} characters in all.");
+        }
+
+        _byHandle[source.Handle] = source;
+        _chars += chars;
+    }
+
+    private static long Chars(EventSource s) => (long)s.Room.Length + s.Sender.Length + s.SenderSerial.Length;
 
     /// <summary>The event with its source's names; an event whose handle no source named is the
     /// peer's protocol error.</summary>

@@ -112,6 +112,13 @@ public ref struct PayloadReader
         throw Malformed("a variable-length integer (over 64 bits)");
     }
 
+    /// <summary>A <see cref="PayloadWriter.VarI64"/> integer.</summary>
+    public long VarI64()
+    {
+        var zigzag = VarU64();
+        return unchecked((long)(zigzag >> 1) ^ -(long)(zigzag & 1));
+    }
+
     /// <summary>A <see cref="VarU64"/> of at most <paramref name="max"/>.</summary>
     public uint VarU32(uint max = uint.MaxValue)
     {

@@ -118,6 +118,10 @@ public sealed class PayloadWriter
         return this;
     }
 
+    /// <summary>A signed integer as a <see cref="VarU64"/> of its zigzag form (0, −1, 1, −2, … as
+    /// 0, 1, 2, 3, …), so a small value of either sign stays short.</summary>
+    public PayloadWriter VarI64(long value) => VarU64(unchecked((ulong)((value << 1) ^ (value >> 63))));
+
     /// <summary>A byte string with a <see cref="VarU64"/> length, for frames sent per delivery.</summary>
     public PayloadWriter VarBytes(ReadOnlySpan<byte> value)
     {

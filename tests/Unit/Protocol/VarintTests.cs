@@ -35,6 +35,26 @@ public sealed class VarintTests
     }
 
     [Theory]
+    [InlineData(0L, 1)]
+    [InlineData(-1L, 1)]
+    [InlineData(63L, 1)]
+    [InlineData(-64L, 1)]
+    [InlineData(64L, 2)]
+    [InlineData(1_764_000_000_000L, 6)]
+    [InlineData(-62_135_596_800_000L, 7)]
+    [InlineData(long.MaxValue, 10)]
+    [InlineData(long.MinValue, 10)]
+    public void A_signed_value_of_either_sign_stays_short_and_reads_back(long value, int length)
+    {
+        var bytes = PayloadWriter.Body().VarI64(value).ToBody();
+
+        Assert.Equal(length, bytes.Length);
+        var r = new PayloadReader(bytes);
+        Assert.Equal(value, r.VarI64());
+        r.End();
+    }
+
+    [Theory]
     [InlineData(new byte[] { 0x80, 0x00 })]
     [InlineData(new byte[] { 0xFF, 0x80, 0x00 })]
     [InlineData(new byte[] { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00 })]

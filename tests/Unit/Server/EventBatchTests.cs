@@ -84,7 +84,8 @@ public sealed class EventBatchTests
 
         Assert.Single(Frames(chunk), f => f is EventSource);
         // Per event past its 128-byte body: length prefix, type, handle, sequence (3), id (16),
-        // kind, epoch, time (6), body length (2); protocol 6 carried the names as well (101 bytes).
+        // kind, epoch, time (6), body length (2). Protocol 6 carried the names in every event
+        // as well: 109 bytes past the body, with the prefix.
         var perEvent = (chunk.Length - (4 + Frames(chunk)[0].ToFrame().Length - 4)) / 50.0 - 128;
         Assert.Equal(35, perEvent);
     }
@@ -104,7 +105,7 @@ public sealed class EventBatchTests
     }
 
     [Fact]
-    public void More_senders_than_a_chunk_can_number_are_spread_over_chunks()
+    public void Many_senders_are_spread_over_chunks_each_within_the_handle_limit()
     {
         var batch = new EventBatch();
         var events = Enumerable.Range(1, (int)EventSource.MaxHandles + 10).Select(i => Event("r", $"u{i}", "0a", (ulong)i, 0)).ToList();
@@ -157,6 +158,37 @@ public sealed class EventBatchTests
         var sources = new EventSources();
         sources.Define(new EventSource(1, "ops", "alice", "0a"));
         Assert.Throws<ProtocolException>(() => sources.Resolve(e));
+    }
+
+    [Fact]
+    public void An_event_stored_before_1970_goes_out_and_reads_back()
+    {
+        var batch = new EventBatch();
+        var e = Event("ops", "alice", "0a", 1) with { Time = DateTimeOffset.FromUnixTimeMilliseconds(-86_400_000) };
+        batch.Add(e);
+
+        SameEvents([e], ReadAlone(batch.Chunks()));
+    }
+
+    [Fact]
+    public void A_server_cannot_make_a_client_hold_names_without_end()
+    {
+        var sources = new EventSources();
+        var name = new string('x', 4000);
+        // Redefining a handle replaces its names: the same handle over and over holds one set.
+        for (var i = 0; i < 10_000; i++)
+        {
+            sources.Define(new EventSource(0, name, name, name));
+        }
+
+        var refused = Assert.Throws<ProtocolException>(() =>
+        {
+            for (uint h = 1; h < EventSource.MaxHandles; h++)
+            {
+                sources.Define(new EventSource(h, name, name, name));
+            }
+        });
+        Assert.Contains("characters", refused.Message);
     }
 
     [Fact]

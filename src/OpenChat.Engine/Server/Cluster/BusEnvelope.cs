@@ -16,7 +16,8 @@ internal sealed record CommittedEnvelope(string Origin, ulong First, ulong Last,
 internal static class BusEnvelope
 {
     // 2: authenticated (a node of version 1 neither tags nor checks, so the two refuse each other).
-    private const byte Version = 2;
+    // 3: committed events travel in protocol 7's chunks (sources first, compact events).
+    private const byte Version = 3;
     private const int MaxItems = 10_000;
 
     public static byte[] Committed(string origin, ulong first, ulong last, ulong epoch, IReadOnlyList<byte[]> chunks)
