@@ -9,7 +9,9 @@ namespace OpenChat.Engine.Server;
 /// receiver's queue and is written whole, so it never depends on a source sent before it: chunks
 /// of history, of live events and of another node can follow each other in any order.
 /// </summary>
-internal sealed class EventBatch
+/// <param name="chunkBytes">Where a chunk stops; a test sets it high to reach the handle limit,
+/// which 64 KiB chunks never do (4,096 of the smallest sources and events take about 176 KB).</param>
+internal sealed class EventBatch(int chunkBytes = FrameBatch.ChunkBytes)
 {
     private readonly List<RoomEvent> _events = [];
 
@@ -17,8 +19,8 @@ internal sealed class EventBatch
 
     public void Add(RoomEvent e) => _events.Add(e);
 
-    /// <summary>The events in order, in chunks of at most <see cref="FrameBatch.ChunkBytes"/>
-    /// (one event too large for that with its source is a chunk of its own).</summary>
+    /// <summary>The events in order, in chunks of at most the chunk size (64 KiB unless set;
+    /// one event too large for that with its source is a chunk of its own).</summary>
     public List<byte[]> Chunks()
     {
         var chunks = new List<byte[]>();
@@ -44,7 +46,7 @@ internal sealed class EventBatch
 
             var frame = CompactEvent.Of(handle, e).ToFrame();
             var adds = frame.Length + (source?.Length ?? 0);
-            if (frames.Count > 0 && size + adds > FrameBatch.ChunkBytes)
+            if (frames.Count > 0 && size + adds > chunkBytes)
             {
                 Close();
                 // The new chunk has to name this event's source itself, as handle 0.

@@ -119,6 +119,21 @@ public sealed class EventBatchTests
     }
 
     [Fact]
+    public void A_chunk_never_numbers_more_sources_than_a_receiver_keeps()
+    {
+        // Chunks large enough that only the handle limit can end one.
+        var batch = new EventBatch(chunkBytes: int.MaxValue);
+        var events = Enumerable.Range(1, (int)EventSource.MaxHandles * 2 + 5).Select(i => Event("r", $"u{i}", "0a", (ulong)i, 0)).ToList();
+        events.ForEach(batch.Add);
+
+        var chunks = batch.Chunks();
+
+        Assert.Equal([(int)EventSource.MaxHandles, (int)EventSource.MaxHandles, 5], chunks.Select(c => Frames(c).Count(f => f is EventSource)));
+        Assert.Equal(EventSource.MaxHandles - 1, Frames(chunks[0]).OfType<EventSource>().Max(s => s.Handle));
+        SameEvents(events, ReadAlone(chunks));
+    }
+
+    [Fact]
     public void An_event_too_large_for_a_chunk_travels_alone_with_its_source()
     {
         var batch = new EventBatch();
