@@ -18,7 +18,7 @@ public sealed record EventSource(uint Handle, string Room, string Sender, string
 
     /// <summary>The length the frame declares (type and payload), without building it.</summary>
     public static long FrameSize(uint handle, string room, string sender, string senderSerial) =>
-        1 + VarLength(handle) + (2 + System.Text.Encoding.UTF8.GetByteCount(room)) + (2 + System.Text.Encoding.UTF8.GetByteCount(sender))
+        1 + PayloadWriter.VarLength(handle) + (2 + System.Text.Encoding.UTF8.GetByteCount(room)) + (2 + System.Text.Encoding.UTF8.GetByteCount(sender))
         + (2 + System.Text.Encoding.UTF8.GetByteCount(senderSerial));
 
     public static EventSource Read(ReadOnlySpan<byte> p)
@@ -27,19 +27,6 @@ public sealed record EventSource(uint Handle, string Room, string Sender, string
         var m = new EventSource(r.VarU32(MaxHandles - 1), r.String(), r.String(), r.String());
         r.End();
         return m;
-    }
-
-    /// <summary>How many bytes <see cref="PayloadWriter.VarU64"/> writes for <paramref name="value"/>.</summary>
-    public static int VarLength(ulong value)
-    {
-        var length = 1;
-        while (value >= 0x80)
-        {
-            value >>= 7;
-            length++;
-        }
-
-        return length;
     }
 }
 

@@ -118,6 +118,19 @@ public sealed class PayloadWriter
         return this;
     }
 
+    /// <summary>How many bytes <see cref="VarU64"/> writes for <paramref name="value"/>.</summary>
+    public static int VarLength(ulong value)
+    {
+        var length = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            length++;
+        }
+
+        return length;
+    }
+
     /// <summary>A signed integer as a <see cref="VarU64"/> of its zigzag form (0, −1, 1, −2, … as
     /// 0, 1, 2, 3, …), so a small value of either sign stays short.</summary>
     public PayloadWriter VarI64(long value) => VarU64(unchecked((ulong)((value << 1) ^ (value >> 63))));

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using OpenChat.Engine.Protocol;
+
 namespace OpenChat.Engine.Server;
 
 /// <summary>
@@ -55,5 +58,28 @@ internal sealed class FrameBatch
         }
 
         return chunks;
+    }
+
+    /// <summary>The frames of one packed chunk, decoded in order: what a chunk from another node
+    /// holds is checked frame by frame, and a chunk cut short or holding a frame longer than
+    /// itself is the sender's protocol error.</summary>
+    public static IEnumerable<IMessage> Messages(byte[] chunk)
+    {
+        for (var offset = 0; offset < chunk.Length;)
+        {
+            if (chunk.Length - offset < FrameLimits.HeaderSize)
+            {
+                throw new ProtocolException("A packed chunk ends inside a frame header.");
+            }
+
+            var length = BinaryPrimitives.ReadUInt32BigEndian(chunk.AsSpan(offset));
+            if (length < 1 || length > chunk.Length - offset - 4)
+            {
+                throw new ProtocolException("A packed chunk holds a frame longer than itself.");
+            }
+
+            yield return MessageCodec.Decode((MessageType)chunk[offset + 4], chunk.AsSpan(offset + 5, (int)length - 1));
+            offset += 4 + (int)length;
+        }
     }
 }

@@ -33,6 +33,31 @@ public class ClientLoggingTests
     }
 
     [Fact]
+    public async Task An_event_whose_source_the_server_never_named_ends_the_connection_and_is_not_delivered()
+    {
+        await using var h = await ChatHarness.StartAsync();
+        var profile = await h.EnrollAsync("alice");
+        // The server's events reach the client without the EventSource frames that name them.
+        await using var proxy = new TamperingProxy(h.DataPath, h.Server.Endpoint.Port, profile.LoadIdentity(ReadOnlySpan<char>.Empty),
+            toClient: (type, _) => type == MessageType.EventSource ? [] : null);
+        var log = new RecordingLogger();
+        await using var client = await h.ConnectAsync(profile, new ChatClientOptions
+        {
+            Server = proxy.Address,
+            MaxReconnectDelay = TimeSpan.FromMilliseconds(200),
+            LoggerFactory = new RecordingLoggerFactory(log),
+        });
+        await client.CreateRoomAsync("ops");
+
+        _ = client.PublishAsync("ops", "no name"u8.ToArray());
+
+        await Eventually.TrueAsync(() => log.Events.Any(e => e.Id.Name == "ServerBrokeProtocol" && e.Text.Contains("EventSource")),
+            "the nameless event to be refused as the server breaking the protocol");
+        using var none = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ReceiveAsync(none.Token).AsTask());
+    }
+
+    [Fact]
     public async Task A_message_published_and_received_leaves_its_text_out_of_the_log()
     {
         await using var h = await ChatHarness.StartAsync();

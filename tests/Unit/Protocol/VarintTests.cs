@@ -30,7 +30,7 @@ public sealed class VarintTests
         var bytes = Written(value);
 
         Assert.Equal(length, bytes.Length);
-        Assert.Equal(length, EventSource.VarLength(value));
+        Assert.Equal(length, PayloadWriter.VarLength(value));
         Assert.Equal(value, Read(bytes));
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using CsCheck;
 using OpenChat.Engine.Protocol;
 using OpenChat.Engine.Server;
@@ -16,19 +15,7 @@ public sealed class EventBatchTests
     private static RoomEvent Event(string room, string sender, string serial, ulong sequence, int bodyLength = 8) =>
         new(room, sequence, Guid.NewGuid(), sender, serial, EventKind.Chat, 3, At.AddMilliseconds(sequence), new byte[bodyLength]);
 
-    /// <summary>The frames of one chunk, decoded in order.</summary>
-    private static List<IMessage> Frames(byte[] chunk)
-    {
-        var frames = new List<IMessage>();
-        for (var offset = 0; offset < chunk.Length;)
-        {
-            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(chunk.AsSpan(offset));
-            frames.Add(MessageCodec.Decode((MessageType)chunk[offset + 4], chunk.AsSpan(offset + 5, length - 1)));
-            offset += 4 + length;
-        }
-
-        return frames;
-    }
+    private static List<IMessage> Frames(byte[] chunk) => [.. FrameBatch.Messages(chunk)];
 
     /// <summary>Every chunk read against a table of its own: what a chunk could not stand on alone fails.</summary>
     private static List<RoomEvent> ReadAlone(IEnumerable<byte[]> chunks) =>

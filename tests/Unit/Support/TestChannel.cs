@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using OpenChat.Engine;
 using OpenChat.Engine.Protocol;
@@ -66,10 +65,8 @@ internal sealed class TestChannel : IClientChannel
 
         var messages = new List<object>();
         var sources = new EventSources();
-        for (var offset = 0; offset < frame.Length;)
+        foreach (var message in FrameBatch.Messages(frame))
         {
-            var length = (int)BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(offset));
-            var message = MessageCodec.Decode((MessageType)frame[offset + 4], frame.AsSpan(offset + 5, length - 1));
             if (sources.Take(message) is { } e)
             {
                 messages.Add(e);
@@ -78,8 +75,6 @@ internal sealed class TestChannel : IClientChannel
             {
                 messages.Add(message);
             }
-
-            offset += 4 + length;
         }
 
         lock (_gate)

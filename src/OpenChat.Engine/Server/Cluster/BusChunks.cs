@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using OpenChat.Engine.Protocol;
 
 namespace OpenChat.Engine.Server.Cluster;
@@ -17,28 +16,24 @@ internal static class BusChunks
     public static void VerifyEvents(string room, ulong first, ulong last, IReadOnlyList<byte[]> chunks)
     {
         var expected = first;
-        var sources = new EventSources();
-        var current = -1;
-        foreach (var (chunk, message) in Messages(chunks))
+        foreach (var chunk in chunks)
         {
-            if (chunk != current)
+            var sources = new EventSources();
+            foreach (var message in FrameBatch.Messages(chunk))
             {
-                sources = new EventSources();
-                current = chunk;
-            }
+                if (message is EventSource source)
+                {
+                    sources.Define(source);
+                    continue;
+                }
 
-            if (message is EventSource source)
-            {
-                sources.Define(source);
-                continue;
-            }
+                if (message is not CompactEvent compact || sources.Resolve(compact) is not { } e || e.Room != room || e.Sequence != expected)
+                {
+                    throw new ProtocolException("A committed batch on the bus holds something other than the room's next event.");
+                }
 
-            if (message is not CompactEvent compact || sources.Resolve(compact) is not { } e || e.Room != room || e.Sequence != expected)
-            {
-                throw new ProtocolException("A committed batch on the bus holds something other than the room's next event.");
+                expected++;
             }
-
-            expected++;
         }
 
         if (chunks.Count > 0 && expected != last + 1)
@@ -55,7 +50,7 @@ internal static class BusChunks
     /// <summary>Presence of the room, nothing else, from about now.</summary>
     public static void VerifyPresence(string room, IReadOnlyList<byte[]> chunks, DateTimeOffset now)
     {
-        foreach (var (_, message) in Messages(chunks))
+        foreach (var message in chunks.SelectMany(FrameBatch.Messages))
         {
             if (message is not Presence p || p.Room != room)
             {
@@ -65,30 +60,6 @@ internal static class BusChunks
             if ((p.Time - now).Duration() > PresenceWindow)
             {
                 throw new ProtocolException($"A presence change on the bus is dated {p.Time:u}, too far from now (a replay, or a node's clock is off).");
-            }
-        }
-    }
-
-    private static IEnumerable<(int Chunk, IMessage Message)> Messages(IReadOnlyList<byte[]> chunks)
-    {
-        for (var index = 0; index < chunks.Count; index++)
-        {
-            var chunk = chunks[index];
-            for (var offset = 0; offset < chunk.Length;)
-            {
-                if (chunk.Length - offset < FrameLimits.HeaderSize)
-                {
-                    throw new ProtocolException("A chunk on the bus ends inside a frame header.");
-                }
-
-                var length = BinaryPrimitives.ReadUInt32BigEndian(chunk.AsSpan(offset));
-                if (length < 1 || length > chunk.Length - offset - 4)
-                {
-                    throw new ProtocolException("A chunk on the bus holds a frame longer than itself.");
-                }
-
-                yield return (index, MessageCodec.Decode((MessageType)chunk[offset + 4], chunk.AsSpan(offset + 5, (int)length - 1)));
-                offset += 4 + (int)length;
             }
         }
     }
