@@ -42,12 +42,16 @@ internal sealed class CommitStage
         return new CommitStage(values);
     }
 
+    /// <summary>The commits between <paramref name="before"/> and <paramref name="after"/>.</summary>
+    public static double Commits(CommitStage before, CommitStage after) =>
+        after._values.GetValueOrDefault("openchat_commit_duration_seconds_count") - before._values.GetValueOrDefault("openchat_commit_duration_seconds_count");
+
     /// <summary>What happened between <paramref name="before"/> and <paramref name="after"/>;
     /// <paramref name="diskBytes"/>: what the server wrote to its disk meanwhile (0: unknown).</summary>
     public static string Describe(CommitStage before, CommitStage after, long diskBytes)
     {
         double Delta(string key) => after._values.GetValueOrDefault(key) - before._values.GetValueOrDefault(key);
-        var commits = Delta("openchat_commit_duration_seconds_count");
+        var commits = Commits(before, after);
         if (commits <= 0)
         {
             return "commit stage: no commits in the window (or no metrics)";
