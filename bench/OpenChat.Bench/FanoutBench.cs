@@ -72,6 +72,7 @@ internal static class FanoutBench
     {
         Console.WriteLine($"fixed offered rate: {rate:N0} publishes/s ({(long)rate * members:N0} deliveries/s), {repeat} round(s), OpenChat then raw (each server in its own process) in each");
         var firstFsync99 = Peers.FsyncProbe.MeasureAndPrint("disk");
+        Peers.FsyncProbe.MeasureCommitSizedAndPrint("disk");
         // Both servers in processes of their own, neither sharing a thread pool with the load. The
         // OpenChat server has its metrics on (the commit stage is read from them), as a deployment would.
         using var server = ServerProcess.Start(ca.Path, 0, "--metrics");

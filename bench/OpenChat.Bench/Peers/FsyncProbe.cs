@@ -11,7 +11,11 @@ internal static class FsyncProbe
 {
     public const int Samples = 1000;
 
-    public static (double P50Ms, double P99Ms) Measure(int count = Samples)
+    /// <summary>The pages of a commit like the server's (about 16 of 4 KiB, each its own
+    /// write, as SQLite writes its log), then one fsync: for reference beside the floor.</summary>
+    public const int CommitPages = 16;
+
+    public static (double P50Ms, double P99Ms) Measure(int count = Samples, int writes = 1)
     {
         var folder = Path.Combine(Path.GetTempPath(), "openchat-bench-fsync-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
@@ -25,7 +29,11 @@ internal static class FsyncProbe
                 {
                     Random.Shared.NextBytes(block);
                     var started = Stopwatch.GetTimestamp();
-                    file.Write(block);
+                    for (var w = 0; w < writes; w++)
+                    {
+                        file.Write(block);
+                    }
+
                     file.Flush(flushToDisk: true);
                     samples[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 }
@@ -46,5 +54,12 @@ internal static class FsyncProbe
         var (p50, p99) = Measure();
         Console.WriteLine($"{when}: 4 KiB append + fsync p50 {p50:0.00} ms, p99 {p99:0.00} ms ({Samples} samples, in {Path.GetTempPath()})");
         return p99;
+    }
+
+    /// <summary>Measures and prints a commit-sized probe (<see cref="CommitPages"/> writes, one fsync).</summary>
+    public static void MeasureCommitSizedAndPrint(string when)
+    {
+        var (p50, p99) = Measure(Samples, CommitPages);
+        Console.WriteLine($"{when}: {CommitPages} appends of 4 KiB + one fsync p50 {p50:0.00} ms, p99 {p99:0.00} ms ({Samples} samples; for reference, not the floor)");
     }
 }

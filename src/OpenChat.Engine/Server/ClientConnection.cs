@@ -215,7 +215,9 @@ internal sealed class ClientConnection : IClientChannel
 
             reader.TryRead(out _);
             Interlocked.Add(ref _queuedBytes, -frame.Length);
-            if (frame.Length > buffer.Length)
+            // Too large for the buffer, or alone in the queue (one commit's chunk for this
+            // receiver, the usual case under load): written as it is, without a copy.
+            if (frame.Length > buffer.Length || (used == 0 && !reader.TryPeek(out _)))
             {
                 await _stream.WriteAsync(frame, _closing.Token).ConfigureAwait(false);
                 continue;
