@@ -46,7 +46,7 @@ static int Usage()
                       highest rate each fan-out holds (>= 99.5 % delivered, p99 < 50 ms), its latency at half, the disk's fsync
           handshakes  [--seconds 5] [--parallel 8]             full mutual-TLS handshakes/s, next to openssl s_time
           idle        [--connections 20000]                    idle mutual-TLS connections and server memory per connection
-          store       [--batch 50] [--commits 3000] [--size 128] [--repeat 2]
+          store       [--batch 50] [--commits 3000] [--size 128] [--repeat 2] [--rooms 1]
                       one group commit through the server's SQLite store, next to the raw sqlite3 API on the same schema
           crypto      [--messages 20000]                       end-to-end costs per message, commits for 10/100/1000 members, catch-up
           commit      [--members 1000] [--runs 9]              one key update commit in a full room: committer CPU and size, next to the limits

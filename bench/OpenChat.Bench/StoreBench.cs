@@ -23,17 +23,21 @@ internal static class StoreBench
         var commits = Math.Max(1, args.Int("commits", 3000));
         var size = args.Int("size", 128);
         var rounds = args.Int("repeat", 2);
+        // Active rooms the publishes of a commit are spread over, one after another (a server
+        // with many conversations at once). The raw sqlite3 writer keeps one room's sequence,
+        // so it runs only with one.
+        var rooms = Math.Max(1, args.Int("rooms", 1));
         var folder = Path.Combine(Path.GetTempPath(), "openchat-bench-store-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
         try
         {
-            Console.WriteLine($"store: group commits of {batch} publishes with {size}-byte bodies, {commits:N0} measured per phase after {commits / 5:N0} unmeasured, in {Path.GetTempPath()}");
+            Console.WriteLine($"store: group commits of {batch} publishes with {size}-byte bodies spread over {rooms} room(s), {commits:N0} measured per phase after {commits / 5:N0} unmeasured, in {Path.GetTempPath()}");
             for (var round = 1; round <= rounds; round++)
             {
                 // Each goes first in every other round, so the JIT's early work is not all on one side.
-                foreach (var raw in round % 2 == 1 ? new[] { false, true } : [true, false])
+                foreach (var raw in rooms > 1 ? [false] : round % 2 == 1 ? new[] { false, true } : [true, false])
                 {
-                    Report($"{(raw ? "raw sqlite3 API" : "openchat store")}, round {round}", Measure(Path.Combine(folder, $"{(raw ? "raw" : "store")}-{round}.db"), batch, commits, size, raw));
+                    Report($"{(raw ? "raw sqlite3 API" : "openchat store")}, round {round}", Measure(Path.Combine(folder, $"{(raw ? "raw" : "store")}-{round}.db"), batch, commits, size, rooms, raw));
                 }
             }
 
@@ -46,17 +50,24 @@ internal static class StoreBench
         }
     }
 
-    private sealed record Cost(double WallMs, double CpuMs, double DiskKiB);
+    private sealed record Cost(double WallMs, double CpuMs, double DiskKiB, double ReadUs, int ReadCount);
 
     private static void Report(string name, Cost c) =>
-        Console.WriteLine($"{name,-26} per commit: wall {c.WallMs:0.000} ms, cpu {c.CpuMs:0.000} ms, written to disk {(c.DiskKiB > 0 ? $"{c.DiskKiB:0.0} KiB" : "unknown")}");
+        Console.WriteLine($"{name,-26} per commit: wall {c.WallMs:0.000} ms, cpu {c.CpuMs:0.000} ms, written to disk {(c.DiskKiB > 0 ? $"{c.DiskKiB:0.0} KiB" : "unknown")}" +
+                          (c.ReadCount > 0 ? $"; one room's history read back: {c.ReadUs:0.00} µs per message ({c.ReadCount:N0} messages, pages of 500)" : ""));
 
-    private static Cost Measure(string path, int batch, int commits, int size, bool raw)
+    private static Cost Measure(string path, int batch, int commits, int size, int rooms, bool raw)
     {
         // The store makes the file, its schema and its pragmas either way, so both phases run
         // on exactly the server's layout.
         using var store = new SqliteMessageStore(path);
-        store.EnsureRoom(Room, RoomKind.Room, DateTimeOffset.UtcNow);
+        var names = Enumerable.Range(0, rooms).Select(r => rooms == 1 ? Room : $"{Room}-{r:D4}").ToArray();
+        foreach (var name in names)
+        {
+            store.EnsureRoom(name, RoomKind.Room, DateTimeOffset.UtcNow);
+        }
+
+        var next = 0;
         using var rawWriter = raw ? new RawWriter(path) : null;
         var body = new byte[size];
         Random.Shared.NextBytes(body);
@@ -66,7 +77,7 @@ internal static class StoreBench
             var requests = new List<AppendRequest>(batch);
             for (var i = 0; i < batch; i++)
             {
-                requests.Add(new AppendRequest(Room, Guid.CreateVersion7(), "publisher-0", "0123456789ABCDEF0123456789ABCDEF", EventKind.Chat, 0, DateTimeOffset.UtcNow, body));
+                requests.Add(new AppendRequest(names[next++ % rooms], Guid.CreateVersion7(), "publisher-0", "0123456789ABCDEF0123456789ABCDEF", EventKind.Chat, 0, DateTimeOffset.UtcNow, body));
             }
 
             if (rawWriter is null)
@@ -100,8 +111,31 @@ internal static class StoreBench
         var wall = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         process.Refresh();
         var writtenAfter = ServerProcess.WriteBytes(Environment.ProcessId);
+        // What a member catching up costs the server: the first room's whole history, in the
+        // pages a history request reads, on the file as the commits left it (rows of the other
+        // rooms between its own). Only through the store, so not for the raw writer's rows.
+        var (readUs, readCount) = rawWriter is null ? ReadBack(store, names[0]) : (0, 0);
         return new Cost(wall / commits, (process.TotalProcessorTime - cpu).TotalMilliseconds / commits,
-            written > 0 && writtenAfter > 0 ? (writtenAfter - written) / 1024.0 / commits : 0);
+            written > 0 && writtenAfter > 0 ? (writtenAfter - written) / 1024.0 / commits : 0, readUs, readCount);
+    }
+
+    private static (double MicrosecondsEach, int Count) ReadBack(SqliteMessageStore store, string room)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var count = 0;
+        for (var from = 1UL; ;)
+        {
+            var page = store.Read(room, from, 500);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            count += page.Count;
+            from = page[^1].Sequence + 1;
+        }
+
+        return (count > 0 ? Stopwatch.GetElapsedTime(started).TotalMicroseconds / count : 0, count);
     }
 
     /// <summary>The store's insert and the room's advance as raw sqlite3 calls, in one

@@ -27,7 +27,7 @@ internal sealed class SqliteAppendCommands : IDisposable
         _insert = connection.Command("""
             INSERT INTO messages(room, seq, message_id, sender, sender_serial, kind, epoch, time, body)
             VALUES ($r, $s, $m, $from, $serial, $k, $e, $t, $b)
-            ON CONFLICT(room, message_id) DO NOTHING
+            ON CONFLICT(message_id, room) DO NOTHING
             """);
         _row = new (string Name, SqliteType Type)[]
         {

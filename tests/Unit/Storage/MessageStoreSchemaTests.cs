@@ -64,6 +64,51 @@ public class MessageStoreSchemaTests
     }
 
     [Fact]
+    public void A_version_1_store_is_rewritten_in_store_order_and_keeps_every_room_s_sequences_ids_and_duplicates()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine(SqliteMessageStore.FileName);
+        // One id in two rooms: version 1 allowed it (ids are unique per room), so version 2 must keep both.
+        Guid shared = Guid.CreateVersion7(), opsFirst = Guid.CreateVersion7(), opsLast = Guid.CreateVersion7(), devLast = Guid.CreateVersion7();
+        string Id(Guid id) => "x'" + Convert.ToHexString(id.ToByteArray(bigEndian: true)) + "'";
+        Raw(path, UnversionedLayout.Replace("zeroblob(16)", Id(opsFirst), StringComparison.Ordinal) + $"""
+            UPDATE rooms SET last_seq = 3 WHERE name = 'ops';
+            INSERT INTO rooms VALUES ('dev', 0, 1700000000000, 2, 0);
+            INSERT INTO messages VALUES ('dev', 1, {Id(shared)}, 'Bob', '02', 2, 0, 1700000000100, x'0b01');
+            INSERT INTO messages VALUES ('ops', 2, {Id(shared)}, 'Alice', '01', 2, 0, 1700000000200, x'0a02');
+            INSERT INTO messages VALUES ('dev', 2, {Id(devLast)}, 'Bob', '02', 2, 0, 1700000000300, x'0b02');
+            INSERT INTO messages VALUES ('ops', 3, {Id(opsLast)}, 'Alice', '01', 2, 0, 1700000000400, x'0a03');
+            PRAGMA user_version=1;
+            """);
+
+        using (var store = new SqliteMessageStore(path))
+        {
+            Assert.Equal([(1UL, opsFirst, (byte)3), (2UL, shared, (byte)2), (3UL, opsLast, (byte)3)],
+                store.Read("ops", 1, 10).Select(e => (e.Sequence, e.MessageId, e.Body[^1])));
+            Assert.Equal([(1UL, shared, "Bob"), (2UL, devLast, "Bob")], store.Read("dev", 1, 10).Select(e => (e.Sequence, e.MessageId, e.Sender)));
+            Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1700000000200), store.Read("ops", 2, 1)[0].Time);
+
+            store.EnsureRoom("new", RoomKind.Room, DateTimeOffset.UtcNow);
+            var results = store.AppendBatch([
+                new AppendRequest("ops", shared, "Alice", "01", EventKind.Chat, 0, DateTimeOffset.UtcNow, [9]),
+                new AppendRequest("new", shared, "Carol", "03", EventKind.Chat, 0, DateTimeOffset.UtcNow, [9]),
+                new AppendRequest("dev", Guid.CreateVersion7(), "Bob", "02", EventKind.Chat, 0, DateTimeOffset.UtcNow, [9]),
+            ]);
+
+            Assert.Equal((AppendOutcome.Duplicate, 2UL), (results[0].Outcome, results[0].Event!.Sequence));
+            Assert.Equal(new byte[] { 0x0a, 0x02 }, results[0].Event!.Body);
+            Assert.Equal((AppendOutcome.Stored, 1UL), (results[1].Outcome, results[1].Event!.Sequence));
+            Assert.Equal((AppendOutcome.Stored, 3UL), (results[2].Outcome, results[2].Event!.Sequence));
+        }
+
+        Assert.Equal(2L, UserVersion(path));
+        // A second row for a room's sequence is refused by the file itself, not only by the store's code.
+        var refused = Assert.Throws<SqliteException>(() => Raw(path, "INSERT INTO messages(room, seq, message_id, sender, sender_serial, kind, epoch, time, body) VALUES ('ops', 3, x'00', 'Mallory', '09', 2, 0, 0, x'00');"));
+        Assert.Equal(19, refused.SqliteErrorCode); // SQLITE_CONSTRAINT
+    }
+
+    [Fact]
     public void A_new_store_starts_at_the_current_version()
     {
         using var temp = new TempDirectory();

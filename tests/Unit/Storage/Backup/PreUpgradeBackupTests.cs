@@ -50,7 +50,7 @@ public class PreUpgradeBackupTests
             Assert.Equal(3UL, appended[0].Event!.Sequence);
         }
 
-        Assert.Equal(1L, Scalar(path, "PRAGMA user_version;"));
+        Assert.Equal((long)MessageStoreSchema.Version, Scalar(path, "PRAGMA user_version;"));
         var copy = Assert.Single(Copies(temp.Path));
         Assert.Matches(@"^pre-upgrade-messages-v0-\d{8}T\d{6}Z\.db$", Path.GetFileName(copy));
         Assert.Equal(0L, Scalar(copy, "PRAGMA user_version;"));

@@ -42,7 +42,7 @@ public class ServerBackupTests
         await stop.CancelAsync();
         await writer;
 
-        Assert.Contains(backup.Manifest.Files, f => f.Path == "messages.db" && f.SchemaVersion == 1);
+        Assert.Contains(backup.Manifest.Files, f => f.Path == "messages.db" && f.SchemaVersion == OpenChat.Engine.Storage.MessageStoreSchema.Version);
         Assert.Contains(backup.Manifest.Files, f => f.Path == CaDirectory.StoreFile && f.SchemaVersion == OpenChat.Engine.Storage.SqliteCaStore.SchemaVersion);
         Assert.Contains(backup.Manifest.Files, f => f.Path == CaDirectory.KeyFile);
         Assert.Contains(backup.Manifest.Files, f => f.Path == CaDirectory.ServerKeyFile);

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""How long the message store's schema steps take on a full file: builds messages.db at the
+version before the last (from src/OpenChat.Engine/Storage/MessageStoreSchema.cs), fills it with
+messages spread over rooms, then times the last step, as a server does once when it first
+starts on the new version (after it has copied the file aside).
+
+    python3 bench/sqlite-store-upgrade.py [--messages 1000000] [--rooms 100] [--size 128]
+
+Only the standard library; files go to a folder of its own under the temp directory.
+"""
+import argparse
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = os.path.join(HERE, "..", "src", "OpenChat.Engine", "Storage", "MessageStoreSchema.cs")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--rooms", type=int, default=100)
+    parser.add_argument("--size", type=int, default=128)
+    args = parser.parse_args()
+    if args.messages < 1 or args.rooms < 1:
+        raise SystemExit("--messages and --rooms must be at least 1")
+    steps = re.findall(r'"""\r?\n(.*?)"""', open(SCHEMA, encoding="utf-8").read(), re.S)
+    if len(steps) < 2:
+        raise SystemExit(f"fewer than two schema steps in {SCHEMA}")
+
+    folder = tempfile.mkdtemp(prefix="openchat-bench-upgrade-")
+    try:
+        path = os.path.join(folder, "messages.db")
+        db = sqlite3.connect(path, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        for step in steps[:-1]:
+            db.executescript(step)
+        rooms = [f"room-{r:04}" for r in range(args.rooms)]
+        db.executemany("INSERT INTO rooms(name, kind, created_at) VALUES (?, 0, 0)", [(r,) for r in rooms])
+        body = os.urandom(args.size)
+        millis = time.time_ns() // 1_000_000 - args.messages
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO messages(room, seq, message_id, sender, sender_serial, kind, epoch, time, body) VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?)",
+                       ((rooms[i % args.rooms], i // args.rooms + 1, (millis + i).to_bytes(6, "big") + os.urandom(10),
+                         "publisher-0", "0123456789ABCDEF0123456789ABCDEF", millis + i, body) for i in range(args.messages)))
+        db.execute("COMMIT")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = os.path.getsize(path)
+        started = time.perf_counter()
+        db.executescript("BEGIN;" + steps[-1] + f"\nPRAGMA user_version={len(steps)};COMMIT;")
+        took = time.perf_counter() - started
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        print(f"{args.messages:,} messages in {args.rooms} rooms ({before / 2**20:.0f} MiB): step {len(steps) - 1} -> {len(steps)} took {took:.1f} s; "
+              f"file {os.path.getsize(path) / 2**20:.0f} MiB after it")
+        db.close()
+    finally:
+        if os.path.basename(folder).startswith("openchat-bench-upgrade-"):
+            shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()
