@@ -54,9 +54,13 @@ def main():
         started = time.perf_counter()
         db.executescript("BEGIN;" + steps[-1] + f"\nPRAGMA user_version={len(steps)};COMMIT;")
         took = time.perf_counter() - started
+        # The step's transaction goes through the write-ahead log whole before the checkpoint
+        # copies it into the file: the disk space it needs at its peak.
+        log = os.path.getsize(path + "-wal")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        free = db.execute("PRAGMA freelist_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
         print(f"{args.messages:,} messages in {args.rooms} rooms ({before / 2**20:.0f} MiB): step {len(steps) - 1} -> {len(steps)} took {took:.1f} s; "
-              f"file {os.path.getsize(path) / 2**20:.0f} MiB after it")
+              f"write-ahead log at its peak {log / 2**20:.0f} MiB; file {os.path.getsize(path) / 2**20:.0f} MiB after it, {free / 2**20:.0f} MiB of it free pages for new messages")
         db.close()
     finally:
         if os.path.basename(folder).startswith("openchat-bench-upgrade-"):

@@ -55,6 +55,10 @@ public sealed class SqliteMessageStore : IMessageStore
             var from = MessageStoreSchema.Upgrade(_connection, path, new Backup.PreUpgradeBackup(path, _log));
             if (from != MessageStoreSchema.Version)
             {
+                // A step that rewrites the messages table passes all of it through the
+                // write-ahead log, which SQLite would keep at that size afterwards: copied into
+                // the file and truncated now, so the upgrade leaves no log as large as the store.
+                Execute("PRAGMA wal_checkpoint(TRUNCATE);");
                 MessageStoreLog.Upgraded(_log, path, from, MessageStoreSchema.Version);
             }
         }
