@@ -60,6 +60,6 @@ internal static class FsyncProbe
     public static void MeasureCommitSizedAndPrint(string when)
     {
         var (p50, p99) = Measure(Samples, CommitPages);
-        Console.WriteLine($"{when}: {CommitPages} appends of 4 KiB + one fsync p50 {p50:0.00} ms, p99 {p99:0.00} ms ({Samples} samples; for reference, not the floor)");
+        Console.WriteLine($"{when}: {CommitPages} appends of 4 KiB + one fsync p50 {p50:0.00} ms, p99 {p99:0.00} ms ({Samples} samples; for reference, not the floor: an upper bound of a commit's, as the file grows where SQLite reuses its log)");
     }
 }

@@ -66,7 +66,7 @@ internal static class MessageStoreSchema
             body BLOB NOT NULL
         );
         INSERT INTO messages_v2(room, seq, message_id, sender, sender_serial, kind, epoch, time, body)
-            SELECT room, seq, message_id, sender, sender_serial, kind, epoch, time, body FROM messages;
+            SELECT room, seq, message_id, sender, sender_serial, kind, epoch, time, body FROM messages ORDER BY room, seq;
         DROP TABLE messages;
         ALTER TABLE messages_v2 RENAME TO messages;
         CREATE UNIQUE INDEX messages_by_seq ON messages(room, seq);

@@ -52,14 +52,16 @@ public sealed class SqliteMessageStore : IMessageStore
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-32768;");
         try
         {
+            if (MessageStoreSchema.Read(_connection) < MessageStoreSchema.Version && ExistingMessages() is > 0 and var held)
+            {
+                MessageStoreLog.Upgrading(_log, path, MessageStoreSchema.Read(_connection), MessageStoreSchema.Version, held);
+            }
+
             var from = MessageStoreSchema.Upgrade(_connection, path, new Backup.PreUpgradeBackup(path, _log));
             if (from != MessageStoreSchema.Version)
             {
-                // A step that rewrites the messages table passes all of it through the
-                // write-ahead log, which SQLite would keep at that size afterwards: copied into
-                // the file and truncated now, so the upgrade leaves no log as large as the store.
-                Execute("PRAGMA wal_checkpoint(TRUNCATE);");
                 MessageStoreLog.Upgraded(_log, path, from, MessageStoreSchema.Version);
+                TruncateLog(path);
             }
         }
         catch
@@ -309,6 +311,41 @@ public sealed class SqliteMessageStore : IMessageStore
         pragma.CommandText = "PRAGMA busy_timeout=30000;";
         pragma.ExecuteNonQuery();
         return reader;
+    }
+
+    // A step that rewrites the messages table passes all of it through the write-ahead log,
+    // which SQLite would keep at that size afterwards: copied into the file and truncated, so
+    // the upgrade leaves no log as large as the store. Another process reading the file (an
+    // admin's sqlite3) holds the log; the server waits a little, then starts with it as it is.
+    private void TruncateLog(string path)
+    {
+        Execute("PRAGMA busy_timeout=2000;");
+        try
+        {
+            using var checkpoint = Command("PRAGMA wal_checkpoint(TRUNCATE);");
+            using var result = checkpoint.ExecuteReader();
+            if (result.Read() && result.GetInt64(0) != 0)
+            {
+                MessageStoreLog.LogNotTruncated(_log, path, new FileInfo(path + "-wal").Length);
+            }
+        }
+        finally
+        {
+            Execute("PRAGMA busy_timeout=30000;");
+        }
+    }
+
+    // Before the schema steps: 0 for a new file, which has no messages table yet.
+    private long ExistingMessages()
+    {
+        using var exists = Command("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages'");
+        if ((long)exists.ExecuteScalar()! == 0)
+        {
+            return 0;
+        }
+
+        using var count = Command("SELECT COUNT(*) FROM messages");
+        return (long)count.ExecuteScalar()!;
     }
 
     public long CountMessages()

@@ -82,8 +82,14 @@ public class MessageStoreSchemaTests
             PRAGMA user_version=1;
             """);
 
-        using (var store = new SqliteMessageStore(path))
+        var logs = new RecordingLoggerFactory();
+        using (var store = new SqliteMessageStore(path, logs.CreateLogger("test")))
         {
+            // Said before the copy and the rewrite start (they take minutes on a large store),
+            // with how much there is to rewrite; then that it is done.
+            var events = logs.Events.Select(e => e.EventId).ToList();
+            Assert.True(events.IndexOf(3001) >= 0 && events.IndexOf(3001) < events.IndexOf(3000), string.Join(", ", events));
+            Assert.Contains(logs.Events, e => e.EventId == 3001 && e.Message.Contains("from schema version 1 to 2", StringComparison.Ordinal) && e.Message.Contains("holds 5 messages", StringComparison.Ordinal));
             // The rewrite went through the write-ahead log; the upgrade leaves it empty.
             Assert.Equal(0, new FileInfo(path + "-wal").Length);
             Assert.Equal([(1UL, opsFirst, (byte)3), (2UL, shared, (byte)2), (3UL, opsLast, (byte)3)],
@@ -111,16 +117,46 @@ public class MessageStoreSchemaTests
     }
 
     [Fact]
+    public void An_upgrade_while_another_process_reads_the_file_starts_anyway_and_says_the_log_was_not_truncated()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine(SqliteMessageStore.FileName);
+        Raw(path, UnversionedLayout + "PRAGMA user_version=1; PRAGMA journal_mode=WAL;");
+        // An admin's sqlite3 session in the middle of a read: it holds the write-ahead log.
+        using var reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        reader.Open();
+        using var transaction = reader.BeginTransaction(deferred: true);
+        using (var read = reader.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT COUNT(*) FROM messages;";
+            Assert.Equal(1L, (long)read.ExecuteScalar()!);
+        }
+
+        var logs = new RecordingLoggerFactory();
+        using var store = new SqliteMessageStore(path, logs.CreateLogger("test"));
+
+        Assert.Equal(new byte[] { 1, 2, 3 }, Assert.Single(store.Read("ops", 1, 10)).Body);
+        Assert.Contains(logs.Events, e => e.EventId == 3002 && e.Message.Contains(path, StringComparison.Ordinal));
+        Assert.True(new FileInfo(path + "-wal").Length > 0);
+        Assert.Equal(2L, UserVersion(path));
+    }
+
+    [Fact]
     public void A_new_store_starts_at_the_current_version()
     {
         using var temp = new TempDirectory();
         Directory.CreateDirectory(temp.Path);
         var path = temp.Combine(SqliteMessageStore.FileName);
-        using (new SqliteMessageStore(path))
+        var logs = new RecordingLoggerFactory();
+        using (new SqliteMessageStore(path, logs.CreateLogger("test")))
         {
         }
 
         Assert.Equal(MessageStoreSchema.Version, UserVersion(path));
+        // Nothing to rewrite in a new file, so no upgrade is announced.
+        Assert.DoesNotContain(logs.Events, e => e.EventId == 3001);
     }
 
     [Fact]

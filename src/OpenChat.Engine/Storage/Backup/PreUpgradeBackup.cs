@@ -60,7 +60,7 @@ public sealed class PreUpgradeBackup
             // A migration that fails on every start would otherwise add a full copy each time,
             // until the disk is full: a copy of this file at this version that still holds what
             // the file holds is the copy.
-            if (Existing(connection, folder, prefix) is { } existing)
+            if (Existing(connection, folder, from) is { } existing)
             {
                 BackupLog.PreUpgradeBackupKept(_log, _path, from, to, existing);
                 return existing;
@@ -102,12 +102,18 @@ public sealed class PreUpgradeBackup
         }
     }
 
-    /// <summary>The newest complete copy named for this file and version whose rows are the
-    /// file's rows now (after a failed migration, nothing changed; if the older OpenChat ran on
-    /// since, the file changed and a new copy is due).</summary>
-    private string? Existing(SqliteConnection connection, string folder, string prefix)
+    /// <summary>The newest complete copy named for this file, at this version or an older one,
+    /// whose rows are the file's rows now (after a failed migration, nothing changed; if the
+    /// older OpenChat ran on since, the file changed and a new copy is due). An older version
+    /// counts: when the first of several steps committed and a later one failed, the file is
+    /// one version on but holds what the copy holds.</summary>
+    private string? Existing(SqliteConnection connection, string folder, int from)
     {
-        var candidates = Directory.GetFiles(folder, prefix + "*.db").OrderByDescending(File.GetLastWriteTimeUtc).ToList();
+        var name = Path.GetFileNameWithoutExtension(_path);
+        var candidates = Directory.GetFiles(folder, $"pre-upgrade-{name}-v*.db")
+            .Where(c => CopyVersion(Path.GetFileName(c), name) is { } version && version <= from)
+            .OrderByDescending(File.GetLastWriteTimeUtc)
+            .ToList();
         if (candidates.Count == 0)
         {
             return null;
@@ -133,6 +139,14 @@ public sealed class PreUpgradeBackup
         }
 
         return null;
+    }
+
+    /// <summary>The version in a copy's name (pre-upgrade-NAME-vN-TIME.db), or null.</summary>
+    private static int? CopyVersion(string fileName, string name)
+    {
+        var start = $"pre-upgrade-{name}-v".Length;
+        var end = fileName.IndexOf('-', start);
+        return end > start && int.TryParse(fileName.AsSpan(start, end - start), NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
     }
 
     private void Remove(string? partial)

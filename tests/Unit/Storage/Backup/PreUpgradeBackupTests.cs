@@ -258,6 +258,29 @@ public class PreUpgradeBackupTests
     }
 
     [Fact]
+    public void A_store_whose_first_step_committed_and_whose_second_failed_keeps_the_copy_of_the_older_version_instead_of_a_second_one()
+    {
+        using var temp = new TempDirectory();
+        Directory.CreateDirectory(temp.Path);
+        var path = temp.Combine(SqliteMessageStore.FileName);
+        // A table in the way of the step to version 2, as a full disk would stop it: step 0 -> 1
+        // commits, 1 -> 2 fails, and the next start finds the file at version 1.
+        Run(path, UnversionedMessages + "CREATE TABLE messages_v2 (blocker INTEGER);");
+        var logs = new RecordingLoggerFactory();
+
+        Assert.Throws<SqliteException>(() => new SqliteMessageStore(path, logs.CreateLogger("test")).Dispose());
+        Assert.Equal(1L, Scalar(path, "PRAGMA user_version;"));
+        Assert.Throws<SqliteException>(() => new SqliteMessageStore(path, logs.CreateLogger("test")).Dispose());
+
+        var copy = Assert.Single(Copies(temp.Path));
+        Assert.Matches(@"^pre-upgrade-messages-v0-", Path.GetFileName(copy));
+        Assert.Contains(logs.Events, e => e.EventId == 3505 && e.Message.Contains(copy, StringComparison.Ordinal));
+        // The failed step changed nothing: still version 1, with every message of version 0.
+        Assert.Equal(1L, Scalar(path, "PRAGMA user_version;"));
+        Assert.Equal(2L, Scalar(path, "SELECT COUNT(*) FROM messages;"));
+    }
+
+    [Fact]
     public void A_copy_that_fails_half_way_leaves_no_partial_file_and_the_database_unchanged()
     {
         using var temp = new TempDirectory();
