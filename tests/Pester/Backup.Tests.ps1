@@ -3,7 +3,8 @@
 # connected, Restore-ChatServer into a new directory, a server started there with the messages and
 # a CA that still enrolls users; a tampered backup and an occupied destination refused. (A backup
 # taken while a user keeps sending is ServerBackupTests' first test, in xunit.) Upgrades: a files.db of
-# the previous schema migrated with a copy kept first and logged; a messages.db of a newer one refused.
+# the previous schema migrated with a copy kept first and logged; a messages.db of schema 1 rewritten
+# into schema 2 and served; a messages.db of a newer one refused.
 
 BeforeAll {
     Import-Module $env:OPENCHAT_MODULE -Force
@@ -201,6 +202,63 @@ Describe 'Upgrades of a data directory' {
 
             $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
             (Receive-TestText $sc 'said before the upgrade').Sender | Should -Be 'alice'
+        }
+        finally {
+            Disconnect-ChatRoom -All -ErrorAction SilentlyContinue
+            Stop-ChatServer -Server $again -Confirm:$false -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'rewrites a messages.db of schema 1 into schema 2 at start, announcing it first, and serves what it held' {
+        $data = New-TempPath 'data'
+        $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -ErrorAction Stop
+        $alice = Register-TestUser $data $server.Port 'alice'
+        $carol = Register-TestUser $data $server.Port 'carol'
+        $sa = Connect-ChatRoom -Identity $alice.Path -ErrorAction Stop
+        $null = New-ChatRoom -Name ops -Session $sa -ErrorAction Stop
+        $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
+        Disconnect-ChatRoom -Session $sc -ErrorAction Stop
+        Send-ChatMessage -Session $sa -Room ops -Message 'stored in schema 1' -ErrorAction Stop
+        (Receive-TestText $sa 'stored in schema 1').Sender | Should -Be 'alice'
+        Disconnect-ChatRoom -Session $sa -ErrorAction Stop
+        Stop-ChatServer -Server $server -Confirm:$false -ErrorAction Stop
+
+        # messages.db as schema 1 laid it out: the table keyed by (room, seq), ids unique per room.
+        $messages = Join-Path $data 'messages.db'
+        [int] (Invoke-Sqlite $messages 'PRAGMA user_version;') | Should -Be 2
+        $held = [int] (Invoke-Sqlite $messages 'SELECT count(*) FROM messages;')
+        $held | Should -BeGreaterThan 0
+        $null = Invoke-Sqlite $messages @'
+CREATE TABLE messages_v1 (room TEXT NOT NULL, seq INTEGER NOT NULL, message_id BLOB NOT NULL, sender TEXT NOT NULL,
+    sender_serial TEXT NOT NULL, kind INTEGER NOT NULL, epoch INTEGER NOT NULL, time INTEGER NOT NULL, body BLOB NOT NULL,
+    PRIMARY KEY (room, seq)) WITHOUT ROWID;
+INSERT INTO messages_v1 SELECT room, seq, message_id, sender, sender_serial, kind, epoch, time, body FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v1 RENAME TO messages;
+CREATE UNIQUE INDEX messages_by_id ON messages(room, message_id);
+PRAGMA user_version=1;
+'@
+        [int] (Invoke-Sqlite $messages 'PRAGMA user_version;') | Should -Be 1
+
+        $log = Join-Path (New-TempPath 'logs') 'server.jsonl'
+        $again = Start-ChatServer -Path $data -Port $server.Port -Address 127.0.0.1 -LogPath $log -ErrorAction Stop
+        try {
+            [int] (Invoke-Sqlite $messages 'PRAGMA user_version;') | Should -Be 2
+            [int] (Invoke-Sqlite $messages 'SELECT count(*) FROM messages;') | Should -Be $held
+            [int] (Invoke-Sqlite $messages "SELECT count(*) FROM sqlite_master WHERE name IN ('messages_by_seq', 'messages_by_id');") | Should -Be 2
+            $copy = @(Get-ChildItem -LiteralPath (Join-Path $data 'backups') -Filter 'pre-upgrade-messages-v1-*.db')
+            $copy.Count | Should -Be 1
+            [int] (Invoke-Sqlite $copy[0].FullName 'SELECT count(*) FROM messages;') | Should -Be $held
+            # Announced with what it holds before the copy, then the copy, then done.
+            $ids = @(Get-Content -LiteralPath $log | ForEach-Object { ($_ | ConvertFrom-Json).eventId } | Where-Object { $_ -in 3001, 3501, 3000 })
+            $ids | Should -Be @(3001, 3501, 3000)
+
+            # carol was away: she gets the old message from the rewritten store, then a new one.
+            $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
+            (Receive-TestText $sc 'stored in schema 1').Sender | Should -Be 'alice'
+            $sa = Connect-ChatRoom -Room ops -Identity $alice.Path -ErrorAction Stop
+            Send-ChatMessage -Session $sa -Room ops -Message 'stored in schema 2' -ErrorAction Stop
+            (Receive-TestText $sc 'stored in schema 2').Sender | Should -Be 'alice'
         }
         finally {
             Disconnect-ChatRoom -All -ErrorAction SilentlyContinue
