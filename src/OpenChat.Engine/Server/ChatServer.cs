@@ -41,6 +41,9 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly FileStream _lock;
     private readonly IMessageStore _messages;
+
+    /// <summary>The room log this node writes to (tests read what it stored through it).</summary>
+    internal IMessageStore MessageStore => _messages;
     private readonly IFileStore _files;
     private readonly Cluster.ClusterRoomEventBus? _bus;
     private readonly INodeRegistry _registry;
