@@ -18,23 +18,13 @@ Only the standard library; files go to a folder of its own under the temp direct
 import argparse
 import collections
 import os
-import re
 import shutil
 import sqlite3
 import struct
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SCHEMA = os.path.join(HERE, "..", "src", "OpenChat.Engine", "Storage", "MessageStoreSchema.cs")
-
-
-def schema_steps():
-    text = open(SCHEMA, encoding="utf-8").read()
-    steps = re.findall(r'"""\r?\n(.*?)"""', text, re.S)
-    if not steps or "CREATE TABLE" not in steps[0]:
-        raise SystemExit(f"no schema steps found in {SCHEMA}")
-    return steps
+from message_store_schema import schema_steps
 
 
 def main():

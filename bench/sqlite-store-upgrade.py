@@ -10,14 +10,12 @@ Only the standard library; files go to a folder of its own under the temp direct
 """
 import argparse
 import os
-import re
 import shutil
 import sqlite3
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SCHEMA = os.path.join(HERE, "..", "src", "OpenChat.Engine", "Storage", "MessageStoreSchema.cs")
+from message_store_schema import SCHEMA, schema_steps
 
 
 def main():
@@ -28,7 +26,7 @@ def main():
     args = parser.parse_args()
     if args.messages < 1 or args.rooms < 1:
         raise SystemExit("--messages and --rooms must be at least 1")
-    steps = re.findall(r'"""\r?\n(.*?)"""', open(SCHEMA, encoding="utf-8").read(), re.S)
+    steps = schema_steps()
     if len(steps) < 2:
         raise SystemExit(f"fewer than two schema steps in {SCHEMA}")
 

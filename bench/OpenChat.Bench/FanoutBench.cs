@@ -93,19 +93,13 @@ internal static class FanoutBench
             var writtenAfter = server.DiskWriteBytes;
             var after = await CommitStage.ReadAsync(server.MetricsPort);
             Console.WriteLine($"  {CommitStage.Describe(before, after, written > 0 && writtenAfter > 0 ? writtenAfter - written : 0)}");
-            if (ThreadSchedule.Describe(scheduled, scheduledAfter, CommitStage.Commits(before, after), elapsed) is { Length: > 0 } schedule)
-            {
-                Console.WriteLine($"  {schedule}");
-            }
+            ThreadSchedule.Print(scheduled, scheduledAfter, CommitStage.Commits(before, after), elapsed);
             var rawScheduled = ThreadSchedule.Read(raw.ProcessId);
             clock.Restart();
             var baseline = await RawFanoutServer.PhaseAsync(raw.Port, rawCpu, null, members, publishers, size, seconds, warmup, rate);
             var rawScheduledAfter = ThreadSchedule.Read(raw.ProcessId);
             Report($"raw sslstream (own process), round {round}", baseline);
-            if (ThreadSchedule.Describe(rawScheduled, rawScheduledAfter, 0, clock.Elapsed) is { Length: > 0 } rawSchedule)
-            {
-                Console.WriteLine($"  {rawSchedule}");
-            }
+            ThreadSchedule.Print(rawScheduled, rawScheduledAfter, 0, clock.Elapsed);
             // A durable message can wait for the commit in flight, then its own: raw plus two fsyncs,
             // of the lower of the run's first probe and one just after the round.
             var fsync99 = Math.Min(firstFsync99, Peers.FsyncProbe.MeasureAndPrint("  disk again"));

@@ -51,6 +51,15 @@ internal sealed class ThreadSchedule
         return new ThreadSchedule(threads);
     }
 
+    /// <summary>Prints <see cref="Describe"/> indented under a round's line, when there is anything to say.</summary>
+    public static void Print(ThreadSchedule before, ThreadSchedule after, double commits, TimeSpan elapsed)
+    {
+        if (Describe(before, after, commits, elapsed) is { Length: > 0 } text)
+        {
+            Console.WriteLine($"  {text}");
+        }
+    }
+
     /// <summary>The log thread's time on a core and waiting for one per commit, and the whole
     /// process's waiting as a share of the phase; "" where the threads were not readable.</summary>
     public static string Describe(ThreadSchedule before, ThreadSchedule after, double commits, TimeSpan elapsed)

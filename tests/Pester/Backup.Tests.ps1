@@ -154,6 +154,24 @@ Describe 'Backup-ChatServer and Restore-ChatServer' {
 
 Describe 'Upgrades of a data directory' {
     BeforeAll {
+        # A stopped server's data directory in which alice said $Text in 'ops' while carol was
+        # away, so carol can only get it from the store after the upgrade.
+        function New-StoppedServerWithAwayMessage([string] $Text) {
+            $data = New-TempPath 'data'
+            $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -ErrorAction Stop
+            $alice = Register-TestUser $data $server.Port 'alice'
+            $carol = Register-TestUser $data $server.Port 'carol'
+            $sa = Connect-ChatRoom -Identity $alice.Path -ErrorAction Stop
+            $null = New-ChatRoom -Name ops -Session $sa -ErrorAction Stop
+            $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
+            Disconnect-ChatRoom -Session $sc -ErrorAction Stop
+            Send-ChatMessage -Session $sa -Room ops -Message $Text -ErrorAction Stop
+            (Receive-TestText $sa $Text).Sender | Should -Be 'alice'
+            Disconnect-ChatRoom -Session $sa -ErrorAction Stop
+            Stop-ChatServer -Server $server -Confirm:$false -ErrorAction Stop
+            [pscustomobject]@{ Data = $data; Port = $server.Port; Alice = $alice; Carol = $carol }
+        }
+
         function Invoke-Sqlite([string] $File, [string] $Sql) {
             # Pooling off: the file is handed back whole before the server opens it.
             $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$File;Pooling=False")
@@ -170,19 +188,9 @@ Describe 'Upgrades of a data directory' {
     }
 
     It 'migrates a files.db of the previous schema, keeping a copy first and the messages, and logs it' {
-        $data = New-TempPath 'data'
-        $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -ErrorAction Stop
-        $alice = Register-TestUser $data $server.Port 'alice'
-        $carol = Register-TestUser $data $server.Port 'carol'
-        $sa = Connect-ChatRoom -Identity $alice.Path -ErrorAction Stop
-        $null = New-ChatRoom -Name ops -Session $sa -ErrorAction Stop
-        $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
-        Disconnect-ChatRoom -Session $sc -ErrorAction Stop
-        # carol is away: she gets this from the server's store, after the upgrade.
-        Send-ChatMessage -Session $sa -Room ops -Message 'said before the upgrade' -ErrorAction Stop
-        (Receive-TestText $sa 'said before the upgrade').Sender | Should -Be 'alice'
-        Disconnect-ChatRoom -Session $sa -ErrorAction Stop
-        Stop-ChatServer -Server $server -Confirm:$false -ErrorAction Stop
+        $before = New-StoppedServerWithAwayMessage 'said before the upgrade'
+        $data = $before.Data
+        $carol = $before.Carol
 
         # files.db as the previous version left it: schema version 1, without version 2's index.
         $files = Join-Path $data 'files.db'
@@ -190,7 +198,7 @@ Describe 'Upgrades of a data directory' {
         $null = Invoke-Sqlite $files 'DROP INDEX files_incomplete_by_time; PRAGMA user_version=1;'
 
         $log = Join-Path (New-TempPath 'logs') 'server.jsonl'
-        $again = Start-ChatServer -Path $data -Port $server.Port -Address 127.0.0.1 -LogPath $log -ErrorAction Stop
+        $again = Start-ChatServer -Path $data -Port $before.Port -Address 127.0.0.1 -LogPath $log -ErrorAction Stop
         try {
             [int] (Invoke-Sqlite $files 'PRAGMA user_version;') | Should -Be 2
             [int] (Invoke-Sqlite $files "SELECT count(*) FROM sqlite_master WHERE name = 'files_incomplete_by_time';") | Should -Be 1
@@ -210,18 +218,10 @@ Describe 'Upgrades of a data directory' {
     }
 
     It 'rewrites a messages.db of schema 1 into schema 2 at start, announcing it first, and serves what it held' {
-        $data = New-TempPath 'data'
-        $server = Start-ChatServer -Path $data -Port 0 -Address 127.0.0.1 -ErrorAction Stop
-        $alice = Register-TestUser $data $server.Port 'alice'
-        $carol = Register-TestUser $data $server.Port 'carol'
-        $sa = Connect-ChatRoom -Identity $alice.Path -ErrorAction Stop
-        $null = New-ChatRoom -Name ops -Session $sa -ErrorAction Stop
-        $sc = Connect-ChatRoom -Room ops -Identity $carol.Path -ErrorAction Stop
-        Disconnect-ChatRoom -Session $sc -ErrorAction Stop
-        Send-ChatMessage -Session $sa -Room ops -Message 'stored in schema 1' -ErrorAction Stop
-        (Receive-TestText $sa 'stored in schema 1').Sender | Should -Be 'alice'
-        Disconnect-ChatRoom -Session $sa -ErrorAction Stop
-        Stop-ChatServer -Server $server -Confirm:$false -ErrorAction Stop
+        $before = New-StoppedServerWithAwayMessage 'stored in schema 1'
+        $data = $before.Data
+        $alice = $before.Alice
+        $carol = $before.Carol
 
         # messages.db as schema 1 laid it out: the table keyed by (room, seq), ids unique per room.
         $messages = Join-Path $data 'messages.db'
@@ -241,7 +241,7 @@ PRAGMA user_version=1;
         [int] (Invoke-Sqlite $messages 'PRAGMA user_version;') | Should -Be 1
 
         $log = Join-Path (New-TempPath 'logs') 'server.jsonl'
-        $again = Start-ChatServer -Path $data -Port $server.Port -Address 127.0.0.1 -LogPath $log -ErrorAction Stop
+        $again = Start-ChatServer -Path $data -Port $before.Port -Address 127.0.0.1 -LogPath $log -ErrorAction Stop
         try {
             [int] (Invoke-Sqlite $messages 'PRAGMA user_version;') | Should -Be 2
             [int] (Invoke-Sqlite $messages 'SELECT count(*) FROM messages;') | Should -Be $held

@@ -41,9 +41,6 @@ public sealed partial class ChatServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly FileStream _lock;
     private readonly IMessageStore _messages;
-
-    /// <summary>The room log this node writes to (tests read what it stored through it).</summary>
-    internal IMessageStore MessageStore => _messages;
     private readonly IFileStore _files;
     private readonly Cluster.ClusterRoomEventBus? _bus;
     private readonly INodeRegistry _registry;
@@ -111,6 +108,9 @@ public sealed partial class ChatServer : IAsyncDisposable
     public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 0);
 
     public string DataPath => _directory.Path;
+
+    /// <summary>The room log this node writes to (tests read what it stored through it).</summary>
+    internal IMessageStore MessageStore => _messages;
 
     /// <summary>This node's id among the nodes of one database.</summary>
     public string NodeId { get; }

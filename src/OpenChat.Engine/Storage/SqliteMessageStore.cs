@@ -15,6 +15,9 @@ public sealed class SqliteMessageStore : IMessageStore
 {
     public const string FileName = "messages.db";
 
+    // How long a statement waits for another connection's lock (a history read, a backup).
+    private const int BusyTimeoutMs = 30_000;
+
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
     private readonly string _path;
@@ -49,12 +52,12 @@ public sealed class SqliteMessageStore : IMessageStore
 
         // A 32 MB page cache keeps the rooms' recent index pages in memory, so the duplicate check
         // and the append of a busy batch do not read them back from the file each time.
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-32768;");
+        Execute($"PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout={BusyTimeoutMs}; PRAGMA cache_size=-32768;");
         try
         {
-            if (MessageStoreSchema.Read(_connection) < MessageStoreSchema.Version && ExistingMessages() is > 0 and var held)
+            if (MessageStoreSchema.Read(_connection) is var found && found < MessageStoreSchema.Version && HasMessagesTable() && CountMessages() is > 0 and var held)
             {
-                MessageStoreLog.Upgrading(_log, path, MessageStoreSchema.Read(_connection), MessageStoreSchema.Version, held);
+                MessageStoreLog.Upgrading(_log, path, found, MessageStoreSchema.Version, held);
             }
 
             var from = MessageStoreSchema.Upgrade(_connection, path, new Backup.PreUpgradeBackup(path, _log));
@@ -308,7 +311,7 @@ public sealed class SqliteMessageStore : IMessageStore
         }.ToString());
         reader.Open();
         using var pragma = reader.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout=30000;";
+        pragma.CommandText = $"PRAGMA busy_timeout={BusyTimeoutMs};";
         pragma.ExecuteNonQuery();
         return reader;
     }
@@ -331,21 +334,15 @@ public sealed class SqliteMessageStore : IMessageStore
         }
         finally
         {
-            Execute("PRAGMA busy_timeout=30000;");
+            Execute($"PRAGMA busy_timeout={BusyTimeoutMs};");
         }
     }
 
-    // Before the schema steps: 0 for a new file, which has no messages table yet.
-    private long ExistingMessages()
+    // Before the schema steps: a new file has no messages table yet.
+    private bool HasMessagesTable()
     {
         using var exists = Command("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'messages'");
-        if ((long)exists.ExecuteScalar()! == 0)
-        {
-            return 0;
-        }
-
-        using var count = Command("SELECT COUNT(*) FROM messages");
-        return (long)count.ExecuteScalar()!;
+        return (long)exists.ExecuteScalar()! > 0;
     }
 
     public long CountMessages()

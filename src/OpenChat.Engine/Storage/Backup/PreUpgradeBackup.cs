@@ -52,7 +52,7 @@ public sealed class PreUpgradeBackup
 
         var folder = Path.Combine(Path.GetDirectoryName(_path)!, DirectoryName);
         var stamp = _time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"pre-upgrade-{Path.GetFileNameWithoutExtension(_path)}-v{from}-");
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"{CopyStem}{from}-");
         string? partial = null;
         try
         {
@@ -109,9 +109,8 @@ public sealed class PreUpgradeBackup
     /// one version on but holds what the copy holds.</summary>
     private string? Existing(SqliteConnection connection, string folder, int from)
     {
-        var name = Path.GetFileNameWithoutExtension(_path);
-        var candidates = Directory.GetFiles(folder, $"pre-upgrade-{name}-v*.db")
-            .Where(c => CopyVersion(Path.GetFileName(c), name) is { } version && version <= from)
+        var candidates = Directory.GetFiles(folder, CopyStem + "*.db")
+            .Where(c => CopyVersion(Path.GetFileName(c)) is { } version && version <= from)
             .OrderByDescending(File.GetLastWriteTimeUtc)
             .ToList();
         if (candidates.Count == 0)
@@ -141,10 +140,14 @@ public sealed class PreUpgradeBackup
         return null;
     }
 
+    /// <summary>What every copy of this file is named from: pre-upgrade-NAME-v, then the
+    /// version, a dash and the time.</summary>
+    private string CopyStem => $"pre-upgrade-{Path.GetFileNameWithoutExtension(_path)}-v";
+
     /// <summary>The version in a copy's name (pre-upgrade-NAME-vN-TIME.db), or null.</summary>
-    private static int? CopyVersion(string fileName, string name)
+    private int? CopyVersion(string fileName)
     {
-        var start = $"pre-upgrade-{name}-v".Length;
+        var start = CopyStem.Length;
         var end = fileName.IndexOf('-', start);
         return end > start && int.TryParse(fileName.AsSpan(start, end - start), NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;
     }

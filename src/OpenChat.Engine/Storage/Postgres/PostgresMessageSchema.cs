@@ -3,8 +3,8 @@ namespace OpenChat.Engine.Storage.Postgres;
 /// <summary>
 /// The room log's tables in PostgreSQL (schema part "messages"): the columns of messages.db,
 /// prefixed <c>msg_</c> (messages.db's schema 2 moved its rows under a row number; a PostgreSQL
-/// table is a heap, appended whatever its key, so this layout stayed). Times are Unix milliseconds as in SQLite, so both stores give back
-/// exactly the same values.
+/// table is a heap, appended whatever its key, so this layout stayed). Times are Unix
+/// milliseconds as in SQLite, so both stores give back exactly the same values.
 /// </summary>
 internal static class PostgresMessageSchema
 {
